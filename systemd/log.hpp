@@ -1,0 +1,52 @@
+// Logging for havipd: journald with structured fields, the console (-l), or syslog.
+//
+// One Logger is built in main and passed down. Every line carries an optional set of
+// structured fields (HAVIP_INSTANCE, HAVIP_VRID, ...) which journald stores as fields and
+// the console/syslog sinks render as a "[VI_1 vrid 99]" prefix, so one instance can be
+// followed in any sink.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+namespace havip::systemd {
+
+// syslog(3) priorities, which journald uses too.
+enum class Level : int { err = 3, warning = 4, notice = 5, info = 6, debug = 7 };
+
+struct Field {
+    std::string_view name;  // journald field name, upper case: "HAVIP_INSTANCE"
+    std::string value;
+};
+
+// Fixed MESSAGE_IDs so `journalctl MESSAGE_ID=...` lists every event of one kind.
+inline constexpr std::string_view message_id_state_change = "5c1a4b0f8d2e4a7f9e3b6c1d2a8f7e01";
+inline constexpr std::string_view message_id_check_change = "9b2e7d4c1a3f4e8b8c6d5a2f1e0b3c02";
+
+enum class Sink { console, journal, syslog };
+
+class Logger {
+public:
+    // `detail` (-D) lets debug lines through; otherwise they are dropped.
+    Logger(Sink sink, bool detail, int syslog_facility);
+    ~Logger();
+    Logger(const Logger&) = delete;
+    Logger& operator=(const Logger&) = delete;
+
+    void log(Level level, std::string_view message, std::initializer_list<Field> fields = {});
+
+    Sink sink() const { return sink_; }
+    bool detail() const { return detail_; }
+
+    // The sink systemd expects: journald when stderr is connected to the journal
+    // (JOURNAL_STREAM names stderr's device and inode), otherwise syslog.
+    static Sink default_sink();
+
+private:
+    Sink sink_;
+    bool detail_;
+};
+
+}  // namespace havip::systemd

@@ -1,0 +1,183 @@
+// The VRRP state machine (RFC 5798 §6.4, RFC 9568 §6.4, keepalived's choices where they
+// differ) as a pure function: Router::handle(event, now) -> actions.
+//
+// The Router owns no timer and does no I/O. It returns "arm timer X at deadline D" and the
+// caller delivers "timer X fired" when D is reached; sending, VIP changes and announcements are
+// likewise returned as actions, in the order they must be executed.
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/container/small_vector.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "vrrpd/timers.hpp"
+
+namespace havip::vrrp {
+
+// RFC 5798 §6.4 states. FAULT is keepalived's: a tracked item failed, the router neither
+// listens nor advertises.
+enum class State : std::uint8_t { init, backup, master, fault };
+
+// "INIT", "BACKUP", "MASTER", "FAULT" (keepalived's spelling, used by notify scripts too).
+std::string_view to_string(State state);
+
+// The timers the caller runs on the Router's behalf (RFC 5798 §6.2).
+enum class TimerId : std::uint8_t {
+    master_down,  // Master_Down_Timer
+    adver,        // Adver_Timer
+};
+
+std::string_view to_string(TimerId which);
+
+// Priority 255 is reserved for the router that owns the virtual addresses (RFC 5798 §5.2.4).
+inline constexpr std::uint8_t owner_priority = 255;
+
+// Static configuration of one virtual router.
+struct RouterConfig {
+    std::uint8_t vrid = 1;
+    std::uint8_t priority = 100;                    // base Priority; 255 = address owner
+    ProtocolVersion version = ProtocolVersion::v2;  // keepalived's vrrp_version default
+    Duration advertisement_interval = std::chrono::seconds{1};  // Advertisement_Interval
+    bool preempt = true;                                        // Preempt_Mode
+    // keepalived's preempt_delay: how long a starting backup still accepts a lower-priority
+    // master before preempting it. Zero = off.
+    Duration preempt_delay{0};
+    unsigned down_timer_adverts = default_down_timer_adverts;
+    // The address our adverts come from; compared with a peer master's for the tie-break.
+    boost::asio::ip::address primary_address;
+};
+
+// The RFC 5798 §6.1 variables, as currently in force.
+struct RfcVariables {
+    std::uint8_t priority = 100;         // Priority (the effective one)
+    Duration advertisement_interval{0};  // Advertisement_Interval
+    Duration master_adver_interval{0};   // Master_Adver_Interval (v3: learnt from the master)
+    Duration skew_time{0};               // Skew_Time
+    Duration master_down_interval{0};    // Master_Down_Interval
+    bool preempt_mode = true;            // Preempt_Mode
+};
+
+// ---- Events -------------------------------------------------------------------------------
+
+struct Startup {};
+struct Shutdown {};
+// A validated advert for our VRID from another router (the caller drops our own).
+struct AdvertReceived {
+    std::uint8_t priority = 0;
+    Duration max_adver_int{0};  // v3 Max Adver Int, already converted from centiseconds
+    boost::asio::ip::address source;
+};
+struct MasterDownTimerFired {};
+struct AdverTimerFired {};
+struct PriorityChanged {
+    std::uint8_t effective_priority = 0;
+};
+struct FaultRaised {
+    std::string reason;
+};
+struct FaultCleared {};
+// A VIP was removed by someone else while we are MASTER.
+struct VipsLostExternally {};
+
+using Event = std::variant<Startup, Shutdown, AdvertReceived, MasterDownTimerFired, AdverTimerFired,
+                           PriorityChanged, FaultRaised, FaultCleared, VipsLostExternally>;
+
+// ---- Actions ------------------------------------------------------------------------------
+
+struct SendAdvert {
+    std::uint8_t priority = 0;
+};
+// (Re)arm: an armed timer gets the new deadline; the old one must not fire.
+struct ArmTimer {
+    TimerId which = TimerId::master_down;
+    TimePoint deadline;
+};
+struct CancelTimer {
+    TimerId which = TimerId::master_down;
+};
+struct AddVips {};
+struct RemoveVips {};
+// Gratuitous ARP / unsolicited NA burst for the VIPs.
+struct Announce {};
+struct StateChanged {
+    State from = State::init;
+    State to = State::init;
+    std::string reason;  // short and human: "master down timer expired"
+};
+
+using Action =
+    std::variant<SendAdvert, ArmTimer, CancelTimer, AddVips, RemoveVips, Announce, StateChanged>;
+using Actions = boost::container::small_vector<Action, 6>;
+
+// One line per action for logs and tests: "send advert priority 100",
+// "arm master_down at 3.609375s" (deadline since the clock's epoch), "state BACKUP -> MASTER
+// (master down timer expired)".
+std::string describe(const Action& action);
+
+// ---- The state machine --------------------------------------------------------------------
+
+class Router {
+  public:
+    explicit Router(RouterConfig config);
+
+    // Applies one event at time `now` and returns what the caller must do, in order.
+    // Timer-fired events for a timer that is not armed, or delivered before its deadline
+    // (a wait that completed just before a re-arm), are ignored.
+    Actions handle(const Event& event, TimePoint now);
+
+    State state() const { return state_; }
+    const RouterConfig& config() const { return config_; }
+    const RfcVariables& variables() const { return vars_; }
+    bool fault_active() const { return fault_.has_value(); }
+    // Deadline of an armed timer, or nothing.
+    std::optional<TimePoint> deadline(TimerId which) const;
+    // The master we last accepted an advert from (BACKUP), ourselves as MASTER.
+    std::optional<boost::asio::ip::address> master_address() const { return master_address_; }
+
+  private:
+    void on_startup(TimePoint now, Actions& out);
+    void on_shutdown(Actions& out);
+    void on_advert(const AdvertReceived& advert, TimePoint now, Actions& out);
+    void on_advert_backup(const AdvertReceived& advert, TimePoint now, Actions& out);
+    void on_advert_master(const AdvertReceived& advert, TimePoint now, Actions& out);
+    void on_master_down_fired(TimePoint now, Actions& out);
+    void on_adver_fired(TimePoint now, Actions& out);
+    void on_priority_changed(const PriorityChanged& change);
+    void on_fault_raised(const FaultRaised& fault, Actions& out);
+    void on_fault_cleared(TimePoint now, Actions& out);
+    void on_vips_lost(TimePoint now, Actions& out);
+
+    // Entering BACKUP or MASTER from INIT/FAULT (RFC 5798 §6.4.1).
+    void start_up(std::string reason, TimePoint now, Actions& out);
+    void become_master(std::string reason, TimePoint now, Actions& out);
+    void become_backup(std::string reason, TimePoint now, Actions& out);
+    void change_state(State to, std::string reason, Actions& out);
+
+    void arm(TimerId which, TimePoint deadline, Actions& out);
+    void cancel(TimerId which, Actions& out);
+    void cancel_all(Actions& out);
+    bool due(TimerId which, TimePoint now) const;
+
+    // Recomputes Skew_Time and Master_Down_Interval from Priority and Master_Adver_Interval.
+    void recompute_intervals();
+    bool is_owner() const { return config_.priority == owner_priority; }
+    bool preempt_delay_running(TimePoint now) const;
+
+    RouterConfig config_;
+    RfcVariables vars_;
+    State state_ = State::init;
+    std::optional<std::string> fault_;  // reason of the fault in force
+    std::optional<TimePoint> master_down_deadline_;
+    std::optional<TimePoint> adver_deadline_;
+    // End of the preempt_delay window, once started (at start-up or the first lower advert).
+    std::optional<TimePoint> preempt_until_;
+    std::optional<boost::asio::ip::address> master_address_;
+    // Why the master-down timer is running, for the StateChanged reason when it expires.
+    std::string down_timer_reason_;
+};
+
+}  // namespace havip::vrrp

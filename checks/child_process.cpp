@@ -1,0 +1,256 @@
+#include "checks/child_process.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3  // waitid(2) idtype, Linux 5.4
+#endif
+
+namespace havip::checks {
+namespace {
+
+int pidfd_open(pid_t pid) {
+    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+// execv needs a path; PATH is searched here, before fork, because execvp may allocate and
+// only async-signal-safe calls are allowed in the child of a multi-threaded process.
+std::string resolve_program(const std::string& name) {
+    if (name.find('/') != std::string::npos) return name;
+    const char* path = std::getenv("PATH");
+    std::string dirs = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    std::size_t start = 0;
+    while (start <= dirs.size()) {
+        auto end = dirs.find(':', start);
+        if (end == std::string::npos) end = dirs.size();
+        std::string dir = dirs.substr(start, end - start);
+        std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+        start = end + 1;
+    }
+    return name;
+}
+
+[[noreturn]] void exec_child(const std::string& program, char* const* argv, int devnull,
+                             const std::optional<Credentials>& creds) {
+    // Only async-signal-safe calls from here on.
+    ::setpgid(0, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2}) {
+        ::signal(sig, SIG_DFL);
+    }
+    ::dup2(devnull, 0);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+    ::syscall(SYS_close_range, 3U, ~0U, 0U);
+    if (creds) {
+        // Group first: after setuid we may no longer change it.
+        if (::setgroups(1, &creds->gid) != 0 || ::setgid(creds->gid) != 0 ||
+            ::setuid(creds->uid) != 0) {
+            ::_exit(126);
+        }
+    }
+    ::execv(program.c_str(), argv);
+    ::_exit(127);  // the shell's "command not found"
+}
+
+}  // namespace
+
+CredentialsResult resolve_credentials(const std::string& user, const std::string& group) {
+    std::vector<char> buf(16384);
+    passwd pw{};
+    passwd* pw_result = nullptr;
+    if (::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &pw_result) != 0 || !pw_result) {
+        return {std::nullopt, fmt::format("unknown user '{}'", user)};
+    }
+    Credentials c{pw.pw_uid, pw.pw_gid};
+    if (!group.empty()) {
+        struct group gr {};
+        struct group* gr_result = nullptr;
+        if (::getgrnam_r(group.c_str(), &gr, buf.data(), buf.size(), &gr_result) != 0 ||
+            !gr_result) {
+            return {std::nullopt, fmt::format("unknown group '{}'", group)};
+        }
+        c.gid = gr.gr_gid;
+    }
+    return {c, ""};
+}
+
+std::string RunResult::describe() const {
+    double secs = std::chrono::duration<double>(elapsed).count();
+    switch (kind) {
+        case Kind::exited:
+            return fmt::format("exit status {} after {:.2f} s", exit_status, secs);
+        case Kind::signaled:
+            return fmt::format("killed by signal {} ({}) after {:.2f} s", signal,
+                               ::strsignal(signal), secs);
+        case Kind::timed_out:
+            return fmt::format("timed out after {:.2f} s, group killed", secs);
+        case Kind::spawn_failed:
+            return fmt::format("could not start: {}", error.message());
+    }
+    return "?";
+}
+
+ChildProcess::ChildProcess(boost::asio::io_context& io, Callback done)
+    : io_(io), done_(std::move(done)), pidfd_(io), deadline_(io), kill_timer_(io) {}
+
+ChildProcess::~ChildProcess() {
+    abandon();
+}
+
+std::shared_ptr<ChildProcess> ChildProcess::start(boost::asio::io_context& io,
+                                                  const Command& command,
+                                                  std::chrono::steady_clock::duration timeout,
+                                                  Callback done) {
+    auto self = std::make_shared<ChildProcess>(io, std::move(done));
+    self->started_ = std::chrono::steady_clock::now();
+    auto fail = [&](int err) {
+        RunResult r;
+        r.kind = RunResult::Kind::spawn_failed;
+        r.error = {err, std::generic_category()};
+        self->finished_ = true;
+        // Reported from the loop, never re-entrantly from start().
+        boost::asio::post(io, [cb = self->done_, r] { cb(r); });
+        return self;
+    };
+    if (command.argv.empty()) return fail(EINVAL);
+
+    std::string program = resolve_program(command.argv[0]);
+    std::vector<std::string> args = command.argv;
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull < 0) return fail(errno);
+
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        int err = errno;
+        ::close(devnull);
+        return fail(err);
+    }
+    if (pid == 0) exec_child(program, argv.data(), devnull, command.credentials);
+    ::close(devnull);
+    // Also from the parent: whichever of the two runs first, the group exists before we
+    // could ever signal it.
+    ::setpgid(pid, pid);
+    self->pid_ = pid;
+    // A pidfd of an exited but unreaped child still works, so there is no race with a fast
+    // exit (as long as SIGCHLD is not SIG_IGN, which would reap it behind our back).
+    int fd = pidfd_open(pid);
+    if (fd < 0) {
+        int err = errno;
+        ::kill(-pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+        self->pid_ = -1;
+        return fail(err);
+    }
+    self->pidfd_.assign(fd);
+    self->pidfd_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                            [weak = std::weak_ptr(self)](const boost::system::error_code& ec) {
+                                auto s = weak.lock();
+                                if (!ec && s) s->on_exit_ready();
+                            });
+    if (timeout > std::chrono::steady_clock::duration::zero()) {
+        self->deadline_.expires_after(timeout);
+        self->deadline_.async_wait(
+            [weak = std::weak_ptr(self)](const boost::system::error_code& ec) {
+                auto s = weak.lock();
+                if (!ec && s) s->on_timeout();
+            });
+    }
+    return self;
+}
+
+void ChildProcess::on_timeout() {
+    if (finished_ || exited_) return;
+    timed_out_ = true;
+    ::kill(-pid_, SIGTERM);
+    kill_timer_.expires_after(kill_grace);
+    kill_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+        auto s = weak.lock();
+        if (!ec && s) s->on_kill_timer();
+    });
+}
+
+void ChildProcess::on_kill_timer() {
+    if (finished_) return;
+    // The leader may be gone already while a background child ignores SIGTERM. Until we reap
+    // the leader its pid (the group id) cannot be reused, so this cannot hit a stranger.
+    ::kill(-pid_, SIGKILL);
+    killed_group_ = true;
+    if (exited_) on_exit_ready();
+}
+
+void ChildProcess::on_exit_ready() {
+    if (finished_) return;
+    exited_ = true;
+    // After a timeout the run is over only once the group is gone: the leader's exit says
+    // nothing about a background child that ignores SIGTERM, so wait for the SIGKILL step.
+    if (timed_out_ && !killed_group_) return;  // on_kill_timer finishes the run
+    siginfo_t info{};
+    int rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.native_handle()),
+                      &info, WEXITED);
+    if (rc != 0) {
+        ::waitpid(pid_, nullptr, 0);
+    }
+    RunResult r;
+    if (timed_out_) {
+        r.kind = RunResult::Kind::timed_out;
+        r.signal = info.si_code == CLD_EXITED ? 0 : info.si_status;
+    } else if (info.si_code == CLD_EXITED) {
+        r.kind = RunResult::Kind::exited;
+        r.exit_status = info.si_status;
+    } else {
+        r.kind = RunResult::Kind::signaled;
+        r.signal = info.si_status;
+    }
+    pid_ = -1;
+    finish(r);
+}
+
+void ChildProcess::finish(RunResult result) {
+    finished_ = true;
+    result.elapsed = std::chrono::steady_clock::now() - started_;
+    deadline_.cancel();
+    kill_timer_.cancel();
+    boost::system::error_code ignored;
+    pidfd_.close(ignored);
+    if (done_) {
+        auto cb = std::move(done_);
+        done_ = nullptr;
+        cb(result);
+    }
+}
+
+void ChildProcess::abandon() {
+    done_ = nullptr;
+    if (pid_ > 0) {
+        ::kill(-pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);  // SIGKILL cannot be ignored: this returns promptly
+        pid_ = -1;
+    }
+    finished_ = true;
+    deadline_.cancel();
+    kill_timer_.cancel();
+    boost::system::error_code ignored;
+    pidfd_.close(ignored);
+}
+
+}  // namespace havip::checks

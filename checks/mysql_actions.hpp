@@ -1,0 +1,48 @@
+// manage_read_only: the bounded steps the daemon takes on the database when this node
+// becomes or stops being the VIP holder (shared/reference/mysql-health.md, "Promotion" and
+// "Demotion"). Blocking; run them on the mysql_check worker (MysqlProbe::run) so the loop
+// keeps its hard deadline. Each step is returned with what it did, for the log and
+// `havip status`.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "checks/mysql_client.hpp"
+
+namespace havip::checks {
+
+struct ActionStep {
+    std::string description;  // the statement or what it waited for
+    bool ok = false;
+    std::string detail;  // the answer or the error
+};
+
+struct ActionResult {
+    bool ok = false;  // every step succeeded; on failure the node must be treated as not writable
+    std::vector<ActionStep> steps;
+    std::string describe() const;  // "promote: 4 steps ok" / "… failed at …"
+};
+
+struct PromoteSettings {
+    std::string connection_name;                        // the channel from the old primary
+    std::chrono::duration<double> apply_timeout{10.0};  // MASTER_GTID_WAIT bound
+};
+
+// Stop fetching from the old primary (the channel's settings are kept), wait until what was
+// received is applied, stop the channel, clear read_only. Stops at the first failed step: a
+// node that has not applied everything must not become writable.
+ActionResult promote(SqlSession& session, const PromoteSettings& settings);
+
+// SET SESSION lock_wait_timeout=2, SET GLOBAL read_only=1: a session holding LOCK TABLES can
+// then delay us only 2 s. An open transaction's COMMIT fails with 1290 afterwards.
+ActionResult demote(SqlSession& session);
+
+// The holder found read_only=1 that it did not set (decision: clear_read_only).
+ActionResult clear_read_only(SqlSession& session);
+
+// Statement text, exposed for tests: `STOP SLAVE 'name' IO_THREAD` etc.
+std::string sql_quote(const std::string& text);
+
+}  // namespace havip::checks

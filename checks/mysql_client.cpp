@@ -1,0 +1,257 @@
+#include "checks/mysql_client.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <mysql.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace havip::checks {
+namespace {
+
+std::string trim(const std::string& s) {
+    auto b = s.find_first_not_of(" \t\r");
+    if (b == std::string::npos) return "";
+    auto e = s.find_last_not_of(" \t\r");
+    return s.substr(b, e - b + 1);
+}
+
+std::string unquote(std::string v) {
+    if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) {
+        return v.substr(1, v.size() - 2);
+    }
+    return v;
+}
+
+bool is_client_error(unsigned code) {
+    return code >= 2000 && code < 3000;
+}
+
+}  // namespace
+
+MysqlLibrary::MysqlLibrary() {
+    mysql_library_init(0, nullptr, nullptr);
+}
+MysqlLibrary::~MysqlLibrary() {
+    mysql_library_end();
+}
+
+OptionFileResult parse_option_file(const std::string& text) {
+    MysqlCredentials creds;
+    bool in_client = false;
+    bool any = false;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        line = trim(line);
+        if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+        if (line[0] == '[') {
+            std::string group = trim(line.substr(1, line.find(']') - 1));
+            in_client = group == "client" || group == "client-server" || group == "client-mariadb";
+            continue;
+        }
+        if (!in_client) continue;
+        auto eq = line.find('=');
+        if (eq == std::string::npos) continue;
+        std::string key = trim(line.substr(0, eq));
+        std::string value = unquote(trim(line.substr(eq + 1)));
+        if (key == "user") {
+            creds.user = value;
+            any = true;
+        } else if (key == "password") {
+            creds.password = value;
+            any = true;
+        }
+    }
+    if (!any || creds.user.empty()) return {std::nullopt, "no user= in a [client] group"};
+    return {creds, ""};
+}
+
+OptionFileResult read_option_file(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        return {std::nullopt, fmt::format("{}: {}", path, std::strerror(errno))};
+    }
+    if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
+        return {std::nullopt, fmt::format("{}: mode {:o} lets others read it; chmod 600", path,
+                                          st.st_mode & 0777)};
+    }
+    std::ifstream in(path);
+    if (!in) return {std::nullopt, fmt::format("{}: cannot read", path)};
+    std::stringstream buf;
+    buf << in.rdbuf();
+    auto result = parse_option_file(buf.str());
+    if (!result.credentials) result.error = fmt::format("{}: {}", path, result.error);
+    return result;
+}
+
+std::string SqlError::describe() const {
+    return message.empty() ? fmt::format("error {}", code)
+                           : fmt::format("error {} ({})", code, message);
+}
+
+std::optional<SqlError> SqlSession::execute(const std::string& sql) {
+    auto r = query(sql);
+    if (auto* e = std::get_if<SqlError>(&r)) return *e;
+    return std::nullopt;
+}
+
+MysqlConnection::MysqlConnection(ConnectSettings settings) : settings_(std::move(settings)) {}
+MysqlConnection::~MysqlConnection() {
+    close();
+}
+
+void MysqlConnection::close() {
+    std::lock_guard lock(fd_mutex_);
+    if (mysql_) mysql_close(mysql_);
+    mysql_ = nullptr;
+    fd_ = -1;
+}
+
+void MysqlConnection::interrupt() {
+    std::lock_guard lock(fd_mutex_);
+    interrupted_ = true;
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+}
+
+std::optional<SqlError> MysqlConnection::ensure_connected() {
+    if (mysql_ && interrupted_) close();
+    interrupted_ = false;
+    if (mysql_) return std::nullopt;
+    MYSQL* m = mysql_init(nullptr);
+    if (!m) return SqlError{2008, "out of memory"};
+    unsigned ct = settings_.connect_timeout_s;
+    unsigned rt = settings_.read_timeout_s;
+    unsigned wt = settings_.write_timeout_s;
+    mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
+    mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rt);
+    mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &wt);
+    // Pin the protocol: "localhost" must not silently mean a different transport.
+    unsigned protocol = settings_.unix_socket.empty() ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
+    mysql_options(m, MYSQL_OPT_PROTOCOL, &protocol);
+    const char* host = settings_.unix_socket.empty() ? settings_.host.c_str() : "localhost";
+    const char* sock = settings_.unix_socket.empty() ? nullptr : settings_.unix_socket.c_str();
+    if (!mysql_real_connect(m, host, settings_.credentials.user.c_str(),
+                            settings_.credentials.password.c_str(), nullptr, settings_.port, sock,
+                            0)) {
+        SqlError e{mysql_errno(m), mysql_error(m)};
+        mysql_close(m);
+        return e;
+    }
+    std::string info = mysql_get_server_info(m);
+    std::lock_guard lock(fd_mutex_);
+    mysql_ = m;
+    mariadb_ = info.find("MariaDB") != std::string::npos;
+    version_ = mysql_get_server_version(m);
+    fd_ = static_cast<int>(mysql_get_socket(m));
+    return std::nullopt;
+}
+
+std::string MysqlConnection::bounded(const std::string& sql) const {
+    if (!mariadb_ || settings_.statement_timeout_s <= 0) return sql;
+    return fmt::format("SET STATEMENT max_statement_time={:.3f} FOR {}",
+                       settings_.statement_timeout_s, sql);
+}
+
+std::variant<std::vector<ReplicaRow>, SqlError> MysqlConnection::query(const std::string& sql) {
+    if (auto e = ensure_connected()) return *e;
+    auto fail = [&]() -> SqlError {
+        SqlError e{mysql_errno(mysql_), mysql_error(mysql_)};
+        if (is_client_error(e.code) || interrupted_) close();
+        return e;
+    };
+    if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) return fail();
+    std::vector<ReplicaRow> rows;
+    // Statements with several results (none of ours) are drained so the connection stays usable.
+    do {
+        MYSQL_RES* res = mysql_store_result(mysql_);
+        if (!res) {
+            if (mysql_field_count(mysql_) != 0) return fail();
+            continue;
+        }
+        unsigned n = mysql_num_fields(res);
+        MYSQL_FIELD* fields = mysql_fetch_fields(res);
+        while (MYSQL_ROW row = mysql_fetch_row(res)) {
+            unsigned long* lengths = mysql_fetch_lengths(res);
+            ReplicaRow out;
+            for (unsigned i = 0; i < n; ++i) {
+                out[fields[i].name] =
+                    row[i] ? std::optional<std::string>(std::string(row[i], lengths[i]))
+                           : std::nullopt;
+            }
+            rows.push_back(std::move(out));
+        }
+        mysql_free_result(res);
+    } while (mysql_next_result(mysql_) == 0);
+    if (mysql_errno(mysql_) != 0) return fail();
+    return rows;
+}
+
+Snapshot take_snapshot(MysqlConnection& c) {
+    Snapshot snap;
+    if (auto e = c.ensure_connected()) {
+        snap.outcome = ProbeOutcome::connect_failed;
+        snap.error_code = e->code;
+        snap.error_message = e->message;
+        return snap;
+    }
+    const bool maria = c.is_mariadb();
+    std::string vars =
+        maria ? "SELECT @@read_only AS ro, @@server_id AS sid, @@gtid_binlog_pos AS binlog, "
+                "@@gtid_slave_pos AS slave, @@gtid_current_pos AS cur"
+              : "SELECT @@read_only AS ro, @@server_id AS sid, @@gtid_executed AS executed";
+    auto answer = c.query(c.bounded(vars));
+    if (auto* e = std::get_if<SqlError>(&answer)) {
+        snap.outcome = ProbeOutcome::query_failed;
+        snap.error_code = e->code;
+        snap.error_message = e->message;
+        return snap;
+    }
+    auto& rows = std::get<std::vector<ReplicaRow>>(answer);
+    if (!rows.empty()) {
+        auto& r = rows.front();
+        if (auto ro = r["ro"]) snap.read_only = *ro != "0";
+        if (auto sid = r["sid"]) snap.server_id = static_cast<std::uint32_t>(std::stoul(*sid));
+        if (maria) {
+            snap.gtid_binlog_pos = r["binlog"];
+            snap.gtid_slave_pos = r["slave"];
+            snap.gtid_current_pos = r["cur"];
+        } else {
+            snap.gtid_executed = r["executed"];
+        }
+    }
+    // MySQL 8.0.22 renamed the statement; MariaDB's ALL shows every named connection.
+    std::string show = maria                         ? "SHOW ALL SLAVES STATUS"
+                       : c.server_version() >= 80022 ? "SHOW REPLICA STATUS"
+                                                     : "SHOW SLAVE STATUS";
+    auto replicas = c.query(c.bounded(show));
+    if (auto* e = std::get_if<SqlError>(&replicas)) {
+        if (!c.connected()) {  // the connection itself failed mid-way
+            snap.outcome = ProbeOutcome::query_failed;
+            snap.error_code = e->code;
+            snap.error_message = e->message;
+            return snap;
+        }
+        snap.replica_error = e->code;
+        snap.replica_error_message = e->message;
+    } else {
+        snap.replicas = std::move(std::get<std::vector<ReplicaRow>>(replicas));
+    }
+    auto semi = c.query("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'");
+    if (auto* r = std::get_if<std::vector<ReplicaRow>>(&semi)) {
+        for (auto& row : *r) {
+            auto name = row["Variable_name"];
+            auto value = row["Value"];
+            if (name && value) snap.semi_sync[*name] = *value;
+        }
+    }
+    return snap;
+}
+
+}  // namespace havip::checks

@@ -1,0 +1,470 @@
+#include "checks/mysql_decision.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <initializer_list>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "checks/gtid.hpp"
+
+namespace havip::checks {
+namespace {
+
+using Seconds = std::chrono::duration<double>;
+
+// Lookup by any of the names a column has had (MariaDB 10.x / MySQL ≤ 8.0.21 first, then
+// MySQL 8.0.22+'s Replica_/Source_ names). nullopt: missing or NULL — both mean "unknown".
+std::optional<std::string> column(const ReplicaRow& row, std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+        auto it = row.find(name);
+        if (it != row.end()) return it->second;
+    }
+    return std::nullopt;
+}
+
+bool has_column(const ReplicaRow& row, std::initializer_list<const char*> names) {
+    return std::any_of(names.begin(), names.end(), [&](const char* n) { return row.contains(n); });
+}
+
+template <typename Int>
+std::optional<Int> to_int(const std::optional<std::string>& text) {
+    if (!text || text->empty()) return std::nullopt;
+    Int value{};
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc{} || end != text->data() + text->size()) return std::nullopt;
+    return value;
+}
+
+std::string age(Seconds s) {
+    double v = std::max(0.0, s.count());
+    if (v < 120) return fmt::format("{:.0f} s", v);
+    if (v < 7200) return fmt::format("{:.0f} min", v / 60);
+    return fmt::format("{:.1f} h", v / 3600);
+}
+
+enum class IoState { yes, connecting, no, unknown };
+
+IoState io_state(const std::optional<std::string>& text) {
+    if (!text) return IoState::unknown;
+    if (*text == "Yes") return IoState::yes;
+    // MariaDB shows Preparing while it sets up the connection: the same as Connecting.
+    if (*text == "Connecting" || *text == "Preparing") return IoState::connecting;
+    if (*text == "No") return IoState::no;
+    return IoState::unknown;
+}
+
+// What the inbound channel looks like, derived from its row once.
+struct Channel {
+    const ReplicaRow* row = nullptr;
+    std::string io_text;
+    IoState io = IoState::unknown;
+    std::optional<bool> sql_running;
+    unsigned io_errno = 0;
+    unsigned sql_errno = 0;
+    std::string io_error;
+    std::string sql_error;
+    std::optional<double> lag;
+    std::string received;  // the marker that advances while the master sends us anything
+    std::optional<std::uint64_t> heartbeats;
+    bool has_heartbeats = false;
+    std::optional<std::uint32_t> master_server_id;
+    std::optional<bool> applied;
+    std::string not_applied;  // why not, when applied == false
+};
+
+const ReplicaRow* find_channel(const std::vector<ReplicaRow>& rows, const std::string& name) {
+    for (const auto& row : rows) {
+        auto row_name = column(row, {"Connection_name", "Channel_Name", "Channel_name"});
+        if (row_name && *row_name == name) return &row;
+        // SHOW SLAVE STATUS (no ALL) and single-channel MySQL may omit the name: the only
+        // row is the default channel.
+        if (!has_column(row, {"Connection_name", "Channel_Name", "Channel_name"}) && name.empty() &&
+            rows.size() == 1) {
+            return &row;
+        }
+    }
+    return nullptr;
+}
+
+void compute_applied(Channel& ch, const Snapshot& snap) {
+    const ReplicaRow& row = *ch.row;
+    // MariaDB: Gtid_IO_Pos received vs gtid_slave_pos applied, per domain.
+    auto io_pos = column(row, {"Gtid_IO_Pos"});
+    if (io_pos && !io_pos->empty()) {
+        auto slave_pos =
+            snap.gtid_slave_pos ? snap.gtid_slave_pos : column(row, {"Gtid_Slave_Pos"});
+        auto received = parse_mariadb_gtid_list(*io_pos);
+        auto applied = parse_mariadb_gtid_list(slave_pos.value_or(""));
+        if (received.value && applied.value && slave_pos) {
+            auto missing = mariadb_missing(*received.value, *applied.value);
+            ch.applied = missing.empty();
+            if (!missing.empty()) ch.not_applied = fmt::format("{}", fmt::join(missing, "; "));
+            return;
+        }
+    }
+    // MySQL: Retrieved_Gtid_Set ⊆ Executed_Gtid_Set.
+    auto retrieved = column(row, {"Retrieved_Gtid_Set"});
+    auto executed = column(row, {"Executed_Gtid_Set"});
+    if (retrieved && !retrieved->empty() && executed) {
+        auto r = parse_mysql_gtid_set(*retrieved);
+        auto e = parse_mysql_gtid_set(*executed);
+        if (r.value && e.value) {
+            ch.applied = mysql_gtid_subset(*r.value, *e.value);
+            if (!*ch.applied) {
+                ch.not_applied =
+                    fmt::format("retrieved {} not all in executed {}", *retrieved, *executed);
+            }
+            return;
+        }
+    }
+    // Fallback without GTIDs: the read position equals the executed position (MHA).
+    auto file = column(row, {"Master_Log_File", "Source_Log_File"});
+    auto read = to_int<std::uint64_t>(column(row, {"Read_Master_Log_Pos", "Read_Source_Log_Pos"}));
+    auto exec_file = column(row, {"Relay_Master_Log_File", "Relay_Source_Log_File"});
+    auto exec = to_int<std::uint64_t>(column(row, {"Exec_Master_Log_Pos", "Exec_Source_Log_Pos"}));
+    if (file && read && exec_file && exec) {
+        ch.applied = *file == *exec_file && *read == *exec;
+        if (!*ch.applied) {
+            ch.not_applied =
+                fmt::format("read {}:{}, executed {}:{}", *file, *read, *exec_file, *exec);
+        }
+    }
+}
+
+Channel read_channel(const ReplicaRow& row, const Snapshot& snap) {
+    Channel ch;
+    ch.row = &row;
+    auto io = column(row, {"Slave_IO_Running", "Replica_IO_Running"});
+    ch.io_text = io.value_or("unknown");
+    ch.io = io_state(io);
+    auto sql = column(row, {"Slave_SQL_Running", "Replica_SQL_Running"});
+    if (sql == "Yes") ch.sql_running = true;
+    if (sql == "No") ch.sql_running = false;
+    ch.io_errno = to_int<unsigned>(column(row, {"Last_IO_Errno"})).value_or(0);
+    ch.sql_errno = to_int<unsigned>(column(row, {"Last_SQL_Errno"})).value_or(0);
+    ch.io_error = column(row, {"Last_IO_Error"}).value_or("");
+    ch.sql_error = column(row, {"Last_SQL_Error"}).value_or("");
+    if (auto lag = to_int<std::uint64_t>(
+            column(row, {"Seconds_Behind_Master", "Seconds_Behind_Source"}))) {
+        ch.lag = static_cast<double>(*lag);
+    }
+    if (auto gtid = column(row, {"Gtid_IO_Pos"}); gtid && !gtid->empty()) {
+        ch.received = *gtid;
+    } else if (auto set = column(row, {"Retrieved_Gtid_Set"}); set && !set->empty()) {
+        ch.received = *set;
+    } else {
+        auto file = column(row, {"Master_Log_File", "Source_Log_File"});
+        auto pos = column(row, {"Read_Master_Log_Pos", "Read_Source_Log_Pos"});
+        if (file && pos) ch.received = fmt::format("{}:{}", *file, *pos);
+    }
+    ch.has_heartbeats = row.contains("Slave_received_heartbeats");
+    ch.heartbeats = to_int<std::uint64_t>(column(row, {"Slave_received_heartbeats"}));
+    ch.master_server_id =
+        to_int<std::uint32_t>(column(row, {"Master_Server_Id", "Source_Server_Id"}));
+    compute_applied(ch, snap);
+    return ch;
+}
+
+bool in(unsigned value, std::initializer_list<unsigned> set) {
+    return std::find(set.begin(), set.end(), value) != set.end();
+}
+
+// reference: peer_gone = IO∈{Connecting,Preparing} ∧ SQL=Yes ∧ Last_SQL_Errno=0 ∧
+// Last_IO_Errno∈{0,2002,2003,2006,2013}.
+bool peer_gone(const Channel& ch) {
+    return ch.io == IoState::connecting && ch.sql_running == true && ch.sql_errno == 0 &&
+           in(ch.io_errno, {0, 2002, 2003, 2006, 2013});
+}
+
+std::string error_text(unsigned code, const std::string& message) {
+    return message.empty() ? fmt::format("error {}", code)
+                           : fmt::format("error {} ({})", code, message);
+}
+
+// Why the channel cannot be trusted to have kept this node current, or "" when it can.
+std::string broken_reason(const Channel& ch, const DecisionSettings& settings) {
+    if (ch.sql_running == false) {
+        if (ch.sql_errno != 0) {
+            return fmt::format("replication SQL thread stopped: {}",
+                               error_text(ch.sql_errno, ch.sql_error));
+        }
+        return "replication SQL thread stopped";
+    }
+    if (ch.io == IoState::no) {
+        if (ch.io_errno != 0) {
+            return fmt::format("replication IO thread stopped: {}",
+                               error_text(ch.io_errno, ch.io_error));
+        }
+        return "replication IO thread stopped";
+    }
+    // These errors do not heal by retrying: bad grants, purged binlogs, a refused plugin.
+    if (in(ch.io_errno, {1045, 1236, 2061})) {
+        return fmt::format("replication cannot fetch from its master: {}",
+                           error_text(ch.io_errno, ch.io_error));
+    }
+    if (settings.expected_master_server_id && ch.master_server_id && *ch.master_server_id != 0 &&
+        *ch.master_server_id != *settings.expected_master_server_id) {
+        return fmt::format("replicating from server id {}, expected {}", *ch.master_server_id,
+                           *settings.expected_master_server_id);
+    }
+    if (ch.sql_running != true || ch.io == IoState::unknown) {
+        return fmt::format("replication state unknown (IO {}, SQL {})", ch.io_text,
+                           ch.sql_running ? (*ch.sql_running ? "Yes" : "No") : "unknown");
+    }
+    return "";
+}
+
+void update_contact(History& h, const Channel& ch, WallClock::time_point now) {
+    if (ch.io == IoState::yes && ch.sql_running == true) {
+        bool advanced = true;
+        // With a heartbeat counter, "IO=Yes" alone is not contact: a SIGSTOPped master
+        // keeps IO=Yes for slave_net_timeout while only the counter stops (reference [E]).
+        // Without one (MySQL's SHOW REPLICA STATUS) IO=Yes is the best evidence there is.
+        if (ch.has_heartbeats) {
+            bool beat = ch.heartbeats && h.last_heartbeats && *ch.heartbeats > *h.last_heartbeats;
+            bool moved = !h.last_received.empty() && ch.received != h.last_received;
+            advanced = beat || moved;
+        }
+        if (advanced) h.last_ok = now;
+    }
+    if (!ch.received.empty()) h.last_received = ch.received;
+    if (ch.heartbeats) h.last_heartbeats = ch.heartbeats;
+}
+
+std::string semi_sync_value(const Snapshot& snap, std::initializer_list<const char*> names) {
+    for (const char* n : names) {
+        auto it = snap.semi_sync.find(n);
+        if (it != snap.semi_sync.end()) return it->second;
+    }
+    return "";
+}
+
+Decision decide_unreachable(const Snapshot& snap, Role role, const History& history,
+                            const DecisionSettings& settings, WallClock::time_point now) {
+    Decision d;
+    d.history = history;
+    d.diverged = history.diverged;
+    std::string why = error_text(snap.error_code, snap.error_message);
+    // 1040 too many connections / 1203 max_user_connections: the server answered the
+    // handshake, so it is alive (MHA treats these as alive too).
+    if (snap.outcome == ProbeOutcome::connect_failed && in(snap.error_code, {1040, 1203})) {
+        std::string alert = fmt::format("server refuses new connections: {}", why);
+        d.alerts.push_back(alert);
+        if (role == Role::holder) {
+            d.status = Status::healthy;
+            d.reason = fmt::format("alive but full: {}", why);
+            return d;
+        }
+        Seconds window = 2 * settings.slave_net_timeout + settings.interval;
+        if (history.last_ok && now - *history.last_ok <= window && !history.diverged) {
+            d.status = Status::healthy;
+            d.reason = fmt::format("alive but full ({}); replication last confirmed {} ago", why,
+                                   age(now - *history.last_ok));
+        } else {
+            d.status = Status::unsafe;
+            d.reason = fmt::format("alive but full ({}); replication state unknown", why);
+        }
+        return d;
+    }
+    d.status = Status::down;
+    switch (snap.outcome) {
+        case ProbeOutcome::connect_failed:
+            d.reason = fmt::format("cannot connect: {}", why);
+            break;
+        case ProbeOutcome::query_failed:
+            d.reason = fmt::format("query failed: {}", why);
+            break;
+        case ProbeOutcome::timed_out:
+            d.reason = snap.error_message.empty()
+                           ? "no answer before the deadline"
+                           : fmt::format("no answer before the deadline ({})", snap.error_message);
+            break;
+        case ProbeOutcome::ok:
+            break;
+    }
+    return d;
+}
+
+void decide_holder(Decision& d, const Snapshot& snap, const std::optional<Channel>& ch,
+                   const DecisionSettings& settings) {
+    d.status = Status::healthy;
+    if (snap.read_only == true) {
+        if (!settings.manage_read_only) {
+            d.reason = "read_only=1 on the VIP holder";
+            d.alerts.push_back(
+                "read_only=1 on the VIP holder: clients cannot write "
+                "(manage_read_only is off)");
+        } else if (d.history.read_only_reapplied) {
+            d.status = Status::down;
+            d.reason = "read_only=1 again after clearing it: someone else keeps setting it";
+        } else {
+            d.reason = "read_only=1 set by someone else: clearing it";
+            d.clear_read_only = true;
+            d.history.read_only_reapplied = true;
+        }
+    } else {
+        if (snap.read_only == false) d.history.read_only_reapplied = false;
+        d.reason = snap.read_only ? "writable" : "writable state unknown (read_only NULL)";
+        if (!snap.read_only) d.alerts.push_back("@@read_only not reported");
+    }
+    // The inbound channel never lowers the holder's fitness; it is reported only.
+    if (ch) {
+        if (peer_gone(*ch)) {
+            d.reason += "; inbound channel: peer gone";
+        } else if (auto broken = broken_reason(*ch, settings); !broken.empty()) {
+            d.reason += "; inbound " + broken;
+            d.alerts.push_back("inbound " + broken);
+        } else {
+            d.reason += "; inbound channel replicating";
+        }
+    }
+    if (settings.expect_semi_sync &&
+        semi_sync_value(snap, {"Rpl_semi_sync_master_status", "Rpl_semi_sync_source_status"}) ==
+            "OFF") {
+        d.alerts.push_back("semi-sync fell back to asynchronous replication");
+    }
+}
+
+void decide_standby(Decision& d, const Snapshot& snap, const std::optional<Channel>& ch,
+                    const DecisionSettings& settings, WallClock::time_point now) {
+    if (snap.replica_error) {
+        d.status = Status::unsafe;
+        d.reason = fmt::format("cannot read replication status: {}",
+                               error_text(*snap.replica_error, snap.replica_error_message));
+        return;
+    }
+    if (!ch) {
+        d.status = Status::unsafe;
+        d.reason = settings.connection_name.empty()
+                       ? "no replication channel: this node is not a replica"
+                       : fmt::format("no replication channel '{}'", settings.connection_name);
+        return;
+    }
+    d.applied = ch->applied;
+    d.lag_seconds = ch->lag;
+    if (peer_gone(*ch)) {
+        d.peer_gone = true;
+        Seconds window = 2 * settings.slave_net_timeout + settings.interval;
+        std::string applied_text = ch->applied == true ? "relay log applied"
+                                   : ch->applied == false
+                                       ? fmt::format(
+                                             "relay log not yet applied ({}); promotion "
+                                             "waits for it",
+                                             ch->not_applied)
+                                       : "relay log state unknown";
+        if (d.history.last_ok && now - *d.history.last_ok <= window) {
+            d.status = Status::healthy;
+            d.reason = fmt::format("peer gone, {}, last in contact {} ago", applied_text,
+                                   age(now - *d.history.last_ok));
+        } else {
+            d.status = Status::unsafe;
+            d.reason = d.history.last_ok
+                           ? fmt::format(
+                                 "peer gone and last in contact {} ago (more than {}): "
+                                 "this node may be missing transactions",
+                                 age(now - *d.history.last_ok), age(window))
+                           : "peer gone and never seen in contact: this node may be missing "
+                             "transactions";
+        }
+        return;
+    }
+    if (auto broken = broken_reason(*ch, settings); !broken.empty()) {
+        d.status = Status::unsafe;
+        d.reason = broken;
+        return;
+    }
+    if (ch->io != IoState::yes) {
+        // Connecting with an error that is neither "peer gone" nor permanent (1130, …).
+        d.status = Status::unsafe;
+        d.reason = fmt::format("replication not connected: IO {}, {}", ch->io_text,
+                               error_text(ch->io_errno, ch->io_error));
+        return;
+    }
+    if (!ch->lag) {
+        d.status = Status::degraded;
+        d.reason = "replicating, lag unknown (Seconds_Behind_Master NULL)";
+        return;
+    }
+    Seconds lag{*ch->lag};
+    if (lag <= settings.lag_warn) {
+        d.status = Status::healthy;
+        d.reason = fmt::format("replicating, lag {:.0f} s", *ch->lag);
+    } else if (lag <= settings.max_lag) {
+        d.status = Status::degraded;
+        d.reason = fmt::format("replicating, lag {:.0f} s (more than {:.0f} s)", *ch->lag,
+                               settings.lag_warn.count());
+    } else {
+        d.status = Status::unsafe;
+        d.reason = fmt::format("replication lag {:.0f} s exceeds max_lag {:.0f} s", *ch->lag,
+                               settings.max_lag.count());
+    }
+}
+
+}  // namespace
+
+const char* to_string(Status status) {
+    switch (status) {
+        case Status::healthy:
+            return "healthy";
+        case Status::degraded:
+            return "degraded";
+        case Status::unsafe:
+            return "unsafe";
+        case Status::down:
+            return "down";
+    }
+    return "?";
+}
+
+void clear_diverged(History& history) {
+    history.diverged = false;
+    history.diverged_since.reset();
+    history.diverged_reason.clear();
+}
+
+Decision decide(const Snapshot& snap, Role role, const History& history,
+                const DecisionSettings& settings, WallClock::time_point now) {
+    if (snap.outcome != ProbeOutcome::ok) {
+        return decide_unreachable(snap, role, history, settings, now);
+    }
+    Decision d;
+    d.history = history;
+    std::optional<Channel> ch;
+    if (!snap.replica_error) {
+        if (const ReplicaRow* row = find_channel(snap.replicas, settings.connection_name)) {
+            ch = read_channel(*row, snap);
+        }
+    }
+    if (ch) {
+        update_contact(d.history, *ch, now);
+        // 1950: gtid_strict_mode refused an out-of-order GTID; 1062: a row already exists.
+        // Both mean the nodes took different writes.
+        if (in(ch->sql_errno, {1950, 1062}) && !d.history.diverged) {
+            d.history.diverged = true;
+            d.history.diverged_since = now;
+            d.history.diverged_reason =
+                fmt::format("replication SQL {}", error_text(ch->sql_errno, ch->sql_error));
+        }
+    }
+    d.diverged = d.history.diverged;
+    if (role == Role::holder) {
+        decide_holder(d, snap, ch, settings);
+    } else {
+        decide_standby(d, snap, ch, settings, now);
+        // A node whose data diverged must not take the VIP silently, even if an operator
+        // skipped the failing event and replication runs again.
+        if (d.diverged && d.status != Status::down) {
+            d.status = Status::unsafe;
+            d.reason = fmt::format("data diverged ({}); {}", d.history.diverged_reason, d.reason);
+        }
+    }
+    if (d.diverged) {
+        d.alerts.push_back(fmt::format("data diverged: {}", d.history.diverged_reason));
+    }
+    return d;
+}
+
+}  // namespace havip::checks

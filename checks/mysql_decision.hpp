@@ -1,0 +1,109 @@
+// The mysql_check decision table (shared/reference/mysql-health.md, "Decision table for the
+// 2-node VIP") as a pure function: what the server answered this interval, this node's role,
+// the remembered history and the settings go in; a status with a reason a person understands
+// and the updated history come out. No I/O, no clock: `now` is an argument.
+//
+// The question answered is "how fit is this node to hold the VIP", never "is replication
+// healthy": the holder's priority is never lowered because of its inbound channel.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace havip::checks {
+
+// Wall-clock time: the history is persisted across restarts, so steady_clock cannot be used.
+using WallClock = std::chrono::system_clock;
+
+// One row of SHOW ALL SLAVES STATUS / SHOW REPLICA STATUS, looked up by column name because
+// the order changes between versions. A NULL is an empty optional; a missing column is absent.
+using ReplicaRow = std::map<std::string, std::optional<std::string>>;
+
+enum class ProbeOutcome {
+    ok,              // connected and the variables query answered
+    connect_failed,  // error_code says why (2002/2003/2013 …, or 1040/1203: alive but full)
+    query_failed,    // connected, the variables query failed
+    timed_out,       // the hard deadline on the loop expired first
+};
+
+// What the server answered this interval.
+struct Snapshot {
+    ProbeOutcome outcome = ProbeOutcome::ok;
+    unsigned error_code = 0;  // client or server error number (mysql_errno)
+    std::string error_message;
+
+    // SELECT @@read_only, @@server_id, @@gtid_binlog_pos, @@gtid_slave_pos,
+    // @@gtid_current_pos (MariaDB) or @@gtid_executed (MySQL).
+    std::optional<bool> read_only;
+    std::optional<std::uint32_t> server_id;
+    std::optional<std::string> gtid_binlog_pos;
+    std::optional<std::string> gtid_slave_pos;
+    std::optional<std::string> gtid_current_pos;
+    std::optional<std::string> gtid_executed;
+
+    // The replica status rows; replica_error is set when the statement itself failed (1227
+    // without SLAVE MONITOR), which is different from "no channel".
+    std::vector<ReplicaRow> replicas;
+    std::optional<unsigned> replica_error;
+    std::string replica_error_message;
+
+    // SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%' when the server has the plugin.
+    std::map<std::string, std::string> semi_sync;
+};
+
+enum class Role { holder, standby };  // holds the VIP (MASTER) or not
+
+// What the check remembers between intervals; persisted by mysql_history.
+struct History {
+    // Last time the inbound channel was seen in contact: IO=Yes, SQL=Yes and the received
+    // position or the heartbeat counter advanced.
+    std::optional<WallClock::time_point> last_ok;
+    std::string last_received;                     // Gtid_IO_Pos / Retrieved_Gtid_Set / file:pos
+    std::optional<std::uint64_t> last_heartbeats;  // Slave_received_heartbeats
+    // Latched on SQL error 1950 (gtid_strict_mode out-of-order) or 1062 (duplicate key):
+    // the two nodes' data differ, which replication resuming does not undo. Cleared only by
+    // an operator (clear_diverged).
+    bool diverged = false;
+    std::optional<WallClock::time_point> diverged_since;
+    std::string diverged_reason;
+    // The holder found read_only=1 and asked for it to be cleared; seeing it again means
+    // clearing did not stick.
+    bool read_only_reapplied = false;
+};
+
+void clear_diverged(History& history);
+
+struct DecisionSettings {
+    std::string connection_name;  // MariaDB Connection_name / MySQL Channel_Name ("" default)
+    std::chrono::duration<double> interval{1.0};
+    std::chrono::duration<double> slave_net_timeout{60.0};   // the server's, for "fresh"
+    std::chrono::duration<double> lag_warn{5.0};             // above: degraded
+    std::chrono::duration<double> max_lag{30.0};             // above: unsafe to take the VIP
+    std::optional<std::uint32_t> expected_master_server_id;  // "wrong master" when different
+    bool manage_read_only = false;                           // we may clear read_only on the holder
+    bool expect_semi_sync = false;  // alert when the holder's semi-sync falls back to async
+};
+
+enum class Status { healthy, degraded, unsafe, down };
+const char* to_string(Status status);
+
+struct Decision {
+    Status status = Status::down;
+    std::string reason;               // one line, quoted in logs and `havip status`
+    std::vector<std::string> alerts;  // healthy-but-look-at-this conditions
+    bool diverged = false;            // the latch, after this interval
+    bool peer_gone = false;           // inbound channel lost its master, SQL thread fine
+    std::optional<bool> applied;      // everything received is executed (unknown if empty)
+    std::optional<double> lag_seconds;
+    bool clear_read_only = false;  // ask the daemon to SET GLOBAL read_only=0 once
+    History history;               // to store and pass to the next decision
+};
+
+Decision decide(const Snapshot& snapshot, Role role, const History& history,
+                const DecisionSettings& settings, WallClock::time_point now);
+
+}  // namespace havip::checks

@@ -1,0 +1,188 @@
+#include "checks/mysql_history.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace havip::checks {
+namespace {
+
+// Values may hold newlines (MySQL GTID sets): escape them so each key stays on one line.
+std::string escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
+    }
+    return out;
+}
+
+std::string unescape(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 1 < s.size()) {
+            ++i;
+            out += s[i] == 'n' ? '\n' : s[i];
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+std::int64_t to_ms(WallClock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+WallClock::time_point from_ms(std::int64_t ms) {
+    return WallClock::time_point(
+        std::chrono::duration_cast<WallClock::duration>(std::chrono::milliseconds(ms)));
+}
+
+template <typename Int>
+bool parse_int(std::string_view s, Int& out) {
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc{} && end == s.data() + s.size() && !s.empty();
+}
+
+std::error_code last_error() {
+    return {errno, std::generic_category()};
+}
+
+}  // namespace
+
+std::string format_history(const History& h) {
+    std::string out = "# havipd mysql_check state; rewritten every interval\nversion=1\n";
+    if (h.last_ok) out += fmt::format("last_ok_ms={}\n", to_ms(*h.last_ok));
+    out += fmt::format("last_received={}\n", escape(h.last_received));
+    if (h.last_heartbeats) out += fmt::format("last_heartbeats={}\n", *h.last_heartbeats);
+    out += fmt::format("diverged={}\n", h.diverged ? 1 : 0);
+    if (h.diverged_since) out += fmt::format("diverged_since_ms={}\n", to_ms(*h.diverged_since));
+    out += fmt::format("diverged_reason={}\n", escape(h.diverged_reason));
+    out += fmt::format("read_only_reapplied={}\n", h.read_only_reapplied ? 1 : 0);
+    return out;
+}
+
+bool parse_history(const std::string& text, History& out, std::string& detail) {
+    History h;
+    std::istringstream in(text);
+    std::string line;
+    int number = 0;
+    bool versioned = false;
+    while (std::getline(in, line)) {
+        ++number;
+        if (line.empty() || line[0] == '#') continue;
+        auto eq = line.find('=');
+        if (eq == std::string::npos) {
+            detail = fmt::format("line {}: no '='", number);
+            return false;
+        }
+        std::string_view key(line.data(), eq);
+        std::string_view value(line.data() + eq + 1, line.size() - eq - 1);
+        bool good = true;
+        std::int64_t n = 0;
+        std::uint64_t u = 0;
+        if (key == "version") {
+            good = value == "1";
+            versioned = good;
+        } else if (key == "last_ok_ms") {
+            good = parse_int(value, n);
+            if (good) h.last_ok = from_ms(n);
+        } else if (key == "last_received") {
+            h.last_received = unescape(value);
+        } else if (key == "last_heartbeats") {
+            good = parse_int(value, u);
+            if (good) h.last_heartbeats = u;
+        } else if (key == "diverged") {
+            good = value == "0" || value == "1";
+            h.diverged = value == "1";
+        } else if (key == "diverged_since_ms") {
+            good = parse_int(value, n);
+            if (good) h.diverged_since = from_ms(n);
+        } else if (key == "diverged_reason") {
+            h.diverged_reason = unescape(value);
+        } else if (key == "read_only_reapplied") {
+            good = value == "0" || value == "1";
+            h.read_only_reapplied = value == "1";
+        }  // unknown keys: written by a newer havipd, ignored
+        if (!good) {
+            detail = fmt::format("line {}: bad value for {}", number, key);
+            return false;
+        }
+    }
+    if (!versioned) {
+        detail = "no 'version=1' line";
+        return false;
+    }
+    out = std::move(h);
+    return true;
+}
+
+LoadedHistory load_history(const std::string& path) {
+    LoadedHistory result;
+    std::ifstream in(path);
+    if (!in) {
+        result.error = last_error();
+        if (!result.error) result.error = std::make_error_code(std::errc::io_error);
+        result.detail = fmt::format("{}: {}", path, result.error.message());
+        return result;
+    }
+    std::stringstream buf;
+    buf << in.rdbuf();
+    if (!parse_history(buf.str(), result.history, result.detail)) {
+        result.history = History{};
+        result.error = std::make_error_code(std::errc::invalid_argument);
+        result.detail = fmt::format("{}: {}", path, result.detail);
+    }
+    return result;
+}
+
+std::error_code save_history(const std::string& path, const History& history) {
+    std::string text = format_history(history);
+    std::string tmp = path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return last_error();
+    std::size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            auto ec = last_error();
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            return ec;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    // fsync before rename: otherwise a crash can leave an empty file under the real name.
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        auto ec = last_error();
+        ::unlink(tmp.c_str());
+        return ec;
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        auto ec = last_error();
+        ::unlink(tmp.c_str());
+        return ec;
+    }
+    auto slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+    return {};
+}
+
+}  // namespace havip::checks

@@ -1,0 +1,108 @@
+#include "checks/mysql_probe.hpp"
+
+#include <mysql.h>
+
+#include <fmt/format.h>
+#include <boost/asio/post.hpp>
+
+namespace havip::checks {
+
+struct MysqlProbe::Pending {
+    explicit Pending(boost::asio::io_context& io) : timer(io) {}
+    Job job;
+    std::function<void(JobOutcome)> done;
+    boost::asio::steady_timer timer;
+    bool answered = false;  // loop thread only
+};
+
+MysqlProbe::MysqlProbe(boost::asio::io_context& io, ConnectSettings settings)
+    : io_(io), connection_(std::move(settings)), worker_([this] { worker_loop(); }) {}
+
+MysqlProbe::~MysqlProbe() {
+    *alive_ = false;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        queued_.reset();
+    }
+    connection_.interrupt();
+    wake_.notify_all();
+    worker_.join();
+}
+
+void MysqlProbe::worker_loop() {
+    mysql_thread_init();
+    while (true) {
+        std::shared_ptr<Pending> job;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [&] { return stopping_ || queued_; });
+            if (stopping_) break;
+            job = std::move(queued_);
+            running_ = job;
+        }
+        job->job(connection_);
+        {
+            std::lock_guard lock(mutex_);
+            running_.reset();
+        }
+        // The answer goes back to the loop, which alone decides whether it was in time.
+        boost::asio::post(io_, [job, alive = alive_] {
+            if (!*alive || job->answered) return;
+            job->answered = true;
+            job->timer.cancel();
+            job->done(JobOutcome::completed);
+        });
+    }
+    connection_.close();
+    mysql_thread_end();
+}
+
+void MysqlProbe::run(Job job, std::chrono::steady_clock::duration timeout,
+                     std::function<void(JobOutcome)> done) {
+    auto pending = std::make_shared<Pending>(io_);
+    pending->job = std::move(job);
+    pending->done = std::move(done);
+    {
+        std::lock_guard lock(mutex_);
+        if (running_ || queued_) {
+            boost::asio::post(io_, [pending] { pending->done(JobOutcome::busy); });
+            return;
+        }
+        queued_ = pending;
+    }
+    wake_.notify_one();
+    pending->timer.expires_after(timeout);
+    pending->timer.async_wait([this, pending, alive = alive_](const boost::system::error_code& ec) {
+        if (ec || !*alive || pending->answered) return;
+        pending->answered = true;
+        {
+            std::lock_guard lock(mutex_);
+            if (queued_ == pending) queued_.reset();  // never started: nothing to interrupt
+            // Unblock a read stuck on a frozen server; the worker then drops the connection.
+            if (running_ == pending) connection_.interrupt();
+        }
+        pending->done(JobOutcome::timed_out);
+    });
+}
+
+void MysqlProbe::snapshot(std::chrono::steady_clock::duration timeout,
+                          std::function<void(const Snapshot&)> done) {
+    auto result = std::make_shared<Snapshot>();
+    run([result](MysqlConnection& c) { *result = take_snapshot(c); }, timeout,
+        [result, timeout, done = std::move(done)](JobOutcome outcome) {
+            if (outcome == JobOutcome::completed) {
+                done(*result);
+                return;
+            }
+            Snapshot late;
+            late.outcome = ProbeOutcome::timed_out;
+            double secs = std::chrono::duration<double>(timeout).count();
+            late.error_message = outcome == JobOutcome::busy
+                                     ? "the previous probe is still waiting for the server"
+                                     : fmt::format("no answer within {:.1f} s", secs);
+            done(late);
+        });
+}
+
+}  // namespace havip::checks

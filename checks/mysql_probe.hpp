@@ -1,0 +1,62 @@
+// The mysql_check probe: a worker thread owning one blocking Connector/C connection, and a
+// hard deadline on the Asio loop. Each job (a snapshot, a promote/demote action) races a
+// timer; a late answer is discarded, the socket is shut down so the worker returns at once,
+// and the connection is reopened on the next job. A SIGSTOPped mysqld is so reported "down"
+// within the timeout even though the client library only knows whole-second timeouts.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "checks/mysql_client.hpp"
+#include "checks/mysql_decision.hpp"
+
+namespace havip::checks {
+
+enum class JobOutcome { completed, timed_out, busy };
+
+class MysqlProbe {
+  public:
+    using Job = std::function<void(MysqlConnection&)>;
+
+    // Needs a MysqlLibrary alive. Starts the worker thread.
+    MysqlProbe(boost::asio::io_context& io, ConnectSettings settings);
+    ~MysqlProbe();  // interrupts a running job and joins the worker
+    MysqlProbe(const MysqlProbe&) = delete;
+    MysqlProbe& operator=(const MysqlProbe&) = delete;
+
+    // Runs `job` on the worker; `done` is called on the io_context exactly once: completed,
+    // timed_out (the answer, if it ever comes, is dropped), or busy (the previous job is
+    // still stuck, e.g. in a connect bounded only by connect_timeout).
+    void run(Job job, std::chrono::steady_clock::duration timeout,
+             std::function<void(JobOutcome)> done);
+
+    // One interval's snapshot with the hard deadline; a timeout or a busy worker becomes a
+    // Snapshot with outcome timed_out.
+    void snapshot(std::chrono::steady_clock::duration timeout,
+                  std::function<void(const Snapshot&)> done);
+
+  private:
+    struct Pending;
+    void worker_loop();
+
+    boost::asio::io_context& io_;
+    MysqlConnection connection_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::shared_ptr<Pending> queued_;   // handed to the worker
+    std::shared_ptr<Pending> running_;  // the worker is in it (guarded by mutex_)
+    bool stopping_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    std::thread worker_;
+};
+
+}  // namespace havip::checks

@@ -40,7 +40,7 @@ namespace {
 
 // "[VI_1 vrid 99] " from the identifying fields, so console and syslog lines can be
 // followed per instance like journald's fields.
-std::string prefix_of(std::initializer_list<Field> fields) {
+std::string prefix_of(std::span<const Field> fields) {
     std::string instance, vrid, check;
     for (const auto& f : fields) {
         if (f.name == "HAVIP_INSTANCE") instance = f.value;
@@ -56,7 +56,7 @@ std::string prefix_of(std::initializer_list<Field> fields) {
 
 }  // namespace
 
-void Logger::log(Level level, std::string_view message, std::initializer_list<Field> fields) {
+void Logger::log(Level level, std::string_view message, std::span<const Field> fields) {
     if (level == Level::debug && !detail_) return;
     switch (sink_) {
         case Sink::journal: {

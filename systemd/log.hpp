@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -35,7 +36,10 @@ public:
     Logger(const Logger&) = delete;
     Logger& operator=(const Logger&) = delete;
 
-    void log(Level level, std::string_view message, std::initializer_list<Field> fields = {});
+    void log(Level level, std::string_view message, std::span<const Field> fields);
+    void log(Level level, std::string_view message, std::initializer_list<Field> fields = {}) {
+        log(level, message, std::span<const Field>(fields.begin(), fields.size()));
+    }
 
     Sink sink() const { return sink_; }
     bool detail() const { return detail_; }

@@ -1,0 +1,92 @@
+// Announcing a VIP after taking it over: the Ethernet frames of a gratuitous ARP request and
+// of an IPv6 unsolicited Neighbor Advertisement, and when to send them under keepalived's
+// garp_* settings. Pure: bytes and durations in, bytes and durations out.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <boost/asio/ip/address_v4.hpp>
+#include <boost/asio/ip/address_v6.hpp>
+
+namespace havip::vrrp {
+
+using MacAddress = std::array<std::uint8_t, 6>;
+
+inline constexpr std::size_t garp_frame_size = 42;  // Ethernet 14 + ARP 28, unpadded
+inline constexpr std::size_t na_frame_size = 86;    // Ethernet 14 + IPv6 40 + NA 24 + option 8
+
+// The target hardware address of a gratuitous ARP request. keepalived 2.2.7 sends the
+// broadcast address (captured on the wire); RFC 5227 2.3 announcements use zero. Receivers
+// ignore the field in a request, so either updates their caches.
+enum class ArpTargetHardware {
+    broadcast,
+    zero,
+};
+
+// A gratuitous ARP request (RFC 5944 4.6): Ethernet broadcast, opcode 1 (request), sender
+// and target protocol address both the VIP, sender hardware address the interface's MAC.
+std::vector<std::uint8_t> gratuitous_arp(
+    const MacAddress& mac, const boost::asio::ip::address_v4& vip,
+    ArpTargetHardware target_hardware = ArpTargetHardware::broadcast);
+
+// An unsolicited Neighbor Advertisement (RFC 4861 4.4, 7.2.6) for the VIP, sent from the VIP
+// to all-nodes ff02::1 (33:33:00:00:00:01), hop limit 255, Override set and Solicited clear,
+// with the target link-layer address option. `router` sets the R flag, which a host that
+// forwards IPv6 should set (7.2.4).
+std::vector<std::uint8_t> unsolicited_na(const MacAddress& mac,
+                                         const boost::asio::ip::address_v6& vip,
+                                         bool router = false);
+
+// The ICMPv6 checksum (RFC 4443 2.3) of `message` (its checksum field included as it is)
+// over the IPv6 pseudo-header; a message with a correct checksum sums to zero.
+std::uint16_t icmpv6_checksum(const boost::asio::ip::address_v6& source,
+                              const boost::asio::ip::address_v6& destination,
+                              std::span<const std::uint8_t> message);
+
+// keepalived's vrrp_garp_* / garp_* settings, with its defaults.
+struct AnnounceSettings {
+    // garp_master_delay: the second burst after becoming MASTER; 0 means none.
+    std::chrono::microseconds master_delay = std::chrono::seconds{5};
+    // garp_master_repeat: frames per VIP in each burst after becoming MASTER.
+    unsigned master_repeat = 5;
+    // garp_interval (gna_interval for NA): the gap between frames; 0 is back to back.
+    std::chrono::microseconds interval{0};
+    // garp_master_refresh: while MASTER, a burst this often; 0 means never.
+    std::chrono::microseconds master_refresh{0};
+    // garp_master_refresh_repeat: frames per VIP in each refresh burst.
+    unsigned refresh_repeat = 1;
+};
+
+// `count` frames for every VIP, back to back, `offset` after the reference time.
+struct Burst {
+    std::chrono::microseconds offset{0};
+    unsigned count = 0;
+
+    friend bool operator==(const Burst&, const Burst&) = default;
+};
+
+struct AnnounceSchedule {
+    // Offsets from the transition to MASTER, ascending.
+    std::vector<Burst> on_master;
+    // 0 when refresh is off; otherwise each_refresh repeats every period while MASTER, the
+    // first one a period after the transition.
+    std::chrono::microseconds refresh_period{0};
+    std::vector<Burst> each_refresh;  // offsets from each refresh tick
+
+    friend bool operator==(const AnnounceSchedule&, const AnnounceSchedule&) = default;
+};
+
+// The schedule for the settings. With a non-zero interval every frame round is its own
+// burst of 1, `interval` after the previous one, so the caller only ever sends back to back.
+AnnounceSchedule announcement_schedule(const AnnounceSettings& settings);
+
+// Every burst, on_master and refreshes, with offset < horizon, in time order.
+std::vector<Burst> bursts_until(const AnnounceSchedule& schedule,
+                                std::chrono::microseconds horizon);
+
+}  // namespace havip::vrrp

@@ -14,6 +14,7 @@
 
 #include "config/describe.hpp"
 #include "config/diagnostic.hpp"
+#include "checks/mysql_client.hpp"
 #include "config/load.hpp"
 #include "netlink/monitor.hpp"
 #include "netlink/rtnl_client.hpp"
@@ -117,6 +118,8 @@ int run_daemon(const vrrp::Options& o) {
                                                  (!rtnl ? rtnl.error() : monitor.error()).message()));
         return 1;
     }
+    ::mkdir(o.state_directory.c_str(), 0700);  // mysql_check history; an error shows on save
+    checks::MysqlLibrary mysql_library;  // before any probe thread starts
     boost::asio::io_context io{1};
     systemd::Notifier notifier;
     vrrp::Daemon daemon{io, log, notifier, o, std::move(rtnl).value(), std::move(monitor).value()};

@@ -52,6 +52,7 @@ constexpr std::array specs{
     Spec{'v', "version", Arg::none, "print the version"},
     Spec{'h', "help", Arg::none, "print this help"},
     Spec{0, "socket", Arg::required, "control socket path (default /run/havipd/havipd.sock)"},
+    Spec{0, "state-dir", Arg::required, "where mysql_check keeps its history (default /var/lib/havipd)"},
 };
 
 const Spec* find_short(char c) {
@@ -119,6 +120,7 @@ std::string apply(Options& o, const Spec& s, std::optional<std::string> value) {
         default:
             if (s.long_name == "signum") o.signum = v;
             else if (s.long_name == "socket") o.control_socket = v;
+            else if (s.long_name == "state-dir") o.state_directory = v;
             break;
     }
     return {};

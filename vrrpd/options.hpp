@@ -14,6 +14,7 @@ inline constexpr const char* default_config_file = "/etc/keepalived/keepalived.c
 inline constexpr const char* default_pid_file = "/run/keepalived.pid";
 inline constexpr const char* default_vrrp_pid_file = "/run/keepalived_vrrp.pid";
 inline constexpr const char* default_control_socket = "/run/havipd/havipd.sock";
+inline constexpr const char* default_state_directory = "/var/lib/havipd";
 
 struct Options {
     std::string config_file = default_config_file;   // -f, --use-file
@@ -32,6 +33,7 @@ struct Options {
     std::optional<std::string> net_namespace;        // -s, --namespace
     bool dont_release_vrrp = false;                  // -V, --dont-release-vrrp
     std::string control_socket = default_control_socket;  // --socket
+    std::string state_directory = default_state_directory;  // --state-dir
     bool show_help = false;                          // -h, --help
     bool show_version = false;                       // -v, --version
     std::optional<std::string> signum;               // --signum=SIGFUNC

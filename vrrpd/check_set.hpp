@@ -1,0 +1,71 @@
+// The checks the instances track: vrrp_script, tcp_check and mysql_check runners built from
+// the configuration, each result routed to every instance that tracks the check. Checks run
+// off the advert path (child processes, async connects, the mysql worker thread); their
+// deadlines are timers on the loop.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checks/mysql_decision.hpp"
+#include "checks/track.hpp"
+#include "config/model.hpp"
+#include "systemd/log.hpp"
+
+namespace havip::vrrp {
+
+class CheckSet {
+public:
+    // Where results go: the check's name, its verdict and a reason a person understands.
+    using Report = std::function<void(const std::string& name, checks::Outcome outcome,
+                                      const std::string& reason)>;
+    // Whether an instance tracking `name` holds the VIP (mysql_check judges the holder and
+    // the standby differently).
+    using HoldsVip = std::function<bool(const std::string& name)>;
+
+    CheckSet(boost::asio::io_context& io, systemd::Logger& log, std::string state_directory,
+             Report report, HoldsVip holds_vip);
+    ~CheckSet();
+    CheckSet(const CheckSet&) = delete;
+    CheckSet& operator=(const CheckSet&) = delete;
+
+    // Builds and starts a runner for every check some instance tracks. False (logged) when a
+    // check cannot run — an unknown user, an unreadable option file: refusing to start beats
+    // running an instance with no health check, which is what keepalived does.
+    bool start(const config::Config& config);
+    void stop();
+
+    // The last verdict of each check, for status output.
+    struct Last {
+        std::string type;  // "vrrp_script", "tcp_check", "mysql_check"
+        checks::Outcome outcome = checks::Outcome::ok;
+        std::string status;  // healthy / degraded / unsafe / down, or ok / failed
+        std::string reason;
+    };
+    const std::map<std::string, Last>& last() const { return last_; }
+
+private:
+    struct Runner;
+    void deliver(const std::string& name, const std::string& type, checks::Outcome outcome,
+                 const std::string& status, const std::string& reason);
+
+    boost::asio::io_context& io_;
+    systemd::Logger& log_;
+    std::string state_directory_;
+    Report report_;
+    HoldsVip holds_vip_;
+    std::vector<std::unique_ptr<Runner>> runners_;
+    // The periodic tasks of tcp_check and mysql_check; their timer waits hold weak references.
+    std::vector<std::shared_ptr<std::function<void()>>> ticks_;
+    std::map<std::string, Last> last_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace havip::vrrp

@@ -1,0 +1,520 @@
+#include "vrrpd/daemon.hpp"
+
+#include <net/if.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "config/diagnostic.hpp"
+#include "config/load.hpp"
+#include "vrrpd/process.hpp"
+
+namespace havip::vrrp {
+
+namespace asio = boost::asio;
+using systemd::Level;
+
+namespace {
+
+constexpr int vrrp_receive_buffer = 1 << 20;  // absorbs bursts without dropping adverts
+
+netlink::Scope scope_of(const std::string& s) {
+    if (s == "site") return netlink::Scope::site;
+    if (s == "link") return netlink::Scope::link;
+    if (s == "host") return netlink::Scope::host;
+    if (s == "nowhere") return netlink::Scope::nowhere;
+    return netlink::Scope::global;
+}
+
+std::string where(const config::SourceLocation& at) {
+    return at.known() ? fmt::format("{}:{}:{}: ", at.file, at.line, at.column) : std::string{};
+}
+
+}  // namespace
+
+Daemon::Daemon(asio::io_context& io, systemd::Logger& log, systemd::Notifier& notifier,
+               Options options, netlink::RtnlClient rtnl, netlink::Monitor monitor)
+    : io_{io},
+      log_{log},
+      notifier_{notifier},
+      options_{std::move(options)},
+      rtnl_{std::move(rtnl)},
+      monitor_{std::move(monitor)},
+      monitor_fd_{io, ::dup(monitor_.fd())},
+      signals_{io, SIGHUP, SIGTERM, SIGINT},
+      watchdog_timer_{io} {
+    // keepalived's dump signals must not kill us (their default action) when its tooling
+    // sends them; havipd answers them through the control socket instead.
+    signals_.add(SIGUSR1);
+    signals_.add(SIGUSR2);
+    signals_.add(SIGRTMIN + 2);
+}
+
+Daemon::~Daemon() = default;
+
+std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Config& config) {
+    std::vector<InstanceSettings> out;
+    bool ok = true;
+    auto fail = [&](const config::SourceLocation& at, const std::string& message) {
+        log_.log(Level::err, fmt::format("{}{}", where(at), message));
+        ok = false;
+    };
+    for (const auto& ci : config.instances) {
+        InstanceSettings s;
+        s.name = ci.name;
+        s.ipv6 = ci.family == config::Family::ipv6;
+        s.ifname = ci.interface;
+        if (s.ifname.empty() && ci.unicast_src_ip) {
+            // Unicast without `interface`: the interface holding unicast_src_ip.
+            if (auto all = rtnl_.dump_addresses()) {
+                for (const auto& a : *all)
+                    if (a.address == *ci.unicast_src_ip) s.ifindex = a.ifindex;
+            }
+            if (s.ifindex > 0) {
+                if (auto l = rtnl_.link(s.ifindex)) s.ifname = l->name;
+            }
+        } else if (auto idx = rtnl_.ifindex(s.ifname)) {
+            s.ifindex = *idx;
+        }
+        if (s.ifindex <= 0) {
+            fail(ci.where.interface, fmt::format("vrrp_instance {}: interface {} not found",
+                                                 ci.name, s.ifname));
+            continue;
+        }
+
+        std::optional<asio::ip::address> source = ci.unicast_src_ip ? ci.unicast_src_ip
+                                                                     : ci.mcast_src_ip;
+        if (!source) {
+            if (s.ipv6) {
+                if (auto a = rtnl_.ipv6_link_local(s.ifindex)) source = *a;
+            } else if (auto a = rtnl_.primary_ipv4(s.ifindex)) {
+                source = *a;
+            }
+        }
+        if (!source) {
+            fail(ci.where.interface,
+                 fmt::format("vrrp_instance {}: {} has no {} address to send adverts from",
+                             ci.name, s.ifname, s.ipv6 ? "IPv6 link-local" : "IPv4"));
+            continue;
+        }
+
+        auto& r = s.router;
+        r.vrid = static_cast<std::uint8_t>(ci.virtual_router_id);
+        r.priority = static_cast<std::uint8_t>(ci.priority);
+        r.version = ci.version == 3 ? ProtocolVersion::v3 : ProtocolVersion::v2;
+        r.advertisement_interval = std::chrono::duration_cast<Duration>(ci.advert_int);
+        r.preempt = !ci.nopreempt;
+        r.preempt_delay = std::chrono::duration_cast<Duration>(ci.preempt_delay);
+        r.down_timer_adverts = static_cast<unsigned>(ci.down_timer_adverts);
+        r.primary_address = *source;
+
+        auto& p = s.policy;
+        p.version = r.version;
+        p.auth_type = ci.auth_type == config::AuthType::pass ? AuthType::simple_text
+                                                              : AuthType::none;
+        p.password = make_auth_data(ci.auth_pass);
+        p.advert_interval = std::chrono::duration_cast<Centiseconds>(ci.advert_int);
+        p.unicast_peers = ci.unicast_peers;
+        p.unicast_source = ci.unicast_src_ip;
+        p.check_unicast_src = ci.check_unicast_src;
+        if (s.ipv6)
+            p.multicast_group = config.global.vrrp_mcast_group6.value_or(vrrp_group_v6());
+        else
+            p.multicast_group = config.global.vrrp_mcast_group4.value_or(vrrp_group_v4());
+        if (ci.unicast())
+            s.destinations = ci.unicast_peers;
+        else
+            s.destinations = {p.multicast_group};
+
+        auto to_vip = [&](const config::VirtualAddress& va) -> std::optional<netlink::Vip> {
+            netlink::Vip v;
+            v.address = va.address;
+            v.prefix_len = static_cast<std::uint8_t>(va.prefix_length);
+            v.ifindex = s.ifindex;
+            if (!va.dev.empty() && va.dev != s.ifname) {
+                auto idx = rtnl_.ifindex(va.dev);
+                if (!idx) {
+                    fail(va.where, fmt::format("VIP {}: interface {} not found",
+                                               va.address.to_string(), va.dev));
+                    return std::nullopt;
+                }
+                v.ifindex = *idx;
+            }
+            if (va.broadcast && va.broadcast->is_v4()) v.broadcast = va.broadcast->to_v4();
+            v.label = va.label;
+            v.scope = scope_of(va.scope);
+            v.peer = va.peer;
+            v.nodad = va.nodad;
+            v.noprefixroute = va.noprefixroute;
+            return v;
+        };
+        for (const auto& va : ci.virtual_addresses) {
+            auto v = to_vip(va);
+            if (!v) continue;
+            // Only the instance's family is advertised (RFC 5798 §5.2.9); keepalived raises
+            // the others with the VIPs, as if they were excluded.
+            if (va.address.is_v6() == s.ipv6) {
+                s.vips.push_back(*v);
+                p.vips.push_back(va.address);
+            } else {
+                s.excluded_vips.push_back(*v);
+            }
+        }
+        for (const auto& va : ci.excluded_addresses)
+            if (auto v = to_vip(va)) s.excluded_vips.push_back(*v);
+
+        if (auto mac = rtnl_.mac(s.ifindex)) s.mac = *mac;
+        s.announce.master_delay = ci.garp_master_delay;
+        s.announce.master_repeat = static_cast<unsigned>(ci.garp_master_repeat);
+        s.announce.interval = s.ipv6 ? config.global.vrrp_gna_interval
+                                     : config.global.vrrp_garp_interval;
+        s.announce.master_refresh = ci.garp_master_refresh;
+        s.announce.refresh_repeat = static_cast<unsigned>(ci.garp_master_refresh_repeat);
+
+        // Interfaces first: the instance's own (weight 0: down = FAULT, as keepalived) unless
+        // dont_track_primary, then track_interface.
+        auto track_interface = [&](const std::string& name, int weight, bool reverse) {
+            auto idx = rtnl_.ifindex(name);
+            if (!idx) return fail(ci.where.name, fmt::format("track_interface {} not found", name));
+            checks::TrackSettings t;
+            t.name = fmt::format("interface {}", name);
+            t.weight = weight;
+            t.reverse = reverse;
+            s.tracks.push_back(t);
+            s.tracked_ifindexes.push_back(*idx);
+        };
+        if (!ci.dont_track_primary) track_interface(s.ifname, 0, false);
+        for (const auto& ti : ci.track_interfaces)
+            if (ti.name != s.ifname || ci.dont_track_primary)
+                track_interface(ti.name, ti.weight, ti.reverse);
+        for (const auto& ref : ci.track_scripts) {
+            checks::TrackSettings t;
+            t.name = ref.name;
+            if (const auto* sc = config.find_script(ref.name)) {
+                t.weight = sc->weight;
+                t.reverse = sc->weight_reverse;
+                t.rise = sc->rise;
+                t.fall = sc->fall;
+                t.init_fail = sc->init_fail;
+            } else if (const auto* mc = config.find_mysql_check(ref.name)) {
+                t.weight = mc->weight;
+                t.rise = mc->rise;
+                t.fall = mc->fall;
+                t.lag_weight = mc->lag_weight;
+            } else if (const auto* tc = config.find_tcp_check(ref.name)) {
+                t.weight = tc->weight;
+                t.rise = tc->rise;
+                t.fall = tc->fall;
+            }
+            if (ref.weight) {
+                t.weight = *ref.weight;
+                t.reverse = ref.reverse;
+            }
+            s.tracks.push_back(t);
+        }
+        out.push_back(std::move(s));
+    }
+    if (!ok) return std::nullopt;
+    return out;
+}
+
+bool Daemon::open_sockets(const std::vector<InstanceSettings>& wanted) {
+    std::set<SocketKey> keys;
+    for (const auto& s : wanted) keys.insert({s.ifindex, s.ipv6});
+    bool ok = true;
+    for (const auto& key : keys) {
+        if (sockets_.count(key)) continue;
+        const auto& first = *std::find_if(wanted.begin(), wanted.end(), [&](const auto& s) {
+            return s.ifindex == key.ifindex && s.ipv6 == key.ipv6;
+        });
+        std::error_code ec;
+        std::optional<asio::ip::address> group = first.policy.multicast_group;
+        auto sock = VrrpSocket::open(io_, key.ipv6, first.ifname, key.ifindex, group, 255,
+                                     vrrp_receive_buffer, ec);
+        if (!sock) {
+            log_.log(Level::err, fmt::format("cannot open the VRRP {} socket on {}: {}",
+                                             key.ipv6 ? "IPv6" : "IPv4", first.ifname,
+                                             ec.message()));
+            ok = false;
+            continue;
+        }
+        auto owned = std::make_unique<VrrpSocket>(std::move(*sock));
+        owned->start([this, key](const ReceivedPacket& p) { on_packet(key, p); });
+        sockets_.emplace(key, std::move(owned));
+    }
+    for (const auto& s : wanted) {
+        if (announcers_.count(s.ifindex)) continue;
+        auto ps = std::make_unique<PacketSocket>();
+        if (auto ec = ps->open(s.ifindex)) {
+            log_.log(Level::err, fmt::format("cannot open the announcement socket on {}: {}",
+                                             s.ifname, ec.message()));
+            ok = false;
+            continue;
+        }
+        announcers_.emplace(s.ifindex, std::move(ps));
+    }
+    return ok;
+}
+
+void Daemon::remove_stale_vips(const std::vector<InstanceSettings>& wanted) {
+    // A VIP left behind by a killed daemon (ours or keepalived) must not stay up on a node
+    // that is not MASTER (keepalived issues #2361, #672): remove configured VIPs at start-up.
+    for (const auto& s : wanted) {
+        for (const auto* list : {&s.vips, &s.excluded_vips}) {
+            for (const auto& vip : *list) {
+                auto r = rtnl_.remove(vip);
+                if (r && *r == netlink::Change::applied)
+                    log_.log(Level::notice,
+                             fmt::format("removed stale VIP {}", netlink::to_string(vip)),
+                             {{"HAVIP_INSTANCE", s.name}});
+            }
+        }
+    }
+}
+
+void Daemon::report_links(Instance& instance) {
+    for (int idx : instance.settings().tracked_ifindexes) {
+        auto l = rtnl_.link(idx);
+        instance.link_state(idx, l && l->up() && l->running());
+    }
+}
+
+void Daemon::run_instances(std::vector<InstanceSettings> wanted) {
+    for (auto& s : wanted) {
+        auto key = SocketKey{s.ifindex, s.ipv6};
+        Instance::Deps deps{io_, log_, rtnl_, *sockets_.at(key), *announcers_.at(s.ifindex),
+                            [this] { publish_status(); }};
+        auto instance = std::make_shared<Instance>(std::move(s), deps);
+        report_links(*instance);
+        instances_.push_back(instance);
+    }
+}
+
+bool Daemon::start_checks(const config::Config& config) {
+    if (checks_) checks_->stop();
+    checks_ = std::make_unique<CheckSet>(
+        io_, log_, options_.state_directory,
+        [this](const std::string& name, checks::Outcome outcome, const std::string& reason) {
+            for (auto& i : instances_) i->check_result(name, outcome, reason);
+        },
+        [this](const std::string& name) {
+            return std::any_of(instances_.begin(), instances_.end(), [&](const auto& i) {
+                return i->state() == State::master && i->tracker().index_of(name).has_value();
+            });
+        });
+    return checks_->start(config);
+}
+
+bool Daemon::start(const config::Config& config) {
+    auto wanted = resolve(config);
+    if (!wanted) return false;
+    remove_stale_vips(*wanted);
+    if (!open_sockets(*wanted)) return false;
+    run_instances(std::move(*wanted));
+    if (!start_checks(config)) return false;
+    for (auto& i : instances_) i->start();
+    watch_netlink();
+    watch_signals();
+    watch_dog();
+    notifier_.ready(status_line());
+    log_.log(Level::notice, fmt::format("started: {}", status_line()));
+    return true;
+}
+
+void Daemon::reload() {
+    notifier_.reloading();
+    log_.log(Level::notice, fmt::format("reloading {}", options_.config_file));
+    config::LoadOptions lo;
+    lo.config_id = options_.config_id.value_or(short_host_name());
+    lo.interface_exists = [](std::string_view name) {
+        return ::if_nametoindex(std::string{name}.c_str()) != 0;
+    };
+    auto loaded = config::load_file(options_.config_file, lo);
+    for (const auto& d : loaded.diagnostics)
+        log_.log(d.severity == config::Severity::error ? Level::err : Level::warning,
+                 config::format(d));
+    std::optional<std::vector<InstanceSettings>> wanted;
+    if (loaded.ok() && loaded.config) wanted = resolve(*loaded.config);
+    if (!wanted || !open_sockets(*wanted)) {
+        log_.log(Level::err, "reload refused: the new configuration has errors; still running "
+                             "the previous one");
+        notifier_.ready(status_line());
+        return;
+    }
+    // Instances whose settings did not change keep their state, VIPs and counters (keepalived
+    // matches on VRID, family and interface; we also require the rest to be equal, and
+    // restart an instance whose settings changed).
+    std::vector<std::shared_ptr<Instance>> kept, started;
+    std::vector<InstanceSettings> fresh;
+    for (auto& s : *wanted) {
+        auto same = std::find_if(instances_.begin(), instances_.end(), [&](const auto& i) {
+            return i && i->settings().same_as(s);
+        });
+        if (same != instances_.end()) {
+            kept.push_back(*same);
+            same->reset();
+        } else {
+            fresh.push_back(std::move(s));
+        }
+    }
+    for (auto& old : instances_) {
+        if (!old) continue;
+        // An instance that changed or went away: keep the VIPs if the new configuration
+        // still has the same instance as MASTER material, otherwise release them.
+        log_.log(Level::notice, "stopping instance (removed or changed by the reload)",
+                 {{"HAVIP_INSTANCE", old->settings().name}});
+        old->stop();
+    }
+    instances_ = std::move(kept);
+    const auto first_new = instances_.size();
+    run_instances(std::move(fresh));
+    if (!start_checks(*loaded.config))
+        log_.log(Level::err, "reload: some checks cannot run; their instances count them as failed "
+                             "until the next good reload");
+    for (auto i = first_new; i < instances_.size(); ++i) instances_[i]->start();
+    // Sockets no instance uses any more.
+    std::erase_if(sockets_, [&](const auto& kv) {
+        return std::none_of(instances_.begin(), instances_.end(), [&](const auto& i) {
+            return i->settings().ifindex == kv.first.ifindex && i->settings().ipv6 == kv.first.ipv6;
+        });
+    });
+    log_.log(Level::notice, fmt::format("reloaded: {} kept, {} started", first_new,
+                                        instances_.size() - first_new));
+    notifier_.ready(status_line());
+}
+
+void Daemon::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    notifier_.stopping();
+    log_.log(Level::notice, "stopping");
+    if (checks_) checks_->stop();
+    for (auto& i : instances_) i->stop(options_.dont_release_vrrp);
+    instances_.clear();
+    for (auto& [key, sock] : sockets_) sock->cancel();
+    sockets_.clear();
+    boost::system::error_code ignored;
+    signals_.cancel(ignored);
+    monitor_fd_.cancel(ignored);
+    watchdog_timer_.cancel();
+}
+
+void Daemon::on_packet(const SocketKey& key, const ReceivedPacket& packet) {
+    DecodeResult decoded =
+        key.ipv6 ? decode_ipv6(packet.bytes, packet.source.to_v6(), packet.destination.to_v6(),
+                               static_cast<std::uint8_t>(std::clamp(packet.hop_limit, 0, 255)))
+                 : decode_ipv4(packet.bytes);
+    if (const auto* error = std::get_if<DecodeError>(&decoded)) {
+        // A packet that does not decode has no trustworthy VRID. Charge it to the instances
+        // on this socket whose VRID sits where a VRRP header would put it, when the bytes
+        // reach that far; otherwise there is no instance to charge and it is dropped.
+        if (packet.bytes.empty()) return;
+        const std::size_t vrid_at = key.ipv6 ? 1 : (packet.bytes[0] & 0x0fu) * 4u + 1u;
+        if (packet.bytes.size() <= vrid_at) return;
+        const auto vrid = packet.bytes[vrid_at];
+        for (auto& i : instances_)
+            if (i->settings().ifindex == key.ifindex && i->settings().ipv6 == key.ipv6 &&
+                i->settings().router.vrid == vrid)
+                i->reject(*error, packet.source);
+        return;
+    }
+    const auto& advert = std::get<Advert>(decoded);
+    for (auto& i : instances_) {
+        const auto& s = i->settings();
+        // Adverts for other VRIDs are not ours: ignored without a counter (RFC 5798 §7.1).
+        if (s.router.vrid != advert.vrid || s.ifindex != key.ifindex || s.ipv6 != key.ipv6)
+            continue;
+        i->receive(advert);
+    }
+}
+
+void Daemon::watch_netlink() {
+    monitor_fd_.async_wait(asio::posix::stream_descriptor::wait_read,
+                           [this](boost::system::error_code ec) {
+                               if (ec) return;
+                               for (const auto& e : monitor_.read_ready()) on_netlink_event(e);
+                               watch_netlink();
+                           });
+}
+
+void Daemon::on_netlink_event(const netlink::Event& event) {
+    std::visit(
+        [this](const auto& e) {
+            using T = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<T, netlink::LinkChanged>) {
+                for (auto& i : instances_)
+                    i->link_state(e.link.ifindex, e.link.up() && e.link.running());
+            } else if constexpr (std::is_same_v<T, netlink::LinkRemoved>) {
+                for (auto& i : instances_) i->link_state(e.ifindex, false);
+            } else if constexpr (std::is_same_v<T, netlink::AddressRemoved>) {
+                for (auto& i : instances_)
+                    i->address_removed(e.address.ifindex, e.address.address);
+            } else if constexpr (std::is_same_v<T, netlink::Resync>) {
+                resync();
+            }
+        },
+        event);
+}
+
+void Daemon::resync() {
+    // Notifications were lost: rebuild link state and check our VIPs from full dumps.
+    log_.log(Level::warning, "netlink notifications lost (ENOBUFS): resynchronising");
+    for (auto& i : instances_) report_links(*i);
+    auto all = rtnl_.dump_addresses();
+    if (!all) return;
+    for (auto& i : instances_) {
+        if (i->state() != State::master) continue;
+        for (const auto& vip : i->settings().vips) {
+            bool present = std::any_of(all->begin(), all->end(), [&](const auto& a) {
+                return a.ifindex == vip.ifindex && a.address == vip.address;
+            });
+            if (!present) i->address_removed(vip.ifindex, vip.address);
+        }
+    }
+}
+
+void Daemon::watch_signals() {
+    signals_.async_wait([this](boost::system::error_code ec, int signo) {
+        if (ec) return;
+        if (signo == SIGHUP) {
+            reload();
+        } else if (signo == SIGTERM || signo == SIGINT) {
+            stop();
+            return;
+        } else {
+            log_.log(Level::notice,
+                     fmt::format("signal {} ignored: use `havip status` for state and counters",
+                                 signo));
+        }
+        watch_signals();
+    });
+}
+
+void Daemon::watch_dog() {
+    auto interval = notifier_.watchdog_interval();
+    if (!interval) return;
+    // Fed from the loop thread only: a stuck loop stops feeding and systemd restarts us.
+    notifier_.watchdog();
+    watchdog_timer_.expires_after(*interval);
+    watchdog_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) watch_dog();
+    });
+}
+
+std::string Daemon::status_line() const {
+    std::string out = fmt::format("{} instance{}", instances_.size(),
+                                  instances_.size() == 1 ? "" : "s");
+    const char* sep = ": ";
+    for (const auto& i : instances_) {
+        out += fmt::format("{}{} {}", sep, i->settings().name, to_string(i->state()));
+        sep = ", ";
+    }
+    return out;
+}
+
+void Daemon::publish_status() { notifier_.status(status_line()); }
+
+}  // namespace havip::vrrp

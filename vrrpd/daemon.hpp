@@ -1,0 +1,86 @@
+// The havipd daemon: owns the io_context's work — VRRP sockets per interface, the netlink
+// monitor, the instances, their checks, signals (HUP reload, TERM/INT stop) and the
+// systemd protocol. Built in main and run on one thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/model.hpp"
+#include "netlink/monitor.hpp"
+#include "netlink/rtnl_client.hpp"
+#include "systemd/log.hpp"
+#include "systemd/notify.hpp"
+#include "vrrpd/check_set.hpp"
+#include "vrrpd/instance.hpp"
+#include "vrrpd/options.hpp"
+#include "vrrpd/packet_socket.hpp"
+#include "vrrpd/vrrp_socket.hpp"
+
+namespace havip::vrrp {
+
+class Daemon {
+public:
+    Daemon(boost::asio::io_context& io, systemd::Logger& log, systemd::Notifier& notifier,
+           Options options, netlink::RtnlClient rtnl, netlink::Monitor monitor);
+    ~Daemon();
+
+    // Brings up every instance of `config`. False (and logged) when it cannot run it.
+    bool start(const config::Config& config);
+    // Re-reads the configuration file; on any error keeps running the old one.
+    void reload();
+    // Every MASTER sends priority 0 and removes its VIPs; then the io_context runs out.
+    void stop();
+
+    // "2 instances: VI_1 MASTER, VI_2 BACKUP": systemd's STATUS= line.
+    std::string status_line() const;
+
+private:
+    // One raw socket per interface and family, shared by its instances, multicast and
+    // unicast alike (a raw socket sees every VRRP packet the interface receives).
+    struct SocketKey {
+        int ifindex;
+        bool ipv6;
+        auto operator<=>(const SocketKey&) const = default;
+    };
+
+    std::optional<std::vector<InstanceSettings>> resolve(const config::Config& config);
+    bool open_sockets(const std::vector<InstanceSettings>& wanted);
+    void remove_stale_vips(const std::vector<InstanceSettings>& wanted);
+    void run_instances(std::vector<InstanceSettings> wanted);
+    bool start_checks(const config::Config& config);
+    void report_links(Instance& instance);
+    void on_packet(const SocketKey& key, const ReceivedPacket& packet);
+    void watch_netlink();
+    void on_netlink_event(const netlink::Event& event);
+    void resync();
+    void watch_signals();
+    void watch_dog();
+    void publish_status();
+
+    boost::asio::io_context& io_;
+    systemd::Logger& log_;
+    systemd::Notifier& notifier_;
+    Options options_;
+    netlink::RtnlClient rtnl_;
+    netlink::Monitor monitor_;
+    boost::asio::posix::stream_descriptor monitor_fd_;
+    boost::asio::signal_set signals_;
+    boost::asio::steady_timer watchdog_timer_;
+    std::map<SocketKey, std::unique_ptr<VrrpSocket>> sockets_;
+    std::map<int, std::unique_ptr<PacketSocket>> announcers_;  // by ifindex
+    std::vector<std::shared_ptr<Instance>> instances_;
+    std::unique_ptr<CheckSet> checks_;
+    bool stopping_ = false;
+};
+
+}  // namespace havip::vrrp

@@ -1,0 +1,346 @@
+#include "vrrpd/instance.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace havip::vrrp {
+
+namespace asio = boost::asio;
+using systemd::Field;
+using systemd::Level;
+
+namespace {
+
+// One log line per rejected-advert rule per this period; the rest are counted.
+constexpr auto reject_log_period = std::chrono::seconds{10};
+
+bool same_vips(const std::vector<netlink::Vip>& a, const std::vector<netlink::Vip>& b) {
+    auto key = [](const netlink::Vip& v) { return netlink::to_string(v); };
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (key(a[i]) != key(b[i])) return false;
+    return true;
+}
+
+bool same_tracks(const std::vector<checks::TrackSettings>& a,
+                 const std::vector<checks::TrackSettings>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto &x = a[i], &y = b[i];
+        if (x.name != y.name || x.weight != y.weight || x.reverse != y.reverse ||
+            x.rise != y.rise || x.fall != y.fall || x.init_fail != y.init_fail ||
+            x.lag_weight != y.lag_weight || x.down_means_fault != y.down_means_fault)
+            return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool InstanceSettings::same_as(const InstanceSettings& o) const {
+    const auto &r = router, &orr = o.router;
+    const auto &p = policy, &op = o.policy;
+    return name == o.name && ifname == o.ifname && ifindex == o.ifindex && ipv6 == o.ipv6 &&
+           r.vrid == orr.vrid && r.priority == orr.priority && r.version == orr.version &&
+           r.advertisement_interval == orr.advertisement_interval && r.preempt == orr.preempt &&
+           r.preempt_delay == orr.preempt_delay &&
+           r.down_timer_adverts == orr.down_timer_adverts &&
+           r.primary_address == orr.primary_address && p.auth_type == op.auth_type &&
+           p.password == op.password && p.vips == op.vips &&
+           p.unicast_peers == op.unicast_peers && p.unicast_source == op.unicast_source &&
+           p.check_unicast_src == op.check_unicast_src && same_vips(vips, o.vips) &&
+           same_vips(excluded_vips, o.excluded_vips) && destinations == o.destinations &&
+           mac == o.mac && announce.master_delay == o.announce.master_delay &&
+           announce.master_repeat == o.announce.master_repeat &&
+           announce.interval == o.announce.interval &&
+           announce.master_refresh == o.announce.master_refresh &&
+           announce.refresh_repeat == o.announce.refresh_repeat && same_tracks(tracks, o.tracks) &&
+           tracked_ifindexes == o.tracked_ifindexes;
+}
+
+Instance::Instance(InstanceSettings settings, Deps deps)
+    : settings_{std::move(settings)},
+      deps_{deps},
+      router_{settings_.router},
+      tracker_{settings_.router.priority, settings_.tracks},
+      master_down_timer_{deps.io},
+      adver_timer_{deps.io},
+      announce_timer_{deps.io},
+      announce_schedule_{announcement_schedule(settings_.announce)} {
+    for (const auto& vip : settings_.vips) {
+        if (vip.address.is_v4())
+            announce_frames_.push_back(gratuitous_arp(settings_.mac, vip.address.to_v4()));
+        else
+            announce_frames_.push_back(unsolicited_na(settings_.mac, vip.address.to_v6()));
+    }
+}
+
+Instance::~Instance() {
+    master_down_timer_.cancel();
+    adver_timer_.cancel();
+    announce_timer_.cancel();
+}
+
+std::vector<Field> Instance::fields() const {
+    return {{"HAVIP_INSTANCE", settings_.name},
+            {"HAVIP_VRID", std::to_string(settings_.router.vrid)},
+            {"HAVIP_STATE", std::string{to_string(router_.state())}}};
+}
+
+void Instance::log(Level level, const std::string& message, std::initializer_list<Field> extra) {
+    auto f = fields();
+    f.insert(f.end(), extra.begin(), extra.end());
+    deps_.log.log(level, message, f);
+}
+
+void Instance::start() {
+    // Tracked items that start failed (init_fail, an interface the daemon reported down
+    // through link_state) count before the first state is chosen, so a broken node never
+    // advertises.
+    if (tracker_.fault())
+        handle(FaultRaised{fmt::format("{}", fmt::join(tracker_.fault_causes(), ", "))});
+    if (tracker_.effective_priority() != settings_.router.priority)
+        handle(PriorityChanged{static_cast<std::uint8_t>(tracker_.effective_priority())});
+    handle(Startup{});
+}
+
+void Instance::stop(bool keep_vips) {
+    if (keep_vips && router_.state() == State::master) {
+        // -V: leave the VIPs for whoever starts next; still tell the peer we are leaving.
+        send_advert(0);
+        master_down_timer_.cancel();
+        adver_timer_.cancel();
+        announce_timer_.cancel();
+        return;
+    }
+    handle(Shutdown{});
+    master_down_timer_.cancel();
+    adver_timer_.cancel();
+    announce_timer_.cancel();
+}
+
+void Instance::receive(const Advert& advert) {
+    const State s = router_.state();
+    if (s == State::init || s == State::fault) return;  // keepalived ignores everything then
+    if (auto error = validate(advert, settings_.policy)) {
+        reject(*error, advert.source);
+        return;
+    }
+    ++stats_.advert_rcvd;
+    if (advert.priority == 0) ++stats_.pri_zero_rcvd;
+    AdvertReceived event{advert.priority, std::chrono::duration_cast<Duration>(advert.interval),
+                         advert.source};
+    handle(event);
+}
+
+void Instance::reject(DecodeError error, const asio::ip::address& source) {
+    ++stats_.of(error);
+    const auto i = static_cast<std::size_t>(error);
+    const auto now = Clock::now();
+    if (now - last_reject_log_[i] < reject_log_period) {
+        ++reject_suppressed_[i];
+        return;
+    }
+    std::string more = reject_suppressed_[i] > 0
+                           ? fmt::format(" ({} more since the last report)", reject_suppressed_[i])
+                           : std::string{};
+    log(Level::warning,
+        fmt::format("rejected advert from {}: {} [{}]{}", source.to_string(), describe(error),
+                    counter_name(error), more),
+        {{"HAVIP_REASON", std::string{counter_name(error)}}});
+    last_reject_log_[i] = now;
+    reject_suppressed_[i] = 0;
+}
+
+void Instance::link_state(int ifindex, bool running) {
+    for (std::size_t i = 0; i < settings_.tracked_ifindexes.size(); ++i) {
+        if (settings_.tracked_ifindexes[i] != ifindex) continue;
+        track_changed(tracker_.report(i, running ? checks::Outcome::ok : checks::Outcome::failed,
+                                      running ? "link up" : "link down"));
+    }
+}
+
+void Instance::check_result(const std::string& name, checks::Outcome outcome, std::string reason) {
+    track_changed(tracker_.report(name, outcome, std::move(reason)));
+}
+
+void Instance::track_changed(const std::optional<checks::TrackChange>& change) {
+    if (!change) return;
+    log(change->fault_after || change->priority_after < change->priority_before ? Level::warning
+                                                                                 : Level::notice,
+        change->describe(), {{"HAVIP_CHECK", change->item}, {"HAVIP_REASON", change->reason}});
+    if (router_.state() == State::init) return;  // start() applies the tracker's verdict
+    if (change->fault_after && !change->fault_before) {
+        handle(FaultRaised{fmt::format("{} ({})", change->item, change->reason)});
+    } else if (!change->fault_after && change->fault_before && !tracker_.fault()) {
+        handle(PriorityChanged{static_cast<std::uint8_t>(tracker_.effective_priority())});
+        handle(FaultCleared{});
+    }
+    if (change->priority_after != change->priority_before)
+        handle(PriorityChanged{static_cast<std::uint8_t>(tracker_.effective_priority())});
+}
+
+void Instance::address_removed(int ifindex, const asio::ip::address& address) {
+    if (router_.state() != State::master) return;
+    auto ours = [&](const netlink::Vip& v) {
+        return v.ifindex == ifindex && v.address == address;
+    };
+    if (std::none_of(settings_.vips.begin(), settings_.vips.end(), ours)) return;
+    log(Level::warning, fmt::format("VIP {} was removed by someone else", address.to_string()),
+        {{"HAVIP_REASON", "vip removed externally"}});
+    handle(VipsLostExternally{});
+}
+
+void Instance::handle(const Event& event) { apply(router_.handle(event, Clock::now())); }
+
+void Instance::apply(const Actions& actions) {
+    for (const auto& a : actions) apply(a);
+}
+
+void Instance::apply(const Action& action) {
+    std::visit(
+        [this](const auto& a) {
+            using T = std::decay_t<decltype(a)>;
+            if constexpr (std::is_same_v<T, SendAdvert>) {
+                send_advert(a.priority);
+            } else if constexpr (std::is_same_v<T, ArmTimer>) {
+                arm(a.which, a.deadline);
+            } else if constexpr (std::is_same_v<T, CancelTimer>) {
+                (a.which == TimerId::master_down ? master_down_timer_ : adver_timer_).cancel();
+            } else if constexpr (std::is_same_v<T, AddVips>) {
+                add_vips();
+            } else if constexpr (std::is_same_v<T, RemoveVips>) {
+                remove_vips();
+            } else if constexpr (std::is_same_v<T, Announce>) {
+                start_announcements();
+            } else if constexpr (std::is_same_v<T, StateChanged>) {
+                if (a.to == State::master) ++stats_.become_master;
+                if (a.from == State::master) ++stats_.release_master;
+                log(a.to == State::fault ? Level::warning : Level::notice,
+                    fmt::format("{} -> {}: {}", to_string(a.from), to_string(a.to), a.reason),
+                    {{"MESSAGE_ID", std::string{systemd::message_id_state_change}},
+                     {"HAVIP_PREV_STATE", std::string{to_string(a.from)}},
+                     {"HAVIP_REASON", a.reason}});
+                if (deps_.on_state_change) deps_.on_state_change();
+            }
+        },
+        action);
+}
+
+void Instance::send_advert(std::uint8_t priority) {
+    Advert advert;
+    advert.version = settings_.router.version;
+    advert.vrid = settings_.router.vrid;
+    advert.priority = priority;
+    advert.interval = std::chrono::duration_cast<Centiseconds>(
+        settings_.router.advertisement_interval);
+    advert.auth_type = settings_.policy.auth_type;
+    advert.auth_data = settings_.policy.password;
+    advert.addresses.reserve(settings_.vips.size());
+    for (const auto& v : settings_.vips) advert.addresses.push_back(v.address);
+    advert.source = settings_.router.primary_address;
+    for (const auto& destination : settings_.destinations) {
+        advert.destination = destination;
+        auto bytes = encode_payload(advert);
+        if (const auto* e = std::get_if<EncodeError>(&bytes)) {
+            // The configuration was validated: this is a bug, not a runtime condition.
+            log(Level::err, fmt::format("cannot encode advert: {}", describe(*e)));
+            ++stats_.send_err;
+            continue;
+        }
+        if (auto ec = deps_.socket.send(std::get<Bytes>(bytes), advert.source, destination)) {
+            ++stats_.send_err;
+            log(Level::warning, fmt::format("advert to {} not sent: {}", destination.to_string(),
+                                            ec.message()));
+            continue;
+        }
+        ++stats_.advert_sent;
+        if (priority == 0) ++stats_.pri_zero_sent;
+    }
+}
+
+void Instance::arm(TimerId which, TimePoint deadline) {
+    auto& timer = which == TimerId::master_down ? master_down_timer_ : adver_timer_;
+    timer.expires_at(Clock::time_point{std::chrono::duration_cast<Clock::duration>(
+        deadline.time_since_epoch())});
+    timer.async_wait([weak = weak_from_this(), which](boost::system::error_code ec) {
+        if (ec) return;  // re-armed or cancelled
+        auto self = weak.lock();
+        if (!self) return;
+        if (which == TimerId::master_down)
+            self->handle(MasterDownTimerFired{});
+        else
+            self->handle(AdverTimerFired{});
+    });
+}
+
+void Instance::add_vips() {
+    for (const auto* list : {&settings_.vips, &settings_.excluded_vips}) {
+        for (const auto& vip : *list) {
+            auto r = deps_.addresses.add(vip);
+            if (!r)
+                log(Level::err, fmt::format("cannot add VIP {}: {}", netlink::to_string(vip),
+                                            r.error().message()));
+        }
+    }
+}
+
+void Instance::remove_vips() {
+    announce_timer_.cancel();
+    for (const auto* list : {&settings_.vips, &settings_.excluded_vips}) {
+        for (const auto& vip : *list) {
+            auto r = deps_.addresses.remove(vip);
+            if (!r)
+                log(Level::err, fmt::format("cannot remove VIP {}: {}", netlink::to_string(vip),
+                                            r.error().message()));
+        }
+    }
+}
+
+void Instance::announce_burst(unsigned count) {
+    for (unsigned n = 0; n < count; ++n)
+        for (const auto& frame : announce_frames_)
+            if (deps_.announcer.send(frame)) ++stats_.send_err;
+}
+
+void Instance::start_announcements() {
+    announce_timer_.cancel();
+    schedule_announcements(0, Clock::now());
+}
+
+// Walks the schedule: the bursts after becoming MASTER, then refresh bursts every period.
+// `next_burst` indexes on_master first, then each_refresh of successive periods.
+void Instance::schedule_announcements(std::size_t next_burst, Clock::time_point start) {
+    const auto& s = announce_schedule_;
+    Clock::time_point at;
+    unsigned count = 0;
+    if (next_burst < s.on_master.size()) {
+        at = start + s.on_master[next_burst].offset;
+        count = s.on_master[next_burst].count;
+    } else if (s.refresh_period.count() > 0 && !s.each_refresh.empty()) {
+        const std::size_t k = next_burst - s.on_master.size();
+        const std::size_t period = k / s.each_refresh.size() + 1;
+        const auto& b = s.each_refresh[k % s.each_refresh.size()];
+        at = start + s.refresh_period * static_cast<long>(period) + b.offset;
+        count = b.count;
+    } else {
+        return;
+    }
+    if (at <= Clock::now()) {
+        announce_burst(count);
+        schedule_announcements(next_burst + 1, start);
+        return;
+    }
+    announce_timer_.expires_at(at);
+    announce_timer_.async_wait(
+        [weak = weak_from_this(), next_burst, start, count](boost::system::error_code ec) {
+            if (ec) return;
+            auto self = weak.lock();
+            if (!self || self->router_.state() != State::master) return;
+            self->announce_burst(count);
+            self->schedule_announcements(next_burst + 1, start);
+        });
+}
+
+}  // namespace havip::vrrp

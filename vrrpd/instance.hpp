@@ -1,0 +1,141 @@
+// One vrrp_instance at run time: binds the pure state machine (vrrpd/fsm) to Asio timers,
+// the shared VRRP socket of its interface, rtnetlink for its VIPs, the packet socket for its
+// announcements, and the tracker of what it watches. Everything runs on the daemon's one
+// io_context thread; nothing here may block it.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checks/track.hpp"
+#include "netlink/address_control.hpp"
+#include "netlink/vip.hpp"
+#include "systemd/log.hpp"
+#include "vrrpd/announce.hpp"
+#include "vrrpd/fsm.hpp"
+#include "vrrpd/packet.hpp"
+#include "vrrpd/packet_socket.hpp"
+#include "vrrpd/packet_validate.hpp"
+#include "vrrpd/vrrp_socket.hpp"
+
+namespace havip::vrrp {
+
+// What one instance runs with, resolved from the configuration and the interfaces.
+struct InstanceSettings {
+    std::string name;
+    std::string ifname;
+    int ifindex = 0;
+    bool ipv6 = false;
+    RouterConfig router;   // primary_address: the advert source
+    ReceivePolicy policy;  // what a received advert must satisfy
+    std::vector<netlink::Vip> vips;           // advertised, of the instance's family
+    std::vector<netlink::Vip> excluded_vips;  // virtual_ipaddress_excluded: raised, not advertised
+    std::vector<boost::asio::ip::address> destinations;  // the multicast group, or unicast peers
+    MacAddress mac{};                                    // for GARP / NA frames
+    AnnounceSettings announce;
+    // Everything the instance's priority depends on, in one tracker: interfaces first
+    // (named "interface IF"), then checks (by their configured name).
+    std::vector<checks::TrackSettings> tracks;
+    std::vector<int> tracked_ifindexes;  // parallel to the interface items of `tracks`
+
+    // Whether a reload may keep the running instance as it is.
+    bool same_as(const InstanceSettings& other) const;
+};
+
+// keepalived's vrrp_statistics counter names, plus havip's for the rules keepalived checks
+// without counting (see DecodeError).
+struct InstanceStats {
+    std::uint64_t advert_rcvd = 0;
+    std::uint64_t advert_sent = 0;
+    std::uint64_t become_master = 0;
+    std::uint64_t release_master = 0;
+    std::uint64_t pri_zero_rcvd = 0;
+    std::uint64_t pri_zero_sent = 0;
+    std::uint64_t send_err = 0;
+    std::array<std::uint64_t, all_decode_errors.size()> rejected{};
+
+    std::uint64_t& of(DecodeError e) { return rejected[static_cast<std::size_t>(e)]; }
+    std::uint64_t of(DecodeError e) const { return rejected[static_cast<std::size_t>(e)]; }
+};
+
+class Instance : public std::enable_shared_from_this<Instance> {
+public:
+    struct Deps {
+        boost::asio::io_context& io;
+        systemd::Logger& log;
+        netlink::AddressControl& addresses;
+        VrrpSocket& socket;
+        PacketSocket& announcer;
+        // Called after every state change, e.g. to update the daemon's STATUS=.
+        std::function<void()> on_state_change;
+    };
+
+    Instance(InstanceSettings settings, Deps deps);
+    ~Instance();
+    Instance(const Instance&) = delete;
+    Instance& operator=(const Instance&) = delete;
+
+    // Enters BACKUP (or MASTER as address owner, or FAULT when a tracked item is down).
+    void start();
+    // keepalived's stop: a MASTER sends priority 0 and removes its VIPs (unless `keep_vips`,
+    // -V). Synchronous: when it returns the advert has been handed to the kernel.
+    void stop(bool keep_vips = false);
+
+    // A structurally valid advert for our VRID arrived on our socket.
+    void receive(const Advert& advert);
+    // A packet for our VRID failed decoding (the rule it broke).
+    void reject(DecodeError error, const boost::asio::ip::address& source);
+
+    // Interface state from the netlink monitor (tracked interfaces only).
+    void link_state(int ifindex, bool running);
+    // An address disappeared from one of our interfaces (netlink monitor).
+    void address_removed(int ifindex, const boost::asio::ip::address& address);
+    // A tracked check reported (checks/).
+    void check_result(const std::string& name, checks::Outcome outcome, std::string reason);
+
+    const InstanceSettings& settings() const { return settings_; }
+    const InstanceStats& stats() const { return stats_; }
+    State state() const { return router_.state(); }
+    const Router& router() const { return router_; }
+    const checks::Tracker& tracker() const { return tracker_; }
+
+private:
+    void handle(const Event& event);
+    void apply(const Actions& actions);
+    void apply(const Action& action);
+    void send_advert(std::uint8_t priority);
+    void arm(TimerId which, TimePoint deadline);
+    void add_vips();
+    void remove_vips();
+    void start_announcements();
+    void announce_burst(unsigned count);
+    void schedule_announcements(std::size_t next_burst, Clock::time_point start);
+    void track_changed(const std::optional<checks::TrackChange>& change);
+    std::vector<systemd::Field> fields() const;
+    void log(systemd::Level level, const std::string& message,
+             std::initializer_list<systemd::Field> extra = {});
+
+    InstanceSettings settings_;
+    Deps deps_;
+    Router router_;
+    checks::Tracker tracker_;
+    InstanceStats stats_;
+    boost::asio::steady_timer master_down_timer_;
+    boost::asio::steady_timer adver_timer_;
+    boost::asio::steady_timer announce_timer_;
+    AnnounceSchedule announce_schedule_;
+    std::vector<std::vector<std::uint8_t>> announce_frames_;  // one per VIP
+    // Rate limit of "rejected advert" log lines: at most one per rule per 10 s, with a count.
+    std::array<Clock::time_point, all_decode_errors.size()> last_reject_log_{};
+    std::array<std::uint64_t, all_decode_errors.size()> reject_suppressed_{};
+};
+
+}  // namespace havip::vrrp

@@ -1,0 +1,36 @@
+#include "config/model.hpp"
+
+#include <algorithm>
+
+namespace havip::config {
+namespace {
+
+template <typename T>
+const T* find_named(const std::vector<T>& items, std::string_view name) {
+    auto it =
+        std::find_if(items.begin(), items.end(), [&](const T& item) { return item.name == name; });
+    return it == items.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+const VrrpScript* Config::find_script(std::string_view name) const {
+    return find_named(scripts, name);
+}
+const MysqlCheck* Config::find_mysql_check(std::string_view name) const {
+    return find_named(mysql_checks, name);
+}
+const TcpCheck* Config::find_tcp_check(std::string_view name) const {
+    return find_named(tcp_checks, name);
+}
+const TrackFile* Config::find_track_file(std::string_view name) const {
+    return find_named(track_files, name);
+}
+const VrrpInstance* Config::find_instance(std::string_view name) const {
+    return find_named(instances, name);
+}
+bool Config::has_check(std::string_view name) const {
+    return find_script(name) || find_mysql_check(name) || find_tcp_check(name);
+}
+
+}  // namespace havip::config

@@ -1,0 +1,242 @@
+// The typed configuration havipd runs: keepalived's VRRP keywords plus havip's native check
+// blocks. Plain values, already validated, defaults filled in; each item keeps the source
+// location of its keyword (and of the values later diagnostics point at).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "config/diagnostic.hpp"
+
+namespace havip::config {
+
+// Fractional seconds from the file ("interval 0.5"), exact to the microsecond.
+using Duration = std::chrono::microseconds;
+using IpAddress = boost::asio::ip::address;
+
+enum class InitialState { backup, master };
+enum class AuthType { none, pass };
+enum class Family { ipv4, ipv6 };
+
+// A `script` or `notify*` command: the string as written and its words.
+struct Command {
+    std::string raw;
+    std::vector<std::string> argv;
+    std::optional<std::string> user;  // `notify_x "cmd" USER [GROUP]`, `user` in vrrp_script
+    std::optional<std::string> group;
+    SourceLocation where;  // the command string
+};
+
+struct GlobalDefs {
+    std::optional<std::string> router_id;
+    std::optional<std::string> script_user;
+    std::optional<std::string> script_group;
+    bool enable_script_security = false;
+    Duration vrrp_garp_master_delay = std::chrono::seconds(5);  // 0 = no second burst
+    int vrrp_garp_master_repeat = 5;
+    Duration vrrp_garp_master_refresh{0};  // 0 = off
+    int vrrp_garp_master_refresh_repeat = 1;
+    Duration vrrp_garp_interval{0};  // between gratuitous ARPs of one burst
+    Duration vrrp_gna_interval{0};   // between unsolicited NAs of one burst
+    int vrrp_garp_lower_prio_repeat = 0;
+    Duration vrrp_garp_lower_prio_delay{0};
+    int vrrp_version = 2;
+    std::optional<IpAddress> vrrp_mcast_group4;  // default 224.0.0.18
+    std::optional<IpAddress> vrrp_mcast_group6;  // default ff02::12
+    std::optional<int> vrrp_rt_priority;
+    bool vrrp_no_swap = false;
+    Duration vrrp_startup_delay{0};
+    bool reload_check_config = false;
+    SourceLocation where;  // the (last) global_defs keyword
+};
+
+// `track_script { NAME [weight W [reverse]] }` and the like; no weight = the check's own.
+struct TrackRef {
+    std::string name;
+    std::optional<int> weight;
+    bool reverse = false;
+    SourceLocation where;
+};
+
+struct TrackInterface {
+    std::string name;
+    int weight = 0;  // 0 = FAULT while down
+    bool reverse = false;
+    SourceLocation where;
+};
+
+// vrrp_script NAME { … }
+struct VrrpScript {
+    std::string name;
+    Command script;
+    Duration interval = std::chrono::seconds(1);
+    Duration timeout{0};  // 0 = the interval (filled in)
+    int weight = 0;       // 0 = a failure puts the instance in FAULT
+    bool weight_reverse = false;
+    int rise = 1;
+    int fall = 1;
+    std::optional<std::string> user;
+    std::optional<std::string> group;
+    bool init_fail = false;
+    SourceLocation where;
+};
+
+// mysql_check NAME { … } (havip native): see shared/reference/mysql-health.md.
+struct MysqlCheck {
+    std::string name;
+    std::optional<std::string> socket;
+    std::optional<IpAddress> host;
+    int port = 3306;
+    std::optional<std::string> option_file;
+    std::optional<std::string> user;
+    std::optional<std::string> password;
+    Duration interval = std::chrono::seconds(1);
+    Duration timeout{0};  // filled in: the interval when not given
+    int rise = 1;
+    int fall = 1;
+    int weight = 0;
+    std::optional<Duration> max_lag;
+    int lag_weight = 0;
+    std::string connection;  // MariaDB multi-source connection name
+    bool manage_read_only = false;
+    SourceLocation where;
+};
+
+// tcp_check NAME { … } (havip native): the `echo | nc HOST PORT` probe without a fork.
+struct TcpCheck {
+    std::string name;
+    IpAddress host;
+    int port = 0;
+    Duration interval = std::chrono::seconds(1);
+    Duration timeout{0};  // filled in: the interval when not given
+    int rise = 1;
+    int fall = 1;
+    int weight = 0;
+    SourceLocation where;
+};
+
+// vrrp_track_file NAME { file PATH; weight W [reverse]; init_file [VALUE] [overwrite] }
+struct TrackFile {
+    std::string name;
+    std::string file;
+    int weight = 1;
+    bool weight_reverse = false;
+    std::optional<int> init_file;  // value written at start-up when set
+    bool init_overwrite = false;
+    SourceLocation where;
+};
+
+// One line of virtual_ipaddress.
+struct VirtualAddress {
+    IpAddress address;
+    int prefix_length = 32;  // 32 / 128 when not written
+    std::optional<IpAddress> broadcast;
+    std::string dev;  // filled in with the instance's interface when not written
+    std::string scope = "global";
+    std::optional<std::string> label;
+    std::optional<IpAddress> peer;
+    bool nodad = false;
+    bool noprefixroute = false;
+    bool no_track = false;
+    SourceLocation where;      // the address
+    SourceLocation dev_where;  // the `dev` value, when written
+};
+
+struct Notify {
+    std::optional<Command> master;
+    std::optional<Command> backup;
+    std::optional<Command> fault;
+    std::optional<Command> stop;
+    std::optional<Command> any;  // `notify`: gets TYPE NAME STATE PRIORITY appended
+};
+
+struct VrrpInstance {
+    std::string name;
+    InitialState state = InitialState::backup;  // as keepalived starts it (see validate)
+    std::string interface;                      // empty only for unicast with unicast_src_ip
+    int virtual_router_id = 0;
+    int priority = 100;
+    Duration advert_int = std::chrono::seconds(1);  // v2: whole seconds; v3: 10 ms steps
+    int version = 2;
+    Family family = Family::ipv4;
+    bool nopreempt = false;
+    Duration preempt_delay{0};
+    AuthType auth_type = AuthType::none;
+    std::string auth_pass;  // at most 8 bytes
+    std::vector<VirtualAddress> virtual_addresses;
+    std::vector<VirtualAddress> excluded_addresses;
+    std::vector<TrackInterface> track_interfaces;
+    bool dont_track_primary = false;
+    std::vector<TrackRef> track_scripts;
+    std::vector<TrackRef> track_files;
+    std::optional<IpAddress> unicast_src_ip;
+    std::vector<IpAddress> unicast_peers;
+    int unicast_ttl = 255;
+    bool check_unicast_src = false;
+    std::optional<IpAddress> mcast_src_ip;
+    Notify notify;
+    Duration garp_master_delay = std::chrono::seconds(5);
+    int garp_master_repeat = 5;
+    Duration garp_master_refresh{0};
+    int garp_master_refresh_repeat = 1;
+    int down_timer_adverts = 3;
+    bool accept = true;  // keepalived accepts traffic to the VIP unless vrrp_strict/no_accept
+
+    bool unicast() const { return !unicast_peers.empty(); }
+
+    // Where the values later checks talk about were written (line 0 = not written).
+    struct Where {
+        SourceLocation name;
+        SourceLocation state;
+        SourceLocation interface;
+        SourceLocation virtual_router_id;
+        SourceLocation priority;
+        SourceLocation advert_int;
+        SourceLocation version;
+        SourceLocation nopreempt;
+        SourceLocation preempt_delay;
+        SourceLocation authentication;
+        SourceLocation auth_pass;
+        SourceLocation garp_master_delay;
+        SourceLocation garp_master_repeat;
+        SourceLocation garp_master_refresh;
+        SourceLocation garp_master_refresh_repeat;
+        SourceLocation unicast_src_ip;
+    } where;
+};
+
+struct SyncGroup {
+    std::string name;
+    std::vector<std::string> instances;
+    std::vector<SourceLocation> instance_where;  // parallel to `instances`
+    std::vector<TrackRef> track_scripts;
+    std::vector<TrackInterface> track_interfaces;
+    std::vector<TrackRef> track_files;
+    Notify notify;
+    SourceLocation where;
+};
+
+struct Config {
+    GlobalDefs global;
+    std::vector<VrrpScript> scripts;
+    std::vector<MysqlCheck> mysql_checks;
+    std::vector<TcpCheck> tcp_checks;
+    std::vector<TrackFile> track_files;
+    std::vector<VrrpInstance> instances;
+    std::vector<SyncGroup> sync_groups;
+
+    const VrrpScript* find_script(std::string_view name) const;
+    const MysqlCheck* find_mysql_check(std::string_view name) const;
+    const TcpCheck* find_tcp_check(std::string_view name) const;
+    const TrackFile* find_track_file(std::string_view name) const;
+    const VrrpInstance* find_instance(std::string_view name) const;
+    // Whether NAME is a vrrp_script, mysql_check or tcp_check (one namespace).
+    bool has_check(std::string_view name) const;
+};
+
+}  // namespace havip::config

@@ -1,0 +1,415 @@
+#include "config/validate.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <map>
+#include <string>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "config/parser.hpp"
+
+namespace havip::config {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::string_view family_name(Family family) {
+    return family == Family::ipv4 ? "IPv4" : "IPv6";
+}
+Family family_of(const IpAddress& address) {
+    return address.is_v4() ? Family::ipv4 : Family::ipv6;
+}
+
+class Validator {
+  public:
+    Validator(Config& config, const LoadOptions& options, Diagnostics& diagnostics)
+        : c_(config), o_(options), d_(diagnostics) {}
+
+    void run() {
+        for (auto& script : c_.scripts)
+            check_command(script.script, fmt::format("vrrp_script \"{}\"", script.name));
+        for (auto& instance : c_.instances)
+            complete_instance(instance);
+        duplicate_router_ids();
+        duplicate_addresses();
+        for (auto& group : c_.sync_groups)
+            sync_group(group);
+    }
+
+  private:
+    void interface_exists(const std::string& name, const SourceLocation& where) {
+        if (!o_.interface_exists || name.empty() || o_.interface_exists(name)) return;
+        d_.error(where, fmt::format("interface \"{}\" does not exist", name));
+    }
+
+    // keepalived resolves the program through PATH and, when it is missing or not
+    // executable, disables the check with one log line: the instance then runs with no health
+    // check at all. Here that is an error.
+    void check_command(const Command& command, std::string_view owner) {
+        if (!c_.global.enable_script_security) {
+            d_.warning(command.where,
+                       fmt::format("{} runs without enable_script_security in global_defs "
+                                   "(keepalived warns and runs it as root)",
+                                   owner));
+        }
+        if (!o_.check_scripts || command.argv.empty()) return;
+        const std::string& program = command.argv[0];
+        std::string resolved;
+        if (program.find('/') != std::string::npos) {
+            resolved = program;
+        } else {
+            std::string_view path = o_.script_search_path;
+            while (!path.empty()) {
+                const std::size_t colon = path.find(':');
+                std::string dir(path.substr(0, colon));
+                path =
+                    colon == std::string_view::npos ? std::string_view() : path.substr(colon + 1);
+                if (dir.empty()) continue;
+                std::string candidate = dir + "/" + program;
+                if (::access(candidate.c_str(), F_OK) == 0) {
+                    resolved = candidate;
+                    break;
+                }
+            }
+            if (resolved.empty()) {
+                d_.error(command.where,
+                         fmt::format("program \"{}\" of {} is not found in {} (keepalived would "
+                                     "disable it)",
+                                     program, owner, o_.script_search_path));
+                return;
+            }
+        }
+        struct stat st {};
+        if (::stat(resolved.c_str(), &st) != 0) {
+            d_.error(command.where, fmt::format("program \"{}\" of {} does not exist (keepalived "
+                                                "would disable it)",
+                                                resolved, owner));
+            return;
+        }
+        if (!S_ISREG(st.st_mode) || (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
+            d_.error(command.where, fmt::format("program \"{}\" of {} is not executable "
+                                                "(keepalived would disable it)",
+                                                resolved, owner));
+        }
+    }
+
+    void check_notify(const Notify& notify, const std::string& owner) {
+        const std::pair<const std::optional<Command>*, std::string_view> slots[] = {
+            {&notify.master, "notify_master"},
+            {&notify.backup, "notify_backup"},
+            {&notify.fault, "notify_fault"},
+            {&notify.stop, "notify_stop"},
+            {&notify.any, "notify"}};
+        for (const auto& [slot, name] : slots) {
+            if (*slot) check_command(**slot, fmt::format("{} of {}", name, owner));
+        }
+    }
+
+    int check_weight(const TrackRef& ref) const {
+        if (ref.weight) return *ref.weight;
+        if (auto* s = c_.find_script(ref.name)) return s->weight;
+        if (auto* m = c_.find_mysql_check(ref.name))
+            return m->weight != 0 ? m->weight : m->lag_weight;
+        if (auto* t = c_.find_tcp_check(ref.name)) return t->weight;
+        return 0;
+    }
+
+    void track_scripts(const std::vector<TrackRef>& refs) {
+        for (const TrackRef& ref : refs) {
+            if (!c_.has_check(ref.name)) {
+                d_.error(ref.where, fmt::format("track_script \"{}\" names no vrrp_script, "
+                                                "mysql_check or tcp_check",
+                                                ref.name));
+            }
+        }
+    }
+
+    void track_files(const std::vector<TrackRef>& refs) {
+        for (const TrackRef& ref : refs) {
+            if (!c_.find_track_file(ref.name)) {
+                d_.error(ref.where,
+                         fmt::format("track_file \"{}\" names no vrrp_track_file", ref.name));
+            }
+        }
+    }
+
+    void complete_instance(VrrpInstance& v) {
+        const std::string quoted = fmt::format("\"{}\"", v.name);
+        if (v.virtual_router_id == 0 && !v.where.virtual_router_id.known()) {
+            d_.error(v.where.name, fmt::format("vrrp_instance {} has no virtual_router_id "
+                                               "(required, 1..255)",
+                                               quoted));
+        }
+
+        // The family is the first virtual address's; keepalived drops addresses of the
+        // other family from virtual_ipaddress.
+        if (!v.virtual_addresses.empty()) {
+            v.family = family_of(v.virtual_addresses.front().address);
+        } else if (v.unicast_src_ip) {
+            v.family = family_of(*v.unicast_src_ip);
+        } else if (!v.unicast_peers.empty()) {
+            v.family = family_of(v.unicast_peers.front());
+        } else if (v.mcast_src_ip) {
+            v.family = family_of(*v.mcast_src_ip);
+        }
+        std::vector<VirtualAddress> kept;
+        for (auto& vip : v.virtual_addresses) {
+            if (family_of(vip.address) != v.family) {
+                d_.error(vip.where,
+                         fmt::format("{} is {} but vrrp_instance {} is {} (its first virtual "
+                                     "address); keepalived drops it: put it in "
+                                     "virtual_ipaddress_excluded",
+                                     vip.address.to_string(), family_name(family_of(vip.address)),
+                                     quoted, family_name(v.family)));
+            } else {
+                kept.push_back(std::move(vip));
+            }
+        }
+        v.virtual_addresses = std::move(kept);
+
+        if (!v.where.version.known()) v.version = c_.global.vrrp_version;
+        if (v.family == Family::ipv6 && v.version == 2) {
+            const SourceLocation& at = v.where.version.known() ? v.where.version : v.where.name;
+            d_.warning(at, fmt::format("VRRPv2 has no IPv6: vrrp_instance {} uses version 3 (as "
+                                       "keepalived does)",
+                                       quoted));
+            v.version = 3;
+        }
+
+        advert_int(v);
+
+        if (v.version == 3 && v.auth_type != AuthType::none) {
+            d_.warning(v.where.authentication,
+                       "authentication is ignored with VRRP version 3 (RFC 5798 has none)");
+            v.auth_type = AuthType::none;
+            v.auth_pass.clear();
+        }
+
+        if (v.state == InitialState::master) {
+            if (!v.where.priority.known()) {
+                v.priority = 255;
+            } else if (v.priority < 255) {
+                d_.warning(v.where.state,
+                           fmt::format("state MASTER with priority {} starts as BACKUP and "
+                                       "becomes MASTER only by election (only priority 255 "
+                                       "starts as MASTER)",
+                                       v.priority));
+            }
+            if (v.nopreempt) {
+                d_.warning(v.where.nopreempt,
+                           "nopreempt is ignored with state MASTER (keepalived clears it); use "
+                           "state BACKUP on every node");
+                v.nopreempt = false;
+            }
+            if (v.preempt_delay > Duration(0)) {
+                d_.warning(v.where.preempt_delay,
+                           "preempt_delay is ignored with state MASTER (keepalived clears it); "
+                           "use state BACKUP on every node");
+                v.preempt_delay = Duration(0);
+            }
+        }
+
+        if (v.interface.empty()) {
+            if (!(v.unicast() && v.unicast_src_ip)) {
+                d_.error(v.where.name,
+                         fmt::format("vrrp_instance {} has no interface (required unless "
+                                     "unicast_src_ip and unicast_peer are set)",
+                                     quoted));
+            }
+        } else {
+            interface_exists(v.interface, v.where.interface);
+        }
+        for (auto* list : {&v.virtual_addresses, &v.excluded_addresses}) {
+            for (auto& vip : *list) {
+                if (vip.dev.empty()) {
+                    vip.dev = v.interface;
+                } else {
+                    interface_exists(vip.dev, vip.dev_where);
+                }
+            }
+        }
+        for (const auto& track : v.track_interfaces)
+            interface_exists(track.name, track.where);
+
+        if (v.version == 3 && v.virtual_addresses.empty()) {
+            d_.error(v.where.name,
+                     fmt::format("VRRPv3 vrrp_instance {} has no virtual_ipaddress (keepalived "
+                                 "refuses to start)",
+                                 quoted));
+        }
+
+        track_scripts(v.track_scripts);
+        track_files(v.track_files);
+        check_notify(v.notify, fmt::format("vrrp_instance \"{}\"", v.name));
+        if (v.nopreempt) never_moves_vip(v);
+
+        // Per-instance gratuitous ARP settings default to global_defs wherever it sits.
+        if (!v.where.garp_master_delay.known()) {
+            v.garp_master_delay = c_.global.vrrp_garp_master_delay;
+        }
+        if (!v.where.garp_master_repeat.known()) {
+            v.garp_master_repeat = c_.global.vrrp_garp_master_repeat;
+        }
+        if (!v.where.garp_master_refresh.known()) {
+            v.garp_master_refresh = c_.global.vrrp_garp_master_refresh;
+        }
+        if (!v.where.garp_master_refresh_repeat.known()) {
+            v.garp_master_refresh_repeat = c_.global.vrrp_garp_master_refresh_repeat;
+        }
+    }
+
+    // v2 adverts carry whole seconds (RFC 3768 §5.3.7); v3 centiseconds, 12 bits (RFC 5798
+    // §5.2.7).
+    void advert_int(VrrpInstance& v) {
+        if (!v.where.advert_int.known()) return;
+        const std::string written = format_seconds(v.advert_int);
+        if (v.version == 2) {
+            const long long micros = v.advert_int.count();
+            long long whole = (micros + 500'000) / 1'000'000;
+            if (whole < 1) whole = 1;
+            if (whole > 255) {
+                d_.error(v.where.advert_int,
+                         fmt::format("advert_int {} is out of range for VRRPv2 (valid: 1..255)",
+                                     written));
+                v.advert_int = seconds(1);
+                return;
+            }
+            if (micros % 1'000'000 != 0) {
+                d_.warning(v.where.advert_int,
+                           fmt::format("advert_int {} is rounded to {}: VRRPv2 adverts carry "
+                                       "whole seconds",
+                                       written, whole));
+            }
+            v.advert_int = seconds(whole);
+            return;
+        }
+        if (v.advert_int > milliseconds(40950)) {
+            d_.error(v.where.advert_int,
+                     fmt::format("advert_int {} is out of range for VRRPv3 (valid: 0.01..40.95)",
+                                 written));
+            v.advert_int = seconds(1);
+            return;
+        }
+        const long long centis = (v.advert_int.count() + 5'000) / 10'000;
+        if (centis * 10'000 != v.advert_int.count()) {
+            const Duration rounded = milliseconds(centis * 10);
+            d_.warning(v.where.advert_int,
+                       fmt::format("advert_int {} is rounded to {}: VRRPv3 adverts carry "
+                                   "hundredths of a second",
+                                   written, format_seconds(rounded)));
+            v.advert_int = rounded;
+        }
+    }
+
+    // With nopreempt a backup never displaces a live master, so weights change priorities
+    // nobody acts on; only FAULT (weight 0) or a stop moves the VIP (reference §5.4).
+    void never_moves_vip(const VrrpInstance& v) {
+        for (const auto& ref : v.track_scripts) {
+            if (!c_.has_check(ref.name)) continue;
+            const int weight = check_weight(ref);
+            if (weight == 0) continue;
+            d_.warning(ref.where,
+                       fmt::format("weight {} of \"{}\" can never move the VIP: with nopreempt a "
+                                   "live master is never displaced (use weight 0 to enter FAULT "
+                                   "on failure)",
+                                   weight, ref.name));
+        }
+        for (const auto& track : v.track_interfaces) {
+            if (track.weight == 0) continue;
+            d_.warning(track.where,
+                       fmt::format("weight {} of interface \"{}\" can never move the VIP: with "
+                                   "nopreempt a live master is never displaced (use weight 0 to "
+                                   "enter FAULT on failure)",
+                                   track.weight, track.name));
+        }
+    }
+
+    // keepalived refuses two multicast instances with the same VRID on one interface and
+    // family: their adverts would be indistinguishable.
+    void duplicate_router_ids() {
+        std::map<std::tuple<int, std::string, Family>, const VrrpInstance*> seen;
+        for (const auto& v : c_.instances) {
+            if (v.virtual_router_id == 0 || v.unicast()) continue;
+            auto key = std::make_tuple(v.virtual_router_id, v.interface, v.family);
+            auto [it, inserted] = seen.emplace(key, &v);
+            if (inserted) continue;
+            d_.error(
+                v.where.virtual_router_id,
+                fmt::format(
+                    "virtual_router_id {} is already used on {} ({}) by "
+                    "vrrp_instance \"{}\" ({})",
+                    v.virtual_router_id, v.interface, family_name(v.family), it->second->name,
+                    refer_to(it->second->where.virtual_router_id, v.where.virtual_router_id.file)));
+        }
+    }
+
+    void duplicate_addresses() {
+        std::map<IpAddress, std::pair<const VrrpInstance*, const VirtualAddress*>> seen;
+        for (const auto& v : c_.instances) {
+            for (const auto* list : {&v.virtual_addresses, &v.excluded_addresses}) {
+                for (const auto& vip : *list) {
+                    auto [it, inserted] = seen.emplace(vip.address, std::make_pair(&v, &vip));
+                    if (inserted) continue;
+                    if (it->second.first == &v) {
+                        d_.error(vip.where,
+                                 fmt::format("{} is listed twice in vrrp_instance "
+                                             "\"{}\" ({})",
+                                             vip.address.to_string(), v.name,
+                                             refer_to(it->second.second->where, vip.where.file)));
+                    } else {
+                        d_.error(vip.where,
+                                 fmt::format("{} is already a virtual address of vrrp_instance "
+                                             "\"{}\" ({})",
+                                             vip.address.to_string(), it->second.first->name,
+                                             refer_to(it->second.second->where, vip.where.file)));
+                    }
+                }
+            }
+        }
+    }
+
+    void sync_group(const SyncGroup& g) {
+        for (std::size_t i = 0; i < g.instances.size(); ++i) {
+            const std::string& name = g.instances[i];
+            if (!c_.find_instance(name)) {
+                d_.error(g.instance_where[i],
+                         fmt::format("vrrp_sync_group \"{}\" names unknown vrrp_instance \"{}\"",
+                                     g.name, name));
+                continue;
+            }
+            auto [it, inserted] = group_of_.emplace(name, &g);
+            if (!inserted && it->second != &g) {
+                d_.error(g.instance_where[i],
+                         fmt::format("vrrp_instance \"{}\" is already in vrrp_sync_group \"{}\"",
+                                     name, it->second->name));
+            }
+        }
+        if (g.instances.empty()) {
+            d_.error(g.where, fmt::format("vrrp_sync_group \"{}\" has no group {{ … }} of "
+                                          "instances",
+                                          g.name));
+        }
+        track_scripts(g.track_scripts);
+        track_files(g.track_files);
+        for (const auto& track : g.track_interfaces)
+            interface_exists(track.name, track.where);
+        check_notify(g.notify, fmt::format("vrrp_sync_group \"{}\"", g.name));
+    }
+
+    Config& c_;
+    const LoadOptions& o_;
+    Diagnostics& d_;
+    std::map<std::string, const SyncGroup*> group_of_;
+};
+
+}  // namespace
+
+void validate(Config& config, const LoadOptions& options, Diagnostics& diagnostics) {
+    Validator(config, options, diagnostics).run();
+}
+
+}  // namespace havip::config

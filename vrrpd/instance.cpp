@@ -38,6 +38,25 @@ bool same_tracks(const std::vector<checks::TrackSettings>& a,
 
 }  // namespace
 
+void SendJitter::record(Duration late) {
+    samples_[next_] = late;
+    next_ = (next_ + 1) % capacity;
+    count_ = std::min(count_ + 1, capacity);
+    max_ = std::max(max_, late);
+}
+
+SendJitter::Summary SendJitter::summary() const {
+    Summary s;
+    s.samples = count_;
+    if (count_ == 0) return s;
+    std::vector<Duration> v(samples_.begin(), samples_.begin() + static_cast<long>(count_));
+    std::sort(v.begin(), v.end());
+    s.p50 = v[(count_ - 1) / 2];
+    s.p99 = v[std::min(count_ - 1, (count_ * 99) / 100)];
+    s.max = max_;
+    return s;
+}
+
 bool InstanceSettings::same_as(const InstanceSettings& o) const {
     const auto &r = router, &orr = o.router;
     const auto &p = policy, &op = o.policy;
@@ -215,6 +234,7 @@ void Instance::apply(const Action& action) {
             } else if constexpr (std::is_same_v<T, Announce>) {
                 start_announcements();
             } else if constexpr (std::is_same_v<T, StateChanged>) {
+                last_transition_ = Transition{std::chrono::system_clock::now(), a.from, a.to, a.reason};
                 if (a.to == State::master) ++stats_.become_master;
                 if (a.from == State::master) ++stats_.release_master;
                 log(a.to == State::fault ? Level::warning : Level::notice,
@@ -264,14 +284,16 @@ void Instance::arm(TimerId which, TimePoint deadline) {
     auto& timer = which == TimerId::master_down ? master_down_timer_ : adver_timer_;
     timer.expires_at(Clock::time_point{std::chrono::duration_cast<Clock::duration>(
         deadline.time_since_epoch())});
-    timer.async_wait([weak = weak_from_this(), which](boost::system::error_code ec) {
+    timer.async_wait([weak = weak_from_this(), which, deadline](boost::system::error_code ec) {
         if (ec) return;  // re-armed or cancelled
         auto self = weak.lock();
         if (!self) return;
-        if (which == TimerId::master_down)
+        if (which == TimerId::master_down) {
             self->handle(MasterDownTimerFired{});
-        else
+        } else {
+            self->jitter_.record(Clock::now() - deadline);
             self->handle(AdverTimerFired{});
+        }
     });
 }
 

@@ -66,6 +66,32 @@ struct InstanceStats {
     std::uint64_t of(DecodeError e) const { return rejected[static_cast<std::size_t>(e)]; }
 };
 
+// The last state change, for `havip status`.
+struct Transition {
+    std::chrono::system_clock::time_point time;
+    State from = State::init;
+    State to = State::init;
+    std::string reason;
+};
+
+// How late adverts leave compared with their deadline: the last `capacity` samples.
+class SendJitter {
+public:
+    static constexpr std::size_t capacity = 1024;
+    void record(Duration late);
+    struct Summary {
+        Duration p50{0}, p99{0}, max{0};
+        std::size_t samples = 0;
+    };
+    Summary summary() const;
+
+private:
+    std::array<Duration, capacity> samples_{};
+    std::size_t next_ = 0;
+    std::size_t count_ = 0;
+    Duration max_{0};  // since start, not just the window
+};
+
 class Instance : public std::enable_shared_from_this<Instance> {
 public:
     struct Deps {
@@ -106,6 +132,8 @@ public:
     State state() const { return router_.state(); }
     const Router& router() const { return router_; }
     const checks::Tracker& tracker() const { return tracker_; }
+    const std::optional<Transition>& last_transition() const { return last_transition_; }
+    const SendJitter& jitter() const { return jitter_; }
 
 private:
     void handle(const Event& event);
@@ -128,6 +156,8 @@ private:
     Router router_;
     checks::Tracker tracker_;
     InstanceStats stats_;
+    std::optional<Transition> last_transition_;
+    SendJitter jitter_;
     boost::asio::steady_timer master_down_timer_;
     boost::asio::steady_timer adver_timer_;
     boost::asio::steady_timer announce_timer_;

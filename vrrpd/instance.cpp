@@ -214,7 +214,12 @@ void Instance::address_removed(int ifindex, const asio::ip::address& address) {
 void Instance::handle(const Event& event) { apply(router_.handle(event, Clock::now())); }
 
 void Instance::apply(const Actions& actions) {
-    for (const auto& a : actions) apply(a);
+    // The wire and the VIPs first, in the FSM's order; the log line and status callbacks of a
+    // state change after them, so logging never delays a takeover.
+    for (const auto& a : actions)
+        if (!std::holds_alternative<StateChanged>(a)) apply(a);
+    for (const auto& a : actions)
+        if (std::holds_alternative<StateChanged>(a)) apply(a);
 }
 
 void Instance::apply(const Action& action) {

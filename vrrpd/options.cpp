@@ -53,6 +53,7 @@ constexpr std::array specs{
     Spec{'h', "help", Arg::none, "print this help"},
     Spec{0, "socket", Arg::required, "control socket path (default /run/havipd/havipd.sock)"},
     Spec{0, "state-dir", Arg::required, "where mysql_check keeps its history (default /var/lib/havipd)"},
+    Spec{0, "dump-dir", Arg::required, "where USR1/USR2/RTMIN+2 write keepalived.data/.stats/.json (default /tmp)"},
 };
 
 const Spec* find_short(char c) {
@@ -121,6 +122,7 @@ std::string apply(Options& o, const Spec& s, std::optional<std::string> value) {
             if (s.long_name == "signum") o.signum = v;
             else if (s.long_name == "socket") o.control_socket = v;
             else if (s.long_name == "state-dir") o.state_directory = v;
+            else if (s.long_name == "dump-dir") o.dump_dir = v;
             break;
     }
     return {};

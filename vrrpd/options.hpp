@@ -15,6 +15,7 @@ inline constexpr const char* default_pid_file = "/run/keepalived.pid";
 inline constexpr const char* default_vrrp_pid_file = "/run/keepalived_vrrp.pid";
 inline constexpr const char* default_control_socket = "/run/havipd/havipd.sock";
 inline constexpr const char* default_state_directory = "/var/lib/havipd";
+inline constexpr const char* default_dump_dir = "/tmp";  // keepalived's /tmp/keepalived.*
 
 struct Options {
     std::string config_file = default_config_file;   // -f, --use-file
@@ -34,6 +35,7 @@ struct Options {
     bool dont_release_vrrp = false;                  // -V, --dont-release-vrrp
     std::string control_socket = default_control_socket;  // --socket
     std::string state_directory = default_state_directory;  // --state-dir
+    std::string dump_dir = default_dump_dir;                // --dump-dir
     bool show_help = false;                          // -h, --help
     bool show_version = false;                       // -v, --version
     std::optional<std::string> signum;               // --signum=SIGFUNC

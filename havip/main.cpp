@@ -1,0 +1,37 @@
+// havip: the operator's command. `havip status` asks the running havipd; the exit code is the
+// verdict (README.md "Operations").
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "havip/check_mysql.hpp"
+#include "havip/status.hpp"
+
+namespace {
+
+const char* usage =
+    "Usage: havip COMMAND [ARGS]\n"
+    "Commands:\n"
+    "  status [--socket PATH] [--json]   state, checks and counters of the running havipd\n"
+    "  check mysql [OPTIONS]             mysql_check's verdict once (for a vrrp_script)\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) {
+        std::cerr << usage;
+        return havip::cli::exit_usage;
+    }
+    const std::string command = args.front();
+    args.erase(args.begin());
+    if (command == "status") return havip::cli::run_status(args, std::cout, std::cerr);
+    if (command == "check" && !args.empty() && args.front() == "mysql")
+        return havip::cli::check_mysql({args.begin() + 1, args.end()});
+    if (command == "-h" || command == "--help" || command == "help") {
+        std::cout << usage;
+        return 0;
+    }
+    std::cerr << "havip: unknown command '" << command << "'\n" << usage;
+    return havip::cli::exit_usage;
+}

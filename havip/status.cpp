@@ -1,0 +1,246 @@
+#include "havip/status.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace havip::cli {
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+std::string text(const json& j, const char* key, std::string fallback = "-") {
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return fallback;
+    if (it->is_string()) return it->get<std::string>();
+    return it->dump();
+}
+
+std::string errno_text(int e) {
+    return std::strerror(e);
+}
+
+// Waits for `events` on fd until `deadline`; false on timeout or error.
+bool wait_for(int fd, short events, Clock::time_point deadline) {
+    for (;;) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) return false;
+        pollfd p{fd, events, 0};
+        const int r = ::poll(&p, 1, static_cast<int>(left.count()));
+        if (r > 0) return true;
+        if (r == 0) return false;
+        if (errno != EINTR) return false;
+    }
+}
+
+struct Fd {
+    int fd = -1;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+std::string pad(const std::string& s, std::size_t width) {
+    return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+}  // namespace
+
+std::string status_usage() {
+    return "Usage: havip status [--socket PATH] [--json]\n"
+           "Shows havipd's instances, their checks and counters.\n"
+           "  --socket PATH  the control socket (default /run/havipd/havipd.sock)\n"
+           "  --json         print the daemon's JSON document\n"
+           "Exit codes: 0 all good, 1 an instance is in FAULT, 2 daemon unreachable, 64 usage.\n";
+}
+
+std::variant<StatusArgs, UsageError> parse_status_args(const std::vector<std::string>& args) {
+    StatusArgs out;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--json") {
+            out.json = true;
+        } else if (a == "-h" || a == "--help") {
+            out.help = true;
+        } else if (a == "--socket") {
+            if (i + 1 >= args.size()) return UsageError{"--socket needs a path"};
+            out.socket = args[++i];
+        } else if (a.starts_with("--socket=")) {
+            out.socket = a.substr(9);
+        } else {
+            return UsageError{fmt::format("unexpected argument '{}'", a)};
+        }
+        if (out.socket.empty()) return UsageError{"--socket needs a path"};
+    }
+    return out;
+}
+
+std::variant<json, QueryError> query_status(const std::string& socket,
+                                            std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    sockaddr_un addr{};
+    if (socket.size() >= sizeof addr.sun_path)
+        return QueryError{fmt::format("{}: path too long for a unix socket", socket)};
+    addr.sun_family = AF_UNIX;
+    socket.copy(addr.sun_path, sizeof addr.sun_path - 1);
+    Fd s{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)};
+    if (s.fd < 0) return QueryError{fmt::format("socket: {}", errno_text(errno))};
+    if (::connect(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        if (errno != EINPROGRESS && errno != EAGAIN)
+            return QueryError{fmt::format("cannot connect to {}: {} (is havipd running?)", socket,
+                                          errno_text(errno))};
+        if (!wait_for(s.fd, POLLOUT, deadline))
+            return QueryError{fmt::format("{}: connect timed out", socket)};
+    }
+    const std::string request = json{{"version", 1}, {"command", "status"}}.dump() + "\n";
+    std::size_t sent = 0;
+    while (sent < request.size()) {
+        const auto n = ::send(s.fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+        if (n > 0) {
+            sent += static_cast<std::size_t>(n);
+        } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            if (!wait_for(s.fd, POLLOUT, deadline))
+                return QueryError{fmt::format("{}: sending the request timed out", socket)};
+        } else {
+            return QueryError{fmt::format("{}: send: {}", socket, errno_text(errno))};
+        }
+    }
+    std::string answer;
+    char buf[8192];
+    while (answer.find('\n') == std::string::npos) {
+        const auto n = ::recv(s.fd, buf, sizeof buf, 0);
+        if (n > 0) {
+            answer.append(buf, static_cast<std::size_t>(n));
+        } else if (n == 0) {
+            break;
+        } else if (errno == EAGAIN || errno == EINTR) {
+            if (!wait_for(s.fd, POLLIN, deadline))
+                return QueryError{
+                    fmt::format("{}: no answer within {} ms", socket, timeout.count())};
+        } else {
+            return QueryError{fmt::format("{}: recv: {}", socket, errno_text(errno))};
+        }
+    }
+    if (answer.empty())
+        return QueryError{fmt::format("{}: the daemon closed the connection", socket)};
+    answer.resize(std::min(answer.size(), answer.find('\n')));
+    auto doc = json::parse(answer, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object())
+        return QueryError{fmt::format("{}: the answer is not JSON", socket)};
+    return doc;
+}
+
+int status_exit_code(const json& document) {
+    if (!document.is_object() || document.contains("error")) return exit_unreachable;
+    const auto it = document.find("instances");
+    if (it == document.end() || !it->is_array()) return exit_unreachable;
+    for (const auto& i : *it)
+        if (i.is_object() && text(i, "state") == "FAULT") return exit_fault;
+    return exit_ok;
+}
+
+std::string render_table(const json& document) {
+    const std::vector<std::string> headers = {"INSTANCE", "STATE",     "VRID", "INTERFACE",
+                                              "PRIO",     "EFFECTIVE", "VIPS", "MASTER"};
+    std::vector<std::vector<std::string>> rows;
+    const auto instances = document.value("instances", json::array());
+    for (const auto& i : instances) {
+        std::string vips;
+        for (const auto& v : i.value("vips", json::array()))
+            vips += (vips.empty() ? "" : ",") + (v.is_string() ? v.get<std::string>() : v.dump());
+        rows.push_back({text(i, "name"), text(i, "state"), text(i, "vrid"), text(i, "interface"),
+                        text(i, "priority"), text(i, "effective_priority"),
+                        vips.empty() ? "-" : vips, text(i, "master_ip")});
+    }
+    std::vector<std::size_t> width(headers.size());
+    for (std::size_t c = 0; c < headers.size(); ++c) {
+        width[c] = headers[c].size();
+        for (const auto& r : rows)
+            width[c] = std::max(width[c], r[c].size());
+    }
+    auto line = [&](const std::vector<std::string>& cells) {
+        std::string out;
+        for (std::size_t c = 0; c < cells.size(); ++c)
+            out += c + 1 == cells.size() ? cells[c] : pad(cells[c], width[c] + 2);
+        return out + "\n";
+    };
+    std::string out = line(headers);
+    if (instances.empty()) out += "(no instances)\n";
+    for (std::size_t n = 0; n < instances.size(); ++n) {
+        const auto& i = instances[n];
+        out += line(rows[n]);
+        const auto t = i.value("last_transition", json(nullptr));
+        if (t.is_object())
+            out += fmt::format("    last transition {} {} -> {}: {}\n", text(t, "time"),
+                               text(t, "from"), text(t, "to"), text(t, "reason", ""));
+        for (const auto& c : i.value("checks", json::array())) {
+            const std::string reason = text(c, "reason", "");
+            const std::string since = text(c, "since", "");
+            out += fmt::format("    check {} ({}): {}{}{}\n", text(c, "name"), text(c, "type"),
+                               text(c, "status"), reason.empty() ? "" : " - " + reason,
+                               since.empty() ? "" : " since " + since);
+        }
+        const auto s = i.value("stats", json::object());
+        out += fmt::format(
+            "    adverts received {} sent {}; became master {}, released {}; priority 0 "
+            "received {} sent {}\n",
+            text(s, "advert_rcvd"), text(s, "advert_sent"), text(s, "become_master"),
+            text(s, "release_master"), text(s, "pri_zero_rcvd"), text(s, "pri_zero_sent"));
+        std::string errors;
+        for (const char* k :
+             {"packet_len_err", "ip_ttl_err", "invalid_type_rcvd", "advert_interval_err",
+              "addr_list_err", "invalid_authtype", "authtype_mismatch", "auth_failure"}) {
+            const auto v = s.find(k);
+            if (v != s.end() && v->is_number() && v->get<double>() != 0)
+                errors += fmt::format("{}{} {}", errors.empty() ? "" : ", ", k, v->dump());
+        }
+        if (!errors.empty()) out += fmt::format("    packet errors: {}\n", errors);
+        const auto jit =
+            i.value("timing", json::object()).value("advert_send_jitter_ms", json::object());
+        if (jit.is_object() && jit.value("samples", 0) > 0)
+            out +=
+                fmt::format("    advert send jitter p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms\n",
+                            jit.value("p50", 0.0), jit.value("p99", 0.0), jit.value("max", 0.0));
+    }
+    return out;
+}
+
+int run_status(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    auto parsed = parse_status_args(args);
+    if (auto* e = std::get_if<UsageError>(&parsed)) {
+        err << "havip status: " << e->message << "\n" << status_usage();
+        return exit_usage;
+    }
+    const auto& a = std::get<StatusArgs>(parsed);
+    if (a.help) {
+        out << status_usage();
+        return exit_ok;
+    }
+    auto answer = query_status(a.socket, std::chrono::seconds(5));
+    if (auto* e = std::get_if<QueryError>(&answer)) {
+        err << "havip status: " << e->message << "\n";
+        return exit_unreachable;
+    }
+    const auto& doc = std::get<json>(answer);
+    if (doc.contains("error")) {
+        err << "havip status: the daemon answered: " << text(doc, "error") << "\n";
+        return exit_unreachable;
+    }
+    if (a.json)
+        out << doc.dump(2) << "\n";
+    else
+        out << render_table(doc);
+    return status_exit_code(doc);
+}
+
+}  // namespace havip::cli

@@ -1,0 +1,213 @@
+// `havip status` (havip/status): arguments, the table, exit codes, and the client side of the
+// control protocol against a little unix-socket server run by the test.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "havip/status.hpp"
+
+namespace havip::cli {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+json document(std::string state_1 = "MASTER", std::string state_2 = "BACKUP") {
+    return json::parse(R"({"version":1,"daemon":{"version":"0.1.0","pid":1},"instances":[
+      {"name":"VI_1","state":")" +
+                       state_1 + R"(","vrid":51,"interface":"eth0","priority":150,
+       "effective_priority":140,"vips":["10.77.0.100/24"],"master_ip":"10.77.0.1",
+       "last_transition":{"time":"2026-11-30T18:20:00.000Z","from":"BACKUP","to":"MASTER",
+                          "reason":"master down timer expired"},
+       "checks":[{"name":"chk_db","type":"mysql_check","status":"degraded","reason":"lag 12 s",
+                  "since":"2026-11-30T18:20:05.500Z"}],
+       "stats":{"advert_rcvd":7,"advert_sent":120,"become_master":1,"release_master":0,
+                "auth_failure":3,"pri_zero_rcvd":0,"pri_zero_sent":0},
+       "timing":{"advert_send_jitter_ms":{"p50":0.25,"p99":1.5,"max":4.0,"samples":100}}},
+      {"name":"VI_2","state":")" +
+                       state_2 + R"(","vrid":52,"interface":"eth1","priority":100,
+       "effective_priority":100,"vips":[],"master_ip":null,"last_transition":null,"checks":[],
+       "stats":{}}]})");
+}
+
+TEST(StatusArgs, defaults_to_the_daemon_socket_and_table) {
+    auto a = std::get<StatusArgs>(parse_status_args({}));
+    EXPECT_EQ(a.socket, "/run/havipd/havipd.sock");
+    EXPECT_FALSE(a.json);
+}
+
+TEST(StatusArgs, accepts_socket_in_both_spellings_and_json) {
+    auto a = std::get<StatusArgs>(parse_status_args({"--socket", "/x/s.sock", "--json"}));
+    EXPECT_EQ(a.socket, "/x/s.sock");
+    EXPECT_TRUE(a.json);
+    EXPECT_EQ(std::get<StatusArgs>(parse_status_args({"--socket=/y"})).socket, "/y");
+}
+
+TEST(StatusArgs, rejects_unknown_arguments_and_missing_socket_path) {
+    EXPECT_TRUE(std::holds_alternative<UsageError>(parse_status_args({"--jsn"})));
+    EXPECT_TRUE(std::holds_alternative<UsageError>(parse_status_args({"--socket"})));
+    EXPECT_TRUE(std::holds_alternative<UsageError>(parse_status_args({"--socket="})));
+}
+
+TEST(StatusExitCode, is_zero_when_no_instance_is_in_fault) {
+    EXPECT_EQ(status_exit_code(document()), exit_ok);
+}
+
+TEST(StatusExitCode, is_one_when_any_instance_is_in_fault) {
+    EXPECT_EQ(status_exit_code(document("MASTER", "FAULT")), exit_fault);
+}
+
+TEST(StatusExitCode, is_two_for_an_error_answer_or_a_non_status_document) {
+    EXPECT_EQ(status_exit_code(json{{"version", 1}, {"error", "x"}}), exit_unreachable);
+    EXPECT_EQ(status_exit_code(json{{"version", 1}}), exit_unreachable);
+    EXPECT_EQ(status_exit_code(json::array()), exit_unreachable);
+}
+
+TEST(StatusTable, shows_a_row_per_instance_with_its_fields) {
+    const auto t = render_table(document());
+    EXPECT_NE(t.find("INSTANCE"), std::string::npos);
+    EXPECT_NE(t.find("EFFECTIVE"), std::string::npos);
+    std::istringstream lines(t);
+    std::string header, row;
+    std::getline(lines, header);
+    std::getline(lines, row);
+    for (const char* cell :
+         {"VI_1", "MASTER", "51", "eth0", "150", "140", "10.77.0.100/24", "10.77.0.1"})
+        EXPECT_NE(row.find(cell), std::string::npos) << cell << " in " << row;
+    // Columns line up: the state column starts where its header does.
+    EXPECT_EQ(row.find("MASTER"), header.find("STATE"));
+}
+
+TEST(StatusTable, shows_transition_checks_counters_and_jitter) {
+    const auto t = render_table(document());
+    EXPECT_NE(t.find("BACKUP -> MASTER: master down timer expired"), std::string::npos);
+    EXPECT_NE(t.find("check chk_db (mysql_check): degraded - lag 12 s since "
+                     "2026-11-30T18:20:05.500Z"),
+              std::string::npos);
+    EXPECT_NE(t.find("adverts received 7 sent 120"), std::string::npos);
+    EXPECT_NE(t.find("auth_failure 3"), std::string::npos);
+    EXPECT_NE(t.find("p99 1.500 ms"), std::string::npos);
+}
+
+TEST(StatusTable, prints_a_dash_for_an_unknown_master) {
+    const auto t = render_table(document());
+    const auto row = t.substr(t.find("VI_2"));
+    EXPECT_NE(row.substr(0, row.find('\n')).find(" -"), std::string::npos);
+}
+
+// A one-connection server on a unix socket: reads a line, answers `reply` (or nothing).
+class FakeDaemon {
+  public:
+    explicit FakeDaemon(std::string reply, bool answer = true) {
+        dir_ = std::filesystem::path(HAVIP_BINARY_DIR) /
+               ("havip-status-test-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir_);
+        path_ = (dir_ / "s.sock").string();
+        std::filesystem::remove(path_);
+        fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        path_.copy(addr.sun_path, sizeof addr.sun_path - 1);
+        EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+        EXPECT_EQ(::listen(fd_, 4), 0);
+        thread_ = std::thread([this, reply, answer] {
+            const int c = ::accept(fd_, nullptr, nullptr);
+            if (c < 0) return;
+            std::string got;
+            char ch;
+            while (::read(c, &ch, 1) == 1 && ch != '\n')
+                got += ch;
+            request_ = got;
+            if (answer) {
+                [[maybe_unused]] auto n = ::write(c, reply.data(), reply.size());
+            } else {
+                while (!done_)
+                    std::this_thread::sleep_for(10ms);
+            }
+            ::close(c);
+        });
+    }
+    ~FakeDaemon() {
+        done_ = true;
+        ::shutdown(fd_, SHUT_RDWR);
+        thread_.join();
+        ::close(fd_);
+        std::filesystem::remove_all(dir_);
+    }
+    const std::string& path() const { return path_; }
+    std::string request() {
+        done_ = true;
+        thread_.join();
+        thread_ = std::thread([] {});
+        return request_;
+    }
+
+  private:
+    std::filesystem::path dir_;
+    std::string path_;
+    int fd_ = -1;
+    std::thread thread_;
+    std::string request_;
+    std::atomic<bool> done_{false};
+};
+
+TEST(StatusQuery, sends_a_version_1_status_request_line_and_parses_the_answer) {
+    FakeDaemon d(document().dump() + "\n");
+    auto answer = query_status(d.path(), 2s);
+    ASSERT_TRUE(std::holds_alternative<json>(answer)) << std::get<QueryError>(answer).message;
+    EXPECT_EQ(std::get<json>(answer)["instances"][0]["name"], "VI_1");
+    EXPECT_EQ(json::parse(d.request()), (json{{"version", 1}, {"command", "status"}}));
+}
+
+TEST(StatusQuery, no_socket_is_an_error_naming_the_path) {
+    auto answer = query_status("/nonexistent/havipd.sock", 1s);
+    ASSERT_TRUE(std::holds_alternative<QueryError>(answer));
+    EXPECT_NE(std::get<QueryError>(answer).message.find("/nonexistent/havipd.sock"),
+              std::string::npos);
+}
+
+TEST(StatusQuery, a_daemon_that_never_answers_times_out) {
+    FakeDaemon d("", false);
+    const auto start = std::chrono::steady_clock::now();
+    auto answer = query_status(d.path(), 300ms);
+    ASSERT_TRUE(std::holds_alternative<QueryError>(answer));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+TEST(StatusRun, exit_code_is_2_when_no_daemon_listens) {
+    std::ostringstream out, err;
+    EXPECT_EQ(run_status({"--socket", "/nonexistent/havipd.sock"}, out, err), exit_unreachable);
+    EXPECT_FALSE(err.str().empty());
+}
+
+TEST(StatusRun, exit_code_is_64_on_bad_usage) {
+    std::ostringstream out, err;
+    EXPECT_EQ(run_status({"--bogus"}, out, err), exit_usage);
+}
+
+TEST(StatusRun, json_output_is_the_document_and_fault_gives_1) {
+    FakeDaemon d(document("FAULT").dump() + "\n");
+    std::ostringstream out, err;
+    EXPECT_EQ(run_status({"--socket", d.path(), "--json"}, out, err), exit_fault);
+    EXPECT_EQ(json::parse(out.str())["instances"][0]["state"], "FAULT");
+}
+
+TEST(StatusRun, daemon_error_answer_gives_2_and_its_message) {
+    FakeDaemon d(R"({"version":1,"error":"permission denied"})"
+                 "\n");
+    std::ostringstream out, err;
+    EXPECT_EQ(run_status({"--socket", d.path()}, out, err), exit_unreachable);
+    EXPECT_NE(err.str().find("permission denied"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace havip::cli

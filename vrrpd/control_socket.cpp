@@ -1,0 +1,237 @@
+#include "vrrpd/control_socket.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <istream>
+#include <vector>
+
+namespace havip::vrrp {
+
+namespace asio = boost::asio;
+using asio::local::stream_protocol;
+
+namespace {
+
+// Whether a daemon answers on the unix socket at `path` (then it is not stale).
+bool someone_listens(const std::string& path) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    path.copy(addr.sun_path, sizeof addr.sun_path - 1);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+}
+
+std::string error_line(std::string_view message) {
+    return nlohmann::json{{"version", control_protocol_version}, {"error", message}}.dump() + "\n";
+}
+
+// A refusal must not wait for the client either: one non-blocking send, then close.
+void refuse(stream_protocol::socket& socket, std::string_view message) {
+    const auto line = error_line(message);
+    [[maybe_unused]] auto n =
+        ::send(socket.native_handle(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    boost::system::error_code ignored;
+    socket.close(ignored);
+}
+
+}  // namespace
+
+struct ControlSocket::Shared {
+    Shared(asio::io_context& io_, ControlSettings s, StatusProvider st)
+        : io{io_}, settings{std::move(s)}, status{std::move(st)}, acceptor{io_}, retry{io_} {}
+    asio::io_context& io;
+    ControlSettings settings;
+    StatusProvider status;
+    stream_protocol::acceptor acceptor;
+    asio::steady_timer retry;
+    std::vector<std::weak_ptr<Session>> sessions;
+    bool closed = false;
+
+    std::size_t live() {
+        std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+        return sessions.size();
+    }
+};
+
+struct ControlSocket::Session : std::enable_shared_from_this<Session> {
+    Session(std::shared_ptr<Shared> sh, stream_protocol::socket s)
+        : shared{std::move(sh)},
+          socket{std::move(s)},
+          deadline{shared->io},
+          input{shared->settings.max_request} {}
+
+    std::shared_ptr<Shared> shared;
+    stream_protocol::socket socket;
+    asio::steady_timer deadline;
+    asio::streambuf input;
+    std::string output;
+
+    void stop() {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        deadline.cancel();
+    }
+
+    // Re-arming cancels the previous wait, whose handler then sees operation_aborted.
+    void arm() {
+        deadline.expires_after(shared->settings.io_timeout);
+        deadline.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (!ec) self->stop();  // too slow: dropped, its pending operation cancelled
+        });
+    }
+
+    void read() {
+        arm();
+        asio::async_read_until(
+            socket, input, '\n',
+            [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                if (ec) return self->stop();  // closed, too long, timed out
+                self->answer();
+            });
+    }
+
+    void answer() {
+        std::string line;
+        std::istream in(&input);
+        std::getline(in, line);
+        const auto reply = answer_request(line, shared->status);
+        // Reasons come from scripts and servers: invalid UTF-8 is replaced, never thrown.
+        output = reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        arm();
+        asio::async_write(socket, asio::buffer(output),
+                          [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                              if (ec) return self->stop();
+                              self->read();
+                          });
+    }
+};
+
+namespace {
+
+void accept_loop(const std::shared_ptr<ControlSocket::Shared>& shared) {
+    shared->acceptor.async_accept(
+        [shared](boost::system::error_code ec, stream_protocol::socket socket) {
+            if (shared->closed) return;
+            if (ec) {
+                // EMFILE and the like: try again a little later rather than spin on the loop.
+                shared->retry.expires_after(std::chrono::milliseconds(100));
+                shared->retry.async_wait([shared](boost::system::error_code tec) {
+                    if (!tec && !shared->closed) accept_loop(shared);
+                });
+                return;
+            }
+            ucred cred{};
+            socklen_t len = sizeof cred;
+            const bool known =
+                ::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0;
+            if (!known || (cred.uid != 0 && cred.uid != ::geteuid())) {
+                refuse(socket, "permission denied: the control socket is for root");
+            } else if (shared->live() >= shared->settings.max_clients) {
+                refuse(socket, "too many clients");
+            } else {
+                auto session = std::make_shared<ControlSocket::Session>(shared, std::move(socket));
+                shared->sessions.push_back(session);
+                session->read();
+            }
+            accept_loop(shared);
+        });
+}
+
+}  // namespace
+
+ControlSocket::ControlSocket(asio::io_context& io, ControlSettings settings, StatusProvider status)
+    : shared_{std::make_shared<Shared>(io, std::move(settings), std::move(status))} {}
+
+ControlSocket::~ControlSocket() {
+    close();
+}
+
+std::unique_ptr<ControlSocket> ControlSocket::open(asio::io_context& io, ControlSettings settings,
+                                                   StatusProvider status, std::error_code& ec) {
+    namespace fs = std::filesystem;
+    ec.clear();
+    const fs::path path = settings.path;
+    if (path.string().size() >= sizeof(sockaddr_un::sun_path)) {
+        ec = std::make_error_code(std::errc::filename_too_long);
+        return nullptr;
+    }
+    const auto dir = path.parent_path();
+    if (!dir.empty() && !fs::exists(dir, ec)) {
+        fs::create_directories(dir.parent_path().empty() ? dir : dir.parent_path(), ec);
+        if (ec) return nullptr;
+        // Only the daemon's user may even reach the socket (the SO_PEERCRED check is the
+        // second line).
+        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+            ec = std::error_code(errno, std::generic_category());
+            return nullptr;
+        }
+    }
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            ec = std::make_error_code(std::errc::file_exists);
+            return nullptr;
+        }
+        if (someone_listens(path.string())) {
+            ec = std::make_error_code(std::errc::address_in_use);
+            return nullptr;
+        }
+        ::unlink(path.c_str());  // left behind by a daemon that died
+    }
+    std::unique_ptr<ControlSocket> self{
+        new ControlSocket(io, std::move(settings), std::move(status))};
+    auto& acceptor = self->shared_->acceptor;
+    boost::system::error_code bec;
+    const stream_protocol::endpoint endpoint{path.string()};
+    acceptor.open(endpoint.protocol(), bec);
+    if (!bec) acceptor.bind(endpoint, bec);
+    if (!bec) acceptor.listen(asio::socket_base::max_listen_connections, bec);
+    if (bec) {
+        ec = std::error_code(bec.value(), std::generic_category());
+        self->shared_->closed = true;
+        return nullptr;
+    }
+    if (::chmod(path.c_str(), 0600) != 0) {
+        ec = std::error_code(errno, std::generic_category());
+        self->close();
+        return nullptr;
+    }
+    self->accept();
+    return self;
+}
+
+void ControlSocket::accept() {
+    accept_loop(shared_);
+}
+
+void ControlSocket::close() {
+    if (!shared_ || shared_->closed) return;
+    shared_->closed = true;
+    boost::system::error_code ignored;
+    shared_->acceptor.close(ignored);
+    shared_->retry.cancel();
+    for (auto& w : shared_->sessions)
+        if (auto s = w.lock()) s->stop();
+    shared_->sessions.clear();
+    ::unlink(shared_->settings.path.c_str());
+}
+
+std::size_t ControlSocket::clients() const {
+    return shared_ ? shared_->live() : 0;
+}
+
+}  // namespace havip::vrrp

@@ -1,0 +1,57 @@
+// The control socket: a unix stream socket on the daemon's io_context answering the versioned
+// JSON protocol (vrrpd/status.hpp), one request per line, one answer per line. Root only (the
+// daemon's own user too, for unprivileged test runs). Every read and write has a deadline, and
+// a client that stops reading is dropped, never waited for: the advert timers share this loop.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "vrrpd/status.hpp"
+
+namespace havip::vrrp {
+
+struct ControlSettings {
+    std::string path;
+    std::size_t max_clients = 16;
+    // How long a client may take to send a request, and the daemon to hand it the answer.
+    std::chrono::milliseconds io_timeout{2000};
+    std::size_t max_request = 4096;  // bytes in one request line
+};
+
+class ControlSocket {
+  public:
+    using StatusProvider = std::function<StatusSnapshot()>;
+
+    // Creates the socket's directory (0700) when missing, replaces a stale socket file (one
+    // nobody answers on), binds with mode 0600 and starts accepting. Null and `ec` set when it
+    // cannot: the path is in use by a live daemon, or the directory cannot be made.
+    static std::unique_ptr<ControlSocket> open(boost::asio::io_context& io,
+                                               ControlSettings settings, StatusProvider status,
+                                               std::error_code& ec);
+    ~ControlSocket();
+    ControlSocket(const ControlSocket&) = delete;
+    ControlSocket& operator=(const ControlSocket&) = delete;
+
+    // Stops accepting, drops every client and removes the socket file.
+    void close();
+    std::size_t clients() const;
+
+    struct Session;
+    struct Shared;
+
+  private:
+    ControlSocket(boost::asio::io_context& io, ControlSettings settings, StatusProvider status);
+    void accept();
+
+    std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace havip::vrrp

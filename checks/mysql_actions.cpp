@@ -1,5 +1,6 @@
 #include "checks/mysql_actions.hpp"
 
+#include <algorithm>
 #include <variant>
 
 #include <fmt/format.h>
@@ -78,7 +79,7 @@ ActionResult promote(SqlSession& session, const PromoteSettings& settings) {
     std::string stop_io = maria
                               ? fmt::format("STOP SLAVE{} IO_THREAD", channel_clause(session, name))
                               : fmt::format("STOP REPLICA IO_THREAD{}", mysql_channel(name));
-    if (!step(r, session, stop_io)) return finish(r);
+    if (settings.stop_channel && !step(r, session, stop_io)) return finish(r);
 
     std::string show = maria ? fmt::format("SHOW SLAVE{} STATUS", channel_clause(session, name))
                              : fmt::format("SHOW REPLICA STATUS{}", mysql_channel(name));
@@ -86,20 +87,29 @@ ActionResult promote(SqlSession& session, const PromoteSettings& settings) {
     if (!rows) return finish(r);
     auto received = value(*rows, {"Gtid_IO_Pos", "Retrieved_Gtid_Set"});
     if (received && !received->empty()) {
-        std::string wait = maria
-                               ? fmt::format("SELECT MASTER_GTID_WAIT({}, {:.3f}) AS w",
-                                             sql_quote(*received), settings.apply_timeout.count())
-                               : fmt::format("SELECT WAIT_FOR_EXECUTED_GTID_SET({}, {:.3f}) AS w",
-                                             sql_quote(*received), settings.apply_timeout.count());
-        auto answer = step(r, session, wait);
-        if (!answer) return finish(r);
-        // MASTER_GTID_WAIT: 0 reached, -1 timeout; WAIT_FOR_EXECUTED_GTID_SET: 0 / 1.
-        auto w = value(*answer, {"w"});
-        if (!w || *w != "0") {
+        const double total = settings.apply_timeout.count();
+        const double slice = settings.wait_slice.count() > 0 ? settings.wait_slice.count() : total;
+        double left = total;
+        for (;;) {
+            const double now = std::min(slice, left);
+            std::string wait =
+                maria ? fmt::format("SELECT MASTER_GTID_WAIT({}, {:.3f}) AS w",
+                                    sql_quote(*received), now)
+                      : fmt::format("SELECT WAIT_FOR_EXECUTED_GTID_SET({}, {:.3f}) AS w",
+                                    sql_quote(*received), now);
+            auto answer = step(r, session, wait);
+            if (!answer) return finish(r);
+            // MASTER_GTID_WAIT: 0 reached, -1 timeout; WAIT_FOR_EXECUTED_GTID_SET: 0 / 1.
+            auto w = value(*answer, {"w"});
+            if (w && *w == "0") break;
+            left -= now;
+            if (w && left > 1e-6) {
+                r.steps.back().detail = fmt::format("{} not applied yet", *received);
+                continue;
+            }
             r.steps.back().ok = false;
-            r.steps.back().detail =
-                fmt::format("{} not applied within {:.1f} s (returned {})", *received,
-                            settings.apply_timeout.count(), w.value_or("NULL"));
+            r.steps.back().detail = fmt::format("{} not applied within {:.1f} s (returned {})",
+                                                *received, total, w.value_or("NULL"));
             return finish(r);
         }
         r.steps.back().detail = fmt::format("{} applied", *received);
@@ -111,7 +121,7 @@ ActionResult promote(SqlSession& session, const PromoteSettings& settings) {
     // settings stay for the operator (or bootstrap) to re-point.
     std::string stop = maria ? fmt::format("STOP SLAVE{}", channel_clause(session, name))
                              : fmt::format("STOP REPLICA{}", mysql_channel(name));
-    if (!step(r, session, stop)) return finish(r);
+    if (settings.stop_channel && !step(r, session, stop)) return finish(r);
     if (!step(r, session, "SET GLOBAL read_only=0")) return finish(r);
     return finish(r);
 }

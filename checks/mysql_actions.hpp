@@ -28,10 +28,19 @@ struct ActionResult {
 struct PromoteSettings {
     std::string connection_name;                        // the channel from the old primary
     std::chrono::duration<double> apply_timeout{10.0};  // MASTER_GTID_WAIT bound
+    // Master-master leaves the channel running: the old primary, back as the read-only
+    // standby, has nothing new to send, and with gtid_strict_mode a transaction it lost
+    // stops our SQL thread with 1950 (latched as "diverged") instead of applying silently.
+    // Stopping it would leave the pair one-way until an operator restarts it.
+    bool stop_channel = true;
+    // Longest single wait (0: apply_timeout at once). A wait must end before the client's
+    // read timeout (whole seconds) or the connection is dropped with 2013.
+    std::chrono::duration<double> wait_slice{0.0};
 };
 
 // Stop fetching from the old primary (the channel's settings are kept), wait until what was
-// received is applied, stop the channel, clear read_only. Stops at the first failed step: a
+// received is applied, stop the channel, clear read_only (without stop_channel: read what was
+// received, wait until it is applied, clear read_only). Stops at the first failed step: a
 // node that has not applied everything must not become writable.
 ActionResult promote(SqlSession& session, const PromoteSettings& settings);
 

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "checks/mysql_actions.hpp"
 #include "checks/mysql_client.hpp"
 #include "checks/mysql_history.hpp"
 #include "checks/mysql_probe.hpp"
@@ -26,7 +27,9 @@ namespace {
 
 using SteadyDuration = std::chrono::steady_clock::duration;
 
-SteadyDuration steady(config::Duration d) { return std::chrono::duration_cast<SteadyDuration>(d); }
+SteadyDuration steady(config::Duration d) {
+    return std::chrono::duration_cast<SteadyDuration>(d);
+}
 
 unsigned whole_seconds_at_least_one(config::Duration d) {
     return static_cast<unsigned>(std::max<long long>(
@@ -36,11 +39,12 @@ unsigned whole_seconds_at_least_one(config::Duration d) {
 // Writes the mysql_check history off the loop: the write ends in fsync, which a busy or full
 // disk can stall for seconds. Latest wins: only the newest history matters.
 class HistoryWriter {
-public:
+  public:
     HistoryWriter(asio::io_context& io, std::string path,
                   std::function<void(std::error_code)> on_error)
-        : io_{io}, path_{std::move(path)}, on_error_{std::move(on_error)},
-          thread_{[this] { loop(); }} {}
+        : io_{io}, path_{std::move(path)}, on_error_{std::move(on_error)}, thread_{[this] {
+              loop();
+          }} {}
     // Errors after this are not reported: the CheckSet that would log them is going away.
     void detach_callbacks() { *alive_ = false; }
     ~HistoryWriter() {
@@ -59,7 +63,7 @@ public:
         wake_.notify_one();
     }
 
-private:
+  private:
     void loop() {
         std::unique_lock lock{mutex_};
         for (;;) {
@@ -69,7 +73,8 @@ private:
             pending_.reset();
             lock.unlock();
             auto ec = checks::save_history(path_, h);
-            if (ec) asio::post(io_, [alive = alive_, cb = on_error_, ec] {
+            if (ec)
+                asio::post(io_, [alive = alive_, cb = on_error_, ec] {
                     if (*alive) cb(ec);
                 });
             lock.lock();
@@ -99,6 +104,22 @@ struct CheckSet::Runner {
     checks::History history;
     std::optional<checks::Status> last_status;
     bool in_flight = false;
+
+    // mysql_check
+    std::string name;
+    checks::DecisionSettings decision;
+    SteadyDuration timeout{};
+    // manage_read_only: what is wanted (an instance tracking the check is MASTER), what the
+    // last action achieved (nullopt: unknown, which counts as not writable), and whether the
+    // last action failed — then a snapshot runs before the retry, so liveness is still judged.
+    bool manage_read_only = false;
+    bool want_writable = false;
+    std::optional<bool> writable;
+    bool action_failed = false;
+    std::string promote_failure;  // why the last promote failed, while it stands
+    checks::PromoteSettings promote;
+    SteadyDuration promote_deadline{};
+    SteadyDuration demote_deadline{};
 };
 
 CheckSet::CheckSet(asio::io_context& io, systemd::Logger& log, std::string state_directory,
@@ -109,7 +130,9 @@ CheckSet::CheckSet(asio::io_context& io, systemd::Logger& log, std::string state
       report_{std::move(report)},
       holds_vip_{std::move(holds_vip)} {}
 
-CheckSet::~CheckSet() { stop(); }
+CheckSet::~CheckSet() {
+    stop();
+}
 
 void CheckSet::stop() {
     *alive_ = false;
@@ -127,7 +150,7 @@ void CheckSet::deliver(const std::string& name, const std::string& type, checks:
                        const std::string& status, const std::string& reason) {
     auto& last = last_[name];
     const bool changed = last.status != status;
-    last = Last{type, outcome, status, reason};
+    last = Last{type, outcome, status, reason, last.action};
     if (changed)
         log_.log(outcome == checks::Outcome::ok ? Level::notice : Level::warning,
                  fmt::format("{} {}: {}", type, status, reason),
@@ -140,9 +163,11 @@ void CheckSet::deliver(const std::string& name, const std::string& type, checks:
 bool CheckSet::start(const config::Config& config) {
     std::set<std::string> tracked;
     for (const auto& i : config.instances)
-        for (const auto& t : i.track_scripts) tracked.insert(t.name);
+        for (const auto& t : i.track_scripts)
+            tracked.insert(t.name);
     for (const auto& g : config.sync_groups)
-        for (const auto& t : g.track_scripts) tracked.insert(t.name);
+        for (const auto& t : g.track_scripts)
+            tracked.insert(t.name);
     bool ok = true;
     auto alive = alive_;
 
@@ -194,15 +219,15 @@ bool CheckSet::start(const config::Config& config) {
             runner->timer->expires_after(interval);
             if (!runner->in_flight) {
                 runner->in_flight = true;
-                checks::tcp_probe(io_, endpoint, timeout,
-                                  [this, alive, runner, name](const checks::TcpProbeResult& res) {
-                                      if (!*alive) return;
-                                      runner->in_flight = false;
-                                      deliver(name, "tcp_check",
-                                              res.success ? checks::Outcome::ok
-                                                          : checks::Outcome::failed,
-                                              res.success ? "ok" : "failed", res.reason);
-                                  });
+                checks::tcp_probe(
+                    io_, endpoint, timeout,
+                    [this, alive, runner, name](const checks::TcpProbeResult& res) {
+                        if (!*alive) return;
+                        runner->in_flight = false;
+                        deliver(name, "tcp_check",
+                                res.success ? checks::Outcome::ok : checks::Outcome::failed,
+                                res.success ? "ok" : "failed", res.reason);
+                    });
             }
             runner->timer->async_wait([weak](boost::system::error_code ec) {
                 if (auto self = weak.lock(); self && !ec) (*self)();
@@ -222,8 +247,9 @@ bool CheckSet::start(const config::Config& config) {
         if (m.option_file) {
             auto creds = checks::read_option_file(*m.option_file);
             if (!creds.credentials) {
-                log_.log(Level::err, fmt::format("{}:{}:{}: mysql_check {}: {}", m.where.file,
-                                                 m.where.line, m.where.column, m.name, creds.error));
+                log_.log(Level::err,
+                         fmt::format("{}:{}:{}: mysql_check {}: {}", m.where.file, m.where.line,
+                                     m.where.column, m.name, creds.error));
                 ok = false;
                 continue;
             }
@@ -247,50 +273,51 @@ bool CheckSet::start(const config::Config& config) {
 
         auto r = std::make_unique<Runner>();
         auto* runner = r.get();
+        runner->name = m.name;
+        runner->decision = ds;
+        runner->timeout = steady(m.timeout);
+        runner->manage_read_only = m.manage_read_only;
+        // After a reload the instances keep their state: a MASTER stays writable.
+        runner->want_writable = m.manage_read_only && holds_vip_(m.name);
+        if (m.manage_read_only) {
+            // The wait for "applied" is bounded by a few check timeouts, cut into waits that end
+            // before the client's whole-second read timeout (which would drop the connection).
+            const double timeout_s = std::chrono::duration<double>(m.timeout).count();
+            const double read_s = cs.read_timeout_s;
+            runner->promote.connection_name = m.connection;
+            runner->promote.stop_channel = false;  // master-master: see PromoteSettings
+            runner->promote.apply_timeout = std::chrono::duration<double>(5 * timeout_s);
+            runner->promote.wait_slice =
+                std::chrono::duration<double>(std::max(0.1, read_s - 0.25));
+            // Connect, SHOW SLAVE STATUS and SET each within a client timeout, plus the waits.
+            const auto client = std::chrono::seconds(cs.connect_timeout_s + 2 * cs.read_timeout_s);
+            runner->promote_deadline =
+                client +
+                steady(std::chrono::duration_cast<config::Duration>(runner->promote.apply_timeout));
+            // lock_wait_timeout=2 bounds SET GLOBAL read_only=1 on the server.
+            runner->demote_deadline = client + std::chrono::seconds(2);
+        }
         const auto path = fmt::format("{}/{}.state", state_directory_, m.name);
         auto loaded = checks::load_history(path);
         if (loaded.error && loaded.error != std::errc::no_such_file_or_directory)
             log_.log(Level::warning, fmt::format("mysql_check history {}: {}", path, loaded.detail),
                      {{"HAVIP_CHECK", m.name}});
         r->history = loaded.history;
-        r->writer = std::make_unique<HistoryWriter>(io_, path, [this, path, name = m.name](auto ec) {
-            log_.log(Level::warning,
-                     fmt::format("cannot save mysql_check history {}: {} (kept in memory)", path,
-                                 ec.message()),
-                     {{"HAVIP_CHECK", name}});
-        });
+        r->writer =
+            std::make_unique<HistoryWriter>(io_, path, [this, path, name = m.name](auto ec) {
+                log_.log(Level::warning,
+                         fmt::format("cannot save mysql_check history {}: {} (kept in memory)",
+                                     path, ec.message()),
+                         {{"HAVIP_CHECK", name}});
+            });
         r->probe = std::make_unique<checks::MysqlProbe>(io_, cs);
         r->timer = std::make_unique<asio::steady_timer>(io_);
-        const auto interval = steady(m.interval), timeout = steady(m.timeout);
+        const auto interval = steady(m.interval);
         auto tick = std::make_shared<std::function<void()>>();
-        *tick = [this, alive, runner, interval, timeout, ds, name = m.name,
-                 weak = std::weak_ptr<std::function<void()>>(tick)] {
+        *tick = [this, alive, runner, interval, weak = std::weak_ptr<std::function<void()>>(tick)] {
             if (!*alive) return;
             runner->timer->expires_after(interval);
-            if (!runner->in_flight) {
-                runner->in_flight = true;
-                runner->probe->snapshot(timeout, [this, alive, runner, ds,
-                                                  name](const checks::Snapshot& snap) {
-                    if (!*alive) return;
-                    runner->in_flight = false;
-                    const auto role = holds_vip_(name) ? checks::Role::holder
-                                                       : checks::Role::standby;
-                    auto d = checks::decide(snap, role, runner->history, ds,
-                                            checks::WallClock::now());
-                    runner->history = d.history;
-                    runner->writer->store(d.history);
-                    for (const auto& alert : d.alerts)
-                        log_.log(Level::warning, alert, {{"HAVIP_CHECK", name}});
-                    checks::Outcome outcome = checks::Outcome::ok;
-                    switch (d.status) {
-                        case checks::Status::healthy: outcome = checks::Outcome::ok; break;
-                        case checks::Status::degraded: outcome = checks::Outcome::degraded; break;
-                        case checks::Status::unsafe: outcome = checks::Outcome::failed; break;
-                        case checks::Status::down: outcome = checks::Outcome::down; break;
-                    }
-                    deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason);
-                });
-            }
+            poll_mysql(*runner);
             runner->timer->async_wait([weak](boost::system::error_code ec) {
                 if (auto self = weak.lock(); self && !ec) (*self)();
             });
@@ -303,6 +330,156 @@ bool CheckSet::start(const config::Config& config) {
     for (auto& r : runners_)
         if (r->script) r->script->start();
     return ok;
+}
+
+void CheckSet::holders_changed() {
+    for (auto& r : runners_) {
+        if (!r->probe || !r->manage_read_only) continue;
+        const bool want = holds_vip_(r->name);
+        if (want == r->want_writable) continue;
+        r->want_writable = want;
+        log_.log(Level::notice,
+                 fmt::format("manage_read_only: {} (an instance tracking {} {} MASTER)",
+                             want ? "promoting" : "demoting", r->name, want ? "became" : "left"),
+                 {{"HAVIP_CHECK", r->name}});
+        r->action_failed = false;  // a new role deserves an attempt at once
+        if (!r->in_flight) run_read_only_action(*r);
+    }
+}
+
+void CheckSet::poll_mysql(Runner& runner) {
+    if (runner.in_flight) return;
+    // holders_changed() acts at once; this catches any change it was not told about.
+    if (runner.manage_read_only) runner.want_writable = holds_vip_(runner.name);
+    if (runner.manage_read_only && runner.writable != runner.want_writable &&
+        !runner.action_failed) {
+        run_read_only_action(runner);
+        return;
+    }
+    take_mysql_snapshot(runner);
+}
+
+void CheckSet::take_mysql_snapshot(Runner& runner) {
+    runner.in_flight = true;
+    runner.probe->snapshot(runner.timeout,
+                           [this, alive = alive_, r = &runner](const checks::Snapshot& snap) {
+                               if (!*alive) return;
+                               r->in_flight = false;
+                               judge_mysql(*r, snap);
+                           });
+}
+
+void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
+    const std::string& name = runner.name;
+    const bool holder = holds_vip_(name);
+    // Until promotion has made the server writable it is still a read-only standby: judging it
+    // as the holder would "clear read_only" behind the wait for the relay log.
+    const bool promoting = runner.manage_read_only && holder && runner.writable != true;
+    const auto role = holder && !promoting ? checks::Role::holder : checks::Role::standby;
+    auto d = checks::decide(snap, role, runner.history, runner.decision, checks::WallClock::now());
+    runner.history = d.history;
+    runner.writer->store(d.history);
+    // A failed promote/demote is retried once the server answers again, not in a tight loop
+    // against a dead one.
+    runner.action_failed = runner.action_failed && snap.outcome != checks::ProbeOutcome::ok;
+    for (const auto& alert : d.alerts)
+        log_.log(Level::warning, alert, {{"HAVIP_CHECK", name}});
+    if (runner.manage_read_only && role == checks::Role::holder && d.clear_read_only) {
+        // Someone set read_only on the holder: promote again (the decision latches this, so a
+        // second time is "down").
+        runner.writable.reset();
+        runner.action_failed = false;
+    }
+    if (promoting && !runner.promote_failure.empty() && d.status != checks::Status::down) {
+        d.status = checks::Status::unsafe;
+        d.reason = fmt::format("cannot become writable ({}); as a standby: {}",
+                               runner.promote_failure, d.reason);
+    }
+    checks::Outcome outcome = checks::Outcome::ok;
+    switch (d.status) {
+        case checks::Status::healthy:
+            outcome = checks::Outcome::ok;
+            break;
+        case checks::Status::degraded:
+            outcome = checks::Outcome::degraded;
+            break;
+        case checks::Status::unsafe:
+            outcome = checks::Outcome::failed;
+            break;
+        case checks::Status::down:
+            outcome = checks::Outcome::down;
+            break;
+    }
+    deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason);
+}
+
+void CheckSet::run_read_only_action(Runner& runner) {
+    const bool promote = runner.want_writable;
+    const char* what = promote ? "promote" : "demote";
+    runner.in_flight = true;
+    auto result = std::make_shared<checks::ActionResult>();
+    const auto settings = runner.promote;
+    const auto deadline = promote ? runner.promote_deadline : runner.demote_deadline;
+    log_.log(Level::notice,
+             promote ? fmt::format("manage_read_only promote: waiting up to {:.1f} s for the relay "
+                                   "log to be applied, then read_only=0",
+                                   settings.apply_timeout.count())
+                     : std::string{"manage_read_only demote: read_only=1 (lock_wait_timeout 2)"},
+             {{"HAVIP_CHECK", runner.name}});
+    runner.probe->run(
+        [promote, settings, result](checks::MysqlConnection& c) {
+            if (auto e = c.ensure_connected()) {
+                result->steps.push_back({"connect", false, e->describe()});
+                return;
+            }
+            *result = promote ? checks::promote(c, settings) : checks::demote(c);
+        },
+        deadline,
+        [this, alive = alive_, r = &runner, promote, what, result,
+         deadline](checks::JobOutcome outcome) {
+            if (!*alive) return;
+            r->in_flight = false;
+            std::string summary;
+            bool ok = false;
+            if (outcome == checks::JobOutcome::completed) {
+                // The worker is done with `result` only when the job completed.
+                for (const auto& s : result->steps)
+                    log_.log(
+                        s.ok ? Level::notice : Level::warning,
+                        fmt::format("manage_read_only {}: {}: {}", what, s.description, s.detail),
+                        {{"HAVIP_CHECK", r->name}});
+                ok = result->ok;
+                summary = result->describe();
+            } else if (outcome == checks::JobOutcome::timed_out) {
+                summary = fmt::format("no answer within {:.1f} s",
+                                      std::chrono::duration<double>(deadline).count());
+            } else {
+                summary = "the worker is still stuck in an earlier job";
+            }
+            if (ok) {
+                r->writable = promote;
+                r->action_failed = false;
+                if (promote) r->promote_failure.clear();
+            } else {
+                r->writable.reset();  // unknown: not writable as far as we know
+                r->action_failed = true;
+                if (promote) r->promote_failure = summary;
+            }
+            const auto text =
+                fmt::format("manage_read_only {} {}: {}", what, ok ? "done" : "failed", summary);
+            last_[r->name].action = text;
+            log_.log(ok ? Level::notice : Level::warning, text,
+                     {{"HAVIP_CHECK", r->name}, {"HAVIP_REASON", summary}});
+            if (!ok && promote) {
+                // Holding the VIP on a server that stays read-only helps nobody: say so now
+                // rather than at the next snapshot.
+                deliver(r->name, "mysql_check", checks::Outcome::failed, "unsafe",
+                        fmt::format("cannot become writable ({})", summary));
+            }
+            // The role may have changed while we worked.
+            if (!r->in_flight && r->writable != r->want_writable && !r->action_failed)
+                run_read_only_action(*r);
+        });
 }
 
 }  // namespace havip::vrrp

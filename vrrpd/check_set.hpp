@@ -22,7 +22,7 @@
 namespace havip::vrrp {
 
 class CheckSet {
-public:
+  public:
     // Where results go: the check's name, its verdict and a reason a person understands.
     using Report = std::function<void(const std::string& name, checks::Outcome outcome,
                                       const std::string& reason)>;
@@ -42,19 +42,30 @@ public:
     bool start(const config::Config& config);
     void stop();
 
+    // An instance changed state. For each mysql_check with manage_read_only whose "an instance
+    // tracking it is MASTER" changed, promote (wait for the relay log, read_only=0) or demote
+    // (read_only=1 with a lock-wait bound) on the check's worker, never on the loop.
+    void holders_changed();
+
     // The last verdict of each check, for status output.
     struct Last {
         std::string type;  // "vrrp_script", "tcp_check", "mysql_check"
         checks::Outcome outcome = checks::Outcome::ok;
         std::string status;  // healthy / degraded / unsafe / down, or ok / failed
         std::string reason;
+        std::string action;  // manage_read_only: the last promote/demote and how it ended
     };
     const std::map<std::string, Last>& last() const { return last_; }
 
-private:
+  private:
     struct Runner;
     void deliver(const std::string& name, const std::string& type, checks::Outcome outcome,
                  const std::string& status, const std::string& reason);
+    // mysql_check: starts the next job on the worker (an owed promote/demote, else a snapshot).
+    void poll_mysql(Runner& runner);
+    void take_mysql_snapshot(Runner& runner);
+    void run_read_only_action(Runner& runner);
+    void judge_mysql(Runner& runner, const checks::Snapshot& snapshot);
 
     boost::asio::io_context& io_;
     systemd::Logger& log_;

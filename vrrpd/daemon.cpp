@@ -1,7 +1,9 @@
 #include "vrrpd/daemon.hpp"
 
+#include <fcntl.h>
 #include <net/if.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <set>
@@ -10,6 +12,7 @@
 
 #include "config/diagnostic.hpp"
 #include "config/load.hpp"
+#include "vrrpd/dumps.hpp"
 #include "vrrpd/process.hpp"
 
 namespace havip::vrrp {
@@ -31,6 +34,30 @@ netlink::Scope scope_of(const std::string& s) {
 
 std::string where(const config::SourceLocation& at) {
     return at.known() ? fmt::format("{}:{}:{}: ", at.file, at.line, at.column) : std::string{};
+}
+
+// A dump is a few kilobytes to a local file: written at once, mode 0600 as keepalived's, and
+// never through a symlink planted in /tmp.
+std::error_code write_file(const std::filesystem::path& path, const std::string& text) {
+    ::unlink(path.c_str());
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return {errno, std::generic_category()};
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const auto n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const std::error_code ec{errno, std::generic_category()};
+            ::close(fd);
+            return ec;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return ::close(fd) == 0 ? std::error_code{} : std::error_code{errno, std::generic_category()};
+}
+
+std::string check_status(const checks::ItemStatus& item) {
+    return item.state == checks::ItemState::ok ? "ok" : checks::to_string(item.state);
 }
 
 }  // namespace
@@ -286,7 +313,10 @@ void Daemon::run_instances(std::vector<InstanceSettings> wanted) {
     for (auto& s : wanted) {
         auto key = SocketKey{s.ifindex, s.ipv6};
         Instance::Deps deps{io_, log_, rtnl_, *sockets_.at(key), *announcers_.at(s.ifindex),
-                            [this] { publish_status(); }};
+                            [this] {
+                                publish_status();
+                                if (checks_) checks_->holders_changed();  // manage_read_only
+                            }};
         auto instance = std::make_shared<Instance>(std::move(s), deps);
         report_links(*instance);
         instances_.push_back(instance);
@@ -299,6 +329,12 @@ bool Daemon::start_checks(const config::Config& config) {
         io_, log_, options_.state_directory,
         [this](const std::string& name, checks::Outcome outcome, const std::string& reason) {
             for (auto& i : instances_) i->check_result(name, outcome, reason);
+            const auto& last = checks_->last();
+            const auto it = last.find(name);
+            const std::string status = it != last.end() ? it->second.status : "";
+            auto& since = check_since_[name];
+            if (since.status != status || since.since == WallTime{})
+                since = {status, std::chrono::system_clock::now()};
         },
         [this](const std::string& name) {
             return std::any_of(instances_.begin(), instances_.end(), [&](const auto& i) {
@@ -309,6 +345,7 @@ bool Daemon::start_checks(const config::Config& config) {
 }
 
 bool Daemon::start(const config::Config& config) {
+    router_id_ = config.global.router_id.value_or(short_host_name());
     auto wanted = resolve(config);
     if (!wanted) return false;
     remove_stale_vips(*wanted);
@@ -319,6 +356,7 @@ bool Daemon::start(const config::Config& config) {
     watch_netlink();
     watch_signals();
     watch_dog();
+    open_control_socket();
     notifier_.ready(status_line());
     log_.log(Level::notice, fmt::format("started: {}", status_line()));
     return true;
@@ -368,6 +406,7 @@ void Daemon::reload() {
                  {{"HAVIP_INSTANCE", old->settings().name}});
         old->stop();
     }
+    router_id_ = loaded.config->global.router_id.value_or(short_host_name());
     instances_ = std::move(kept);
     const auto first_new = instances_.size();
     run_instances(std::move(fresh));
@@ -391,6 +430,7 @@ void Daemon::stop() {
     stopping_ = true;
     notifier_.stopping();
     log_.log(Level::notice, "stopping");
+    if (control_) control_->close();
     if (checks_) checks_->stop();
     for (auto& i : instances_) i->stop(options_.dont_release_vrrp);
     instances_.clear();
@@ -485,9 +525,7 @@ void Daemon::watch_signals() {
             stop();
             return;
         } else {
-            log_.log(Level::notice,
-                     fmt::format("signal {} ignored: use `havip status` for state and counters",
-                                 signo));
+            write_dump(signo);
         }
         watch_signals();
     });
@@ -516,5 +554,132 @@ std::string Daemon::status_line() const {
 }
 
 void Daemon::publish_status() { notifier_.status(status_line()); }
+
+}  // namespace havip::vrrp
+
+namespace havip::vrrp {
+
+void Daemon::open_control_socket() {
+    ControlSettings settings;
+    settings.path = options_.control_socket;
+    std::error_code ec;
+    control_ = ControlSocket::open(io_, settings, [this] { return snapshot(); }, ec);
+    // VRRP matters more than its status: without the socket the daemon still runs.
+    if (!control_)
+        log_.log(Level::err, fmt::format("control socket {}: {}; `havip status` will not answer",
+                                         settings.path, ec.message()));
+}
+
+void Daemon::write_dump(int signo) {
+    const auto paths = dump_paths(options_.dump_dir);
+    const auto snap = snapshot();
+    std::filesystem::path path;
+    std::string text;
+    if (signo == SIGUSR1) {
+        path = paths.data;
+        text = format_data_dump(snap);
+    } else if (signo == SIGUSR2) {
+        path = paths.stats;
+        text = format_stats_dump(snap);
+    } else {
+        path = paths.json;
+        text = format_json_dump(snap);
+    }
+    if (auto ec = write_file(path, text))
+        log_.log(Level::err, fmt::format("cannot write {}: {}", path.string(), ec.message()));
+    else
+        log_.log(Level::info, fmt::format("wrote {}", path.string()));
+}
+
+StatusSnapshot Daemon::snapshot() const {
+    StatusSnapshot out;
+    out.now = std::chrono::system_clock::now();
+    out.daemon_version = HAVIP_VERSION;
+    out.pid = static_cast<int>(::getpid());
+    out.router_id = router_id_;
+    for (const auto& i : instances_) {
+        const auto& s = i->settings();
+        InstanceSnapshot is;
+        is.name = s.name;
+        is.state = i->state();
+        is.vrid = s.router.vrid;
+        is.interface = s.ifname;
+        is.version = s.router.version == ProtocolVersion::v3 ? 3 : 2;
+        is.priority = s.router.priority;
+        is.effective_priority = i->tracker().effective_priority();
+        for (const auto& v : s.vips) {
+            std::string ifname = s.ifname;
+            char name[IF_NAMESIZE] = {};
+            if (v.ifindex != s.ifindex && ::if_indextoname(static_cast<unsigned>(v.ifindex), name))
+                ifname = name;
+            is.vips.push_back({v.address.to_string(), v.prefix_len, ifname});
+        }
+        if (i->state() == State::master)
+            is.master_ip = s.router.primary_address.to_string();
+        else if (auto m = i->router().master_address())
+            is.master_ip = m->to_string();
+        if (const auto& t = i->last_transition())
+            is.last_transition = TransitionSnapshot{t->time, t->from, t->to, t->reason};
+        for (const auto& item : i->tracker().items()) {
+            CheckSnapshot c;
+            c.name = item.settings.name;
+            c.status = check_status(item);
+            c.reason = item.reason;
+            if (c.name.starts_with("interface ")) {
+                c.type = "interface";
+            } else if (checks_) {
+                if (auto it = checks_->last().find(c.name); it != checks_->last().end()) {
+                    c.type = it->second.type;
+                    c.status = it->second.status;
+                    if (c.reason.empty()) c.reason = it->second.reason;
+                }
+                if (auto it = check_since_.find(c.name); it != check_since_.end())
+                    c.since = it->second.since;
+            }
+            is.checks.push_back(std::move(c));
+        }
+        const auto& st = i->stats();
+        auto& o = is.stats;
+        o.advert_rcvd = st.advert_rcvd;
+        o.advert_sent = st.advert_sent;
+        o.become_master = st.become_master;
+        o.release_master = st.release_master;
+        o.pri_zero_rcvd = st.pri_zero_rcvd;
+        o.pri_zero_sent = st.pri_zero_sent;
+        o.packet_len_err = st.of(DecodeError::packet_len_err);
+        o.ip_ttl_err = st.of(DecodeError::ip_ttl_err);
+        o.invalid_type_rcvd = st.of(DecodeError::invalid_type_rcvd);
+        o.advert_interval_err = st.of(DecodeError::advert_interval_err);
+        o.addr_list_err = st.of(DecodeError::addr_list_err);
+        o.invalid_authtype = st.of(DecodeError::invalid_authtype);
+        o.authtype_mismatch = st.of(DecodeError::authtype_mismatch);
+        o.auth_failure = st.of(DecodeError::auth_failure);
+        for (auto e : {DecodeError::version_err, DecodeError::checksum_err,
+                       DecodeError::ip_header_err, DecodeError::ip_protocol_err,
+                       DecodeError::destination_err, DecodeError::unicast_src_err})
+            o.extra[std::string(counter_name(e))] = st.of(e);
+        o.extra["send_err"] = st.send_err;
+        const auto j = i->jitter().summary();
+        is.jitter = {j.p50, j.p99, j.max, j.samples};
+        is.source_ip = s.router.primary_address.to_string();
+        for (const auto& d : s.destinations) is.destinations.push_back(d.to_string());
+        is.unicast = !s.policy.unicast_peers.empty();
+        is.advert_interval = s.router.advertisement_interval;
+        is.preempt = s.router.preempt;
+        is.preempt_delay = s.router.preempt_delay;
+        is.auth_pass = s.policy.auth_type == AuthType::simple_text;
+        if (is.auth_pass) {
+            const auto& p = s.policy.password;
+            is.password.assign(p.begin(), std::find(p.begin(), p.end(), std::uint8_t{0}));
+        }
+        is.garp_delay = s.announce.master_delay;
+        is.garp_repeat = s.announce.master_repeat;
+        is.garp_refresh = s.announce.master_refresh;
+        is.garp_refresh_repeat = s.announce.refresh_repeat;
+        is.track_primary = !s.tracks.empty() && s.tracks.front().name == "interface " + s.ifname;
+        out.instances.push_back(std::move(is));
+    }
+    return out;
+}
 
 }  // namespace havip::vrrp

@@ -21,9 +21,11 @@
 #include "systemd/log.hpp"
 #include "systemd/notify.hpp"
 #include "vrrpd/check_set.hpp"
+#include "vrrpd/control_socket.hpp"
 #include "vrrpd/instance.hpp"
 #include "vrrpd/options.hpp"
 #include "vrrpd/packet_socket.hpp"
+#include "vrrpd/status.hpp"
 #include "vrrpd/vrrp_socket.hpp"
 
 namespace havip::vrrp {
@@ -43,6 +45,8 @@ public:
 
     // "2 instances: VI_1 MASTER, VI_2 BACKUP": systemd's STATUS= line.
     std::string status_line() const;
+    // Everything `havip status` and the dump files show, read from the running instances.
+    StatusSnapshot snapshot() const;
 
 private:
     // One raw socket per interface and family, shared by its instances, multicast and
@@ -66,6 +70,9 @@ private:
     void watch_signals();
     void watch_dog();
     void publish_status();
+    void open_control_socket();
+    // keepalived's USR1 / USR2 / RTMIN+2 dump files (vrrpd/dumps.hpp).
+    void write_dump(int signo);
 
     boost::asio::io_context& io_;
     systemd::Logger& log_;
@@ -81,6 +88,14 @@ private:
     std::vector<std::shared_ptr<Instance>> instances_;
     std::unique_ptr<CheckSet> checks_;
     bool stopping_ = false;
+    std::unique_ptr<ControlSocket> control_;
+    std::string router_id_;
+    // When each check's status last changed, for `havip status` ("since").
+    struct CheckSince {
+        std::string status;
+        WallTime since;
+    };
+    std::map<std::string, CheckSince> check_since_;
 };
 
 }  // namespace havip::vrrp

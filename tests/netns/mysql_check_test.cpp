@@ -1,0 +1,242 @@
+// havipd pairs guarding real MariaDB master-master pairs (issue 4, item 6): mysqld killed or
+// frozen on the VIP holder moves the VIP within the check's verdict plus the peer's skew time
+// (the holder goes FAULT and sends priority 0), the old master that returns stays BACKUP under
+// nopreempt, manage_read_only leaves exactly the holder writable, a standby whose SQL thread
+// stopped reports unsafe and one that lags reports degraded.
+#include <signal.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "tests/harness/address_watcher.hpp"
+#include "tests/harness/keepalived_conf.hpp"
+#include "tests/harness/lab.hpp"
+#include "tests/harness/mariadb.hpp"
+#include "tests/harness/vrrp_daemon.hpp"
+#include "tests/harness/vrrp_pair.hpp"
+#include "tests/harness/wait.hpp"
+
+namespace havip::test {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+using Clock = AddressWatcher::Clock;
+
+constexpr const char* vip4 = "10.77.0.100";
+constexpr int a_priority = 150;
+constexpr int b_priority = 100;
+
+class MysqlCheckTest : public VrrpPairTest {
+  protected:
+    void SetUp() override {
+        if (auto reason = mariadb_skip_reason()) GTEST_SKIP() << *reason;
+        VrrpPairTest::SetUp();
+    }
+    void TearDown() override {
+        db_a_.reset();
+        db_b_.reset();
+        VrrpPairTest::TearDown();
+    }
+
+    // Nodes a and b, a mariadbd on each (server_id 1 and 2), GTID master-master between them.
+    void start_databases() {
+        ASSERT_NO_FATAL_FAILURE(build(vip4));
+        db_a_.emplace(lab(), "a", "10.77.0.1", 1);
+        db_b_.emplace(lab(), "b", "10.77.0.2", 2);
+        ASSERT_TRUE(db_a_->start());
+        ASSERT_TRUE(db_b_->start());
+        ASSERT_TRUE(setup_master_master(*db_a_, *db_b_));
+    }
+
+    // VRRPv3, VIP 10.77.0.100, state BACKUP on both (keepalived's nopreempt needs it), the
+    // node's mysql_check tracked with its own weight.
+    std::string config(std::string_view node, int priority, milliseconds advert_int,
+                       const MariadbServer::CheckSpec& check, bool nopreempt) {
+        VrrpInstanceSpec s;
+        s.vrid = 99;
+        s.priority = priority;
+        s.version = 3;
+        s.advert_int = advert_int;
+        s.state = "BACKUP";
+        s.nopreempt = nopreempt;
+        s.vips = {fmt::format("{}/24", vip4)};
+        s.extra_lines = {"track_script {", fmt::format("    {}", check.name), "}"};
+        return render_keepalived_conf(single_instance(s, node)) + "\n" +
+               (node == "a" ? *db_a_ : *db_b_).check_block(check) + "\n";
+    }
+
+    // a takes the VIP alone, then b joins as BACKUP.
+    void start_pair(const std::string& a_config, const std::string& b_config,
+                    milliseconds advert_int) {
+        const auto timing = rfc_timing(3, a_priority, advert_int);
+        const auto since = Clock::now();
+        a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), a_config);
+        ASSERT_TRUE(
+            wait_vip("a", true, duration_cast<milliseconds>(timing.master_down) + 5s, since))
+            << "havipd on a never took the VIP";
+        b_ = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), b_config);
+        ASSERT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 5s));
+        // The standby is eligible only once its check has seen the channel in contact (a
+        // heartbeat or a GTID arriving): in production it has run long before any failure.
+        ASSERT_TRUE(wait_until([&] { return b_.log_mentions("mysql_check healthy"); }, 5s, 50ms));
+        std::this_thread::sleep_for(1500ms);
+    }
+
+    // Waits until the server's read_only is `value` (the manage_read_only actions are async).
+    testing::AssertionResult wait_read_only(const MariadbServer& db, bool value,
+                                            milliseconds timeout = 5s) {
+        if (wait_until([&] { return db.read_only() == value; }, timeout, 50ms))
+            return testing::AssertionSuccess();
+        auto now = db.read_only();
+        return testing::AssertionFailure()
+               << "read_only on " << db.node() << " is " << (now ? (*now ? "1" : "0") : "unknown")
+               << ", expected " << value;
+    }
+
+    // The measured failover: how long after the injection b held the VIP, and how long after
+    // a dropped it (the moment a went FAULT and sent priority 0).
+    void expect_takeover_after_skew(Clock::time_point injected, milliseconds advert_int,
+                                    std::string_view what) {
+        auto lost = wait_vip("a", false, 10s, injected);
+        ASSERT_TRUE(lost) << "a kept the VIP after " << what;
+        auto gained = wait_vip("b", true, 10s, injected);
+        ASSERT_TRUE(gained) << "b never took the VIP after " << what;
+        const auto timing = rfc_timing(3, b_priority, advert_int);
+        measure(fmt::format("{}_to_vip_on_b", what), gained->at - injected, "check verdict + skew",
+                timing.skew);
+        measure(fmt::format("{}_vip_off_a_to_vip_on_b", what), gained->at - lost->at, "skew",
+                timing.skew);
+        // Priority 0 (RFC 5798 §6.4.2): b waits Skew_Time, not Master_Down_Interval.
+        EXPECT_LT(gained->at - lost->at, timing.skew + 400ms);
+        EXPECT_LT(gained->at - lost->at, timing.master_down - advert_int);
+    }
+
+    std::optional<MariadbServer> db_a_, db_b_;
+    RunningDaemon a_, b_;
+};
+
+MariadbServer::CheckSpec managed_check() {
+    MariadbServer::CheckSpec c;
+    c.interval = 200ms;
+    c.timeout = 400ms;
+    c.fall = 2;
+    c.manage_read_only = true;
+    return c;
+}
+
+TEST_F(MysqlCheckTest, killed_mysqld_moves_vip_and_returning_old_master_stays_backup) {
+    ASSERT_NO_FATAL_FAILURE(start_databases());
+    const auto advert = 1000ms;
+    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, managed_check(), true),
+                                       config("b", b_priority, advert, managed_check(), true),
+                                       advert));
+    // manage_read_only: only the holder is writable.
+    EXPECT_TRUE(wait_read_only(*db_a_, false));
+    EXPECT_TRUE(wait_read_only(*db_b_, true));
+    // A reload keeps the MASTER and its checks rebuilt from scratch must not demote it.
+    ASSERT_TRUE(a_.process->signal(SIGHUP));
+    ASSERT_TRUE(wait_until([&] { return a_.log_mentions("reloaded: "); }, 5s, 50ms));
+    std::this_thread::sleep_for(1s);
+    EXPECT_EQ(db_a_->read_only(), false) << "the reload demoted the VIP holder";
+    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.t (node) VALUES ('a-before-kill')"));
+    ASSERT_TRUE(wait_caught_up(*db_a_, *db_b_, 5s));
+
+    const auto killed = Clock::now();
+    ASSERT_TRUE(db_a_->kill());
+    ASSERT_NO_FATAL_FAILURE(expect_takeover_after_skew(killed, advert, "kill"));
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s));
+    EXPECT_TRUE(a_.log_mentions("mysql_check down: "));
+    // Promotion waited for the relay log, then cleared read_only; every step is logged.
+    EXPECT_TRUE(wait_read_only(*db_b_, false));
+    EXPECT_TRUE(b_.log_mentions("manage_read_only promote: SELECT MASTER_GTID_WAIT("));
+    EXPECT_TRUE(b_.log_mentions("manage_read_only promote done"));
+    ASSERT_TRUE(db_b_->exec("INSERT INTO lab.t (node) VALUES ('b-after-failover')"));
+
+    // The old master returns: its check recovers, it stays BACKUP (nopreempt, though its
+    // priority is higher), read-only, and catches up from b; b's channel to a resumes too,
+    // since promotion left it running (master-master).
+    const auto returned = Clock::now();
+    ASSERT_TRUE(db_a_->start());
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 10s, 2));
+    EXPECT_TRUE(wait_caught_up(*db_b_, *db_a_, 10s));
+    EXPECT_TRUE(
+        wait_until([&] { return db_b_->slave_status("Slave_IO_Running") == "Yes"; }, 10s, 100ms))
+        << "b's channel from a did not resume";
+    std::this_thread::sleep_for(3 * advert);
+    EXPECT_EQ(holders(), std::vector<std::string>{"b"});
+    EXPECT_FALSE(vip_changed_since("a", returned));
+    EXPECT_EQ(db_a_->read_only(), true);
+    EXPECT_EQ(db_b_->read_only(), false);
+}
+
+TEST_F(MysqlCheckTest, frozen_mysqld_moves_vip_within_the_check_deadline) {
+    ASSERT_NO_FATAL_FAILURE(start_databases());
+    const auto advert = 1000ms;
+    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, managed_check(), true),
+                                       config("b", b_priority, advert, managed_check(), true),
+                                       advert));
+    EXPECT_TRUE(wait_read_only(*db_a_, false));
+    EXPECT_TRUE(wait_read_only(*db_b_, true));
+
+    // A SIGSTOPped mariadbd still accepts connections: only the hard deadline notices it.
+    const auto frozen = Clock::now();
+    ASSERT_TRUE(db_a_->freeze());
+    ASSERT_NO_FATAL_FAILURE(expect_takeover_after_skew(frozen, advert, "freeze"));
+    EXPECT_TRUE(a_.log_mentions("mysql_check down: no answer before the deadline"));
+    EXPECT_TRUE(wait_read_only(*db_b_, false));
+
+    // Thawed, a is demoted to read-only and stays BACKUP: still exactly one writable server.
+    ASSERT_TRUE(db_a_->thaw());
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 10s, 2));
+    EXPECT_TRUE(wait_read_only(*db_a_, true));
+    EXPECT_TRUE(a_.log_mentions("manage_read_only demote done"));
+    EXPECT_EQ(holders(), std::vector<std::string>{"b"});
+    EXPECT_EQ(db_b_->read_only(), false);
+}
+
+TEST_F(MysqlCheckTest, standby_reports_unsafe_without_sql_thread_and_degraded_when_lagging) {
+    ASSERT_NO_FATAL_FAILURE(start_databases());
+    const auto advert = 100ms;
+    auto check = managed_check();
+    check.manage_read_only = false;
+    check.max_lag = 1000ms;
+    check.lag_weight = -60;
+    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, check, false),
+                                       config("b", b_priority, advert, check, false), advert));
+    ASSERT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 2s));
+
+    // The SQL thread stopped: b must not take the VIP (unsafe, weight 0 = FAULT) and says why.
+    ASSERT_TRUE(db_b_->exec("STOP SLAVE SQL_THREAD"));
+    EXPECT_TRUE(b_.wait_for_state("VI_1", "FAULT", 3s));
+    EXPECT_TRUE(b_.log_mentions("mysql_check unsafe: "));
+    EXPECT_TRUE(b_.log_mentions("SQL thread"));
+    EXPECT_EQ(holders(), std::vector<std::string>{"a"});
+    ASSERT_TRUE(db_b_->exec("START SLAVE SQL_THREAD"));
+    EXPECT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 3s, 2));
+
+    // Lag: a session on b holds a table lock, so the SQL thread waits on the next row from a.
+    auto& lock = lab().start("b", "b-lock-session",
+                             {"/usr/bin/mariadb", "--no-defaults", "--protocol=socket",
+                              fmt::format("--socket={}", db_b_->socket().string()), "-uroot", "-e",
+                              "LOCK TABLES lab.t WRITE; SELECT SLEEP(30);"});
+    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.t (node) VALUES ('a-lagging')"));
+    EXPECT_TRUE(wait_until([&] { return b_.log_mentions("mysql_check degraded: "); }, 8s, 50ms))
+        << "b never reported degraded";
+    EXPECT_EQ(holders(), std::vector<std::string>{"a"});
+    lock.stop(1s);
+    EXPECT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+    EXPECT_TRUE(
+        wait_until([&] { return b_.log_mentions("mysql_check healthy: replicating"); }, 5s, 50ms));
+}
+
+}  // namespace
+}  // namespace havip::test

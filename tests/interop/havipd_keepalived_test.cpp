@@ -1,0 +1,229 @@
+// havipd against real keepalived 2.2 on the other node, same configuration (issue 3, item 6):
+// both roles, VRRPv2 with PASS authentication at 1 s and VRRPv3 at 100 ms. Elections must
+// agree, failover must work both ways (SIGTERM and a cut link), and no state may see two
+// masters. Wireshark's dissector must find havipd's adverts valid for v2, v3/IPv4 and v3/IPv6.
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "tests/harness/address_watcher.hpp"
+#include "tests/harness/capture.hpp"
+#include "tests/harness/command.hpp"
+#include "tests/harness/keepalived_conf.hpp"
+#include "tests/harness/lab.hpp"
+#include "tests/harness/vrrp_daemon.hpp"
+#include "tests/harness/vrrp_pair.hpp"
+#include "tests/harness/wait.hpp"
+
+namespace havip::test {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+using Clock = AddressWatcher::Clock;
+using Names = std::vector<std::string>;
+
+constexpr const char* vip = "10.77.0.100";
+constexpr int master_priority = 150;
+constexpr int backup_priority = 100;
+
+struct Mixed {
+    std::string name;
+    int version;
+    milliseconds advert_int;
+    std::optional<std::string> auth_pass;
+    bool havipd_is_master;  // node a (higher priority) runs havipd, b keepalived; or reverse
+};
+
+void PrintTo(const Mixed& m, std::ostream* out) {
+    *out << m.name;
+}
+
+bool have_keepalived() {
+    return std::filesystem::exists("/usr/sbin/keepalived");
+}
+
+class HavipdVsKeepalived : public VrrpPairTest, public testing::WithParamInterface<Mixed> {
+  protected:
+    void SetUp() override {
+        if (!have_keepalived()) GTEST_SKIP() << "needs keepalived at /usr/sbin/keepalived";
+        VrrpPairTest::SetUp();
+    }
+    Daemon daemon_of(std::string_view node) const {
+        const bool havipd_here = (node == "a") == GetParam().havipd_is_master;
+        return havipd_here ? havipd(HAVIPD_BIN) : keepalived();
+    }
+    KeepalivedConfig config_for(std::string_view node) const {
+        VrrpInstanceSpec s;
+        s.vrid = 51;
+        s.priority = node == "a" ? master_priority : backup_priority;
+        s.version = GetParam().version;
+        s.advert_int = GetParam().advert_int;
+        s.auth_pass = GetParam().auth_pass;
+        s.vips = {fmt::format("{}/24", vip)};
+        return single_instance(s, node);
+    }
+    VrrpTiming timing(int priority) const {
+        return rfc_timing(GetParam().version, priority, GetParam().advert_int);
+    }
+    milliseconds margin() const { return 100ms + GetParam().advert_int / 10; }
+
+    void start_pair() {
+        ASSERT_NO_FATAL_FAILURE(build(vip));
+        a_ = start_master("a", daemon_of("a"), config_for("a"),
+                          duration_cast<milliseconds>(timing(master_priority).master_down) + 3s);
+        ASSERT_FALSE(HasFailure());
+        b_ = start_backup("b", daemon_of("b"), config_for("b"));
+        ASSERT_FALSE(HasFailure());
+        std::this_thread::sleep_for(2 * GetParam().advert_int);
+        ASSERT_EQ(holders(), Names{"a"});
+    }
+
+    // After a failover to b, a returns (restarted or reconnected): it must preempt b, and
+    // then only a may hold the VIP for several adverts.
+    void expect_a_takes_back(Clock::time_point since) {
+        const auto bound = duration_cast<milliseconds>(timing(master_priority).master_down) + 3s;
+        const auto back = wait_vip("a", true, bound, since);
+        ASSERT_TRUE(back.has_value()) << "a never took the VIP back";
+        measure("preempt_back_ms", back->at - since, "a's Master_Down_Interval",
+                timing(master_priority).master_down);
+        EXPECT_TRUE(wait_vip("b", false, 3s, since).has_value()) << "b kept the VIP";
+        std::this_thread::sleep_for(3 * GetParam().advert_int);
+        EXPECT_EQ(holders(), Names{"a"});
+    }
+
+    RunningDaemon a_;
+    RunningDaemon b_;
+};
+
+TEST_P(HavipdVsKeepalived, elections_agree_and_there_is_no_dual_master_in_steady_state) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    const auto start = Clock::now();
+    // b's Master_Down_Interval plus several adverts: a b that rejected a's adverts (auth,
+    // checksum, interval) would have become master in that time.
+    std::this_thread::sleep_for(timing(backup_priority).master_down + 3 * GetParam().advert_int);
+    EXPECT_FALSE(vip_changed_since("a", start));
+    EXPECT_FALSE(vip_changed_since("b", start)) << "b took the VIP while a was master";
+    EXPECT_EQ(holders(), Names{"a"});
+    EXPECT_EQ(a_.times_entered("VI_1", "MASTER"), 1u);
+    EXPECT_EQ(b_.times_entered("VI_1", "MASTER"), 0u);
+    EXPECT_FALSE(b_.log_mentions("rejected advert")) << b_.process->log_tail(10);
+    EXPECT_TRUE(lab().ping("b", vip));
+}
+
+TEST_P(HavipdVsKeepalived, sigterm_fails_over_after_skew_time_and_the_master_takes_back) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    const auto stop = Clock::now();
+    ASSERT_TRUE(a_.process->signal(SIGTERM));
+    const auto taken = wait_vip(
+        "b", true, duration_cast<milliseconds>(timing(backup_priority).master_down) + 3s, stop);
+    ASSERT_TRUE(taken.has_value()) << "b never took the VIP";
+    measure("graceful_handover_ms", taken->at - stop, "Skew_Time", timing(backup_priority).skew);
+    EXPECT_GE(taken->at - stop, timing(backup_priority).skew - 5ms);
+    EXPECT_LE(taken->at - stop, timing(backup_priority).skew + margin());
+    EXPECT_TRUE(wait_vip("a", false, 3s, stop).has_value()) << "a kept the VIP after SIGTERM";
+    EXPECT_EQ(a_.process->wait_exit(10s), 0);
+    const auto back = Clock::now();
+    a_ = start_vrrp_daemon(lab(), "a", daemon_of("a"), config_for("a"));
+    ASSERT_NO_FATAL_FAILURE(expect_a_takes_back(back));
+}
+
+TEST_P(HavipdVsKeepalived, link_cut_fails_over_within_master_down_interval_and_back) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    const auto cut = Clock::now();
+    ASSERT_TRUE(lab().set_port("a", false));
+    const auto md = timing(backup_priority).master_down;
+    const auto taken = wait_vip("b", true, duration_cast<milliseconds>(md) + 3s, cut);
+    ASSERT_TRUE(taken.has_value()) << "b never took the VIP";
+    measure("cut_off_failover_ms", taken->at - cut, "Master_Down_Interval", md);
+    EXPECT_GE(taken->at - cut, md - GetParam().advert_int - 5ms);
+    EXPECT_LE(taken->at - cut, md + margin());
+    EXPECT_TRUE(wait_vip("a", false, 3s, cut).has_value()) << "cut-off a kept the VIP";
+    const auto reconnect = Clock::now();
+    ASSERT_TRUE(lab().set_port("a", true));
+    ASSERT_NO_FATAL_FAILURE(expect_a_takes_back(reconnect));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Mixed, HavipdVsKeepalived,
+    testing::Values(Mixed{"v2_pass_1s_keepalived_master", 2, 1000ms, std::string("s3cret"), false},
+                    Mixed{"v2_pass_1s_havipd_master", 2, 1000ms, std::string("s3cret"), true},
+                    Mixed{"v3_100ms_keepalived_master", 3, 100ms, std::nullopt, false},
+                    Mixed{"v3_100ms_havipd_master", 3, 100ms, std::nullopt, true}),
+    [](const auto& param) { return param.param.name; });
+
+class HavipdTshark : public LabTest {
+  protected:
+    void SetUp() override {
+        for (const char* tool : {"tcpdump", "tshark"}) {
+            if (!run_command({"sh", "-c", fmt::format("command -v {}", tool)}).ok()) {
+                GTEST_SKIP() << "needs " << tool;
+            }
+        }
+        LabTest::SetUp();
+    }
+};
+
+TEST_F(HavipdTshark, havipd_adverts_decode_as_valid_vrrp_with_good_checksums) {
+    ASSERT_TRUE(lab().add_node("a"));
+    ASSERT_TRUE(lab().add_address("a", "10.77.0.1/24"));
+    ASSERT_TRUE(lab().add_address("a", "fd77::1/64"));
+    VrrpInstanceSpec v2;
+    v2.name = "V2";
+    v2.vrid = 10;
+    v2.priority = 200;
+    v2.auth_pass = "s3cret";
+    v2.vips = {"10.77.0.110/24"};
+    VrrpInstanceSpec v3 = v2;
+    v3.name = "V3_4";
+    v3.vrid = 11;
+    v3.version = 3;
+    v3.advert_int = 100ms;
+    v3.auth_pass.reset();
+    v3.vips = {"10.77.0.111/24", "10.77.0.112/24"};
+    VrrpInstanceSpec v3_6 = v3;
+    v3_6.name = "V3_6";
+    v3_6.vrid = 12;
+    v3_6.vips = {"fd77::112/64"};
+    KeepalivedConfig config;
+    config.instances = {v2, v3, v3_6};
+
+    auto capture = Capture::start(lab(), lab().switch_ns(), lab().port("a"), "adverts");
+    ASSERT_TRUE(capture.has_value());
+    auto daemon = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config);
+    ASSERT_TRUE(wait_until(
+        [&] {
+            return lab().has_address("a", "10.77.0.110") && lab().has_address("a", "fd77::112");
+        },
+        10s, 20ms))
+        << daemon.process->log_tail(20);
+    // Two more v2 adverts at 1 s after the last instance became master.
+    std::this_thread::sleep_for(2200ms);
+    ASSERT_TRUE(capture->stop());
+    const auto decoded = decode_vrrp(capture->file());
+    ASSERT_EQ(decoded.error, "");
+
+    EXPECT_TRUE(adverts_are_valid(decoded.adverts,
+                                  {2, false, 10, 200, 1000ms, {"10.77.0.110"}, "s3cret", 2}));
+    EXPECT_TRUE(adverts_are_valid(
+        decoded.adverts,
+        {3, false, 11, 200, 100ms, {"10.77.0.111", "10.77.0.112"}, std::nullopt, 10}));
+    EXPECT_TRUE(adverts_are_valid(decoded.adverts,
+                                  {3, true, 12, 200, 100ms, {"fd77::112"}, std::nullopt, 10}));
+    // The check can fail: a wrong expectation on the same capture is rejected.
+    EXPECT_FALSE(adverts_are_valid(decoded.adverts,
+                                   {3, true, 12, 201, 100ms, {"fd77::112"}, std::nullopt, 10}));
+}
+
+}  // namespace
+}  // namespace havip::test

@@ -1,0 +1,424 @@
+// Two havipd daemons on the lab bridge (issue 3, item 5): elections, failover by link loss,
+// SIGKILL and SIGTERM, preemption, nopreempt, VIPs removed behind its back, interface faults,
+// reloads, unicast, IPv6, tracked scripts and stale VIPs. The failover times are measured with
+// the AddressWatcher against the RFC timers computed independently by rfc_timing().
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "tests/harness/address_watcher.hpp"
+#include "tests/harness/command.hpp"
+#include "tests/harness/keepalived_conf.hpp"
+#include "tests/harness/lab.hpp"
+#include "tests/harness/vrrp_daemon.hpp"
+#include "tests/harness/vrrp_pair.hpp"
+#include "tests/harness/wait.hpp"
+
+namespace havip::test {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+using Clock = AddressWatcher::Clock;
+
+constexpr const char* vip4 = "10.77.0.100";
+constexpr int master_priority = 150;
+constexpr int backup_priority = 100;
+
+using Names = std::vector<std::string>;
+
+struct Timing {
+    std::string name;
+    int version;
+    milliseconds advert_int;
+};
+
+void PrintTo(const Timing& timing, std::ostream* out) {
+    *out << timing.name;
+}
+
+// What most scenarios run: VRRPv3 at 100 ms, VRID 51, one IPv4 VIP.
+VrrpInstanceSpec spec(int priority, int version = 3, milliseconds advert_int = 100ms) {
+    VrrpInstanceSpec s;
+    s.vrid = 51;
+    s.priority = priority;
+    s.version = version;
+    s.advert_int = advert_int;
+    s.vips = {fmt::format("{}/24", vip4)};
+    return s;
+}
+
+class HavipdPairBase : public VrrpPairTest {
+  protected:
+    Daemon daemon() const { return havipd(HAVIPD_BIN); }
+
+    // Scheduling slack on top of a protocol bound: the machine is shared.
+    static milliseconds margin(milliseconds advert_int) { return 100ms + advert_int / 10; }
+
+    // a becomes master alone, then b joins as backup and hears a couple of adverts.
+    void start_pair(const VrrpInstanceSpec& a_spec, const VrrpInstanceSpec& b_spec,
+                    std::string vip = vip4) {
+        ASSERT_NO_FATAL_FAILURE(build(std::move(vip)));
+        a_config_ = single_instance(a_spec, "a");
+        b_config_ = single_instance(b_spec, "b");
+        const auto a_timing = rfc_timing(a_spec.version, a_spec.priority, a_spec.advert_int);
+        a_ = start_master("a", daemon(), a_config_,
+                          duration_cast<milliseconds>(a_timing.master_down) + 3s);
+        ASSERT_FALSE(HasFailure());
+        b_ = start_backup("b", daemon(), b_config_);
+        ASSERT_FALSE(HasFailure());
+        std::this_thread::sleep_for(2 * a_spec.advert_int);
+        ASSERT_EQ(holders(), Names{"a"});
+    }
+    void start_pair() {
+        ASSERT_NO_FATAL_FAILURE(start_pair(spec(master_priority), spec(backup_priority)));
+    }
+
+    // Restarts havipd on a with its configuration (after it stopped or was killed).
+    RunningDaemon restart(std::string_view node, const KeepalivedConfig& config) {
+        return start_vrrp_daemon(lab(), node, daemon(), config);
+    }
+
+    // Every scenario here is one havipd should handle without an error: a failed VIP change
+    // or advert send is logged with "cannot" / "not sent".
+    void TearDown() override {
+        for (const auto* d : {&a_, &b_}) {
+            if (!d->process) continue;
+            for (const char* bad : {"cannot ", "not sent"}) {
+                if (send_errors_expected_ && std::string_view(bad) == "not sent") continue;
+                EXPECT_FALSE(d->log_mentions(bad)) << d->node << " logged an error:\n"
+                                                   << d->process->log_tail(30);
+            }
+        }
+        VrrpPairTest::TearDown();
+    }
+
+    // Set by scenarios whose master loses its own link: its priority-0 advert cannot leave.
+    bool send_errors_expected_ = false;
+    KeepalivedConfig a_config_;
+    KeepalivedConfig b_config_;
+    RunningDaemon a_;
+    RunningDaemon b_;
+};
+
+// ---- The basic failovers at every advert interval the issue names ------------------------
+
+class HavipdTiming : public HavipdPairBase, public testing::WithParamInterface<Timing> {
+  protected:
+    void start_timed_pair() {
+        ASSERT_NO_FATAL_FAILURE(
+            start_pair(spec(master_priority, GetParam().version, GetParam().advert_int),
+                       spec(backup_priority, GetParam().version, GetParam().advert_int)));
+    }
+    VrrpTiming backup_timing() const {
+        return rfc_timing(GetParam().version, backup_priority, GetParam().advert_int);
+    }
+};
+
+TEST_P(HavipdTiming, higher_priority_keeps_the_vip_while_both_run) {
+    ASSERT_NO_FATAL_FAILURE(start_timed_pair());
+    // Longer than b's Master_Down_Interval: had b not accepted a's adverts it would have
+    // taken the VIP by now.
+    const auto start = Clock::now();
+    std::this_thread::sleep_for(backup_timing().master_down + GetParam().advert_int);
+    EXPECT_FALSE(vip_changed_since("b", start)) << "b took the VIP while a was master";
+    EXPECT_EQ(holders(), Names{"a"});
+    EXPECT_EQ(a_.times_entered("VI_1", "MASTER"), 1u);
+    EXPECT_EQ(b_.times_entered("VI_1", "MASTER"), 0u);
+    EXPECT_TRUE(lab().ping("b", vip4)) << "the VIP answers from a";
+}
+
+TEST_P(HavipdTiming, master_cut_off_moves_the_vip_within_master_down_interval) {
+    ASSERT_NO_FATAL_FAILURE(start_timed_pair());
+    const auto cut = Clock::now();
+    ASSERT_TRUE(lab().set_port("a", false));
+    const auto timing = backup_timing();
+    const auto taken =
+        wait_vip("b", true, duration_cast<milliseconds>(timing.master_down) + 5s, cut);
+    ASSERT_TRUE(taken.has_value()) << "b never took the VIP";
+    measure("cut_off_failover_ms", taken->at - cut, "Master_Down_Interval", timing.master_down);
+    // b's timer was last reset by an advert sent at most one interval before the cut.
+    EXPECT_GE(taken->at - cut, timing.master_down - GetParam().advert_int - 5ms);
+    EXPECT_LE(taken->at - cut, timing.master_down + margin(GetParam().advert_int));
+    // a lost carrier on its own interface: FAULT, VIP released.
+    EXPECT_TRUE(wait_vip("a", false, 5s, cut).has_value()) << "a kept the VIP after the cut";
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s));
+}
+
+TEST_P(HavipdTiming, sigterm_on_master_sends_priority_zero_and_hands_over_after_skew_time) {
+    ASSERT_NO_FATAL_FAILURE(start_timed_pair());
+    const auto stop = Clock::now();
+    ASSERT_TRUE(a_.process->signal(SIGTERM));
+    const auto timing = backup_timing();
+    const auto taken =
+        wait_vip("b", true, duration_cast<milliseconds>(timing.master_down) + 5s, stop);
+    ASSERT_TRUE(taken.has_value()) << "b never took the VIP";
+    measure("graceful_handover_ms", taken->at - stop, "Skew_Time", timing.skew);
+    // RFC 5798 §6.4.2: on priority 0 the backup waits only Skew_Time.
+    EXPECT_GE(taken->at - stop, timing.skew - 5ms);
+    EXPECT_LE(taken->at - stop, timing.skew + margin(GetParam().advert_int));
+    const auto released = wait_vip("a", false, 5s, stop);
+    ASSERT_TRUE(released.has_value()) << "a kept the VIP after SIGTERM";
+    EXPECT_LE(released->at, taken->at) << "a released the VIP only after b had taken it";
+    EXPECT_EQ(a_.process->wait_exit(5s), 0);
+    // havipd logs a state change after raising the VIPs, so the line may trail the event.
+    EXPECT_TRUE(wait_until([&] { return b_.log_mentions("MASTER: priority 0 received"); }, 2s, 5ms))
+        << b_.process->log_tail(5);
+}
+
+INSTANTIATE_TEST_SUITE_P(Havipd, HavipdTiming,
+                         testing::Values(Timing{"v2_1s", 2, 1000ms}, Timing{"v3_1s", 3, 1000ms},
+                                         Timing{"v3_100ms", 3, 100ms}),
+                         [](const auto& param) { return param.param.name; });
+
+// ---- Scenarios at v3 / 100 ms -------------------------------------------------------------
+
+using HavipdPair = HavipdPairBase;
+
+const VrrpTiming backup_v3 = rfc_timing(3, backup_priority, 100ms);
+const VrrpTiming master_v3 = rfc_timing(3, master_priority, 100ms);
+
+TEST_F(HavipdPair, sigkill_on_master_moves_the_vip_within_master_down_interval) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    const auto kill = Clock::now();
+    ASSERT_TRUE(a_.process->signal_group(SIGKILL));
+    const auto taken = wait_vip("b", true, 3s, kill);
+    ASSERT_TRUE(taken.has_value()) << "b never took the VIP";
+    measure("sigkill_failover_ms", taken->at - kill, "Master_Down_Interval", backup_v3.master_down);
+    EXPECT_GE(taken->at - kill, backup_v3.master_down - 100ms - 5ms);
+    EXPECT_LE(taken->at - kill, backup_v3.master_down + margin(100ms));
+    // A killed daemon cannot clean up: both hold the VIP until a's next start (see
+    // stale_vip_is_removed_at_start_up); b is the only one advertising.
+    EXPECT_EQ(a_.process->wait_exit(2s), 128 + SIGKILL);
+}
+
+TEST_F(HavipdPair, higher_priority_node_preempts_back_when_it_returns) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    ASSERT_TRUE(a_.process->signal(SIGTERM));
+    ASSERT_EQ(a_.process->wait_exit(5s), 0);
+    ASSERT_TRUE(wait_until([&] { return holders() == Names{"b"}; }, 2s, 5ms));
+    const auto back = Clock::now();
+    a_ = restart("a", a_config_);
+    // a starts as BACKUP, discards b's lower-priority adverts and preempts when its
+    // Master_Down_Interval runs out (RFC 5798 §6.4.2).
+    const auto retaken = wait_vip("a", true, 3s, back);
+    ASSERT_TRUE(retaken.has_value()) << "a never took the VIP back";
+    measure("preempt_back_ms", retaken->at - back, "a's Master_Down_Interval",
+            master_v3.master_down);
+    EXPECT_LE(retaken->at - back, master_v3.master_down + 300ms);
+    ASSERT_TRUE(wait_vip("b", false, 2s, back).has_value()) << "b kept the VIP";
+    EXPECT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 2s, 2));
+    std::this_thread::sleep_for(5 * 100ms);
+    EXPECT_EQ(holders(), Names{"a"});
+}
+
+TEST_F(HavipdPair, nopreempt_keeps_the_returning_higher_priority_node_backup) {
+    auto a_spec = spec(master_priority);
+    auto b_spec = spec(backup_priority);
+    a_spec.nopreempt = b_spec.nopreempt = true;
+    a_spec.state = b_spec.state = "BACKUP";
+    ASSERT_NO_FATAL_FAILURE(start_pair(a_spec, b_spec));
+    ASSERT_TRUE(a_.process->signal(SIGTERM));
+    ASSERT_EQ(a_.process->wait_exit(5s), 0);
+    ASSERT_TRUE(wait_until([&] { return holders() == Names{"b"}; }, 2s, 5ms));
+    const auto back = Clock::now();
+    a_ = restart("a", a_config_);
+    ASSERT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 5s, 2));
+    // Three of a's Master_Down_Intervals: with preemption it would have taken over after one.
+    std::this_thread::sleep_for(3 * master_v3.master_down);
+    EXPECT_FALSE(vip_changed_since("a", back)) << "a preempted despite nopreempt";
+    EXPECT_EQ(holders(), Names{"b"});
+    EXPECT_EQ(a_.times_entered("VI_1", "MASTER"), 1u) << "only its first run was master";
+}
+
+TEST_F(HavipdPair, vip_removed_externally_comes_back_on_exactly_one_node) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    const auto removed = Clock::now();
+    ASSERT_TRUE(
+        lab().run("a", {"ip", "addr", "del", fmt::format("{}/24", vip4), "dev", "eth0"}).ok());
+    // keepalived's answer: a sends priority 0, goes BACKUP and retakes after its own
+    // Skew_Time, which is shorter than b's (b also arms Skew_Time on the priority 0), so the
+    // VIP returns to a and b never takes it.
+    const auto back = wait_vip("a", true, 2s, removed);
+    ASSERT_TRUE(back.has_value()) << "the VIP never came back on a";
+    measure("vip_restored_ms", back->at - removed, "a's Skew_Time", master_v3.skew);
+    EXPECT_LE(back->at - removed, master_v3.skew + margin(100ms));
+    EXPECT_TRUE(a_.log_mentions("removed by someone else"));
+    std::this_thread::sleep_for(backup_v3.master_down + 2 * 100ms);
+    EXPECT_EQ(holders().size(), 1u) << "the VIP must end up on exactly one node";
+    EXPECT_FALSE(vip_changed_since("b", removed)) << "b took the VIP as well";
+}
+
+TEST_F(HavipdPair, interface_down_on_master_faults_and_link_up_returns_to_backup) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    send_errors_expected_ = true;
+    const auto down = Clock::now();
+    ASSERT_TRUE(lab().set_link("a", false));
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s));
+    const auto taken = wait_vip("b", true, 3s, down);
+    ASSERT_TRUE(taken.has_value()) << "b never took the VIP";
+    // a sends priority 0 as it faults, but its interface is already down so b may only
+    // notice after Master_Down_Interval.
+    measure("fault_failover_ms", taken->at - down, "Master_Down_Interval", backup_v3.master_down);
+    EXPECT_LE(taken->at - down, backup_v3.master_down + margin(100ms));
+    const auto up = Clock::now();
+    ASSERT_TRUE(lab().set_link("a", true));
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 2s, 2)) << "FAULT did not end in BACKUP";
+    // Then, with preemption, a takes the VIP back from the lower-priority b.
+    EXPECT_TRUE(wait_vip("a", true, 3s, up).has_value());
+    EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 2s, 5ms));
+}
+
+TEST_F(HavipdPair, sighup_with_unchanged_config_keeps_the_vip_and_the_state) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    const auto a_changes = a_.state_changes("VI_1");
+    const auto b_changes = b_.state_changes("VI_1");
+    const auto hup = Clock::now();
+    ASSERT_TRUE(a_.process->signal(SIGHUP));
+    ASSERT_TRUE(b_.process->signal(SIGHUP));
+    ASSERT_TRUE(wait_until(
+        [&] { return a_.log_mentions("reloaded") && b_.log_mentions("reloaded"); }, 3s, 5ms));
+    std::this_thread::sleep_for(backup_v3.master_down + 5 * 100ms);
+    EXPECT_FALSE(vip_changed_since("a", hup)) << "the VIP went away during the reload";
+    EXPECT_FALSE(vip_changed_since("b", hup));
+    EXPECT_EQ(a_.state_changes("VI_1"), a_changes) << "a logged a transition on reload";
+    EXPECT_EQ(b_.state_changes("VI_1"), b_changes) << "b logged a transition on reload";
+    EXPECT_TRUE(a_.log_mentions("1 kept, 0 started"));
+}
+
+TEST_F(HavipdPair, bad_reload_keeps_running_the_old_config_and_logs_why) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    {
+        std::ofstream out(a_.config, std::ios::trunc);
+        out << "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 300\n"
+               "    priority 150\n    virtual_ipaddress {\n        10.77.0.100/24\n";
+    }
+    const auto hup = Clock::now();
+    ASSERT_TRUE(a_.process->signal(SIGHUP));
+    ASSERT_TRUE(wait_until([&] { return a_.log_mentions("reload refused"); }, 3s, 5ms))
+        << a_.process->log_tail(10);
+    // The reason names the file and what is wrong with it.
+    EXPECT_TRUE(a_.log_mentions(a_.config.string() + ":")) << a_.process->log_tail(10);
+    std::this_thread::sleep_for(backup_v3.master_down + 3 * 100ms);
+    EXPECT_TRUE(a_.process->running());
+    EXPECT_FALSE(vip_changed_since("a", hup));
+    EXPECT_FALSE(vip_changed_since("b", hup)) << "b took over: a stopped advertising";
+    EXPECT_EQ(holders(), Names{"a"});
+}
+
+// The switch drops multicast VRRP, so only unicast adverts can keep b a backup.
+TEST_F(HavipdPair, unicast_peers_elect_and_fail_over_without_multicast) {
+    auto a_spec = spec(master_priority);
+    auto b_spec = spec(backup_priority);
+    a_spec.unicast_src_ip = "10.77.0.1";
+    a_spec.unicast_peers = {"10.77.0.2"};
+    b_spec.unicast_src_ip = "10.77.0.2";
+    b_spec.unicast_peers = {"10.77.0.1"};
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    for (const char* node : {"a", "b"}) {
+        // The bridge floods multicast only to ports with mcast_flood on (snooping is off).
+        const std::vector<std::string> argv{"bridge",         "link",        "set", "dev",
+                                            lab().port(node), "mcast_flood", "off"};
+        ASSERT_TRUE(succeeded(argv, run_in_netns(lab().switch_ns(), argv)));
+    }
+    a_config_ = single_instance(a_spec, "a");
+    b_config_ = single_instance(b_spec, "b");
+    a_ = start_master("a", daemon(), a_config_, 3s);
+    ASSERT_FALSE(HasFailure());
+    b_ = start_backup("b", daemon(), b_config_);
+    const auto steady = Clock::now();
+    std::this_thread::sleep_for(backup_v3.master_down + 3 * 100ms);
+    EXPECT_FALSE(vip_changed_since("b", steady)) << "b did not hear a's unicast adverts";
+    const auto stop = Clock::now();
+    ASSERT_TRUE(a_.process->signal(SIGTERM));
+    const auto taken = wait_vip("b", true, 3s, stop);
+    ASSERT_TRUE(taken.has_value());
+    measure("unicast_handover_ms", taken->at - stop, "Skew_Time", backup_v3.skew);
+    EXPECT_LE(taken->at - stop, backup_v3.skew + margin(100ms));
+}
+
+TEST_F(HavipdPair, ipv6_v3_instance_elects_and_hands_over_after_skew_time) {
+    auto a_spec = spec(master_priority);
+    auto b_spec = spec(backup_priority);
+    a_spec.vips = b_spec.vips = {"fd77::100/64"};
+    ASSERT_NO_FATAL_FAILURE(start_pair(a_spec, b_spec, "fd77::100"));
+    const auto steady = Clock::now();
+    std::this_thread::sleep_for(backup_v3.master_down + 2 * 100ms);
+    EXPECT_FALSE(vip_changed_since("b", steady)) << "b did not hear a's IPv6 adverts";
+    EXPECT_TRUE(lab().ping("b", "fd77::100"));
+    const auto stop = Clock::now();
+    ASSERT_TRUE(a_.process->signal(SIGTERM));
+    const auto taken = wait_vip("b", true, 3s, stop);
+    ASSERT_TRUE(taken.has_value());
+    measure("ipv6_handover_ms", taken->at - stop, "Skew_Time", backup_v3.skew);
+    EXPECT_LE(taken->at - stop, backup_v3.skew + margin(100ms));
+    EXPECT_TRUE(wait_vip("a", false, 2s, stop).has_value());
+}
+
+TEST_F(HavipdPair, failing_track_script_faults_the_master_and_the_peer_takes_over) {
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    const auto flag = lab().dir() / "a-healthy";
+    { std::ofstream(flag) << "ok\n"; }
+    auto a_spec = spec(master_priority);
+    a_spec.extra_lines = {"track_script {", "    chk_flag", "}"};
+    a_config_ = single_instance(a_spec, "a");
+    a_config_.global_extra_lines = {"script_user root", "enable_script_security"};
+    const std::string script = fmt::format(
+        "\nvrrp_script chk_flag {{\n    script \"/usr/bin/test -f {}\"\n    interval 1\n"
+        "    fall 1\n    rise 1\n}}\n",
+        flag.string());
+    const auto start = Clock::now();
+    a_ = start_vrrp_daemon(lab(), "a", daemon(), render_keepalived_conf(a_config_) + script);
+    ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a_.process->log_tail(20);
+    ASSERT_FALSE(HasFailure());
+    b_ = start_backup("b", daemon(), single_instance(spec(backup_priority), "b"));
+    ASSERT_FALSE(HasFailure());
+    std::this_thread::sleep_for(300ms);
+    ASSERT_EQ(holders(), Names{"a"});
+    const auto failing = Clock::now();
+    std::filesystem::remove(flag);
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 3s));
+    const auto taken = wait_vip("b", true, 4s, failing);
+    ASSERT_TRUE(taken.has_value()) << "b never took the VIP";
+    // The script runs every second; the fault's priority 0 hands over after b's Skew_Time.
+    measure("script_fault_failover_ms", taken->at - failing, "script interval + Skew_Time",
+            1000ms + backup_v3.skew);
+    EXPECT_LE(taken->at - failing, 1000ms + backup_v3.skew + 300ms);
+    EXPECT_TRUE(wait_vip("a", false, 1s, failing).has_value());
+    const auto healthy = Clock::now();
+    { std::ofstream(flag) << "ok\n"; }
+    EXPECT_TRUE(wait_vip("a", true, 4s, healthy).has_value()) << "a did not recover";
+}
+
+TEST_F(HavipdPair, stale_vip_is_removed_at_start_up) {
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    a_config_ = single_instance(spec(master_priority), "a");
+    a_ = start_master("a", daemon(), a_config_, 3s);
+    ASSERT_FALSE(HasFailure());
+    // As if a killed daemon had left it behind on b.
+    ASSERT_TRUE(lab().add_address("b", fmt::format("{}/24", vip4)));
+    ASSERT_TRUE(wait_until([&] { return holders() == Names{"a", "b"}; }, 1s, 5ms));
+    const auto start = Clock::now();
+    b_ = start_backup("b", daemon(), single_instance(spec(backup_priority), "b"));
+    const auto removed = wait_vip("b", false, 2s, start);
+    ASSERT_TRUE(removed.has_value()) << "the stale VIP stayed on b";
+    measure("stale_vip_removed_ms", removed->at - start, "start-up", 0ms);
+    EXPECT_TRUE(b_.log_mentions("removed stale VIP"));
+    std::this_thread::sleep_for(backup_v3.master_down);
+    EXPECT_EQ(holders(), Names{"a"});
+}
+
+}  // namespace
+}  // namespace havip::test

@@ -27,7 +27,7 @@ std::optional<std::vector<ReplicaRow>> step(ActionResult& result, SqlSession& se
 }
 
 std::string channel_clause(const SqlSession& session, const std::string& name) {
-    if (session.is_mariadb()) return name.empty() ? "" : " " + sql_quote(name);
+    if (session.is_mariadb()) return name.empty() ? "" : fmt::format(" {}", sql_quote(name));
     return "";
 }
 

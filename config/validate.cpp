@@ -133,6 +133,11 @@ class Validator {
             if (!c_.find_track_file(ref.name)) {
                 d_.error(ref.where,
                          fmt::format("track_file \"{}\" names no vrrp_track_file", ref.name));
+            } else {
+                d_.warning(ref.where,
+                           fmt::format("havipd does not implement track_file yet: \"{}\" does "
+                                       "not change this instance's priority",
+                                       ref.name));
             }
         }
     }

@@ -40,6 +40,7 @@ install_packages() {
 build() {
     local dir=$1
     shift
-    cmake -S "$HAVIP_TOP" -B "$dir" -DHAVIP_WERROR=ON -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+    cmake -S "$HAVIP_TOP" -B "$dir" -DHAVIP_WERROR=ON -DCMAKE_BUILD_TYPE=Release \
+        -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" "$@" >/dev/null
     cmake --build "$dir" -j "$(nproc)"
 }

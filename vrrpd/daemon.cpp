@@ -201,6 +201,29 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
         s.announce.master_refresh = ci.garp_master_refresh;
         s.announce.refresh_repeat = static_cast<unsigned>(ci.garp_master_refresh_repeat);
 
+        auto command = [&](const std::optional<config::Command>& c)
+            -> std::optional<checks::Command> {
+            if (!c) return std::nullopt;
+            checks::Command cmd;
+            cmd.argv = c->argv;
+            auto user = c->user ? c->user : config.global.script_user;
+            auto group = c->user ? c->group : config.global.script_group;
+            if (user) {
+                auto cred = checks::resolve_credentials(*user, group.value_or(""));
+                if (!cred.credentials) {
+                    fail(c->where, fmt::format("notify command: {}", cred.error));
+                    return std::nullopt;
+                }
+                cmd.credentials = cred.credentials;
+            }
+            return cmd;
+        };
+        s.notify.master = command(ci.notify.master);
+        s.notify.backup = command(ci.notify.backup);
+        s.notify.fault = command(ci.notify.fault);
+        s.notify.stop = command(ci.notify.stop);
+        s.notify.any = command(ci.notify.any);
+
         // Interfaces first: the instance's own (weight 0: down = FAULT, as keepalived) unless
         // dont_track_primary, then track_interface.
         auto track_interface = [&](const std::string& name, int weight, bool reverse) {
@@ -432,8 +455,9 @@ void Daemon::stop() {
     log_.log(Level::notice, "stopping");
     if (control_) control_->close();
     if (checks_) checks_->stop();
+    // The instances stay until the loop ends: their notify_stop hooks run to completion
+    // (bounded by the hook timeout) before havipd exits.
     for (auto& i : instances_) i->stop(options_.dont_release_vrrp);
-    instances_.clear();
     for (auto& [key, sock] : sockets_) sock->cancel();
     sockets_.clear();
     boost::system::error_code ignored;

@@ -86,6 +86,10 @@ Instance::Instance(InstanceSettings settings, Deps deps)
       master_down_timer_{deps.io},
       adver_timer_{deps.io},
       announce_timer_{deps.io},
+      notify_queue_{deps.io,
+                    [this](const checks::NotifyReport& r) {
+                        log(r.result.success() ? Level::info : Level::warning, r.reason);
+                    }},
       announce_schedule_{announcement_schedule(settings_.announce)} {
     for (const auto& vip : settings_.vips) {
         if (vip.address.is_v4())
@@ -247,10 +251,33 @@ void Instance::apply(const Action& action) {
                     {{"MESSAGE_ID", std::string{systemd::message_id_state_change}},
                      {"HAVIP_PREV_STATE", std::string{to_string(a.from)}},
                      {"HAVIP_REASON", a.reason}});
+                run_notify(a.to);
                 if (deps_.on_state_change) deps_.on_state_change();
             }
         },
         action);
+}
+
+void Instance::run_notify(State to) {
+    // Hooks run one at a time in transition order (checks::NotifyQueue), unlike keepalived's.
+    const auto& n = settings_.notify;
+    const std::optional<checks::Command>* specific = nullptr;
+    const char* label = nullptr;
+    switch (to) {
+        case State::master: specific = &n.master; label = "notify_master"; break;
+        case State::backup: specific = &n.backup; label = "notify_backup"; break;
+        case State::fault: specific = &n.fault; label = "notify_fault"; break;
+        case State::init: specific = &n.stop; label = "notify_stop"; break;
+    }
+    if (*specific) notify_queue_.enqueue({label, **specific});
+    if (n.any) {
+        auto command = *n.any;
+        command.argv.insert(command.argv.end(),
+                            {"INSTANCE", settings_.name,
+                             to == State::init ? std::string{"STOP"} : std::string{to_string(to)},
+                             std::to_string(tracker_.effective_priority())});
+        notify_queue_.enqueue({"notify", std::move(command)});
+    }
 }
 
 void Instance::send_advert(std::uint8_t priority) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "checks/notify.hpp"
 #include "checks/track.hpp"
 #include "netlink/address_control.hpp"
 #include "netlink/vip.hpp"
@@ -45,6 +46,11 @@ struct InstanceSettings {
     // (named "interface IF"), then checks (by their configured name).
     std::vector<checks::TrackSettings> tracks;
     std::vector<int> tracked_ifindexes;  // parallel to the interface items of `tracks`
+    // keepalived's notify hooks: notify_master/backup/fault/stop run as written; `notify`
+    // gets "INSTANCE NAME STATE PRIORITY" appended.
+    struct Notify {
+        std::optional<checks::Command> master, backup, fault, stop, any;
+    } notify;
 
     // Whether a reload may keep the running instance as it is.
     bool same_as(const InstanceSettings& other) const;
@@ -147,6 +153,7 @@ private:
     void announce_burst(unsigned count);
     void schedule_announcements(std::size_t next_burst, Clock::time_point start);
     void track_changed(const std::optional<checks::TrackChange>& change);
+    void run_notify(State to);
     std::vector<systemd::Field> fields() const;
     void log(systemd::Level level, const std::string& message,
              std::initializer_list<systemd::Field> extra = {});
@@ -161,6 +168,7 @@ private:
     boost::asio::steady_timer master_down_timer_;
     boost::asio::steady_timer adver_timer_;
     boost::asio::steady_timer announce_timer_;
+    checks::NotifyQueue notify_queue_;
     AnnounceSchedule announce_schedule_;
     std::vector<std::vector<std::uint8_t>> announce_frames_;  // one per VIP
     // Rate limit of "rejected advert" log lines: at most one per rule per 10 s, with a count.

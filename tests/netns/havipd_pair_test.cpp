@@ -402,6 +402,37 @@ TEST_F(HavipdPair, failing_track_script_faults_the_master_and_the_peer_takes_ove
     EXPECT_TRUE(wait_vip("a", true, 4s, healthy).has_value()) << "a did not recover";
 }
 
+TEST_F(HavipdPair, notify_hooks_run_in_transition_order_with_keepalived_arguments) {
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    const auto journal = lab().dir() / "a-notify.log";
+    // Each hook appends its label and arguments to one file, so the order is visible.
+    const auto hook = lab().dir() / "a-hook.sh";
+    {
+        std::ofstream out(hook);
+        out << "#!/bin/sh\necho \"$*\" >>" << journal.string() << "\n";
+    }
+    std::filesystem::permissions(hook, std::filesystem::perms::owner_all);
+    auto a_spec = spec(master_priority);
+    a_spec.extra_lines = {fmt::format("notify_master \"{} master\"", hook.string()),
+                          fmt::format("notify_backup \"{} backup\"", hook.string()),
+                          fmt::format("notify_stop \"{} stop\"", hook.string()),
+                          fmt::format("notify \"{} any\"", hook.string())};
+    a_config_ = single_instance(a_spec, "a");
+    a_config_.global_extra_lines = {"script_user root", "enable_script_security"};
+    const auto start = Clock::now();
+    a_ = start_vrrp_daemon(lab(), "a", daemon(), a_config_);
+    ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a_.process->log_tail(20);
+    ASSERT_TRUE(a_.process->signal(SIGTERM));
+    ASSERT_TRUE(a_.process->wait_exit(5s).has_value());
+    std::ifstream in(journal);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    const std::string prio = std::to_string(master_priority);
+    EXPECT_EQ(lines, (std::vector<std::string>{"backup", "any INSTANCE VI_1 BACKUP " + prio,
+                                               "master", "any INSTANCE VI_1 MASTER " + prio,
+                                               "stop", "any INSTANCE VI_1 STOP " + prio}));
+}
+
 TEST_F(HavipdPair, stale_vip_is_removed_at_start_up) {
     ASSERT_NO_FATAL_FAILURE(build(vip4));
     a_config_ = single_instance(spec(master_priority), "a");

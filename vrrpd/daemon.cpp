@@ -423,8 +423,8 @@ void Daemon::reload() {
     }
     for (auto& old : instances_) {
         if (!old) continue;
-        // An instance that changed or went away: keep the VIPs if the new configuration
-        // still has the same instance as MASTER material, otherwise release them.
+        // An instance that changed or went away releases its VIPs with a priority-0 advert;
+        // a changed one starts again below and elects from BACKUP.
         log_.log(Level::notice, "stopping instance (removed or changed by the reload)",
                  {{"HAVIP_INSTANCE", old->settings().name}});
         old->stop();

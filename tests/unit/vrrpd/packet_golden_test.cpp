@@ -12,18 +12,9 @@ using test::decode_fixture;
 using test::expect_advert;
 using test::expect_bytes;
 using test::load_fixture;
+using test::v2_pass_policy;
 
 // The receiving side of each fixture's keepalived config.
-ReceivePolicy v2_pass_policy() {
-    ReceivePolicy policy;
-    policy.version = ProtocolVersion::v2;
-    policy.auth_type = AuthType::simple_text;
-    policy.password = make_auth_data("secret");
-    policy.advert_interval = std::chrono::seconds{1};
-    policy.vips = {make_address("10.0.0.100"), make_address("10.0.0.101")};
-    return policy;
-}
-
 ReceivePolicy v3_ipv4_policy() {
     ReceivePolicy policy;
     policy.version = ProtocolVersion::v3;

@@ -24,15 +24,7 @@ constexpr std::size_t ip_checksum = 10;
 constexpr std::size_t ip_destination = 16;
 constexpr std::size_t vrrp = 20;
 
-ReceivePolicy v2_policy() {
-    ReceivePolicy policy;
-    policy.version = ProtocolVersion::v2;
-    policy.auth_type = AuthType::simple_text;
-    policy.password = make_auth_data("secret");
-    policy.advert_interval = std::chrono::seconds{1};
-    policy.vips = {make_address("10.0.0.100"), make_address("10.0.0.101")};
-    return policy;
-}
+ReceivePolicy v2_policy() { return test::v2_pass_policy(); }
 
 ReceivePolicy v3_ipv4_policy() {
     ReceivePolicy policy;

@@ -69,6 +69,18 @@ inline Fixture load_fixture(const std::string& name) {
     return fixture;
 }
 
+// The receiving side of the v2 fixtures' keepalived config (keepalived-v2-pass.conf).
+inline ReceivePolicy v2_pass_policy() {
+    ReceivePolicy policy;
+    policy.version = ProtocolVersion::v2;
+    policy.auth_type = AuthType::simple_text;
+    policy.password = make_auth_data("secret");
+    policy.advert_interval = std::chrono::seconds{1};
+    policy.vips = {boost::asio::ip::make_address("10.0.0.100"),
+                   boost::asio::ip::make_address("10.0.0.101")};
+    return policy;
+}
+
 inline DecodeResult decode_fixture(const Fixture& fixture, const DecodeOptions& options = {}) {
     if (fixture.ipv6) {
         return decode_ipv6(fixture.bytes, fixture.source, fixture.destination, fixture.hop_limit,

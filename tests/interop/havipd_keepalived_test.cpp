@@ -16,8 +16,6 @@
 #include <gtest/gtest.h>
 
 #include "tests/harness/address_watcher.hpp"
-#include "tests/harness/capture.hpp"
-#include "tests/harness/command.hpp"
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
@@ -161,69 +159,6 @@ INSTANTIATE_TEST_SUITE_P(
                     Mixed{"v3_100ms_keepalived_master", 3, 100ms, std::nullopt, false},
                     Mixed{"v3_100ms_havipd_master", 3, 100ms, std::nullopt, true}),
     [](const auto& param) { return param.param.name; });
-
-class HavipdTshark : public LabTest {
-  protected:
-    void SetUp() override {
-        for (const char* tool : {"tcpdump", "tshark"}) {
-            if (!run_command({"sh", "-c", fmt::format("command -v {}", tool)}).ok()) {
-                GTEST_SKIP() << "needs " << tool;
-            }
-        }
-        LabTest::SetUp();
-    }
-};
-
-TEST_F(HavipdTshark, havipd_adverts_decode_as_valid_vrrp_with_good_checksums) {
-    ASSERT_TRUE(lab().add_node("a"));
-    ASSERT_TRUE(lab().add_address("a", "10.77.0.1/24"));
-    ASSERT_TRUE(lab().add_address("a", "fd77::1/64"));
-    VrrpInstanceSpec v2;
-    v2.name = "V2";
-    v2.vrid = 10;
-    v2.priority = 200;
-    v2.auth_pass = "s3cret";
-    v2.vips = {"10.77.0.110/24"};
-    VrrpInstanceSpec v3 = v2;
-    v3.name = "V3_4";
-    v3.vrid = 11;
-    v3.version = 3;
-    v3.advert_int = 100ms;
-    v3.auth_pass.reset();
-    v3.vips = {"10.77.0.111/24", "10.77.0.112/24"};
-    VrrpInstanceSpec v3_6 = v3;
-    v3_6.name = "V3_6";
-    v3_6.vrid = 12;
-    v3_6.vips = {"fd77::112/64"};
-    KeepalivedConfig config;
-    config.instances = {v2, v3, v3_6};
-
-    auto capture = Capture::start(lab(), lab().switch_ns(), lab().port("a"), "adverts");
-    ASSERT_TRUE(capture.has_value());
-    auto daemon = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config);
-    ASSERT_TRUE(wait_until(
-        [&] {
-            return lab().has_address("a", "10.77.0.110") && lab().has_address("a", "fd77::112");
-        },
-        10s, 20ms))
-        << daemon.process->log_tail(20);
-    // Two more v2 adverts at 1 s after the last instance became master.
-    std::this_thread::sleep_for(2200ms);
-    ASSERT_TRUE(capture->stop());
-    const auto decoded = decode_vrrp(capture->file());
-    ASSERT_EQ(decoded.error, "");
-
-    EXPECT_TRUE(adverts_are_valid(decoded.adverts,
-                                  {2, false, 10, 200, 1000ms, {"10.77.0.110"}, "s3cret", 2}));
-    EXPECT_TRUE(adverts_are_valid(
-        decoded.adverts,
-        {3, false, 11, 200, 100ms, {"10.77.0.111", "10.77.0.112"}, std::nullopt, 10}));
-    EXPECT_TRUE(adverts_are_valid(decoded.adverts,
-                                  {3, true, 12, 200, 100ms, {"fd77::112"}, std::nullopt, 10}));
-    // The check can fail: a wrong expectation on the same capture is rejected.
-    EXPECT_FALSE(adverts_are_valid(decoded.adverts,
-                                   {3, true, 12, 201, 100ms, {"fd77::112"}, std::nullopt, 10}));
-}
 
 }  // namespace
 }  // namespace havip::test

@@ -177,7 +177,9 @@ INSTANTIATE_TEST_SUITE_P(Keepalived, KeepalivedPair,
                                          Scenario{"v3_100ms", 3, 100ms, std::nullopt}),
                          scenario_name);
 
-class TsharkValidation : public InteropTest {
+// The same three instances run by keepalived and by havipd: Wireshark's dissector must find
+// every advert valid, whoever sent it.
+class TsharkValidation : public InteropTest, public testing::WithParamInterface<Daemon> {
   protected:
     void SetUp() override {
         for (const char* tool : {"tcpdump", "tshark"}) {
@@ -189,7 +191,7 @@ class TsharkValidation : public InteropTest {
     }
 };
 
-TEST_F(TsharkValidation, keepalived_adverts_decode_as_valid_vrrp_with_good_checksums) {
+TEST_P(TsharkValidation, adverts_decode_as_valid_vrrp_with_good_checksums) {
     ASSERT_TRUE(lab().add_node("a"));
     ASSERT_TRUE(lab().add_address("a", "10.77.0.1/24"));
     ASSERT_TRUE(lab().add_address("a", "fd77::1/64"));
@@ -215,12 +217,13 @@ TEST_F(TsharkValidation, keepalived_adverts_decode_as_valid_vrrp_with_good_check
 
     auto capture = Capture::start(lab(), lab().switch_ns(), lab().port("a"), "adverts");
     ASSERT_TRUE(capture.has_value());
-    auto daemon = start_vrrp_daemon(lab(), "a", keepalived(), config);
+    auto daemon = start_vrrp_daemon(lab(), "a", GetParam(), config);
     ASSERT_TRUE(wait_until(
         [&] {
             return lab().has_address("a", "10.77.0.110") && lab().has_address("a", "fd77::112");
         },
-        10s, 20ms));
+        10s, 20ms))
+        << daemon.process->log_tail(20);
     // Two more v2 adverts at 1 s after the last instance became master.
     std::this_thread::sleep_for(2200ms);
     ASSERT_TRUE(capture->stop());
@@ -237,7 +240,13 @@ TEST_F(TsharkValidation, keepalived_adverts_decode_as_valid_vrrp_with_good_check
     // The check can fail: a wrong expectation on the same capture is rejected.
     EXPECT_FALSE(adverts_are_valid(decoded.adverts,
                                    {2, false, 10, 201, 1000ms, {"10.77.0.110"}, "s3cret", 2}));
+    EXPECT_FALSE(adverts_are_valid(decoded.adverts,
+                                   {3, true, 12, 201, 100ms, {"fd77::112"}, std::nullopt, 10}));
 }
+
+INSTANTIATE_TEST_SUITE_P(Daemons, TsharkValidation,
+                         testing::Values(keepalived(), havipd(HAVIPD_BIN)),
+                         [](const auto& param) { return std::string{to_string(param.param.kind)}; });
 
 }  // namespace
 }  // namespace havip::test

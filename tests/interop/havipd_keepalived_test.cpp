@@ -1,7 +1,8 @@
 // havipd against real keepalived 2.2 on the other node, same configuration (issue 3, item 6):
 // both roles, VRRPv2 with PASS authentication at 1 s and VRRPv3 at 100 ms. Elections must
 // agree, failover must work both ways (SIGTERM and a cut link), and no state may see two
-// masters. Wireshark's dissector must find havipd's adverts valid for v2, v3/IPv4 and v3/IPv6.
+// masters. (tshark's verdict on havipd's adverts is in keepalived_pair_test.cpp, beside
+// keepalived's.)
 #include <signal.h>
 
 #include <chrono>

@@ -45,6 +45,8 @@ struct DatabaseNode {
 };
 
 struct Database {
+    // The 4-node layout (one database node) needs no VIP: there vip.address is 0.0.0.0 and
+    // vrid 0 when the inventory leaves them out.
     Ipv4Prefix vip;                 // database.vip, the prefix is the segment's
     unsigned vrid = 0;              // 1-255
     std::string interface;          // eth0, or br0 on nodes that run the platform's host agent

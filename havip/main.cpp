@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "havip/bootstrap.hpp"
 #include "havip/check_mysql.hpp"
+#include "havip/generate.hpp"
 #include "havip/status.hpp"
 
 namespace {
@@ -13,7 +15,10 @@ const char* usage =
     "Usage: havip COMMAND [ARGS]\n"
     "Commands:\n"
     "  status [--socket PATH] [--json]   state, checks and counters of the running havipd\n"
-    "  check mysql [OPTIONS]             mysql_check's verdict once (for a vrrp_script)\n";
+    "  check mysql [OPTIONS]             mysql_check's verdict once (for a vrrp_script)\n"
+    "  generate INVENTORY -o DIR         every node's HA setup files and a checklist\n"
+    "  bootstrap INVENTORY --admin-option-file FILE [--secrets DIR] [--dry-run]\n"
+    "                                    set up master-master replication of the two nodes\n";
 
 }  // namespace
 
@@ -28,6 +33,8 @@ int main(int argc, char** argv) {
     if (command == "status") return havip::cli::run_status(args, std::cout, std::cerr);
     if (command == "check" && !args.empty() && args.front() == "mysql")
         return havip::cli::check_mysql({args.begin() + 1, args.end()});
+    if (command == "generate") return havip::cli::run_generate(args, std::cout, std::cerr);
+    if (command == "bootstrap") return havip::cli::run_bootstrap(args, std::cout, std::cerr);
     if (command == "-h" || command == "--help" || command == "help") {
         std::cout << usage;
         return 0;

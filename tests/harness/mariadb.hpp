@@ -40,6 +40,13 @@ class MariadbServer {
     // datadir (a restart after kill()). Waits until the server answers on its socket.
     testing::AssertionResult start(std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+    // Before the first start(): no lab accounts (chk, repl) and no lab schema, a server as
+    // mariadb-install-db left it (for `havip bootstrap`, which creates its own).
+    void without_lab_accounts() { lab_accounts_ = false; }
+    // Before the first start(): the option file ends with `!include PATH`, so the settings of
+    // PATH (a generated mariadb.cnf) win over the harness's.
+    void include_config(std::filesystem::path path) { include_ = std::move(path); }
+
     // Runs SQL as root over the unix socket (batch mode, no column names, tab-separated).
     CommandResult sql(std::string_view statements,
                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
@@ -98,6 +105,8 @@ class MariadbServer {
     Process* process_ = nullptr;
     int starts_ = 0;
     bool accounts_created_ = false;
+    bool lab_accounts_ = true;
+    std::filesystem::path include_;
 };
 
 // GTID master-master between two started servers (shared/reference/mysql-health.md, "Setup"):

@@ -1,0 +1,476 @@
+#include "havip/bootstrap.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "checks/gtid.hpp"
+
+namespace havip::cli {
+namespace {
+
+constexpr const char* masked = "'***'";
+
+const std::vector<std::string> monitor_grants = {
+    // shared/reference/mysql-health.md, "Privileges (MariaDB 10.11)": the acting account.
+    "SLAVE MONITOR",    "BINLOG MONITOR",  "PROCESS",
+    "CONNECTION ADMIN", "READ_ONLY ADMIN", "REPLICATION SLAVE ADMIN"};
+
+struct Version {
+    unsigned major = 0, minor = 0, patch = 0;
+    bool mariadb = false;
+};
+
+std::optional<Version> parse_version(const std::string& text) {
+    Version v;
+    const char* p = text.data();
+    const char* end = text.data() + text.size();
+    unsigned* parts[] = {&v.major, &v.minor, &v.patch};
+    for (int i = 0; i < 3; ++i) {
+        auto [next, ec] = std::from_chars(p, end, *parts[i]);
+        if (ec != std::errc{}) return std::nullopt;
+        p = next;
+        if (i < 2) {
+            if (p == end || *p != '.') return std::nullopt;
+            ++p;
+        }
+    }
+    v.mariadb = text.find("MariaDB") != std::string::npos;
+    return v;
+}
+
+bool at_least(const Version& v, unsigned major, unsigned minor, unsigned patch) {
+    return std::tie(v.major, v.minor, v.patch) >= std::tie(major, minor, patch);
+}
+
+const checks::ReplicaRow* find_channel(const ServerFacts& facts, const std::string& name) {
+    for (const auto& row : facts.replicas) {
+        auto it = row.find("Connection_name");
+        const std::string value = it != row.end() && it->second ? *it->second : "";
+        if (value == name) return &row;
+    }
+    return nullptr;
+}
+
+std::string field(const checks::ReplicaRow& row, const std::string& name) {
+    auto it = row.find(name);
+    return it != row.end() && it->second ? *it->second : "";
+}
+
+// Whether every transaction `sub` names is in `sup`: per domain, a higher sequence, or the same
+// sequence from the same server (the same GTID). A same-numbered GTID from another server is a
+// different transaction: the histories diverged.
+bool contained(const checks::MariadbGtidList& sub, const checks::MariadbGtidList& sup) {
+    for (const auto& [domain, gtid] : sub) {
+        auto it = sup.find(domain);
+        if (it == sup.end()) return false;
+        if (it->second.sequence < gtid.sequence) return false;
+        if (it->second.sequence == gtid.sequence && it->second.server_id != gtid.server_id)
+            return false;
+    }
+    return true;
+}
+
+// @@gtid_binlog_state: (domain, server) → last sequence. nullopt when it does not parse.
+using BinlogState = std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t>;
+std::optional<BinlogState> parse_binlog_state(const std::string& text) {
+    BinlogState state;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        auto end = text.find(',', at);
+        if (end == std::string::npos) end = text.size();
+        auto one = checks::parse_mariadb_gtid_list(text.substr(at, end - at));
+        if (!one.value || one.value->size() != 1) return std::nullopt;
+        const auto& [domain, gtid] = *one.value->begin();
+        state[{domain, gtid.server_id}] = gtid.sequence;
+        at = end + 1;
+    }
+    return state;
+}
+
+// The (domain, server) pairs of `sub` that `sup` lacks or has at a lower sequence, as GTIDs.
+std::vector<std::string> missing_from(const BinlogState& sub, const BinlogState& sup) {
+    std::vector<std::string> out;
+    for (const auto& [key, sequence] : sub) {
+        auto it = sup.find(key);
+        if (it == sup.end() || it->second < sequence)
+            out.push_back(fmt::format("{}-{}-{}", key.first, key.second, sequence));
+    }
+    return out;
+}
+
+bool same_positions(const checks::MariadbGtidList& a, const checks::MariadbGtidList& b) {
+    if (a.size() != b.size()) return false;
+    return contained(a, b) && contained(b, a);
+}
+
+std::string connection_clause(const std::string& name) {
+    return name.empty() ? "" : fmt::format(" {}", sql_quote(name));
+}
+
+std::string account(const std::string& user, const std::string& host) {
+    return fmt::format("{}@{}", sql_quote(user), sql_quote(host));
+}
+
+// Statements with a password are built twice: once to run, once (masked) to show.
+struct Statement {
+    std::string run;
+    std::string shown;
+};
+
+Statement change_master(const BootstrapSettings& s, int to, const char* use_gtid) {
+    const NodeTarget& source = s.nodes[to];
+    auto build = [&](const std::string& password) {
+        return fmt::format(
+            "CHANGE MASTER{} TO MASTER_HOST={}, MASTER_PORT={}, MASTER_USER={}, "
+            "MASTER_PASSWORD={}, MASTER_USE_GTID={}, MASTER_CONNECT_RETRY=1, "
+            "MASTER_HEARTBEAT_PERIOD={:g}",
+            connection_clause(s.connection_name), sql_quote(source.address), source.port,
+            sql_quote(s.replication_user), password, use_gtid, s.heartbeat_period_s);
+    };
+    return {build(sql_quote(s.replication_password)), build(masked)};
+}
+
+class Planner {
+  public:
+    Planner(const BootstrapSettings& settings, const ServerFacts& n1, const ServerFacts& n2)
+        : s_(settings), facts_{&n1, &n2} {}
+
+    Plan plan() {
+        preflight(0);
+        preflight(1);
+        compare_servers();
+        const checks::ReplicaRow* inbound[2] = {find_channel(*facts_[0], s_.connection_name),
+                                                find_channel(*facts_[1], s_.connection_name)};
+        for (int n = 0; n < 2; ++n) {
+            if (!inbound[n]) continue;
+            const auto host = field(*inbound[n], "Master_Host");
+            const NodeTarget& peer = s_.nodes[1 - n];
+            if (host != peer.address) {
+                error(n, fmt::format("replication connection '{}' replicates from {}, not from "
+                                     "{}; bootstrap leaves a connection it did not set up alone",
+                                     s_.connection_name, host, peer.label()));
+            }
+        }
+        SeedChoice seed = SeedChoice::none;
+        if (plan_.errors.empty() && !inbound[1]) seed = choose_seed();
+        if (!plan_.errors.empty()) {
+            plan_.steps.clear();
+            return std::move(plan_);
+        }
+
+        const bool semi = s_.replication == ReplicationMode::semi_sync;
+        bool semi_changed[2] = {false, false};
+        if (semi) {
+            semi_changed[0] = semi_sync_steps(0);
+            semi_changed[1] = semi_sync_steps(1);
+        }
+        user_steps(0);
+        if (seed == SeedChoice::seed) {
+            plan_.seeds = true;
+            Step dump;
+            dump.kind = StepKind::seed;
+            dump.node = 1;
+            dump.reason = fmt::format(
+                "{} is empty: load a consistent dump of {} (mariadb-dump --single-transaction "
+                "--master-data=1 --gtid: sets its gtid_slave_pos) with sql_log_bin=0, so none "
+                "of it is logged and replicated back",
+                s_.nodes[1].label(), s_.nodes[0].label());
+            plan_.steps.push_back(std::move(dump));
+            sql(1, {"FLUSH LOCAL PRIVILEGES"},
+                "the dump replaced the grant tables (with the accounts created on " +
+                    s_.nodes[0].name + "); LOCAL keeps the statement out of the binary log");
+        } else {
+            user_steps(1);
+            if (seed == SeedChoice::in_sync) {
+                sql(1,
+                    {fmt::format("SET GLOBAL gtid_slave_pos={}",
+                                 sql_quote(facts_[0]->gtid_current_pos))},
+                    fmt::format("{} already holds {}'s transactions up to {}: replicate from "
+                                "there",
+                                s_.nodes[1].name, s_.nodes[0].name, facts_[0]->gtid_current_pos));
+            }
+        }
+        // slave_pos on the peer: its gtid_slave_pos is exactly what the seed (or the position
+        // just set) says it holds. current_pos on node 1: its own writes are in its binlog
+        // position, not its slave position, so it asks node 2 only for what it has not written.
+        channel_steps(1, inbound[1], "slave_pos", semi_changed[1]);
+        channel_steps(0, inbound[0], "current_pos", semi_changed[0]);
+        if (!plan_.steps.empty()) {
+            // Waiting changes nothing: only worth a step when something else was done.
+            for (int n : {1, 0}) {
+                Step wait;
+                wait.kind = StepKind::wait_replica;
+                wait.node = n;
+                wait.reason = fmt::format(
+                    "IO and SQL threads of {} running, and it holds all its peer logged "
+                    "(gtid_current_pos)",
+                    s_.nodes[n].name);
+                plan_.steps.push_back(std::move(wait));
+            }
+        }
+        return std::move(plan_);
+    }
+
+  private:
+    enum class SeedChoice { none, seed, in_sync };
+
+    void error(int n, const std::string& what) {
+        plan_.errors.push_back(fmt::format("{}: {}", s_.nodes[n].label(), what));
+    }
+
+    void sql(int n, std::vector<std::string> statements, std::string reason,
+             std::vector<std::string> shown = {}) {
+        Step step;
+        step.node = n;
+        if (shown.empty()) shown = statements;
+        step.statements = std::move(statements);
+        step.shown = std::move(shown);
+        step.reason = std::move(reason);
+        plan_.steps.push_back(std::move(step));
+    }
+
+    void preflight(int n) {
+        const ServerFacts& f = *facts_[n];
+        auto bad = [&](const std::string& what) { error(n, "preflight: " + what); };
+        auto version = parse_version(f.version);
+        if (!version) {
+            bad(fmt::format("cannot read the server version '{}'", f.version));
+        } else if (!version->mariadb) {
+            bad(fmt::format("{} is not MariaDB; bootstrap relies on MariaDB's GTID", f.version));
+        } else if (!at_least(*version, 10, 5, 8)) {
+            bad(
+                fmt::format("MariaDB {} is older than 10.5.8 (the monitor account's privileges "
+                            "need it)",
+                            f.version));
+        }
+        if (f.server_id == 0) bad("server_id is 0 (a server that cannot replicate)");
+        if (!f.log_bin) bad("log_bin is OFF");
+        if (!f.gtid_strict_mode) bad("gtid_strict_mode is OFF");
+        if (!f.log_slave_updates) bad("log_slave_updates is OFF");
+        if (f.binlog_format != "ROW")
+            bad(fmt::format("binlog_format is {}, not ROW", f.binlog_format));
+        if (!parse_binlog_state(f.gtid_binlog_state))
+            bad(fmt::format("cannot read gtid_binlog_state '{}'", f.gtid_binlog_state));
+        for (const auto* text : {&f.gtid_binlog_pos, &f.gtid_slave_pos, &f.gtid_current_pos}) {
+            auto parsed = checks::parse_mariadb_gtid_list(*text);
+            if (!parsed.value)
+                bad(fmt::format("GTID position '{}': {}", *text, parsed.error.message));
+        }
+        if (s_.replication == ReplicationMode::semi_sync && f.semi_sync.empty())
+            bad("semi-synchronous replication chosen but the server has no rpl_semi_sync "
+                "variables");
+    }
+
+    void compare_servers() {
+        const ServerFacts& a = *facts_[0];
+        const ServerFacts& b = *facts_[1];
+        if (a.server_id != 0 && a.server_id == b.server_id) {
+            error(1, fmt::format("preflight: server_id {} is also {}'s; each node needs its own",
+                                 b.server_id, s_.nodes[0].name));
+        }
+        if (a.gtid_domain_id != b.gtid_domain_id) {
+            error(1, fmt::format("preflight: gtid_domain_id {} differs from {}'s {}: one domain "
+                                 "lets gtid_strict_mode stop dual writes",
+                                 b.gtid_domain_id, s_.nodes[0].name, a.gtid_domain_id));
+        }
+        auto va = parse_version(a.version);
+        auto vb = parse_version(b.version);
+        if (va && vb && va->mariadb && vb->mariadb &&
+            (va->major != vb->major || va->minor != vb->minor)) {
+            error(1, fmt::format("preflight: MariaDB {} and {}'s {} differ; both replicate from "
+                                 "each other, so run the same major version",
+                                 b.version, s_.nodes[0].name, a.version));
+        }
+    }
+
+    // Node 2 has no replication yet: may it be loaded from node 1, is it already a copy, or does
+    // it hold something node 1 lacks?
+    SeedChoice choose_seed() {
+        const ServerFacts& a = *facts_[0];
+        const ServerFacts& b = *facts_[1];
+        auto a_pos = checks::parse_mariadb_gtid_list(a.gtid_current_pos)
+                         .value.value_or(checks::MariadbGtidList{});
+        auto b_pos = checks::parse_mariadb_gtid_list(b.gtid_current_pos)
+                         .value.value_or(checks::MariadbGtidList{});
+        auto refuse = [&](const std::string& why) {
+            error(1, fmt::format("refusing: {}; nothing was changed. Move that data to {} or "
+                                 "empty {} first",
+                                 why, s_.nodes[0].name, s_.nodes[1].name));
+        };
+        // Per (domain, server): a transaction node 2 wrote itself is only on node 1 if node 1
+        // logged that server's sequence too; the last GTID per domain alone cannot show it.
+        auto a_state = parse_binlog_state(a.gtid_binlog_state).value_or(BinlogState{});
+        auto b_state = parse_binlog_state(b.gtid_binlog_state).value_or(BinlogState{});
+        auto lacking = missing_from(b_state, a_state);
+        if (!lacking.empty()) {
+            std::string list;
+            for (const auto& gtid : lacking)
+                list += (list.empty() ? "" : ",") + gtid;
+            refuse(
+                fmt::format("it has transactions {} lacks ({} of gtid_binlog_state '{}' not in "
+                            "{}'s '{}')",
+                            s_.nodes[0].name, list, b.gtid_binlog_state, s_.nodes[0].name,
+                            a.gtid_binlog_state));
+            return SeedChoice::none;
+        }
+        if (!contained(b_pos, a_pos)) {
+            refuse(
+                fmt::format("it has transactions {} lacks (gtid_current_pos {} is not "
+                            "contained in {})",
+                            s_.nodes[0].name, b.gtid_current_pos,
+                            a.gtid_current_pos.empty() ? "''" : a.gtid_current_pos));
+            return SeedChoice::none;
+        }
+        const bool empty = b.user_schemas.empty() && b.user_tables == 0;
+        if (empty) return SeedChoice::seed;
+        std::string schemas;
+        for (const auto& name : b.user_schemas)
+            schemas += (schemas.empty() ? "" : ", ") + name;
+        if (!b_pos.empty() && same_positions(a_pos, b_pos)) return SeedChoice::in_sync;
+        refuse(fmt::format(
+            "it holds schemas ({}, {} tables) and its GTID position '{}' is not "
+            "{}'s '{}', so its data cannot be shown to be a copy",
+            schemas, b.user_tables, b.gtid_current_pos, s_.nodes[0].name, a.gtid_current_pos));
+        return SeedChoice::none;
+    }
+
+    // Creates the accounts the node lacks, unlogged: each node gets its own, so they are not
+    // replicated a second time (and a CREATE USER replicated onto a node that has the account
+    // would stop its SQL thread).
+    void user_steps(int n) {
+        const ServerFacts& f = *facts_[n];
+        std::vector<std::string> run = {"SET SESSION sql_log_bin=0"};
+        std::vector<std::string> shown = run;
+        std::string names;
+        for (const auto& [user, host] : required_users(s_)) {
+            if (std::find(f.users.begin(), f.users.end(), std::make_pair(user, host)) !=
+                f.users.end())
+                continue;
+            const bool monitor = user == s_.monitor_user && host == "localhost";
+            const std::string& password = monitor ? s_.monitor_password : s_.replication_password;
+            run.push_back(fmt::format("CREATE USER {} IDENTIFIED BY {}", account(user, host),
+                                      sql_quote(password)));
+            shown.push_back(
+                fmt::format("CREATE USER {} IDENTIFIED BY {}", account(user, host), masked));
+            std::string grant;
+            if (monitor) {
+                for (const auto& g : monitor_grants)
+                    grant += (grant.empty() ? "" : ", ") + g;
+            } else {
+                grant = "REPLICATION SLAVE";
+            }
+            run.push_back(fmt::format("GRANT {} ON *.* TO {}", grant, account(user, host)));
+            shown.push_back(run.back());
+            names += (names.empty() ? "" : ", ") + fmt::format("{}@{}", user, host);
+        }
+        if (run.size() == 1) return;
+        run.push_back("SET SESSION sql_log_bin=1");
+        shown.push_back(run.back());
+        sql(n, std::move(run),
+            fmt::format("create {} unlogged: every node gets the same accounts on its own", names),
+            std::move(shown));
+    }
+
+    // Semi-synchronous replication (issue 9): both roles on both nodes, wait point AFTER_SYNC.
+    // Returns whether the slave side was switched on now (a running IO thread then has to
+    // reconnect to register as semi-sync).
+    bool semi_sync_steps(int n) {
+        const auto& vars = facts_[n]->semi_sync;
+        auto value = [&](const char* name) {
+            auto it = vars.find(name);
+            return it == vars.end() ? std::string() : it->second;
+        };
+        const std::string timeout = std::to_string(s_.semi_sync_timeout.count());
+        std::vector<std::string> statements;
+        if (value("rpl_semi_sync_master_wait_point") != "AFTER_SYNC")
+            statements.push_back("SET GLOBAL rpl_semi_sync_master_wait_point=AFTER_SYNC");
+        if (value("rpl_semi_sync_master_timeout") != timeout)
+            statements.push_back("SET GLOBAL rpl_semi_sync_master_timeout=" + timeout);
+        if (value("rpl_semi_sync_master_enabled") != "ON")
+            statements.push_back("SET GLOBAL rpl_semi_sync_master_enabled=ON");
+        const bool slave_off = value("rpl_semi_sync_slave_enabled") != "ON";
+        if (slave_off) statements.push_back("SET GLOBAL rpl_semi_sync_slave_enabled=ON");
+        if (!statements.empty()) {
+            sql(n, std::move(statements),
+                "semi-synchronous replication chosen (wait point AFTER_SYNC, timeout in ms); "
+                "keep the same settings in the node's mariadb.cnf");
+        }
+        return slave_off;
+    }
+
+    void channel_steps(int n, const checks::ReplicaRow* row, const char* use_gtid,
+                       bool semi_sync_switched_on) {
+        const NodeTarget& peer = s_.nodes[1 - n];
+        const std::string conn = connection_clause(s_.connection_name);
+        if (row) {
+            const bool running = field(*row, "Slave_IO_Running") == "Yes" &&
+                                 field(*row, "Slave_SQL_Running") == "Yes";
+            const bool same = field(*row, "Master_Port") == std::to_string(peer.port) &&
+                              field(*row, "Master_User") == s_.replication_user &&
+                              field(*row, "Using_Gtid") != "No";
+            if (running && same) {
+                if (semi_sync_switched_on) {
+                    sql(n,
+                        {fmt::format("STOP SLAVE{} IO_THREAD", conn),
+                         fmt::format("START SLAVE{} IO_THREAD", conn)},
+                        "reconnect the IO thread so it registers as a semi-sync slave");
+                }
+                return;
+            }
+            auto change = change_master(s_, 1 - n, use_gtid);
+            sql(n,
+                {fmt::format("STOP SLAVE{}", conn), change.run, fmt::format("START SLAVE{}", conn)},
+                fmt::format("replication from {} exists but {}", peer.name,
+                            same ? "is not running" : "differs from the inventory"),
+                {fmt::format("STOP SLAVE{}", conn), change.shown,
+                 fmt::format("START SLAVE{}", conn)});
+            return;
+        }
+        auto change = change_master(s_, 1 - n, use_gtid);
+        sql(n, {change.run, fmt::format("START SLAVE{}", conn)},
+            fmt::format("replicate from {} (MASTER_USE_GTID={})", peer.name, use_gtid),
+            {change.shown, fmt::format("START SLAVE{}", conn)});
+    }
+
+    const BootstrapSettings& s_;
+    const ServerFacts* facts_[2];
+    Plan plan_;
+};
+
+}  // namespace
+
+std::string NodeTarget::label() const {
+    return fmt::format("{} ({}:{})", name, address, port);
+}
+
+std::string sql_quote(const std::string& text) {
+    std::string out = "'";
+    for (char c : text) {
+        if (c == '\'' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "'";
+}
+
+std::vector<std::pair<std::string, std::string>> required_users(const BootstrapSettings& s) {
+    return {{s.replication_user, s.nodes[0].address},
+            {s.replication_user, s.nodes[1].address},
+            {s.monitor_user, "localhost"}};
+}
+
+bool gtid_contains(const std::string& superset, const std::string& subset) {
+    auto sup = checks::parse_mariadb_gtid_list(superset);
+    auto sub = checks::parse_mariadb_gtid_list(subset);
+    return sup.value && sub.value && contained(*sub.value, *sup.value);
+}
+
+Plan plan_bootstrap(const BootstrapSettings& settings, const ServerFacts& node1,
+                    const ServerFacts& node2) {
+    return Planner(settings, node1, node2).plan();
+}
+
+}  // namespace havip::cli

@@ -1,0 +1,109 @@
+// `havip bootstrap`: GTID master-master replication between the inventory's two MariaDB nodes
+// (shared/reference/mysql-health.md, "Setup the generator/bootstrapper should produce").
+//
+// Split in two: plan_bootstrap() is pure — what each server answered goes in, the ordered
+// steps (SQL text, why) or the reasons to refuse come out — so every decision is unit-tested
+// without a server; run_bootstrap() gathers the facts over checks::MysqlConnection, runs the
+// steps with timeouts and verifies the result.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "checks/mysql_decision.hpp"
+#include "havip/inventory.hpp"
+
+namespace havip::cli {
+
+// What one server answered before anything was changed.
+struct ServerFacts {
+    std::string version;  // SELECT VERSION(): "10.11.6-MariaDB-0+deb12u1-log"
+    std::uint32_t server_id = 0;
+    bool log_bin = false;
+    bool gtid_strict_mode = false;
+    bool log_slave_updates = false;
+    std::string binlog_format;  // ROW | MIXED | STATEMENT
+    std::uint32_t gtid_domain_id = 0;
+    std::string gtid_binlog_pos;
+    std::string gtid_slave_pos;
+    std::string gtid_current_pos;
+    // The last GTID per (domain, server) in the binary log: "0-1-10,0-2-3".
+    std::string gtid_binlog_state;
+    // Accounts among those bootstrap creates: (user, host).
+    std::vector<std::pair<std::string, std::string>> users;
+    std::vector<checks::ReplicaRow> replicas;  // SHOW ALL SLAVES STATUS
+    // Schemas other than mysql, information_schema, performance_schema and sys, and the
+    // number of tables in them: an "empty" server has neither.
+    std::vector<std::string> user_schemas;
+    std::uint64_t user_tables = 0;
+    // SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%' (empty when the server lacks semi-sync).
+    std::map<std::string, std::string> semi_sync;
+};
+
+struct NodeTarget {
+    std::string name;     // "db1", from the inventory
+    std::string address;  // IPv4 literal
+    unsigned port = 3306;
+    std::string label() const;  // "db1 (10.0.0.1:3306)", the prefix of every message
+};
+
+struct BootstrapSettings {
+    NodeTarget nodes[2];           // [0] is the source of the seed, [1] the peer
+    std::string connection_name;   // "" = MariaDB's default replication connection
+    std::string replication_user;  // REPLICATION SLAVE, one account per peer address
+    std::string replication_password;
+    std::string monitor_user;  // @'localhost', over the unix socket
+    std::string monitor_password;
+    ReplicationMode replication = ReplicationMode::async;
+    std::chrono::milliseconds semi_sync_timeout{10000};
+    double heartbeat_period_s = 1.0;
+};
+
+// Done as SQL on one node's connection (in order, same session), by running mariadb-dump into
+// the peer, or by waiting until a node's inbound channel runs and has applied what it received.
+enum class StepKind { sql, seed, wait_replica };
+
+struct Step {
+    StepKind kind = StepKind::sql;
+    int node = 0;                         // 0 or 1: where the statements run
+    std::vector<std::string> statements;  // sql: what is executed
+    std::vector<std::string> shown;       // the same with passwords masked, for output
+    std::string reason;
+};
+
+struct Plan {
+    // Preflight failures and refusals, each "db2 (10.0.0.2:3306): preflight: …"; when any is
+    // present there are no steps and nothing may be changed.
+    std::vector<std::string> errors;
+    std::vector<Step> steps;
+    bool seeds = false;  // node 2 is loaded from a dump of node 1
+    bool already_done() const { return errors.empty() && steps.empty(); }
+};
+
+// The users every node gets (identical sets on both, so a dump of either carries the right
+// accounts): replication@<each node's address> and monitor@localhost.
+std::vector<std::pair<std::string, std::string>> required_users(const BootstrapSettings& settings);
+
+Plan plan_bootstrap(const BootstrapSettings& settings, const ServerFacts& node1,
+                    const ServerFacts& node2);
+
+// Whether every transaction of the MariaDB GTID list `subset` is in `superset` (per domain a
+// higher sequence, or the same GTID); false when either does not parse.
+bool gtid_contains(const std::string& superset, const std::string& subset);
+
+// 'text' with quotes and backslashes escaped, for SQL string literals.
+std::string sql_quote(const std::string& text);
+
+// `havip bootstrap INVENTORY --admin-option-file FILE [--secrets DIR] [--dry-run]`; the exit
+// code is 0 when replication runs both ways (set up now or found so), 1 on a refusal or failure,
+// 64 on bad usage.
+int run_bootstrap(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+std::string bootstrap_usage();
+
+}  // namespace havip::cli

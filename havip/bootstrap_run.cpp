@@ -1,0 +1,657 @@
+// The executor half of havip/bootstrap.hpp: reads the inventory and secrets, asks both servers
+// over TCP for the facts the planner needs, runs the planned steps (SQL on one connection per
+// node, the seed through mariadb-dump and mariadb under a timeout) and verifies the result.
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <ostream>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <boost/asio/io_context.hpp>
+
+#include "checks/child_process.hpp"
+#include "checks/mysql_client.hpp"
+#include "havip/bootstrap.hpp"
+
+namespace havip::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr int exit_done = 0;
+constexpr int exit_failed = 1;
+constexpr int exit_bad_usage = 64;
+
+struct Options {
+    fs::path inventory;
+    std::string admin_option_file;
+    std::optional<fs::path> secrets;
+    bool dry_run = false;
+    std::chrono::seconds seed_timeout{3600};
+    std::chrono::seconds wait_timeout{60};
+};
+
+std::optional<std::chrono::seconds> whole_seconds(const std::string& text) {
+    long value = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || p != text.data() + text.size() || value <= 0) return std::nullopt;
+    return std::chrono::seconds(value);
+}
+
+std::optional<std::string> read_secret(const fs::path& path, std::string& error) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        error = fmt::format("{}: cannot read the password file", path.string());
+        return std::nullopt;
+    }
+    if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
+        error = fmt::format("{}: mode {:o} lets others read it; chmod 600", path.string(),
+                            st.st_mode & 0777);
+        return std::nullopt;
+    }
+    std::ifstream in(path);
+    std::string password;
+    std::getline(in, password);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    if (password.empty()) {
+        error = fmt::format("{}: empty password file", path.string());
+        return std::nullopt;
+    }
+    return password;
+}
+
+std::string first(const std::vector<checks::ReplicaRow>& rows, const std::string& column) {
+    if (rows.empty()) return "";
+    auto it = rows.front().find(column);
+    return it != rows.front().end() && it->second ? *it->second : "";
+}
+
+// One node: its target, the admin connection, and the failures prefixed with its label.
+class Node {
+  public:
+    Node(NodeTarget target, const checks::MysqlCredentials& admin)
+        : target_(std::move(target)),
+          connection_(checks::ConnectSettings{.unix_socket = "",
+                                              .host = target_.address,
+                                              .port = target_.port,
+                                              .credentials = admin,
+                                              .connect_timeout_s = 5,
+                                              .read_timeout_s = 60,
+                                              .write_timeout_s = 60,
+                                              .statement_timeout_s = 0}) {}
+
+    const NodeTarget& target() const { return target_; }
+
+    // The rows of `sql`, or the error as "db1 (…): STEP: SQL: error …".
+    std::variant<std::vector<checks::ReplicaRow>, std::string> query(
+        const std::string& sql, const std::string& step, const std::string& shown = "") {
+        auto result = connection_.query(sql);
+        if (auto* e = std::get_if<checks::SqlError>(&result)) {
+            return fmt::format("{}: {}: {}: {}", target_.label(), step, shown.empty() ? sql : shown,
+                               e->describe());
+        }
+        return std::get<std::vector<checks::ReplicaRow>>(result);
+    }
+
+    std::optional<std::string> connect() {
+        if (auto e = connection_.ensure_connected()) {
+            return fmt::format("{}: preflight: cannot connect: {}", target_.label(), e->describe());
+        }
+        return std::nullopt;
+    }
+
+  private:
+    NodeTarget target_;
+    checks::MysqlConnection connection_;
+};
+
+constexpr const char* system_schemas =
+    "('mysql', 'information_schema', 'performance_schema', 'sys')";
+
+// The planner's view of one server; an error names the node.
+std::variant<ServerFacts, std::string> gather(Node& node, const BootstrapSettings& settings) {
+    if (auto e = node.connect()) return *e;
+    ServerFacts f;
+    std::string failure;
+    auto ask = [&](const std::string& sql) -> std::optional<std::vector<checks::ReplicaRow>> {
+        auto answer = node.query(sql, "preflight");
+        if (auto* e = std::get_if<std::string>(&answer)) {
+            failure = *e;
+            return std::nullopt;
+        }
+        return std::move(std::get<std::vector<checks::ReplicaRow>>(answer));
+    };
+    {
+        auto rows =
+            ask("SELECT VERSION() AS version, @@server_id AS server_id, @@log_bin AS "
+                "log_bin, @@gtid_strict_mode AS strict, @@log_slave_updates AS lsu, "
+                "@@binlog_format AS format, @@gtid_domain_id AS domain, "
+                "@@gtid_binlog_pos AS binlog, @@gtid_slave_pos AS slave, "
+                "@@gtid_current_pos AS cur, @@gtid_binlog_state AS state");
+        if (!rows) return failure;
+        f.version = first(*rows, "version");
+        f.server_id = static_cast<std::uint32_t>(
+            std::strtoul(first(*rows, "server_id").c_str(), nullptr, 10));
+        f.log_bin = first(*rows, "log_bin") == "1";
+        f.gtid_strict_mode = first(*rows, "strict") == "1";
+        f.log_slave_updates = first(*rows, "lsu") == "1";
+        f.binlog_format = first(*rows, "format");
+        f.gtid_domain_id =
+            static_cast<std::uint32_t>(std::strtoul(first(*rows, "domain").c_str(), nullptr, 10));
+        f.gtid_binlog_pos = first(*rows, "binlog");
+        f.gtid_slave_pos = first(*rows, "slave");
+        f.gtid_current_pos = first(*rows, "cur");
+        f.gtid_binlog_state = first(*rows, "state");
+    }
+    {
+        std::string names =
+            sql_quote(settings.replication_user) + ", " + sql_quote(settings.monitor_user);
+        auto rows =
+            ask(fmt::format("SELECT User AS user, Host AS host FROM mysql.user WHERE User "
+                            "IN ({})",
+                            names));
+        if (!rows) return failure;
+        for (const auto& row : *rows) {
+            auto u = row.find("user");
+            auto h = row.find("host");
+            if (u != row.end() && h != row.end() && u->second && h->second)
+                f.users.emplace_back(*u->second, *h->second);
+        }
+    }
+    {
+        auto rows = ask("SHOW ALL SLAVES STATUS");
+        if (!rows) return failure;
+        f.replicas = std::move(*rows);
+    }
+    {
+        auto rows =
+            ask(fmt::format("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA "
+                            "WHERE SCHEMA_NAME NOT IN {}",
+                            system_schemas));
+        if (!rows) return failure;
+        for (const auto& row : *rows) {
+            auto it = row.find("name");
+            if (it != row.end() && it->second) f.user_schemas.push_back(*it->second);
+        }
+    }
+    {
+        auto rows =
+            ask(fmt::format("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE "
+                            "TABLE_SCHEMA NOT IN {}",
+                            system_schemas));
+        if (!rows) return failure;
+        f.user_tables = std::strtoull(first(*rows, "n").c_str(), nullptr, 10);
+    }
+    {
+        auto rows = ask("SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%'");
+        if (!rows) return failure;
+        for (const auto& row : *rows) {
+            auto n = row.find("Variable_name");
+            auto v = row.find("Value");
+            if (n != row.end() && v != row.end() && n->second && v->second)
+                f.semi_sync[*n->second] = *v->second;
+        }
+    }
+    return f;
+}
+
+// mariadb-dump of node 1 into `file`, then mariadb loading it into node 2 with the binary log
+// off for that session (so the seed is not replicated back to node 1).
+std::vector<std::string> dump_command(const Options& o, const NodeTarget& from,
+                                      const fs::path& file) {
+    return {"mariadb-dump",
+            "--defaults-extra-file=" + o.admin_option_file,
+            "--host=" + from.address,
+            "--port=" + std::to_string(from.port),
+            "--protocol=tcp",
+            "--all-databases",
+            "--single-transaction",
+            "--master-data=1",
+            "--gtid",
+            "--routines",
+            "--events",
+            "--triggers",
+            "--result-file=" + file.string()};
+}
+
+std::vector<std::string> load_command(const Options& o, const NodeTarget& into,
+                                      const fs::path& file) {
+    return {"mariadb",
+            "--defaults-extra-file=" + o.admin_option_file,
+            "--host=" + into.address,
+            "--port=" + std::to_string(into.port),
+            "--protocol=tcp",
+            "--init-command=SET SESSION sql_log_bin=0",
+            "--batch",
+            "--execute=SOURCE " + file.string()};
+}
+
+std::string shell_words(const std::vector<std::string>& argv) {
+    std::string out;
+    for (const auto& word : argv) {
+        if (!out.empty()) out += ' ';
+        if (word.find_first_of(" '\"$") == std::string::npos) {
+            out += word;
+        } else {
+            out += '\'';
+            for (char c : word)
+                out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+            out += '\'';
+        }
+    }
+    return out;
+}
+
+// Runs argv with a timeout, its stderr kept in `errors` (ChildProcess sends it to /dev/null, so
+// a shell redirects it first). Returns an error text or nullopt.
+std::optional<std::string> run_child(const std::vector<std::string>& argv,
+                                     std::chrono::seconds timeout, const fs::path& errors) {
+    checks::Command command;
+    command.argv = {"/bin/sh", "-c", "f=$1; shift; exec \"$@\" 2>\"$f\"", "sh", errors.string()};
+    command.argv.insert(command.argv.end(), argv.begin(), argv.end());
+    boost::asio::io_context io;
+    checks::RunResult result;
+    auto child = checks::ChildProcess::start(io, command, timeout,
+                                             [&](const checks::RunResult& r) { result = r; });
+    io.run();
+    if (result.success()) return std::nullopt;
+    std::ifstream in(errors);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string tail = text.str();
+    if (tail.size() > 2000) tail = "…" + tail.substr(tail.size() - 2000);
+    while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' '))
+        tail.pop_back();
+    return fmt::format("{} {}{}{}", argv.front(), result.describe(), tail.empty() ? "" : ": ",
+                       tail);
+}
+
+class Executor {
+  public:
+    Executor(const Options& o, const BootstrapSettings& s, Node& n1, Node& n2,
+             const ServerFacts& f1, std::ostream& out)
+        : o_(o), s_(s), nodes_{&n1, &n2}, facts_{&f1, nullptr}, out_(out) {}
+
+    std::optional<std::string> run(const Step& step, std::size_t index) {
+        Node& node = *nodes_[step.node];
+        const std::string what = fmt::format("step {}", index);
+        switch (step.kind) {
+            case StepKind::sql:
+                for (std::size_t i = 0; i < step.statements.size(); ++i) {
+                    auto r = node.query(step.statements[i], what, step.shown[i]);
+                    if (auto* e = std::get_if<std::string>(&r)) return *e;
+                }
+                return std::nullopt;
+            case StepKind::seed:
+                return seed(index);
+            case StepKind::wait_replica:
+                return wait_replica(step.node, what);
+        }
+        return std::nullopt;
+    }
+
+    // Both channels running and each node holding everything the other logged.
+    std::optional<std::string> verify_threads(const std::string& step) {
+        for (int n : {1, 0}) {
+            if (auto e = wait_replica(n, step)) return e;
+        }
+        return semi_sync_status(step);
+    }
+
+    // A row written on each node reaches the other: proves both directions end to end.
+    std::optional<std::string> verify_marker(const std::string& step) {
+        for (int n : {0, 1}) {
+            Node& writer = *nodes_[n];
+            for (const std::string& sql : std::vector<std::string>{
+                     "CREATE DATABASE IF NOT EXISTS havip",
+                     "CREATE TABLE IF NOT EXISTS havip.bootstrap_check (node VARCHAR(64) PRIMARY "
+                     "KEY, verified_at TIMESTAMP(6) NOT NULL) ENGINE=InnoDB",
+                     fmt::format("REPLACE INTO havip.bootstrap_check VALUES ({}, NOW(6))",
+                                 sql_quote(writer.target().name))}) {
+                auto r = writer.query(sql, step);
+                if (auto* e = std::get_if<std::string>(&r)) return *e;
+            }
+            const std::string select =
+                fmt::format("SELECT verified_at AS at FROM havip.bootstrap_check WHERE node={}",
+                            sql_quote(writer.target().name));
+            auto written = writer.query(select, step);
+            if (auto* e = std::get_if<std::string>(&written)) return *e;
+            const std::string at = first(std::get<std::vector<checks::ReplicaRow>>(written), "at");
+            if (auto e = wait_replica(1 - n, step)) return e;
+            auto seen = nodes_[1 - n]->query(select, step);
+            if (auto* e = std::get_if<std::string>(&seen)) return *e;
+            const std::string there = first(std::get<std::vector<checks::ReplicaRow>>(seen), "at");
+            if (there != at) {
+                return fmt::format("{}: {}: the row {} wrote at {} arrived as '{}'",
+                                   nodes_[1 - n]->target().label(), step, writer.target().name, at,
+                                   there);
+            }
+        }
+        return std::nullopt;
+    }
+
+  private:
+    std::optional<std::string> seed(std::size_t index) {
+        const NodeTarget& from = s_.nodes[0];
+        const NodeTarget& into = s_.nodes[1];
+        const std::string what = fmt::format("step {} (seed)", index);
+        std::string pattern = (fs::temp_directory_path() / "havip-bootstrap-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr)
+            return fmt::format("{}: {}: cannot create {}", into.label(), what, pattern);
+        const fs::path dir = pattern;  // mode 0700: the dump holds the grant tables
+        struct Remove {
+            fs::path dir;
+            ~Remove() {
+                std::error_code ec;
+                fs::remove_all(dir, ec);
+            }
+        } remove{dir};
+        const fs::path file = dir / "seed.sql";
+        if (auto e = run_child(dump_command(o_, from, file), o_.seed_timeout, dir / "dump.err"))
+            return fmt::format("{}: {}: {}", from.label(), what, *e);
+        if (auto e = run_child(load_command(o_, into, file), o_.seed_timeout, dir / "load.err"))
+            return fmt::format("{}: {}: {}", into.label(), what, *e);
+        // --master-data=1 --gtid put SET GLOBAL gtid_slave_pos at the dump's position; it must
+        // hold everything node 1 had logged before the dump started.
+        auto pos = nodes_[1]->query("SELECT @@gtid_slave_pos AS pos", what);
+        if (auto* e = std::get_if<std::string>(&pos)) return *e;
+        const std::string slave_pos = first(std::get<std::vector<checks::ReplicaRow>>(pos), "pos");
+        if (!gtid_contains(slave_pos, facts_[0]->gtid_binlog_pos)) {
+            return fmt::format(
+                "{}: {}: gtid_slave_pos is '{}' after the load, not at least {}'s "
+                "'{}'",
+                into.label(), what, slave_pos, from.name, facts_[0]->gtid_binlog_pos);
+        }
+        return std::nullopt;
+    }
+
+    std::optional<checks::ReplicaRow> channel(int n, std::string& error, const std::string& step) {
+        auto rows = nodes_[n]->query("SHOW ALL SLAVES STATUS", step);
+        if (auto* e = std::get_if<std::string>(&rows)) {
+            error = *e;
+            return std::nullopt;
+        }
+        for (auto& row : std::get<std::vector<checks::ReplicaRow>>(rows)) {
+            auto it = row.find("Connection_name");
+            if ((it != row.end() && it->second ? *it->second : "") == s_.connection_name)
+                return row;
+        }
+        return std::nullopt;
+    }
+
+    // Node n's inbound channel runs (IO and SQL Yes) and n has applied everything its peer has
+    // logged (the peer's gtid_binlog_pos is in n's gtid_current_pos), within the wait timeout.
+    std::optional<std::string> wait_replica(int n, const std::string& step) {
+        Node& replica = *nodes_[n];
+        Node& source = *nodes_[1 - n];
+        const auto deadline = std::chrono::steady_clock::now() + o_.wait_timeout;
+        std::string last;
+        auto col = [](const checks::ReplicaRow& row, const char* name) {
+            auto it = row.find(name);
+            return it != row.end() && it->second ? *it->second : std::string();
+        };
+        for (;;) {
+            std::string error;
+            auto row = channel(n, error, step);
+            if (!error.empty()) return error;
+            if (!row)
+                return fmt::format("{}: {}: no replication connection", replica.target().label(),
+                                   step);
+            const auto io = col(*row, "Slave_IO_Running");
+            const auto sql = col(*row, "Slave_SQL_Running");
+            last = fmt::format("IO={} SQL={} Last_IO_Error='{}' Last_SQL_Error='{}'", io, sql,
+                               col(*row, "Last_IO_Error"), col(*row, "Last_SQL_Error"));
+            if (sql == "No" && !col(*row, "Last_SQL_Error").empty())
+                return fmt::format("{}: {}: replication from {} stopped: {}",
+                                   replica.target().label(), step, source.target().name, last);
+            if (io == "Yes" && sql == "Yes") {
+                auto src = source.query("SELECT @@gtid_binlog_pos AS pos", step);
+                if (auto* e = std::get_if<std::string>(&src)) return *e;
+                auto dst = replica.query("SELECT @@gtid_current_pos AS pos", step);
+                if (auto* e = std::get_if<std::string>(&dst)) return *e;
+                const auto want = first(std::get<std::vector<checks::ReplicaRow>>(src), "pos");
+                const auto have = first(std::get<std::vector<checks::ReplicaRow>>(dst), "pos");
+                if (gtid_contains(have, want)) return std::nullopt;
+                last += fmt::format(", has '{}' of {}'s '{}'", have, source.target().name, want);
+            }
+            if (std::chrono::steady_clock::now() >= deadline) break;
+            std::this_thread::sleep_for(200ms);
+        }
+        return fmt::format("{}: {}: replication from {} not running and caught up after {} s: {}",
+                           replica.target().label(), step, source.target().name,
+                           o_.wait_timeout.count(), last);
+    }
+
+    std::optional<std::string> semi_sync_status(const std::string& step) {
+        if (s_.replication != ReplicationMode::semi_sync) return std::nullopt;
+        for (Node* node : nodes_) {
+            const auto deadline = std::chrono::steady_clock::now() + o_.wait_timeout;
+            std::string status;
+            for (;;) {
+                auto rows =
+                    node->query("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'", step);
+                if (auto* e = std::get_if<std::string>(&rows)) return *e;
+                status = first(std::get<std::vector<checks::ReplicaRow>>(rows), "Value");
+                if (status == "ON" || std::chrono::steady_clock::now() >= deadline) break;
+                std::this_thread::sleep_for(200ms);
+            }
+            if (status != "ON")
+                return fmt::format("{}: {}: Rpl_semi_sync_master_status is {}",
+                                   node->target().label(), step,
+                                   status.empty() ? "absent" : status);
+        }
+        return std::nullopt;
+    }
+
+    const Options& o_;
+    const BootstrapSettings& s_;
+    Node* nodes_[2];
+    const ServerFacts* facts_[2];
+    std::ostream& out_;
+};
+
+std::string address_text(const in_addr& address) {
+    char text[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &address, text, sizeof text);
+    return text;
+}
+
+void print_step(std::ostream& out, const Options& o, const BootstrapSettings& s, const Step& step,
+                std::size_t index) {
+    const NodeTarget& node = s.nodes[step.node];
+    out << fmt::format("step {} on {}: {}\n", index, node.label(), step.reason);
+    switch (step.kind) {
+        case StepKind::sql:
+            for (const auto& statement : step.shown)
+                out << "    " << statement << ";\n";
+            break;
+        case StepKind::seed: {
+            const fs::path file = fs::temp_directory_path() / "havip-bootstrap-XXXXXX/seed.sql";
+            out << "    " << shell_words(dump_command(o, s.nodes[0], file)) << "\n";
+            out << "    " << shell_words(load_command(o, s.nodes[1], file)) << "\n";
+            break;
+        }
+        case StepKind::wait_replica:
+            out << "    SHOW ALL SLAVES STATUS; SELECT @@gtid_current_pos;  -- until caught up\n";
+            break;
+    }
+}
+
+}  // namespace
+
+std::string bootstrap_usage() {
+    return "Usage: havip bootstrap INVENTORY --admin-option-file FILE [--secrets DIR] [--dry-run]\n"
+           "                      [--seed-timeout SECONDS] [--wait-timeout SECONDS]\n"
+           "Sets up GTID master-master replication between the inventory's two database nodes\n"
+           "over TCP, as the admin account of FILE ([client] user=, password=; mode 0600).\n"
+           "Passwords come from database.users.*.password_file, else DIR/<user>.password\n"
+           "(DIR defaults to secrets/ next to the inventory, where `havip generate` puts them).\n"
+           "A second run finds the work done and exits 0; --dry-run prints every statement.\n";
+}
+
+int run_bootstrap(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    Options o;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&]() -> std::optional<std::string> {
+            if (i + 1 >= args.size()) return std::nullopt;
+            return args[++i];
+        };
+        if (a == "-h" || a == "--help") {
+            out << bootstrap_usage();
+            return exit_done;
+        } else if (a == "--dry-run") {
+            o.dry_run = true;
+        } else if (a == "--admin-option-file" || a == "--secrets" || a == "--seed-timeout" ||
+                   a == "--wait-timeout") {
+            auto v = value();
+            if (!v) {
+                err << "havip bootstrap: " << a << " needs a value\n" << bootstrap_usage();
+                return exit_bad_usage;
+            }
+            if (a == "--admin-option-file") {
+                o.admin_option_file = *v;
+            } else if (a == "--secrets") {
+                o.secrets = *v;
+            } else {
+                auto seconds = whole_seconds(*v);
+                if (!seconds) {
+                    err << "havip bootstrap: " << a << " takes whole seconds > 0\n";
+                    return exit_bad_usage;
+                }
+                (a == "--seed-timeout" ? o.seed_timeout : o.wait_timeout) = *seconds;
+            }
+        } else if (!a.empty() && a[0] == '-') {
+            err << "havip bootstrap: unknown option " << a << "\n" << bootstrap_usage();
+            return exit_bad_usage;
+        } else if (o.inventory.empty()) {
+            o.inventory = a;
+        } else {
+            err << "havip bootstrap: one inventory only\n" << bootstrap_usage();
+            return exit_bad_usage;
+        }
+    }
+    if (o.inventory.empty() || o.admin_option_file.empty()) {
+        err << bootstrap_usage();
+        return exit_bad_usage;
+    }
+    // The tools read the option file by path: make it absolute in case they resolve otherwise.
+    o.admin_option_file = fs::absolute(o.admin_option_file).string();
+
+    auto loaded = load_inventory(o.inventory);
+    if (auto* errors = std::get_if<InventoryErrors>(&loaded)) {
+        for (const auto& m : errors->messages)
+            err << m << "\n";
+        return exit_failed;
+    }
+    const Inventory& inventory = std::get<Inventory>(loaded);
+    const Database& db = inventory.database;
+    if (db.nodes.size() != 2) {
+        err << fmt::format(
+            "havip bootstrap: {}: database.nodes has {} node(s); replication "
+            "needs two\n",
+            o.inventory.string(), db.nodes.size());
+        return exit_failed;
+    }
+    BootstrapSettings s;
+    for (int n = 0; n < 2; ++n)
+        s.nodes[n] = {db.nodes[n].name, address_text(db.nodes[n].address), db.port};
+    s.replication = db.replication;
+    s.semi_sync_timeout = db.semi_sync_timeout;
+    s.replication_user = db.replication_user.name;
+    s.monitor_user = db.monitor.name;
+    const fs::path secrets = o.secrets ? *o.secrets : o.inventory.parent_path() / "secrets";
+    for (auto [user, password] : {std::pair{&db.replication_user, &s.replication_password},
+                                  std::pair{&db.monitor, &s.monitor_password}}) {
+        const fs::path file =
+            user->password_file ? *user->password_file : secrets / (user->name + ".password");
+        std::string error;
+        auto secret = read_secret(file, error);
+        if (!secret) {
+            err << "havip bootstrap: " << error << "\n";
+            return exit_failed;
+        }
+        *password = *secret;
+    }
+    auto admin = checks::read_option_file(o.admin_option_file);
+    if (!admin.credentials) {
+        err << "havip bootstrap: " << admin.error << "\n";
+        return exit_failed;
+    }
+
+    checks::MysqlLibrary library;
+    Node node1(s.nodes[0], *admin.credentials);
+    Node node2(s.nodes[1], *admin.credentials);
+    std::vector<std::string> errors;
+    ServerFacts facts[2];
+    for (auto [node, f] : {std::pair{&node1, &facts[0]}, std::pair{&node2, &facts[1]}}) {
+        auto gathered = gather(*node, s);
+        if (auto* e = std::get_if<std::string>(&gathered)) {
+            errors.push_back(*e);
+        } else {
+            *f = std::get<ServerFacts>(gathered);
+        }
+    }
+    if (!errors.empty()) {
+        for (const auto& e : errors)
+            err << e << "\n";
+        return exit_failed;
+    }
+    const Plan plan = plan_bootstrap(s, facts[0], facts[1]);
+    if (!plan.errors.empty()) {
+        for (const auto& e : plan.errors)
+            err << e << "\n";
+        return exit_failed;
+    }
+    Executor executor(o, s, node1, node2, facts[0], out);
+    if (plan.already_done()) {
+        if (o.dry_run) {
+            out << "already set up: nothing to do (dry run)\n";
+            return exit_done;
+        }
+        if (auto e = executor.verify_threads("verify")) {
+            err << *e << "\n";
+            return exit_failed;
+        }
+        out << fmt::format(
+            "already set up: {} and {} replicate from each other; nothing "
+            "changed\n",
+            s.nodes[0].label(), s.nodes[1].label());
+        return exit_done;
+    }
+    for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+        print_step(out, o, s, plan.steps[i], i + 1);
+        if (o.dry_run) continue;
+        out.flush();
+        if (auto e = executor.run(plan.steps[i], i + 1)) {
+            err << *e << "\n";
+            return exit_failed;
+        }
+    }
+    if (o.dry_run) {
+        out << "dry run: nothing was changed\n";
+        return exit_done;
+    }
+    out << "verify: a row in havip.bootstrap_check written on each node reaches the other\n";
+    if (auto e = executor.verify_marker("verify")) {
+        err << *e << "\n";
+        return exit_failed;
+    }
+    if (auto e = executor.verify_threads("verify")) {
+        err << *e << "\n";
+        return exit_failed;
+    }
+    out << fmt::format("done: {} and {} replicate from each other\n", s.nodes[0].label(),
+                       s.nodes[1].label());
+    return exit_done;
+}
+
+}  // namespace havip::cli

@@ -1,0 +1,254 @@
+// `havip bootstrap` against two fresh MariaDB servers started with the mariadb.cnf that
+// `havip generate` wrote for them (issue 6): it refuses a peer holding data node 1 lacks and
+// changes nothing; on an empty peer it seeds, replicates both ways (semi-synchronously, as the
+// inventory says), and a second run is a no-op; havipd with the generated havipd.conf then
+// holds the VIP. One pair serves every phase: a mariadbd start is the slow part.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "tests/harness/lab.hpp"
+#include "tests/harness/mariadb.hpp"
+#include "tests/harness/vrrp_daemon.hpp"
+#include "tests/harness/wait.hpp"
+
+namespace havip::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
+constexpr const char* vip = "10.77.0.100";
+constexpr const char* admin_password = "admin-lab-secret";
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+void write_file(const fs::path& path, const std::string& text, fs::perms mode) {
+    std::ofstream(path, std::ios::trunc) << text;
+    fs::permissions(path, mode);
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+        text.replace(at, from.size(), to);
+    return text;
+}
+
+class BootstrapTest : public LabTest {
+  protected:
+    void SetUp() override {
+        if (auto reason = mariadb_skip_reason()) GTEST_SKIP() << *reason;
+        if (!fs::exists(havip_bin)) GTEST_SKIP() << havip_bin << " is not built";
+        LabTest::SetUp();
+    }
+    void TearDown() override {
+        db1_.reset();
+        db2_.reset();
+        LabTest::TearDown();
+    }
+
+    // Nodes a (db1, 10.77.0.1) and b (db2, 10.77.0.2); `havip generate` output in out_; both
+    // servers started with their generated mariadb.cnf and an admin account reachable over TCP.
+    void start_pair() {
+        ASSERT_TRUE(lab().add_node("a"));
+        ASSERT_TRUE(lab().add_node("b"));
+        ASSERT_TRUE(lab().add_address("a", "10.77.0.1/24"));
+        ASSERT_TRUE(lab().add_address("b", "10.77.0.2/24"));
+        inventory_ = lab().dir() / "inventory.yaml";
+        write_file(inventory_,
+                   fmt::format("cluster: lab\n"
+                               "topology: 5-node\n"
+                               "database:\n"
+                               "  vip: {}/24\n"
+                               "  vrid: 51\n"
+                               "  interface: eth0\n"
+                               "  advert_interval: 0.1\n"
+                               "  replication: semi-sync\n"
+                               "  semi_sync_timeout: 2\n"
+                               "  nodes:\n"
+                               "    - {{name: db1, address: 10.77.0.1}}\n"
+                               "    - {{name: db2, address: 10.77.0.2}}\n",
+                               vip),
+                   fs::perms(0644));
+        out_ = lab().dir() / "generated";
+        auto generated =
+            run_command({havip_bin, "generate", inventory_.string(), "-o", out_.string()});
+        ASSERT_TRUE(generated.ok()) << generated.out << generated.err;
+        admin_cnf_ = lab().dir() / "admin.cnf";
+        write_file(admin_cnf_,
+                   fmt::format("[client]\nuser = admin\npassword = {}\n", admin_password),
+                   fs::perms(0600));
+        db1_.emplace(lab(), "a", "10.77.0.1", 1);
+        db2_.emplace(lab(), "b", "10.77.0.2", 2);
+        for (auto* db : {&*db1_, &*db2_}) {
+            db->without_lab_accounts();
+            db->include_config(out_ / (db == &*db1_ ? "db1" : "db2") / "mariadb.cnf");
+            ASSERT_TRUE(db->start());
+            // The operator's own admin account; unlogged, as on a fresh install.
+            ASSERT_TRUE(db->exec(fmt::format(
+                "SET sql_log_bin=0; CREATE USER 'admin'@'10.77.0.%' IDENTIFIED BY '{}';"
+                " GRANT ALL PRIVILEGES ON *.* TO 'admin'@'10.77.0.%' WITH GRANT OPTION;",
+                admin_password)));
+        }
+    }
+
+    // `havip bootstrap` run from node a's namespace.
+    CommandResult bootstrap(const std::vector<std::string>& extra = {}) {
+        std::vector<std::string> argv = {havip_bin,
+                                         "bootstrap",
+                                         inventory_.string(),
+                                         "--admin-option-file",
+                                         admin_cnf_.string(),
+                                         "--secrets",
+                                         (out_ / "secrets").string(),
+                                         "--wait-timeout",
+                                         "20"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        auto result = lab().run("a", argv, 60s);
+        std::cout << "havip bootstrap " << (extra.empty() ? "" : extra.front()) << " exit "
+                  << result.exit_code << "\n"
+                  << result.out << result.err;
+        return result;
+    }
+
+    // What a run must not change: positions, accounts, channels, schemas of both servers.
+    std::string state(const MariadbServer& db) {
+        return db
+            .sql(
+                "SELECT @@gtid_binlog_pos, @@gtid_slave_pos;"
+                " SELECT User, Host FROM mysql.user ORDER BY User, Host;"
+                " SHOW ALL SLAVES STATUS;"
+                " SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY 1;"
+                " SELECT @@rpl_semi_sync_master_enabled, @@rpl_semi_sync_slave_enabled")
+            .out;
+    }
+
+    // Keeps the columns of SHOW ALL SLAVES STATUS that do not move by themselves (heartbeat
+    // counters and timers do).
+    std::string stable_state(const MariadbServer& db) {
+        std::string text = db.sql(
+                                 "SELECT @@gtid_binlog_pos, @@gtid_slave_pos;"
+                                 " SELECT User, Host FROM mysql.user ORDER BY User, Host;"
+                                 " SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY 1")
+                               .out;
+        for (const char* column : {"Master_Host", "Slave_IO_Running", "Slave_SQL_Running",
+                                   "Using_Gtid", "Gtid_Slave_Pos"})
+            text += fmt::format("{}={}\n", column, db.slave_status(column).value_or("none"));
+        return text;
+    }
+
+    fs::path inventory_;
+    fs::path out_;
+    fs::path admin_cnf_;
+    std::optional<MariadbServer> db1_;
+    std::optional<MariadbServer> db2_;
+};
+
+TEST_F(BootstrapTest, refuses_a_peer_with_data_node_one_lacks_then_sets_up_replication_once) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    auto& db1 = *db1_;
+    auto& db2 = *db2_;
+    ASSERT_TRUE(
+        db1.exec("CREATE DATABASE app; CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY"
+                 " KEY, note VARCHAR(32)) ENGINE=InnoDB; INSERT INTO app.t (note) VALUES"
+                 " ('from db1 before bootstrap')"));
+
+    // db2 with a table and a row db1 does not have: refused, nothing changed anywhere.
+    ASSERT_TRUE(
+        db2.exec("CREATE DATABASE own; CREATE TABLE own.t (id INT PRIMARY KEY)"
+                 " ENGINE=InnoDB; INSERT INTO own.t VALUES (7)"));
+    const auto before1 = state(db1);
+    const auto before2 = state(db2);
+    {
+        auto refused = bootstrap();
+        EXPECT_EQ(refused.exit_code, 1);
+        EXPECT_NE(refused.err.find("db2 (10.77.0.2:3306): refusing:"), std::string::npos)
+            << refused.err;
+        EXPECT_EQ(state(db1), before1);
+        EXPECT_EQ(state(db2), before2);
+    }
+
+    // The operator empties db2 (and its binary log): now it is seeded from db1.
+    ASSERT_TRUE(db2.exec("DROP DATABASE own; RESET MASTER;"));
+    {
+        const auto before_dry1 = state(db1);
+        const auto before_dry2 = state(db2);
+        auto dry = bootstrap({"--dry-run"});
+        EXPECT_EQ(dry.exit_code, 0) << dry.err;
+        for (const char* text : {"mariadb-dump", "CHANGE MASTER TO MASTER_HOST='10.77.0.1'",
+                                 "MASTER_PASSWORD='***'", "FLUSH LOCAL PRIVILEGES",
+                                 "SET SESSION sql_log_bin=0", "dry run: nothing was changed"})
+            EXPECT_NE(dry.out.find(text), std::string::npos) << text;
+        const auto repl_password = read_file(out_ / "secrets" / "repl.password");
+        ASSERT_GE(repl_password.size(), 8u);
+        EXPECT_EQ(dry.out.find(repl_password.substr(0, 8)), std::string::npos);
+        EXPECT_EQ(state(db1), before_dry1);
+        EXPECT_EQ(state(db2), before_dry2);
+    }
+    {
+        auto done = bootstrap();
+        ASSERT_EQ(done.exit_code, 0) << done.err;
+        EXPECT_NE(done.out.find("done:"), std::string::npos);
+    }
+    EXPECT_EQ(db2.value("SELECT note FROM app.t"), "from db1 before bootstrap");
+    EXPECT_EQ(db1.slave_status("Slave_IO_Running"), "Yes");
+    EXPECT_EQ(db1.slave_status("Slave_SQL_Running"), "Yes");
+    EXPECT_EQ(db2.slave_status("Slave_IO_Running"), "Yes");
+    EXPECT_EQ(db2.slave_status("Slave_SQL_Running"), "Yes");
+    for (const auto* db : {&db1, &db2}) {
+        auto status = db->sql("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'").out;
+        EXPECT_NE(status.find("ON"), std::string::npos) << db->node() << ": " << status;
+    }
+
+    // Writes replicate both ways.
+    ASSERT_TRUE(db1.exec("INSERT INTO app.t (note) VALUES ('db1 after')"));
+    ASSERT_TRUE(wait_caught_up(db1, db2, 10s));
+    ASSERT_TRUE(db2.exec("INSERT INTO app.t (note) VALUES ('db2 after')"));
+    ASSERT_TRUE(wait_caught_up(db2, db1, 10s));
+    EXPECT_EQ(db2.value("SELECT COUNT(*) FROM app.t WHERE note = 'db1 after'"), "1");
+    EXPECT_EQ(db1.value("SELECT COUNT(*) FROM app.t WHERE note = 'db2 after'"), "1");
+
+    // A second run finds it done and changes nothing.
+    const auto settled1 = stable_state(db1);
+    const auto settled2 = stable_state(db2);
+    {
+        auto again = bootstrap();
+        EXPECT_EQ(again.exit_code, 0) << again.err;
+        EXPECT_NE(again.out.find("already set up"), std::string::npos) << again.out;
+    }
+    EXPECT_EQ(stable_state(db1), settled1);
+    EXPECT_EQ(stable_state(db2), settled2);
+
+    // The monitor account bootstrap made works for havipd's check with the generated
+    // havipd.conf (paths moved into the lab): db1 takes the VIP.
+    fs::path monitor_cnf = out_ / "db1" / "monitor.cnf";
+    ASSERT_TRUE(fs::exists(monitor_cnf));
+    std::string conf = read_file(out_ / "db1" / "havipd.conf");
+    conf = replace_all(conf, "/run/mysqld/mysqld.sock", db1.socket().string());
+    conf = replace_all(conf, "/etc/havip/monitor.cnf", monitor_cnf.string());
+    auto running = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), conf);
+    EXPECT_TRUE(wait_until([&] { return lab().has_address("a", vip); }, 10s, 50ms))
+        << "havipd on a never took the VIP; log:\n"
+        << running.process->log_tail(40);
+    // manage_read_only: the holder, caught up, is made writable.
+    EXPECT_TRUE(wait_until([&] { return db1.read_only() == false; }, 5s, 50ms));
+}
+
+}  // namespace
+}  // namespace havip::test

@@ -1,0 +1,431 @@
+// `havip bootstrap`'s planner (havip/bootstrap.hpp): server facts in, ordered steps or refusals
+// out. No server: the facts are built here as the executor would gather them.
+#include "havip/bootstrap.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace havip::cli {
+namespace {
+
+BootstrapSettings settings() {
+    BootstrapSettings s;
+    s.nodes[0] = {"db1", "10.0.0.1", 3306};
+    s.nodes[1] = {"db2", "10.0.0.2", 3306};
+    s.replication_user = "repl";
+    s.replication_password = "r-secret";
+    s.monitor_user = "havip_monitor";
+    s.monitor_password = "m-secret";
+    return s;
+}
+
+// A server configured as the generated mariadb.cnf says, holding nothing.
+ServerFacts fresh(std::uint32_t server_id) {
+    ServerFacts f;
+    f.version = "10.11.6-MariaDB-0+deb12u1-log";
+    f.server_id = server_id;
+    f.log_bin = true;
+    f.gtid_strict_mode = true;
+    f.log_slave_updates = true;
+    f.binlog_format = "ROW";
+    f.semi_sync = {{"rpl_semi_sync_master_enabled", "OFF"},
+                   {"rpl_semi_sync_slave_enabled", "OFF"},
+                   {"rpl_semi_sync_master_wait_point", "AFTER_COMMIT"},
+                   {"rpl_semi_sync_master_timeout", "10000"}};
+    return f;
+}
+
+ServerFacts with_data(std::uint32_t server_id, const std::string& position) {
+    ServerFacts f = fresh(server_id);
+    f.user_schemas = {"app"};
+    f.user_tables = 3;
+    f.gtid_binlog_pos = position;
+    f.gtid_current_pos = position;
+    f.gtid_binlog_state = position;
+    return f;
+}
+
+void add_all_users(ServerFacts& f) {
+    f.users = {{"repl", "10.0.0.1"}, {"repl", "10.0.0.2"}, {"havip_monitor", "localhost"}};
+}
+
+checks::ReplicaRow channel(const std::string& host, const std::string& io = "Yes",
+                           const std::string& sql = "Yes") {
+    return {{"Connection_name", ""},    {"Master_Host", host},    {"Master_Port", "3306"},
+            {"Master_User", "repl"},    {"Slave_IO_Running", io}, {"Slave_SQL_Running", sql},
+            {"Using_Gtid", "Slave_Pos"}};
+}
+
+// Every statement of the plan run on `node`, in order.
+std::vector<std::string> statements(const Plan& plan, int node) {
+    std::vector<std::string> out;
+    for (const auto& step : plan.steps) {
+        if (step.node != node) continue;
+        out.insert(out.end(), step.statements.begin(), step.statements.end());
+    }
+    return out;
+}
+
+bool has_statement_starting(const Plan& plan, int node, const std::string& prefix) {
+    auto all = statements(plan, node);
+    return std::any_of(all.begin(), all.end(),
+                       [&](const std::string& s) { return s.rfind(prefix, 0) == 0; });
+}
+
+// Index of the first step satisfying `pred`, or -1.
+template <typename Pred>
+int step_index(const Plan& plan, Pred pred) {
+    for (std::size_t i = 0; i < plan.steps.size(); ++i)
+        if (pred(plan.steps[i])) return static_cast<int>(i);
+    return -1;
+}
+
+int change_master_step(const Plan& plan, int node) {
+    return step_index(plan, [&](const Step& s) {
+        return s.node == node && s.kind == StepKind::sql && !s.statements.empty() &&
+               std::any_of(s.statements.begin(), s.statements.end(),
+                           [](const std::string& t) { return t.rfind("CHANGE MASTER", 0) == 0; });
+    });
+}
+
+std::string joined_errors(const Plan& plan) {
+    std::string out;
+    for (const auto& e : plan.errors)
+        out += e + "\n";
+    return out;
+}
+
+TEST(BootstrapPlan, empty_peer_is_seeded_from_node_one_then_replicates_both_ways) {
+    const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), fresh(2));
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    EXPECT_TRUE(plan.seeds);
+    const int users1 = step_index(plan, [](const Step& s) {
+        return s.node == 0 && !s.statements.empty() &&
+               s.statements.front() == "SET SESSION sql_log_bin=0";
+    });
+    const int seed = step_index(plan, [](const Step& s) { return s.kind == StepKind::seed; });
+    const int flush = step_index(plan, [](const Step& s) {
+        return s.node == 1 && s.statements == std::vector<std::string>{"FLUSH LOCAL PRIVILEGES"};
+    });
+    const int change2 = change_master_step(plan, 1);
+    const int change1 = change_master_step(plan, 0);
+    ASSERT_GE(users1, 0);
+    ASSERT_GE(seed, 0);
+    EXPECT_EQ(plan.steps[seed].node, 1);
+    // Accounts made on db1 before the dump, so the seed carries them; grants loaded after it.
+    EXPECT_LT(users1, seed);
+    EXPECT_EQ(flush, seed + 1);
+    // db2 follows db1 first (slave_pos: the seed's position), then db1 follows db2.
+    EXPECT_GT(change2, flush);
+    EXPECT_GT(change1, change2);
+    EXPECT_NE(plan.steps[change2].statements[0].find("MASTER_HOST='10.0.0.1'"), std::string::npos);
+    EXPECT_NE(plan.steps[change2].statements[0].find("MASTER_USE_GTID=slave_pos"),
+              std::string::npos);
+    EXPECT_NE(plan.steps[change1].statements[0].find("MASTER_HOST='10.0.0.2'"), std::string::npos);
+    EXPECT_NE(plan.steps[change1].statements[0].find("MASTER_USE_GTID=current_pos"),
+              std::string::npos);
+    EXPECT_NE(plan.steps[change1].statements[0].find("MASTER_CONNECT_RETRY=1"), std::string::npos);
+    EXPECT_EQ(plan.steps[change1].statements[0].find("MASTER_RETRY_COUNT"), std::string::npos);
+    // The seed brings db1's accounts: none are created on db2 itself.
+    EXPECT_FALSE(has_statement_starting(plan, 1, "CREATE USER"));
+    // The plan ends waiting for both channels.
+    ASSERT_GE(plan.steps.size(), 2u);
+    EXPECT_EQ(plan.steps[plan.steps.size() - 1].kind, StepKind::wait_replica);
+    EXPECT_EQ(plan.steps[plan.steps.size() - 2].kind, StepKind::wait_replica);
+}
+
+TEST(BootstrapPlan, accounts_for_both_peers_and_the_monitor_are_created_unlogged) {
+    const Plan plan = plan_bootstrap(settings(), fresh(1), fresh(2));
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    auto on1 = statements(plan, 0);
+    ASSERT_FALSE(on1.empty());
+    EXPECT_EQ(on1.front(), "SET SESSION sql_log_bin=0");
+    auto has = [&](const std::string& text) {
+        return std::find(on1.begin(), on1.end(), text) != on1.end();
+    };
+    EXPECT_TRUE(has("CREATE USER 'repl'@'10.0.0.2' IDENTIFIED BY 'r-secret'"));
+    EXPECT_TRUE(has("CREATE USER 'repl'@'10.0.0.1' IDENTIFIED BY 'r-secret'"));
+    EXPECT_TRUE(has("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'10.0.0.2'"));
+    EXPECT_TRUE(has("CREATE USER 'havip_monitor'@'localhost' IDENTIFIED BY 'm-secret'"));
+    EXPECT_TRUE(
+        has("GRANT SLAVE MONITOR, BINLOG MONITOR, PROCESS, CONNECTION ADMIN, READ_ONLY "
+            "ADMIN, REPLICATION SLAVE ADMIN ON *.* TO 'havip_monitor'@'localhost'"));
+    const auto end = std::find(on1.begin(), on1.end(), "SET SESSION sql_log_bin=1");
+    ASSERT_NE(end, on1.end());
+    // Every CREATE/GRANT sits between the two sql_log_bin statements.
+    for (auto it = end + 1; it != on1.end(); ++it)
+        EXPECT_EQ(it->rfind("CREATE USER", 0), std::string::npos) << *it;
+}
+
+TEST(BootstrapPlan, shown_statements_mask_passwords) {
+    const Plan plan = plan_bootstrap(settings(), fresh(1), fresh(2));
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    bool masked_some = false;
+    for (const auto& step : plan.steps) {
+        ASSERT_EQ(step.shown.size(), step.statements.size());
+        for (const auto& text : step.shown) {
+            EXPECT_EQ(text.find("r-secret"), std::string::npos) << text;
+            EXPECT_EQ(text.find("m-secret"), std::string::npos) << text;
+            masked_some = masked_some || text.find("'***'") != std::string::npos;
+        }
+    }
+    EXPECT_TRUE(masked_some);
+    EXPECT_NE(plan.steps[change_master_step(plan, 1)].statements[0].find("'r-secret'"),
+              std::string::npos);
+}
+
+TEST(BootstrapPlan, replicating_both_ways_with_accounts_present_plans_nothing) {
+    ServerFacts a = with_data(1, "0-2-20");
+    ServerFacts b = with_data(2, "0-2-20");
+    add_all_users(a);
+    add_all_users(b);
+    a.replicas = {channel("10.0.0.2")};
+    b.replicas = {channel("10.0.0.1")};
+    const Plan plan = plan_bootstrap(settings(), a, b);
+    EXPECT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    EXPECT_TRUE(plan.steps.empty());
+    EXPECT_TRUE(plan.already_done());
+}
+
+TEST(BootstrapPlan, peer_with_transactions_node_one_lacks_is_refused) {
+    ServerFacts b = fresh(2);
+    b.gtid_binlog_pos = b.gtid_current_pos = b.gtid_binlog_state = "0-2-3";
+    const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
+    ASSERT_EQ(plan.errors.size(), 1u) << joined_errors(plan);
+    EXPECT_EQ(plan.errors[0].rfind("db2 (10.0.0.2:3306): refusing:", 0), 0u) << plan.errors[0];
+    EXPECT_NE(plan.errors[0].find("0-2-3"), std::string::npos);
+    EXPECT_TRUE(plan.steps.empty());
+    EXPECT_FALSE(plan.already_done());
+}
+
+TEST(BootstrapPlan, peer_in_a_domain_node_one_never_saw_is_refused) {
+    ServerFacts b = fresh(2);
+    b.gtid_binlog_pos = b.gtid_current_pos = b.gtid_binlog_state = "0-1-5,7-2-1";
+    const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
+    ASSERT_EQ(plan.errors.size(), 1u) << joined_errors(plan);
+    EXPECT_TRUE(plan.steps.empty());
+}
+
+TEST(BootstrapPlan, same_sequence_from_another_server_is_divergence_and_refused) {
+    ServerFacts b = with_data(2, "0-2-10");
+    const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
+    ASSERT_EQ(plan.errors.size(), 1u) << joined_errors(plan);
+    EXPECT_TRUE(plan.steps.empty());
+}
+
+TEST(BootstrapPlan, peer_with_tables_behind_node_one_is_refused_not_overwritten) {
+    // Its GTIDs are all db1's, but it holds tables: seeding would drop them, and replicating
+    // from its position cannot be shown to be right.
+    const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), with_data(2, "0-1-5"));
+    ASSERT_EQ(plan.errors.size(), 1u) << joined_errors(plan);
+    EXPECT_NE(plan.errors[0].find("app"), std::string::npos) << plan.errors[0];
+    EXPECT_TRUE(plan.steps.empty());
+}
+
+TEST(BootstrapPlan, peer_with_tables_and_no_positions_to_compare_is_refused) {
+    ServerFacts b = fresh(2);
+    b.user_schemas = {"shop"};
+    b.user_tables = 1;
+    const Plan plan = plan_bootstrap(settings(), fresh(1), b);
+    ASSERT_EQ(plan.errors.size(), 1u) << joined_errors(plan);
+    EXPECT_TRUE(plan.steps.empty());
+}
+
+TEST(BootstrapPlan, peer_at_node_ones_position_is_not_seeded_but_starts_from_it) {
+    ServerFacts b = with_data(2, "0-1-10");
+    b.users = {{"repl", "10.0.0.1"}};
+    const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    EXPECT_FALSE(plan.seeds);
+    EXPECT_EQ(step_index(plan, [](const Step& s) { return s.kind == StepKind::seed; }), -1);
+    const int set_pos = step_index(plan, [](const Step& s) {
+        return s.node == 1 &&
+               s.statements == std::vector<std::string>{"SET GLOBAL gtid_slave_pos='0-1-10'"};
+    });
+    ASSERT_GE(set_pos, 0);
+    EXPECT_LT(set_pos, change_master_step(plan, 1));
+    // Only the accounts db2 lacks are created there.
+    auto on2 = statements(plan, 1);
+    EXPECT_EQ(std::count_if(on2.begin(), on2.end(),
+                            [](const std::string& s) { return s.rfind("CREATE USER", 0) == 0; }),
+              2);
+    EXPECT_FALSE(has_statement_starting(plan, 1, "CREATE USER 'repl'@'10.0.0.1'"));
+}
+
+TEST(BootstrapPlan, existing_accounts_are_not_recreated) {
+    ServerFacts a = fresh(1);
+    add_all_users(a);
+    const Plan plan = plan_bootstrap(settings(), a, fresh(2));
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    EXPECT_FALSE(has_statement_starting(plan, 0, "CREATE USER"));
+    EXPECT_FALSE(has_statement_starting(plan, 0, "SET SESSION sql_log_bin"));
+    EXPECT_FALSE(has_statement_starting(plan, 0, "GRANT"));
+}
+
+TEST(BootstrapPlan, duplicate_server_id_is_a_preflight_error) {
+    const Plan plan = plan_bootstrap(settings(), fresh(1), fresh(1));
+    ASSERT_EQ(plan.errors.size(), 1u) << joined_errors(plan);
+    EXPECT_EQ(plan.errors[0].rfind("db2 (10.0.0.2:3306): preflight: server_id 1", 0), 0u)
+        << plan.errors[0];
+    EXPECT_TRUE(plan.steps.empty());
+}
+
+TEST(BootstrapPlan, missing_log_bin_is_a_preflight_error_naming_the_setting) {
+    ServerFacts b = fresh(2);
+    b.log_bin = false;
+    const Plan plan = plan_bootstrap(settings(), fresh(1), b);
+    ASSERT_EQ(plan.errors.size(), 1u) << joined_errors(plan);
+    EXPECT_EQ(plan.errors[0], "db2 (10.0.0.2:3306): preflight: log_bin is OFF");
+    EXPECT_TRUE(plan.steps.empty());
+}
+
+TEST(BootstrapPlan, gtid_strict_mode_off_is_a_preflight_error_naming_the_setting) {
+    ServerFacts a = fresh(1);
+    a.gtid_strict_mode = false;
+    const Plan plan = plan_bootstrap(settings(), a, fresh(2));
+    ASSERT_EQ(plan.errors.size(), 1u) << joined_errors(plan);
+    EXPECT_EQ(plan.errors[0], "db1 (10.0.0.1:3306): preflight: gtid_strict_mode is OFF");
+}
+
+TEST(BootstrapPlan, every_preflight_problem_is_reported_at_once) {
+    ServerFacts a = fresh(1);
+    a.binlog_format = "MIXED";
+    ServerFacts b = fresh(2);
+    b.log_slave_updates = false;
+    b.version = "8.0.36";
+    const Plan plan = plan_bootstrap(settings(), a, b);
+    EXPECT_EQ(plan.errors.size(), 3u) << joined_errors(plan);
+    EXPECT_NE(joined_errors(plan).find("db1 (10.0.0.1:3306): preflight: binlog_format is MIXED"),
+              std::string::npos);
+    EXPECT_NE(joined_errors(plan).find("db2 (10.0.0.2:3306): preflight: 8.0.36 is not MariaDB"),
+              std::string::npos);
+    EXPECT_NE(joined_errors(plan).find("log_slave_updates is OFF"), std::string::npos);
+}
+
+TEST(BootstrapPlan, stopped_channel_to_the_right_peer_is_restarted) {
+    ServerFacts a = with_data(1, "0-1-10");
+    ServerFacts b = with_data(2, "0-1-10");
+    add_all_users(a);
+    add_all_users(b);
+    a.replicas = {channel("10.0.0.2")};
+    b.replicas = {channel("10.0.0.1", "No", "No")};
+    const Plan plan = plan_bootstrap(settings(), a, b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    auto on2 = statements(plan, 1);
+    ASSERT_EQ(on2.size(), 3u);
+    EXPECT_EQ(on2[0], "STOP SLAVE");
+    EXPECT_EQ(on2[1].rfind("CHANGE MASTER TO MASTER_HOST='10.0.0.1'", 0), 0u);
+    EXPECT_EQ(on2[2], "START SLAVE");
+    EXPECT_TRUE(statements(plan, 0).empty());
+}
+
+TEST(BootstrapPlan, channel_from_another_host_is_left_alone_and_refused) {
+    ServerFacts b = fresh(2);
+    b.replicas = {channel("10.9.9.9")};
+    const Plan plan = plan_bootstrap(settings(), fresh(1), b);
+    ASSERT_EQ(plan.errors.size(), 1u) << joined_errors(plan);
+    EXPECT_NE(plan.errors[0].find("10.9.9.9"), std::string::npos);
+    EXPECT_TRUE(plan.steps.empty());
+}
+
+TEST(BootstrapPlan, half_done_setup_finishes_the_missing_direction_without_seeding) {
+    ServerFacts a = with_data(1, "0-1-10");
+    ServerFacts b = with_data(2, "0-1-10");
+    add_all_users(a);
+    add_all_users(b);
+    b.replicas = {channel("10.0.0.1")};
+    const Plan plan = plan_bootstrap(settings(), a, b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    EXPECT_FALSE(plan.seeds);
+    EXPECT_TRUE(statements(plan, 1).empty());
+    ASSERT_GE(change_master_step(plan, 0), 0);
+}
+
+TEST(BootstrapPlan, semi_sync_is_switched_on_both_nodes_before_replication_starts) {
+    BootstrapSettings s = settings();
+    s.replication = ReplicationMode::semi_sync;
+    s.semi_sync_timeout = std::chrono::milliseconds(2500);
+    const Plan plan = plan_bootstrap(s, fresh(1), fresh(2));
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    for (int n : {0, 1}) {
+        auto all = statements(plan, n);
+        for (const char* want : {"SET GLOBAL rpl_semi_sync_master_enabled=ON",
+                                 "SET GLOBAL rpl_semi_sync_slave_enabled=ON",
+                                 "SET GLOBAL rpl_semi_sync_master_wait_point=AFTER_SYNC",
+                                 "SET GLOBAL rpl_semi_sync_master_timeout=2500"}) {
+            auto at = std::find(all.begin(), all.end(), want);
+            ASSERT_NE(at, all.end()) << "node " << n << ": " << want;
+            auto start = std::find(all.begin(), all.end(), "START SLAVE");
+            EXPECT_LT(at, start) << want;
+        }
+    }
+}
+
+TEST(BootstrapPlan, semi_sync_on_running_channels_reconnects_the_io_threads) {
+    BootstrapSettings s = settings();
+    s.replication = ReplicationMode::semi_sync;
+    ServerFacts a = with_data(1, "0-1-10");
+    ServerFacts b = with_data(2, "0-1-10");
+    add_all_users(a);
+    add_all_users(b);
+    a.replicas = {channel("10.0.0.2")};
+    b.replicas = {channel("10.0.0.1")};
+    const Plan plan = plan_bootstrap(s, a, b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    for (int n : {0, 1}) {
+        auto all = statements(plan, n);
+        auto stop = std::find(all.begin(), all.end(), "STOP SLAVE IO_THREAD");
+        auto on = std::find(all.begin(), all.end(), "SET GLOBAL rpl_semi_sync_slave_enabled=ON");
+        ASSERT_NE(stop, all.end());
+        EXPECT_LT(on, stop);
+        EXPECT_EQ(*(stop + 1), "START SLAVE IO_THREAD");
+    }
+    // Once the settings are there, a second run does nothing.
+    for (ServerFacts* f : {&a, &b}) {
+        f->semi_sync = {{"rpl_semi_sync_master_enabled", "ON"},
+                        {"rpl_semi_sync_slave_enabled", "ON"},
+                        {"rpl_semi_sync_master_wait_point", "AFTER_SYNC"},
+                        {"rpl_semi_sync_master_timeout", "10000"}};
+    }
+    EXPECT_TRUE(plan_bootstrap(s, a, b).already_done());
+}
+
+TEST(BootstrapPlan, semi_sync_without_the_server_variables_is_a_preflight_error) {
+    BootstrapSettings s = settings();
+    s.replication = ReplicationMode::semi_sync;
+    ServerFacts b = fresh(2);
+    b.semi_sync.clear();
+    const Plan plan = plan_bootstrap(s, fresh(1), b);
+    ASSERT_EQ(plan.errors.size(), 1u) << joined_errors(plan);
+    EXPECT_EQ(plan.errors[0].rfind("db2 (10.0.0.2:3306): preflight: semi-synchronous", 0), 0u);
+}
+
+TEST(BootstrapPlan, named_connection_is_used_in_every_replication_statement) {
+    BootstrapSettings s = settings();
+    s.connection_name = "peer";
+    const Plan plan = plan_bootstrap(s, fresh(1), fresh(2));
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    EXPECT_TRUE(has_statement_starting(plan, 1, "CHANGE MASTER 'peer' TO"));
+    EXPECT_TRUE(has_statement_starting(plan, 1, "START SLAVE 'peer'"));
+}
+
+TEST(BootstrapGtid, containment_is_per_domain_and_same_gtid_only) {
+    EXPECT_TRUE(gtid_contains("0-1-10", ""));
+    EXPECT_TRUE(gtid_contains("0-1-10", "0-1-10"));
+    EXPECT_TRUE(gtid_contains("0-2-12", "0-1-10"));
+    EXPECT_FALSE(gtid_contains("0-1-10", "0-2-10"));
+    EXPECT_FALSE(gtid_contains("0-1-10", "0-1-11"));
+    EXPECT_FALSE(gtid_contains("0-1-10", "0-1-5,1-2-1"));
+    EXPECT_FALSE(gtid_contains("", "0-1-1"));
+    EXPECT_FALSE(gtid_contains("0-1-x", ""));
+}
+
+TEST(BootstrapSql, quoting_escapes_quotes_and_backslashes) {
+    EXPECT_EQ(sql_quote("a'b\\c"), "'a\\'b\\\\c'");
+}
+
+}  // namespace
+}  // namespace havip::cli

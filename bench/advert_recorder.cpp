@@ -58,6 +58,10 @@ AdvertRecorder::AdvertRecorder(std::string ns, std::string ifname) : ns_(std::mo
         error_ = fmt::format("VRRP socket options in {}: {}", ns_, std::strerror(errno));
         return;
     }
+    // Room for a few seconds of 255 instances' adverts, so a recorder starved by a loaded
+    // machine loses none (the stamps are the kernel's, so a late read does not skew them).
+    const int buffer = 4 << 20;
+    setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer);
     stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (stop_fd_ < 0) {
         error_ = fmt::format("eventfd: {}", std::strerror(errno));
@@ -150,6 +154,16 @@ std::optional<Advert> AdvertRecorder::wait_for(Clock::time_point since, const Ma
         return found.has_value();
     });
     return found;
+}
+
+std::vector<Advert> AdvertRecorder::between(Clock::time_point from, Clock::time_point to,
+                                            const Match& match) const {
+    const std::lock_guard lock(mutex_);
+    std::vector<Advert> out;
+    for (const auto& advert : adverts_) {
+        if (advert.at >= from && advert.at < to && match(advert)) out.push_back(advert);
+    }
+    return out;
 }
 
 AdvertRecorder::Match from_source(std::string source, bool zero_priority) {

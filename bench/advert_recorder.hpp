@@ -47,6 +47,10 @@ class AdvertRecorder {
     std::optional<Advert> wait_for(Clock::time_point since, const Match& match,
                                    std::chrono::milliseconds timeout) const;
 
+    // Every recorded advert matching `match` that arrived in [from, to), in arrival order.
+    std::vector<Advert> between(Clock::time_point from, Clock::time_point to,
+                                const Match& match) const;
+
   private:
     void run();
     void receive();

@@ -342,7 +342,7 @@ int run(const Options& options, const std::string& command) {
         const std::string results = fmt::format(
             "{} repetitions per scenario and daemon; times in ms past the bound.\n\n{}\n{}", runs,
             table, verdict);
-        if (auto error = write_readme(readme, command, results)) {
+        if (auto error = write_readme(readme, "failover", "Failover", command, results)) {
             fmt::print(stderr, "{}\n", *error);
             return 1;
         }

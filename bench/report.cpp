@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 
 #include <algorithm>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -12,9 +13,6 @@
 
 namespace havip::bench {
 namespace {
-
-constexpr std::string_view results_marker =
-    "<!-- results: written by `failover --write-readme`; everything below is replaced -->";
 
 double ms(std::chrono::nanoseconds value) {
     return std::chrono::duration<double, std::milli>(value).count();
@@ -112,21 +110,28 @@ std::string describe_machine() {
 }
 
 std::optional<std::string> write_readme(const std::filesystem::path& readme,
+                                        std::string_view section, std::string_view title,
                                         const std::string& command, const std::string& results) {
     std::string text = read_file(readme);
-    const auto at = text.find(results_marker);
-    if (at == std::string::npos) {
-        text = "# bench\n\nBenchmarks of havipd against keepalived; see failover.cpp.\n\n";
-    } else {
-        text.resize(at);
-    }
+    if (text.empty()) text = "# bench\n\nBenchmarks of havipd against keepalived.\n";
+    const std::string begin = fmt::format("<!-- results: {} begin -->", section);
+    const std::string end = fmt::format("<!-- results: {} end -->", section);
     const std::time_t now = std::time(nullptr);
     std::tm local{};
     localtime_r(&now, &local);
     char date[64] = {};
     std::strftime(date, sizeof date, "%Y-%m-%d %H:%M %Z", &local);
-    text += fmt::format("{}\n\n- date: {}\n- machine: {}\n- command: `{}`\n\n{}", results_marker,
-                        date, describe_machine(), command, results);
+    const std::string body =
+        fmt::format("{}\n### {}\n\n- date: {}\n- machine: {}\n- command: `{}`\n\n{}{}", begin,
+                    title, date, describe_machine(), command, results, end);
+    const auto from = text.find(begin);
+    const auto to = from == std::string::npos ? std::string::npos : text.find(end, from);
+    if (from == std::string::npos || to == std::string::npos) {
+        if (!text.empty() && text.back() != '\n') text += '\n';
+        text += "\n" + body + "\n";
+    } else {
+        text.replace(from, to + end.size() - from, body);
+    }
     const auto temporary = readme.string() + ".tmp";
     {
         std::ofstream out(temporary, std::ios::trunc);
@@ -137,6 +142,20 @@ std::optional<std::string> write_readme(const std::filesystem::path& readme,
     std::filesystem::rename(temporary, readme, error);
     if (error) return fmt::format("cannot replace {}: {}", readme.string(), error.message());
     return std::nullopt;
+}
+
+double quantile(std::vector<double> values, double p) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(values.size())));
+    return values[std::clamp<std::size_t>(rank, 1, values.size()) - 1];
+}
+
+double median(std::vector<double> values) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    const std::size_t n = values.size();
+    return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 }  // namespace havip::bench

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace havip::bench {
@@ -42,10 +43,17 @@ std::string render_verdict(const std::vector<Row>& rows, std::chrono::nanosecond
 // "nproc 2, Linux 6.1.0, Intel(R) Xeon(R) …" for the results header.
 std::string describe_machine();
 
-// Replaces everything after the results marker in `readme` (keeping the introduction above
-// it; a missing file or marker gets a short introduction) with the date, machine, command and
-// table. Returns an error message, or nullopt on success.
+// Replaces the text between `<!-- results: SECTION begin -->` and `<!-- results: SECTION end -->`
+// in `readme` with "### TITLE", the date, machine, command and `results`, leaving the rest of
+// the file (the introduction, the other benchmarks' sections) as it is; a missing section is
+// appended. Each benchmark owns one section, so they can be rerun one at a time. Returns an
+// error message, or nullopt on success.
 std::optional<std::string> write_readme(const std::filesystem::path& readme,
+                                        std::string_view section, std::string_view title,
                                         const std::string& command, const std::string& results);
+
+// The p-quantile (0..1) of `values` by nearest rank; 0 for no values.
+double quantile(std::vector<double> values, double p);
+double median(std::vector<double> values);
 
 }  // namespace havip::bench

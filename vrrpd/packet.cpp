@@ -187,8 +187,12 @@ DecodeResult decode_message(std::span<const std::uint8_t> message, const IpConte
     if (version == 2) {
         advert.auth_type = static_cast<AuthType>(message[off_v2_auth_type]);
         advert.interval = std::chrono::seconds{message[off_v2_interval]};
-        const auto auth = message.last(v2_auth_data_size);
-        std::copy(auth.begin(), auth.end(), advert.auth_data.begin());
+        // RFC 3768 §5.3.10: without authentication the data is ignored on reception, so junk
+        // there decodes like the zeros we send (found by tests/fuzz/packet_decode).
+        if (advert.auth_type != AuthType::none) {
+            const auto auth = message.last(v2_auth_data_size);
+            std::copy(auth.begin(), auth.end(), advert.auth_data.begin());
+        }
     } else {
         advert.interval = Centiseconds{read_be16(message, off_v3_interval) & v3_interval_mask};
     }

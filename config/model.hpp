@@ -32,6 +32,13 @@ struct Command {
     SourceLocation where;  // the command string
 };
 
+// An address and TCP port to listen on: `127.0.0.1:9650`, `[::1]:9650`.
+struct ListenAddress {
+    IpAddress address;
+    std::uint16_t port = 0;
+    SourceLocation where;  // the value
+};
+
 struct GlobalDefs {
     std::optional<std::string> router_id;
     std::optional<std::string> script_user;
@@ -52,6 +59,12 @@ struct GlobalDefs {
     bool vrrp_no_swap = false;
     Duration vrrp_startup_delay{0};
     bool reload_check_config = false;
+    // havip: the Prometheus /metrics listener (`havip_metrics_listen`); off when absent.
+    std::optional<ListenAddress> metrics_listen;
+    // havip: a group whose members may use the control socket besides root
+    // (`havip_control_group NAME`); root only when absent.
+    std::optional<std::string> control_group;
+    SourceLocation control_group_where;
     SourceLocation where;  // the (last) global_defs keyword
 };
 

@@ -39,6 +39,22 @@ std::string error_line(std::string_view message) {
     return nlohmann::json{{"version", control_protocol_version}, {"error", message}}.dump() + "\n";
 }
 
+// Whether the peer's primary or supplementary groups include `gid` (SO_PEERGROUPS, Linux 4.13).
+bool peer_in_group(int fd, gid_t primary, gid_t gid) {
+    if (primary == gid) return true;
+    std::vector<gid_t> groups(64);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        socklen_t len = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+        if (::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) == 0) {
+            groups.resize(len / sizeof(gid_t));
+            return std::find(groups.begin(), groups.end(), gid) != groups.end();
+        }
+        if (errno != ERANGE) return false;
+        groups.resize(len / sizeof(gid_t) + 1);  // len now holds the size needed
+    }
+    return false;
+}
+
 // A refusal must not wait for the client either: one non-blocking send, then close.
 void refuse(stream_protocol::socket& socket, std::string_view message) {
     const auto line = error_line(message);
@@ -138,8 +154,14 @@ void accept_loop(const std::shared_ptr<ControlSocket::Shared>& shared) {
             socklen_t len = sizeof cred;
             const bool known =
                 ::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0;
-            if (!known || (cred.uid != 0 && cred.uid != ::geteuid())) {
-                refuse(socket, "permission denied: the control socket is for root");
+            const auto& group = shared->settings.group;
+            const bool allowed =
+                known && (cred.uid == 0 || cred.uid == ::geteuid() ||
+                          (group && peer_in_group(socket.native_handle(), cred.gid, *group)));
+            if (!allowed) {
+                refuse(socket, group ? "permission denied: the control socket is for root and "
+                                       "havip_control_group"
+                                     : "permission denied: the control socket is for root");
             } else if (shared->live() >= shared->settings.max_clients) {
                 refuse(socket, "too many clients");
             } else {
@@ -205,10 +227,27 @@ std::unique_ptr<ControlSocket> ControlSocket::open(asio::io_context& io, Control
         self->shared_->closed = true;
         return nullptr;
     }
-    if (::chmod(path.c_str(), 0600) != 0) {
+    const auto& group = self->shared_->settings.group;
+    const bool modes_set = group ? ::chown(path.c_str(), static_cast<uid_t>(-1), *group) == 0 &&
+                                       ::chmod(path.c_str(), 0660) == 0
+                                 : ::chmod(path.c_str(), 0600) == 0;
+    if (!modes_set) {
         ec = std::error_code(errno, std::generic_category());
         self->close();
         return nullptr;
+    }
+    // The group must be able to reach the socket: traverse, not list. Only a directory of
+    // ours that is closed to everyone else (RuntimeDirectory=, or the one made above) is
+    // opened to the group; a shared one (/run) already lets it through.
+    struct stat dst {};
+    if (group && !dir.empty() && ::stat(dir.c_str(), &dst) == 0 && dst.st_uid == ::geteuid() &&
+        (dst.st_mode & 07777) == 0700) {
+        if (::chown(dir.c_str(), static_cast<uid_t>(-1), *group) != 0 ||
+            ::chmod(dir.c_str(), 0710) != 0) {
+            ec = std::error_code(errno, std::generic_category());
+            self->close();
+            return nullptr;
+        }
     }
     self->accept();
     return self;

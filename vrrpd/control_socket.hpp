@@ -1,8 +1,11 @@
 // The control socket: a unix stream socket on the daemon's io_context answering the versioned
 // JSON protocol (vrrpd/status.hpp), one request per line, one answer per line. Root only (the
-// daemon's own user too, for unprivileged test runs). Every read and write has a deadline, and
-// a client that stops reading is dropped, never waited for: the advert timers share this loop.
+// daemon's own user too, for unprivileged test runs), or a configured group's members. Every read
+// and write has a deadline, and a client that stops reading is dropped, never waited for: the
+// advert timers share this loop.
 #pragma once
+
+#include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -11,6 +14,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -24,6 +28,10 @@ struct ControlSettings {
     // How long a client may take to send a request, and the daemon to hand it the answer.
     std::chrono::milliseconds io_timeout{2000};
     std::size_t max_request = 4096;  // bytes in one request line
+    // `havip_control_group`: members of this group (primary or supplementary, from
+    // SO_PEERCRED / SO_PEERGROUPS) may use the socket too. The socket then gets the group and
+    // mode 0660, and its directory, when it is ours and 0700, the group and mode 0710.
+    std::optional<gid_t> group;
 };
 
 class ControlSocket {

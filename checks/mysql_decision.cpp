@@ -228,7 +228,12 @@ void update_contact(History& h, const Channel& ch, WallClock::time_point now) {
             bool moved = !h.last_received.empty() && ch.received != h.last_received;
             advanced = beat || moved;
         }
-        if (advanced) h.last_ok = now;
+        if (advanced) {
+            h.last_ok = now;
+            h.in_contact = true;
+        }
+    } else {
+        h.in_contact = false;
     }
     if (!ch.received.empty()) h.last_received = ch.received;
     if (ch.heartbeats) h.last_heartbeats = ch.heartbeats;
@@ -246,6 +251,7 @@ Decision decide_unreachable(const Snapshot& snap, Role role, const History& hist
                             const DecisionSettings& settings, WallClock::time_point now) {
     Decision d;
     d.history = history;
+    d.history.in_contact = false;
     d.diverged = history.diverged;
     std::string why = error_text(snap.error_code, snap.error_message);
     // 1040 too many connections / 1203 max_user_connections: the server answered the
@@ -321,10 +327,19 @@ void decide_holder(Decision& d, const Snapshot& snap, const std::optional<Channe
             d.reason += "; inbound channel replicating";
         }
     }
-    if (settings.expect_semi_sync &&
-        semi_sync_value(snap, {"Rpl_semi_sync_master_status", "Rpl_semi_sync_source_status"}) ==
-            "OFF") {
-        d.alerts.push_back("semi-sync fell back to asynchronous replication");
+    // Semi-sync state of the holder, whenever the plugin reports it: with it on, a commit
+    // acknowledged to a client is on the peer too; after a fallback it may not be.
+    const std::string master_status =
+        semi_sync_value(snap, {"Rpl_semi_sync_master_status", "Rpl_semi_sync_source_status"});
+    const std::string master_enabled =
+        semi_sync_value(snap, {"Rpl_semi_sync_master_enabled", "Rpl_semi_sync_source_enabled"});
+    if (master_status == "ON") {
+        d.reason += "; semi-sync on";
+    } else if (master_status == "OFF" && (settings.expect_semi_sync || master_enabled == "ON")) {
+        d.reason += "; semi-sync fell back to async (Rpl_semi_sync_master_status=OFF)";
+        d.alerts.push_back(
+            "semi-sync fell back to asynchronous replication (Rpl_semi_sync_master_status=OFF): "
+            "acknowledged commits may be missing on the peer");
     }
 }
 
@@ -403,6 +418,51 @@ void decide_standby(Decision& d, const Snapshot& snap, const std::optional<Chann
     }
 }
 
+// This node's GTID positions and what it last received from its peer, in the server's own
+// variable names so a reader can look them up.
+std::string positions_text(const Snapshot& snap, const std::optional<Channel>& ch) {
+    std::vector<std::string> parts;
+    auto add = [&](const char* name, const std::optional<std::string>& value) {
+        if (value) parts.push_back(fmt::format("{} {}", name, value->empty() ? "''" : *value));
+    };
+    add("gtid_binlog_pos", snap.gtid_binlog_pos);
+    add("gtid_slave_pos", snap.gtid_slave_pos);
+    add("gtid_executed", snap.gtid_executed);
+    if (ch) {
+        if (auto io = column(*ch->row, {"Gtid_IO_Pos"})) {
+            add("peer Gtid_IO_Pos", io);
+        } else if (auto set = column(*ch->row, {"Retrieved_Gtid_Set"})) {
+            add("peer Retrieved_Gtid_Set", set);
+        }
+    }
+    return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+// Standby: why this node must not preempt a living master yet, or "" when it is caught up
+// (issue 9: failback only once the returning node has applied everything).
+std::string failback_hold_reason(const Decision& d, const std::optional<Channel>& ch,
+                                 const DecisionSettings& settings, WallClock::time_point now) {
+    if (d.diverged) return fmt::format("data diverged ({})", d.history.diverged_reason);
+    if (d.status == Status::down || d.status == Status::unsafe || !ch) return d.reason;
+    if (ch->io != IoState::yes)
+        return fmt::format("not connected to its master (IO {})", ch->io_text);
+    if (ch->sql_running != true) return "replication SQL thread not running";
+    Seconds window = 2 * settings.slave_net_timeout + settings.interval;
+    if (!d.history.last_ok) return "never seen in contact with its master";
+    if (!d.history.in_contact)
+        return "connected, waiting for the first event or heartbeat from its master";
+    if (now - *d.history.last_ok > window)
+        return fmt::format("last in contact with its master {} ago (more than {})",
+                           age(now - *d.history.last_ok), age(window));
+    // Under a steady write load the relay log is rarely empty at the instant we look; a SQL
+    // thread less than a second behind is caught up, and promotion still waits for every
+    // received GTID (MASTER_GTID_WAIT) before the node becomes writable.
+    if (ch->applied == false && !(ch->lag && *ch->lag == 0))
+        return fmt::format("has not applied {}", ch->not_applied);
+    if (!ch->applied) return "cannot tell whether everything received is applied";
+    return "";
+}
+
 }  // namespace
 
 const char* to_string(Status status) {
@@ -426,9 +486,15 @@ void clear_diverged(History& history) {
 }
 
 Decision decide(const Snapshot& snap, Role role, const History& history,
-                const DecisionSettings& settings, WallClock::time_point now) {
+                const DecisionSettings& configured, WallClock::time_point now) {
+    DecisionSettings settings = configured;
+    if (snap.slave_net_timeout && *snap.slave_net_timeout > 0)
+        settings.slave_net_timeout = Seconds{*snap.slave_net_timeout};
     if (snap.outcome != ProbeOutcome::ok) {
-        return decide_unreachable(snap, role, history, settings, now);
+        auto d = decide_unreachable(snap, role, history, settings, now);
+        d.caught_up = role == Role::holder;
+        if (!d.caught_up) d.failback_hold = d.reason;
+        return d;
     }
     Decision d;
     d.history = history;
@@ -438,6 +504,7 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
             ch = read_channel(*row, snap);
         }
     }
+    if (!ch) d.history.in_contact = false;
     if (ch) {
         update_contact(d.history, *ch, now);
         // 1950: gtid_strict_mode refused an out-of-order GTID; 1062: a row already exists.
@@ -446,10 +513,24 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
             d.history.diverged = true;
             d.history.diverged_since = now;
             d.history.diverged_reason =
-                fmt::format("replication SQL {}", error_text(ch->sql_errno, ch->sql_error));
+                fmt::format("replication SQL {}; {}", error_text(ch->sql_errno, ch->sql_error),
+                            positions_text(snap, ch));
+        }
+        // 1236 "GTID … not in the master's binlog": this node (typically an old master back
+        // from a crash) holds transactions its master never had. Purged binlogs give 1236 too
+        // with another text; that is broken, not diverged.
+        if (ch->io_errno == 1236 &&
+            ch->io_error.find("not in the master's binlog") != std::string::npos &&
+            !d.history.diverged) {
+            d.history.diverged = true;
+            d.history.diverged_since = now;
+            d.history.diverged_reason =
+                fmt::format("this node has transactions its master lacks: replication IO {}; {}",
+                            error_text(ch->io_errno, ch->io_error), positions_text(snap, ch));
         }
     }
     d.diverged = d.history.diverged;
+    d.positions = positions_text(snap, ch);
     if (role == Role::holder) {
         decide_holder(d, snap, ch, settings);
     } else {
@@ -463,6 +544,14 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
     }
     if (d.diverged) {
         d.alerts.push_back(fmt::format("data diverged: {}", d.history.diverged_reason));
+    }
+    if (role == Role::holder) {
+        d.caught_up = true;
+    } else {
+        d.failback_hold = failback_hold_reason(d, ch, settings, now);
+        d.caught_up = d.failback_hold.empty();
+        if (!d.caught_up && !d.positions.empty() && !d.diverged)
+            d.failback_hold += fmt::format(" [{}]", d.positions);
     }
     return d;
 }

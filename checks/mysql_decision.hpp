@@ -53,6 +53,10 @@ struct Snapshot {
 
     // SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%' when the server has the plugin.
     std::map<std::string, std::string> semi_sync;
+
+    // SELECT @@slave_net_timeout: the server's own, which bounds how long a hung master keeps
+    // IO=Yes and so what "fresh" means. Overrides DecisionSettings::slave_net_timeout.
+    std::optional<double> slave_net_timeout;
 };
 
 enum class Role { holder, standby };  // holds the VIP (MASTER) or not
@@ -70,6 +74,10 @@ struct History {
     bool diverged = false;
     std::optional<WallClock::time_point> diverged_since;
     std::string diverged_reason;
+    // The channel advanced (a heartbeat or a GTID) since it was last seen down, connecting
+    // or unreachable: a reconnect alone proves nothing was missed. Not persisted, so after a
+    // restart the first advance must be seen again (failback gating).
+    bool in_contact = false;
     // The holder found read_only=1 and asked for it to be cleared; seeing it again means
     // clearing did not stick.
     bool read_only_reapplied = false;
@@ -80,7 +88,8 @@ void clear_diverged(History& history);
 struct DecisionSettings {
     std::string connection_name;  // MariaDB Connection_name / MySQL Channel_Name ("" default)
     std::chrono::duration<double> interval{1.0};
-    std::chrono::duration<double> slave_net_timeout{60.0};   // the server's, for "fresh"
+    // The server's, for "fresh"; used only until a snapshot carries the server's value.
+    std::chrono::duration<double> slave_net_timeout{60.0};
     std::chrono::duration<double> lag_warn{5.0};             // above: degraded
     std::chrono::duration<double> max_lag{30.0};             // above: unsafe to take the VIP
     std::optional<std::uint32_t> expected_master_server_id;  // "wrong master" when different
@@ -100,7 +109,16 @@ struct Decision {
     std::optional<bool> applied;      // everything received is executed (unknown if empty)
     std::optional<double> lag_seconds;
     bool clear_read_only = false;  // ask the daemon to SET GLOBAL read_only=0 once
-    History history;               // to store and pass to the next decision
+    // Standby only: whether this node has everything its peer sent and is still receiving:
+    // IO and SQL running, in contact recently, all received applied, not diverged. A node
+    // that is not caught up must not preempt a living master (failback); while that is so,
+    // failback_hold says why, with the GTID positions. Always true for the holder.
+    bool caught_up = false;
+    std::string failback_hold;
+    // "binlog 0-1-7, applied 0-2-9, received 0-2-10": this node's GTID positions and the
+    // peer's as last received (Gtid_IO_Pos), for reasons and logs. Empty when unknown.
+    std::string positions;
+    History history;  // to store and pass to the next decision
 };
 
 Decision decide(const Snapshot& snapshot, Role role, const History& history,

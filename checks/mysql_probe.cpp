@@ -2,10 +2,31 @@
 
 #include <mysql.h>
 
+#include <cstdlib>
+#include <variant>
+
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
 
 namespace havip::checks {
+
+namespace {
+
+// The server's slave_net_timeout (whole seconds, or fractional on MariaDB), nullopt when the
+// query fails: the decision then keeps what it knew.
+std::optional<double> slave_net_timeout(MysqlConnection& c) {
+    auto answer = c.query(c.bounded("SELECT @@slave_net_timeout AS t"));
+    const auto* rows = std::get_if<std::vector<ReplicaRow>>(&answer);
+    if (!rows || rows->empty()) return std::nullopt;
+    auto it = rows->front().find("t");
+    if (it == rows->front().end() || !it->second) return std::nullopt;
+    char* end = nullptr;
+    const double value = std::strtod(it->second->c_str(), &end);
+    if (end == it->second->c_str() || value <= 0) return std::nullopt;
+    return value;
+}
+
+}  // namespace
 
 struct MysqlProbe::Pending {
     explicit Pending(boost::asio::io_context& io) : timer(io) {}
@@ -89,7 +110,13 @@ void MysqlProbe::run(Job job, std::chrono::steady_clock::duration timeout,
 void MysqlProbe::snapshot(std::chrono::steady_clock::duration timeout,
                           std::function<void(const Snapshot&)> done) {
     auto result = std::make_shared<Snapshot>();
-    run([result](MysqlConnection& c) { *result = take_snapshot(c); }, timeout,
+    run(
+        [result](MysqlConnection& c) {
+            *result = take_snapshot(c);
+            if (result->outcome == ProbeOutcome::ok)
+                result->slave_net_timeout = slave_net_timeout(c);
+        },
+        timeout,
         [result, timeout, done = std::move(done)](JobOutcome outcome) {
             if (outcome == JobOutcome::completed) {
                 done(*result);

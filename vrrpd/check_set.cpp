@@ -103,6 +103,7 @@ struct CheckSet::Runner {
     std::unique_ptr<HistoryWriter> writer;
     checks::History history;
     std::optional<checks::Status> last_status;
+    std::vector<std::string> last_alerts;  // logged when they change, not every interval
     bool in_flight = false;
 
     // mysql_check
@@ -147,10 +148,11 @@ void CheckSet::stop() {
 }
 
 void CheckSet::deliver(const std::string& name, const std::string& type, checks::Outcome outcome,
-                       const std::string& status, const std::string& reason) {
+                       const std::string& status, const std::string& reason,
+                       const std::string& failback_hold) {
     auto& last = last_[name];
     const bool changed = last.status != status;
-    last = Last{type, outcome, status, reason, last.action};
+    last = Last{type, outcome, status, reason, last.action, failback_hold};
     if (changed)
         log_.log(outcome == checks::Outcome::ok ? Level::notice : Level::warning,
                  fmt::format("{} {}: {}", type, status, reason),
@@ -376,14 +378,21 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     // as the holder would "clear read_only" behind the wait for the relay log.
     const bool promoting = runner.manage_read_only && holder && runner.writable != true;
     const auto role = holder && !promoting ? checks::Role::holder : checks::Role::standby;
+    // The server's slave_net_timeout defines "fresh"; remember it for intervals in which the
+    // server does not answer.
+    if (snap.slave_net_timeout && *snap.slave_net_timeout > 0)
+        runner.decision.slave_net_timeout = std::chrono::duration<double>(*snap.slave_net_timeout);
     auto d = checks::decide(snap, role, runner.history, runner.decision, checks::WallClock::now());
     runner.history = d.history;
     runner.writer->store(d.history);
     // A failed promote/demote is retried once the server answers again, not in a tight loop
     // against a dead one.
     runner.action_failed = runner.action_failed && snap.outcome != checks::ProbeOutcome::ok;
-    for (const auto& alert : d.alerts)
-        log_.log(Level::warning, alert, {{"HAVIP_CHECK", name}});
+    if (d.alerts != runner.last_alerts) {
+        for (const auto& alert : d.alerts)
+            log_.log(Level::warning, alert, {{"HAVIP_CHECK", name}, {"HAVIP_REASON", d.positions}});
+        runner.last_alerts = d.alerts;
+    }
     if (runner.manage_read_only && role == checks::Role::holder && d.clear_read_only) {
         // Someone set read_only on the holder: promote again (the decision latches this, so a
         // second time is "down").
@@ -410,7 +419,12 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
             outcome = checks::Outcome::down;
             break;
     }
-    deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason);
+    // The promote/demote steps belong in `havip status` too, next to the verdict.
+    std::string reason = d.reason;
+    if (runner.manage_read_only && !last_[name].action.empty())
+        reason += fmt::format("; {}", last_[name].action);
+    deliver(name, "mysql_check", outcome, checks::to_string(d.status), reason,
+            holder ? std::string{} : d.failback_hold);
 }
 
 void CheckSet::run_read_only_action(Runner& runner) {
@@ -467,7 +481,13 @@ void CheckSet::run_read_only_action(Runner& runner) {
             }
             const auto text =
                 fmt::format("manage_read_only {} {}: {}", what, ok ? "done" : "failed", summary);
-            last_[r->name].action = text;
+            // For `havip status`: the verdict with every step and its answer.
+            std::vector<std::string> steps;
+            if (outcome == checks::JobOutcome::completed)
+                for (const auto& s : result->steps)
+                    steps.push_back(fmt::format("{} -> {}", s.description, s.detail));
+            last_[r->name].action =
+                steps.empty() ? text : fmt::format("{} [{}]", text, fmt::join(steps, "; "));
             log_.log(ok ? Level::notice : Level::warning, text,
                      {{"HAVIP_CHECK", r->name}, {"HAVIP_REASON", summary}});
             if (!ok && promote) {

@@ -54,13 +54,17 @@ class CheckSet {
         std::string status;  // healthy / degraded / unsafe / down, or ok / failed
         std::string reason;
         std::string action;  // manage_read_only: the last promote/demote and how it ended
+        // mysql_check on a standby that is not caught up: why a BACKUP tracking it must not
+        // preempt a live master yet (Instance::failback_hold). Empty: no objection.
+        std::string failback_hold;
     };
     const std::map<std::string, Last>& last() const { return last_; }
 
   private:
     struct Runner;
     void deliver(const std::string& name, const std::string& type, checks::Outcome outcome,
-                 const std::string& status, const std::string& reason);
+                 const std::string& status, const std::string& reason,
+                 const std::string& failback_hold = {});
     // mysql_check: starts the next job on the worker (an owed promote/demote, else a snapshot).
     void poll_mysql(Runner& runner);
     void take_mysql_snapshot(Runner& runner);

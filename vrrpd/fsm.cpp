@@ -81,6 +81,7 @@ Actions Router::handle(const Event& event, TimePoint now) {
                    [&](const FaultRaised& e) { on_fault_raised(e, out); },
                    [&](const FaultCleared&) { on_fault_cleared(now, out); },
                    [&](const VipsLostExternally&) { on_vips_lost(now, out); },
+                   [&](const PreemptHold& e) { preempt_held_ = e.held; },
                },
                event);
     return out;
@@ -137,8 +138,10 @@ void Router::on_advert_backup(const AdvertReceived& advert, TimePoint now, Actio
         // start-up did not (we were master, then displaced).
         preempt_until_ = now + config_.preempt_delay;
     }
-    const bool accept =
-        !vars_.preempt_mode || advert.priority >= vars_.priority || preempt_delay_running(now);
+    // The hold acts like nopreempt for as long as it lasts; when it ends, the next lower
+    // advert is discarded and the running Master_Down_Timer lets us take over.
+    const bool accept = !vars_.preempt_mode || advert.priority >= vars_.priority ||
+                        preempt_delay_running(now) || preempt_held_;
     if (!accept) {
         // Discarded: our Master_Down_Timer keeps running and we preempt when it expires.
         down_timer_reason_ = fmt::format("preempting lower priority {} from {}", advert.priority,

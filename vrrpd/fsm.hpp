@@ -82,9 +82,18 @@ struct FaultRaised {
 struct FaultCleared {};
 // A VIP was removed by someone else while we are MASTER.
 struct VipsLostExternally {};
+// Failback gating (issue 9): while held, a BACKUP does not preempt a living lower-priority
+// master — its adverts are accepted and the Master_Down_Timer restarts, as for a
+// non-preempting backup — because what the VIP fronts (a database that has not applied
+// everything its peer wrote) is not ready here. Takeover when the master goes silent or
+// sends priority 0 is not affected: the hold only stops us from displacing a live master.
+struct PreemptHold {
+    bool held = false;
+};
 
-using Event = std::variant<Startup, Shutdown, AdvertReceived, MasterDownTimerFired, AdverTimerFired,
-                           PriorityChanged, FaultRaised, FaultCleared, VipsLostExternally>;
+using Event =
+    std::variant<Startup, Shutdown, AdvertReceived, MasterDownTimerFired, AdverTimerFired,
+                 PriorityChanged, FaultRaised, FaultCleared, VipsLostExternally, PreemptHold>;
 
 // ---- Actions ------------------------------------------------------------------------------
 
@@ -133,6 +142,7 @@ class Router {
     const RouterConfig& config() const { return config_; }
     const RfcVariables& variables() const { return vars_; }
     bool fault_active() const { return fault_.has_value(); }
+    bool preempt_held() const { return preempt_held_; }
     // Deadline of an armed timer, or nothing.
     std::optional<TimePoint> deadline(TimerId which) const;
     // The master we last accepted an advert from (BACKUP), ourselves as MASTER.
@@ -176,6 +186,7 @@ class Router {
     // End of the preempt_delay window, once started (at start-up or the first lower advert).
     std::optional<TimePoint> preempt_until_;
     std::optional<boost::asio::ip::address> master_address_;
+    bool preempt_held_ = false;  // PreemptHold in force
     // Why the master-down timer is running, for the StateChanged reason when it expires.
     std::string down_timer_reason_;
 };

@@ -1,8 +1,9 @@
 // havipd pairs guarding real MariaDB master-master pairs (issue 4, item 6): mysqld killed or
 // frozen on the VIP holder moves the VIP within the check's verdict plus the peer's skew time
 // (the holder goes FAULT and sends priority 0), the old master that returns stays BACKUP under
-// nopreempt, manage_read_only leaves exactly the holder writable, a standby whose SQL thread
-// stopped reports unsafe and one that lags reports degraded.
+// nopreempt, manage_read_only leaves exactly the holder writable, a demote step against a
+// frozen server is bounded and logged while the daemon keeps answering, a standby whose SQL
+// thread stopped reports unsafe and one that lags reports degraded.
 #include <signal.h>
 
 #include <chrono>
@@ -15,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/harness/address_watcher.hpp"
+#include "tests/harness/command.hpp"
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/mariadb.hpp"
@@ -119,6 +121,14 @@ class MysqlCheckTest : public VrrpPairTest {
         EXPECT_LT(gained->at - lost->at, timing.master_down - advert_int);
     }
 
+    // The control socket the harness gives havipd on `node` (see daemon_command).
+    std::string control_socket(std::string_view node) {
+        auto argv = daemon_command(havipd(HAVIPD_BIN), lab().dir() / "x.conf", lab().dir(), node);
+        for (std::size_t i = 0; i + 1 < argv.size(); ++i)
+            if (argv[i] == "--socket") return argv[i + 1];
+        return "";
+    }
+
     std::optional<MariadbServer> db_a_, db_b_;
     RunningDaemon a_, b_;
 };
@@ -192,6 +202,22 @@ TEST_F(MysqlCheckTest, frozen_mysqld_moves_vip_within_the_check_deadline) {
     ASSERT_NO_FATAL_FAILURE(expect_takeover_after_skew(frozen, advert, "freeze"));
     EXPECT_TRUE(a_.log_mentions("mysql_check down: no answer before the deadline"));
     EXPECT_TRUE(wait_read_only(*db_b_, false));
+
+    // Issue 8, "mysqld hanging during demotion": a's demote (read_only=1) cannot reach the
+    // frozen server; the step is bounded, fails, is logged, and the daemon keeps answering.
+    EXPECT_TRUE(
+        wait_until([&] { return a_.log_mentions("manage_read_only demote failed"); }, 10s, 100ms))
+        << "the demote step on the frozen server never ended";
+    const auto asked = Clock::now();
+    auto status = run_command({std::string(HAVIP_BINARY_DIR) + "/havip/havip", "status", "--json",
+                               "--socket", control_socket("a")},
+                              5s);
+    // The exit code says the instance is in FAULT; the point is that an answer came.
+    EXPECT_FALSE(status.timed_out);
+    EXPECT_FALSE(status.out.empty()) << status.err;
+    EXPECT_LT(Clock::now() - asked, 1s) << "havipd on a was slow to answer during the hang";
+    EXPECT_NE(status.out.find("manage_read_only demote failed"), std::string::npos) << status.out;
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 1s));
 
     // Thawed, a is demoted to read-only and stays BACKUP: still exactly one writable server.
     ASSERT_TRUE(db_a_->thaw());

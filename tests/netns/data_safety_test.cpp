@@ -1,0 +1,278 @@
+// Data safety across failover and failback (issue 9): a client in a third namespace writes
+// numbered rows through the VIP and records every acknowledged id; the VIP holder's mariadbd
+// is SIGKILLed, the VIP moves, the old master comes back with replication restarting, and the
+// acknowledged ids missing on the final VIP holder are counted. Both nodes run mysql_check
+// with manage_read_only and default weights, priorities 150/100, preemption on (the HA
+// guide's configuration, no nopreempt).
+//   semi-sync (AFTER_SYNC): nothing acknowledged is lost, the old master fails back only once
+//     it has applied everything, replication is healthy in both directions afterwards;
+//   async: at most the crash window is lost, and an old master that came back holding
+//     transactions its peer lacks (diverged) never gets the VIP back and says why.
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "checks/mysql_client.hpp"
+#include "tests/harness/address_watcher.hpp"
+#include "tests/harness/command.hpp"
+#include "tests/harness/keepalived_conf.hpp"
+#include "tests/harness/lab.hpp"
+#include "tests/harness/mariadb.hpp"
+#include "tests/harness/vrrp_daemon.hpp"
+#include "tests/harness/vrrp_pair.hpp"
+#include "tests/harness/wait.hpp"
+#include "tests/harness/writer.hpp"
+
+namespace havip::test {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+using Clock = AddressWatcher::Clock;
+namespace fs = std::filesystem;
+
+constexpr const char* vip4 = "10.77.0.100";
+constexpr const char* writer_password = "w-lab-secret";
+constexpr auto advert = 100ms;
+const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
+
+class DataSafetyTest : public VrrpPairTest {
+  protected:
+    void SetUp() override {
+        if (auto reason = mariadb_skip_reason()) GTEST_SKIP() << *reason;
+        VrrpPairTest::SetUp();
+    }
+    void TearDown() override {
+        if (writer_) writer_->stop();
+        writer_.reset();
+        VrrpPairTest::TearDown();
+        db_a_.reset();
+        db_b_.reset();
+    }
+
+    fs::path extra_cnf(std::string_view node) {
+        return lab().dir() / fmt::format("safety-{}.cnf", node);
+    }
+    MariadbServer& db(std::string_view node) { return node == "a" ? *db_a_ : *db_b_; }
+
+    // Nodes a, b (databases, havipd) and c (the client); GTID master-master; the writer's
+    // account and table, replicated.
+    void start_databases(bool semi_sync) {
+        ASSERT_NO_FATAL_FAILURE(build(vip4));
+        ASSERT_TRUE(lab().add_node("c"));
+        ASSERT_TRUE(lab().add_address("c", "10.77.0.3/24"));
+        db_a_.emplace(lab(), "a", "10.77.0.1", 1);
+        db_b_.emplace(lab(), "b", "10.77.0.2", 2);
+        for (const char* node : {"a", "b"}) {
+            // Semi-sync on both sides of both directions: whichever node holds the VIP waits
+            // for the other's ack (AFTER_SYNC: before its own engine commit), up to 1 s.
+            std::ofstream(extra_cnf(node))
+                << "[mariadbd]\n"
+                << "bind-address = 0.0.0.0\n"  // clients come through the VIP
+                << (semi_sync ? "rpl_semi_sync_master_enabled = ON\n"
+                                "rpl_semi_sync_slave_enabled = ON\n"
+                                "rpl_semi_sync_master_wait_point = AFTER_SYNC\n"
+                                "rpl_semi_sync_master_timeout = 1000\n"
+                              : "");
+            db(node).include_config(extra_cnf(node));
+        }
+        ASSERT_TRUE(db_a_->start());
+        ASSERT_TRUE(db_b_->start());
+        ASSERT_TRUE(setup_master_master(*db_a_, *db_b_));
+        // The client has no READ_ONLY ADMIN: read_only=1 refuses its writes (1290).
+        ASSERT_TRUE(db_a_->exec(
+            fmt::format("CREATE TABLE lab.w (id BIGINT PRIMARY KEY, at TIMESTAMP(6) DEFAULT "
+                        "CURRENT_TIMESTAMP(6)) ENGINE=InnoDB;"
+                        "CREATE USER 'w'@'10.77.0.%' IDENTIFIED BY '{}';"
+                        "GRANT INSERT, SELECT ON lab.* TO 'w'@'10.77.0.%';",
+                        writer_password)));
+        ASSERT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+    }
+
+    std::string config(std::string_view node, int priority) {
+        VrrpInstanceSpec s;
+        s.vrid = 98;
+        s.priority = priority;
+        s.version = 3;
+        s.advert_int = advert;
+        s.state = "BACKUP";
+        s.vips = {fmt::format("{}/24", vip4)};
+        MariadbServer::CheckSpec check;
+        check.interval = 200ms;
+        check.timeout = 400ms;
+        check.fall = 2;
+        check.manage_read_only = true;
+        s.extra_lines = {"track_script {", fmt::format("    {}", check.name), "}"};
+        return render_keepalived_conf(single_instance(s, node)) + "\n" +
+               db(node).check_block(check) + "\n";
+    }
+
+    void start_pair() {
+        a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 150));
+        ASSERT_TRUE(wait_vip("a", true, 5s, Clock::now() - 1s)) << "havipd on a never took the VIP";
+        b_ = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 100));
+        ASSERT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 5s));
+        ASSERT_TRUE(wait_until([&] { return b_.log_mentions("mysql_check healthy"); }, 5s, 50ms));
+        ASSERT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 5s, 50ms));
+        ASSERT_EQ(db_b_->read_only(), true);
+    }
+
+    // `havip status --json` of the node's havipd (the harness's socket path).
+    nlohmann::json status(std::string_view node) {
+        auto argv = daemon_command(havipd(HAVIPD_BIN), lab().dir() / "x.conf", lab().dir(), node);
+        std::string socket;
+        for (std::size_t i = 0; i + 1 < argv.size(); ++i)
+            if (argv[i] == "--socket") socket = argv[i + 1];
+        auto r = run_command({havip_bin, "status", "--json", "--socket", socket}, 10s);
+        auto doc = nlohmann::json::parse(r.out, nullptr, false);
+        return doc.is_discarded() ? nlohmann::json{} : doc;
+    }
+    std::string check_reason(std::string_view node) {
+        auto doc = status(node);
+        try {
+            return doc.at("instances").at(0).at("checks").back().at("reason").get<std::string>();
+        } catch (const std::exception&) {
+            return "(no status: " + doc.dump() + ")";
+        }
+    }
+
+    std::vector<std::uint64_t> ids_on(std::string_view node) {
+        auto r = db(node).sql("SELECT id FROM lab.w", 20s);
+        EXPECT_TRUE(r.ok()) << r.err;
+        return parse_ids(r.out);
+    }
+
+    struct Figures {
+        WriterFigures writer;
+        std::size_t lost = 0;
+        std::string final_holder;
+        milliseconds kill_to_vip_on_b{0};
+        std::optional<milliseconds> return_to_failback;
+    };
+
+    // The whole story; returns the figures and leaves the assertions to the mode.
+    Figures run_story(bool semi_sync) {
+        Figures f;
+        checks::MysqlLibrary library;
+        writer_.emplace(WriterSettings{lab().ns("c"), vip4, 3306, "w", writer_password});
+        writer_->start();
+        std::this_thread::sleep_for(4s);
+        EXPECT_GT(writer_->figures().acked, 0u) << writer_->last_error();
+
+        const auto killed = Clock::now();
+        EXPECT_TRUE(db_a_->kill());
+        auto gained = wait_vip("b", true, 10s, killed);
+        EXPECT_TRUE(gained) << "b never took the VIP";
+        if (gained) f.kill_to_vip_on_b = duration_cast<milliseconds>(gained->at - killed);
+        std::this_thread::sleep_for(4s);
+
+        // The old master comes back; its channel from b restarts (MASTER_CONNECT_RETRY=1).
+        // With semi-sync it starts as a slave: crash recovery truncates a transaction that was
+        // in its binlog but never acknowledged by b (MariaDB's init_rpl_role).
+        if (semi_sync) std::ofstream(extra_cnf("a"), std::ios::app) << "init_rpl_role = SLAVE\n";
+        const auto returned = Clock::now();
+        EXPECT_TRUE(db_a_->start());
+        if (semi_sync) {
+            auto back = wait_vip("a", true, 20s, returned);
+            if (back) {
+                f.return_to_failback = duration_cast<milliseconds>(back->at - returned);
+                EXPECT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 10s, 50ms));
+            }
+        } else {
+            // Long enough for a's check to judge its channel and for a failback to happen if
+            // it were allowed (a 100 ms advert pair preempts within half a second).
+            std::this_thread::sleep_for(6s);
+        }
+        std::this_thread::sleep_for(2s);  // writes through the final holder
+        writer_->stop();
+        f.writer = writer_->figures();
+        auto h = holders();
+        f.final_holder = h.size() == 1 ? h.front() : fmt::format("{}", fmt::join(h, "+"));
+        if (h.size() == 1) {
+            // What the holder will ever have: let it apply what it received.
+            std::this_thread::sleep_for(500ms);
+            f.lost = missing_ids(writer_->acked(), ids_on(h.front())).size();
+        }
+        std::cout << fmt::format(
+                         "[ figures ] {}: acked {} of {} attempted ({} errors), lost {}, final "
+                         "holder {}, kill -> VIP on b {} ms, return -> failback {}, longest write "
+                         "gap {} ms\n",
+                         semi_sync ? "semi-sync" : "async", f.writer.acked, f.writer.attempted,
+                         f.writer.errors, f.lost, f.final_holder, f.kill_to_vip_on_b.count(),
+                         f.return_to_failback ? fmt::format("{} ms", f.return_to_failback->count())
+                                              : std::string{"none"},
+                         f.writer.longest_gap.count())
+                  << std::flush;
+        RecordProperty(semi_sync ? "semi_sync_lost" : "async_lost", static_cast<int>(f.lost));
+        return f;
+    }
+
+    std::optional<MariadbServer> db_a_, db_b_;
+    std::optional<Writer> writer_;
+    RunningDaemon a_, b_;
+};
+
+TEST_F(DataSafetyTest, semi_sync_loses_no_acknowledged_write_and_fails_back_only_when_caught_up) {
+    ASSERT_NO_FATAL_FAILURE(start_databases(true));
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    ASSERT_EQ(db_a_->value("SELECT @@rpl_semi_sync_master_wait_point"), "AFTER_SYNC");
+    const auto f = run_story(true);
+
+    EXPECT_EQ(f.lost, 0u) << "acknowledged writes missing on " << f.final_holder;
+    EXPECT_GT(f.writer.acked, 100u);
+    // Failback happened, and only after a's check said it had caught up.
+    EXPECT_EQ(f.final_holder, "a");
+    EXPECT_TRUE(a_.log_mentions("failback held: chk_db not caught up")) << check_reason("a");
+    EXPECT_TRUE(a_.log_mentions("failback hold released: chk_db caught up"));
+    EXPECT_FALSE(a_.log_mentions("data diverged"));
+    // The holder reports semi-sync, and replication runs both ways.
+    EXPECT_TRUE(wait_until(
+        [&] { return check_reason("a").find("semi-sync on") != std::string::npos; }, 10s, 200ms))
+        << check_reason("a");
+    for (auto* d : {&*db_a_, &*db_b_}) {
+        EXPECT_EQ(d->slave_status("Slave_IO_Running"), "Yes") << d->node();
+        EXPECT_EQ(d->slave_status("Slave_SQL_Running"), "Yes") << d->node();
+    }
+    EXPECT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+    EXPECT_EQ(db_b_->read_only(), true);
+}
+
+TEST_F(DataSafetyTest, async_loses_only_the_crash_window_and_never_fails_back_to_a_diverged_node) {
+    ASSERT_NO_FATAL_FAILURE(start_databases(false));
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    const auto f = run_story(false);
+
+    const std::string reason = check_reason("a");
+    const bool diverged = a_.log_mentions("data diverged");
+    std::cout << fmt::format("[ figures ] async: a diverged: {}; a's check: {}\n", diverged, reason)
+              << std::flush;
+    // Only what a committed and acknowledged in the instant before the kill, not yet sent.
+    EXPECT_LE(f.lost, 20u);
+    EXPECT_GT(f.writer.acked, 100u);
+    if (f.lost > 0) {
+        // a came back with transactions b never had: that must be seen, and a kept away.
+        EXPECT_TRUE(diverged) << reason;
+    }
+    if (diverged) {
+        EXPECT_EQ(f.final_holder, "b");
+        EXPECT_EQ(a_.times_entered("VI_1", "MASTER"), 1u) << "the VIP went back to diverged a";
+        EXPECT_NE(reason.find("gtid_binlog_pos"), std::string::npos) << reason;
+        EXPECT_EQ(db_b_->read_only(), false);
+    } else {
+        // Nothing was in flight: a is an ordinary returning master and may fail back, once
+        // caught up.
+        EXPECT_EQ(f.lost, 0u);
+    }
+}
+
+}  // namespace
+}  // namespace havip::test

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <functional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -172,6 +173,12 @@ Lab::~Lab() {
     for (auto it = created_.rbegin(); it != created_.rend(); ++it)
         delete_namespace(*it);
     std::error_code error;
+    // Control sockets of daemons killed before they could unlink them, in the lab directory
+    // or in its short /tmp stand-in (harness/vrrp_daemon.cpp: a unix path has 107 bytes).
+    const std::string stand_in = fmt::format("hv{:x}-", std::hash<std::string>{}(dir_.string()));
+    for (const auto& entry : std::filesystem::directory_iterator("/tmp", error))
+        if (entry.path().filename().string().starts_with(stand_in))
+            std::filesystem::remove(entry.path(), error);
     if (failed) {
         fmt::print(stderr, "[lab] logs and captures kept in {}\n", dir_.string());
     } else {

@@ -1,6 +1,7 @@
 #include "config/parser.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <limits>
 #include <optional>
@@ -31,7 +32,7 @@ std::string_view context_name(Context context) {
         case Context::sync_group:
             return "vrrp_sync_group";
         case Context::track_file:
-            return "vrrp_track_file";
+            return "track_file";
     }
     return "";
 }
@@ -241,6 +242,53 @@ class Parser {
         if (auto address = address_token(*token, kw(node))) out = *address;
     }
 
+    // `ADDRESS:PORT`, the address in brackets when it is IPv6 (`[::1]:9650`), a literal only:
+    // a name would need a lookup.
+    std::optional<ListenAddress> listen_address(const Token& token) {
+        const std::string& t = token.text;
+        std::string host, port;
+        if (t.starts_with('[')) {
+            const auto close = t.find(']');
+            if (close == std::string::npos || close + 1 >= t.size() || t[close + 1] != ':') {
+                d_.error(token.where, fmt::format("\"{}\" is not [IPV6]:PORT", t));
+                return std::nullopt;
+            }
+            host = t.substr(1, close - 1);
+            port = t.substr(close + 2);
+        } else {
+            const auto colon = t.find(':');
+            if (colon == std::string::npos || t.find(':', colon + 1) != std::string::npos) {
+                d_.error(token.where,
+                         fmt::format("\"{}\" is not ADDRESS:PORT (an IPv6 address goes in "
+                                     "brackets: [::1]:9650)",
+                                     t));
+                return std::nullopt;
+            }
+            host = t.substr(0, colon);
+            port = t.substr(colon + 1);
+        }
+        boost::system::error_code ec;
+        const IpAddress address = boost::asio::ip::make_address(host, ec);
+        if (ec || host.find('%') != std::string::npos) {
+            d_.error(token.where, fmt::format("\"{}\" in \"{}\" is not an IP address", host, t));
+            return std::nullopt;
+        }
+        const auto number = to_integer(port);
+        if (!number || *number < 1 || *number > 65535) {
+            d_.error(token.where, fmt::format("port \"{}\" in \"{}\" is not 1..65535", port, t));
+            return std::nullopt;
+        }
+        return ListenAddress{address, static_cast<std::uint16_t>(*number), token.where};
+    }
+
+    // POSIX portable names, as useradd accepts them: no spaces, no colons.
+    static bool valid_group_name(std::string_view name) {
+        if (name.empty() || name.size() > 32 || name.front() == '-') return false;
+        return std::all_of(name.begin(), name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+        });
+    }
+
     // `weight W [reverse]` from values starting at `index`.
     void weight_values(const Node& node, std::size_t index, std::optional<int>& weight,
                        bool& reverse, long long min = -253, long long max = 253) {
@@ -369,7 +417,8 @@ class Parser {
             vrrp_instance(node);
         } else if (k == "vrrp_sync_group") {
             sync_group(node);
-        } else if (k == "vrrp_track_file") {
+        } else if (k == "track_file" || k == "vrrp_track_file") {
+            // keepalived 2.x calls the block track_file; vrrp_track_file is its older name.
             track_file(node);
         } else if (k == "mysql_check") {
             mysql_check(node);
@@ -427,6 +476,22 @@ class Parser {
                 set_flag(node, g.vrrp_no_swap);
             } else if (k == "vrrp_startup_delay") {
                 set_duration(node, g.vrrp_startup_delay, Duration(0), seconds(3600));
+            } else if (k == "havip_metrics_listen") {
+                const Token* token = value(node);
+                if (token) {
+                    extra_values(node, 1);
+                    if (auto listen = listen_address(*token)) g.metrics_listen = *listen;
+                }
+            } else if (k == "havip_control_group") {
+                if (auto v = string_value(node)) {
+                    if (valid_group_name(*v)) {
+                        g.control_group = *v;
+                        g.control_group_where = node.values[0].where;
+                    } else {
+                        d_.error(node.values[0].where,
+                                 fmt::format("havip_control_group \"{}\" is not a group name", *v));
+                    }
+                }
             } else if (k == "reload_check_config") {
                 if (want_statement(node)) {
                     extra_values(node, 1);
@@ -910,10 +975,10 @@ class Parser {
             }
         }
         if (!has_file) {
-            d_.error(t.where, fmt::format("vrrp_track_file \"{}\" has no file", t.name));
+            d_.error(t.where, fmt::format("track_file \"{}\" has no file", t.name));
             return;
         }
-        if (name_free(config_.track_files, "vrrp_track_file", t.name, t.where)) {
+        if (name_free(config_.track_files, "track_file", t.name, t.where)) {
             config_.track_files.push_back(std::move(t));
         }
     }

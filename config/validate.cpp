@@ -129,17 +129,10 @@ class Validator {
     }
 
     void track_files(const std::vector<TrackRef>& refs) {
-        for (const TrackRef& ref : refs) {
-            if (!c_.find_track_file(ref.name)) {
+        for (const TrackRef& ref : refs)
+            if (!c_.find_track_file(ref.name))
                 d_.error(ref.where,
-                         fmt::format("track_file \"{}\" names no vrrp_track_file", ref.name));
-            } else {
-                d_.warning(ref.where,
-                           fmt::format("havipd does not implement track_file yet: \"{}\" does "
-                                       "not change this instance's priority",
-                                       ref.name));
-            }
-        }
+                         fmt::format("track_file \"{}\" names no track_file block", ref.name));
     }
 
     void complete_instance(VrrpInstance& v) {
@@ -378,6 +371,10 @@ class Validator {
     }
 
     void sync_group(const SyncGroup& g) {
+        d_.warning(g.where, fmt::format("havipd runs the instances of vrrp_sync_group \"{}\" "
+                                        "independently: a member's FAULT or takeover does not "
+                                        "move the others",
+                                        g.name));
         for (std::size_t i = 0; i < g.instances.size(); ++i) {
             const std::string& name = g.instances[i];
             if (!c_.find_instance(name)) {

@@ -1,5 +1,7 @@
 #include "vrrpd/instance.hpp"
 
+#include "checks/track_file.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -63,14 +65,13 @@ bool InstanceSettings::same_as(const InstanceSettings& o) const {
     return name == o.name && ifname == o.ifname && ifindex == o.ifindex && ipv6 == o.ipv6 &&
            r.vrid == orr.vrid && r.priority == orr.priority && r.version == orr.version &&
            r.advertisement_interval == orr.advertisement_interval && r.preempt == orr.preempt &&
-           r.preempt_delay == orr.preempt_delay &&
-           r.down_timer_adverts == orr.down_timer_adverts &&
+           r.preempt_delay == orr.preempt_delay && r.down_timer_adverts == orr.down_timer_adverts &&
            r.primary_address == orr.primary_address && p.auth_type == op.auth_type &&
-           p.password == op.password && p.vips == op.vips &&
-           p.unicast_peers == op.unicast_peers && p.unicast_source == op.unicast_source &&
-           p.check_unicast_src == op.check_unicast_src && same_vips(vips, o.vips) &&
-           same_vips(excluded_vips, o.excluded_vips) && destinations == o.destinations &&
-           mac == o.mac && announce.master_delay == o.announce.master_delay &&
+           p.password == op.password && p.vips == op.vips && p.unicast_peers == op.unicast_peers &&
+           p.unicast_source == op.unicast_source && p.check_unicast_src == op.check_unicast_src &&
+           same_vips(vips, o.vips) && same_vips(excluded_vips, o.excluded_vips) &&
+           destinations == o.destinations && mac == o.mac &&
+           announce.master_delay == o.announce.master_delay &&
            announce.master_repeat == o.announce.master_repeat &&
            announce.interval == o.announce.interval &&
            announce.master_refresh == o.announce.master_refresh &&
@@ -188,10 +189,53 @@ void Instance::check_result(const std::string& name, checks::Outcome outcome, st
     track_changed(tracker_.report(name, outcome, std::move(reason)));
 }
 
+void Instance::failback_hold(const std::string& name, const std::string& reason) {
+    if (!tracker_.index_of(name)) return;
+    const bool was_held = !failback_holds_.empty();
+    if (reason.empty())
+        failback_holds_.erase(name);
+    else
+        failback_holds_[name] = reason;
+    const bool held = !failback_holds_.empty();
+    if (held == was_held) return;
+    handle(PreemptHold{held});
+    // Only a preempting BACKUP is affected; say so when it is (issue 9: the journal tells why
+    // the VIP stays where it is).
+    if (!settings_.router.preempt || router_.state() == State::master) return;
+    if (held)
+        log(Level::notice,
+            fmt::format("failback held: {} not caught up: {}; a live lower-priority master keeps "
+                        "the VIP until it is",
+                        name, reason),
+            {{"HAVIP_CHECK", name}, {"HAVIP_REASON", reason}});
+    else
+        log(Level::notice,
+            fmt::format("failback hold released: {} caught up; preempting a lower-priority "
+                        "master is allowed again",
+                        name),
+            {{"HAVIP_CHECK", name}});
+}
+
+void Instance::track_file_value(const std::string& name, long long value,
+                                const std::string& reason) {
+    for (const auto& file : settings_.track_files) {
+        if (file.name != name) continue;
+        const auto index = tracker_.index_of("file " + name);
+        if (!index) return;
+        const auto effect = checks::track_file_effect(value, file.weight, file.reverse);
+        checks::TrackSettings item = tracker_.items()[*index].settings;
+        if (item.weight != effect.weight) {
+            item.weight = effect.weight;
+            track_changed(tracker_.update_settings(*index, item));
+        }
+        track_changed(tracker_.report(*index, effect.outcome, reason));
+    }
+}
+
 void Instance::track_changed(const std::optional<checks::TrackChange>& change) {
     if (!change) return;
     log(change->fault_after || change->priority_after < change->priority_before ? Level::warning
-                                                                                 : Level::notice,
+                                                                                : Level::notice,
         change->describe(), {{"HAVIP_CHECK", change->item}, {"HAVIP_REASON", change->reason}});
     if (router_.state() == State::init) return;  // start() applies the tracker's verdict
     if (change->fault_after && !change->fault_before) {
@@ -206,16 +250,16 @@ void Instance::track_changed(const std::optional<checks::TrackChange>& change) {
 
 void Instance::address_removed(int ifindex, const asio::ip::address& address) {
     if (router_.state() != State::master) return;
-    auto ours = [&](const netlink::Vip& v) {
-        return v.ifindex == ifindex && v.address == address;
-    };
+    auto ours = [&](const netlink::Vip& v) { return v.ifindex == ifindex && v.address == address; };
     if (std::none_of(settings_.vips.begin(), settings_.vips.end(), ours)) return;
     log(Level::warning, fmt::format("VIP {} was removed by someone else", address.to_string()),
         {{"HAVIP_REASON", "vip removed externally"}});
     handle(VipsLostExternally{});
 }
 
-void Instance::handle(const Event& event) { apply(router_.handle(event, Clock::now())); }
+void Instance::handle(const Event& event) {
+    apply(router_.handle(event, Clock::now()));
+}
 
 void Instance::apply(const Actions& actions) {
     // The wire and the VIPs first, in the FSM's order; the log line and status callbacks of a
@@ -243,7 +287,8 @@ void Instance::apply(const Action& action) {
             } else if constexpr (std::is_same_v<T, Announce>) {
                 start_announcements();
             } else if constexpr (std::is_same_v<T, StateChanged>) {
-                last_transition_ = Transition{std::chrono::system_clock::now(), a.from, a.to, a.reason};
+                last_transition_ =
+                    Transition{std::chrono::system_clock::now(), a.from, a.to, a.reason};
                 if (a.to == State::master) ++stats_.become_master;
                 if (a.from == State::master) ++stats_.release_master;
                 log(a.to == State::fault ? Level::warning : Level::notice,
@@ -264,10 +309,22 @@ void Instance::run_notify(State to) {
     const std::optional<checks::Command>* specific = nullptr;
     const char* label = nullptr;
     switch (to) {
-        case State::master: specific = &n.master; label = "notify_master"; break;
-        case State::backup: specific = &n.backup; label = "notify_backup"; break;
-        case State::fault: specific = &n.fault; label = "notify_fault"; break;
-        case State::init: specific = &n.stop; label = "notify_stop"; break;
+        case State::master:
+            specific = &n.master;
+            label = "notify_master";
+            break;
+        case State::backup:
+            specific = &n.backup;
+            label = "notify_backup";
+            break;
+        case State::fault:
+            specific = &n.fault;
+            label = "notify_fault";
+            break;
+        case State::init:
+            specific = &n.stop;
+            label = "notify_stop";
+            break;
     }
     if (*specific) notify_queue_.enqueue({label, **specific});
     if (n.any) {
@@ -285,12 +342,13 @@ void Instance::send_advert(std::uint8_t priority) {
     advert.version = settings_.router.version;
     advert.vrid = settings_.router.vrid;
     advert.priority = priority;
-    advert.interval = std::chrono::duration_cast<Centiseconds>(
-        settings_.router.advertisement_interval);
+    advert.interval =
+        std::chrono::duration_cast<Centiseconds>(settings_.router.advertisement_interval);
     advert.auth_type = settings_.policy.auth_type;
     advert.auth_data = settings_.policy.password;
     advert.addresses.reserve(settings_.vips.size());
-    for (const auto& v : settings_.vips) advert.addresses.push_back(v.address);
+    for (const auto& v : settings_.vips)
+        advert.addresses.push_back(v.address);
     advert.source = settings_.router.primary_address;
     for (const auto& destination : settings_.destinations) {
         advert.destination = destination;
@@ -303,8 +361,8 @@ void Instance::send_advert(std::uint8_t priority) {
         }
         if (auto ec = deps_.socket.send(std::get<Bytes>(bytes), advert.source, destination)) {
             ++stats_.send_err;
-            log(Level::warning, fmt::format("advert to {} not sent: {}", destination.to_string(),
-                                            ec.message()));
+            log(Level::warning,
+                fmt::format("advert to {} not sent: {}", destination.to_string(), ec.message()));
             continue;
         }
         ++stats_.advert_sent;
@@ -314,16 +372,27 @@ void Instance::send_advert(std::uint8_t priority) {
 
 void Instance::arm(TimerId which, TimePoint deadline) {
     auto& timer = which == TimerId::master_down ? master_down_timer_ : adver_timer_;
-    timer.expires_at(Clock::time_point{std::chrono::duration_cast<Clock::duration>(
-        deadline.time_since_epoch())});
-    timer.async_wait([weak = weak_from_this(), which, deadline](boost::system::error_code ec) {
+    auto fire_at =
+        Clock::time_point{std::chrono::duration_cast<Clock::duration>(deadline.time_since_epoch())};
+    if (which == TimerId::adver) {
+        // Batching (issue 7): advert deadlines are rounded up to a 5 ms slot of the steady
+        // clock, so the adverts of many instances leave in one wake-up instead of one each.
+        // Intervals are whole centiseconds and the FSM's deadlines absolute, so the slots
+        // repeat exactly: only the first timer after a transition moves, by under 5 ms. The
+        // master-down timer stays exact: it bounds failover.
+        constexpr auto slot = std::chrono::duration_cast<Clock::duration>(advert_slot);
+        const auto since = fire_at.time_since_epoch();
+        fire_at = Clock::time_point{(since + slot - Clock::duration{1}) / slot * slot};
+    }
+    timer.expires_at(fire_at);
+    timer.async_wait([weak = weak_from_this(), which, fire_at](boost::system::error_code ec) {
         if (ec) return;  // re-armed or cancelled
         auto self = weak.lock();
         if (!self) return;
         if (which == TimerId::master_down) {
             self->handle(MasterDownTimerFired{});
         } else {
-            self->jitter_.record(Clock::now() - deadline);
+            self->jitter_.record(Clock::now() - fire_at);
             self->handle(AdverTimerFired{});
         }
     });

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,8 +36,8 @@ struct InstanceSettings {
     std::string ifname;
     int ifindex = 0;
     bool ipv6 = false;
-    RouterConfig router;   // primary_address: the advert source
-    ReceivePolicy policy;  // what a received advert must satisfy
+    RouterConfig router;                      // primary_address: the advert source
+    ReceivePolicy policy;                     // what a received advert must satisfy
     std::vector<netlink::Vip> vips;           // advertised, of the instance's family
     std::vector<netlink::Vip> excluded_vips;  // virtual_ipaddress_excluded: raised, not advertised
     std::vector<boost::asio::ip::address> destinations;  // the multicast group, or unicast peers
@@ -46,6 +47,14 @@ struct InstanceSettings {
     // (named "interface IF"), then checks (by their configured name).
     std::vector<checks::TrackSettings> tracks;
     std::vector<int> tracked_ifindexes;  // parallel to the interface items of `tracks`
+    // track_file items (named "file NAME" in `tracks`): the file's value times this weight
+    // becomes the item's contribution (checks/track_file.hpp).
+    struct TrackedFile {
+        std::string name;  // the track_file block
+        int weight = 1;
+        bool reverse = false;
+    };
+    std::vector<TrackedFile> track_files;
     // keepalived's notify hooks: notify_master/backup/fault/stop run as written; `notify`
     // gets "INSTANCE NAME STATE PRIORITY" appended.
     struct Notify {
@@ -81,9 +90,14 @@ struct Transition {
 };
 
 // How late adverts leave compared with their deadline: the last `capacity` samples.
+// The slot advert timers are rounded up to (Instance::arm), so instances share wake-ups.
+inline constexpr std::chrono::milliseconds advert_slot{5};
+
 class SendJitter {
-public:
-    static constexpr std::size_t capacity = 1024;
+  public:
+    // 256 samples (2 KiB an instance; 1024 cost 2 MiB of RSS at 255 instances): enough for a
+    // p99, covering the last 25 s at 100 ms adverts.
+    static constexpr std::size_t capacity = 256;
     void record(Duration late);
     struct Summary {
         Duration p50{0}, p99{0}, max{0};
@@ -91,7 +105,7 @@ public:
     };
     Summary summary() const;
 
-private:
+  private:
     std::array<Duration, capacity> samples_{};
     std::size_t next_ = 0;
     std::size_t count_ = 0;
@@ -99,7 +113,7 @@ private:
 };
 
 class Instance : public std::enable_shared_from_this<Instance> {
-public:
+  public:
     struct Deps {
         boost::asio::io_context& io;
         systemd::Logger& log;
@@ -132,6 +146,12 @@ public:
     void address_removed(int ifindex, const boost::asio::ip::address& address);
     // A tracked check reported (checks/).
     void check_result(const std::string& name, checks::Outcome outcome, std::string reason);
+    // A track_file's value was read (at start-up or after the file was written).
+    void track_file_value(const std::string& name, long long value, const std::string& reason);
+    // A tracked mysql_check says this node's database is not caught up (`reason`) or is
+    // again (empty): while any tracked check objects, the router does not preempt a live
+    // lower-priority master (PreemptHold). Logged when the hold starts and ends.
+    void failback_hold(const std::string& name, const std::string& reason);
 
     const InstanceSettings& settings() const { return settings_; }
     const InstanceStats& stats() const { return stats_; }
@@ -141,7 +161,7 @@ public:
     const std::optional<Transition>& last_transition() const { return last_transition_; }
     const SendJitter& jitter() const { return jitter_; }
 
-private:
+  private:
     void handle(const Event& event);
     void apply(const Actions& actions);
     void apply(const Action& action);
@@ -174,6 +194,8 @@ private:
     // Rate limit of "rejected advert" log lines: at most one per rule per 10 s, with a count.
     std::array<Clock::time_point, all_decode_errors.size()> last_reject_log_{};
     std::array<std::uint64_t, all_decode_errors.size()> reject_suppressed_{};
+    // failback_hold: the objecting checks and their reasons.
+    std::map<std::string, std::string> failback_holds_;
 };
 
 }  // namespace havip::vrrp

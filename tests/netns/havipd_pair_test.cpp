@@ -3,6 +3,7 @@
 // reloads, unicast, IPv6, tracked scripts and stale VIPs. The failover times are measured with
 // the AddressWatcher against the RFC timers computed independently by rfc_timing().
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -402,6 +403,69 @@ TEST_F(HavipdPair, failing_track_script_faults_the_master_and_the_peer_takes_ove
     EXPECT_TRUE(wait_vip("a", true, 4s, healthy).has_value()) << "a did not recover";
 }
 
+// track_file (keepalived.conf(5) "Track files"): the master follows the file as it is written.
+class HavipdTrackFile : public HavipdPair {
+  protected:
+    // a tracks `file` through `ref` (the instance's track_file line), b is a plain backup.
+    void start_tracking(const std::string& block, const std::string& ref) {
+        ASSERT_NO_FATAL_FAILURE(build(vip4));
+        auto a_spec = spec(master_priority);
+        a_spec.extra_lines = {"track_file {", "    " + ref, "}"};
+        a_config_ = single_instance(a_spec, "a");
+        const auto start = Clock::now();
+        a_ = start_vrrp_daemon(lab(), "a", daemon(), render_keepalived_conf(a_config_) + block);
+        ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a_.process->log_tail(20);
+        b_ = start_backup("b", daemon(), single_instance(spec(backup_priority), "b"));
+        ASSERT_FALSE(HasFailure());
+        std::this_thread::sleep_for(300ms);
+        ASSERT_EQ(holders(), Names{"a"});
+    }
+    void write(const std::string& text) {
+        // In place, as `echo 1 > FILE` does: the daemon sees the close after writing.
+        std::ofstream(file_, std::ios::trunc) << text;
+    }
+    std::filesystem::path file_;
+};
+
+TEST_F(HavipdTrackFile, a_non_zero_value_with_weight_zero_faults_the_master_at_once) {
+    file_ = std::filesystem::path("/tmp") / fmt::format("havip-track-{}", ::getpid());
+    std::filesystem::remove(file_);
+    // init_file creates the file with 0 (fine) at start-up.
+    ASSERT_NO_FATAL_FAILURE(start_tracking(
+        fmt::format("\ntrack_file maint {{\n    file {}\n    weight 0\n    init_file\n}}\n",
+                    file_.string()),
+        "maint"));
+    EXPECT_TRUE(std::filesystem::exists(file_));
+    const auto written = Clock::now();
+    write("1\n");
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 1s)) << a_.process->log_tail(10);
+    const auto taken = wait_vip("b", true, 2s, written);
+    ASSERT_TRUE(taken.has_value()) << "b never took the VIP";
+    // No polling: inotify plus the fault's priority-0 advert, then b's Skew_Time.
+    measure("track_file_fault_failover_ms", taken->at - written, "Skew_Time", backup_v3.skew);
+    EXPECT_LE(taken->at - written, backup_v3.skew + 300ms);
+    const auto cleared = Clock::now();
+    write("0\n");
+    EXPECT_TRUE(wait_vip("a", true, 3s, cleared).has_value()) << "a did not recover";
+    std::filesystem::remove(file_);
+}
+
+TEST_F(HavipdTrackFile, value_times_weight_lowers_the_priority_below_the_peer) {
+    file_ = std::filesystem::path("/tmp") / fmt::format("havip-track-{}", ::getpid());
+    { std::ofstream(file_) << "0\n"; }
+    // The instance's weight (-60) overrides the block's (1): 150 - 60 = 90 < b's 100.
+    ASSERT_NO_FATAL_FAILURE(
+        start_tracking(fmt::format("\ntrack_file drain {{\n    file {}\n}}\n", file_.string()),
+                       "drain weight -60"));
+    write("1\n");
+    EXPECT_TRUE(wait_vip("b", true, 2s, Clock::now()).has_value()) << "b did not preempt";
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 2s)) << a_.process->log_tail(10);
+    EXPECT_TRUE(a_.log_mentions("priority 150 -> 90")) << a_.process->log_tail(10);
+    write("0\n");
+    EXPECT_TRUE(wait_vip("a", true, 3s, Clock::now()).has_value()) << "a did not preempt back";
+    std::filesystem::remove(file_);
+}
+
 TEST_F(HavipdPair, notify_hooks_run_in_transition_order_with_keepalived_arguments) {
     ASSERT_NO_FATAL_FAILURE(build(vip4));
     const auto journal = lab().dir() / "a-notify.log";
@@ -426,11 +490,12 @@ TEST_F(HavipdPair, notify_hooks_run_in_transition_order_with_keepalived_argument
     ASSERT_TRUE(a_.process->wait_exit(5s).has_value());
     std::ifstream in(journal);
     std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
     const std::string prio = std::to_string(master_priority);
     EXPECT_EQ(lines, (std::vector<std::string>{"backup", "any INSTANCE VI_1 BACKUP " + prio,
-                                               "master", "any INSTANCE VI_1 MASTER " + prio,
-                                               "stop", "any INSTANCE VI_1 STOP " + prio}));
+                                               "master", "any INSTANCE VI_1 MASTER " + prio, "stop",
+                                               "any INSTANCE VI_1 STOP " + prio}));
 }
 
 TEST_F(HavipdPair, stale_vip_is_removed_at_start_up) {

@@ -198,14 +198,12 @@ TEST(ConfigModel, tcp_check_values_and_defaults) {
 
 TEST(ConfigModel, track_file_and_track_interface) {
     auto result = load(
-        "vrrp_track_file maint {\n    file /var/run/maint\n    weight -50\n"
+        "track_file maint {\n    file /var/run/maint\n    weight -50\n"
         "    init_file 0 overwrite\n}\n" +
         instance("    track_file {\n        maint weight -10\n    }\n"
                  "    track_interface {\n        eth1 weight -5\n        br0\n    "
                  "}\n    dont_track_primary\n"));
-    // Parsed in full, but havipd says it does not act on it (no silent drop).
-    EXPECT_THAT(messages(result),
-                ElementsAre(HasSubstr("warning: havipd does not implement track_file yet")));
+    EXPECT_THAT(messages(result), IsEmpty());
     const auto& f = result.config->track_files.at(0);
     EXPECT_EQ(f.file, "/var/run/maint");
     EXPECT_EQ(f.weight, -50);
@@ -217,6 +215,13 @@ TEST(ConfigModel, track_file_and_track_interface) {
     EXPECT_EQ(v.track_interfaces.at(0).weight, -5);
     EXPECT_EQ(v.track_interfaces.at(1).weight, 0);
     EXPECT_TRUE(v.dont_track_primary);
+}
+
+TEST(ConfigModel, vrrp_track_file_is_the_older_name_of_track_file) {
+    auto result = load("vrrp_track_file maint {\n    file /var/run/maint\n}\n" +
+                       instance("    track_file {\n        maint\n    }\n"));
+    EXPECT_THAT(messages(result), IsEmpty());
+    EXPECT_EQ(result.config->track_files.at(0).weight, 1);  // keepalived's default
 }
 
 TEST(ConfigModel, unicast_instance_needs_no_interface) {
@@ -239,7 +244,10 @@ TEST(ConfigModel, sync_group_members_and_notify) {
                        instance("", "VI_2", 52, "10.0.0.51") +
                        "vrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n    }\n"
                        "    notify \"/bin/echo\"\n}\n");
-    EXPECT_THAT(messages(result), IsEmpty());
+    // Parsed in full, and havipd says it does not synchronise the members (no silent drop).
+    EXPECT_THAT(messages(result),
+                ElementsAre(HasSubstr("warning: havipd runs the instances of vrrp_sync_group "
+                                      "\"G\" independently")));
     const auto& g = result.config->sync_groups.at(0);
     EXPECT_THAT(g.instances, ElementsAre("VI_1", "VI_2"));
     EXPECT_TRUE(g.notify.any.has_value());

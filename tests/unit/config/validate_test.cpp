@@ -12,6 +12,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using testing::instance;
 using ::testing::IsEmpty;
 using testing::load;
@@ -251,7 +252,7 @@ TEST(ConfigValidate, track_script_naming_no_check_is_an_error) {
 
 TEST(ConfigValidate, track_file_naming_no_track_file_is_an_error) {
     EXPECT_THAT(messages_of(instance("    track_file {\n        maint\n    }\n")),
-                ElementsAre("8:9: error: track_file \"maint\" names no vrrp_track_file"));
+                ElementsAre("8:9: error: track_file \"maint\" names no track_file block"));
 }
 
 TEST(ConfigValidate, check_names_share_one_namespace) {
@@ -332,7 +333,9 @@ TEST(ConfigValidate, vrrp_script_without_script_is_an_error) {
 TEST(ConfigValidate, sync_group_naming_an_unknown_instance_is_an_error) {
     EXPECT_THAT(messages_of(instance() + "vrrp_sync_group G {\n    group {\n        VI_1 VI_9\n"
                                          "    }\n}\n"),
-                ElementsAre("10:14: error: vrrp_sync_group \"G\" names unknown vrrp_instance "
+                ElementsAre(HasSubstr("8:17: warning: havipd runs the instances of "
+                                      "vrrp_sync_group \"G\" independently"),
+                            "10:14: error: vrrp_sync_group \"G\" names unknown vrrp_instance "
                             "\"VI_9\""));
 }
 
@@ -341,7 +344,9 @@ TEST(ConfigValidate, instance_in_two_sync_groups_is_an_error) {
         messages_of(instance() + "vrrp_sync_group G {\n    group {\n        VI_1\n    }\n}\n"
                                  "vrrp_sync_group H {\n    group {\n        VI_1\n    }\n"
                                  "}\n"),
-        ElementsAre("15:9: error: vrrp_instance \"VI_1\" is already in vrrp_sync_group "
+        ElementsAre(HasSubstr("8:17: warning: havipd runs the instances"),
+                    HasSubstr("13:17: warning: havipd runs the instances"),
+                    "15:9: error: vrrp_instance \"VI_1\" is already in vrrp_sync_group "
                     "\"G\""));
 }
 

@@ -1,0 +1,192 @@
+#include "checks/track_file.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fcntl.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+namespace havip::checks {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path directory_of(const fs::path& file) {
+    return file.parent_path().empty() ? fs::path(".") : file.parent_path();
+}
+
+}  // namespace
+
+TrackFileValue parse_track_file(std::string_view text) {
+    std::size_t i = 0;
+    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    while (i < text.size() && space(text[i]))
+        ++i;
+    bool negative = false;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+    const std::size_t digits_start = i;
+    long long value = 0;
+    bool overflow = false;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+        if (value > (1LL << 40)) overflow = true;  // far beyond any weight: clamp, don't wrap
+        if (!overflow) value = value * 10 + (text[i] - '0');
+    }
+    TrackFileValue out;
+    if (i == digits_start) {
+        out.note = text.empty() ? "empty" : "not a number";
+        return out;
+    }
+    out.value = negative ? -value : value;
+    while (i < text.size() && space(text[i]))
+        ++i;
+    if (i != text.size()) out.note = "text after the number ignored";
+    return out;
+}
+
+TrackFileEffect track_file_effect(long long value, int weight, bool reverse) {
+    if (weight == 0) return {0, value == 0 ? Outcome::ok : Outcome::failed};
+    // |value| is bounded by parse_track_file, |weight| by the config (-254..254).
+    long long result = value * weight;
+    if (reverse) result = -result;
+    if (result < -253) return {0, Outcome::failed};
+    if (result > 253) result = 253;
+    if (result < 0) return {static_cast<int>(result), Outcome::failed};
+    return {static_cast<int>(result), Outcome::ok};
+}
+
+struct TrackFileWatcher::Impl : std::enable_shared_from_this<Impl> {
+    Impl(asio::io_context& io, std::vector<File> f, Report r, Warn w)
+        : files(std::move(f)), report(std::move(r)), warn(std::move(w)), stream(io) {}
+
+    std::vector<File> files;
+    Report report;
+    Warn warn;
+    asio::posix::stream_descriptor stream;
+    std::map<int, fs::path> directories;  // watch descriptor → directory
+    std::array<char, 4096> buffer{};
+
+    void initialise(const File& f) {
+        if (!f.init_value) return;
+        std::error_code ec;
+        if (fs::exists(f.path, ec) && !f.init_overwrite) return;
+        // Written beside and renamed over, so a reader never sees a half-written value.
+        const fs::path tmp = f.path.string() + ".havipd-tmp";
+        {
+            std::ofstream out(tmp, std::ios::trunc);
+            out << *f.init_value << '\n';
+            if (!out.flush()) {
+                warn(fmt::format("track_file {}: cannot write init_file value to {}", f.name,
+                                 f.path.string()));
+                fs::remove(tmp, ec);
+                return;
+            }
+        }
+        fs::rename(tmp, f.path, ec);
+        if (ec) {
+            warn(fmt::format("track_file {}: cannot create {}: {}", f.name, f.path.string(),
+                             ec.message()));
+            fs::remove(tmp, ec);
+        }
+    }
+
+    void read(const File& f) {
+        std::ifstream in(f.path);
+        if (!in) {
+            report(f.name, 0,
+                   fmt::format("{} cannot be read ({}): value 0", f.path.string(),
+                               std::strerror(errno)));
+            return;
+        }
+        std::string text(64, '\0');
+        in.read(text.data(), static_cast<std::streamsize>(text.size()));
+        text.resize(static_cast<std::size_t>(in.gcount()));
+        const TrackFileValue v = parse_track_file(text);
+        report(f.name, v.value,
+               v.note.empty()
+                   ? fmt::format("value {} in {}", v.value, f.path.string())
+                   : fmt::format("value {} in {} ({})", v.value, f.path.string(), v.note));
+    }
+
+    void watch() {
+        const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fd < 0) {
+            warn(fmt::format("track_file: inotify_init1: {}; files are read at start-up only",
+                             std::strerror(errno)));
+            return;
+        }
+        stream.assign(fd);
+        for (const File& f : files) {
+            const fs::path dir = directory_of(f.path);
+            bool known = false;
+            for (const auto& [wd, d] : directories)
+                known = known || d == dir;
+            if (known) continue;
+            // The directory, not the file: an editor or `mv` replaces the file's inode.
+            const int wd = ::inotify_add_watch(
+                fd, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE);
+            if (wd < 0) {
+                warn(
+                    fmt::format("track_file {}: cannot watch {}: {}; its value is not "
+                                "followed",
+                                f.name, dir.string(), std::strerror(errno)));
+                continue;
+            }
+            directories.emplace(wd, dir);
+        }
+        arm();
+    }
+
+    void arm() {
+        stream.async_read_some(
+            asio::buffer(buffer),
+            [weak = weak_from_this()](boost::system::error_code ec, std::size_t n) {
+                if (auto self = weak.lock(); self && !ec) self->events(n);
+            });
+    }
+
+    void events(std::size_t n) {
+        std::size_t off = 0;
+        while (off + sizeof(inotify_event) <= n) {
+            inotify_event ev;
+            std::memcpy(&ev, buffer.data() + off, sizeof ev);
+            const std::string name =
+                ev.len ? std::string(buffer.data() + off + sizeof ev) : std::string();
+            off += sizeof ev + ev.len;
+            auto dir = directories.find(ev.wd);
+            if (dir == directories.end() || name.empty()) continue;
+            for (const File& f : files)
+                if (f.path.filename() == name && directory_of(f.path) == dir->second) read(f);
+        }
+        arm();
+    }
+};
+
+TrackFileWatcher::TrackFileWatcher(asio::io_context& io, std::vector<File> files, Report report,
+                                   Warn warn)
+    : impl_(std::make_shared<Impl>(io, std::move(files), std::move(report), std::move(warn))) {}
+
+TrackFileWatcher::~TrackFileWatcher() {
+    boost::system::error_code ignored;
+    impl_->stream.close(ignored);
+}
+
+void TrackFileWatcher::start() {
+    for (const File& f : impl_->files)
+        impl_->initialise(f);
+    for (const File& f : impl_->files)
+        impl_->read(f);
+    impl_->watch();
+}
+
+}  // namespace havip::checks

@@ -1,0 +1,70 @@
+// track_file: keepalived's tracked files (keepalived.conf(5) "Track files"). The file holds a
+// number as text; an operator or a tool writes it to move priority or force FAULT without a
+// script running every second. The file is read at start-up and again whenever it is written
+// (inotify), never polled.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "checks/track.hpp"
+
+namespace havip::checks {
+
+// The number at the start of the file's text ("5\n", "  -3"); anything else (an empty file,
+// "abc") reads as 0, the way strtol does in keepalived. `note` says what was not a number.
+struct TrackFileValue {
+    long long value = 0;
+    std::string note;  // empty when the text was a clean number
+};
+TrackFileValue parse_track_file(std::string_view text);
+
+// What a value does to an instance, as a tracker item (keepalived's rules): with weight 0 a
+// non-zero value is a failure (FAULT) and 0 is fine; otherwise value × weight (negated by
+// `reverse`) is added to the priority, and a result below -253 means FAULT. The result is
+// expressed as the item's weight plus an outcome so checks::Tracker applies it unchanged:
+// a positive result is (weight, ok), a negative one (weight, failed), FAULT is (0, failed).
+struct TrackFileEffect {
+    int weight = 0;
+    Outcome outcome = Outcome::ok;
+    bool operator==(const TrackFileEffect&) const = default;
+};
+TrackFileEffect track_file_effect(long long value, int weight, bool reverse);
+
+// Watches the files with inotify on their directories, so a file written in place (echo 1 >
+// FILE), replaced by rename or deleted is seen at once. A missing file reads as 0.
+class TrackFileWatcher {
+  public:
+    struct File {
+        std::string name;  // the track_file block's name
+        std::filesystem::path path;
+        std::optional<long long> init_value;  // init_file: written at start-up when missing
+        bool init_overwrite = false;          // … or always
+    };
+    // name, value, and a reason for logs ("value 5 in /run/x", "/run/x missing: 0").
+    using Report = std::function<void(const std::string&, long long, const std::string&)>;
+    // Problems that are not a value: a directory that cannot be watched, init_file failing.
+    using Warn = std::function<void(const std::string&)>;
+
+    TrackFileWatcher(boost::asio::io_context& io, std::vector<File> files, Report report,
+                     Warn warn);
+    ~TrackFileWatcher();
+    TrackFileWatcher(const TrackFileWatcher&) = delete;
+    TrackFileWatcher& operator=(const TrackFileWatcher&) = delete;
+
+    // Writes init_file values, reports every file's current value, then watches.
+    void start();
+
+  private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace havip::checks

@@ -1,0 +1,188 @@
+// track_file: the value rules (pure) and the inotify watcher against real files.
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <fmt/format.h>
+#include <boost/asio/io_context.hpp>
+
+#include "checks/track_file.hpp"
+
+namespace havip::checks {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+TEST(TrackFileParse, reads_the_leading_number_like_strtol) {
+    EXPECT_EQ(parse_track_file("5\n").value, 5);
+    EXPECT_TRUE(parse_track_file("5\n").note.empty());
+    EXPECT_EQ(parse_track_file("  -12  ").value, -12);
+    EXPECT_EQ(parse_track_file("+3").value, 3);
+    EXPECT_EQ(parse_track_file("7 apples").value, 7);
+    EXPECT_EQ(parse_track_file("7 apples").note, "text after the number ignored");
+}
+
+TEST(TrackFileParse, empty_or_text_reads_as_zero_with_a_note) {
+    EXPECT_EQ(parse_track_file("").value, 0);
+    EXPECT_EQ(parse_track_file("").note, "empty");
+    EXPECT_EQ(parse_track_file("down").value, 0);
+    EXPECT_EQ(parse_track_file("down").note, "not a number");
+}
+
+TEST(TrackFileParse, huge_numbers_do_not_wrap_negative) {
+    EXPECT_GT(parse_track_file("99999999999999999999999999").value, 0);
+    EXPECT_LT(parse_track_file("-99999999999999999999999999").value, 0);
+}
+
+TEST(TrackFileEffect, weight_zero_turns_any_non_zero_value_into_a_fault) {
+    EXPECT_EQ(track_file_effect(0, 0, false), (TrackFileEffect{0, Outcome::ok}));
+    EXPECT_EQ(track_file_effect(1, 0, false), (TrackFileEffect{0, Outcome::failed}));
+    EXPECT_EQ(track_file_effect(-4, 0, false), (TrackFileEffect{0, Outcome::failed}));
+}
+
+TEST(TrackFileEffect, value_times_weight_moves_the_priority_either_way) {
+    EXPECT_EQ(track_file_effect(5, 2, false), (TrackFileEffect{10, Outcome::ok}));
+    EXPECT_EQ(track_file_effect(-5, 2, false), (TrackFileEffect{-10, Outcome::failed}));
+    EXPECT_EQ(track_file_effect(5, -2, false), (TrackFileEffect{-10, Outcome::failed}));
+    EXPECT_EQ(track_file_effect(5, 2, true), (TrackFileEffect{-10, Outcome::failed}));
+    EXPECT_EQ(track_file_effect(0, 7, false), (TrackFileEffect{0, Outcome::ok}));
+}
+
+TEST(TrackFileEffect, below_minus_253_is_a_fault_and_large_results_are_capped) {
+    EXPECT_EQ(track_file_effect(-254, 1, false), (TrackFileEffect{0, Outcome::failed}));
+    EXPECT_EQ(track_file_effect(-253, 1, false), (TrackFileEffect{-253, Outcome::failed}));
+    EXPECT_EQ(track_file_effect(1000, 1, false), (TrackFileEffect{253, Outcome::ok}));
+}
+
+TEST(TrackFileEffect, applied_through_the_tracker_gives_keepalived_priorities) {
+    Tracker tracker(100, {TrackSettings{.name = "file f", .weight = 1}});
+    auto apply = [&](long long value, int weight) {
+        const TrackFileEffect e = track_file_effect(value, weight, false);
+        TrackSettings s = tracker.items()[0].settings;
+        s.weight = e.weight;
+        tracker.update_settings(0, s);
+        tracker.report(0, e.outcome, "test");
+    };
+    apply(20, 1);
+    EXPECT_EQ(tracker.effective_priority(), 120);
+    apply(-30, 1);
+    EXPECT_EQ(tracker.effective_priority(), 70);
+    EXPECT_FALSE(tracker.fault());
+    apply(-300, 1);
+    EXPECT_TRUE(tracker.fault());
+    apply(0, 1);
+    EXPECT_FALSE(tracker.fault());
+    EXPECT_EQ(tracker.effective_priority(), 100);
+}
+
+class TrackFileWatcherTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = fs::path(HAVIP_BINARY_DIR) / "checks-scratch" /
+               fmt::format("{}-{}", ::getpid(),
+                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    void write(const fs::path& path, const std::string& text) {
+        std::ofstream(path, std::ios::trunc) << text;
+    }
+    // Runs the loop until the file's last report is `value`.
+    bool wait_for(const std::string& name, long long value) {
+        const auto end = std::chrono::steady_clock::now() + 5s;
+        while (std::chrono::steady_clock::now() < end) {
+            io_.run_for(20ms);
+            io_.restart();
+            auto it = values_.find(name);
+            if (it != values_.end() && it->second == value) return true;
+        }
+        return false;
+    }
+    TrackFileWatcher::Report reporter() {
+        return [this](const std::string& name, long long value, const std::string& reason) {
+            values_[name] = value;
+            reasons_[name] = reason;
+            ++reports_;
+        };
+    }
+
+    fs::path dir_;
+    boost::asio::io_context io_;
+    std::map<std::string, long long> values_;
+    std::map<std::string, std::string> reasons_;
+    std::vector<std::string> warnings_;
+    int reports_ = 0;
+};
+
+TEST_F(TrackFileWatcherTest, reports_the_value_at_start_and_after_each_write) {
+    const fs::path f = dir_ / "prio";
+    write(f, "3\n");
+    TrackFileWatcher w(io_, {{"prio", f, {}, false}}, reporter(),
+                       [&](const std::string& m) { warnings_.push_back(m); });
+    w.start();
+    EXPECT_EQ(values_.at("prio"), 3);  // synchronously, before the instances start
+    write(f, "-7\n");
+    EXPECT_TRUE(wait_for("prio", -7));
+    EXPECT_NE(reasons_["prio"].find("value -7"), std::string::npos) << reasons_["prio"];
+    EXPECT_TRUE(warnings_.empty());
+}
+
+TEST_F(TrackFileWatcherTest, follows_a_file_replaced_by_rename_and_reads_a_deleted_one_as_zero) {
+    const fs::path f = dir_ / "flag";
+    write(f, "1");
+    TrackFileWatcher w(io_, {{"flag", f, {}, false}}, reporter(), [](const std::string&) {});
+    w.start();
+    write(dir_ / "flag.new", "9");
+    fs::rename(dir_ / "flag.new", f);
+    EXPECT_TRUE(wait_for("flag", 9));
+    fs::remove(f);
+    EXPECT_TRUE(wait_for("flag", 0));
+    EXPECT_NE(reasons_["flag"].find("cannot be read"), std::string::npos) << reasons_["flag"];
+}
+
+TEST_F(TrackFileWatcherTest, other_files_in_the_directory_do_not_report) {
+    const fs::path f = dir_ / "mine";
+    write(f, "2");
+    TrackFileWatcher w(io_, {{"mine", f, {}, false}}, reporter(), [](const std::string&) {});
+    w.start();
+    const int after_start = reports_;
+    write(dir_ / "other", "5");
+    io_.run_for(200ms);
+    EXPECT_EQ(reports_, after_start);
+}
+
+TEST_F(TrackFileWatcherTest, init_file_creates_a_missing_file_and_overwrite_replaces_one) {
+    const fs::path missing = dir_ / "created";
+    const fs::path existing = dir_ / "kept";
+    const fs::path forced = dir_ / "forced";
+    write(existing, "4");
+    write(forced, "4");
+    TrackFileWatcher w(
+        io_,
+        {{"created", missing, 6, false}, {"kept", existing, 6, false}, {"forced", forced, 6, true}},
+        reporter(), [](const std::string&) {});
+    w.start();
+    EXPECT_EQ(values_.at("created"), 6);
+    EXPECT_EQ(values_.at("kept"), 4);
+    EXPECT_EQ(values_.at("forced"), 6);
+}
+
+TEST_F(TrackFileWatcherTest, a_missing_directory_warns_and_reads_zero) {
+    const fs::path f = dir_ / "no-such-dir" / "x";
+    TrackFileWatcher w(io_, {{"x", f, {}, false}}, reporter(),
+                       [&](const std::string& m) { warnings_.push_back(m); });
+    w.start();
+    EXPECT_EQ(values_.at("x"), 0);
+    ASSERT_EQ(warnings_.size(), 1u);
+    EXPECT_NE(warnings_[0].find("cannot watch"), std::string::npos) << warnings_[0];
+}
+
+}  // namespace
+}  // namespace havip::checks

@@ -38,20 +38,20 @@ struct DatabaseUser {
 };
 
 struct DatabaseNode {
-    std::string name;     // directory name of the node's generated files; [A-Za-z0-9_-]+
-    in_addr address{};    // the node's address on the database segment
-    std::string interface;                // empty: database.interface
-    std::optional<unsigned> priority;     // VRRP priority; default 150 for the first, 100 next
+    std::string name;       // directory name of the node's generated files; [A-Za-z0-9_-]+
+    in_addr address{};      // the node's address on the database segment
+    std::string interface;  // empty: database.interface
+    std::optional<unsigned> priority;  // VRRP priority; default 150 for the first, 100 next
 };
 
 struct Database {
     // The 4-node layout (one database node) needs no VIP: there vip.address is 0.0.0.0 and
     // vrid 0 when the inventory leaves them out.
-    Ipv4Prefix vip;                 // database.vip, the prefix is the segment's
-    unsigned vrid = 0;              // 1-255
-    std::string interface;          // eth0, or br0 on nodes that run the platform's host agent
+    Ipv4Prefix vip;         // database.vip, the prefix is the segment's
+    unsigned vrid = 0;      // 1-255
+    std::string interface;  // eth0, or br0 on nodes that run the platform's host agent
     unsigned port = 3306;
-    std::chrono::milliseconds advert_interval{1000};      // database.advert_interval (seconds)
+    std::chrono::milliseconds advert_interval{1000};       // database.advert_interval (seconds)
     ReplicationMode replication = ReplicationMode::async;  // database.replication
     std::chrono::milliseconds semi_sync_timeout{10000};    // database.semi_sync_timeout (s)
     DatabaseUser monitor{"havip_monitor", {}};             // database.users.monitor
@@ -80,7 +80,7 @@ struct InventoryErrors {
 };
 
 std::variant<Inventory, InventoryErrors> parse_inventory(const std::string& yaml_text,
-                                                          const std::string& source_name);
+                                                         const std::string& source_name);
 std::variant<Inventory, InventoryErrors> load_inventory(const std::filesystem::path& path);
 
 }  // namespace havip::cli

@@ -5,7 +5,10 @@
 HAVIP_BUILD_PACKAGES=(cmake g++ make pkg-config libboost-dev libmnl-dev default-libmysqlclient-dev
                       libsystemd-dev libgtest-dev libgmock-dev libyaml-cpp-dev nlohmann-json3-dev
                       libfmt-dev)
-HAVIP_LAB_PACKAGES=(iproute2 procps keepalived tcpdump tshark mariadb-server mariadb-client)
+HAVIP_LAB_PACKAGES=(iproute2 procps keepalived tcpdump tshark mariadb-server mariadb-client
+                    netcat-openbsd)
+# clang-14's libFuzzer and sanitizer runtimes come with libclang-rt-14-dev.
+HAVIP_FUZZ_PACKAGES=(clang libclang-rt-14-dev llvm)
 
 # install_packages PKG...: apt-get only what is not installed yet, without starting the
 # services the packages ship (keepalived, mariadb): tests and the demo run their own.

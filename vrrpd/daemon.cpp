@@ -1,6 +1,7 @@
 #include "vrrpd/daemon.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <net/if.h>
 #include <signal.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "config/diagnostic.hpp"
 #include "config/load.hpp"
 #include "vrrpd/dumps.hpp"
+#include "vrrpd/metrics.hpp"
 #include "vrrpd/process.hpp"
 
 namespace havip::vrrp {
@@ -54,6 +56,15 @@ std::error_code write_file(const std::filesystem::path& path, const std::string&
         done += static_cast<std::size_t>(n);
     }
     return ::close(fd) == 0 ? std::error_code{} : std::error_code{errno, std::generic_category()};
+}
+
+std::optional<gid_t> group_id(const std::string& name) {
+    group grp{};
+    group* found = nullptr;
+    std::vector<char> buffer(16384);
+    if (::getgrnam_r(name.c_str(), &grp, buffer.data(), buffer.size(), &found) != 0 || !found)
+        return std::nullopt;
+    return found->gr_gid;
 }
 
 std::string check_status(const checks::ItemStatus& item) {
@@ -107,13 +118,13 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
             s.ifindex = *idx;
         }
         if (s.ifindex <= 0) {
-            fail(ci.where.interface, fmt::format("vrrp_instance {}: interface {} not found",
-                                                 ci.name, s.ifname));
+            fail(ci.where.interface,
+                 fmt::format("vrrp_instance {}: interface {} not found", ci.name, s.ifname));
             continue;
         }
 
-        std::optional<asio::ip::address> source = ci.unicast_src_ip ? ci.unicast_src_ip
-                                                                     : ci.mcast_src_ip;
+        std::optional<asio::ip::address> source =
+            ci.unicast_src_ip ? ci.unicast_src_ip : ci.mcast_src_ip;
         if (!source) {
             if (s.ipv6) {
                 if (auto a = rtnl_.ipv6_link_local(s.ifindex)) source = *a;
@@ -123,8 +134,8 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
         }
         if (!source) {
             fail(ci.where.interface,
-                 fmt::format("vrrp_instance {}: {} has no {} address to send adverts from",
-                             ci.name, s.ifname, s.ipv6 ? "IPv6 link-local" : "IPv4"));
+                 fmt::format("vrrp_instance {}: {} has no {} address to send adverts from", ci.name,
+                             s.ifname, s.ipv6 ? "IPv6 link-local" : "IPv4"));
             continue;
         }
 
@@ -140,8 +151,8 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
 
         auto& p = s.policy;
         p.version = r.version;
-        p.auth_type = ci.auth_type == config::AuthType::pass ? AuthType::simple_text
-                                                              : AuthType::none;
+        p.auth_type =
+            ci.auth_type == config::AuthType::pass ? AuthType::simple_text : AuthType::none;
         p.password = make_auth_data(ci.auth_pass);
         p.advert_interval = std::chrono::duration_cast<Centiseconds>(ci.advert_int);
         p.unicast_peers = ci.unicast_peers;
@@ -196,13 +207,13 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
         if (auto mac = rtnl_.mac(s.ifindex)) s.mac = *mac;
         s.announce.master_delay = ci.garp_master_delay;
         s.announce.master_repeat = static_cast<unsigned>(ci.garp_master_repeat);
-        s.announce.interval = s.ipv6 ? config.global.vrrp_gna_interval
-                                     : config.global.vrrp_garp_interval;
+        s.announce.interval =
+            s.ipv6 ? config.global.vrrp_gna_interval : config.global.vrrp_garp_interval;
         s.announce.master_refresh = ci.garp_master_refresh;
         s.announce.refresh_repeat = static_cast<unsigned>(ci.garp_master_refresh_repeat);
 
-        auto command = [&](const std::optional<config::Command>& c)
-            -> std::optional<checks::Command> {
+        auto command =
+            [&](const std::optional<config::Command>& c) -> std::optional<checks::Command> {
             if (!c) return std::nullopt;
             checks::Command cmd;
             cmd.argv = c->argv;
@@ -265,6 +276,21 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
             }
             s.tracks.push_back(t);
         }
+        for (const auto& ref : ci.track_files) {
+            const auto* file = config.find_track_file(ref.name);
+            if (!file) continue;  // validation already said so
+            InstanceSettings::TrackedFile f{ref.name, file->weight, file->weight_reverse};
+            if (ref.weight) {
+                f.weight = *ref.weight;
+                f.reverse = ref.reverse;
+            }
+            checks::TrackSettings t;
+            t.name = "file " + ref.name;
+            t.weight = f.weight;
+            t.reverse = false;  // track_file_effect applies the sign
+            s.tracks.push_back(t);
+            s.track_files.push_back(f);
+        }
         out.push_back(std::move(s));
     }
     if (!ok) return std::nullopt;
@@ -273,7 +299,8 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
 
 bool Daemon::open_sockets(const std::vector<InstanceSettings>& wanted) {
     std::set<SocketKey> keys;
-    for (const auto& s : wanted) keys.insert({s.ifindex, s.ipv6});
+    for (const auto& s : wanted)
+        keys.insert({s.ifindex, s.ipv6});
     bool ok = true;
     for (const auto& key : keys) {
         if (sockets_.count(key)) continue;
@@ -285,9 +312,9 @@ bool Daemon::open_sockets(const std::vector<InstanceSettings>& wanted) {
         auto sock = VrrpSocket::open(io_, key.ipv6, first.ifname, key.ifindex, group, 255,
                                      vrrp_receive_buffer, ec);
         if (!sock) {
-            log_.log(Level::err, fmt::format("cannot open the VRRP {} socket on {}: {}",
-                                             key.ipv6 ? "IPv6" : "IPv4", first.ifname,
-                                             ec.message()));
+            log_.log(Level::err,
+                     fmt::format("cannot open the VRRP {} socket on {}: {}",
+                                 key.ipv6 ? "IPv6" : "IPv4", first.ifname, ec.message()));
             ok = false;
             continue;
         }
@@ -335,11 +362,11 @@ void Daemon::report_links(Instance& instance) {
 void Daemon::run_instances(std::vector<InstanceSettings> wanted) {
     for (auto& s : wanted) {
         auto key = SocketKey{s.ifindex, s.ipv6};
-        Instance::Deps deps{io_, log_, rtnl_, *sockets_.at(key), *announcers_.at(s.ifindex),
-                            [this] {
-                                publish_status();
-                                if (checks_) checks_->holders_changed();  // manage_read_only
-                            }};
+        Instance::Deps deps{
+            io_, log_, rtnl_, *sockets_.at(key), *announcers_.at(s.ifindex), [this] {
+                publish_status();
+                if (checks_) checks_->holders_changed();  // manage_read_only
+            }};
         auto instance = std::make_shared<Instance>(std::move(s), deps);
         report_links(*instance);
         instances_.push_back(instance);
@@ -348,13 +375,19 @@ void Daemon::run_instances(std::vector<InstanceSettings> wanted) {
 
 bool Daemon::start_checks(const config::Config& config) {
     if (checks_) checks_->stop();
+    // Before the first probe thread exists (mysql_library_init is not thread-safe).
+    if (!config.mysql_checks.empty() && !mysql_library_) mysql_library_.emplace();
     checks_ = std::make_unique<CheckSet>(
         io_, log_, options_.state_directory,
         [this](const std::string& name, checks::Outcome outcome, const std::string& reason) {
-            for (auto& i : instances_) i->check_result(name, outcome, reason);
+            for (auto& i : instances_)
+                i->check_result(name, outcome, reason);
             const auto& last = checks_->last();
             const auto it = last.find(name);
             const std::string status = it != last.end() ? it->second.status : "";
+            const std::string hold = it != last.end() ? it->second.failback_hold : "";
+            for (auto& i : instances_)
+                i->failback_hold(name, hold);  // issue 9
             auto& since = check_since_[name];
             if (since.status != status || since.since == WallTime{})
                 since = {status, std::chrono::system_clock::now()};
@@ -367,6 +400,29 @@ bool Daemon::start_checks(const config::Config& config) {
     return checks_->start(config);
 }
 
+// keepalived reads a track file only when an instance tracks it.
+void Daemon::watch_track_files(const config::Config& config) {
+    std::vector<checks::TrackFileWatcher::File> files;
+    for (const auto& f : config.track_files) {
+        const bool tracked = std::any_of(instances_.begin(), instances_.end(), [&](const auto& i) {
+            return std::any_of(i->settings().track_files.begin(), i->settings().track_files.end(),
+                               [&](const auto& t) { return t.name == f.name; });
+        });
+        if (!tracked) continue;
+        files.push_back({f.name, f.file, f.init_file, f.init_overwrite});
+    }
+    track_files_.reset();
+    if (files.empty()) return;
+    track_files_ = std::make_unique<checks::TrackFileWatcher>(
+        io_, std::move(files),
+        [this](const std::string& name, long long value, const std::string& reason) {
+            for (auto& i : instances_)
+                i->track_file_value(name, value, reason);
+        },
+        [this](const std::string& message) { log_.log(Level::warning, message); });
+    track_files_->start();
+}
+
 bool Daemon::start(const config::Config& config) {
     router_id_ = config.global.router_id.value_or(short_host_name());
     auto wanted = resolve(config);
@@ -375,11 +431,23 @@ bool Daemon::start(const config::Config& config) {
     if (!open_sockets(*wanted)) return false;
     run_instances(std::move(*wanted));
     if (!start_checks(config)) return false;
-    for (auto& i : instances_) i->start();
+    watch_track_files(config);
+    for (auto& i : instances_)
+        i->start();
     watch_netlink();
     watch_signals();
     watch_dog();
+    if (const auto& group = config.global.control_group) {
+        if (auto gid = group_id(*group)) {
+            control_group_ = *gid;
+        } else {
+            log_.log(Level::err, fmt::format("{}havip_control_group: no group \"{}\"; the "
+                                             "control socket stays root only",
+                                             where(config.global.control_group_where), *group));
+        }
+    }
     open_control_socket();
+    configure_metrics(config);
     notifier_.ready(status_line());
     log_.log(Level::notice, fmt::format("started: {}", status_line()));
     return true;
@@ -400,8 +468,9 @@ void Daemon::reload() {
     std::optional<std::vector<InstanceSettings>> wanted;
     if (loaded.ok() && loaded.config) wanted = resolve(*loaded.config);
     if (!wanted || !open_sockets(*wanted)) {
-        log_.log(Level::err, "reload refused: the new configuration has errors; still running "
-                             "the previous one");
+        log_.log(Level::err,
+                 "reload refused: the new configuration has errors; still running "
+                 "the previous one");
         notifier_.ready(status_line());
         return;
     }
@@ -411,9 +480,8 @@ void Daemon::reload() {
     std::vector<std::shared_ptr<Instance>> kept, started;
     std::vector<InstanceSettings> fresh;
     for (auto& s : *wanted) {
-        auto same = std::find_if(instances_.begin(), instances_.end(), [&](const auto& i) {
-            return i && i->settings().same_as(s);
-        });
+        auto same = std::find_if(instances_.begin(), instances_.end(),
+                                 [&](const auto& i) { return i && i->settings().same_as(s); });
         if (same != instances_.end()) {
             kept.push_back(*same);
             same->reset();
@@ -434,15 +502,19 @@ void Daemon::reload() {
     const auto first_new = instances_.size();
     run_instances(std::move(fresh));
     if (!start_checks(*loaded.config))
-        log_.log(Level::err, "reload: some checks cannot run; their instances count them as failed "
-                             "until the next good reload");
-    for (auto i = first_new; i < instances_.size(); ++i) instances_[i]->start();
+        log_.log(Level::err,
+                 "reload: some checks cannot run; their instances count them as failed "
+                 "until the next good reload");
+    watch_track_files(*loaded.config);
+    for (auto i = first_new; i < instances_.size(); ++i)
+        instances_[i]->start();
     // Sockets no instance uses any more.
     std::erase_if(sockets_, [&](const auto& kv) {
         return std::none_of(instances_.begin(), instances_.end(), [&](const auto& i) {
             return i->settings().ifindex == kv.first.ifindex && i->settings().ipv6 == kv.first.ipv6;
         });
     });
+    configure_metrics(*loaded.config);
     log_.log(Level::notice, fmt::format("reloaded: {} kept, {} started", first_new,
                                         instances_.size() - first_new));
     notifier_.ready(status_line());
@@ -454,11 +526,15 @@ void Daemon::stop() {
     notifier_.stopping();
     log_.log(Level::notice, "stopping");
     if (control_) control_->close();
+    if (metrics_) metrics_->close();
     if (checks_) checks_->stop();
+    track_files_.reset();  // its pending inotify read would keep the loop alive
     // The instances stay until the loop ends: their notify_stop hooks run to completion
     // (bounded by the hook timeout) before havipd exits.
-    for (auto& i : instances_) i->stop(options_.dont_release_vrrp);
-    for (auto& [key, sock] : sockets_) sock->cancel();
+    for (auto& i : instances_)
+        i->stop(options_.dont_release_vrrp);
+    for (auto& [key, sock] : sockets_)
+        sock->cancel();
     sockets_.clear();
     boost::system::error_code ignored;
     signals_.cancel(ignored);
@@ -499,7 +575,8 @@ void Daemon::watch_netlink() {
     monitor_fd_.async_wait(asio::posix::stream_descriptor::wait_read,
                            [this](boost::system::error_code ec) {
                                if (ec) return;
-                               for (const auto& e : monitor_.read_ready()) on_netlink_event(e);
+                               for (const auto& e : monitor_.read_ready())
+                                   on_netlink_event(e);
                                watch_netlink();
                            });
 }
@@ -512,7 +589,8 @@ void Daemon::on_netlink_event(const netlink::Event& event) {
                 for (auto& i : instances_)
                     i->link_state(e.link.ifindex, e.link.up() && e.link.running());
             } else if constexpr (std::is_same_v<T, netlink::LinkRemoved>) {
-                for (auto& i : instances_) i->link_state(e.ifindex, false);
+                for (auto& i : instances_)
+                    i->link_state(e.ifindex, false);
             } else if constexpr (std::is_same_v<T, netlink::AddressRemoved>) {
                 for (auto& i : instances_)
                     i->address_removed(e.address.ifindex, e.address.address);
@@ -526,7 +604,8 @@ void Daemon::on_netlink_event(const netlink::Event& event) {
 void Daemon::resync() {
     // Notifications were lost: rebuild link state and check our VIPs from full dumps.
     log_.log(Level::warning, "netlink notifications lost (ENOBUFS): resynchronising");
-    for (auto& i : instances_) report_links(*i);
+    for (auto& i : instances_)
+        report_links(*i);
     auto all = rtnl_.dump_addresses();
     if (!all) return;
     for (auto& i : instances_) {
@@ -567,8 +646,8 @@ void Daemon::watch_dog() {
 }
 
 std::string Daemon::status_line() const {
-    std::string out = fmt::format("{} instance{}", instances_.size(),
-                                  instances_.size() == 1 ? "" : "s");
+    std::string out =
+        fmt::format("{} instance{}", instances_.size(), instances_.size() == 1 ? "" : "s");
     const char* sep = ": ";
     for (const auto& i : instances_) {
         out += fmt::format("{}{} {}", sep, i->settings().name, to_string(i->state()));
@@ -577,7 +656,9 @@ std::string Daemon::status_line() const {
     return out;
 }
 
-void Daemon::publish_status() { notifier_.status(status_line()); }
+void Daemon::publish_status() {
+    notifier_.status(status_line());
+}
 
 }  // namespace havip::vrrp
 
@@ -586,12 +667,37 @@ namespace havip::vrrp {
 void Daemon::open_control_socket() {
     ControlSettings settings;
     settings.path = options_.control_socket;
+    settings.group = control_group_;
     std::error_code ec;
-    control_ = ControlSocket::open(io_, settings, [this] { return snapshot(); }, ec);
+    control_ = ControlSocket::open(
+        io_, settings, [this] { return snapshot(); }, ec);
     // VRRP matters more than its status: without the socket the daemon still runs.
     if (!control_)
         log_.log(Level::err, fmt::format("control socket {}: {}; `havip status` will not answer",
                                          settings.path, ec.message()));
+}
+
+void Daemon::configure_metrics(const config::Config& config) {
+    const auto& listen = config.global.metrics_listen;
+    if (!listen) {
+        metrics_.reset();
+        return;
+    }
+    const asio::ip::tcp::endpoint endpoint{listen->address, listen->port};
+    if (metrics_ && metrics_->local_endpoint() == endpoint) return;
+    metrics_.reset();  // a moved listener releases its old port first
+    MetricsSettings settings;
+    settings.endpoint = endpoint;
+    std::error_code ec;
+    metrics_ = MetricsServer::open(
+        io_, settings, [this] { return format_metrics(snapshot()); }, ec);
+    // Like the control socket: VRRP runs on without its metrics.
+    if (!metrics_) {
+        const auto address = listen->address.is_v6() ? "[" + listen->address.to_string() + "]"
+                                                     : listen->address.to_string();
+        log_.log(Level::err, fmt::format("{}havip_metrics_listen {}:{}: {}", where(listen->where),
+                                         address, listen->port, ec.message()));
+    }
 }
 
 void Daemon::write_dump(int signo) {
@@ -686,7 +792,8 @@ StatusSnapshot Daemon::snapshot() const {
         const auto j = i->jitter().summary();
         is.jitter = {j.p50, j.p99, j.max, j.samples};
         is.source_ip = s.router.primary_address.to_string();
-        for (const auto& d : s.destinations) is.destinations.push_back(d.to_string());
+        for (const auto& d : s.destinations)
+            is.destinations.push_back(d.to_string());
         is.unicast = !s.policy.unicast_peers.empty();
         is.advert_interval = s.router.advertisement_interval;
         is.preempt = s.router.preempt;

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "checks/mysql_client.hpp"
+#include "checks/track_file.hpp"
 #include "config/model.hpp"
 #include "netlink/monitor.hpp"
 #include "netlink/rtnl_client.hpp"
@@ -23,6 +25,7 @@
 #include "vrrpd/check_set.hpp"
 #include "vrrpd/control_socket.hpp"
 #include "vrrpd/instance.hpp"
+#include "vrrpd/metrics_server.hpp"
 #include "vrrpd/options.hpp"
 #include "vrrpd/packet_socket.hpp"
 #include "vrrpd/status.hpp"
@@ -31,7 +34,7 @@
 namespace havip::vrrp {
 
 class Daemon {
-public:
+  public:
     Daemon(boost::asio::io_context& io, systemd::Logger& log, systemd::Notifier& notifier,
            Options options, netlink::RtnlClient rtnl, netlink::Monitor monitor);
     ~Daemon();
@@ -48,7 +51,7 @@ public:
     // Everything `havip status` and the dump files show, read from the running instances.
     StatusSnapshot snapshot() const;
 
-private:
+  private:
     // One raw socket per interface and family, shared by its instances, multicast and
     // unicast alike (a raw socket sees every VRRP packet the interface receives).
     struct SocketKey {
@@ -62,6 +65,7 @@ private:
     void remove_stale_vips(const std::vector<InstanceSettings>& wanted);
     void run_instances(std::vector<InstanceSettings> wanted);
     bool start_checks(const config::Config& config);
+    void watch_track_files(const config::Config& config);
     void report_links(Instance& instance);
     void on_packet(const SocketKey& key, const ReceivedPacket& packet);
     void watch_netlink();
@@ -71,6 +75,8 @@ private:
     void watch_dog();
     void publish_status();
     void open_control_socket();
+    // The Prometheus listener of `havip_metrics_listen`: opened, moved or closed to match.
+    void configure_metrics(const config::Config& config);
     // keepalived's USR1 / USR2 / RTMIN+2 dump files (vrrpd/dumps.hpp).
     void write_dump(int signo);
 
@@ -86,9 +92,16 @@ private:
     std::map<SocketKey, std::unique_ptr<VrrpSocket>> sockets_;
     std::map<int, std::unique_ptr<PacketSocket>> announcers_;  // by ifindex
     std::vector<std::shared_ptr<Instance>> instances_;
+    // libmariadb initialised only once a mysql_check is configured: its OpenSSL set-up costs
+    // ~2.3 MB of RSS a daemon without one should not pay. Declared before checks_ so the
+    // probes' threads are gone before it ends.
+    std::optional<checks::MysqlLibrary> mysql_library_;
     std::unique_ptr<CheckSet> checks_;
+    std::unique_ptr<checks::TrackFileWatcher> track_files_;
     bool stopping_ = false;
     std::unique_ptr<ControlSocket> control_;
+    std::optional<gid_t> control_group_;  // havip_control_group, resolved at start
+    std::unique_ptr<MetricsServer> metrics_;
     std::string router_id_;
     // When each check's status last changed, for `havip status` ("since").
     struct CheckSince {

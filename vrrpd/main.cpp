@@ -1,5 +1,6 @@
 // havipd: command line, configuration test, and the daemon's start-up and main loop.
 #include <net/if.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,7 +15,6 @@
 
 #include "config/describe.hpp"
 #include "config/diagnostic.hpp"
-#include "checks/mysql_client.hpp"
 #include "config/load.hpp"
 #include "netlink/monitor.hpp"
 #include "netlink/rtnl_client.hpp"
@@ -22,6 +22,7 @@
 #include "systemd/notify.hpp"
 #include "vrrpd/daemon.hpp"
 #include "vrrpd/options.hpp"
+#include "vrrpd/privileges.hpp"
 #include "vrrpd/process.hpp"
 
 namespace {
@@ -79,7 +80,8 @@ int run_daemon(const vrrp::Options& o) {
     const auto sink = o.log_console ? systemd::Sink::console : systemd::Logger::default_sink();
     vrrp::StartupReport report;
     if (!o.dont_fork) {
-        for (const auto& d : loaded.diagnostics) std::cerr << config::format(d) << '\n';
+        for (const auto& d : loaded.diagnostics)
+            std::cerr << config::format(d) << '\n';
         if (!loaded.ok()) return exit_config_errors;
         if (auto ec = vrrp::daemonize(report)) {
             std::cerr << "havipd: cannot fork: " << ec.message() << '\n';
@@ -87,7 +89,8 @@ int run_daemon(const vrrp::Options& o) {
         }
     }
     systemd::Logger log{sink, o.log_detail, o.syslog_facility};
-    for (const auto& note : o.notes) log.log(systemd::Level::info, note);
+    for (const auto& note : o.notes)
+        log.log(systemd::Level::info, note);
     if (o.dont_fork) {
         for (const auto& d : loaded.diagnostics)
             log.log(d.severity == config::Severity::error ? systemd::Level::err
@@ -110,16 +113,38 @@ int run_daemon(const vrrp::Options& o) {
     }
     if (loaded.config->global.vrrp_no_swap && ::mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
         log.log(systemd::Level::warning, "vrrp_no_swap: mlockall failed");
+    // vrrp_rt_priority: SCHED_RR like keepalived, so adverts and timers win over a busy CPU
+    // (keepalived issues #2066, #2238). SCHED_RESET_ON_FORK: scripts, notify hooks and the
+    // probe threads run at normal priority, so a runaway script cannot starve the loop; the
+    // kernel's RT throttling (sched_rt_runtime_us) bounds the loop itself.
+    if (const auto rt = loaded.config->global.vrrp_rt_priority) {
+        sched_param param{};
+        param.sched_priority = *rt;
+        if (::sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &param) != 0)
+            log.log(systemd::Level::warning,
+                    fmt::format("vrrp_rt_priority {}: sched_setscheduler failed", *rt));
+    }
 
     auto rtnl = netlink::RtnlClient::open();
     auto monitor = netlink::Monitor::open();
     if (!rtnl || !monitor) {
-        log.log(systemd::Level::err, fmt::format("cannot open rtnetlink: {}",
-                                                 (!rtnl ? rtnl.error() : monitor.error()).message()));
+        log.log(systemd::Level::err,
+                fmt::format("cannot open rtnetlink: {}",
+                            (!rtnl ? rtnl.error() : monitor.error()).message()));
         return 1;
     }
-    ::mkdir(o.state_directory.c_str(), 0700);  // mysql_check history; an error shows on save
-    checks::MysqlLibrary mysql_library;  // before any probe thread starts
+    if (auto ec = vrrp::make_private_directory(o.state_directory))  // mysql_check history
+        log.log(systemd::Level::warning,
+                fmt::format("state directory {}: {}", o.state_directory, ec.message()));
+    // Capabilities are per thread: drop them before any thread starts, and before the sockets
+    // are opened, so start-up proves the kept set suffices for a reload too.
+    vrrp::PrivilegeNeeds needs;
+    needs.lock_memory = loaded.config->global.vrrp_no_swap;
+    const auto& metrics = loaded.config->global.metrics_listen;
+    needs.privileged_port = metrics && metrics->port != 0 && metrics->port < 1024;
+    needs.chown_control_socket = loaded.config->global.control_group.has_value();
+    if (auto ec = vrrp::drop_capabilities(vrrp::daemon_capabilities(needs)))
+        log.log(systemd::Level::warning, fmt::format("cannot drop capabilities: {}", ec.message()));
     boost::asio::io_context io{1};
     systemd::Notifier notifier;
     vrrp::Daemon daemon{io, log, notifier, o, std::move(rtnl).value(), std::move(monitor).value()};

@@ -192,8 +192,8 @@ std::uint64_t Injector::paced(const std::vector<std::vector<std::uint8_t>>& pack
     const auto period =
         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate));
     // The count from the rate, not from adding up rounded periods (7/s for 4 s is 28).
-    const auto total = static_cast<std::uint64_t>(
-        rate * std::chrono::duration<double>(duration).count() + 1e-6);
+    const auto total =
+        static_cast<std::uint64_t>(rate * std::chrono::duration<double>(duration).count() + 1e-6);
     std::uint64_t sent = 0;
     for (std::uint64_t n = 0; n < total; ++n) {
         std::this_thread::sleep_until(start + n * period);

@@ -1,8 +1,8 @@
 // Least privilege (issue 8, item 5): after start-up havipd keeps exactly CAP_NET_RAW,
-// CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, CAP_KILL and CAP_DAC_READ_SEARCH, in every thread, and with that set it
-// still runs scripts as script_user, kills a hung script of another user, runs a root notify
-// script with the full set (the bounding set is left whole, vrrpd/privileges.cpp) and fails
-// over both ways. Its state directory is narrowed to 0700.
+// CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, CAP_KILL and CAP_DAC_READ_SEARCH, in every thread, and
+// with that set it still runs scripts as script_user, kills a hung script of another user, runs a
+// root notify script with the full set (the bounding set is left whole, vrrpd/privileges.cpp) and
+// fails over both ways. Its state directory is narrowed to 0700.
 #include <signal.h>
 #include <sys/stat.h>
 

@@ -189,6 +189,8 @@ std::string render_table(const json& document) {
             out += fmt::format("    check {} ({}): {}{}{}\n", text(c, "name"), text(c, "type"),
                                text(c, "status"), reason.empty() ? "" : " - " + reason,
                                since.empty() ? "" : " since " + since);
+            if (const std::string action = text(c, "read_only_action", ""); !action.empty())
+                out += fmt::format("      {}\n", action);
         }
         const auto s = i.value("stats", json::object());
         out += fmt::format(

@@ -419,11 +419,7 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
             outcome = checks::Outcome::down;
             break;
     }
-    // The promote/demote steps belong in `havip status` too, next to the verdict.
-    std::string reason = d.reason;
-    if (runner.manage_read_only && !last_[name].action.empty())
-        reason += fmt::format("; {}", last_[name].action);
-    deliver(name, "mysql_check", outcome, checks::to_string(d.status), reason,
+    deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason,
             holder ? std::string{} : d.failback_hold);
 }
 

@@ -762,6 +762,7 @@ StatusSnapshot Daemon::snapshot() const {
                     c.type = it->second.type;
                     c.status = it->second.status;
                     if (c.reason.empty()) c.reason = it->second.reason;
+                    c.read_only_action = it->second.action;
                 }
                 if (auto it = check_since_.find(c.name); it != check_since_.end())
                     c.since = it->second.since;

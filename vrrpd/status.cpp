@@ -48,6 +48,7 @@ json instance_json(const InstanceSnapshot& i) {
                           {"status", c.status},
                           {"reason", c.reason},
                           {"since", c.since ? json(format_time(*c.since)) : json(nullptr)}});
+        if (!c.read_only_action.empty()) checks.back()["read_only_action"] = c.read_only_action;
     }
     json transition = nullptr;
     if (i.last_transition) {

@@ -50,6 +50,8 @@ struct CheckSnapshot {
     std::string status;  // ok / failed, or healthy / degraded / unsafe / down
     std::string reason;
     std::optional<WallTime> since;  // when the status last changed, when known
+    // mysql_check with manage_read_only: the last promote/demote, each step and its answer.
+    std::string read_only_action;
 };
 
 struct TransitionSnapshot {

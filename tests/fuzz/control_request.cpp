@@ -26,7 +26,7 @@ StatusSnapshot sample_status() {
     i.vrid = 51;
     i.interface = "eth0";
     i.vips = {{"10.77.0.100", 24, "eth0"}};
-    i.checks = {{"chk_db", "mysql_check", "degraded", "lag \xff 12 s", std::nullopt}};
+    i.checks = {{"chk_db", "mysql_check", "degraded", "lag \xff 12 s", std::nullopt, ""}};
     s.instances.push_back(i);
     return s;
 }

@@ -29,7 +29,8 @@ json document(std::string state_1 = "MASTER", std::string state_2 = "BACKUP") {
        "last_transition":{"time":"2026-11-30T18:20:00.000Z","from":"BACKUP","to":"MASTER",
                           "reason":"master down timer expired"},
        "checks":[{"name":"chk_db","type":"mysql_check","status":"degraded","reason":"lag 12 s",
-                  "since":"2026-11-30T18:20:05.500Z"}],
+                  "since":"2026-11-30T18:20:05.500Z",
+                  "read_only_action":"manage_read_only promote done: 3 steps ok"}],
        "stats":{"advert_rcvd":7,"advert_sent":120,"become_master":1,"release_master":0,
                 "auth_failure":3,"pri_zero_rcvd":0,"pri_zero_sent":0},
        "timing":{"advert_send_jitter_ms":{"p50":0.25,"p99":1.5,"max":4.0,"samples":100}}},
@@ -93,6 +94,10 @@ TEST(StatusTable, shows_transition_checks_counters_and_jitter) {
     EXPECT_NE(t.find("check chk_db (mysql_check): degraded - lag 12 s since "
                      "2026-11-30T18:20:05.500Z"),
               std::string::npos);
+    EXPECT_NE(t.find("since 2026-11-30T18:20:05.500Z\n      manage_read_only promote done: 3 "
+                     "steps ok\n"),
+              std::string::npos)
+        << t;
     EXPECT_NE(t.find("adverts received 7 sent 120"), std::string::npos);
     EXPECT_NE(t.find("auth_failure 3"), std::string::npos);
     EXPECT_NE(t.find("p99 1.500 ms"), std::string::npos);

@@ -25,8 +25,8 @@ StatusSnapshot one_master() {
     i.effective_priority = 140;
     i.last_transition =
         TransitionSnapshot{WallTime{1796062800500ms}, State::backup, State::master, "timer"};
-    i.checks = {{"interface eth0", "interface", "ok", "", std::nullopt},
-                {"chk_db", "mysql_check", "degraded", "lag 12 s", std::nullopt}};
+    i.checks = {{"interface eth0", "interface", "ok", "", std::nullopt, ""},
+                {"chk_db", "mysql_check", "degraded", "lag 12 s", std::nullopt, ""}};
     i.stats.advert_rcvd = 7;
     i.stats.advert_sent = 120;
     i.stats.become_master = 1;
@@ -112,7 +112,7 @@ havip_check_status{check="chk_db",type="mysql_check",status="down"} 0
 TEST(Metrics, label_values_escape_backslash_quote_and_newline) {
     EXPECT_EQ(escape_label_value("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
     auto s = one_master();
-    s.instances[0].checks = {{"say \"hi\"", "vrrp_script", "failed", "", std::nullopt}};
+    s.instances[0].checks = {{"say \"hi\"", "vrrp_script", "failed", "", std::nullopt, ""}};
     const auto text = format_metrics(s);
     EXPECT_NE(text.find("havip_check_status{check=\"say \\\"hi\\\"\",type=\"vrrp_script\","
                         "status=\"failed\"} 1\n"),
@@ -149,7 +149,7 @@ TEST(Metrics, a_check_tracked_by_two_instances_appears_once) {
 
 TEST(Metrics, a_status_outside_the_types_list_still_gets_its_series) {
     auto s = one_master();
-    s.instances[0].checks = {{"interface eth1", "interface", "down", "", std::nullopt}};
+    s.instances[0].checks = {{"interface eth1", "interface", "down", "", std::nullopt, ""}};
     const auto text = format_metrics(s);
     EXPECT_NE(text.find("check=\"interface eth1\",type=\"interface\",status=\"down\"} 1\n"),
               std::string::npos)

@@ -32,8 +32,9 @@ StatusSnapshot sample() {
     i.master_ip = "10.77.0.1";
     i.last_transition = TransitionSnapshot{at(1796062800000), State::backup, State::master,
                                            "master down timer expired"};
-    i.checks = {{"interface eth0", "interface", "ok", "", std::nullopt},
-                {"chk_db", "mysql_check", "degraded", "lag 12 s", at(1796062805500)}};
+    i.checks = {{"interface eth0", "interface", "ok", "", std::nullopt, ""},
+                {"chk_db", "mysql_check", "degraded", "lag 12 s", at(1796062805500),
+                 "manage_read_only demote done: 2 steps ok"}};
     i.stats.advert_rcvd = 7;
     i.stats.advert_sent = 120;
     i.stats.become_master = 1;
@@ -91,6 +92,13 @@ TEST(StatusDocument, checks_list_type_status_reason_and_since) {
     EXPECT_EQ(checks[1]["status"], "degraded");
     EXPECT_EQ(checks[1]["reason"], "lag 12 s");
     EXPECT_EQ(checks[1]["since"], "2026-11-30T18:20:05.500Z");
+}
+
+TEST(StatusDocument, the_read_only_action_is_its_own_field_and_absent_when_there_is_none) {
+    const auto checks = status_document(sample())["instances"][0]["checks"];
+    EXPECT_FALSE(checks[0].contains("read_only_action"));
+    EXPECT_EQ(checks[1]["read_only_action"], "manage_read_only demote done: 2 steps ok");
+    EXPECT_EQ(checks[1]["reason"], "lag 12 s");  // the verdict's reason stays the verdict's
 }
 
 TEST(StatusDocument, stats_use_all_keepalived_counter_names) {

@@ -71,8 +71,8 @@ StatusSnapshot keepalived_instance() {
     i.destinations = {"224.0.0.18"};
     i.auth_pass = true;
     i.password = "secret";
-    i.checks = {{"interface vctl0", "interface", "ok", "", std::nullopt},
-                {"chk_ok", "vrrp_script", "ok", "exit 0", std::nullopt}};
+    i.checks = {{"interface vctl0", "interface", "ok", "", std::nullopt, ""},
+                {"chk_ok", "vrrp_script", "ok", "exit 0", std::nullopt, ""}};
     s.instances.push_back(i);
     return s;
 }

@@ -182,7 +182,9 @@ class DataSafetyTest : public VrrpPairTest {
         const auto returned = Clock::now();
         EXPECT_TRUE(db_a_->start());
         if (semi_sync) {
-            auto back = wait_vip("a", true, 20s, returned);
+            // a applies what it missed while the writer goes on: on a loaded machine that
+            // takes a while, and the hold rightly lasts until it is done.
+            auto back = wait_vip("a", true, 40s, returned);
             if (back) {
                 f.return_to_failback = duration_cast<milliseconds>(back->at - returned);
                 EXPECT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 10s, 50ms));

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <sstream>
+#include <thread>
 #include <variant>
 
 #include <fmt/format.h>
@@ -90,7 +91,11 @@ void Writer::run() {
                     last_error_ = std::get<checks::SqlError>(answer).describe();
                 }
             }
-            if (ok) continue;
+            if (ok) {
+                if (settings_.write_interval.count() > 0)
+                    std::this_thread::sleep_until(now + settings_.write_interval);
+                continue;
+            }
             // Whatever the error (1290 read-only, 2013 lost, 2003 refused), start afresh: the
             // VIP may now lead to the other server.
             connection.close();

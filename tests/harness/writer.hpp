@@ -24,6 +24,9 @@ struct WriterSettings {
     std::string password;
     std::string table = "lab.w";                // (id BIGINT PRIMARY KEY, …)
     std::chrono::milliseconds retry_pause{20};  // after an error, before reconnecting
+    // At most one write per this interval (0: as fast as the server answers). A steady rate
+    // an application would have, so a returning node can catch up however loaded the machine.
+    std::chrono::microseconds write_interval{0};
 };
 
 struct WriterFigures {

@@ -760,7 +760,8 @@ class Parser {
             if (pass) {
                 v.auth_pass = pass->substr(0, 8);
             } else {
-                d_.warning(*type_at,
+                // type_at is empty when an earlier authentication block set PASS (fuzzer).
+                d_.warning(type_at.value_or(block.keyword.where),
                            "auth_type PASS without auth_pass: keepalived runs with an empty "
                            "password (did a '#' or '!' comment swallow the auth_pass on this "
                            "line?)");

@@ -12,6 +12,7 @@ namespace havip::config {
 namespace {
 
 using namespace std::chrono_literals;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::instance;
@@ -215,6 +216,14 @@ TEST(ConfigModel, track_file_and_track_interface) {
     EXPECT_EQ(v.track_interfaces.at(0).weight, -5);
     EXPECT_EQ(v.track_interfaces.at(1).weight, 0);
     EXPECT_TRUE(v.dont_track_primary);
+}
+
+// Found by fuzz_config_parse: PASS from a first block, no auth_type in the second.
+TEST(ConfigModel, a_second_authentication_block_without_auth_type_is_diagnosed_not_a_crash) {
+    auto result = load(instance("    authentication {\n        auth_type PASS\n"
+                                "        auth_pass one\n    }\n"
+                                "    authentication {\n    }\n"));
+    EXPECT_THAT(messages(result), Contains(HasSubstr("auth_type PASS without auth_pass")));
 }
 
 TEST(ConfigModel, vrrp_track_file_is_the_older_name_of_track_file) {

@@ -223,7 +223,9 @@ TEST(ConfigModel, a_second_authentication_block_without_auth_type_is_diagnosed_n
     auto result = load(instance("    authentication {\n        auth_type PASS\n"
                                 "        auth_pass one\n    }\n"
                                 "    authentication {\n    }\n"));
-    EXPECT_THAT(messages(result), Contains(HasSubstr("auth_type PASS without auth_pass")));
+    // At the second block: before the fix the location was read from an empty optional.
+    EXPECT_THAT(messages(result),
+                Contains(HasSubstr("11:5: warning: auth_type PASS without auth_pass")));
 }
 
 TEST(ConfigModel, vrrp_track_file_is_the_older_name_of_track_file) {

@@ -360,13 +360,7 @@ int main(int argc, char** argv) {
         havip::bench::usage();
         return 2;
     }
-    std::string command;
-    for (int i = 0; i < argc; ++i) {
-        command += (i == 0 ? "" : " ") + std::string(argv[i]);
-    }
-    struct sigaction action {};
-    action.sa_handler = havip::bench::on_signal;
-    sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGTERM, &action, nullptr);
+    const std::string command = havip::bench::command_line(argc, argv);
+    havip::bench::on_stop_signals(havip::bench::on_signal);
     return havip::bench::run(*options, command);
 }

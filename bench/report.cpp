@@ -1,5 +1,6 @@
 #include "bench/report.hpp"
 
+#include <signal.h>
 #include <sys/utsname.h>
 
 #include <algorithm>
@@ -156,6 +157,20 @@ double median(std::vector<double> values) {
     std::sort(values.begin(), values.end());
     const std::size_t n = values.size();
     return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+std::string command_line(int argc, char** argv) {
+    std::string command;
+    for (int i = 0; i < argc; ++i)
+        command += (i == 0 ? "" : " ") + std::string(argv[i]);
+    return command;
+}
+
+void on_stop_signals(void (*handler)(int)) {
+    struct sigaction action {};
+    action.sa_handler = handler;
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
 }
 
 }  // namespace havip::bench

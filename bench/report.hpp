@@ -53,6 +53,11 @@ std::optional<std::string> write_readme(const std::filesystem::path& readme,
                                         const std::string& command, const std::string& results);
 
 // The p-quantile (0..1) of `values` by nearest rank; 0 for no values.
+// The command as typed, for the README ("failover --runs 5 --write-readme").
+std::string command_line(int argc, char** argv);
+// SIGINT and SIGTERM call `handler`, so an interrupted run still tears its labs down.
+void on_stop_signals(void (*handler)(int));
+
 double quantile(std::vector<double> values, double p);
 double median(std::vector<double> values);
 

@@ -1,9 +1,9 @@
 #include "checks/mysql_client.hpp"
 
+#include "checks/mysql_api.hpp"
+
 #include <sys/socket.h>
 #include <sys/stat.h>
-
-#include <mysql.h>
 
 #include <cerrno>
 #include <cstring>
@@ -36,10 +36,10 @@ bool is_client_error(unsigned code) {
 }  // namespace
 
 MysqlLibrary::MysqlLibrary() {
-    mysql_library_init(0, nullptr, nullptr);
+    if (const auto& api = mysql_api(); api.loaded()) api.library_init(0, nullptr, nullptr);
 }
 MysqlLibrary::~MysqlLibrary() {
-    mysql_library_end();
+    if (const auto& api = mysql_api(); api.loaded()) api.library_end();
 }
 
 OptionFileResult parse_option_file(const std::string& text) {
@@ -109,7 +109,7 @@ MysqlConnection::~MysqlConnection() {
 
 void MysqlConnection::close() {
     std::lock_guard lock(fd_mutex_);
-    if (mysql_) mysql_close(mysql_);
+    if (mysql_) mysql_api().close(mysql_);
     mysql_ = nullptr;
     fd_ = -1;
 }
@@ -124,32 +124,35 @@ std::optional<SqlError> MysqlConnection::ensure_connected() {
     if (mysql_ && interrupted_) close();
     interrupted_ = false;
     if (mysql_) return std::nullopt;
-    MYSQL* m = mysql_init(nullptr);
+    const auto& api = mysql_api();
+    // 2000 (CR_UNKNOWN_ERROR): a client-side error, so the check fails as for a refused connect.
+    if (!api.loaded()) return SqlError{2000, "cannot load the MariaDB client: " + api.load_error};
+    MYSQL* m = api.init(nullptr);
     if (!m) return SqlError{2008, "out of memory"};
     unsigned ct = settings_.connect_timeout_s;
     unsigned rt = settings_.read_timeout_s;
     unsigned wt = settings_.write_timeout_s;
-    mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
-    mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rt);
-    mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &wt);
+    api.options(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
+    api.options(m, MYSQL_OPT_READ_TIMEOUT, &rt);
+    api.options(m, MYSQL_OPT_WRITE_TIMEOUT, &wt);
     // Pin the protocol: "localhost" must not silently mean a different transport.
     unsigned protocol = settings_.unix_socket.empty() ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
-    mysql_options(m, MYSQL_OPT_PROTOCOL, &protocol);
+    api.options(m, MYSQL_OPT_PROTOCOL, &protocol);
     const char* host = settings_.unix_socket.empty() ? settings_.host.c_str() : "localhost";
     const char* sock = settings_.unix_socket.empty() ? nullptr : settings_.unix_socket.c_str();
-    if (!mysql_real_connect(m, host, settings_.credentials.user.c_str(),
-                            settings_.credentials.password.c_str(), nullptr, settings_.port, sock,
-                            0)) {
-        SqlError e{mysql_errno(m), mysql_error(m)};
-        mysql_close(m);
+    if (!api.real_connect(m, host, settings_.credentials.user.c_str(),
+                          settings_.credentials.password.c_str(), nullptr, settings_.port, sock,
+                          0)) {
+        SqlError e{api.error_number(m), api.error(m)};
+        api.close(m);
         return e;
     }
-    std::string info = mysql_get_server_info(m);
+    std::string info = api.get_server_info(m);
     std::lock_guard lock(fd_mutex_);
     mysql_ = m;
     mariadb_ = info.find("MariaDB") != std::string::npos;
-    version_ = mysql_get_server_version(m);
-    fd_ = static_cast<int>(mysql_get_socket(m));
+    version_ = api.get_server_version(m);
+    fd_ = static_cast<int>(api.get_socket(m));
     return std::nullopt;
 }
 
@@ -161,24 +164,25 @@ std::string MysqlConnection::bounded(const std::string& sql) const {
 
 std::variant<std::vector<ReplicaRow>, SqlError> MysqlConnection::query(const std::string& sql) {
     if (auto e = ensure_connected()) return *e;
+    const auto& api = mysql_api();
     auto fail = [&]() -> SqlError {
-        SqlError e{mysql_errno(mysql_), mysql_error(mysql_)};
+        SqlError e{api.error_number(mysql_), api.error(mysql_)};
         if (is_client_error(e.code) || interrupted_) close();
         return e;
     };
-    if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) return fail();
+    if (api.real_query(mysql_, sql.data(), sql.size()) != 0) return fail();
     std::vector<ReplicaRow> rows;
     // Statements with several results (none of ours) are drained so the connection stays usable.
     do {
-        MYSQL_RES* res = mysql_store_result(mysql_);
+        MYSQL_RES* res = api.store_result(mysql_);
         if (!res) {
-            if (mysql_field_count(mysql_) != 0) return fail();
+            if (api.field_count(mysql_) != 0) return fail();
             continue;
         }
-        unsigned n = mysql_num_fields(res);
-        MYSQL_FIELD* fields = mysql_fetch_fields(res);
-        while (MYSQL_ROW row = mysql_fetch_row(res)) {
-            unsigned long* lengths = mysql_fetch_lengths(res);
+        unsigned n = api.num_fields(res);
+        MYSQL_FIELD* fields = api.fetch_fields(res);
+        while (MYSQL_ROW row = api.fetch_row(res)) {
+            unsigned long* lengths = api.fetch_lengths(res);
             ReplicaRow out;
             for (unsigned i = 0; i < n; ++i) {
                 out[fields[i].name] =
@@ -187,9 +191,9 @@ std::variant<std::vector<ReplicaRow>, SqlError> MysqlConnection::query(const std
             }
             rows.push_back(std::move(out));
         }
-        mysql_free_result(res);
-    } while (mysql_next_result(mysql_) == 0);
-    if (mysql_errno(mysql_) != 0) return fail();
+        api.free_result(res);
+    } while (api.next_result(mysql_) == 0);
+    if (api.error_number(mysql_) != 0) return fail();
     return rows;
 }
 

@@ -1,6 +1,6 @@
 #include "checks/mysql_probe.hpp"
 
-#include <mysql.h>
+#include "checks/mysql_api.hpp"
 
 #include <cstdlib>
 #include <variant>
@@ -52,7 +52,8 @@ MysqlProbe::~MysqlProbe() {
 }
 
 void MysqlProbe::worker_loop() {
-    mysql_thread_init();
+    const auto& api = mysql_api();
+    if (api.loaded()) api.thread_init();
     while (true) {
         std::shared_ptr<Pending> job;
         {
@@ -76,7 +77,7 @@ void MysqlProbe::worker_loop() {
         });
     }
     connection_.close();
-    mysql_thread_end();
+    if (api.loaded()) api.thread_end();
 }
 
 void MysqlProbe::run(Job job, std::chrono::steady_clock::duration timeout,

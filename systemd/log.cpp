@@ -1,9 +1,8 @@
 #include "systemd/log.hpp"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <syslog.h>
-#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,14 +13,18 @@
 
 #include <fmt/format.h>
 
+#include "systemd/journal.hpp"
+
 namespace havip::systemd {
 
 Logger::Logger(Sink sink, bool detail, int syslog_facility) : sink_{sink}, detail_{detail} {
     if (sink_ == Sink::syslog) openlog("havipd", LOG_PID | LOG_NDELAY, syslog_facility);
+    if (sink_ == Sink::journal) journal_fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 }
 
 Logger::~Logger() {
     if (sink_ == Sink::syslog) closelog();
+    if (journal_fd_ >= 0) ::close(journal_fd_);
 }
 
 Sink Logger::default_sink() {
@@ -43,9 +46,12 @@ namespace {
 std::string prefix_of(std::span<const Field> fields) {
     std::string instance, vrid, check;
     for (const auto& f : fields) {
-        if (f.name == "HAVIP_INSTANCE") instance = f.value;
-        else if (f.name == "HAVIP_VRID") vrid = f.value;
-        else if (f.name == "HAVIP_CHECK") check = f.value;
+        if (f.name == "HAVIP_INSTANCE")
+            instance = f.value;
+        else if (f.name == "HAVIP_VRID")
+            vrid = f.value;
+        else if (f.name == "HAVIP_CHECK")
+            check = f.value;
     }
     std::string out;
     if (!instance.empty()) out += instance;
@@ -60,16 +66,16 @@ void Logger::log(Level level, std::string_view message, std::span<const Field> f
     if (level == Level::debug && !detail_) return;
     switch (sink_) {
         case Sink::journal: {
-            std::vector<std::string> items;
-            items.reserve(fields.size() + 3);
-            items.push_back(fmt::format("MESSAGE={}{}", prefix_of(fields), message));
-            items.push_back(fmt::format("PRIORITY={}", static_cast<int>(level)));
-            items.emplace_back("SYSLOG_IDENTIFIER=havipd");
-            for (const auto& f : fields) items.push_back(fmt::format("{}={}", f.name, f.value));
-            std::vector<iovec> iov;
-            iov.reserve(items.size());
-            for (auto& s : items) iov.push_back({s.data(), s.size()});
-            sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
+            const auto text = fmt::format("{}{}", prefix_of(fields), message);
+            const auto priority = std::to_string(static_cast<int>(level));
+            std::vector<JournalField> entry;
+            entry.reserve(fields.size() + 3);
+            entry.push_back({"MESSAGE", text});
+            entry.push_back({"PRIORITY", priority});
+            entry.push_back({"SYSLOG_IDENTIFIER", "havipd"});
+            for (const auto& f : fields)
+                entry.push_back({f.name, f.value});
+            send_journal_entry(journal_fd_, journal_datagram(entry));
             break;
         }
         case Sink::syslog:

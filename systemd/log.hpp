@@ -29,7 +29,7 @@ inline constexpr std::string_view message_id_check_change = "9b2e7d4c1a3f4e8b8c6
 enum class Sink { console, journal, syslog };
 
 class Logger {
-public:
+  public:
     // `detail` (-D) lets debug lines through; otherwise they are dropped.
     Logger(Sink sink, bool detail, int syslog_facility);
     ~Logger();
@@ -48,9 +48,10 @@ public:
     // (JOURNAL_STREAM names stderr's device and inode), otherwise syslog.
     static Sink default_sink();
 
-private:
+  private:
     Sink sink_;
     bool detail_;
+    int journal_fd_ = -1;  // an unbound datagram socket, for the journal sink
 };
 
 }  // namespace havip::systemd

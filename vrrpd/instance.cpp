@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 namespace havip::vrrp {
 
@@ -41,7 +42,10 @@ bool same_tracks(const std::vector<checks::TrackSettings>& a,
 }  // namespace
 
 void SendJitter::record(Duration late) {
-    samples_[next_] = late;
+    using std::chrono::microseconds;
+    const auto us = std::chrono::duration_cast<microseconds>(late).count();
+    samples_[next_] = static_cast<std::uint16_t>(
+        std::clamp<decltype(us)>(us, 0, std::numeric_limits<std::uint16_t>::max()));
     next_ = (next_ + 1) % capacity;
     count_ = std::min(count_ + 1, capacity);
     max_ = std::max(max_, late);
@@ -51,10 +55,10 @@ SendJitter::Summary SendJitter::summary() const {
     Summary s;
     s.samples = count_;
     if (count_ == 0) return s;
-    std::vector<Duration> v(samples_.begin(), samples_.begin() + static_cast<long>(count_));
+    std::vector<std::uint16_t> v(samples_.begin(), samples_.begin() + static_cast<long>(count_));
     std::sort(v.begin(), v.end());
-    s.p50 = v[(count_ - 1) / 2];
-    s.p99 = v[std::min(count_ - 1, (count_ * 99) / 100)];
+    s.p50 = std::chrono::microseconds{v[(count_ - 1) / 2]};
+    s.p99 = std::chrono::microseconds{v[std::min(count_ - 1, (count_ * 99) / 100)]};
     s.max = max_;
     return s;
 }

@@ -342,28 +342,45 @@ void Instance::run_notify(State to) {
 }
 
 void Instance::send_advert(std::uint8_t priority) {
-    Advert advert;
-    advert.version = settings_.router.version;
-    advert.vrid = settings_.router.vrid;
-    advert.priority = priority;
-    advert.interval =
-        std::chrono::duration_cast<Centiseconds>(settings_.router.advertisement_interval);
-    advert.auth_type = settings_.policy.auth_type;
-    advert.auth_data = settings_.policy.password;
-    advert.addresses.reserve(settings_.vips.size());
-    for (const auto& v : settings_.vips)
-        advert.addresses.push_back(v.address);
-    advert.source = settings_.router.primary_address;
-    for (const auto& destination : settings_.destinations) {
-        advert.destination = destination;
-        auto bytes = encode_payload(advert);
-        if (const auto* e = std::get_if<EncodeError>(&bytes)) {
-            // The configuration was validated: this is a bug, not a runtime condition.
-            log(Level::err, fmt::format("cannot encode advert: {}", describe(*e)));
+    // The settings are fixed for the instance's life, so the bytes only change with the
+    // priority: encode once per priority, not ten times a second.
+    if (!sent_payloads_ || sent_payloads_->priority != priority) {
+        Advert advert;
+        advert.version = settings_.router.version;
+        advert.vrid = settings_.router.vrid;
+        advert.priority = priority;
+        advert.interval =
+            std::chrono::duration_cast<Centiseconds>(settings_.router.advertisement_interval);
+        advert.auth_type = settings_.policy.auth_type;
+        advert.auth_data = settings_.policy.password;
+        advert.addresses.reserve(settings_.vips.size());
+        for (const auto& v : settings_.vips)
+            advert.addresses.push_back(v.address);
+        advert.source = settings_.router.primary_address;
+        EncodedAdverts encoded{priority, {}};
+        for (const auto& destination : settings_.destinations) {
+            advert.destination = destination;
+            // IPv4 sockets are IP_HDRINCL (VrrpSocket::send): the whole packet, id 0 for the
+            // kernel to fill in.
+            auto bytes = settings_.ipv6 ? encode_payload(advert) : encode_ipv4(advert);
+            if (const auto* e = std::get_if<EncodeError>(&bytes)) {
+                // The configuration was validated: this is a bug, not a runtime condition.
+                log(Level::err, fmt::format("cannot encode advert: {}", describe(*e)));
+                encoded.payloads.emplace_back();
+                continue;
+            }
+            encoded.payloads.push_back(std::move(std::get<Bytes>(bytes)));
+        }
+        sent_payloads_ = std::move(encoded);
+    }
+    for (std::size_t i = 0; i < settings_.destinations.size(); ++i) {
+        const auto& destination = settings_.destinations[i];
+        const auto& payload = sent_payloads_->payloads[i];
+        if (payload.empty()) {
             ++stats_.send_err;
             continue;
         }
-        if (auto ec = deps_.socket.send(std::get<Bytes>(bytes), advert.source, destination)) {
+        if (auto ec = deps_.socket.send(payload, settings_.router.primary_address, destination)) {
             ++stats_.send_err;
             log(Level::warning,
                 fmt::format("advert to {} not sent: {}", destination.to_string(), ec.message()));

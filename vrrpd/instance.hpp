@@ -197,6 +197,11 @@ class Instance : public std::enable_shared_from_this<Instance> {
     std::array<std::uint64_t, all_decode_errors.size()> reject_suppressed_{};
     // failback_hold: the objecting checks and their reasons.
     std::map<std::string, std::string> failback_holds_;
+    struct EncodedAdverts {
+        std::uint8_t priority = 0;
+        std::vector<Bytes> payloads;  // one per settings_.destinations entry; empty: unencodable
+    };
+    std::optional<EncodedAdverts> sent_payloads_;
 };
 
 }  // namespace havip::vrrp

@@ -48,10 +48,8 @@ std::optional<VrrpSocket> VrrpSocket::open(asio::io_context& io, bool ipv6, cons
     if (receive_buffer > 0) set_option(fd, SOL_SOCKET, SO_RCVBUF, receive_buffer);
     const int on = 1, off = 0;
     if (!ipv6) {
-        const int tos = 0xc0;  // keepalived sends with TOS 0xc0 (internetwork control)
-        if (!set_option(fd, IPPROTO_IP, IP_TOS, tos) ||
-            !set_option(fd, IPPROTO_IP, IP_MULTICAST_TTL, 255) ||
-            !set_option(fd, IPPROTO_IP, IP_TTL, ttl) ||
+        // IP_HDRINCL: TOS, TTL and source are in the header the instance encodes.
+        if (!set_option(fd, IPPROTO_IP, IP_HDRINCL, on) ||
             !set_option(fd, IPPROTO_IP, IP_MULTICAST_LOOP, off) ||
             !set_option(fd, IPPROTO_IP, IP_PKTINFO, on))
             return fail();
@@ -151,31 +149,21 @@ void VrrpSocket::drain() {
     }
 }
 
-std::error_code VrrpSocket::send(std::span<const std::uint8_t> payload, const asio::ip::address& source,
+std::error_code VrrpSocket::send(std::span<const std::uint8_t> packet, const asio::ip::address& source,
                                  const asio::ip::address& destination) {
-    iovec iov{const_cast<std::uint8_t*>(payload.data()), payload.size()};
+    iovec iov{const_cast<std::uint8_t*>(packet.data()), packet.size()};
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))]{};
     sockaddr_storage to{};
     if (!ipv6_) {
+        // The header names the source, so instances with different mcast_src_ip /
+        // unicast_src_ip share one socket; the kernel fills in the id and the checksum.
         auto* sin = reinterpret_cast<sockaddr_in*>(&to);
         sin->sin_family = AF_INET;
         sin->sin_addr.s_addr = htonl(destination.to_v4().to_uint());
         msg.msg_namelen = sizeof(sockaddr_in);
-        // The source address per send (IP_PKTINFO), so instances with different
-        // mcast_src_ip / unicast_src_ip share one socket.
-        msg.msg_control = control;
-        msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
-        cmsghdr* c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = IPPROTO_IP;
-        c->cmsg_type = IP_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
-        in_pktinfo info{};
-        info.ipi_ifindex = ifindex_;
-        info.ipi_spec_dst.s_addr = htonl(source.to_v4().to_uint());
-        std::memcpy(CMSG_DATA(c), &info, sizeof info);
     } else {
         auto* sin6 = reinterpret_cast<sockaddr_in6*>(&to);
         sin6->sin6_family = AF_INET6;

@@ -33,7 +33,8 @@ public:
     using Handler = std::function<void(const ReceivedPacket&)>;
 
     // Opens the socket for `ifname`/`ifindex`; `multicast_group` empty for unicast-only use.
-    // `ttl` is used for unicast sends (keepalived's unicast_ttl); multicast always uses 255.
+    // `ttl` is the IPv6 unicast hop limit (keepalived's unicast_ttl); multicast always uses
+    // 255, and IPv4 adverts carry their TTL in the header they are encoded with.
     static std::optional<VrrpSocket> open(boost::asio::io_context& io, bool ipv6,
                                           const std::string& ifname, int ifindex,
                                           std::optional<boost::asio::ip::address> multicast_group,
@@ -46,8 +47,10 @@ public:
     void start(Handler handler);
     void cancel();
 
-    // Sends one VRRP payload from `source` to `destination` (multicast group or unicast peer).
-    std::error_code send(std::span<const std::uint8_t> payload,
+    // Sends one advert to `destination` (multicast group or unicast peer). IPv4: `packet` is
+    // the whole IP packet (encode_ipv4: the socket is IP_HDRINCL, as keepalived's, which spares
+    // the kernel building a header per send); IPv6: the VRRP message, sent from `source`.
+    std::error_code send(std::span<const std::uint8_t> packet,
                          const boost::asio::ip::address& source,
                          const boost::asio::ip::address& destination);
 

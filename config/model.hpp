@@ -55,6 +55,8 @@ struct GlobalDefs {
     int vrrp_version = 2;
     std::optional<IpAddress> vrrp_mcast_group4;  // default 224.0.0.18
     std::optional<IpAddress> vrrp_mcast_group6;  // default ff02::12
+    // SCHED_RR priority of the event loop; havipd's default is 1 (keepalived's: normal
+    // scheduling), 0 asks for normal scheduling.
     std::optional<int> vrrp_rt_priority;
     bool vrrp_no_swap = false;
     Duration vrrp_startup_delay{0};

@@ -471,7 +471,8 @@ class Parser {
                     (v4 ? g.vrrp_mcast_group4 : g.vrrp_mcast_group6) = group;
                 }
             } else if (k == "vrrp_rt_priority") {
-                if (auto v = integer(node, 1, 99)) g.vrrp_rt_priority = static_cast<int>(*v);
+                // 0 (a havip extension; keepalived takes 1..99): normal scheduling.
+                if (auto v = integer(node, 0, 99)) g.vrrp_rt_priority = static_cast<int>(*v);
             } else if (k == "vrrp_no_swap") {
                 set_flag(node, g.vrrp_no_swap);
             } else if (k == "vrrp_startup_delay") {

@@ -8,7 +8,9 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -33,6 +35,8 @@ using namespace havip;
 // keepalived's -t exit codes: 4 when the file cannot be read, 5 for configuration errors.
 constexpr int exit_config_unreadable = 4;
 constexpr int exit_config_errors = 5;
+// SCHED_RR priority without vrrp_rt_priority: above every normal task, below other RT ones.
+constexpr int default_rt_priority = 1;
 
 config::LoadOptions load_options(const vrrp::Options& o) {
     config::LoadOptions lo;
@@ -114,16 +118,22 @@ int run_daemon(const vrrp::Options& o) {
     }
     if (loaded.config->global.vrrp_no_swap && ::mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
         log.log(systemd::Level::warning, "vrrp_no_swap: mlockall failed");
-    // vrrp_rt_priority: SCHED_RR like keepalived, so adverts and timers win over a busy CPU
-    // (keepalived issues #2066, #2238). SCHED_RESET_ON_FORK: scripts, notify hooks and the
-    // probe threads run at normal priority, so a runaway script cannot starve the loop; the
-    // kernel's RT throttling (sched_rt_runtime_us) bounds the loop itself.
-    if (const auto rt = loaded.config->global.vrrp_rt_priority) {
+    // SCHED_RR, so adverts and timers win over a busy CPU (keepalived issues #2066, #2238):
+    // under stress-ng both daemons at normal priority missed adverts and the backup took over
+    // hundreds of times a minute (bench/README.md, stability). Unlike keepalived this is the
+    // default, at the lowest real-time priority; vrrp_rt_priority picks another, 0 opts out.
+    // SCHED_RESET_ON_FORK: scripts, notify hooks and the probe threads run at normal priority,
+    // so a runaway script cannot starve the loop; the kernel's RT throttling
+    // (sched_rt_runtime_us) bounds the loop itself.
+    if (const int rt = loaded.config->global.vrrp_rt_priority.value_or(default_rt_priority);
+        rt > 0) {
         sched_param param{};
-        param.sched_priority = *rt;
+        param.sched_priority = rt;
         if (::sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &param) != 0)
             log.log(systemd::Level::warning,
-                    fmt::format("vrrp_rt_priority {}: sched_setscheduler failed", *rt));
+                    fmt::format("cannot run at real-time priority {} (SCHED_RR): {}; adverts "
+                                "may be late when the CPU is busy",
+                                rt, std::strerror(errno)));
     }
 
     auto rtnl = netlink::RtnlClient::open();

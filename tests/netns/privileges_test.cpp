@@ -3,6 +3,7 @@
 // with that set it still runs scripts as script_user, kills a hung script of another user, runs a
 // root notify script with the full set (the bounding set is left whole, vrrpd/privileges.cpp) and
 // fails over both ways. Its state directory is narrowed to 0700.
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -157,6 +158,38 @@ TEST_F(Privileges, havipd_keeps_only_vrrp_capabilities_and_still_runs_scripts_an
     EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 2s, 10ms));
     for (const auto* d : {&a, &b})
         EXPECT_FALSE(d->log_mentions("cannot ")) << d->node << ":\n" << d->process->log_tail(30);
+}
+
+// Real-time by default (issue 7, stability): the loop runs SCHED_RR at priority 1 without
+// vrrp_rt_priority, and what it forks does not inherit that; vrrp_rt_priority 0 opts out.
+TEST_F(Privileges, the_loop_runs_sched_rr_by_default_and_its_scripts_at_normal_priority) {
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    const auto out = lab().dir() / "out";
+    fs::create_directory(out);
+    const auto notify_sh = lab().dir() / "notify.sh";
+    write_script(notify_sh, fmt::format("chrt -p $$ >{}/notify-sched\n", out.string()));
+    auto a_spec = spec(150);
+    a_spec.extra_lines = {fmt::format("notify_master \"{}\" root", notify_sh.string())};
+    const auto start = Clock::now();
+    auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN),
+                               render_keepalived_conf(single_instance(a_spec, "a")));
+    ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a.process->log_tail(30);
+    EXPECT_EQ(::sched_getscheduler(a.process->pid()), SCHED_RR | SCHED_RESET_ON_FORK);
+    sched_param param{};
+    ASSERT_EQ(::sched_getparam(a.process->pid(), &param), 0);
+    EXPECT_EQ(param.sched_priority, 1);
+    ASSERT_TRUE(wait_until([&] { return fs::exists(out / "notify-sched"); }, 3s, 20ms))
+        << a.process->log_tail(30);
+    EXPECT_NE(read_file(out / "notify-sched").find("SCHED_OTHER"), std::string::npos)
+        << read_file(out / "notify-sched");
+
+    auto b_config = single_instance(spec(100), "b");
+    b_config.global_extra_lines = {"vrrp_rt_priority 0"};
+    auto b = start_backup("b", havipd(HAVIPD_BIN), b_config);
+    ASSERT_FALSE(HasFailure());
+    EXPECT_EQ(::sched_getscheduler(b.process->pid()), SCHED_OTHER);
+    for (const auto* d : {&a, &b})
+        EXPECT_FALSE(d->log_mentions("real-time")) << d->node << ":\n" << d->process->log_tail(30);
 }
 
 }  // namespace

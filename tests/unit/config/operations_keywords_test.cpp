@@ -19,6 +19,15 @@ std::string global(std::string_view line) {
     return "global_defs {\n    " + std::string(line) + "\n}\n";
 }
 
+TEST(OperationsKeywords, vrrp_rt_priority_takes_0_for_normal_scheduling_up_to_99) {
+    EXPECT_FALSE(load(global("router_id db1")).config->global.vrrp_rt_priority.has_value());
+    auto off = load(global("vrrp_rt_priority 0"));
+    EXPECT_THAT(messages(off), IsEmpty());
+    EXPECT_EQ(off.config->global.vrrp_rt_priority, 0);
+    EXPECT_EQ(load(global("vrrp_rt_priority 99")).config->global.vrrp_rt_priority, 99);
+    EXPECT_THAT(messages_of(global("vrrp_rt_priority 100")), ::testing::SizeIs(1));
+}
+
 TEST(OperationsKeywords, metrics_listener_is_off_without_the_keyword) {
     auto result = load(global("router_id db1"));
     EXPECT_THAT(messages(result), IsEmpty());

@@ -131,6 +131,23 @@ TEST_F(FaultsTest, ten_link_flaps_in_five_seconds_end_with_the_vip_on_the_master
         << "every FAULT ended in BACKUP";
 }
 
+// A backup descheduled past its Master_Down_Interval (SIGSTOP stands in for a stall under
+// load) wakes with the master's adverts queued on its socket and its down timer expired, both
+// ready in one wake-up. The adverts are handled first and re-arm the timer; the expiry that
+// was already due must then count for nothing: no takeover from a live master.
+TEST_F(FaultsTest, a_stalled_backup_with_adverts_waiting_does_not_take_over) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_EQ(::kill(b_.process->pid(), SIGSTOP), 0);
+        std::this_thread::sleep_for(700ms);  // Master_Down_Interval is 361 ms for b
+        ASSERT_EQ(::kill(b_.process->pid(), SIGCONT), 0);
+        std::this_thread::sleep_for(300ms);
+    }
+    EXPECT_EQ(b_.times_entered("VI_1", "MASTER"), 0u) << b_.process->log_tail(20);
+    EXPECT_EQ(holders(), Names{"a"});
+    expect_both_running();
+}
+
 TEST_F(FaultsTest, vip_deleted_again_and_again_returns_to_the_master_each_time) {
     ASSERT_NO_FATAL_FAILURE(start_pair());
     const auto begin = Clock::now();

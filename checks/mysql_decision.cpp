@@ -404,17 +404,38 @@ void decide_standby(Decision& d, const Snapshot& snap, const std::optional<Chann
         return;
     }
     Seconds lag{*ch->lag};
-    if (lag <= settings.lag_warn) {
+    // Hysteresis: Seconds_Behind_Master moves in whole seconds, so a lag hovering at a bound
+    // would flip the status (and, with lag_weight, the priority) every interval. A bound once
+    // crossed holds until the lag is back under 80 % of it.
+    constexpr double recover = 0.8;
+    auto& over = d.history;
+    over.lag_over_max =
+        lag > settings.max_lag || (over.lag_over_max && lag > recover * settings.max_lag);
+    over.lag_over_warn = over.lag_over_max || lag > settings.lag_warn ||
+                         (over.lag_over_warn && lag > recover * settings.lag_warn);
+    if (!over.lag_over_warn) {
         d.status = Status::healthy;
         d.reason = fmt::format("replicating, lag {:.0f} s", *ch->lag);
-    } else if (lag <= settings.max_lag) {
+    } else if (!over.lag_over_max) {
         d.status = Status::degraded;
-        d.reason = fmt::format("replicating, lag {:.0f} s (more than {:.0f} s)", *ch->lag,
-                               settings.lag_warn.count());
+        d.reason =
+            lag > settings.lag_warn
+                ? fmt::format("replicating, lag {:.0f} s (more than {:.0f} s)", *ch->lag,
+                              settings.lag_warn.count())
+                : fmt::format(
+                      "replicating, lag {:.0f} s (more than {:.0f} s lately; "
+                      "healthy again under {:.0f} s)",
+                      *ch->lag, settings.lag_warn.count(), recover * settings.lag_warn.count());
     } else {
         d.status = Status::unsafe;
-        d.reason = fmt::format("replication lag {:.0f} s exceeds max_lag {:.0f} s", *ch->lag,
-                               settings.max_lag.count());
+        d.reason =
+            lag > settings.max_lag
+                ? fmt::format("replication lag {:.0f} s exceeds max_lag {:.0f} s", *ch->lag,
+                              settings.max_lag.count())
+                : fmt::format(
+                      "replication lag {:.0f} s exceeded max_lag {:.0f} s "
+                      "lately; safe again under {:.0f} s",
+                      *ch->lag, settings.max_lag.count(), recover * settings.max_lag.count());
     }
 }
 

@@ -81,6 +81,10 @@ struct History {
     // The holder found read_only=1 and asked for it to be cleared; seeing it again means
     // clearing did not stick.
     bool read_only_reapplied = false;
+    // The lag crossed lag_warn / max_lag and has not yet fallen under 80 % of it (hysteresis;
+    // not persisted).
+    bool lag_over_warn = false;
+    bool lag_over_max = false;
 };
 
 void clear_diverged(History& history);

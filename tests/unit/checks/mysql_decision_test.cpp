@@ -105,6 +105,35 @@ TEST(MysqlDecision, standby_lag_beyond_max_is_unsafe) {
     EXPECT_NE(d.reason.find("45 s exceeds max_lag 30 s"), std::string::npos) << d.reason;
 }
 
+TEST(MysqlDecision, standby_lag_status_holds_until_the_lag_is_under_80_percent_of_the_bound) {
+    auto snap = load_snapshot("mariadb-10.11/standby-lag-12.txt");
+    History history;
+    auto at_lag = [&](int lag) {
+        snap.replicas.at(0)["Seconds_Behind_Master"] = std::to_string(lag);
+        auto d = decide(snap, Role::standby, history, settings(), t0);
+        history = d.history;
+        return d;
+    };
+    // Never over: 5 s is healthy. Hovering at the 5 s bound after crossing it does not flip
+    // back to healthy until 4 s.
+    EXPECT_EQ(at_lag(5).status, Status::healthy);
+    EXPECT_EQ(at_lag(6).status, Status::degraded);
+    const auto hovering = at_lag(5);
+    EXPECT_EQ(hovering.status, Status::degraded);
+    EXPECT_NE(hovering.reason.find("healthy again under 4 s"), std::string::npos)
+        << hovering.reason;
+    EXPECT_EQ(at_lag(4).status, Status::healthy);
+    EXPECT_EQ(at_lag(5).status, Status::healthy);
+    // The same at max_lag (30 s): unsafe until 24 s.
+    EXPECT_EQ(at_lag(31).status, Status::unsafe);
+    const auto still_unsafe = at_lag(25);
+    EXPECT_EQ(still_unsafe.status, Status::unsafe);
+    EXPECT_NE(still_unsafe.reason.find("safe again under 24 s"), std::string::npos)
+        << still_unsafe.reason;
+    EXPECT_EQ(at_lag(24).status, Status::degraded);
+    EXPECT_EQ(at_lag(3).status, Status::healthy);
+}
+
 TEST(MysqlDecision, standby_with_peer_gone_and_recent_contact_is_eligible) {
     auto d = decide(load_snapshot("mariadb-10.11/standby-peer-gone.txt"), Role::standby,
                     contact_at(t0 - 3s), settings(), t0);

@@ -1,7 +1,7 @@
 // The failback hold of vrrpd/fsm (issue 9): a higher-priority BACKUP whose database is not
 // caught up follows a live lower-priority master instead of preempting it, and preempts
 // through its running Master_Down_Timer once the hold ends. Fake clock as in
-// fsm_transitions_test.cpp: v2, 1 s adverts, priority 200 → Master_Down_Interval 3.21875 s.
+// fsm_test_support.hpp: v2, 1 s adverts, priority 200 → Master_Down_Interval 3.21875 s.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/vrrpd/fsm_test_support.hpp"
 #include "vrrpd/fsm.hpp"
 
 namespace havip::vrrp {
@@ -20,30 +21,10 @@ using boost::asio::ip::make_address;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-constexpr TimePoint at(Duration since_start) {
-    return TimePoint{} + since_start;
-}
-
-std::vector<std::string> lines(const Actions& actions) {
-    std::vector<std::string> out;
-    for (const auto& action : actions)
-        out.push_back(describe(action));
-    return out;
-}
-
-RouterConfig make_config(std::uint8_t priority) {
-    RouterConfig config;
-    config.vrid = 99;
-    config.priority = priority;
-    config.version = ProtocolVersion::v2;
-    config.advertisement_interval = 1s;
-    config.primary_address = make_address("10.0.0.5");
-    return config;
-}
-
-AdvertReceived advert(std::uint8_t priority) {
-    return AdvertReceived{priority, 1s, make_address("10.0.0.2")};
-}
+using fsm_test::advert;
+using fsm_test::at;
+using fsm_test::lines;
+using fsm_test::make_config;
 
 // Priority 200, started at t = 0, the hold set at once (as the instance does when its
 // mysql_check reports "not caught up" before the first advert).

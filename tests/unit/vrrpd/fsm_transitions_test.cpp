@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/vrrpd/fsm_test_support.hpp"
 #include "vrrpd/fsm.hpp"
 
 namespace havip::vrrp {
@@ -19,32 +20,10 @@ using boost::asio::ip::make_address;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-constexpr TimePoint at(Duration since_start) {
-    return TimePoint{} + since_start;
-}
-
-std::vector<std::string> lines(const Actions& actions) {
-    std::vector<std::string> out;
-    for (const auto& action : actions)
-        out.push_back(describe(action));
-    return out;
-}
-
-RouterConfig make_config(std::uint8_t priority, ProtocolVersion version = ProtocolVersion::v2,
-                         Duration interval = 1s) {
-    RouterConfig config;
-    config.vrid = 99;
-    config.priority = priority;
-    config.version = version;
-    config.advertisement_interval = interval;
-    config.primary_address = make_address("10.0.0.5");
-    return config;
-}
-
-AdvertReceived advert(std::uint8_t priority, const char* source = "10.0.0.2",
-                      Duration max_adver_int = 1s) {
-    return AdvertReceived{priority, max_adver_int, make_address(source)};
-}
+using fsm_test::advert;
+using fsm_test::at;
+using fsm_test::lines;
+using fsm_test::make_config;
 
 // A router of priority 100 (v2, 1 s adverts) that has started and is BACKUP at t = 0:
 // Skew_Time 0.609375 s, Master_Down_Interval 3.609375 s.

@@ -33,4 +33,11 @@ bool Config::has_check(std::string_view name) const {
     return find_script(name) || find_mysql_check(name) || find_tcp_check(name);
 }
 
+const SyncGroup* Config::find_sync_group_of(std::string_view instance) const {
+    for (const auto& g : sync_groups)
+        if (std::find(g.instances.begin(), g.instances.end(), instance) != g.instances.end())
+            return &g;
+    return nullptr;
+}
+
 }  // namespace havip::config

@@ -249,6 +249,8 @@ struct Config {
     const MysqlCheck* find_mysql_check(std::string_view name) const;
     const TcpCheck* find_tcp_check(std::string_view name) const;
     const TrackFile* find_track_file(std::string_view name) const;
+    // The vrrp_sync_group naming this vrrp_instance, if any.
+    const SyncGroup* find_sync_group_of(std::string_view instance) const;
     const VrrpInstance* find_instance(std::string_view name) const;
     // Whether NAME is a vrrp_script, mysql_check or tcp_check (one namespace).
     bool has_check(std::string_view name) const;

@@ -10,6 +10,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <boost/asio/post.hpp>
 
 #include "config/diagnostic.hpp"
 #include "config/load.hpp"
@@ -251,7 +252,29 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
         for (const auto& ti : ci.track_interfaces)
             if (ti.name != s.ifname || ci.dont_track_primary)
                 track_interface(ti.name, ti.weight, ti.reverse);
-        for (const auto& ref : ci.track_scripts) {
+        // A vrrp_sync_group's own track_* apply to every member, as a fault (keepalived
+        // ignores their weights: a failed group item puts the whole group in FAULT).
+        const auto* group = config.find_sync_group_of(ci.name);
+        if (group && group->instances.size() > 1) {
+            s.sync_group = group->name;
+            r.sync_group = true;
+            s.sync_notify.master = command(group->notify.master);
+            s.sync_notify.backup = command(group->notify.backup);
+            s.sync_notify.fault = command(group->notify.fault);
+            s.sync_notify.any = command(group->notify.any);
+        } else {
+            group = nullptr;  // a group of one is just its instance
+        }
+        auto tracked = [&](const std::string& name) {
+            return std::any_of(s.tracks.begin(), s.tracks.end(),
+                               [&](const auto& t) { return t.name == name; });
+        };
+        if (group)
+            for (const auto& ti : group->track_interfaces)
+                if (!tracked(fmt::format("interface {}", ti.name)))
+                    track_interface(ti.name, 0, false);
+        auto track_script = [&](const config::TrackRef& ref, bool of_group) {
+            if (of_group && tracked(ref.name)) return;
             checks::TrackSettings t;
             t.name = ref.name;
             if (const auto* sc = config.find_script(ref.name)) {
@@ -274,23 +297,36 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
                 t.weight = *ref.weight;
                 t.reverse = ref.reverse;
             }
+            if (of_group) t.weight = 0;
             s.tracks.push_back(t);
-        }
-        for (const auto& ref : ci.track_files) {
+        };
+        for (const auto& ref : ci.track_scripts)
+            track_script(ref, false);
+        if (group)
+            for (const auto& ref : group->track_scripts)
+                track_script(ref, true);
+        auto track_file = [&](const config::TrackRef& ref, bool of_group) {
             const auto* file = config.find_track_file(ref.name);
-            if (!file) continue;  // validation already said so
+            if (!file) return;  // validation already said so
+            if (of_group && tracked("file " + ref.name)) return;
             InstanceSettings::TrackedFile f{ref.name, file->weight, file->weight_reverse};
             if (ref.weight) {
                 f.weight = *ref.weight;
                 f.reverse = ref.reverse;
             }
+            if (of_group) f.weight = 0;
             checks::TrackSettings t;
             t.name = "file " + ref.name;
             t.weight = f.weight;
             t.reverse = false;  // track_file_effect applies the sign
             s.tracks.push_back(t);
             s.track_files.push_back(f);
-        }
+        };
+        for (const auto& ref : ci.track_files)
+            track_file(ref, false);
+        if (group)
+            for (const auto& ref : group->track_files)
+                track_file(ref, true);
         out.push_back(std::move(s));
     }
     if (!ok) return std::nullopt;
@@ -362,14 +398,71 @@ void Daemon::report_links(Instance& instance) {
 void Daemon::run_instances(std::vector<InstanceSettings> wanted) {
     for (auto& s : wanted) {
         auto key = SocketKey{s.ifindex, s.ipv6};
-        Instance::Deps deps{
-            io_, log_, rtnl_, *sockets_.at(key), *announcers_.at(s.ifindex), [this] {
-                publish_status();
-                if (checks_) checks_->holders_changed();  // manage_read_only
-            }};
+        Instance::Deps deps{io_,
+                            log_,
+                            rtnl_,
+                            *sockets_.at(key),
+                            *announcers_.at(s.ifindex),
+                            [this] {
+                                publish_status();
+                                if (checks_) checks_->holders_changed();  // manage_read_only
+                            },
+                            {}};
+        if (!s.sync_group.empty()) {
+            // After the member's own handling, never inside it: the orders re-enter members.
+            deps.on_sync = [this, group = s.sync_group](const SyncSignal& signal) {
+                asio::post(io_, [this, group, signal] { sync_group_changed(group, signal); });
+            };
+        }
         auto instance = std::make_shared<Instance>(std::move(s), deps);
         report_links(*instance);
         instances_.push_back(instance);
+    }
+}
+
+void Daemon::sync_group_changed(const std::string& group, const SyncSignal& signal) {
+    std::vector<Instance*> members;
+    auto views = [&] {
+        std::vector<SyncMemberView> out;
+        for (auto* m : members)
+            out.push_back(m->sync_view());
+        return out;
+    };
+    for (auto& i : instances_)
+        if (i->settings().sync_group == group) members.push_back(i.get());
+    if (members.empty()) return;  // removed by a reload meanwhile
+    for (const auto& order : plan_sync(group, views(), signal))
+        for (auto* m : members)
+            if (m->settings().name == order.member) m->sync_order(order);
+
+    // The group's own notify hooks, once per group state (keepalived passes "GROUP NAME
+    // STATE PRIORITY" to `notify`; a group has no priority: 0).
+    const auto state = group_state(views());
+    auto& last = sync_states_[group];
+    if (!state || state == last) return;
+    last = state;
+    log_.log(Level::notice, fmt::format("sync group {}: {}", group, to_string(*state)),
+             {{"HAVIP_SYNC_GROUP", group}});
+    const auto& n = members.front()->settings().sync_notify;
+    const auto* specific = *state == State::master   ? &n.master
+                           : *state == State::backup ? &n.backup
+                                                     : &n.fault;
+    const char* label = *state == State::master   ? "notify_master"
+                        : *state == State::backup ? "notify_backup"
+                                                  : "notify_fault";
+    auto& queue = sync_notify_[group];
+    if (!queue)
+        queue = std::make_unique<checks::NotifyQueue>(io_, [this, group](const auto& report) {
+            log_.log(report.result.success() ? Level::info : Level::warning,
+                     fmt::format("sync group {}: {}", group, report.reason),
+                     {{"HAVIP_SYNC_GROUP", group}});
+        });
+    if (*specific) queue->enqueue({label, **specific});
+    if (n.any) {
+        auto command = *n.any;
+        command.argv.insert(command.argv.end(),
+                            {"GROUP", group, std::string{to_string(*state)}, "0"});
+        queue->enqueue({"notify", std::move(command)});
     }
 }
 

@@ -65,6 +65,8 @@ class Daemon {
     void remove_stale_vips(const std::vector<InstanceSettings>& wanted);
     void run_instances(std::vector<InstanceSettings> wanted);
     bool start_checks(const config::Config& config);
+    // A member of `group` changed (Instance::Deps::on_sync): the group follows (sync_group.hpp).
+    void sync_group_changed(const std::string& group, const SyncSignal& signal);
     void watch_track_files(const config::Config& config);
     void report_links(Instance& instance);
     void on_packet(const SocketKey& key, const ReceivedPacket& packet);
@@ -109,6 +111,9 @@ class Daemon {
         WallTime since;
     };
     std::map<std::string, CheckSince> check_since_;
+    // vrrp_sync_group: the last state each group announced, and its notify hooks' queue.
+    std::map<std::string, std::optional<State>> sync_states_;
+    std::map<std::string, std::unique_ptr<checks::NotifyQueue>> sync_notify_;
 };
 
 }  // namespace havip::vrrp

@@ -57,6 +57,7 @@ std::string describe(const Action& action) {
                 return fmt::format("state {} -> {} ({})", to_string(a.from), to_string(a.to),
                                    a.reason);
             },
+            [](const SyncWantsMaster&) { return std::string{"sync group: wants MASTER"}; },
         },
         action);
 }
@@ -82,6 +83,14 @@ Actions Router::handle(const Event& event, TimePoint now) {
                    [&](const FaultCleared&) { on_fault_cleared(now, out); },
                    [&](const VipsLostExternally&) { on_vips_lost(now, out); },
                    [&](const PreemptHold& e) { preempt_held_ = e.held; },
+                   [&](const SyncMaster& e) {
+                       if (state_ == State::backup) become_master(e.reason, now, out);
+                   },
+                   [&](const SyncBackup& e) {
+                       if (state_ != State::master) return;
+                       out.emplace_back(SendAdvert{0});
+                       become_backup(e.reason, now, out);
+                   },
                },
                event);
     return out;
@@ -197,6 +206,12 @@ void Router::on_advert_master(const AdvertReceived& advert, TimePoint now, Actio
 void Router::on_master_down_fired(TimePoint now, Actions& out) {
     if (state_ != State::backup || !due(TimerId::master_down, now)) return;
     master_down_deadline_.reset();
+    if (config_.sync_group) {
+        // The group decides; an advert heard meanwhile re-arms the timer and withdraws this.
+        wants_master_ = true;
+        out.emplace_back(SyncWantsMaster{});
+        return;
+    }
     become_master(down_timer_reason_, now, out);
 }
 
@@ -295,12 +310,14 @@ void Router::become_backup(std::string reason, TimePoint now, Actions& out) {
 void Router::change_state(State to, std::string reason, Actions& out) {
     out.emplace_back(StateChanged{state_, to, std::move(reason)});
     state_ = to;
+    wants_master_ = false;
 }
 
 // ---- Timers -------------------------------------------------------------------------------
 
 void Router::arm(TimerId which, TimePoint deadline, Actions& out) {
     (which == TimerId::master_down ? master_down_deadline_ : adver_deadline_) = deadline;
+    if (which == TimerId::master_down) wants_master_ = false;
     out.emplace_back(ArmTimer{which, deadline});
 }
 

@@ -49,6 +49,10 @@ struct RouterConfig {
     unsigned down_timer_adverts = default_down_timer_adverts;
     // The address our adverts come from; compared with a peer master's for the tie-break.
     boost::asio::ip::address primary_address;
+    // A member of a vrrp_sync_group: when its Master_Down_Timer expires it does not take over
+    // alone but says it wants to (SyncWantsMaster); the group makes every member MASTER
+    // (SyncMaster) once all want it, as keepalived does.
+    bool sync_group = false;
 };
 
 // The RFC 5798 §6.1 variables, as currently in force.
@@ -91,9 +95,20 @@ struct PreemptHold {
     bool held = false;
 };
 
-using Event =
-    std::variant<Startup, Shutdown, AdvertReceived, MasterDownTimerFired, AdverTimerFired,
-                 PriorityChanged, FaultRaised, FaultCleared, VipsLostExternally, PreemptHold>;
+// vrrp_sync_group: every member wants MASTER, or another member became MASTER; a BACKUP
+// becomes MASTER now.
+struct SyncMaster {
+    std::string reason;
+};
+// vrrp_sync_group: another member left MASTER for BACKUP; a MASTER follows (and sends
+// priority 0, so its peer takes over after Skew_Time rather than a Master_Down_Interval).
+struct SyncBackup {
+    std::string reason;
+};
+
+using Event = std::variant<Startup, Shutdown, AdvertReceived, MasterDownTimerFired, AdverTimerFired,
+                           PriorityChanged, FaultRaised, FaultCleared, VipsLostExternally,
+                           PreemptHold, SyncMaster, SyncBackup>;
 
 // ---- Actions ------------------------------------------------------------------------------
 
@@ -118,8 +133,11 @@ struct StateChanged {
     std::string reason;  // short and human: "master down timer expired"
 };
 
-using Action =
-    std::variant<SendAdvert, ArmTimer, CancelTimer, AddVips, RemoveVips, Announce, StateChanged>;
+// A sync group member's Master_Down_Timer expired: it would take over, and waits for its group.
+struct SyncWantsMaster {};
+
+using Action = std::variant<SendAdvert, ArmTimer, CancelTimer, AddVips, RemoveVips, Announce,
+                            StateChanged, SyncWantsMaster>;
 using Actions = boost::container::small_vector<Action, 6>;
 
 // One line per action for logs and tests: "send advert priority 100",
@@ -143,6 +161,8 @@ class Router {
     const RfcVariables& variables() const { return vars_; }
     bool fault_active() const { return fault_.has_value(); }
     bool preempt_held() const { return preempt_held_; }
+    // A sync group member in BACKUP whose down timer expired with no master heard since.
+    bool wants_master() const { return wants_master_; }
     // Deadline of an armed timer, or nothing.
     std::optional<TimePoint> deadline(TimerId which) const;
     // The master we last accepted an advert from (BACKUP), ourselves as MASTER.
@@ -187,6 +207,7 @@ class Router {
     std::optional<TimePoint> preempt_until_;
     std::optional<boost::asio::ip::address> master_address_;
     bool preempt_held_ = false;  // PreemptHold in force
+    bool wants_master_ = false;  // see wants_master()
     // Why the master-down timer is running, for the StateChanged reason when it expires.
     std::string down_timer_reason_;
 };

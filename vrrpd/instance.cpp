@@ -80,7 +80,8 @@ bool InstanceSettings::same_as(const InstanceSettings& o) const {
            announce.interval == o.announce.interval &&
            announce.master_refresh == o.announce.master_refresh &&
            announce.refresh_repeat == o.announce.refresh_repeat && same_tracks(tracks, o.tracks) &&
-           tracked_ifindexes == o.tracked_ifindexes;
+           tracked_ifindexes == o.tracked_ifindexes && sync_group == o.sync_group &&
+           r.sync_group == orr.sync_group;
 }
 
 Instance::Instance(InstanceSettings settings, Deps deps)
@@ -128,6 +129,8 @@ void Instance::start() {
     // advertises.
     if (tracker_.fault())
         handle(FaultRaised{fmt::format("{}", fmt::join(tracker_.fault_causes(), ", "))});
+    else if (sync_fault_)
+        handle(FaultRaised{*sync_fault_});
     if (tracker_.effective_priority() != settings_.router.priority)
         handle(PriorityChanged{static_cast<std::uint8_t>(tracker_.effective_priority())});
     handle(Startup{});
@@ -244,12 +247,16 @@ void Instance::track_changed(const std::optional<checks::TrackChange>& change) {
     if (router_.state() == State::init) return;  // start() applies the tracker's verdict
     if (change->fault_after && !change->fault_before) {
         handle(FaultRaised{fmt::format("{} ({})", change->item, change->reason)});
-    } else if (!change->fault_after && change->fault_before && !tracker_.fault()) {
+    } else if (!change->fault_after && change->fault_before && !in_fault()) {
         handle(PriorityChanged{static_cast<std::uint8_t>(tracker_.effective_priority())});
         handle(FaultCleared{});
     }
     if (change->priority_after != change->priority_before)
         handle(PriorityChanged{static_cast<std::uint8_t>(tracker_.effective_priority())});
+    // The group judges by whose fault it is (sync_view): tell it even when the state stays
+    // FAULT because the group's fault was already in force.
+    if (deps_.on_sync && change->fault_after != change->fault_before)
+        deps_.on_sync({settings_.name, SyncSignal::Kind::changed, state(), state()});
 }
 
 void Instance::address_removed(int ifindex, const asio::ip::address& address) {
@@ -259,6 +266,35 @@ void Instance::address_removed(int ifindex, const asio::ip::address& address) {
     log(Level::warning, fmt::format("VIP {} was removed by someone else", address.to_string()),
         {{"HAVIP_REASON", "vip removed externally"}});
     handle(VipsLostExternally{});
+}
+
+void Instance::sync_order(const SyncOrder& order) {
+    switch (order.kind) {
+        case SyncOrder::Kind::master:
+            handle(SyncMaster{order.reason});
+            break;
+        case SyncOrder::Kind::backup:
+            handle(SyncBackup{order.reason});
+            break;
+        case SyncOrder::Kind::fault:
+            if (sync_fault_) return;  // a repeat
+            sync_fault_ = order.reason;
+            if (router_.state() != State::init && !tracker_.fault())
+                handle(FaultRaised{order.reason});
+            break;
+        case SyncOrder::Kind::clear_fault:
+            if (!sync_fault_) return;
+            sync_fault_.reset();
+            if (router_.state() != State::init && !tracker_.fault()) {
+                handle(PriorityChanged{static_cast<std::uint8_t>(tracker_.effective_priority())});
+                handle(FaultCleared{});
+            }
+            break;
+    }
+}
+
+SyncMemberView Instance::sync_view() const {
+    return {settings_.name, router_.state(), router_.wants_master(), tracker_.fault()};
 }
 
 void Instance::handle(const Event& event) {
@@ -302,6 +338,11 @@ void Instance::apply(const Action& action) {
                      {"HAVIP_REASON", a.reason}});
                 run_notify(a.to);
                 if (deps_.on_state_change) deps_.on_state_change();
+                if (deps_.on_sync)
+                    deps_.on_sync({settings_.name, SyncSignal::Kind::changed, a.from, a.to});
+            } else if constexpr (std::is_same_v<T, SyncWantsMaster>) {
+                log(Level::info, "master down timer expired: waiting for the sync group");
+                if (deps_.on_sync) deps_.on_sync({settings_.name, SyncSignal::Kind::wants_master});
             }
         },
         action);

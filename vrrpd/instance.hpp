@@ -26,6 +26,7 @@
 #include "vrrpd/packet.hpp"
 #include "vrrpd/packet_socket.hpp"
 #include "vrrpd/packet_validate.hpp"
+#include "vrrpd/sync_group.hpp"
 #include "vrrpd/vrrp_socket.hpp"
 
 namespace havip::vrrp {
@@ -60,6 +61,10 @@ struct InstanceSettings {
     struct Notify {
         std::optional<checks::Command> master, backup, fault, stop, any;
     } notify;
+    // The vrrp_sync_group this instance changes state with ("" for none; a group of one is
+    // none), and the group's own notify hooks (run once per group state change).
+    std::string sync_group;
+    Notify sync_notify;
 
     // Whether a reload may keep the running instance as it is.
     bool same_as(const InstanceSettings& other) const;
@@ -123,6 +128,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
         PacketSocket& announcer;
         // Called after every state change, e.g. to update the daemon's STATUS=.
         std::function<void()> on_state_change;
+        // Sync group members: every state change and every wish for MASTER, for the group
+        // (vrrpd/sync_group.hpp). Called from inside the instance: defer what it triggers.
+        std::function<void(const SyncSignal&)> on_sync;
     };
 
     Instance(InstanceSettings settings, Deps deps);
@@ -153,6 +161,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
     // again (empty): while any tracked check objects, the router does not preempt a live
     // lower-priority master (PreemptHold). Logged when the hold starts and ends.
     void failback_hold(const std::string& name, const std::string& reason);
+    // What the sync group decided for this member (plan_sync).
+    void sync_order(const SyncOrder& order);
+    SyncMemberView sync_view() const;
 
     const InstanceSettings& settings() const { return settings_; }
     const InstanceStats& stats() const { return stats_; }
@@ -174,6 +185,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
     void announce_burst(unsigned count);
     void schedule_announcements(std::size_t next_burst, Clock::time_point start);
     void track_changed(const std::optional<checks::TrackChange>& change);
+    bool in_fault() const { return tracker_.fault() || sync_fault_.has_value(); }
     void run_notify(State to);
     std::vector<systemd::Field> fields() const;
     void log(systemd::Level level, const std::string& message,
@@ -197,6 +209,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
     std::array<std::uint64_t, all_decode_errors.size()> reject_suppressed_{};
     // failback_hold: the objecting checks and their reasons.
     std::map<std::string, std::string> failback_holds_;
+    std::optional<std::string> sync_fault_;  // the group's FAULT imposed on this member
     struct EncodedAdverts {
         std::uint8_t priority = 0;
         std::vector<Bytes> payloads;  // one per settings_.destinations entry; empty: unencodable

@@ -19,6 +19,7 @@ using testing::instance;
 using ::testing::IsEmpty;
 using testing::load;
 using testing::messages;
+using testing::messages_of;
 
 TEST(ConfigModel, instance_defaults_match_keepalived) {
     auto result = load(instance());
@@ -220,9 +221,10 @@ TEST(ConfigModel, track_file_and_track_interface) {
 
 // Found by fuzz_config_parse: PASS from a first block, no auth_type in the second.
 TEST(ConfigModel, a_second_authentication_block_without_auth_type_is_diagnosed_not_a_crash) {
-    auto result = load(instance("    authentication {\n        auth_type PASS\n"
-                                "        auth_pass one\n    }\n"
-                                "    authentication {\n    }\n"));
+    auto result =
+        load(instance("    authentication {\n        auth_type PASS\n"
+                      "        auth_pass one\n    }\n"
+                      "    authentication {\n    }\n"));
     // At the second block: before the fix the location was read from an empty optional.
     EXPECT_THAT(messages(result),
                 Contains(HasSubstr("11:5: warning: auth_type PASS without auth_pass")));
@@ -255,13 +257,21 @@ TEST(ConfigModel, sync_group_members_and_notify) {
                        instance("", "VI_2", 52, "10.0.0.51") +
                        "vrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n    }\n"
                        "    notify \"/bin/echo\"\n}\n");
-    // Parsed in full, and havipd says it does not synchronise the members (no silent drop).
-    EXPECT_THAT(messages(result),
-                ElementsAre(HasSubstr("warning: havipd runs the instances of vrrp_sync_group "
-                                      "\"G\" independently")));
+    EXPECT_THAT(messages(result), IsEmpty());
     const auto& g = result.config->sync_groups.at(0);
     EXPECT_THAT(g.instances, ElementsAre("VI_1", "VI_2"));
     EXPECT_TRUE(g.notify.any.has_value());
+    EXPECT_EQ(result.config->find_sync_group_of("VI_2"), &g);
+    EXPECT_EQ(result.config->find_sync_group_of("VI_3"), nullptr);
+}
+
+TEST(ConfigModel, sync_group_notify_stop_is_warned_as_not_run) {
+    EXPECT_THAT(messages_of("global_defs {\n    enable_script_security\n}\n" + instance() +
+                            instance("", "VI_2", 52, "10.0.0.51") +
+                            "vrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n"
+                            "    }\n    notify_stop \"/bin/echo\"\n}\n"),
+                ElementsAre("23:17: warning: havipd does not run notify_stop of vrrp_sync_group "
+                            "\"G\" (its members' own notify_stop still run)"));
 }
 
 TEST(ConfigModel, accept_and_no_accept) {

@@ -187,11 +187,11 @@ void Wire::execute(std::size_t node, const Actions& actions) {
                 },
                 [&](const CancelTimer& a) { ++self.generation[static_cast<std::size_t>(a.which)]; },
                 [&](const AddVips&) { self.holds_vips = true; },
-                [&](const RemoveVips&) { self.holds_vips = false; },
-                [&](const Announce&) {},
+                [&](const RemoveVips&) { self.holds_vips = false; }, [&](const Announce&) {},
                 [&](const StateChanged& a) {
                     transitions_.push_back({now_, node, a.from, a.to, a.reason});
                 },
+                [&](const SyncWantsMaster&) {},  // the simulated routers are in no group
             },
             action);
     }

@@ -1,0 +1,134 @@
+// vrrp_sync_group between two havipd nodes: a database VIP (VI_DB, VRID 51) and a second VIP
+// (VI_GW, VRID 52) in one group on each node, a master 150 and b 100, VRRPv3 at 100 ms.
+// A fault of one member on the master (its track_file) takes both VIPs to b, the group's notify
+// hook runs on b with "GROUP G MASTER 0", and clearing the fault brings both back to a. A
+// member-only takeover never happens: the two VIPs are always on the same node.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "tests/harness/keepalived_conf.hpp"
+#include "tests/harness/lab.hpp"
+#include "tests/harness/vrrp_daemon.hpp"
+#include "tests/harness/vrrp_pair.hpp"
+#include "tests/harness/wait.hpp"
+
+namespace havip::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = AddressWatcher::Clock;
+namespace fs = std::filesystem;
+
+constexpr const char* db_vip = "10.77.0.100";
+constexpr const char* gw_vip = "10.77.0.101";
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class SyncGroupTest : public VrrpPairTest {
+  protected:
+    // Node `node`'s configuration: both instances, the group with a notify hook writing its
+    // arguments to `notify_out`, and VI_GW tracking `flag` (weight 0: non-zero = FAULT).
+    std::string config(std::string_view node, int priority, const fs::path& flag,
+                       const fs::path& notify_out) {
+        KeepalivedConfig c;
+        c.router_id = std::string(node);
+        for (auto [name, vrid, vip] : {std::tuple{"VI_DB", 51, db_vip}, {"VI_GW", 52, gw_vip}}) {
+            VrrpInstanceSpec s;
+            s.name = name;
+            s.vrid = vrid;
+            s.priority = priority;
+            s.version = 3;
+            s.advert_int = 100ms;
+            s.vips = {fmt::format("{}/24", vip)};
+            if (vrid == 52) s.extra_lines = {"track_file {", "    flag", "}"};
+            c.instances.push_back(s);
+        }
+        c.global_extra_lines = {"enable_script_security"};
+        const auto hook = lab().dir() / fmt::format("{}-notify.sh", node);
+        { std::ofstream(hook) << "#!/bin/sh\necho \"$@\" >>" << notify_out.string() << "\n"; }
+        fs::permissions(hook, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
+        return render_keepalived_conf(c) +
+               fmt::format(
+                   "track_file flag {{\n    file \"{}\"\n    weight 0\n}}\n"
+                   "vrrp_sync_group G {{\n    group {{\n        VI_DB\n        VI_GW\n"
+                   "    }}\n    notify \"{}\" root\n}}\n",
+                   flag.string(), hook.string());
+    }
+
+    bool holds(std::string_view node, const char* vip) { return lab().has_address(node, vip); }
+
+    // Both VIPs on `node` and none on the other, for a few adverts.
+    bool both_on(std::string_view node, std::chrono::milliseconds within) {
+        const std::string other = node == "a" ? "b" : "a";
+        auto settled = [&] {
+            return holds(node, db_vip) && holds(node, gw_vip) && !holds(other, db_vip) &&
+                   !holds(other, gw_vip);
+        };
+        if (!wait_until(settled, within, 10ms)) return false;
+        std::this_thread::sleep_for(300ms);
+        return settled();
+    }
+};
+
+TEST_F(SyncGroupTest, a_member_fault_moves_the_whole_group_and_back) {
+    ASSERT_NO_FATAL_FAILURE(build(db_vip));
+    const auto a_flag = lab().dir() / "a-flag";
+    const auto b_flag = lab().dir() / "b-flag";
+    const auto a_notify = lab().dir() / "a-notify.out";
+    const auto b_notify = lab().dir() / "b-notify.out";
+    for (const auto& f : {a_flag, b_flag})
+        std::ofstream(f) << "0\n";
+    const auto start = Clock::now();
+    auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 150, a_flag, a_notify));
+    ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a.process->log_tail(30);
+    auto b = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 100, b_flag, b_notify));
+    ASSERT_TRUE(both_on("a", 3s)) << a.process->log_tail(30);
+    // Both members start BACKUP, then take over together: one hook run per group state.
+    EXPECT_TRUE(wait_until(
+        [&] { return read_file(a_notify) == "GROUP G BACKUP 0\nGROUP G MASTER 0\n"; }, 2s, 20ms))
+        << read_file(a_notify);
+
+    // VI_GW's file says FAULT on a: VI_DB follows it, b takes both.
+    const auto faulted = Clock::now();
+    std::ofstream(a_flag) << "1\n";
+    ASSERT_TRUE(both_on("b", 2s)) << a.process->log_tail(30) << b.process->log_tail(30);
+    const auto moved = wait_vip("b", true, 0ms, faulted);
+    ASSERT_TRUE(moved.has_value());
+    EXPECT_LT(moved->at - faulted, 1s);
+    EXPECT_TRUE(a.log_mentions("VI_DB") && a.log_mentions("sync group G: VI_GW is in FAULT"))
+        << a.process->log_tail(30);
+    EXPECT_TRUE(wait_until(
+        [&] { return read_file(b_notify).find("GROUP G MASTER 0") != std::string::npos; }, 2s,
+        20ms))
+        << read_file(b_notify);
+    EXPECT_TRUE(wait_until(
+        [&] { return read_file(a_notify).find("GROUP G FAULT 0") != std::string::npos; }, 2s, 20ms))
+        << read_file(a_notify);
+
+    // Cleared: both members of a leave FAULT together and preempt b as a group.
+    std::ofstream(a_flag) << "0\n";
+    ASSERT_TRUE(both_on("a", 3s)) << a.process->log_tail(30) << b.process->log_tail(30);
+    EXPECT_TRUE(wait_until(
+        [&] { return read_file(b_notify).find("GROUP G BACKUP 0") != std::string::npos; }, 2s,
+        20ms))
+        << read_file(b_notify);
+    for (const auto* d : {&a, &b}) {
+        EXPECT_TRUE(d->process->running()) << d->node;
+        EXPECT_FALSE(d->log_mentions("cannot ")) << d->node << ":\n" << d->process->log_tail(30);
+    }
+}
+
+}  // namespace
+}  // namespace havip::test

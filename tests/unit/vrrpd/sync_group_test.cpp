@@ -1,0 +1,148 @@
+// vrrp_sync_group: the FSM side (a member's expired down timer is a wish, not a takeover) and
+// the group's plan after each member's change (vrrpd/sync_group.hpp).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/unit/vrrpd/fsm_test_support.hpp"
+#include "vrrpd/fsm.hpp"
+#include "vrrpd/sync_group.hpp"
+
+namespace havip::vrrp {
+namespace {
+
+using namespace std::chrono_literals;
+using fsm_test::advert;
+using fsm_test::at;
+using fsm_test::lines;
+using fsm_test::make_config;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+// Priority 100, v2 1 s adverts: Master_Down_Interval 3.609375 s, Skew_Time 0.609375 s.
+Router member() {
+    auto config = make_config(100);
+    config.sync_group = true;
+    Router router(config);
+    router.handle(Startup{}, at(0s));
+    return router;
+}
+
+TEST(SyncGroupFsm, expired_down_timer_asks_the_group_instead_of_taking_over) {
+    Router router = member();
+    EXPECT_THAT(lines(router.handle(MasterDownTimerFired{}, at(3'609'375'000ns))),
+                ElementsAre("sync group: wants MASTER"));
+    EXPECT_EQ(router.state(), State::backup);
+    EXPECT_TRUE(router.wants_master());
+    EXPECT_FALSE(router.deadline(TimerId::master_down));
+
+    EXPECT_THAT(lines(router.handle(SyncMaster{"sync group G: no member hears a master"}, at(4s))),
+                ElementsAre("state BACKUP -> MASTER (sync group G: no member hears a master)",
+                            "send advert priority 100", "add VIPs", "announce", "arm adver at 5s"));
+    EXPECT_FALSE(router.wants_master());
+}
+
+TEST(SyncGroupFsm, an_advert_heard_after_the_wish_withdraws_it) {
+    Router router = member();
+    router.handle(MasterDownTimerFired{}, at(3'609'375'000ns));
+    ASSERT_TRUE(router.wants_master());
+    EXPECT_THAT(lines(router.handle(advert(150), at(4s))),
+                ElementsAre("arm master_down at 7.609375s"));
+    EXPECT_FALSE(router.wants_master());
+}
+
+TEST(SyncGroupFsm, a_lower_advert_does_not_withdraw_the_wish_to_preempt) {
+    Router router = member();
+    router.handle(MasterDownTimerFired{}, at(3'609'375'000ns));
+    EXPECT_THAT(router.handle(advert(50), at(4s)), IsEmpty());
+    EXPECT_TRUE(router.wants_master());
+}
+
+TEST(SyncGroupFsm, sync_backup_sends_priority_zero_and_leaves_master) {
+    Router router = member();
+    router.handle(MasterDownTimerFired{}, at(3'609'375'000ns));
+    router.handle(SyncMaster{"x"}, at(4s));
+    EXPECT_THAT(lines(router.handle(SyncBackup{"sync group G: VI_2 became BACKUP"}, at(5s))),
+                ElementsAre("send advert priority 0",
+                            "state MASTER -> BACKUP (sync group G: VI_2 became BACKUP)",
+                            "cancel adver", "remove VIPs", "arm master_down at 8.609375s"));
+    // Orders that do not apply to the current state are ignored.
+    EXPECT_THAT(router.handle(SyncBackup{"again"}, at(6s)), IsEmpty());
+}
+
+TEST(SyncGroupFsm, outside_a_group_the_down_timer_takes_over_alone) {
+    Router router(make_config(100));
+    router.handle(Startup{}, at(0s));
+    EXPECT_THAT(lines(router.handle(MasterDownTimerFired{}, at(3'609'375'000ns))),
+                ::testing::Contains("state BACKUP -> MASTER (master down timer expired)"));
+    EXPECT_FALSE(router.wants_master());
+}
+
+SyncMemberView view(const char* name, State state, bool wants = false, bool own_fault = false) {
+    return {name, state, wants, own_fault};
+}
+
+SyncSignal changed(const char* member, State from, State to) {
+    return {member, SyncSignal::Kind::changed, from, to};
+}
+
+SyncSignal wants(const char* member) {
+    return {member, SyncSignal::Kind::wants_master, State::backup, State::backup};
+}
+
+using Kind = SyncOrder::Kind;
+
+TEST(SyncGroupPlan, master_only_when_every_member_wants_it) {
+    EXPECT_THAT(plan_sync("G", {view("DB", State::backup, true), view("GW", State::backup, false)},
+                          wants("DB")),
+                IsEmpty());
+    EXPECT_THAT(
+        plan_sync("G", {view("DB", State::backup, true), view("GW", State::backup, true)},
+                  wants("GW")),
+        ElementsAre(SyncOrder{"DB", Kind::master, "sync group G: no member hears a master"},
+                    SyncOrder{"GW", Kind::master, "sync group G: no member hears a master"}));
+}
+
+TEST(SyncGroupPlan, a_member_becoming_master_takes_the_backups_with_it) {
+    EXPECT_THAT(
+        plan_sync("G",
+                  {view("DB", State::master), view("GW", State::backup), view("X", State::fault)},
+                  changed("DB", State::backup, State::master)),
+        ElementsAre(SyncOrder{"X", Kind::clear_fault, ""},
+                    SyncOrder{"GW", Kind::master, "sync group G: DB became MASTER"}));
+}
+
+TEST(SyncGroupPlan, a_master_displaced_by_a_better_peer_takes_the_masters_with_it) {
+    EXPECT_THAT(plan_sync("G", {view("DB", State::backup), view("GW", State::master)},
+                          changed("DB", State::master, State::backup)),
+                ElementsAre(SyncOrder{"GW", Kind::backup, "sync group G: DB became BACKUP"}));
+    // A backup that was only restarting its timer changes nothing.
+    EXPECT_THAT(plan_sync("G", {view("DB", State::backup), view("GW", State::master)},
+                          changed("DB", State::fault, State::backup)),
+                IsEmpty());
+}
+
+TEST(SyncGroupPlan, own_fault_of_one_member_faults_the_others_until_it_clears) {
+    EXPECT_THAT(plan_sync("G", {view("DB", State::fault, false, true), view("GW", State::master)},
+                          changed("DB", State::master, State::fault)),
+                ElementsAre(SyncOrder{"GW", Kind::fault, "sync group G: DB is in FAULT"}));
+    EXPECT_THAT(plan_sync("G", {view("DB", State::backup), view("GW", State::fault)},
+                          changed("DB", State::fault, State::backup)),
+                ElementsAre(SyncOrder{"GW", Kind::clear_fault, ""}));
+}
+
+TEST(SyncGroupPlan, a_member_wanting_master_joins_a_group_already_master) {
+    EXPECT_THAT(
+        plan_sync("G", {view("DB", State::master), view("GW", State::backup, true)}, wants("GW")),
+        ElementsAre(SyncOrder{"GW", Kind::master, "sync group G: DB is MASTER"}));
+}
+
+TEST(SyncGroupPlan, group_state_is_the_members_common_state_or_fault) {
+    EXPECT_EQ(group_state({view("A", State::master), view("B", State::master)}), State::master);
+    EXPECT_EQ(group_state({view("A", State::backup), view("B", State::backup)}), State::backup);
+    EXPECT_EQ(group_state({view("A", State::master), view("B", State::fault)}), State::fault);
+    EXPECT_EQ(group_state({view("A", State::master), view("B", State::backup)}), std::nullopt);
+    EXPECT_EQ(group_state({view("A", State::init), view("B", State::init)}), std::nullopt);
+}
+
+}  // namespace
+}  // namespace havip::vrrp

@@ -841,6 +841,7 @@ StatusSnapshot Daemon::snapshot() const {
             is.master_ip = s.router.primary_address.to_string();
         else if (auto m = i->router().master_address())
             is.master_ip = m->to_string();
+        if (!s.sync_group.empty()) is.sync_group = s.sync_group;
         if (const auto& t = i->last_transition())
             is.last_transition = TransitionSnapshot{t->time, t->from, t->to, t->reason};
         for (const auto& item : i->tracker().items()) {

@@ -68,6 +68,7 @@ json instance_json(const InstanceSnapshot& i) {
         {"effective_priority", i.effective_priority},
         {"vips", vips},
         {"master_ip", i.master_ip ? json(*i.master_ip) : json(nullptr)},
+        {"sync_group", i.sync_group ? json(*i.sync_group) : json(nullptr)},
         {"last_transition", transition},
         {"checks", checks},
         {"stats", stats_json(i.stats)},

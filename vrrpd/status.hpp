@@ -82,6 +82,7 @@ struct InstanceSnapshot {
     int effective_priority = 0;
     std::vector<VipSnapshot> vips;
     std::optional<std::string> master_ip;  // the last master heard (or ourselves as MASTER)
+    std::optional<std::string> sync_group;  // the vrrp_sync_group it changes state with
     std::optional<TransitionSnapshot> last_transition;
     std::vector<CheckSnapshot> checks;
     StatsSnapshot stats;
@@ -116,8 +117,8 @@ struct StatusSnapshot {
 std::string format_time(WallTime time);
 
 // The `status` answer: {"version":1, "daemon":{…}, "instances":[{name, state, vrid,
-// interface, priority, effective_priority, vips, master_ip, last_transition, checks, stats,
-// timing}]}.
+// interface, priority, effective_priority, vips, master_ip, sync_group, last_transition,
+// checks, stats, timing}]}.
 nlohmann::json status_document(const StatusSnapshot& snapshot);
 
 // Answers one request line of the control protocol: `{"version":1,"command":"status"}` gets

@@ -30,6 +30,7 @@ StatusSnapshot sample() {
     i.effective_priority = 140;
     i.vips = {{"10.77.0.100", 24, "eth0"}};
     i.master_ip = "10.77.0.1";
+    i.sync_group = "G";
     i.last_transition = TransitionSnapshot{at(1796062800000), State::backup, State::master,
                                            "master down timer expired"};
     i.checks = {{"interface eth0", "interface", "ok", "", std::nullopt, ""},
@@ -63,7 +64,9 @@ TEST(StatusDocument, carries_protocol_version_and_each_instance_field) {
     EXPECT_EQ(i["effective_priority"], 140);
     EXPECT_EQ(i["vips"], json::array({"10.77.0.100/24"}));
     EXPECT_EQ(i["master_ip"], "10.77.0.1");
+    EXPECT_EQ(i["sync_group"], "G");
     EXPECT_EQ(doc["instances"][1]["state"], "FAULT");
+    EXPECT_TRUE(doc["instances"][1]["sync_group"].is_null());
 }
 
 TEST(StatusDocument, last_transition_has_time_from_to_and_reason) {

@@ -44,6 +44,11 @@ WriterFigures Writer::figures() const {
     return figures_;
 }
 
+std::vector<WriterGap> Writer::gaps() const {
+    std::lock_guard lock(mutex_);
+    return gaps_;
+}
+
 std::string Writer::last_error() const {
     std::lock_guard lock(mutex_);
     return last_error_;
@@ -71,20 +76,26 @@ void Writer::run() {
         cs.connect_timeout_s = cs.read_timeout_s = cs.write_timeout_s = 1;
         checks::MysqlConnection connection(cs);
         auto last_ack = Clock::now();
+        bool failing = false;  // the last attempt failed
         for (std::uint64_t id = 1; !stopping_; ++id) {
             auto answer = connection.query(
-                fmt::format("INSERT INTO {} (id) VALUES ({})", settings_.table, id));
+                settings_.server_column.empty()
+                    ? fmt::format("INSERT INTO {} (id) VALUES ({})", settings_.table, id)
+                    : fmt::format("INSERT INTO {} (id, {}) VALUES ({}, @@server_id)",
+                                  settings_.table, settings_.server_column, id));
             const auto now = Clock::now();
             const bool ok = std::holds_alternative<std::vector<checks::ReplicaRow>>(answer);
+            failing = !ok;
             {
                 std::lock_guard lock(mutex_);
                 ++figures_.attempted;
                 if (ok) {
                     acked_.push_back(id);
                     ++figures_.acked;
-                    figures_.longest_gap = std::max(
-                        figures_.longest_gap,
-                        std::chrono::duration_cast<std::chrono::milliseconds>(now - last_ack));
+                    const auto gap =
+                        std::chrono::duration_cast<std::chrono::milliseconds>(now - last_ack);
+                    figures_.longest_gap = std::max(figures_.longest_gap, gap);
+                    if (gap >= settings_.gap_threshold) gaps_.push_back({last_ack, now});
                     last_ack = now;
                 } else {
                     ++figures_.errors;
@@ -102,6 +113,14 @@ void Writer::run() {
             std::this_thread::sleep_for(settings_.retry_pause);
         }
         connection.close();
+        // A gap still open when the writer stops counts too (the VIP never came back).
+        const auto gap =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - last_ack);
+        std::lock_guard lock(mutex_);
+        if (failing && gap >= settings_.gap_threshold) {
+            figures_.longest_gap = std::max(figures_.longest_gap, gap);
+            gaps_.push_back({last_ack, Clock::now()});
+        }
     }
     mysql_thread_end();
 }

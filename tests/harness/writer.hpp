@@ -27,6 +27,18 @@ struct WriterSettings {
     // At most one write per this interval (0: as fast as the server answers). A steady rate
     // an application would have, so a returning node can catch up however loaded the machine.
     std::chrono::microseconds write_interval{0};
+    // When set, each INSERT also fills this column with @@server_id, so the row says which
+    // server executed it (row-based replication carries the value): the write-safety benchmark
+    // tells conflicting copies apart by it.
+    std::string server_column = {};
+    // Intervals without an acknowledged write at least this long are kept in gaps().
+    std::chrono::milliseconds gap_threshold{100};
+};
+
+// An interval without an acknowledged write: from one acknowledgement to the next.
+struct WriterGap {
+    std::chrono::steady_clock::time_point from;
+    std::chrono::steady_clock::time_point to;
 };
 
 struct WriterFigures {
@@ -49,6 +61,8 @@ class Writer {
 
     std::vector<std::uint64_t> acked() const;
     WriterFigures figures() const;
+    // The gaps of at least settings.gap_threshold, in time order.
+    std::vector<WriterGap> gaps() const;
     // The last error the client saw ("" when none), for failure messages.
     std::string last_error() const;
 
@@ -60,6 +74,7 @@ class Writer {
     mutable std::mutex mutex_;
     std::vector<std::uint64_t> acked_;
     WriterFigures figures_;
+    std::vector<WriterGap> gaps_;
     std::string last_error_;
     std::thread thread_;
 };

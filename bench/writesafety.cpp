@@ -1,0 +1,827 @@
+// bench/writesafety: what a failover does to the writes of a client (issue 8, item 6). A client
+// in a third namespace writes numbered rows through the VIP at a steady rate while the VIP
+// holder fails, again and again: its mysqld SIGKILLed, its VRRP daemon SIGKILLed (the VIP stays
+// on the node until the daemon is restarted), its switch port down. Each row records which
+// server executed it (@@server_id). After each series the acknowledged ids missing on either
+// node, the rows only one node has or that differ between the nodes, and the state of the
+// replication in both directions are counted. Each (failure, replication mode, daemon) series
+// gets a fresh lab: nodes a, b (MariaDB GTID master-master, VRRPv3 100 ms, priorities 150/100,
+// preempting) and c (the client). havipd tracks mysql_check with manage_read_only as in
+// tests/netns/data_safety_test.cpp; keepalived tracks the HA guide's nc script, with both
+// servers writable as in the guide (nothing manages read_only). Replication is asynchronous, or
+// semi-synchronous (AFTER_SYNC) with the settings `havip generate` writes for
+// `replication: semi-sync`.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "bench/report.hpp"
+#include "checks/mysql_client.hpp"
+#include "tests/harness/address_watcher.hpp"
+#include "tests/harness/keepalived_conf.hpp"
+#include "tests/harness/lab.hpp"
+#include "tests/harness/mariadb.hpp"
+#include "tests/harness/vrrp_daemon.hpp"
+#include "tests/harness/wait.hpp"
+#include "tests/harness/writer.hpp"
+
+namespace havip::bench {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr int exit_skipped = 77;
+constexpr const char* vip = "10.77.0.100";
+constexpr const char* nc_bin = "/usr/bin/nc";
+constexpr const char* writer_password = "w-lab-secret";
+
+std::atomic<bool>& interrupted() {
+    static std::atomic<bool> flag{false};
+    return flag;
+}
+void on_signal(int) {
+    interrupted().store(true);
+}
+
+struct Options {
+    std::optional<int> runs;  // both daemons; unset: the defaults below
+    int havipd_runs = 10;
+    int keepalived_runs = 5;
+    bool smoke = false;
+    bool write_readme = false;
+    int rate = 1000;            // writes per second
+    milliseconds bound{10000};  // how long to wait for the VIP on the peer
+    milliseconds hold{3000};    // writing through the peer before the restore
+    milliseconds steady{2000};  // writing through the settled pair before the next injection
+    // havip generate's default database.semi_sync_timeout.
+    milliseconds semi_sync_timeout{10000};
+    std::string havipd = HAVIPD_BIN;
+    std::string keepalived = "/usr/sbin/keepalived";
+    // Copy each lab's logs and configs to this directory before the lab goes.
+    std::string keep_logs;
+    // Only these (empty: all), for a partial run.
+    std::vector<std::string> kinds;    // mysqld, daemon, link
+    std::vector<std::string> modes;    // semi-sync, async
+    std::vector<std::string> daemons;  // keepalived, havipd
+};
+
+bool selected(const std::vector<std::string>& only, std::string_view name) {
+    return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
+}
+
+enum class Kind { mysqld_kill, daemon_kill, link_down };
+constexpr Kind all_kinds[] = {Kind::mysqld_kill, Kind::daemon_kill, Kind::link_down};
+std::string_view short_name(Kind kind) {
+    return kind == Kind::mysqld_kill ? "mysqld" : kind == Kind::daemon_kill ? "daemon" : "link";
+}
+std::string_view to_string(Kind kind) {
+    switch (kind) {
+        case Kind::mysqld_kill:
+            return "mysqld SIGKILL";
+        case Kind::daemon_kill:
+            return "VRRP daemon SIGKILL";
+        case Kind::link_down:
+            return "link down";
+    }
+    return "?";
+}
+
+enum class Mode { semi_sync, async };
+constexpr Mode all_modes[] = {Mode::semi_sync, Mode::async};
+std::string_view to_string(Mode mode) {
+    return mode == Mode::semi_sync ? "semi-sync" : "async";
+}
+
+// One node's copy of the writer's table: id → server_id that executed the INSERT.
+using Rows = std::map<std::uint64_t, int>;
+
+Rows parse_rows(const std::string& text) {
+    Rows rows;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto tab = line.find('\t');
+        if (tab == std::string::npos) continue;
+        std::uint64_t id = 0;
+        int server = 0;
+        const auto a = std::from_chars(line.data(), line.data() + tab, id);
+        const auto b = std::from_chars(line.data() + tab + 1, line.data() + line.size(), server);
+        if (a.ec == std::errc{} && b.ec == std::errc{}) rows[id] = server;
+    }
+    return rows;
+}
+
+// What one injection gave.
+struct Injected {
+    std::optional<milliseconds> moved;  // injection → VIP on the peer
+    Clock::time_point at;
+    Clock::time_point restored;
+    bool replication_healthy = false;  // both directions running after the restore
+    bool settled = false;              // one holder, stable, after the restore
+    bool semi_sync_active = false;     // the holder's Rpl_semi_sync_master_status before
+};
+
+// What one series (failure kind × replication mode × daemon) gave.
+struct Series {
+    Kind kind = Kind::mysqld_kill;
+    Mode mode = Mode::async;
+    test::DaemonKind daemon = test::DaemonKind::havipd;
+    int planned = 0;
+    std::vector<Injected> injections;
+    test::WriterFigures writer;
+    std::vector<double> gaps_ms;  // longest write gap of each injection
+    std::string final_holder;     // "a", "b", "a+b", "none"
+    std::optional<std::size_t> missing_on_holder;
+    std::optional<std::size_t> missing_on_other;
+    std::size_t conflicting = 0;  // on both nodes, executed by different servers
+    std::size_t only_a = 0;
+    std::size_t only_b = 0;
+    bool replication_ok = false;
+    std::string replication;  // "running both ways" or what is wrong
+    std::string error;        // the series stopped early: why
+    bool ran() const { return !injections.empty(); }
+    int not_moved() const {
+        return static_cast<int>(std::count_if(injections.begin(), injections.end(),
+                                              [](const Injected& i) { return !i.moved; }));
+    }
+};
+
+class Site {
+  public:
+    Site(test::Daemon daemon, Mode mode, const Options& options)
+        : daemon_(std::move(daemon)), mode_(mode), options_(options) {}
+    ~Site() {
+        if (writer_) writer_->stop();
+        writer_.reset();
+        watcher_.reset();  // its sockets keep the namespaces alive
+        if (!options_.keep_logs.empty() && lab_) keep_logs();
+    }
+    Site(const Site&) = delete;
+    Site& operator=(const Site&) = delete;
+
+    bool is_havipd() const { return daemon_.kind == test::DaemonKind::havipd; }
+
+    // Lab, databases, daemons, the writer running; an error message when that failed.
+    std::optional<std::string> start() {
+        lab_ = std::make_unique<test::Lab>();
+        if (auto ready = lab_->ready(); !ready) return ready.message();
+        for (const auto& [node, ip] : {std::pair{"a", "10.77.0.1"}, std::pair{"b", "10.77.0.2"},
+                                       std::pair{"c", "10.77.0.3"}}) {
+            if (auto added = lab_->add_node(node); !added) return added.message();
+            if (auto added = lab_->add_address(node, fmt::format("{}/24", ip)); !added)
+                return added.message();
+        }
+        watcher_ = std::make_unique<test::AddressWatcher>(
+            std::vector<std::string>{lab_->ns("a"), lab_->ns("b")}, vip);
+        if (auto ready = watcher_->ready(); !ready) return ready.message();
+        db_a_ = std::make_unique<test::MariadbServer>(*lab_, "a", "10.77.0.1", 1);
+        db_b_ = std::make_unique<test::MariadbServer>(*lab_, "b", "10.77.0.2", 2);
+        for (const char* node : {"a", "b"}) {
+            write_extra_cnf(node, false);
+            db(node).include_config(extra_cnf(node));
+            if (auto started = db(node).start(); !started) return failure(started.message());
+        }
+        if (auto replicating = test::setup_master_master(*db_a_, *db_b_); !replicating)
+            return failure(replicating.message());
+        // The client has no READ_ONLY ADMIN: with havipd, read_only=1 refuses its writes (1290).
+        if (auto made = db_a_->exec(fmt::format(
+                "CREATE TABLE lab.w (id BIGINT PRIMARY KEY, server INT NOT NULL DEFAULT 0,"
+                " at TIMESTAMP(6) DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB;"
+                "CREATE USER 'w'@'10.77.0.%' IDENTIFIED BY '{}';"
+                "GRANT INSERT, SELECT ON lab.* TO 'w'@'10.77.0.%';",
+                writer_password));
+            !made)
+            return failure(made.message());
+        if (auto caught = test::wait_caught_up(*db_a_, *db_b_, 10s); !caught)
+            return failure(caught.message());
+        a_ = start_daemon("a");
+        if (!watcher_->wait_for(lab_->ns("a"), true, 10s)) return failure("no VIP on a");
+        b_ = start_daemon("b");
+        if (auto state = b_.wait_for_state("VI_1", "BACKUP", 10s); !state)
+            return failure(state.message());
+        if (is_havipd()) {
+            if (!test::wait_until([&] { return b_.log_mentions("mysql_check healthy"); }, 10s,
+                                  50ms))
+                return failure("b's mysql_check never became healthy");
+            if (!test::wait_until([&] { return db_a_->read_only() == false; }, 10s, 50ms))
+                return failure("havipd on a never cleared read_only");
+        }
+        test::WriterSettings ws{lab_->ns("c"), vip, 3306, "w", writer_password};
+        ws.write_interval = std::chrono::microseconds(1'000'000 / std::max(1, options_.rate));
+        ws.server_column = "server";
+        writer_.emplace(ws);
+        writer_->start();
+        if (!test::wait_until([&] { return writer_->figures().acked > 0; }, 10s, 50ms))
+            return failure(
+                fmt::format("the writer acknowledged nothing: {}", writer_->last_error()));
+        std::this_thread::sleep_for(options_.smoke ? 500ms : 2s);
+        return std::nullopt;
+    }
+
+    // One injection on the node holding the VIP, its restore and the wait for a settled pair.
+    // An error message when the site can no longer be driven (a restore that failed).
+    std::variant<Injected, std::string> inject(Kind kind) {
+        Injected result;
+        const auto holder = single_holder();
+        if (!holder) return failure("no single VIP holder before the injection");
+        const std::string node = *holder;
+        const std::string peer = node == "a" ? "b" : "a";
+        if (mode_ == Mode::semi_sync) {
+            auto status = db(node).sql("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'", 5s);
+            result.semi_sync_active = status.ok() && status.out.find("ON") != std::string::npos;
+        }
+        result.at = Clock::now();
+        switch (kind) {
+            case Kind::mysqld_kill:
+                if (auto done = db(node).kill(); !done) return failure(done.message());
+                break;
+            case Kind::daemon_kill: {
+                auto& daemon = node == "a" ? a_ : b_;
+                daemon.process->signal_group(SIGKILL);
+                if (!daemon.process->wait_exit(5s)) return failure("the daemon survived SIGKILL");
+                break;
+            }
+            case Kind::link_down:
+                if (auto done = lab_->set_port(node, false); !done) return failure(done.message());
+                break;
+        }
+        if (auto moved = watcher_->wait_for(lab_->ns(peer), true, options_.bound, result.at))
+            result.moved = std::chrono::duration_cast<milliseconds>(moved->at - result.at);
+        std::this_thread::sleep_for(options_.hold);
+
+        result.restored = Clock::now();
+        switch (kind) {
+            case Kind::mysqld_kill:
+                // As in tests/netns/data_safety_test.cpp: with semi-sync the crashed server
+                // starts as a slave, so crash recovery truncates what its peer never
+                // acknowledged (MariaDB's init_rpl_role).
+                if (mode_ == Mode::semi_sync) write_extra_cnf(node, true);
+                if (auto back = db(node).start(); !back) return failure(back.message());
+                break;
+            case Kind::daemon_kill:
+                (node == "a" ? a_ : b_) = start_daemon(node);
+                break;
+            case Kind::link_down:
+                if (auto done = lab_->set_port(node, true); !done) return failure(done.message());
+                break;
+        }
+        // Replication restarts by itself (MASTER_CONNECT_RETRY=1), unless it broke.
+        result.replication_healthy =
+            test::wait_until([&] { return interrupted().load() || replication_running(); },
+                             options_.smoke ? 10s : 20s, 200ms)
+                .has_value();
+        // A healthy pair fails back to a (priority 150) once a is fit; havipd holds the
+        // failback until a has caught up.
+        if (result.replication_healthy)
+            test::wait_until([&] { return interrupted().load() || single_holder() == "a"; }, 15s,
+                             50ms);
+        result.settled =
+            test::wait_until([&] { return interrupted().load() || quiet(1500ms); }, 10s, 100ms)
+                .has_value();
+        // Steady writing through the settled pair before the next injection, so failures do
+        // not pile onto a pair still recovering from the last one.
+        if (!interrupted().load()) std::this_thread::sleep_for(options_.steady);
+        return result;
+    }
+
+    // Stops the writer, lets replication drain and counts.
+    void finish(Series& series) {
+        writer_->stop();
+        series.writer = writer_->figures();
+        const auto gaps = writer_->gaps();
+        for (const auto& injected : series.injections) {
+            // The longest stretch without an acknowledged write that overlaps the time from
+            // the injection to the restore.
+            milliseconds longest{0};
+            for (const auto& gap : gaps) {
+                if (gap.to > injected.at && gap.from < injected.restored)
+                    longest = std::max(longest,
+                                       std::chrono::duration_cast<milliseconds>(gap.to - gap.from));
+            }
+            series.gaps_ms.push_back(static_cast<double>(longest.count()));
+        }
+        const auto holders = watcher_->holders();
+        std::vector<std::string> names;
+        for (const char* node : {"a", "b"}) {
+            if (std::find(holders.begin(), holders.end(), lab_->ns(node)) != holders.end())
+                names.emplace_back(node);
+        }
+        series.final_holder = names.empty() ? "none" : fmt::format("{}", fmt::join(names, "+"));
+        // What each node will ever have: let replication drain where it runs.
+        if (replication_running()) {
+            (void)test::wait_caught_up(*db_a_, *db_b_, 20s);
+            (void)test::wait_caught_up(*db_b_, *db_a_, 20s);
+        } else {
+            std::this_thread::sleep_for(2s);
+        }
+        const auto acked = writer_->acked();
+        std::optional<Rows> rows[2];
+        for (int i = 0; i < 2; ++i) {
+            auto& server = i == 0 ? *db_a_ : *db_b_;
+            if (!server.running()) continue;
+            auto r = server.sql("SELECT id, server FROM lab.w", 60s);
+            if (r.ok()) rows[i] = parse_rows(r.out);
+        }
+        const auto missing = [&](const std::optional<Rows>& on) -> std::optional<std::size_t> {
+            if (!on) return std::nullopt;
+            return static_cast<std::size_t>(std::count_if(
+                acked.begin(), acked.end(), [&](std::uint64_t id) { return !on->contains(id); }));
+        };
+        const int holder = series.final_holder == "b" ? 1 : 0;
+        series.missing_on_holder = missing(rows[holder]);
+        series.missing_on_other = missing(rows[1 - holder]);
+        if (rows[0] && rows[1]) {
+            for (const auto& [id, server] : *rows[0]) {
+                auto other = rows[1]->find(id);
+                if (other == rows[1]->end())
+                    ++series.only_a;
+                else if (other->second != server)
+                    ++series.conflicting;
+            }
+            for (const auto& [id, server] : *rows[1])
+                if (!rows[0]->contains(id)) ++series.only_b;
+        }
+        series.replication_ok = replication_running();
+        series.replication = series.replication_ok ? "running both ways" : replication_problem();
+    }
+
+    std::string failure(std::string_view what) const {
+        std::string out = fmt::format("{}: {}", test::to_string(daemon_.kind), what);
+        for (const auto* daemon : {&a_, &b_}) {
+            if (daemon->process == nullptr) continue;
+            out += fmt::format("\n--- {} log (tail) ---\n{}", daemon->node,
+                               daemon->process->log_tail(15));
+        }
+        return out;
+    }
+
+  private:
+    test::MariadbServer& db(std::string_view node) { return node == "a" ? *db_a_ : *db_b_; }
+
+    // Logs, configs and the servers' error logs, not the datadirs.
+    void keep_logs() const {
+        namespace fs = std::filesystem;
+        const fs::path to = fs::path(options_.keep_logs) / lab_->prefix();
+        std::error_code ec;
+        for (auto it = fs::recursive_directory_iterator(lab_->dir(), ec);
+             it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            if (ec) break;
+            const auto ext = it->path().extension();
+            if (!it->is_regular_file() || (ext != ".log" && ext != ".conf" && ext != ".cnf"))
+                continue;
+            const auto target = to / fs::relative(it->path(), lab_->dir());
+            fs::create_directories(target.parent_path(), ec);
+            fs::copy_file(it->path(), target, fs::copy_options::overwrite_existing, ec);
+        }
+        fmt::print("logs of {} kept in {}\n", lab_->prefix(), to.string());
+    }
+    std::filesystem::path extra_cnf(std::string_view node) const {
+        return lab_->dir() / fmt::format("writesafety-{}.cnf", node);
+    }
+
+    // Included after the harness's settings, so these win.
+    void write_extra_cnf(std::string_view node, bool recovering_as_slave) {
+        std::ofstream out(extra_cnf(node), std::ios::trunc);
+        out << "[mariadbd]\n"
+            << "bind-address = 0.0.0.0\n";  // clients come through the VIP
+        // The HA guide's master-master: both servers writable, nothing manages read_only.
+        if (!is_havipd()) out << "read_only = OFF\n";
+        if (mode_ == Mode::semi_sync) {
+            // havip generate, `replication: semi-sync` (havip/generate.cpp).
+            out << "rpl_semi_sync_master_enabled = ON\n"
+                << "rpl_semi_sync_slave_enabled = ON\n"
+                << "rpl_semi_sync_master_wait_point = AFTER_SYNC\n"
+                << fmt::format("rpl_semi_sync_master_timeout = {}\n",
+                               options_.semi_sync_timeout.count());
+            if (recovering_as_slave) out << "init_rpl_role = SLAVE\n";
+        }
+    }
+
+    std::string config(std::string_view node) {
+        const bool is_a = node == "a";
+        test::VrrpInstanceSpec instance;
+        instance.vrid = 97;
+        instance.version = 3;
+        instance.advert_int = 100ms;
+        instance.state = "BACKUP";
+        instance.priority = is_a ? 150 : 100;
+        instance.vips = {fmt::format("{}/24", vip)};
+        instance.extra_lines = {"track_script {", "    chk_db", "}"};
+        test::KeepalivedConfig config;
+        config.router_id = fmt::format("ws_{}", node);
+        config.instances = {instance};
+        if (is_havipd()) {
+            test::MariadbServer::CheckSpec check;
+            check.interval = 200ms;
+            check.timeout = 400ms;
+            check.fall = 2;
+            check.manage_read_only = true;
+            return render_keepalived_conf(config) + "\n" + db(node).check_block(check) + "\n";
+        }
+        // The HA guide's check (see bench/dbfail.cpp): a TCP connect to the server's port.
+        const auto script = lab_->dir() / fmt::format("chk_db-{}", node);
+        {
+            std::ofstream out(script, std::ios::trunc);
+            out << fmt::format("#!/bin/sh\n{} -z -w 1 {} 3306 >/dev/null 2>&1\n", nc_bin,
+                               db(node).address());
+        }
+        ::chmod(script.c_str(), 0755);
+        config.global_extra_lines = {"script_user root"};
+        auto text = render_keepalived_conf(config);
+        const auto at = text.find("vrrp_instance");
+        text.insert(at == std::string::npos ? text.size() : at,
+                    fmt::format("vrrp_script chk_db {{\n    script \"{}\"\n    interval 1\n}}\n\n",
+                                script.string()));
+        return text;
+    }
+
+    // The daemon on the node; each start logs to a file of its own (<node>-<kind>-<n>.log).
+    test::RunningDaemon start_daemon(std::string_view node) {
+        const std::string base = fmt::format("{}-{}", node, test::to_string(daemon_.kind));
+        const auto path = lab_->dir() / (base + ".conf");
+        std::ofstream(path, std::ios::trunc) << config(node);
+        const int n = ++starts_[node == "a" ? 0 : 1];
+        test::RunningDaemon running{daemon_, std::string(node), path, nullptr};
+        running.process = &lab_->start(node, fmt::format("{}-{}", base, n),
+                                       test::daemon_command(daemon_, path, lab_->dir(), node));
+        return running;
+    }
+
+    std::optional<std::string> single_holder() const {
+        const auto holders = watcher_->holders();
+        if (holders.size() != 1) return std::nullopt;
+        return holders[0] == lab_->ns("a") ? "a" : "b";
+    }
+    // One holder and no change of the VIP for `quiet`.
+    bool quiet(milliseconds quiet) const {
+        if (!single_holder()) return false;
+        const auto events = watcher_->events();
+        return events.empty() || Clock::now() - events.back().at >= quiet;
+    }
+
+    bool replication_running() const {
+        for (const auto* d : {db_a_.get(), db_b_.get()}) {
+            if (!d->running() || d->slave_status("Slave_IO_Running") != "Yes" ||
+                d->slave_status("Slave_SQL_Running") != "Yes")
+                return false;
+        }
+        return true;
+    }
+    std::string replication_problem() const {
+        std::vector<std::string> out;
+        for (const auto* d : {db_a_.get(), db_b_.get()}) {
+            const std::string from = d == db_a_.get() ? "b→a" : "a→b";
+            if (!d->running()) {
+                out.push_back(fmt::format("{}: mariadbd on {} down", from, d->node()));
+                continue;
+            }
+            const auto io = d->slave_status("Slave_IO_Running").value_or("?");
+            const auto sql = d->slave_status("Slave_SQL_Running").value_or("?");
+            if (io == "Yes" && sql == "Yes") continue;
+            std::string what = fmt::format("{}: IO {}, SQL {}", from, io, sql);
+            for (const char* column : {"Last_SQL_Error", "Last_IO_Error"}) {
+                auto text = d->slave_status(column).value_or("");
+                if (text.size() > 160) text = text.substr(0, 157) + "...";
+                if (!text.empty()) what += fmt::format(" ({})", text);
+            }
+            out.push_back(what);
+        }
+        return fmt::format("{}", fmt::join(out, "; "));
+    }
+
+    test::Daemon daemon_;
+    Mode mode_;
+    const Options& options_;
+    std::unique_ptr<test::Lab> lab_;  // first: destroyed last
+    std::unique_ptr<test::AddressWatcher> watcher_;
+    std::unique_ptr<test::MariadbServer> db_a_;
+    std::unique_ptr<test::MariadbServer> db_b_;
+    test::RunningDaemon a_;
+    test::RunningDaemon b_;
+    int starts_[2] = {0, 0};
+    std::optional<test::Writer> writer_;
+};
+
+// One series in a fresh lab; a failure is recorded in the series, not thrown.
+Series run_series(Kind kind, Mode mode, const test::Daemon& daemon, int runs,
+                  const Options& options) {
+    Series series;
+    series.kind = kind;
+    series.mode = mode;
+    series.daemon = daemon.kind;
+    series.planned = runs;
+    Site site(daemon, mode, options);
+    if (auto error = site.start()) {
+        series.error = *error;
+        fmt::print(stderr, "{}\n", *error);
+        return series;
+    }
+    for (int i = 0; i < runs && !interrupted().load(); ++i) {
+        auto result = site.inject(kind);
+        if (auto* error = std::get_if<std::string>(&result)) {
+            series.error = *error;
+            fmt::print(stderr, "{}\n", *error);
+            break;
+        }
+        const auto& injected = std::get<Injected>(result);
+        series.injections.push_back(injected);
+        fmt::print("{:<20} {:<9} {:<10} {}/{}: {}{}, replication {}, {}\n", to_string(kind),
+                   to_string(mode), test::to_string(daemon.kind), i + 1, runs,
+                   mode == Mode::async         ? ""
+                   : injected.semi_sync_active ? "semi-sync on, "
+                                               : "semi-sync OFF, ",
+                   injected.moved
+                       ? fmt::format("VIP on the peer after {} ms", injected.moved->count())
+                       : fmt::format("VIP not on the peer in {} ms", options.bound.count()),
+                   injected.replication_healthy ? "running" : "NOT running",
+                   injected.settled ? "settled" : "NOT settled");
+        std::fflush(stdout);
+    }
+    if (interrupted().load()) return series;  // the lab goes at once
+    site.finish(series);
+    return series;
+}
+
+std::string count_cell(const std::optional<std::size_t>& value) {
+    return value ? fmt::format("{}", *value) : std::string("–");
+}
+
+std::string render(const std::vector<Series>& all, long bound_s) {
+    std::string out =
+        "| failure | replication | daemon | n | VIP moved median (ms) | not moved | acked | write "
+        "errors | longest gap (ms) | gap median (ms) | lost on holder | lost on other | "
+        "conflicting | only on a / b | final holder | replication at end |\n"
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: | --- | --- |\n";
+    std::vector<std::string> notes;
+    for (const auto& s : all) {
+        std::vector<double> moved;
+        for (const auto& i : s.injections)
+            if (i.moved) moved.push_back(static_cast<double>(i.moved->count()));
+        const bool single = s.final_holder == "a" || s.final_holder == "b";
+        const std::string n = static_cast<int>(s.injections.size()) == s.planned
+                                  ? fmt::format("{}", s.planned)
+                                  : fmt::format("{} of {}", s.injections.size(), s.planned);
+        out += fmt::format(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} / {} | {} | {} "
+            "|\n",
+            to_string(s.kind), to_string(s.mode), test::to_string(s.daemon), n,
+            moved.empty() ? std::string("–") : fmt::format("{:.0f}", median(moved)), s.not_moved(),
+            s.writer.acked, s.writer.errors, s.writer.longest_gap.count(),
+            s.gaps_ms.empty() ? std::string("–") : fmt::format("{:.0f}", median(s.gaps_ms)),
+            single ? count_cell(s.missing_on_holder) : std::string("–"),
+            single ? count_cell(s.missing_on_other)
+                   : fmt::format("a {} / b {}", count_cell(s.missing_on_holder),
+                                 count_cell(s.missing_on_other)),
+            s.conflicting, s.only_a, s.only_b, s.final_holder.empty() ? "–" : s.final_holder,
+            s.replication_ok ? "running" : "**broken**");
+        if (!s.replication_ok && !s.replication.empty())
+            notes.push_back(fmt::format("{}, {}, {}: replication at the end: {}", to_string(s.kind),
+                                        to_string(s.mode), test::to_string(s.daemon),
+                                        s.replication));
+        if (!s.error.empty()) {
+            auto first_line = s.error.substr(0, s.error.find('\n'));
+            notes.push_back(fmt::format("{}, {}, {}: series stopped early: {}", to_string(s.kind),
+                                        to_string(s.mode), test::to_string(s.daemon), first_line));
+        }
+        const auto unhealthy =
+            std::count_if(s.injections.begin(), s.injections.end(),
+                          [](const Injected& i) { return !i.replication_healthy; });
+        const auto unsettled = std::count_if(s.injections.begin(), s.injections.end(),
+                                             [](const Injected& i) { return !i.settled; });
+        const auto semi_sync_off =
+            std::count_if(s.injections.begin(), s.injections.end(),
+                          [](const Injected& i) { return !i.semi_sync_active; });
+        if (s.mode == Mode::semi_sync && semi_sync_off > 0)
+            notes.push_back(fmt::format(
+                "{}, {}, {}: semi-sync was off on the holder (Rpl_semi_sync_master_status, fallen "
+                "back to async) at {} of {} injections",
+                to_string(s.kind), to_string(s.mode), test::to_string(s.daemon), semi_sync_off,
+                s.injections.size()));
+        if (unhealthy > 0 || unsettled > 0)
+            notes.push_back(fmt::format(
+                "{}, {}, {}: after {} of {} restores replication was not running both ways "
+                "within 20 s, after {} the VIP did not settle on one node",
+                to_string(s.kind), to_string(s.mode), test::to_string(s.daemon), unhealthy,
+                s.injections.size(), unsettled));
+    }
+    out += "\n";
+    // Verdicts: havipd against keepalived on the same failure and mode.
+    for (const auto kind : all_kinds) {
+        for (const auto mode : all_modes) {
+            const Series* h = nullptr;
+            const Series* k = nullptr;
+            for (const auto& s : all) {
+                if (s.kind != kind || s.mode != mode || !s.ran()) continue;
+                (s.daemon == test::DaemonKind::havipd ? h : k) = &s;
+            }
+            if (h == nullptr) continue;
+            const auto diverged = [](const Series& s) {
+                return s.only_a + s.only_b + s.conflicting;
+            };
+            const auto describe = [&](const Series& s) {
+                const bool single = s.final_holder == "a" || s.final_holder == "b";
+                const std::string missing =
+                    single ? fmt::format(
+                                 "{} acknowledged writes missing on the final holder, {} "
+                                 "on the other node",
+                                 count_cell(s.missing_on_holder), count_cell(s.missing_on_other))
+                           : fmt::format(
+                                 "VIP on {} at the end, acknowledged writes missing on a "
+                                 "{}, on b {}",
+                                 s.final_holder, count_cell(s.missing_on_holder),
+                                 count_cell(s.missing_on_other));
+                return fmt::format(
+                    "{}, {} rows not the same on both, replication {}, {} "
+                    "failovers not within {} s",
+                    missing, diverged(s), s.replication_ok ? "running" : "broken", s.not_moved(),
+                    bound_s);
+            };
+            std::string line =
+                fmt::format("- {}, {}: havipd: {}", to_string(kind), to_string(mode), describe(*h));
+            if (k != nullptr) line += fmt::format("; keepalived: {}", describe(*k));
+            if (mode == Mode::semi_sync)
+                line += fmt::format(
+                    " — havipd {} the target of no acknowledged write missing on the holder",
+                    h->missing_on_holder == std::size_t{0} &&
+                            (h->final_holder == "a" || h->final_holder == "b")
+                        ? "meets"
+                        : "MISSES");
+            out += line + "\n";
+        }
+    }
+    if (!notes.empty()) {
+        out += "\nNotes:\n";
+        for (const auto& note : notes)
+            out += "- " + note + "\n";
+    }
+    return out;
+}
+
+int run(const Options& options, const std::string& command) {
+    if (auto reason = test::lab_skip_reason()) {
+        fmt::print("skipped: {}\n", *reason);
+        return exit_skipped;
+    }
+    if (auto reason = test::mariadb_skip_reason()) {
+        fmt::print("skipped: {}\n", *reason);
+        return exit_skipped;
+    }
+    std::vector<std::string> binaries = {options.havipd};
+    if (!options.smoke) binaries.insert(binaries.end(), {options.keepalived, nc_bin});
+    for (const auto& binary : binaries) {
+        if (access(binary.c_str(), X_OK) != 0) {
+            fmt::print("skipped: {} is not executable (nc: apt-get install netcat-openbsd)\n",
+                       binary);
+            return exit_skipped;
+        }
+    }
+    checks::MysqlLibrary library;  // before the writers' threads
+    const int havipd_runs = options.smoke ? 1 : options.runs.value_or(options.havipd_runs);
+    const int keepalived_runs = options.runs.value_or(options.keepalived_runs);
+    std::vector<Series> all;
+    const auto started = Clock::now();
+    if (options.smoke) {
+        // The machinery only: havipd killed once (its mysqld keeps running), async.
+        all.push_back(run_series(Kind::daemon_kill, Mode::async, test::havipd(options.havipd),
+                                 havipd_runs, options));
+    } else {
+        for (const auto mode : all_modes) {
+            for (const auto kind : all_kinds) {
+                for (const auto& daemon :
+                     {test::keepalived(options.keepalived), test::havipd(options.havipd)}) {
+                    if (!selected(options.modes, to_string(mode)) ||
+                        !selected(options.kinds, short_name(kind)) ||
+                        !selected(options.daemons, test::to_string(daemon.kind)))
+                        continue;
+                    if (interrupted().load()) return 130;
+                    const int runs =
+                        daemon.kind == test::DaemonKind::havipd ? havipd_runs : keepalived_runs;
+                    all.push_back(run_series(kind, mode, daemon, runs, options));
+                }
+            }
+        }
+    }
+    if (interrupted().load()) return 130;
+    const std::string table = render(all, options.bound.count() / 1000);
+    fmt::print("\n{}\n(took {} s)\n", table,
+               std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count());
+    if (options.write_readme) {
+        const auto readme = std::filesystem::path(HAVIP_SOURCE_DIR) / "bench" / "README.md";
+        const std::string results = fmt::format(
+            "{} injections per series for havipd, {} for keepalived; writes every {} µs through "
+            "the VIP; VIP wait bounded at {} s, {} s of writing through the peer before each "
+            "restore, {} s through the settled pair before the next injection; semi-sync: "
+            "AFTER_SYNC, rpl_semi_sync_master_timeout {} ms.\n\n{}",
+            havipd_runs, keepalived_runs, 1'000'000 / std::max(1, options.rate),
+            options.bound.count() / 1000, options.hold.count() / 1000.0,
+            options.steady.count() / 1000.0, options.semi_sync_timeout.count(), table);
+        if (auto error = write_readme(readme, "writesafety", "Write safety", command, results)) {
+            fmt::print(stderr, "{}\n", *error);
+            return 1;
+        }
+        fmt::print("wrote {}\n", readme.string());
+    }
+    // The figures were produced when every series got its injections and counts.
+    for (const auto& s : all)
+        if (!s.ran() || !s.missing_on_holder) return options.smoke ? 1 : 0;
+    return 0;
+}
+
+std::optional<Options> parse(int argc, char** argv) {
+    Options options;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        const bool has_value = i + 1 < argc;
+        const auto number = [&](int minimum) -> std::optional<int> {
+            const int value = std::atoi(argv[++i]);
+            if (value < minimum) return std::nullopt;
+            return value;
+        };
+        if (arg == "--smoke") {
+            options.smoke = true;
+            options.hold = 1s;
+            options.steady = 0ms;
+        } else if (arg == "--write-readme") {
+            options.write_readme = true;
+        } else if (arg == "--runs" && has_value) {
+            if (!(options.runs = number(1))) return std::nullopt;
+        } else if (arg == "--rate" && has_value) {
+            auto rate = number(1);
+            if (!rate) return std::nullopt;
+            options.rate = *rate;
+        } else if (arg == "--semi-sync-timeout" && has_value) {
+            auto ms = number(1);
+            if (!ms) return std::nullopt;
+            options.semi_sync_timeout = milliseconds(*ms);
+        } else if (arg == "--steady" && has_value) {
+            auto ms = number(0);
+            if (!ms) return std::nullopt;
+            options.steady = milliseconds(*ms);
+        } else if (arg == "--hold" && has_value) {
+            auto ms = number(0);
+            if (!ms) return std::nullopt;
+            options.hold = milliseconds(*ms);
+        } else if (arg == "--keep-logs" && has_value) {
+            options.keep_logs = argv[++i];
+        } else if (arg == "--kind" && has_value) {
+            options.kinds.emplace_back(argv[++i]);
+        } else if (arg == "--mode" && has_value) {
+            options.modes.emplace_back(argv[++i]);
+        } else if (arg == "--daemon" && has_value) {
+            options.daemons.emplace_back(argv[++i]);
+        } else if (arg == "--havipd" && has_value) {
+            options.havipd = argv[++i];
+        } else if (arg == "--keepalived" && has_value) {
+            options.keepalived = argv[++i];
+        } else {
+            return std::nullopt;
+        }
+    }
+    return options;
+}
+
+}  // namespace
+}  // namespace havip::bench
+
+int main(int argc, char** argv) {
+    const auto options = havip::bench::parse(argc, argv);
+    if (!options) {
+        fmt::print(
+            "usage: writesafety [--smoke] [--write-readme] [--runs N] [--rate WRITES_PER_S]\n"
+            "                   [--hold MS] [--steady MS] [--semi-sync-timeout MS]\n"
+            "                   [--havipd PATH]\n"
+            "                   [--keepalived PATH] [--kind mysqld|daemon|link]...\n"
+            "                   [--mode semi-sync|async]... [--daemon keepalived|havipd]...\n"
+            "                   [--keep-logs DIR]\n"
+            "  A client writes through the VIP while the holder's mysqld is SIGKILLed, its VRRP\n"
+            "  daemon SIGKILLed, its link downed, N times per series (default 10 for havipd, 5\n"
+            "  for keepalived), async and semi-sync; counts acknowledged writes lost, rows that\n"
+            "  differ between the nodes, replication state. Needs root.\n"
+            "  --smoke: one havipd SIGKILL for havipd only (async), seconds.\n");
+        return 2;
+    }
+    const std::string command = havip::bench::command_line(argc, argv);
+    havip::bench::on_stop_signals(havip::bench::on_signal);
+    return havip::bench::run(*options, command);
+}

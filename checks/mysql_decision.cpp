@@ -70,6 +70,7 @@ struct Channel {
     std::string received;  // the marker that advances while the master sends us anything
     std::optional<std::uint64_t> heartbeats;
     bool has_heartbeats = false;
+    std::optional<double> heartbeat_period;  // Slave_heartbeat_period (MariaDB), seconds
     std::optional<std::uint32_t> master_server_id;
     std::optional<bool> applied;
     std::string not_applied;  // why not, when applied == false
@@ -162,6 +163,12 @@ Channel read_channel(const ReplicaRow& row, const Snapshot& snap) {
     }
     ch.has_heartbeats = row.contains("Slave_received_heartbeats");
     ch.heartbeats = to_int<std::uint64_t>(column(row, {"Slave_received_heartbeats"}));
+    if (auto period = column(row, {"Slave_heartbeat_period"})) {
+        double p = 0;
+        const auto [end, ec] = std::from_chars(period->data(), period->data() + period->size(), p);
+        if (ec == std::errc{} && end == period->data() + period->size() && p > 0)
+            ch.heartbeat_period = p;
+    }
     ch.master_server_id =
         to_int<std::uint32_t>(column(row, {"Master_Server_Id", "Source_Server_Id"}));
     compute_applied(ch, snap);
@@ -223,17 +230,22 @@ void update_contact(History& h, const Channel& ch, WallClock::time_point now) {
         // With a heartbeat counter, "IO=Yes" alone is not contact: a SIGSTOPped master
         // keeps IO=Yes for slave_net_timeout while only the counter stops (reference [E]).
         // Without one (MySQL's SHOW REPLICA STATUS) IO=Yes is the best evidence there is.
+        // Only against the previous observation of this same connection: after a loss, or
+        // a restart of either server, the counter starts afresh and the received position is
+        // read back from the relay log, which is not news from the master.
         if (ch.has_heartbeats) {
             bool beat = ch.heartbeats && h.last_heartbeats && *ch.heartbeats > *h.last_heartbeats;
             bool moved = !h.last_received.empty() && ch.received != h.last_received;
-            advanced = beat || moved;
+            advanced = h.connected && (beat || moved);
         }
+        h.connected = true;
         if (advanced) {
             h.last_ok = now;
             h.in_contact = true;
         }
     } else {
         h.in_contact = false;
+        h.connected = false;
     }
     if (!ch.received.empty()) h.last_received = ch.received;
     if (ch.heartbeats) h.last_heartbeats = ch.heartbeats;
@@ -472,6 +484,11 @@ std::string failback_hold_reason(const Decision& d, const std::optional<Channel>
     if (!d.history.last_ok) return "never seen in contact with its master";
     if (!d.history.in_contact)
         return "connected, waiting for the first event or heartbeat from its master";
+    // Contact must be current, not just recent: a link cut leaves IO=Yes on a stale
+    // connection for up to slave_net_timeout, with nothing arriving. With heartbeats, an
+    // idle master is heard every period, a busy one more often.
+    if (ch->has_heartbeats && ch->heartbeat_period)
+        window = std::min(window, Seconds{*ch->heartbeat_period} + 2 * settings.interval);
     if (now - *d.history.last_ok > window)
         return fmt::format("last in contact with its master {} ago (more than {})",
                            age(now - *d.history.last_ok), age(window));

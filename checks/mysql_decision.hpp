@@ -78,6 +78,9 @@ struct History {
     // or unreachable: a reconnect alone proves nothing was missed. Not persisted, so after a
     // restart the first advance must be seen again (failback gating).
     bool in_contact = false;
+    // The previous observation saw the channel running (IO and SQL): advances are measured
+    // from it. Not persisted.
+    bool connected = false;
     // The holder found read_only=1 and asked for it to be cleared; seeing it again means
     // clearing did not stick.
     bool read_only_reapplied = false;

@@ -57,6 +57,44 @@ TEST(MysqlFailback, reconnected_channel_holds_failback_until_something_arrives) 
         << d.failback_hold;
 }
 
+TEST(MysqlFailback, after_a_reconnect_only_an_advance_seen_on_the_new_connection_is_contact) {
+    // In contact, then the channel drops (the peer's or our own mysqld restarted).
+    History h = in_contact_history(healthy());
+    auto lost = healthy();
+    lost.replicas[0]["Slave_IO_Running"] = "Connecting";
+    h = decide(lost, Role::standby, h, settings(), t0 - 1s).history;
+    EXPECT_FALSE(h.in_contact);
+    // Back: the position reads differently (relay log recovery) and the counter restarted.
+    // Neither is news from the master, so the first look is only the new baseline.
+    auto back = healthy();
+    back.replicas[0]["Gtid_IO_Pos"] = "0-1-3";
+    back.replicas[0]["Slave_received_heartbeats"] = "0";
+    auto first = decide(back, Role::standby, h, settings(), t0);
+    EXPECT_FALSE(first.caught_up);
+    EXPECT_NE(first.failback_hold.find("waiting for the first event or heartbeat"),
+              std::string::npos)
+        << first.failback_hold;
+    // A heartbeat on the new connection: in contact, caught up.
+    back.replicas[0]["Slave_received_heartbeats"] = "1";
+    auto second = decide(back, Role::standby, first.history, settings(), t0 + 1s);
+    EXPECT_TRUE(second.caught_up) << second.failback_hold;
+}
+
+TEST(MysqlFailback, contact_must_be_as_current_as_the_heartbeat_period_for_failback) {
+    // A link cut: IO=Yes on a connection that has carried nothing for 5 s. slave_net_timeout
+    // (4 s) would call that recent (2 x 4 + 1 = 9 s); the master's 2 s heartbeat says it is
+    // not (2 + 2 x 1 = 4 s).
+    auto snap = healthy();
+    History h = in_contact_history(snap);
+    h.last_ok = t0 - 5s;
+    snap.replicas[0]["Slave_received_heartbeats"] = "100";  // unchanged since
+    auto d = decide(snap, Role::standby, h, settings(), t0);
+    EXPECT_FALSE(d.caught_up);
+    EXPECT_NE(d.failback_hold.find("last in contact with its master 5 s ago (more than 4 s)"),
+              std::string::npos)
+        << d.failback_hold;
+}
+
 TEST(MysqlFailback, peer_gone_standby_is_eligible_for_failover_but_not_caught_up) {
     auto d = decide(load_snapshot("mariadb-10.11/standby-peer-gone.txt"), Role::standby,
                     in_contact_history(healthy()), settings(), t0);

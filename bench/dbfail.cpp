@@ -41,17 +41,8 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr int exit_skipped = 77;
 constexpr const char* vip = "10.77.0.100";
 constexpr const char* nc_bin = "/usr/bin/nc";
-
-std::atomic<bool>& interrupted() {
-    static std::atomic<bool> flag{false};
-    return flag;
-}
-void on_signal(int) {
-    interrupted().store(true);
-}
 
 struct Options {
     int runs = 5;
@@ -361,17 +352,11 @@ std::optional<Options> parse(int argc, char** argv) {
 }  // namespace havip::bench
 
 int main(int argc, char** argv) {
-    const auto options = havip::bench::parse(argc, argv);
-    if (!options) {
-        fmt::print(
-            "usage: dbfail [--smoke] [--write-readme] [--runs N] [--havipd PATH] "
-            "[--keepalived PATH]\n"
-            "  mysqld killed / frozen to VIP moved, keepalived (HA guide's nc script) against\n"
-            "  havipd (mysql_check), each on a MariaDB master-master pair (needs root).\n"
-            "  --smoke: one kill per daemon, no restore.\n");
-        return 2;
-    }
-    const std::string command = havip::bench::command_line(argc, argv);
-    havip::bench::on_stop_signals(havip::bench::on_signal);
-    return havip::bench::run(*options, command);
+    return havip::bench::bench_main(
+        argc, argv, havip::bench::parse, havip::bench::run,
+        "usage: dbfail [--smoke] [--write-readme] [--runs N] [--havipd PATH] "
+        "[--keepalived PATH]\n"
+        "  mysqld killed / frozen to VIP moved, keepalived (HA guide's nc script) against\n"
+        "  havipd (mysql_check), each on a MariaDB master-master pair (needs root).\n"
+        "  --smoke: one kill per daemon, no restore.\n");
 }

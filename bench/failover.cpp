@@ -39,7 +39,6 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 
-constexpr int exit_skipped = 77;  // ctest's SKIP_RETURN_CODE
 constexpr const char* master_ip = "10.77.0.1";
 constexpr const char* backup_ip = "10.77.0.2";
 constexpr const char* vip = "10.77.0.100";
@@ -48,14 +47,6 @@ constexpr int backup_priority = 100;  // the backup's priority sets Skew_Time an
 
 // Set by SIGINT/SIGTERM so a run stops between steps and the labs are torn down by their
 // destructors. A signal handler can only reach a flag with static storage.
-std::atomic<bool>& interrupted() {
-    static std::atomic<bool> flag{false};
-    return flag;
-}
-void on_signal(int) {
-    interrupted().store(true);
-}
-
 struct Protocol {
     std::string name;  // "v2 1 s"
     int version = 2;
@@ -223,16 +214,14 @@ std::string trigger_name(Trigger trigger) {
     return trigger == Trigger::master_loss ? "master cut off" : "graceful stop (SIGTERM)";
 }
 
-void usage() {
-    fmt::print(
-        "usage: failover [--runs N] [--smoke] [--write-readme] [--havipd PATH] "
-        "[--keepalived PATH]\n"
-        "  Times VIP failover of keepalived and havipd side by side (needs root).\n"
-        "  --runs N         repetitions per scenario and daemon (default 10, about 4 minutes)\n"
-        "  --smoke          one repetition of v3 100 ms master loss per daemon (seconds)\n"
-        "  --write-readme   also write the table into bench/README.md\n"
-        "  --keep-logs      keep each lab's configs and daemon logs under <build>/bench-runs\n");
-}
+constexpr const char* usage =
+    "usage: failover [--runs N] [--smoke] [--write-readme] [--havipd PATH] "
+    "[--keepalived PATH]\n"
+    "  Times VIP failover of keepalived and havipd side by side (needs root).\n"
+    "  --runs N         repetitions per scenario and daemon (default 10, about 4 minutes)\n"
+    "  --smoke          one repetition of v3 100 ms master loss per daemon (seconds)\n"
+    "  --write-readme   also write the table into bench/README.md\n"
+    "  --keep-logs      keep each lab's configs and daemon logs under <build>/bench-runs\n";
 
 std::optional<Options> parse(int argc, char** argv) {
     Options options;
@@ -355,12 +344,6 @@ int run(const Options& options, const std::string& command) {
 }  // namespace havip::bench
 
 int main(int argc, char** argv) {
-    const auto options = havip::bench::parse(argc, argv);
-    if (!options) {
-        havip::bench::usage();
-        return 2;
-    }
-    const std::string command = havip::bench::command_line(argc, argv);
-    havip::bench::on_stop_signals(havip::bench::on_signal);
-    return havip::bench::run(*options, command);
+    return havip::bench::bench_main(argc, argv, havip::bench::parse, havip::bench::run,
+                                    havip::bench::usage);
 }

@@ -37,7 +37,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr int exit_skipped = 77;
 constexpr const char* node_ip = "10.77.0.1";
 constexpr const char* recorder_ip = "10.77.0.2";
 constexpr milliseconds advert_int{100};
@@ -47,14 +46,6 @@ constexpr milliseconds advert_int{100};
 constexpr milliseconds on_time_tolerance{10};
 // The targets: at most half of keepalived's CPU and RSS, every advert on time.
 constexpr double target_ratio = 0.5;
-
-std::atomic<bool>& interrupted() {
-    static std::atomic<bool> flag{false};
-    return flag;
-}
-void on_signal(int) {
-    interrupted().store(true);
-}
 
 struct Options {
     bool smoke = false;
@@ -263,13 +254,11 @@ int run(const Options& options, const std::string& command) {
     return 0;
 }
 
-void usage() {
-    fmt::print(
-        "usage: footprint [--smoke] [--write-readme] [--counts 1,100,255] [--seconds N] "
-        "[--havipd PATH] [--keepalived PATH]\n"
-        "  RSS, CPU and advert timing of N VRRPv3 100 ms instances, keepalived and havipd\n"
-        "  (needs root). --smoke: 10 instances, 2 s per daemon.\n");
-}
+constexpr const char* usage =
+    "usage: footprint [--smoke] [--write-readme] [--counts 1,100,255] [--seconds N] "
+    "[--havipd PATH] [--keepalived PATH]\n"
+    "  RSS, CPU and advert timing of N VRRPv3 100 ms instances, keepalived and havipd\n"
+    "  (needs root). --smoke: 10 instances, 2 s per daemon.\n";
 
 std::optional<Options> parse(int argc, char** argv) {
     Options options;
@@ -312,12 +301,6 @@ std::optional<Options> parse(int argc, char** argv) {
 }  // namespace havip::bench
 
 int main(int argc, char** argv) {
-    const auto options = havip::bench::parse(argc, argv);
-    if (!options) {
-        havip::bench::usage();
-        return 2;
-    }
-    const std::string command = havip::bench::command_line(argc, argv);
-    havip::bench::on_stop_signals(havip::bench::on_signal);
-    return havip::bench::run(*options, command);
+    return havip::bench::bench_main(argc, argv, havip::bench::parse, havip::bench::run,
+                                    havip::bench::usage);
 }

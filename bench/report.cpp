@@ -166,9 +166,14 @@ std::string command_line(int argc, char** argv) {
     return command;
 }
 
-void on_stop_signals(void (*handler)(int)) {
+std::atomic<bool>& interrupted() {
+    static std::atomic<bool> flag{false};
+    return flag;
+}
+
+void stop_on_signals() {
     struct sigaction action {};
-    action.sa_handler = handler;
+    action.sa_handler = [](int) { interrupted().store(true); };
     ::sigaction(SIGINT, &action, nullptr);
     ::sigaction(SIGTERM, &action, nullptr);
 }

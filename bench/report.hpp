@@ -2,12 +2,15 @@
 // bench/README.md.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <fmt/format.h>
 
 namespace havip::bench {
 
@@ -52,12 +55,32 @@ std::optional<std::string> write_readme(const std::filesystem::path& readme,
                                         std::string_view section, std::string_view title,
                                         const std::string& command, const std::string& results);
 
-// The p-quantile (0..1) of `values` by nearest rank; 0 for no values.
 // The command as typed, for the README ("failover --runs 5 --write-readme").
 std::string command_line(int argc, char** argv);
-// SIGINT and SIGTERM call `handler`, so an interrupted run still tears its labs down.
-void on_stop_signals(void (*handler)(int));
 
+// ctest's SKIP_RETURN_CODE: not root, or a tool missing.
+inline constexpr int exit_skipped = 77;
+
+// Set by SIGINT or SIGTERM once bench_main runs: the benchmarks' loops poll it, so an
+// interrupted run still tears its labs down.
+std::atomic<bool>& interrupted();
+void stop_on_signals();
+
+// A benchmark's main: `parse(argc, argv)` gives its options or nullopt (then `usage` is
+// printed and the exit code is 2); then `run(options, command as typed)`.
+template <typename Parse, typename Run>
+int bench_main(int argc, char** argv, Parse parse, Run run, std::string_view usage) {
+    const auto options = parse(argc, argv);
+    if (!options) {
+        fmt::print("{}", usage);
+        return 2;
+    }
+    const std::string command = command_line(argc, argv);
+    stop_on_signals();
+    return run(*options, command);
+}
+
+// The p-quantile (0..1) of `values` by nearest rank; 0 for no values.
 double quantile(std::vector<double> values, double p);
 double median(std::vector<double> values);
 

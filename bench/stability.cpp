@@ -38,20 +38,11 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr int exit_skipped = 77;
 constexpr const char* master_ip = "10.77.0.1";
 constexpr const char* backup_ip = "10.77.0.2";
 constexpr const char* vip = "10.77.0.100";
 constexpr milliseconds advert_int{10};
 constexpr const char* stress_ng = "/usr/bin/stress-ng";
-
-std::atomic<bool>& interrupted() {
-    static std::atomic<bool> flag{false};
-    return flag;
-}
-void on_signal(int) {
-    interrupted().store(true);
-}
 
 struct Options {
     bool smoke = false;
@@ -322,16 +313,10 @@ std::optional<Options> parse(int argc, char** argv) {
 }  // namespace havip::bench
 
 int main(int argc, char** argv) {
-    const auto options = havip::bench::parse(argc, argv);
-    if (!options) {
-        fmt::print(
-            "usage: stability [--smoke] [--write-readme] [--seconds N] [--havipd PATH] "
-            "[--keepalived PATH]\n"
-            "  10 ms VRRPv3 pairs of keepalived and havipd under stress-ng (needs root);\n"
-            "  --smoke: 3 s, no stress.\n");
-        return 2;
-    }
-    const std::string command = havip::bench::command_line(argc, argv);
-    havip::bench::on_stop_signals(havip::bench::on_signal);
-    return havip::bench::run(*options, command);
+    return havip::bench::bench_main(
+        argc, argv, havip::bench::parse, havip::bench::run,
+        "usage: stability [--smoke] [--write-readme] [--seconds N] [--havipd PATH] "
+        "[--keepalived PATH]\n"
+        "  10 ms VRRPv3 pairs of keepalived and havipd under stress-ng (needs root);\n"
+        "  --smoke: 3 s, no stress.\n");
 }

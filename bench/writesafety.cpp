@@ -50,18 +50,9 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr int exit_skipped = 77;
 constexpr const char* vip = "10.77.0.100";
 constexpr const char* nc_bin = "/usr/bin/nc";
 constexpr const char* writer_password = "w-lab-secret";
-
-std::atomic<bool>& interrupted() {
-    static std::atomic<bool> flag{false};
-    return flag;
-}
-void on_signal(int) {
-    interrupted().store(true);
-}
 
 struct Options {
     std::optional<int> runs;  // both daemons; unset: the defaults below
@@ -805,23 +796,17 @@ std::optional<Options> parse(int argc, char** argv) {
 }  // namespace havip::bench
 
 int main(int argc, char** argv) {
-    const auto options = havip::bench::parse(argc, argv);
-    if (!options) {
-        fmt::print(
-            "usage: writesafety [--smoke] [--write-readme] [--runs N] [--rate WRITES_PER_S]\n"
-            "                   [--hold MS] [--steady MS] [--semi-sync-timeout MS]\n"
-            "                   [--havipd PATH]\n"
-            "                   [--keepalived PATH] [--kind mysqld|daemon|link]...\n"
-            "                   [--mode semi-sync|async]... [--daemon keepalived|havipd]...\n"
-            "                   [--keep-logs DIR]\n"
-            "  A client writes through the VIP while the holder's mysqld is SIGKILLed, its VRRP\n"
-            "  daemon SIGKILLed, its link downed, N times per series (default 10 for havipd, 5\n"
-            "  for keepalived), async and semi-sync; counts acknowledged writes lost, rows that\n"
-            "  differ between the nodes, replication state. Needs root.\n"
-            "  --smoke: one havipd SIGKILL for havipd only (async), seconds.\n");
-        return 2;
-    }
-    const std::string command = havip::bench::command_line(argc, argv);
-    havip::bench::on_stop_signals(havip::bench::on_signal);
-    return havip::bench::run(*options, command);
+    return havip::bench::bench_main(
+        argc, argv, havip::bench::parse, havip::bench::run,
+        "usage: writesafety [--smoke] [--write-readme] [--runs N] [--rate WRITES_PER_S]\n"
+        "                   [--hold MS] [--steady MS] [--semi-sync-timeout MS]\n"
+        "                   [--havipd PATH]\n"
+        "                   [--keepalived PATH] [--kind mysqld|daemon|link]...\n"
+        "                   [--mode semi-sync|async]... [--daemon keepalived|havipd]...\n"
+        "                   [--keep-logs DIR]\n"
+        "  A client writes through the VIP while the holder's mysqld is SIGKILLed, its VRRP\n"
+        "  daemon SIGKILLed, its link downed, N times per series (default 10 for havipd, 5\n"
+        "  for keepalived), async and semi-sync; counts acknowledged writes lost, rows that\n"
+        "  differ between the nodes, replication state. Needs root.\n"
+        "  --smoke: one havipd SIGKILL for havipd only (async), seconds.\n");
 }

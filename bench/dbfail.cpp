@@ -251,20 +251,9 @@ std::string render(const Samples (&samples)[2][2], milliseconds bound, int runs)
 }
 
 int run(const Options& options, const std::string& command) {
-    if (auto reason = test::lab_skip_reason()) {
+    if (auto reason = skip_reason({options.havipd, options.keepalived, nc_bin}, true)) {
         fmt::print("skipped: {}\n", *reason);
         return exit_skipped;
-    }
-    if (auto reason = test::mariadb_skip_reason()) {
-        fmt::print("skipped: {}\n", *reason);
-        return exit_skipped;
-    }
-    for (const auto& binary : {options.havipd, options.keepalived, std::string(nc_bin)}) {
-        if (access(binary.c_str(), X_OK) != 0) {
-            fmt::print("skipped: {} is not executable (nc: apt-get install netcat-openbsd)\n",
-                       binary);
-            return exit_skipped;
-        }
     }
     Site sites[] = {Site(test::keepalived(options.keepalived), options.smoke),
                     Site(test::havipd(options.havipd), options.smoke)};

@@ -249,15 +249,9 @@ std::optional<Options> parse(int argc, char** argv) {
 }
 
 int run(const Options& options, const std::string& command) {
-    if (auto reason = test::lab_skip_reason()) {
+    if (auto reason = skip_reason({options.havipd, options.keepalived})) {
         fmt::print("skipped: {}\n", *reason);
         return exit_skipped;
-    }
-    for (const auto& binary : {options.havipd, options.keepalived}) {
-        if (access(binary.c_str(), X_OK) != 0) {
-            fmt::print("skipped: {} is not executable\n", binary);
-            return exit_skipped;
-        }
     }
     std::vector<Protocol> protocols = {{"v2 1 s", 2, 1000ms}, {"v3 100 ms", 3, 100ms}};
     std::vector<Trigger> triggers = {Trigger::master_loss, Trigger::graceful_stop};

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +12,9 @@
 #include <thread>
 
 #include <fmt/format.h>
+
+#include "tests/harness/lab.hpp"
+#include "tests/harness/mariadb.hpp"
 
 namespace havip::bench {
 namespace {
@@ -164,6 +168,17 @@ std::string command_line(int argc, char** argv) {
     for (int i = 0; i < argc; ++i)
         command += (i == 0 ? "" : " ") + std::string(argv[i]);
     return command;
+}
+
+std::optional<std::string> skip_reason(const std::vector<std::string>& binaries,
+                                       bool needs_mariadb) {
+    if (auto reason = test::lab_skip_reason()) return reason;
+    if (needs_mariadb)
+        if (auto reason = test::mariadb_skip_reason()) return reason;
+    for (const auto& binary : binaries)
+        if (::access(binary.c_str(), X_OK) != 0)
+            return fmt::format("{} is not executable (bench/run installs what is missing)", binary);
+    return std::nullopt;
 }
 
 std::atomic<bool>& interrupted() {

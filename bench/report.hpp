@@ -61,6 +61,11 @@ std::string command_line(int argc, char** argv);
 // ctest's SKIP_RETURN_CODE: not root, or a tool missing.
 inline constexpr int exit_skipped = 77;
 
+// Why a benchmark cannot run here, or nothing: no lab (root, namespaces), no MariaDB when
+// `needs_mariadb`, or one of `binaries` not executable.
+std::optional<std::string> skip_reason(const std::vector<std::string>& binaries,
+                                       bool needs_mariadb = false);
+
 // Set by SIGINT or SIGTERM once bench_main runs: the benchmarks' loops poll it, so an
 // interrupted run still tears its labs down.
 std::atomic<bool>& interrupted();

@@ -203,15 +203,9 @@ std::string render(const std::vector<Row>& rows, const std::string& load) {
 }
 
 int run(const Options& options, const std::string& command) {
-    if (auto reason = test::lab_skip_reason()) {
+    if (auto reason = skip_reason({options.havipd, options.keepalived})) {
         fmt::print("skipped: {}\n", *reason);
         return exit_skipped;
-    }
-    for (const auto& binary : {options.havipd, options.keepalived}) {
-        if (access(binary.c_str(), X_OK) != 0) {
-            fmt::print("skipped: {} is not executable\n", binary);
-            return exit_skipped;
-        }
     }
     const bool stress = !options.smoke;
     if (stress && access(stress_ng, X_OK) != 0) {

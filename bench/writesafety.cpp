@@ -670,22 +670,11 @@ std::string render(const std::vector<Series>& all, long bound_s) {
 }
 
 int run(const Options& options, const std::string& command) {
-    if (auto reason = test::lab_skip_reason()) {
-        fmt::print("skipped: {}\n", *reason);
-        return exit_skipped;
-    }
-    if (auto reason = test::mariadb_skip_reason()) {
-        fmt::print("skipped: {}\n", *reason);
-        return exit_skipped;
-    }
     std::vector<std::string> binaries = {options.havipd};
     if (!options.smoke) binaries.insert(binaries.end(), {options.keepalived, nc_bin});
-    for (const auto& binary : binaries) {
-        if (access(binary.c_str(), X_OK) != 0) {
-            fmt::print("skipped: {} is not executable (nc: apt-get install netcat-openbsd)\n",
-                       binary);
-            return exit_skipped;
-        }
+    if (auto reason = skip_reason(binaries, true)) {
+        fmt::print("skipped: {}\n", *reason);
+        return exit_skipped;
     }
     checks::MysqlLibrary library;  // before the writers' threads
     const int havipd_runs = options.smoke ? 1 : options.runs.value_or(options.havipd_runs);

@@ -178,4 +178,19 @@ std::optional<TrackChange> Tracker::update_settings(std::size_t index, TrackSett
     return apply(index, item.state, "settings changed");
 }
 
+Tracker Tracker::reconfigured(int base_priority, std::vector<TrackSettings> items) const {
+    Tracker next{base_priority, std::move(items)};
+    for (auto& item : next.items_) {
+        const auto before = index_of(item.settings.name);
+        if (!before) continue;
+        const ItemStatus& old = items_[*before];
+        item.state = old.state;
+        item.good_streak = old.good_streak;
+        item.bad_streak = old.bad_streak;
+        item.reason = old.reason;
+        item.applied = contribution(item.settings, item.state);
+    }
+    return next;
+}
+
 }  // namespace havip::checks

@@ -80,6 +80,11 @@ class Tracker {
     // Reload: replaces an item's settings (weight, reverse…), keeping its state and streaks,
     // and re-applies its contribution under the new settings.
     std::optional<TrackChange> update_settings(std::size_t index, TrackSettings settings);
+    // Reload of a running instance: a tracker for the new base priority and items, in which
+    // every item tracked before (by name) keeps its state, streaks and reason, its
+    // contribution recomputed under its new settings; a new item starts as the constructor
+    // starts it. Nothing is lost between the two: a failed check stays failed.
+    Tracker reconfigured(int base_priority, std::vector<TrackSettings> items) const;
 
     int base_priority() const { return base_; }
     // base + Σ applied deltas, clamped to 1..254; 255 stays 255.

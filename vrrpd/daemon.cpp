@@ -567,28 +567,36 @@ void Daemon::reload() {
         notifier_.ready(status_line());
         return;
     }
-    // Instances whose settings did not change keep their state, VIPs and counters (keepalived
-    // matches on VRID, family and interface; we also require the rest to be equal, and
-    // restart an instance whose settings changed).
-    std::vector<std::shared_ptr<Instance>> kept, started;
+    // Instances the reload matches keep their state, VIPs and counters and take their new
+    // settings (keepalived matches on VRID, family, interface, multicast or unicast; we also
+    // keep the sync group). Editing a priority or a VIP list must not move the VIP.
+    std::vector<std::pair<std::shared_ptr<Instance>, InstanceSettings>> matched;
     std::vector<InstanceSettings> fresh;
     for (auto& s : *wanted) {
-        auto same = std::find_if(instances_.begin(), instances_.end(),
-                                 [&](const auto& i) { return i && i->settings().same_as(s); });
+        auto same = std::find_if(instances_.begin(), instances_.end(), [&](const auto& i) {
+            return i && i->settings().same_router_as(s);
+        });
         if (same != instances_.end()) {
-            kept.push_back(*same);
-            same->reset();
+            matched.emplace_back(std::move(*same), std::move(s));
         } else {
             fresh.push_back(std::move(s));
         }
     }
     for (auto& old : instances_) {
         if (!old) continue;
-        // An instance that changed or went away releases its VIPs with a priority-0 advert;
-        // a changed one starts again below and elects from BACKUP.
-        log_.log(Level::notice, "stopping instance (removed or changed by the reload)",
+        // An instance that went away, or became a different router, releases its VIPs with a
+        // priority-0 advert; a new one starts below and elects from BACKUP. First, so a VIP
+        // that moved to a kept instance is removed before that one adds it.
+        log_.log(Level::notice, "stopping instance (removed or replaced by the reload)",
                  {{"HAVIP_INSTANCE", old->settings().name}});
         old->stop();
+    }
+    std::vector<std::shared_ptr<Instance>> kept;
+    std::size_t changed = 0;
+    for (auto& [instance, s] : matched) {
+        if (!instance->settings().same_as(s)) ++changed;
+        instance->reconfigure(std::move(s));
+        kept.push_back(std::move(instance));
     }
     router_id_ = loaded.config->global.router_id.value_or(short_host_name());
     instances_ = std::move(kept);
@@ -599,6 +607,8 @@ void Daemon::reload() {
                  "reload: some checks cannot run; their instances count them as failed "
                  "until the next good reload");
     watch_track_files(*loaded.config);
+    for (std::size_t i = 0; i < first_new; ++i)
+        report_links(*instances_[i]);  // interfaces the reload added to track_interface
     for (auto i = first_new; i < instances_.size(); ++i)
         instances_[i]->start();
     // Sockets no instance uses any more.
@@ -608,8 +618,9 @@ void Daemon::reload() {
         });
     });
     configure_metrics(*loaded.config);
-    log_.log(Level::notice, fmt::format("reloaded: {} kept, {} started", first_new,
-                                        instances_.size() - first_new));
+    log_.log(Level::notice,
+             fmt::format("reloaded: {} kept, {} started ({} kept with changed settings)", first_new,
+                         instances_.size() - first_new, changed));
     notifier_.ready(status_line());
 }
 

@@ -91,6 +91,7 @@ Actions Router::handle(const Event& event, TimePoint now) {
                        out.emplace_back(SendAdvert{0});
                        become_backup(e.reason, now, out);
                    },
+                   [&](const Reconfigure& e) { on_reconfigure(e, now, out); },
                },
                event);
     return out;
@@ -234,6 +235,22 @@ void Router::on_priority_changed(const PriorityChanged& change) {
     // A backup uses the new Skew_Time from its next timer arm; a master's next advert carries
     // the new priority.
     recompute_intervals();
+}
+
+void Router::on_reconfigure(const Reconfigure& change, TimePoint now, Actions& out) {
+    config_ = change.config;
+    vars_.priority = is_owner() ? owner_priority : change.effective_priority;
+    vars_.advertisement_interval = config_.advertisement_interval;
+    // A v3 backup keeps the Master_Adver_Interval it learnt from the master's adverts.
+    if (state_ != State::backup || config_.version == ProtocolVersion::v2)
+        vars_.master_adver_interval = config_.advertisement_interval;
+    vars_.preempt_mode = config_.preempt;
+    recompute_intervals();
+    // A shorter interval must not wait for the old, longer one to run out. A backup's timer
+    // is re-armed with the new Master_Down_Interval by the master's next advert.
+    if (state_ == State::master && adver_deadline_ &&
+        *adver_deadline_ > now + vars_.advertisement_interval)
+        arm(TimerId::adver, now + vars_.advertisement_interval, out);
 }
 
 void Router::on_fault_raised(const FaultRaised& fault, Actions& out) {

@@ -106,9 +106,18 @@ struct SyncBackup {
     std::string reason;
 };
 
+// A reload changed this router's configuration but not what it is (VRID, family, interface:
+// keepalived's match): it keeps its state and timers and takes the new settings, with no
+// transition and no priority-0 advert, as keepalived does. A MASTER's next advert carries the
+// new priority and leaves within the new interval.
+struct Reconfigure {
+    RouterConfig config;
+    std::uint8_t effective_priority = 0;  // config.priority with the tracked adjustments
+};
+
 using Event = std::variant<Startup, Shutdown, AdvertReceived, MasterDownTimerFired, AdverTimerFired,
                            PriorityChanged, FaultRaised, FaultCleared, VipsLostExternally,
-                           PreemptHold, SyncMaster, SyncBackup>;
+                           PreemptHold, SyncMaster, SyncBackup, Reconfigure>;
 
 // ---- Actions ------------------------------------------------------------------------------
 
@@ -177,6 +186,7 @@ class Router {
     void on_master_down_fired(TimePoint now, Actions& out);
     void on_adver_fired(TimePoint now, Actions& out);
     void on_priority_changed(const PriorityChanged& change);
+    void on_reconfigure(const Reconfigure& change, TimePoint now, Actions& out);
     void on_fault_raised(const FaultRaised& fault, Actions& out);
     void on_fault_cleared(TimePoint now, Actions& out);
     void on_vips_lost(TimePoint now, Actions& out);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 namespace havip::vrrp {
 
@@ -24,6 +25,17 @@ bool same_vips(const std::vector<netlink::Vip>& a, const std::vector<netlink::Vi
     for (std::size_t i = 0; i < a.size(); ++i)
         if (key(a[i]) != key(b[i])) return false;
     return true;
+}
+
+std::vector<std::vector<std::uint8_t>> announce_frames(const InstanceSettings& settings) {
+    std::vector<std::vector<std::uint8_t>> frames;
+    for (const auto& vip : settings.vips) {
+        if (vip.address.is_v4())
+            frames.push_back(gratuitous_arp(settings.mac, vip.address.to_v4()));
+        else
+            frames.push_back(unsolicited_na(settings.mac, vip.address.to_v6()));
+    }
+    return frames;
 }
 
 bool same_tracks(const std::vector<checks::TrackSettings>& a,
@@ -84,6 +96,12 @@ bool InstanceSettings::same_as(const InstanceSettings& o) const {
            r.sync_group == orr.sync_group;
 }
 
+bool InstanceSettings::same_router_as(const InstanceSettings& o) const {
+    return router.vrid == o.router.vrid && ipv6 == o.ipv6 && ifindex == o.ifindex &&
+           policy.unicast_peers.empty() == o.policy.unicast_peers.empty() &&
+           sync_group == o.sync_group;
+}
+
 Instance::Instance(InstanceSettings settings, Deps deps)
     : settings_{std::move(settings)},
       deps_{deps},
@@ -96,14 +114,8 @@ Instance::Instance(InstanceSettings settings, Deps deps)
                     [this](const checks::NotifyReport& r) {
                         log(r.result.success() ? Level::info : Level::warning, r.reason);
                     }},
-      announce_schedule_{announcement_schedule(settings_.announce)} {
-    for (const auto& vip : settings_.vips) {
-        if (vip.address.is_v4())
-            announce_frames_.push_back(gratuitous_arp(settings_.mac, vip.address.to_v4()));
-        else
-            announce_frames_.push_back(unsolicited_na(settings_.mac, vip.address.to_v6()));
-    }
-}
+      announce_schedule_{announcement_schedule(settings_.announce)},
+      announce_frames_{announce_frames(settings_)} {}
 
 Instance::~Instance() {
     master_down_timer_.cancel();
@@ -134,6 +146,54 @@ void Instance::start() {
     if (tracker_.effective_priority() != settings_.router.priority)
         handle(PriorityChanged{static_cast<std::uint8_t>(tracker_.effective_priority())});
     handle(Startup{});
+}
+
+void Instance::reconfigure(InstanceSettings next) {
+    const bool changed = !settings_.same_as(next);
+    InstanceSettings before = std::exchange(settings_, std::move(next));
+    sent_payloads_.reset();
+    announce_frames_ = announce_frames(settings_);
+    announce_schedule_ = announcement_schedule(settings_.announce);
+    tracker_ = tracker_.reconfigured(settings_.router.priority, settings_.tracks);
+    // A failback hold by a check this instance no longer tracks ends with it.
+    const bool was_held = !failback_holds_.empty();
+    std::erase_if(failback_holds_, [&](const auto& h) { return !tracker_.index_of(h.first); });
+    if (was_held && failback_holds_.empty()) handle(PreemptHold{false});
+    handle(Reconfigure{settings_.router, static_cast<std::uint8_t>(tracker_.effective_priority())});
+    if (changed)
+        log(Level::notice, "settings changed by the reload: applied in place, state kept");
+    const State s = router_.state();
+    if (s != State::init && in_fault() && s != State::fault) {
+        handle(FaultRaised{fmt::format("{}", fmt::join(tracker_.fault_causes(), ", "))});
+    } else if (s == State::fault && !in_fault()) {
+        handle(FaultCleared{});
+    }
+    if (router_.state() != State::master) return;
+    // The VIPs the reload took away, then those it added: a MASTER holds exactly the new list.
+    auto listed = [](const InstanceSettings& in, const netlink::Vip& vip) {
+        const auto key = netlink::to_string(vip);
+        for (const auto* list : {&in.vips, &in.excluded_vips})
+            for (const auto& v : *list)
+                if (netlink::to_string(v) == key) return true;
+        return false;
+    };
+    bool added = false;
+    for (const auto* list : {&before.vips, &before.excluded_vips})
+        for (const auto& vip : *list)
+            if (!listed(settings_, vip)) {
+                if (auto r = deps_.addresses.remove(vip); !r)
+                    log(Level::err, fmt::format("cannot remove VIP {}: {}", netlink::to_string(vip),
+                                                r.error().message()));
+            }
+    for (const auto* list : {&settings_.vips, &settings_.excluded_vips})
+        for (const auto& vip : *list)
+            if (!listed(before, vip)) {
+                added = true;
+                if (auto r = deps_.addresses.add(vip); !r)
+                    log(Level::err, fmt::format("cannot add VIP {}: {}", netlink::to_string(vip),
+                                                r.error().message()));
+            }
+    if (added) start_announcements();
 }
 
 void Instance::stop(bool keep_vips) {

@@ -68,6 +68,10 @@ struct InstanceSettings {
 
     // Whether a reload may keep the running instance as it is.
     bool same_as(const InstanceSettings& other) const;
+    // Whether a reload may keep the running instance with these settings (Instance::
+    // reconfigure): keepalived's match — VRID, family, interface, multicast or unicast — and
+    // the same sync group.
+    bool same_router_as(const InstanceSettings& other) const;
 };
 
 // keepalived's vrrp_statistics counter names, plus havip's for the rules keepalived checks
@@ -140,6 +144,11 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
     // Enters BACKUP (or MASTER as address owner, or FAULT when a tracked item is down).
     void start();
+    // A reload changed the settings of this running instance (same_router_as): it keeps its
+    // state, timers, counters and what its tracked items last said, and takes the new
+    // settings — no transition, no priority-0 advert (as keepalived). A MASTER adds and
+    // removes the VIPs the reload added and removed, and announces the added ones.
+    void reconfigure(InstanceSettings next);
     // keepalived's stop: a MASTER sends priority 0 and removes its VIPs (unless `keep_vips`,
     // -V). Synchronous: when it returns the advert has been handed to the kernel.
     void stop(bool keep_vips = false);

@@ -299,6 +299,46 @@ TEST_F(HavipdPair, sighup_with_unchanged_config_keeps_the_vip_and_the_state) {
     EXPECT_TRUE(a_.log_mentions("1 kept, 0 started"));
 }
 
+// keepalived keeps a matched instance's state through a reload that edits it: a new
+// priority or VIP list must not move the VIP (before, havipd restarted the instance: the
+// peer took over and a preempted back).
+TEST_F(HavipdPair, sighup_with_edited_priority_and_vips_keeps_the_master_and_adds_the_vip) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    const auto a_changes = a_.state_changes("VI_1");
+    const auto b_changes = b_.state_changes("VI_1");
+    // Both nodes get the new VIP (an advert with another list is rejected), a a new priority.
+    const auto reload = [&](int a_priority, std::vector<std::string> vips) {
+        auto a_spec = spec(a_priority);
+        auto b_spec = spec(backup_priority);
+        a_spec.vips = b_spec.vips = std::move(vips);
+        for (auto [daemon, s] : {std::pair{&a_, a_spec}, std::pair{&b_, b_spec}}) {
+            std::ofstream(daemon->config, std::ios::trunc)
+                << render_keepalived_conf(single_instance(s, daemon->node));
+            ASSERT_TRUE(daemon->process->signal(SIGHUP));
+        }
+    };
+    const auto hup = Clock::now();
+    ASSERT_NO_FATAL_FAILURE(reload(master_priority - 10, {"10.77.0.100/24", "10.77.0.101/24"}));
+    ASSERT_TRUE(
+        wait_until([&] { return a_.log_mentions("(1 kept with changed settings)"); }, 3s, 5ms))
+        << a_.process->log_tail(10);
+    EXPECT_TRUE(wait_until([&] { return lab().has_address("a", "10.77.0.101"); }, 2s, 10ms));
+    std::this_thread::sleep_for(backup_v3.master_down + 5 * 100ms);
+    EXPECT_FALSE(vip_changed_since("a", hup)) << "the VIP went away during the reload";
+    EXPECT_FALSE(vip_changed_since("b", hup)) << "b took over during the reload";
+    EXPECT_EQ(a_.state_changes("VI_1"), a_changes) << "a logged a transition on reload";
+    EXPECT_EQ(b_.state_changes("VI_1"), b_changes) << "b logged a transition on reload";
+    EXPECT_FALSE(lab().has_address("b", "10.77.0.101"));
+
+    // And back: the VIP the next reload drops leaves a, the other stays.
+    ASSERT_NO_FATAL_FAILURE(reload(master_priority, {"10.77.0.100/24"}));
+    EXPECT_TRUE(wait_until([&] { return !lab().has_address("a", "10.77.0.101"); }, 3s, 10ms));
+    std::this_thread::sleep_for(backup_v3.master_down);
+    EXPECT_FALSE(vip_changed_since("a", hup));
+    EXPECT_FALSE(vip_changed_since("b", hup));
+    EXPECT_EQ(holders(), Names{"a"});
+}
+
 TEST_F(HavipdPair, bad_reload_keeps_running_the_old_config_and_logs_why) {
     ASSERT_NO_FATAL_FAILURE(start_pair());
     {

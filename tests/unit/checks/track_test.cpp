@@ -160,6 +160,34 @@ TEST(Tracker, undoes_exactly_what_it_applied_after_a_weight_change) {
     EXPECT_EQ(t.items()[0].applied.delta, 0);
 }
 
+TEST(Tracker, reconfigured_keeps_what_each_item_knows_under_its_new_settings) {
+    Tracker t(100, {item("gone", -5), item("chk", -30, 1, 3), item("kept_ok", 10)});
+    t.report("gone", Outcome::failed, "");
+    t.report("chk", Outcome::failed, "stopped");
+    t.report("chk", Outcome::failed, "stopped");
+    t.report("chk", Outcome::failed, "stopped");
+    t.report("kept_ok", Outcome::ok, "");
+    t.report("kept_ok", Outcome::failed, "half way");  // fall 1: failed now
+    ASSERT_EQ(t.effective_priority(), 100 - 5 - 30);
+
+    auto fresh = item("new", 0);
+    fresh.init_fail = true;
+    auto next = t.reconfigured(120, {item("kept_ok", 20), item("chk", -10, 2, 3), fresh});
+    ASSERT_EQ(next.items().size(), 3u);
+    EXPECT_EQ(next.base_priority(), 120);
+    EXPECT_EQ(next.items()[0].state, ItemState::failed);
+    EXPECT_EQ(next.items()[1].state, ItemState::failed);
+    EXPECT_EQ(next.items()[1].reason, "stopped");
+    EXPECT_EQ(next.items()[1].applied.delta, -10);  // the new weight, not the old -30
+    EXPECT_EQ(next.items()[2].state, ItemState::failed);  // new: starts as init_fail says
+    // "gone" took its -5 with it; kept_ok (failed) adds nothing under +20; chk applies -10.
+    EXPECT_EQ(next.effective_priority(), 120 - 10);
+    EXPECT_TRUE(next.fault());  // the new weight-0 item in init_fail
+    // The streaks came along: rise 2 needs two good results to leave failed.
+    EXPECT_FALSE(next.report("chk", Outcome::ok, ""));
+    EXPECT_TRUE(next.report("chk", Outcome::ok, ""));
+}
+
 TEST(Tracker, change_record_says_which_item_did_what) {
     Tracker t(100, {item("chk_mysql", -40)});
     auto change = t.report(0, Outcome::failed, "replication SQL thread stopped");

@@ -371,11 +371,6 @@ class Validator {
     }
 
     void sync_group(const SyncGroup& g) {
-        if (g.notify.stop)
-            d_.warning(g.notify.stop->where,
-                       fmt::format("havipd does not run notify_stop of vrrp_sync_group \"{}\" "
-                                   "(its members' own notify_stop still run)",
-                                   g.name));
         for (std::size_t i = 0; i < g.instances.size(); ++i) {
             const std::string& name = g.instances[i];
             if (!c_.find_instance(name)) {

@@ -261,6 +261,7 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
             s.sync_notify.master = command(group->notify.master);
             s.sync_notify.backup = command(group->notify.backup);
             s.sync_notify.fault = command(group->notify.fault);
+            s.sync_notify.stop = command(group->notify.stop);
             s.sync_notify.any = command(group->notify.any);
         } else {
             group = nullptr;  // a group of one is just its instance
@@ -450,6 +451,12 @@ void Daemon::sync_group_changed(const std::string& group, const SyncSignal& sign
     const char* label = *state == State::master   ? "notify_master"
                         : *state == State::backup ? "notify_backup"
                                                   : "notify_fault";
+    run_sync_notify(group, n, *specific, label, std::string{to_string(*state)});
+}
+
+void Daemon::run_sync_notify(const std::string& group, const InstanceSettings::Notify& n,
+                             const std::optional<checks::Command>& specific, const char* label,
+                             const std::string& state) {
     auto& queue = sync_notify_[group];
     if (!queue)
         queue = std::make_unique<checks::NotifyQueue>(io_, [this, group](const auto& report) {
@@ -457,11 +464,10 @@ void Daemon::sync_group_changed(const std::string& group, const SyncSignal& sign
                      fmt::format("sync group {}: {}", group, report.reason),
                      {{"HAVIP_SYNC_GROUP", group}});
         });
-    if (*specific) queue->enqueue({label, **specific});
+    if (specific) queue->enqueue({label, *specific});
     if (n.any) {
         auto command = *n.any;
-        command.argv.insert(command.argv.end(),
-                            {"GROUP", group, std::string{to_string(*state)}, "0"});
+        command.argv.insert(command.argv.end(), {"GROUP", group, state, "0"});
         queue->enqueue({"notify", std::move(command)});
     }
 }
@@ -637,6 +643,13 @@ void Daemon::stop() {
     // (bounded by the hook timeout) before havipd exits.
     for (auto& i : instances_)
         i->stop(options_.dont_release_vrrp);
+    // Each sync group's notify_stop (and `notify … GROUP NAME STOP 0`) once, after its
+    // members' own; like theirs, it runs to completion before havipd exits.
+    std::set<std::string> groups;
+    for (auto& i : instances_)
+        if (const auto& g = i->settings().sync_group; !g.empty() && groups.insert(g).second)
+            run_sync_notify(g, i->settings().sync_notify, i->settings().sync_notify.stop,
+                            "notify_stop", "STOP");
     for (auto& [key, sock] : sockets_)
         sock->cancel();
     sockets_.clear();

@@ -67,6 +67,10 @@ class Daemon {
     bool start_checks(const config::Config& config);
     // A member of `group` changed (Instance::Deps::on_sync): the group follows (sync_group.hpp).
     void sync_group_changed(const std::string& group, const SyncSignal& signal);
+    // Runs a sync group's hook for `state` and its `notify` with "GROUP NAME STATE 0".
+    void run_sync_notify(const std::string& group, const InstanceSettings::Notify& notify,
+                         const std::optional<checks::Command>& specific, const char* label,
+                         const std::string& state);
     void watch_track_files(const config::Config& config);
     void report_links(Instance& instance);
     void on_packet(const SocketKey& key, const ReceivedPacket& packet);

@@ -3,6 +3,8 @@
 // A fault of one member on the master (its track_file) takes both VIPs to b, the group's notify
 // hook runs on b with "GROUP G MASTER 0", and clearing the fault brings both back to a. A
 // member-only takeover never happens: the two VIPs are always on the same node.
+#include <signal.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -63,8 +65,8 @@ class SyncGroupTest : public VrrpPairTest {
                fmt::format(
                    "track_file flag {{\n    file \"{}\"\n    weight 0\n}}\n"
                    "vrrp_sync_group G {{\n    group {{\n        VI_DB\n        VI_GW\n"
-                   "    }}\n    notify \"{}\" root\n}}\n",
-                   flag.string(), hook.string());
+                   "    }}\n    notify \"{}\" root\n    notify_stop \"{} group-stop\" root\n}}\n",
+                   flag.string(), hook.string(), hook.string());
     }
 
     bool holds(std::string_view node, const char* vip) { return lab().has_address(node, vip); }
@@ -128,6 +130,14 @@ TEST_F(SyncGroupTest, a_member_fault_moves_the_whole_group_and_back) {
         EXPECT_TRUE(d->process->running()) << d->node;
         EXPECT_FALSE(d->log_mentions("cannot ")) << d->node << ":\n" << d->process->log_tail(30);
     }
+
+    // Stopped, b runs the group's notify_stop and `notify … STOP` once, before it exits.
+    ASSERT_TRUE(b.process->signal(SIGTERM));
+    ASSERT_TRUE(b.process->wait_exit(3s).has_value());
+    const auto b_hooks = read_file(b_notify);
+    EXPECT_NE(b_hooks.find("group-stop\n"), std::string::npos) << b_hooks;
+    EXPECT_EQ(b_hooks.find("group-stop\n"), b_hooks.rfind("group-stop\n")) << b_hooks;
+    EXPECT_NE(b_hooks.find("GROUP G STOP 0\n"), std::string::npos) << b_hooks;
 }
 
 }  // namespace

@@ -265,13 +265,13 @@ TEST(ConfigModel, sync_group_members_and_notify) {
     EXPECT_EQ(result.config->find_sync_group_of("VI_3"), nullptr);
 }
 
-TEST(ConfigModel, sync_group_notify_stop_is_warned_as_not_run) {
-    EXPECT_THAT(messages_of("global_defs {\n    enable_script_security\n}\n" + instance() +
-                            instance("", "VI_2", 52, "10.0.0.51") +
-                            "vrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n"
-                            "    }\n    notify_stop \"/bin/echo\"\n}\n"),
-                ElementsAre("23:17: warning: havipd does not run notify_stop of vrrp_sync_group "
-                            "\"G\" (its members' own notify_stop still run)"));
+TEST(ConfigModel, sync_group_notify_stop_is_accepted) {
+    auto result = load("global_defs {\n    enable_script_security\n}\n" + instance() +
+                       instance("", "VI_2", 52, "10.0.0.51") +
+                       "vrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n"
+                       "    }\n    notify_stop \"/bin/echo\"\n}\n");
+    EXPECT_THAT(messages(result), IsEmpty());
+    EXPECT_TRUE(result.config->sync_groups.at(0).notify.stop.has_value());
 }
 
 TEST(ConfigModel, accept_and_no_accept) {

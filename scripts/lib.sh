@@ -38,12 +38,17 @@ install_packages() {
     return 0
 }
 
-# build DIR [CMAKE_ARGS...]: configure and build the whole tree into DIR (an optimised build
-# without debug information unless CMAKE_ARGS say otherwise: CI has two cores).
+# build DIR [--target T] [CMAKE_ARGS...]: configure and build the whole tree, or target T, into
+# DIR (an optimised build without debug information unless CMAKE_ARGS say otherwise: CI has
+# two cores).
 build() {
-    local dir=$1
+    local dir=$1 target=()
     shift
+    if [ "${1:-}" = --target ]; then
+        target=(--target "$2")
+        shift 2
+    fi
     cmake -S "$HAVIP_TOP" -B "$dir" -DHAVIP_WERROR=ON -DCMAKE_BUILD_TYPE=Release \
         -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" "$@" >/dev/null
-    cmake --build "$dir" -j "$(nproc)"
+    cmake --build "$dir" -j "$(nproc)" "${target[@]}"
 }

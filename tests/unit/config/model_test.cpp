@@ -256,22 +256,14 @@ TEST(ConfigModel, sync_group_members_and_notify) {
     auto result = load("global_defs {\n    enable_script_security\n}\n" + instance() +
                        instance("", "VI_2", 52, "10.0.0.51") +
                        "vrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n    }\n"
-                       "    notify \"/bin/echo\"\n}\n");
-    EXPECT_THAT(messages(result), IsEmpty());
+                       "    notify \"/bin/echo\"\n    notify_stop \"/bin/echo\"\n}\n");
+    EXPECT_THAT(messages(result), IsEmpty());  // notify_stop runs too: no warning
     const auto& g = result.config->sync_groups.at(0);
     EXPECT_THAT(g.instances, ElementsAre("VI_1", "VI_2"));
     EXPECT_TRUE(g.notify.any.has_value());
+    EXPECT_TRUE(g.notify.stop.has_value());
     EXPECT_EQ(result.config->find_sync_group_of("VI_2"), &g);
     EXPECT_EQ(result.config->find_sync_group_of("VI_3"), nullptr);
-}
-
-TEST(ConfigModel, sync_group_notify_stop_is_accepted) {
-    auto result = load("global_defs {\n    enable_script_security\n}\n" + instance() +
-                       instance("", "VI_2", 52, "10.0.0.51") +
-                       "vrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n"
-                       "    }\n    notify_stop \"/bin/echo\"\n}\n");
-    EXPECT_THAT(messages(result), IsEmpty());
-    EXPECT_TRUE(result.config->sync_groups.at(0).notify.stop.has_value());
 }
 
 TEST(ConfigModel, accept_and_no_accept) {

@@ -266,16 +266,23 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
         } else {
             group = nullptr;  // a group of one is just its instance
         }
-        auto tracked = [&](const std::string& name) {
-            return std::any_of(s.tracks.begin(), s.tracks.end(),
-                               [&](const auto& t) { return t.name == name; });
+        // An item the member tracks too: the group's tracking wins. A member's weight only
+        // moves its priority, while for keepalived the group's failed item still faults the
+        // whole group; one item with weight 0 does both.
+        auto tracked_by_group = [&](const std::string& name) {
+            auto it = std::find_if(s.tracks.begin(), s.tracks.end(),
+                                   [&](const auto& t) { return t.name == name; });
+            if (it == s.tracks.end()) return false;
+            it->weight = 0;
+            it->lag_weight = 0;
+            return true;
         };
         if (group)
             for (const auto& ti : group->track_interfaces)
-                if (!tracked(fmt::format("interface {}", ti.name)))
+                if (!tracked_by_group(fmt::format("interface {}", ti.name)))
                     track_interface(ti.name, 0, false);
         auto track_script = [&](const config::TrackRef& ref, bool of_group) {
-            if (of_group && tracked(ref.name)) return;
+            if (of_group && tracked_by_group(ref.name)) return;
             checks::TrackSettings t;
             t.name = ref.name;
             if (const auto* sc = config.find_script(ref.name)) {
@@ -309,7 +316,11 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
         auto track_file = [&](const config::TrackRef& ref, bool of_group) {
             const auto* file = config.find_track_file(ref.name);
             if (!file) return;  // validation already said so
-            if (of_group && tracked("file " + ref.name)) return;
+            if (of_group && tracked_by_group("file " + ref.name)) {
+                for (auto& f : s.track_files)
+                    if (f.name == ref.name) f.weight = 0;
+                return;
+            }
             InstanceSettings::TrackedFile f{ref.name, file->weight, file->weight_reverse};
             if (ref.weight) {
                 f.weight = *ref.weight;

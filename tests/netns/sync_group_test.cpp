@@ -53,7 +53,10 @@ class SyncGroupTest : public VrrpPairTest {
             s.version = 3;
             s.advert_int = 100ms;
             s.vips = {fmt::format("{}/24", vip)};
-            if (vrid == 52) s.extra_lines = {"track_file {", "    flag", "}"};
+            // Both also track the group's file with a weight of their own that would only lower
+            // them to 130, still above b: the group's tracking of it makes it a fault.
+            s.extra_lines = {"track_file {", "    group_flag weight -20", "}"};
+            if (vrid == 52) s.extra_lines.insert(s.extra_lines.begin() + 1, "    flag");
             c.instances.push_back(s);
         }
         c.global_extra_lines = {"enable_script_security"};
@@ -64,9 +67,11 @@ class SyncGroupTest : public VrrpPairTest {
         return render_keepalived_conf(c) +
                fmt::format(
                    "track_file flag {{\n    file \"{}\"\n    weight 0\n}}\n"
+                   "track_file group_flag {{\n    file \"{}-group\"\n    weight 0\n}}\n"
                    "vrrp_sync_group G {{\n    group {{\n        VI_DB\n        VI_GW\n"
-                   "    }}\n    notify \"{}\" root\n    notify_stop \"{} group-stop\" root\n}}\n",
-                   flag.string(), hook.string(), hook.string());
+                   "    }}\n    track_file {{\n        group_flag\n    }}\n"
+                   "    notify \"{}\" root\n    notify_stop \"{} group-stop\" root\n}}\n",
+                   flag.string(), flag.string(), hook.string(), hook.string());
     }
 
     bool holds(std::string_view node, const char* vip) { return lab().has_address(node, vip); }
@@ -90,7 +95,8 @@ TEST_F(SyncGroupTest, a_member_fault_moves_the_whole_group_and_back) {
     const auto b_flag = lab().dir() / "b-flag";
     const auto a_notify = lab().dir() / "a-notify.out";
     const auto b_notify = lab().dir() / "b-notify.out";
-    for (const auto& f : {a_flag, b_flag})
+    for (const auto& f : {a_flag, b_flag, fs::path(a_flag.string() + "-group"),
+                          fs::path(b_flag.string() + "-group")})
         std::ofstream(f) << "0\n";
     const auto start = Clock::now();
     auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 150, a_flag, a_notify));
@@ -126,6 +132,12 @@ TEST_F(SyncGroupTest, a_member_fault_moves_the_whole_group_and_back) {
         [&] { return read_file(b_notify).find("GROUP G BACKUP 0") != std::string::npos; }, 2s,
         20ms))
         << read_file(b_notify);
+    // The group's own file: a member's weight for the same file does not soften it.
+    std::ofstream(a_flag.string() + "-group") << "1\n";
+    ASSERT_TRUE(both_on("b", 2s)) << a.process->log_tail(30);
+    std::ofstream(a_flag.string() + "-group") << "0\n";
+    ASSERT_TRUE(both_on("a", 3s)) << a.process->log_tail(30) << b.process->log_tail(30);
+
     for (const auto* d : {&a, &b}) {
         EXPECT_TRUE(d->process->running()) << d->node;
         EXPECT_FALSE(d->log_mentions("cannot ")) << d->node << ":\n" << d->process->log_tail(30);

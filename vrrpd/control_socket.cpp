@@ -16,6 +16,8 @@
 #include <istream>
 #include <vector>
 
+#include "vrrpd/listener.hpp"
+
 namespace havip::vrrp {
 
 namespace asio = boost::asio;
@@ -66,21 +68,11 @@ void refuse(stream_protocol::socket& socket, std::string_view message) {
 
 }  // namespace
 
-struct ControlSocket::Shared {
+struct ControlSocket::Shared : ListenerCore<stream_protocol, ControlSocket::Session> {
     Shared(asio::io_context& io_, ControlSettings s, StatusProvider st)
-        : io{io_}, settings{std::move(s)}, status{std::move(st)}, acceptor{io_}, retry{io_} {}
-    asio::io_context& io;
+        : ListenerCore{io_}, settings{std::move(s)}, status{std::move(st)} {}
     ControlSettings settings;
     StatusProvider status;
-    stream_protocol::acceptor acceptor;
-    asio::steady_timer retry;
-    std::vector<std::weak_ptr<Session>> sessions;
-    bool closed = false;
-
-    std::size_t live() {
-        std::erase_if(sessions, [](const auto& w) { return w.expired(); });
-        return sessions.size();
-    }
 };
 
 struct ControlSocket::Session : std::enable_shared_from_this<Session> {
@@ -138,39 +130,25 @@ struct ControlSocket::Session : std::enable_shared_from_this<Session> {
 
 namespace {
 
-void accept_loop(const std::shared_ptr<ControlSocket::Shared>& shared) {
-    shared->acceptor.async_accept(
-        [shared](boost::system::error_code ec, stream_protocol::socket socket) {
-            if (shared->closed) return;
-            if (ec) {
-                // EMFILE and the like: try again a little later rather than spin on the loop.
-                shared->retry.expires_after(std::chrono::milliseconds(100));
-                shared->retry.async_wait([shared](boost::system::error_code tec) {
-                    if (!tec && !shared->closed) accept_loop(shared);
-                });
-                return;
-            }
-            ucred cred{};
-            socklen_t len = sizeof cred;
-            const bool known =
-                ::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0;
-            const auto& group = shared->settings.group;
-            const bool allowed =
-                known && (cred.uid == 0 || cred.uid == ::geteuid() ||
-                          (group && peer_in_group(socket.native_handle(), cred.gid, *group)));
-            if (!allowed) {
-                refuse(socket, group ? "permission denied: the control socket is for root and "
-                                       "havip_control_group"
-                                     : "permission denied: the control socket is for root");
-            } else if (shared->live() >= shared->settings.max_clients) {
-                refuse(socket, "too many clients");
-            } else {
-                auto session = std::make_shared<ControlSocket::Session>(shared, std::move(socket));
-                shared->sessions.push_back(session);
-                session->read();
-            }
-            accept_loop(shared);
-        });
+// Root, our own user and havip_control_group may talk to the daemon; within max_clients.
+void admit(const std::shared_ptr<ControlSocket::Shared>& shared, stream_protocol::socket socket) {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    const bool known =
+        ::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0;
+    const auto& group = shared->settings.group;
+    const bool allowed =
+        known && (cred.uid == 0 || cred.uid == ::geteuid() ||
+                  (group && peer_in_group(socket.native_handle(), cred.gid, *group)));
+    if (!allowed) {
+        refuse(socket, group ? "permission denied: the control socket is for root and "
+                               "havip_control_group"
+                             : "permission denied: the control socket is for root");
+    } else if (shared->live() >= shared->settings.max_clients) {
+        refuse(socket, "too many clients");
+    } else {
+        shared->keep(std::make_shared<ControlSocket::Session>(shared, std::move(socket)))->read();
+    }
 }
 
 }  // namespace
@@ -254,18 +232,12 @@ std::unique_ptr<ControlSocket> ControlSocket::open(asio::io_context& io, Control
 }
 
 void ControlSocket::accept() {
-    accept_loop(shared_);
+    accept_loop(shared_, admit);
 }
 
 void ControlSocket::close() {
     if (!shared_ || shared_->closed) return;
-    shared_->closed = true;
-    boost::system::error_code ignored;
-    shared_->acceptor.close(ignored);
-    shared_->retry.cancel();
-    for (auto& w : shared_->sessions)
-        if (auto s = w.lock()) s->stop();
-    shared_->sessions.clear();
+    shared_->close();
     ::unlink(shared_->settings.path.c_str());
 }
 

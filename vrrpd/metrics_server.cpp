@@ -10,6 +10,7 @@
 
 #include <vector>
 
+#include "vrrpd/listener.hpp"
 #include "vrrpd/metrics.hpp"
 
 namespace havip::vrrp {
@@ -17,21 +18,11 @@ namespace havip::vrrp {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-struct MetricsServer::Shared {
+struct MetricsServer::Shared : ListenerCore<tcp, MetricsServer::Session> {
     Shared(asio::io_context& io_, MetricsSettings s, Exposition e)
-        : io{io_}, settings{std::move(s)}, exposition{std::move(e)}, acceptor{io_}, retry{io_} {}
-    asio::io_context& io;
+        : ListenerCore{io_}, settings{std::move(s)}, exposition{std::move(e)} {}
     MetricsSettings settings;
     Exposition exposition;
-    tcp::acceptor acceptor;
-    asio::steady_timer retry;
-    std::vector<std::weak_ptr<Session>> sessions;
-    bool closed = false;
-
-    std::size_t live() {
-        std::erase_if(sessions, [](const auto& w) { return w.expired(); });
-        return sessions.size();
-    }
 };
 
 struct MetricsServer::Session : std::enable_shared_from_this<Session> {
@@ -94,26 +85,12 @@ void refuse(tcp::socket& socket) {
     socket.close(ignored);
 }
 
-void accept_loop(const std::shared_ptr<MetricsServer::Shared>& shared) {
-    shared->acceptor.async_accept([shared](boost::system::error_code ec, tcp::socket socket) {
-        if (shared->closed) return;
-        if (ec) {
-            // EMFILE and the like: try again a little later rather than spin on the loop.
-            shared->retry.expires_after(std::chrono::milliseconds(100));
-            shared->retry.async_wait([shared](boost::system::error_code tec) {
-                if (!tec && !shared->closed) accept_loop(shared);
-            });
-            return;
-        }
-        if (shared->live() >= shared->settings.max_clients) {
-            refuse(socket);
-        } else {
-            auto session = std::make_shared<MetricsServer::Session>(shared, std::move(socket));
-            shared->sessions.push_back(session);
-            session->start();
-        }
-        accept_loop(shared);
-    });
+void admit(const std::shared_ptr<MetricsServer::Shared>& shared, tcp::socket socket) {
+    if (shared->live() >= shared->settings.max_clients) {
+        refuse(socket);
+    } else {
+        shared->keep(std::make_shared<MetricsServer::Session>(shared, std::move(socket)))->start();
+    }
 }
 
 }  // namespace
@@ -144,19 +121,12 @@ std::unique_ptr<MetricsServer> MetricsServer::open(asio::io_context& io, Metrics
         self->shared_->closed = true;
         return nullptr;
     }
-    accept_loop(self->shared_);
+    accept_loop(self->shared_, admit);
     return self;
 }
 
 void MetricsServer::close() {
-    if (!shared_ || shared_->closed) return;
-    shared_->closed = true;
-    boost::system::error_code ignored;
-    shared_->acceptor.close(ignored);
-    shared_->retry.cancel();
-    for (auto& w : shared_->sessions)
-        if (auto s = w.lock()) s->stop();
-    shared_->sessions.clear();
+    if (shared_ && !shared_->closed) shared_->close();
 }
 
 std::size_t MetricsServer::clients() const {

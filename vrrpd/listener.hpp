@@ -1,0 +1,71 @@
+// The accepting side the daemon's two listeners share, the control socket (unix) and the
+// metrics endpoint (TCP): a bounded set of sessions on the daemon's loop, accept retried after
+// a failure (EMFILE and the like) instead of spinning, and a close that drops every session.
+// Daemon side: this touches sockets.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace havip::vrrp {
+
+// What a listener's shared state holds besides its own settings. `Session` has stop().
+template <class Protocol, class Session>
+struct ListenerCore {
+    explicit ListenerCore(boost::asio::io_context& io_) : io{io_}, acceptor{io_}, retry{io_} {}
+
+    boost::asio::io_context& io;
+    typename Protocol::acceptor acceptor;
+    boost::asio::steady_timer retry;
+    std::vector<std::weak_ptr<Session>> sessions;
+    bool closed = false;
+
+    // Sessions still alive.
+    std::size_t live() {
+        std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+        return sessions.size();
+    }
+
+    // Stops accepting and stops every session.
+    void close() {
+        closed = true;
+        boost::system::error_code ignored;
+        acceptor.close(ignored);
+        retry.cancel();
+        for (auto& w : sessions)
+            if (auto s = w.lock()) s->stop();
+        sessions.clear();
+    }
+
+    // Keeps a new session for live() and close().
+    std::shared_ptr<Session> keep(std::shared_ptr<Session> session) {
+        sessions.push_back(session);
+        return session;
+    }
+};
+
+// Accepts until `shared` is closed, handing each connection to `admit(shared, socket)`, which
+// refuses it or starts a session (ListenerCore::keep). A failed accept tries again 100 ms later.
+template <class Shared, class Admit>
+void accept_loop(const std::shared_ptr<Shared>& shared, Admit admit) {
+    shared->acceptor.async_accept([shared, admit](boost::system::error_code ec, auto socket) {
+        if (shared->closed) return;
+        if (ec) {
+            shared->retry.expires_after(std::chrono::milliseconds(100));
+            shared->retry.async_wait([shared, admit](boost::system::error_code tec) {
+                if (!tec && !shared->closed) accept_loop(shared, admit);
+            });
+            return;
+        }
+        admit(shared, std::move(socket));
+        accept_loop(shared, admit);
+    });
+}
+
+}  // namespace havip::vrrp

@@ -1,6 +1,10 @@
 #include "checks/mysql_actions.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
+#include <charconv>
 #include <variant>
 
 #include <fmt/format.h>
@@ -71,7 +75,156 @@ std::string ActionResult::describe() const {
     return "nothing done";
 }
 
-ActionResult promote(SqlSession& session, const PromoteSettings& settings) {
+namespace {
+
+// Waits in slices until `gtids` is applied, from the shared budget `left` (seconds); records
+// one step per slice, the last one saying how it ended. False: not applied, or the wait failed.
+bool wait_applied(ActionResult& r, SqlSession& session, const std::string& gtids,
+                  const PromoteSettings& settings, double& left) {
+    const double total = settings.apply_timeout.count();
+    const double slice = settings.wait_slice.count() > 0 ? settings.wait_slice.count() : total;
+    const bool maria = session.is_mariadb();
+    for (;;) {
+        const double now = std::max(0.0, std::min(slice, left));
+        std::string wait =
+            maria ? fmt::format("SELECT MASTER_GTID_WAIT({}, {:.3f}) AS w", sql_quote(gtids), now)
+                  : fmt::format("SELECT WAIT_FOR_EXECUTED_GTID_SET({}, {:.3f}) AS w",
+                                sql_quote(gtids), now);
+        auto answer = step(r, session, wait);
+        if (!answer) return false;
+        // MASTER_GTID_WAIT: 0 reached, -1 timeout; WAIT_FOR_EXECUTED_GTID_SET: 0 / 1.
+        auto w = value(*answer, {"w"});
+        if (w && *w == "0") break;
+        left -= now;
+        if (w && left > 1e-6) {
+            r.steps.back().detail = fmt::format("{} not applied yet", gtids);
+            continue;
+        }
+        r.steps.back().ok = false;
+        r.steps.back().detail = fmt::format("{} not applied within {:.1f} s (returned {})", gtids,
+                                            total, w.value_or("NULL"));
+        return false;
+    }
+    r.steps.back().detail = fmt::format("{} applied", gtids);
+    return true;
+}
+
+// What fence() learnt: nothing to wait for (not fenced, or nothing new), or the peer's
+// position to wait for once our own relay log is applied.
+struct Fenced {
+    bool ok = true;                   // false: the peer answered but is not fenced
+    std::optional<std::string> wait;  // GTIDs the peer had when it stopped taking writes
+};
+
+// A whole decimal number below 2^32, or nothing.
+std::optional<unsigned> number(const std::string& text) {
+    unsigned out = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
+    return out;
+}
+
+// Runs `sql` on the peer, recorded as "peer host:port: sql".
+std::optional<std::vector<ReplicaRow>> peer_step(ActionResult& result, SqlSession& peer,
+                                                 const std::string& where, const std::string& sql) {
+    auto rows = step(result, peer, sql);
+    result.steps.back().description = fmt::format("peer {}: {}", where, sql);
+    return rows;
+}
+
+Fenced fence(ActionResult& r, SqlSession& session, const std::vector<ReplicaRow>& status,
+             const PeerConnector& connect_peer) {
+    auto host = value(status, {"Master_Host", "Source_Host"});
+    auto port_text = value(status, {"Master_Port", "Source_Port"});
+    const unsigned port = port_text ? number(*port_text).value_or(0) : 3306;
+    if (!host || host->empty() || port == 0 || port > 65535) {
+        r.steps.push_back({"fence the old primary", true,
+                           "skipped: no Master_Host/Master_Port in the channel's status"});
+        return {};
+    }
+    const std::string where = host->find(':') != std::string::npos
+                                  ? fmt::format("[{}]:{}", *host, port)
+                                  : fmt::format("{}:{}", *host, port);
+    if (!is_ip_literal(*host)) {
+        r.steps.push_back({fmt::format("fence {}", where), true,
+                           "skipped: Master_Host is not an IP address (a name lookup could "
+                           "block); promoting unfenced"});
+        return {};
+    }
+    auto opened = connect_peer(*host, port);
+    if (auto* e = std::get_if<SqlError>(&opened)) {
+        // Down, unreachable, or it will not let us in: nothing to fence (the failover case;
+        // both sides up without hearing each other is split brain, out of scope).
+        r.steps.push_back({fmt::format("fence {}: connect", where), true,
+                           fmt::format("{}: taken as down, promoting unfenced", e->describe())});
+        return {};
+    }
+    auto& peer = *std::get<std::unique_ptr<SqlSession>>(opened);
+    // From here the peer answers: if it cannot be fenced, we must not go writable beside it.
+    if (!peer_step(r, peer, where, "SET SESSION lock_wait_timeout=2")) return {false, {}};
+    // Waits for the peer's commits in flight; later COMMITs there fail with 1290.
+    if (!peer_step(r, peer, where, "SET GLOBAL read_only=1")) return {false, {}};
+    const bool maria = peer.is_mariadb();
+    auto rows = peer_step(r, peer, where,
+                          maria ? "SELECT @@gtid_binlog_pos AS p" : "SELECT @@gtid_executed AS p");
+    if (!rows) return {false, {}};
+    auto pos = value(*rows, {"p"});
+    if (!pos) {
+        r.steps.back().ok = false;
+        r.steps.back().detail = "no position returned";
+        return {false, {}};
+    }
+    r.steps.back().detail = pos->empty() ? std::string{"(empty)"} : *pos;
+    if (!maria) {
+        // MySQL's gtid_executed holds our own transactions too: the set can be waited for.
+        if (pos->empty()) return {};
+        return {true, *pos};
+    }
+    auto parsed = parse_mariadb_gtid_list(*pos);
+    if (!parsed.value) {
+        r.steps.back().ok = false;
+        r.steps.back().detail = fmt::format("{}: {}", *pos, parsed.error.message);
+        return {false, {}};
+    }
+    if (parsed.value->empty()) return {};
+    auto ids = step(r, session, "SELECT @@server_id AS id");
+    if (!ids) return {false, {}};
+    auto id = value(*ids, {"id"});
+    const auto own = static_cast<std::uint32_t>(id ? number(*id).value_or(0) : 0);
+    if (own == 0) {
+        r.steps.back().ok = false;
+        r.steps.back().detail = fmt::format("not a server id: {}", id.value_or("NULL"));
+        return {false, {}};
+    }
+    r.steps.back().detail = std::to_string(own);
+    auto wanted = fence_wait_list(*parsed.value, own);
+    if (wanted.empty()) {
+        r.steps.push_back({fmt::format("wait for {}", *pos), true,
+                           "the peer's last transaction in every domain is ours: nothing to "
+                           "wait for"});
+        return {};
+    }
+    return {true, to_string(wanted)};
+}
+
+}  // namespace
+
+bool is_ip_literal(const std::string& host) {
+    in6_addr v6{};
+    in_addr v4{};
+    return inet_pton(AF_INET, host.c_str(), &v4) == 1 ||
+           inet_pton(AF_INET6, host.c_str(), &v6) == 1;
+}
+
+MariadbGtidList fence_wait_list(const MariadbGtidList& peer, std::uint32_t own_server_id) {
+    MariadbGtidList out;
+    for (const auto& [domain, gtid] : peer)
+        if (gtid.server_id != own_server_id) out[domain] = gtid;
+    return out;
+}
+
+ActionResult promote(SqlSession& session, const PromoteSettings& settings,
+                     const PeerConnector& connect_peer) {
     ActionResult r;
     const bool maria = session.is_mariadb();
     const std::string& name = settings.connection_name;
@@ -86,36 +239,27 @@ ActionResult promote(SqlSession& session, const PromoteSettings& settings) {
     auto rows = step(r, session, show);
     if (!rows) return finish(r);
     auto received = value(*rows, {"Gtid_IO_Pos", "Retrieved_Gtid_Set"});
+    // Fence first: the old primary stops taking writes as early as possible, and whatever it
+    // took until then is in the position we wait for below.
+    Fenced fenced;
+    if (connect_peer) {
+        fenced = fence(r, session, *rows, connect_peer);
+        if (!fenced.ok) return finish(r);
+    }
+    double left = settings.apply_timeout.count();  // one budget for both waits
     if (received && !received->empty()) {
-        const double total = settings.apply_timeout.count();
-        const double slice = settings.wait_slice.count() > 0 ? settings.wait_slice.count() : total;
-        double left = total;
-        for (;;) {
-            const double now = std::min(slice, left);
-            std::string wait =
-                maria ? fmt::format("SELECT MASTER_GTID_WAIT({}, {:.3f}) AS w",
-                                    sql_quote(*received), now)
-                      : fmt::format("SELECT WAIT_FOR_EXECUTED_GTID_SET({}, {:.3f}) AS w",
-                                    sql_quote(*received), now);
-            auto answer = step(r, session, wait);
-            if (!answer) return finish(r);
-            // MASTER_GTID_WAIT: 0 reached, -1 timeout; WAIT_FOR_EXECUTED_GTID_SET: 0 / 1.
-            auto w = value(*answer, {"w"});
-            if (w && *w == "0") break;
-            left -= now;
-            if (w && left > 1e-6) {
-                r.steps.back().detail = fmt::format("{} not applied yet", *received);
-                continue;
-            }
-            r.steps.back().ok = false;
-            r.steps.back().detail = fmt::format("{} not applied within {:.1f} s (returned {})",
-                                                *received, total, w.value_or("NULL"));
-            return finish(r);
-        }
-        r.steps.back().detail = fmt::format("{} applied", *received);
+        if (!wait_applied(r, session, *received, settings, left)) return finish(r);
     } else {
         r.steps.push_back(
             {"wait for the relay log", true, "no GTID received: nothing to wait for"});
+    }
+    if (fenced.wait && settings.stop_channel) {
+        // Our IO thread is stopped: what the old primary took after it is not coming. The
+        // fence still stops it taking more.
+        r.steps.push_back({fmt::format("wait for {}", *fenced.wait), true,
+                           "skipped: the channel is stopped (stop_channel)"});
+    } else if (fenced.wait && !wait_applied(r, session, *fenced.wait, settings, left)) {
+        return finish(r);
     }
     // The whole channel, so it cannot resume from the old primary if that comes back; its
     // settings stay for the operator (or bootstrap) to re-point.
@@ -123,6 +267,15 @@ ActionResult promote(SqlSession& session, const PromoteSettings& settings) {
                              : fmt::format("STOP REPLICA{}", mysql_channel(name));
     if (settings.stop_channel && !step(r, session, stop)) return finish(r);
     if (!step(r, session, "SET GLOBAL read_only=0")) return finish(r);
+    return finish(r);
+}
+
+ActionResult refence(SqlSession& session, const PromoteSettings& settings,
+                     const PeerConnector& connect_peer) {
+    auto r = demote(session);
+    if (!r.ok) return r;
+    auto p = promote(session, settings, connect_peer);
+    r.steps.insert(r.steps.end(), p.steps.begin(), p.steps.end());
     return finish(r);
 }
 

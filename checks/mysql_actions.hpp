@@ -6,9 +6,13 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "checks/gtid.hpp"
 #include "checks/mysql_client.hpp"
 
 namespace havip::checks {
@@ -26,8 +30,9 @@ struct ActionResult {
 };
 
 struct PromoteSettings {
-    std::string connection_name;                        // the channel from the old primary
-    std::chrono::duration<double> apply_timeout{10.0};  // MASTER_GTID_WAIT bound
+    std::string connection_name;  // the channel from the old primary
+    // Bound of the MASTER_GTID_WAITs together (the relay log's and the fenced peer's).
+    std::chrono::duration<double> apply_timeout{10.0};
     // Master-master leaves the channel running: the old primary, back as the read-only
     // standby, has nothing new to send, and with gtid_strict_mode a transaction it lost
     // stops our SQL thread with 1950 (latched as "diverged") instead of applying silently.
@@ -38,11 +43,43 @@ struct PromoteSettings {
     std::chrono::duration<double> wait_slice{0.0};
 };
 
+// A session on the peer (the Master_Host:Port of our channel, an IP literal), or why none
+// could be opened. Must be bounded: it runs inside the promote's hard deadline.
+using PeerSession = std::variant<std::unique_ptr<SqlSession>, SqlError>;
+using PeerConnector = std::function<PeerSession(const std::string& host, unsigned port)>;
+
 // Stop fetching from the old primary (the channel's settings are kept), wait until what was
 // received is applied, stop the channel, clear read_only (without stop_channel: read what was
 // received, wait until it is applied, clear read_only). Stops at the first failed step: a
 // node that has not applied everything must not become writable.
-ActionResult promote(SqlSession& session, const PromoteSettings& settings);
+//
+// With `connect_peer`, the old primary is fenced before read_only=0: on the peer
+// `SET GLOBAL read_only=1` (its commits in flight finish first), then its binlog position is
+// read and waited for here, so nothing it accepted can reach us after our own first write
+// (which would take the same sequence number: 1950 on both channels). A peer that cannot be
+// reached, or refuses our login, is taken to be down and promotion proceeds; a peer that
+// answers but cannot be fenced fails the promote (the caller retries): going writable next to
+// a writable peer is what diverges the pair. Master_Host not an IP literal: not fenced (a name
+// lookup could block), and the step says so. With stop_channel the peer is fenced but its
+// position is not waited for: our IO thread is stopped and would never fetch it.
+ActionResult promote(SqlSession& session, const PromoteSettings& settings,
+                     const PeerConnector& connect_peer = {});
+
+// Partition heal: a lower-priority master answered our adverts, so both of us were writable.
+// read_only=1 here first (our clients stop writing into a pair about to merge), then the
+// whole promote with the fence, so the rival's writes from the partition are applied here
+// before we are writable again.
+ActionResult refence(SqlSession& session, const PromoteSettings& settings,
+                     const PeerConnector& connect_peer);
+
+// The GTIDs to wait for after fencing a MariaDB peer whose @@gtid_binlog_pos is `peer`: its
+// last GTID of every domain, except the domains whose last GTID is ours (`own_server_id`,
+// echoed back through log_slave_updates): those never appear in our gtid_slave_pos, and with
+// gtid_strict_mode we already have the whole domain when our transaction is its last.
+MariadbGtidList fence_wait_list(const MariadbGtidList& peer, std::uint32_t own_server_id);
+
+// True for an IPv4 or IPv6 literal (what may be connected to without a name lookup).
+bool is_ip_literal(const std::string& host);
 
 // SET SESSION lock_wait_timeout=2, SET GLOBAL read_only=1: a session holding LOCK TABLES can
 // then delay us only 2 s. An open transaction's COMMIT fails with 1290 afterwards.

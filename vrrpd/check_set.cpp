@@ -3,8 +3,17 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -93,6 +102,71 @@ class HistoryWriter {
     std::thread thread_;
 };
 
+// The fence's first contact with the peer: a plain TCP connect bounded in milliseconds, so a
+// peer whose host is gone costs half a second rather than Connector/C's whole-second connect
+// timeout (and the ARP timeout behind it). Refused or no answer: the peer is down.
+std::optional<checks::SqlError> reachable(const std::string& host, unsigned port,
+                                          std::chrono::milliseconds bound) {
+    sockaddr_storage addr{};
+    socklen_t len = 0;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
+    if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(static_cast<std::uint16_t>(port));
+        len = sizeof(sockaddr_in);
+    } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(static_cast<std::uint16_t>(port));
+        len = sizeof(sockaddr_in6);
+    } else {
+        return checks::SqlError{2005, fmt::format("{} is not an IP address", host)};
+    }
+    const auto fail = [&](int err) {
+        // 2003: Connector/C's "Can't connect to server", so the step reads the same.
+        return checks::SqlError{
+            2003, fmt::format("cannot connect to {} port {}: {}", host, port, std::strerror(err))};
+    };
+    const int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return fail(errno);
+    std::optional<checks::SqlError> result;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
+        if (errno != EINPROGRESS) {
+            result = fail(errno);
+        } else {
+            pollfd p{fd, POLLOUT, 0};
+            const int n = ::poll(&p, 1, static_cast<int>(bound.count()));
+            int err = 0;
+            socklen_t err_len = sizeof(err);
+            if (n == 0) {
+                result =
+                    checks::SqlError{2003, fmt::format("no answer from {} port {} within {} ms",
+                                                       host, port, bound.count())};
+            } else if (n < 0) {
+                result = fail(errno);
+            } else if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len) != 0 || err != 0) {
+                result = fail(err != 0 ? err : errno);
+            }
+        }
+    }
+    ::close(fd);
+    return result;
+}
+
+// Opens the fence's session on the peer with the check's own login, on the worker thread.
+checks::PeerConnector peer_connector(const checks::ConnectSettings& login) {
+    return [login](const std::string& host, unsigned port) -> checks::PeerSession {
+        if (auto e = reachable(host, port, std::chrono::milliseconds(500))) return *e;
+        auto settings = login;
+        settings.unix_socket.clear();
+        settings.host = host;
+        settings.port = port;
+        auto c = std::make_unique<checks::MysqlConnection>(settings);
+        if (auto e = c->ensure_connected()) return *e;
+        return std::unique_ptr<checks::SqlSession>(std::move(c));
+    };
+}
+
 }  // namespace
 
 // One running check; the variant parts are owned here so CheckSet stays one list.
@@ -119,8 +193,14 @@ struct CheckSet::Runner {
     bool action_failed = false;
     std::string promote_failure;  // why the last promote failed, while it stands
     checks::PromoteSettings promote;
+    checks::ConnectSettings peer;  // the fence's login on the peer (see promote())
     SteadyDuration promote_deadline{};
     SteadyDuration demote_deadline{};
+    SteadyDuration refence_deadline{};
+    // Partition heal: the rival master to fence again (pending until the running job ends),
+    // and when that last started (at most once a second).
+    std::optional<std::string> rival;
+    std::optional<std::chrono::steady_clock::time_point> last_refence;
 };
 
 CheckSet::CheckSet(asio::io_context& io, systemd::Logger& log, std::string state_directory,
@@ -291,13 +371,29 @@ bool CheckSet::start(const config::Config& config) {
             runner->promote.apply_timeout = std::chrono::duration<double>(5 * timeout_s);
             runner->promote.wait_slice =
                 std::chrono::duration<double>(std::max(0.1, read_s - 0.25));
-            // Connect, SHOW SLAVE STATUS and SET each within a client timeout, plus the waits.
+            // The fence logs in on the peer as the check does (generated setups have the same
+            // check user on both nodes). Connector/C only knows whole seconds: 1 s to connect,
+            // after a 0.5 s TCP probe; 3 s to read, since read_only=1 may wait 2 s for locks.
+            runner->peer = cs;
+            runner->peer.connect_timeout_s = 1;
+            runner->peer.read_timeout_s = runner->peer.write_timeout_s = 3;
+            // Connect, SHOW SLAVE STATUS and SET each within a client timeout, plus the waits
+            // (one budget for both).
             const auto client = std::chrono::seconds(cs.connect_timeout_s + 2 * cs.read_timeout_s);
+            // The fence: the probe, the peer's connect, read_only=1 and its position, and our
+            // own server_id.
+            const auto fence =
+                std::chrono::milliseconds(500) +
+                std::chrono::seconds(runner->peer.connect_timeout_s +
+                                     2 * runner->peer.read_timeout_s + cs.read_timeout_s);
             runner->promote_deadline =
-                client +
+                client + fence +
                 steady(std::chrono::duration_cast<config::Duration>(runner->promote.apply_timeout));
             // lock_wait_timeout=2 bounds SET GLOBAL read_only=1 on the server.
             runner->demote_deadline = client + std::chrono::seconds(2);
+            // read_only=1 here, then the whole promote on the same connection.
+            runner->refence_deadline = runner->promote_deadline + std::chrono::seconds(2) +
+                                       std::chrono::seconds(2 * cs.read_timeout_s);
         }
         const auto path = fmt::format("{}/{}.state", state_directory_, m.name);
         auto loaded = checks::load_history(path);
@@ -349,14 +445,41 @@ void CheckSet::holders_changed() {
     }
 }
 
+void CheckSet::rival_master(const std::function<bool(const std::string&)>& tracks,
+                            const std::string& rival) {
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& r : runners_) {
+        if (!r->probe || !r->manage_read_only || !tracks(r->name)) continue;
+        // Not writable: the promote that will make it so fences the peer anyway. A demote is
+        // owed or running: nothing to re-fence.
+        if (!r->want_writable || r->writable != true || r->rival) continue;
+        if (r->last_refence && now - *r->last_refence < std::chrono::seconds(1)) continue;
+        r->rival = rival;
+        if (!r->in_flight) run_owed_action(*r);
+    }
+}
+
+void CheckSet::run_owed_action(Runner& runner) {
+    if (runner.in_flight) return;
+    if (runner.rival) {
+        if (runner.want_writable && runner.writable == true) {
+            run_read_only_action(runner, true);
+            return;
+        }
+        runner.rival.reset();  // the role changed meanwhile
+    }
+    if (runner.manage_read_only && runner.writable != runner.want_writable && !runner.action_failed)
+        run_read_only_action(runner);
+}
+
 void CheckSet::poll_mysql(Runner& runner) {
     if (runner.in_flight) return;
     // holders_changed() acts at once; this catches any change it was not told about.
     if (runner.manage_read_only) runner.want_writable = holds_vip_(runner.name);
-    if (runner.manage_read_only && runner.writable != runner.want_writable &&
-        !runner.action_failed) {
-        run_read_only_action(runner);
-        return;
+    if (runner.manage_read_only &&
+        (runner.rival || (runner.writable != runner.want_writable && !runner.action_failed))) {
+        run_owed_action(runner);
+        if (runner.in_flight) return;
     }
     take_mysql_snapshot(runner);
 }
@@ -368,6 +491,7 @@ void CheckSet::take_mysql_snapshot(Runner& runner) {
                                if (!*alive) return;
                                r->in_flight = false;
                                judge_mysql(*r, snap);
+                               if (r->rival) run_owed_action(*r);  // a re-fence waited for us
                            });
 }
 
@@ -423,32 +547,57 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
             holder ? std::string{} : d.failback_hold);
 }
 
-void CheckSet::run_read_only_action(Runner& runner) {
-    const bool promote = runner.want_writable;
-    const char* what = promote ? "promote" : "demote";
+void CheckSet::run_read_only_action(Runner& runner, bool refence) {
+    const bool promote = refence || runner.want_writable;
+    const char* what = refence ? "re-fence" : promote ? "promote" : "demote";
     runner.in_flight = true;
     auto result = std::make_shared<checks::ActionResult>();
     const auto settings = runner.promote;
-    const auto deadline = promote ? runner.promote_deadline : runner.demote_deadline;
-    log_.log(Level::notice,
-             promote ? fmt::format("manage_read_only promote: waiting up to {:.1f} s for the relay "
-                                   "log to be applied, then read_only=0",
+    const auto deadline = refence   ? runner.refence_deadline
+                          : promote ? runner.promote_deadline
+                                    : runner.demote_deadline;
+    if (refence) {
+        log_.log(Level::notice,
+                 fmt::format("manage_read_only re-fence: lower-priority master {} answered our "
+                             "adverts: read_only=1, fence it, wait up to {:.1f} s for its writes, "
+                             "then read_only=0",
+                             *runner.rival, settings.apply_timeout.count()),
+                 {{"HAVIP_CHECK", runner.name}, {"HAVIP_REASON", *runner.rival}});
+        runner.rival.reset();
+        runner.last_refence = std::chrono::steady_clock::now();
+    } else {
+        log_.log(Level::notice,
+                 promote
+                     ? fmt::format("manage_read_only promote: fencing the old primary, "
+                                   "waiting up to {:.1f} s for its writes to be applied, "
+                                   "then read_only=0",
                                    settings.apply_timeout.count())
                      : std::string{"manage_read_only demote: read_only=1 (lock_wait_timeout 2)"},
-             {{"HAVIP_CHECK", runner.name}});
+                 {{"HAVIP_CHECK", runner.name}});
+    }
     runner.probe->run(
-        [promote, settings, result](checks::MysqlConnection& c) {
+        [promote, refence, settings, result,
+         connect_peer = peer_connector(runner.peer)](checks::MysqlConnection& c) {
             if (auto e = c.ensure_connected()) {
                 result->steps.push_back({"connect", false, e->describe()});
                 return;
             }
-            *result = promote ? checks::promote(c, settings) : checks::demote(c);
+            *result = refence   ? checks::refence(c, settings, connect_peer)
+                      : promote ? checks::promote(c, settings, connect_peer)
+                                : checks::demote(c);
         },
         deadline,
-        [this, alive = alive_, r = &runner, promote, what, result,
+        [this, alive = alive_, r = &runner, promote, refence, what, result,
          deadline](checks::JobOutcome outcome) {
             if (!*alive) return;
             r->in_flight = false;
+            if (refence) {
+                // The second counts from the end: a rival that never yields gets one re-fence a
+                // second at most, not one after the other. Adverts heard meanwhile are dropped;
+                // a rival still there advertises again.
+                r->last_refence = std::chrono::steady_clock::now();
+                r->rival.reset();
+            }
             std::string summary;
             bool ok = false;
             if (outcome == checks::JobOutcome::completed) {
@@ -492,9 +641,8 @@ void CheckSet::run_read_only_action(Runner& runner) {
                 deliver(r->name, "mysql_check", checks::Outcome::failed, "unsafe",
                         fmt::format("cannot become writable ({})", summary));
             }
-            // The role may have changed while we worked.
-            if (!r->in_flight && r->writable != r->want_writable && !r->action_failed)
-                run_read_only_action(*r);
+            // The role may have changed while we worked, or a rival appeared.
+            run_owed_action(*r);
         });
 }
 

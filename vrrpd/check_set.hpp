@@ -47,6 +47,16 @@ class CheckSet {
     // (read_only=1 with a lock-wait bound) on the check's worker, never on the loop.
     void holders_changed();
 
+    // Partition heal (Router's RivalMaster): an instance heard a lower-priority master at
+    // `rival` while MASTER itself. Each mysql_check with manage_read_only that `tracks` and that
+    // is writable goes read_only=1, then promotes again, fencing the rival first, so what the
+    // rival accepted while we were apart is applied here before we are writable again. Deferred
+    // while a snapshot runs, skipped while a promote/demote runs (that one fences or demotes
+    // anyway), and at most once a second per check: a rival that never yields must not toggle
+    // us at every advert.
+    void rival_master(const std::function<bool(const std::string&)>& tracks,
+                      const std::string& rival);
+
     // The last verdict of each check, for status output.
     struct Last {
         std::string type;  // "vrrp_script", "tcp_check", "mysql_check"
@@ -68,7 +78,11 @@ class CheckSet {
     // mysql_check: starts the next job on the worker (an owed promote/demote, else a snapshot).
     void poll_mysql(Runner& runner);
     void take_mysql_snapshot(Runner& runner);
-    void run_read_only_action(Runner& runner);
+    // A promote or demote as want_writable says, or with `refence` the partition-heal sequence
+    // (read_only=1, then promote) against the rival pending in the runner.
+    void run_read_only_action(Runner& runner, bool refence = false);
+    // After a job ends: a pending re-fence, else an owed promote/demote.
+    void run_owed_action(Runner& runner);
     void judge_mysql(Runner& runner, const checks::Snapshot& snapshot);
 
     boost::asio::io_context& io_;

@@ -419,7 +419,15 @@ void Daemon::run_instances(std::vector<InstanceSettings> wanted) {
                                 publish_status();
                                 if (checks_) checks_->holders_changed();  // manage_read_only
                             },
-                            {}};
+                            {},
+                            [this](const Instance& instance, const RivalMaster& rival) {
+                                if (!checks_) return;  // partition heal: manage_read_only
+                                checks_->rival_master(
+                                    [&](const std::string& name) {
+                                        return instance.tracker().index_of(name).has_value();
+                                    },
+                                    rival.source.to_string());
+                            }};
         if (!s.sync_group.empty()) {
             // After the member's own handling, never inside it: the orders re-enter members.
             deps.on_sync = [this, group = s.sync_group](const SyncSignal& signal) {

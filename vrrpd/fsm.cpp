@@ -58,6 +58,9 @@ std::string describe(const Action& action) {
                                    a.reason);
             },
             [](const SyncWantsMaster&) { return std::string{"sync group: wants MASTER"}; },
+            [](const RivalMaster& a) {
+                return fmt::format("rival master {} priority {}", a.source.to_string(), a.priority);
+            },
         },
         action);
 }
@@ -198,10 +201,12 @@ void Router::on_advert_master(const AdvertReceived& advert, TimePoint now, Actio
     if (advert.priority == vars_.priority && advert.source == config_.primary_address) {
         return;  // our own advert looped back; nothing to answer
     }
-    // RFC 9568 §6.4.3: a lower-priority master must hear from us now, and the switches must
-    // relearn where the virtual MAC lives (keepalived also re-sends its GARPs here).
+    // RFC 9568 §6.4.3: a lower-priority master (or an equal one we outrank by address) must
+    // hear from us now, and the switches must relearn where the virtual MAC lives (keepalived
+    // also re-sends its GARPs here). Both of us were MASTER: the caller reconciles the rest.
     out.emplace_back(SendAdvert{vars_.priority});
     out.emplace_back(Announce{});
+    out.emplace_back(RivalMaster{advert.source, advert.priority});
 }
 
 void Router::on_master_down_fired(TimePoint now, Actions& out) {

@@ -145,8 +145,17 @@ struct StateChanged {
 // A sync group member's Master_Down_Timer expired: it would take over, and waits for its group.
 struct SyncWantsMaster {};
 
+// As MASTER we heard another master that we outrank (lower priority, or equal priority and a
+// lower address): the two of us were apart and both took over, and we stay MASTER (RFC 9568
+// §6.4.3). What the VIP fronts may have taken writes on both sides meanwhile; the caller
+// reconciles (manage_read_only fences the rival and waits for its writes).
+struct RivalMaster {
+    boost::asio::ip::address source;
+    std::uint8_t priority = 0;
+};
+
 using Action = std::variant<SendAdvert, ArmTimer, CancelTimer, AddVips, RemoveVips, Announce,
-                            StateChanged, SyncWantsMaster>;
+                            StateChanged, SyncWantsMaster, RivalMaster>;
 using Actions = boost::container::small_vector<Action, 6>;
 
 // One line per action for logs and tests: "send advert priority 100",

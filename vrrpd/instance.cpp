@@ -403,6 +403,9 @@ void Instance::apply(const Action& action) {
             } else if constexpr (std::is_same_v<T, SyncWantsMaster>) {
                 log(Level::info, "master down timer expired: waiting for the sync group");
                 if (deps_.on_sync) deps_.on_sync({settings_.name, SyncSignal::Kind::wants_master});
+            } else if constexpr (std::is_same_v<T, RivalMaster>) {
+                // Logged where it is acted on, at most once a second (CheckSet::rival_master).
+                if (deps_.on_rival_master) deps_.on_rival_master(*this, a);
             }
         },
         action);

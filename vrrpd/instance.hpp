@@ -135,6 +135,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
         // Sync group members: every state change and every wish for MASTER, for the group
         // (vrrpd/sync_group.hpp). Called from inside the instance: defer what it triggers.
         std::function<void(const SyncSignal&)> on_sync;
+        // As MASTER we answered a master we outrank (Router's RivalMaster): a partition healed
+        // with both of us MASTER. manage_read_only re-fences (CheckSet::rival_master).
+        std::function<void(const Instance&, const RivalMaster&)> on_rival_master;
     };
 
     Instance(InstanceSettings settings, Deps deps);

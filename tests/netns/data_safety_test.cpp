@@ -9,6 +9,7 @@
 //   async: at most the crash window is lost, and an old master that came back holding
 //     transactions its peer lacks (diverged) never gets the VIP back and says why.
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -277,6 +278,74 @@ TEST_F(DataSafetyTest, async_loses_only_the_crash_window_and_never_fails_back_to
         // caught up.
         EXPECT_EQ(f.lost, 0u);
     }
+}
+
+// The fence (checks::promote): the node that takes over sets read_only=1 on the old master
+// itself, so the old master stops taking writes even when its own havipd cannot demote it —
+// here it is SIGSTOPped, which makes the fence, not the demote, the thing under test. Without
+// the fence a stays writable beside b and the pair diverges on a's next write. Then a partition
+// (b's switch port stops forwarding): a takes over unfenced and takes a write; when it heals,
+// b, still MASTER with the higher priority, re-fences a and applies that write before it is
+// writable again.
+TEST_F(DataSafetyTest, new_master_fences_a_frozen_old_master_and_refences_after_a_partition) {
+    ASSERT_NO_FATAL_FAILURE(start_databases(false));
+    // The fence logs in on the peer with the check's login: chk must be allowed over the
+    // lab network too (unlogged, so the GTID positions stay equal).
+    auto login = checks::read_option_file(db_a_->monitor_option_file());
+    ASSERT_TRUE(login.credentials) << login.error;
+    for (auto* d : {&*db_a_, &*db_b_})
+        ASSERT_TRUE(d->exec(fmt::format(
+            "SET sql_log_bin=0; CREATE USER 'chk'@'10.77.0.%' IDENTIFIED BY '{}';"
+            "GRANT SLAVE MONITOR, BINLOG MONITOR, PROCESS, CONNECTION ADMIN, READ_ONLY ADMIN,"
+            " REPLICATION SLAVE ADMIN ON *.* TO 'chk'@'10.77.0.%';",
+            login.credentials->password)));
+    // a (the lower priority) is the master and writable; then its havipd freezes.
+    a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 100));
+    ASSERT_TRUE(wait_vip("a", true, 5s, Clock::now() - 1s)) << "havipd on a never took the VIP";
+    ASSERT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 5s, 50ms));
+    ASSERT_TRUE(a_.process->signal(SIGSTOP));
+    struct Thaw {  // also on a failed assertion: teardown's SIGTERM must reach it
+        Process* process;
+        ~Thaw() { process->signal(SIGCONT); }
+    } thaw{a_.process};
+    // b (higher priority) comes back and takes over: a can neither advertise nor demote.
+    b_ = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 150));
+    EXPECT_TRUE(b_.wait_for_state("VI_1", "MASTER", 5s));
+    EXPECT_TRUE(wait_until([&] { return db_b_->read_only() == false; }, 5s, 50ms))
+        << check_reason("b");
+    // b went writable only after a stopped taking writes: a is read-only although its havipd
+    // never ran again.
+    EXPECT_EQ(db_a_->read_only(), true);
+    EXPECT_TRUE(b_.log_mentions("peer 10.77.0.1:3306: SET GLOBAL read_only=1: ok"));
+    EXPECT_FALSE(b_.log_mentions("promoting unfenced"));
+
+    // a's havipd resumes (it reads b's queued adverts and becomes BACKUP, demoting a).
+    ASSERT_TRUE(
+        wait_until([&] { return b_.log_mentions("manage_read_only promote done"); }, 5s, 50ms));
+    ASSERT_TRUE(a_.process->signal(SIGCONT));
+    ASSERT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 5s));
+
+    // Partition: b's switch port stops forwarding (its carrier stays up, so b stays MASTER,
+    // alone). a takes over, cannot reach b to fence it, and takes a write.
+    auto port = [&](int state) {
+        return run_in_netns(lab().switch_ns(), {"bridge", "link", "set", "dev", lab().port("b"),
+                                                "state", std::to_string(state)});
+    };
+    ASSERT_TRUE(port(0).ok());  // disabled
+    ASSERT_TRUE(a_.wait_for_state("VI_1", "MASTER", 5s, 2));
+    ASSERT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 5s, 50ms))
+        << check_reason("a");
+    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.t (node) VALUES ('a-in-partition')"));
+    // Healed: b (higher priority, still MASTER) hears a lower master, goes read_only=1, fences
+    // a and becomes writable again only with a's write from the partition applied.
+    ASSERT_TRUE(port(3).ok());  // forwarding
+    EXPECT_TRUE(wait_until([&] { return b_.log_mentions("manage_read_only re-fence"); }, 5s, 50ms));
+    EXPECT_TRUE(b_.log_mentions("manage_read_only re-fence: lower-priority master 10.77.0.1"));
+    EXPECT_TRUE(wait_until([&] { return db_b_->read_only() == false; }, 10s, 50ms))
+        << check_reason("b");
+    EXPECT_EQ(db_b_->value("SELECT COUNT(*) FROM lab.t WHERE node = 'a-in-partition'"), "1");
+    EXPECT_EQ(db_a_->read_only(), true);
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 5s, 2));
 }
 
 }  // namespace

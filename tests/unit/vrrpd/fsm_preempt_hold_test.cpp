@@ -97,8 +97,9 @@ TEST(FsmPreemptHold, hold_never_makes_a_master_step_down_for_a_lower_priority_on
     ASSERT_EQ(router.state(), State::master);
     router.handle(PreemptHold{true}, at(4s));
     // RFC 9568 §6.4.3: the lower master is answered at once; we stay MASTER.
-    EXPECT_THAT(lines(router.handle(advert(100), at(5s))),
-                ElementsAre("send advert priority 200", "announce"));
+    EXPECT_THAT(
+        lines(router.handle(advert(100), at(5s))),
+        ElementsAre("send advert priority 200", "announce", "rival master 10.0.0.2 priority 100"));
     EXPECT_EQ(router.state(), State::master);
 }
 

@@ -269,8 +269,9 @@ TEST(FsmMaster, master_steps_down_to_higher_priority_without_priority_zero) {
 TEST(FsmMaster, tie_break_on_source_address_only_between_masters) {
     // Master at 10.0.0.5, equal priority from a lower address: we stay and assert ourselves.
     Router router = started_master();
-    EXPECT_THAT(lines(router.handle(advert(100, "10.0.0.4"), at(4s))),
-                ElementsAre("send advert priority 100", "announce"));
+    EXPECT_THAT(
+        lines(router.handle(advert(100, "10.0.0.4"), at(4s))),
+        ElementsAre("send advert priority 100", "announce", "rival master 10.0.0.4 priority 100"));
     EXPECT_EQ(router.state(), State::master);
     // Equal priority from a higher address: we yield.
     EXPECT_THAT(lines(router.handle(advert(100, "10.0.0.9"), at(4'100'000'000ns))),
@@ -305,8 +306,9 @@ TEST(FsmMaster, v3_master_learns_interval_when_displaced) {
 
 TEST(FsmMaster, master_answers_lower_priority_with_advert_and_announce) {
     Router router = started_master();
-    EXPECT_THAT(lines(router.handle(advert(50, "10.0.0.9"), at(4s))),
-                ElementsAre("send advert priority 100", "announce"));
+    EXPECT_THAT(
+        lines(router.handle(advert(50, "10.0.0.9"), at(4s))),
+        ElementsAre("send advert priority 100", "announce", "rival master 10.0.0.9 priority 50"));
     EXPECT_EQ(router.state(), State::master);
     // The periodic schedule is not disturbed.
     EXPECT_EQ(router.deadline(TimerId::adver), at(4'609'375'000ns));

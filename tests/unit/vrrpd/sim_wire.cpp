@@ -192,6 +192,7 @@ void Wire::execute(std::size_t node, const Actions& actions) {
                     transitions_.push_back({now_, node, a.from, a.to, a.reason});
                 },
                 [&](const SyncWantsMaster&) {},  // the simulated routers are in no group
+                [&](const RivalMaster&) {},      // no database behind the simulated VIPs
             },
             action);
     }

@@ -1,0 +1,296 @@
+// promote() with the fence (master-master failback and partition heal): before read_only=0 the
+// promoting node sets read_only=1 on the peer named by its channel, reads the peer's binlog
+// position and waits until what the peer accepted is applied here. Local and peer sessions are
+// fakes writing to one journal, so the order across both servers is visible.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <deque>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "checks/mysql_actions.hpp"
+#include "checks/mysql_client.hpp"
+
+namespace havip::checks {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ElementsAre;
+using testing::HasSubstr;
+
+using ReplicaRows = std::vector<ReplicaRow>;
+using Answer = std::variant<ReplicaRows, SqlError>;
+
+// Sends are journaled as "<who>: <sql>"; answers are scripted per session, in order (an
+// unscripted statement answers with no rows).
+class JournalSession : public SqlSession {
+  public:
+    JournalSession(std::string who, std::vector<std::string>& journal)
+        : who_{std::move(who)}, journal_{journal} {}
+    std::deque<Answer> answers;
+    bool is_mariadb() const override { return true; }
+    Answer query(const std::string& sql) override {
+        journal_.push_back(fmt::format("{}: {}", who_, sql));
+        if (answers.empty()) return std::vector<ReplicaRow>{};
+        auto a = answers.front();
+        answers.pop_front();
+        return a;
+    }
+
+  private:
+    std::string who_;
+    std::vector<std::string>& journal_;
+};
+
+std::vector<ReplicaRow> row(const char* column, const char* value) {
+    return {ReplicaRow{{column, std::string(value)}}};
+}
+
+std::vector<ReplicaRow> channel(const char* io_pos, const char* host, const char* port = "3306") {
+    return {ReplicaRow{{"Gtid_IO_Pos", std::string(io_pos)},
+                       {"Master_Host", std::string(host)},
+                       {"Master_Port", std::string(port)}}};
+}
+
+PromoteSettings master_master(std::chrono::duration<double> total = 1.6s,
+                              std::chrono::duration<double> slice = 0.7s) {
+    PromoteSettings p;
+    p.stop_channel = false;
+    p.apply_timeout = total;
+    p.wait_slice = slice;
+    return p;
+}
+
+// The test's view of the peer: its scripted answers, the connects asked for, or a refusal.
+struct Peer {
+    std::vector<std::string>& journal;
+    std::deque<Answer> answers;
+    std::optional<SqlError> refuse;
+    std::vector<std::string> connects;  // "host:port"
+
+    PeerConnector connector() {
+        return [this](const std::string& host, unsigned port) -> PeerSession {
+            connects.push_back(fmt::format("{}:{}", host, port));
+            if (refuse) return *refuse;
+            auto s = std::make_unique<JournalSession>("peer", journal);
+            s->answers = answers;
+            return std::unique_ptr<SqlSession>(std::move(s));
+        };
+    }
+};
+
+bool has_step(const ActionResult& r, const std::string& text) {
+    for (const auto& s : r.steps)
+        if (s.description.find(text) != std::string::npos ||
+            s.detail.find(text) != std::string::npos)
+            return true;
+    return false;
+}
+
+TEST(MysqlFence, peer_goes_read_only_before_its_position_is_read_and_ours_is_cleared_last) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {channel("0-1-40", "10.0.0.1", "3307"), row("id", "2"), row("w", "0"),
+                     row("w", "0")};
+    Peer peer{journal, {{}, {}, row("p", "0-1-45")}, {}, {}};
+    auto r = promote(local, master_master(), peer.connector());
+    EXPECT_TRUE(r.ok) << r.describe();
+    EXPECT_THAT(peer.connects, ElementsAre("10.0.0.1:3307"));
+    EXPECT_THAT(journal,
+                ElementsAre("local: SHOW SLAVE STATUS", "peer: SET SESSION lock_wait_timeout=2",
+                            "peer: SET GLOBAL read_only=1", "peer: SELECT @@gtid_binlog_pos AS p",
+                            "local: SELECT @@server_id AS id",
+                            "local: SELECT MASTER_GTID_WAIT('0-1-40', 0.700) AS w",
+                            "local: SELECT MASTER_GTID_WAIT('0-1-45', 0.700) AS w",
+                            "local: SET GLOBAL read_only=0"));
+    // The steps name the peer, for the log and `havip status`.
+    EXPECT_TRUE(has_step(r, "peer 10.0.0.1:3307: SET GLOBAL read_only=1"));
+}
+
+TEST(MysqlFence, our_own_gtid_echoed_back_by_the_peer_is_not_waited_for) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {channel("0-1-40", "10.0.0.1"), row("id", "2"), row("w", "0")};
+    // The peer's last transaction is ours (server 2), applied there and logged again
+    // (log_slave_updates): it never enters our gtid_slave_pos, so waiting for it would hang.
+    Peer peer{journal, {{}, {}, row("p", "0-2-50")}, {}, {}};
+    auto r = promote(local, master_master(), peer.connector());
+    EXPECT_TRUE(r.ok) << r.describe();
+    EXPECT_EQ(journal.back(), "local: SET GLOBAL read_only=0");
+    EXPECT_EQ(std::count_if(
+                  journal.begin(), journal.end(),
+                  [](const auto& l) { return l.find("MASTER_GTID_WAIT") != std::string::npos; }),
+              1);  // only the relay log's
+    EXPECT_TRUE(has_step(r, "last transaction in every domain is ours"));
+}
+
+TEST(MysqlFence, only_the_domains_whose_last_gtid_is_the_peers_are_waited_for) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {channel("", "10.0.0.1"), row("id", "2"), row("w", "0")};
+    Peer peer{journal, {{}, {}, row("p", "0-2-50,1-1-7,2-3-9")}, {}, {}};
+    auto r = promote(local, master_master(), peer.connector());
+    EXPECT_TRUE(r.ok) << r.describe();
+    EXPECT_THAT(journal,
+                testing::Contains("local: SELECT MASTER_GTID_WAIT('1-1-7,2-3-9', 0.700) AS w"));
+}
+
+TEST(MysqlFence, wait_list_drops_exactly_the_domains_we_wrote_last) {
+    auto peer = parse_mariadb_gtid_list("0-2-50,1-1-7,5-2-3").value.value();
+    EXPECT_EQ(to_string(fence_wait_list(peer, 2)), "1-1-7");
+    EXPECT_EQ(to_string(fence_wait_list(peer, 1)), "0-2-50,5-2-3");
+    EXPECT_TRUE(fence_wait_list({}, 1).empty());
+}
+
+TEST(MysqlFence, an_unreachable_peer_is_taken_as_down_and_promotion_proceeds) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {channel("0-1-40", "10.0.0.1"), row("w", "0")};
+    Peer peer{journal, {}, SqlError{2003, "Can't connect to server on '10.0.0.1' (111)"}, {}};
+    auto r = promote(local, master_master(), peer.connector());
+    EXPECT_TRUE(r.ok) << r.describe();
+    EXPECT_THAT(peer.connects, ElementsAre("10.0.0.1:3306"));
+    EXPECT_THAT(journal, ElementsAre("local: SHOW SLAVE STATUS",
+                                     "local: SELECT MASTER_GTID_WAIT('0-1-40', 0.700) AS w",
+                                     "local: SET GLOBAL read_only=0"));
+    EXPECT_TRUE(has_step(r, "taken as down, promoting unfenced"));
+    EXPECT_TRUE(has_step(r, "2003"));
+}
+
+TEST(MysqlFence, a_peer_refusing_our_login_is_taken_as_down_and_promotion_proceeds) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {channel("0-1-40", "10.0.0.1"), row("w", "0")};
+    Peer peer{journal, {}, SqlError{1045, "Access denied for user 'chk'@'10.0.0.2'"}, {}};
+    auto r = promote(local, master_master(), peer.connector());
+    EXPECT_TRUE(r.ok) << r.describe();
+    EXPECT_EQ(journal.back(), "local: SET GLOBAL read_only=0");
+    EXPECT_TRUE(has_step(r, "Access denied"));
+}
+
+TEST(MysqlFence, a_master_host_name_is_not_looked_up_and_promotion_proceeds_unfenced) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {channel("0-1-40", "db-a.example"), row("w", "0")};
+    Peer peer{journal, {}, {}, {}};
+    auto r = promote(local, master_master(), peer.connector());
+    EXPECT_TRUE(r.ok) << r.describe();
+    EXPECT_TRUE(peer.connects.empty());
+    EXPECT_EQ(journal.back(), "local: SET GLOBAL read_only=0");
+    EXPECT_TRUE(has_step(r, "not an IP address"));
+}
+
+TEST(MysqlFence, a_peer_that_answers_but_refuses_read_only_keeps_us_read_only) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {channel("0-1-40", "10.0.0.1"), row("w", "0")};
+    Peer peer{journal,
+              {{}, SqlError{1205, "Lock wait timeout exceeded; try restarting transaction"}},
+              {},
+              {}};
+    auto r = promote(local, master_master(), peer.connector());
+    EXPECT_FALSE(r.ok);
+    EXPECT_THAT(r.describe(), HasSubstr("peer 10.0.0.1:3306: SET GLOBAL read_only=1"));
+    EXPECT_THAT(r.describe(), HasSubstr("1205"));
+    // Nothing after the failed fence: no wait, and above all no read_only=0.
+    EXPECT_EQ(journal.back(), "peer: SET GLOBAL read_only=1");
+}
+
+TEST(MysqlFence, a_peer_whose_position_cannot_be_read_keeps_us_read_only) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {channel("0-1-40", "10.0.0.1")};
+    Peer peer{journal, {{}, {}, SqlError{2013, "Lost connection to server during query"}}, {}, {}};
+    auto r = promote(local, master_master(), peer.connector());
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(journal.back(), "peer: SELECT @@gtid_binlog_pos AS p");
+}
+
+TEST(MysqlFence, the_peers_writes_share_the_apply_budget_with_the_relay_log) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    // 1.0 s in all: 0.7 s on the relay log (timeout), 0.3 s more reaches it; the peer's
+    // position gets the 0.3 s left, not a fresh second, and is not reached.
+    local.answers = {channel("0-1-40", "10.0.0.1"), row("id", "2"), row("w", "-1"), row("w", "0"),
+                     row("w", "-1")};
+    Peer peer{journal, {{}, {}, row("p", "0-1-45")}, {}, {}};
+    auto r = promote(local, master_master(1.0s, 0.7s), peer.connector());
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(journal.back(), "local: SELECT MASTER_GTID_WAIT('0-1-45', 0.300) AS w");
+    EXPECT_THAT(r.describe(), HasSubstr("0-1-45 not applied within 1.0 s"));
+}
+
+TEST(MysqlFence, an_empty_peer_position_needs_no_wait) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {channel("", "10.0.0.1")};
+    Peer peer{journal, {{}, {}, row("p", "")}, {}, {}};
+    auto r = promote(local, master_master(), peer.connector());
+    EXPECT_TRUE(r.ok) << r.describe();
+    EXPECT_EQ(journal.back(), "local: SET GLOBAL read_only=0");
+    EXPECT_THAT(journal, testing::Not(testing::Contains("local: SELECT @@server_id AS id")));
+}
+
+TEST(MysqlFence, with_the_channel_stopped_the_peer_is_fenced_but_its_position_not_awaited) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {ReplicaRows{}, channel("0-1-40", "10.0.0.1"), row("id", "2"), row("w", "0")};
+    Peer peer{journal, {{}, {}, row("p", "0-1-45")}, {}, {}};
+    auto settings = master_master();
+    settings.stop_channel = true;
+    auto r = promote(local, settings, peer.connector());
+    EXPECT_TRUE(r.ok) << r.describe();
+    EXPECT_THAT(
+        journal,
+        ElementsAre("local: STOP SLAVE IO_THREAD", "local: SHOW SLAVE STATUS",
+                    "peer: SET SESSION lock_wait_timeout=2", "peer: SET GLOBAL read_only=1",
+                    "peer: SELECT @@gtid_binlog_pos AS p", "local: SELECT @@server_id AS id",
+                    "local: SELECT MASTER_GTID_WAIT('0-1-40', 0.700) AS w", "local: STOP SLAVE",
+                    "local: SET GLOBAL read_only=0"));
+    EXPECT_TRUE(has_step(r, "skipped: the channel is stopped"));
+}
+
+TEST(MysqlFence, refence_goes_read_only_here_before_fencing_the_rival) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {ReplicaRows{},  ReplicaRows{}, channel("0-1-40", "10.0.0.1"),
+                     row("id", "2"), row("w", "0"), row("w", "0")};
+    Peer peer{journal, {{}, {}, row("p", "0-1-45")}, {}, {}};
+    auto r = refence(local, master_master(), peer.connector());
+    EXPECT_TRUE(r.ok) << r.describe();
+    ASSERT_GE(journal.size(), 4u);
+    EXPECT_EQ(journal[0], "local: SET SESSION lock_wait_timeout=2");
+    EXPECT_EQ(journal[1], "local: SET GLOBAL read_only=1");
+    EXPECT_EQ(journal[2], "local: SHOW SLAVE STATUS");
+    EXPECT_EQ(journal[3], "peer: SET SESSION lock_wait_timeout=2");
+    EXPECT_EQ(journal.back(), "local: SET GLOBAL read_only=0");
+    EXPECT_EQ(r.steps.size(), journal.size());
+}
+
+TEST(MysqlFence, refence_that_cannot_go_read_only_here_does_not_touch_the_rival) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {{}, SqlError{1205, "Lock wait timeout exceeded"}};
+    Peer peer{journal, {}, {}, {}};
+    auto r = refence(local, master_master(), peer.connector());
+    EXPECT_FALSE(r.ok);
+    EXPECT_TRUE(peer.connects.empty());
+    EXPECT_EQ(journal.size(), 2u);
+}
+
+TEST(MysqlFence, ip_literals_are_told_from_names) {
+    EXPECT_TRUE(is_ip_literal("10.77.0.1"));
+    EXPECT_TRUE(is_ip_literal("fd00::1"));
+    EXPECT_FALSE(is_ip_literal("db-a"));
+    EXPECT_FALSE(is_ip_literal("10.77.0.1:3306"));
+    EXPECT_FALSE(is_ip_literal(""));
+}
+
+}  // namespace
+}  // namespace havip::checks

@@ -350,14 +350,16 @@ class Planner {
             if (std::find(f.users.begin(), f.users.end(), std::make_pair(user, host)) !=
                 f.users.end())
                 continue;
-            const bool monitor = user == s_.monitor_user && host == "localhost";
+            const bool monitor = user == s_.monitor_user;
             const std::string& password = monitor ? s_.monitor_password : s_.replication_password;
             run.push_back(fmt::format("CREATE USER {} IDENTIFIED BY {}", account(user, host),
                                       sql_quote(password)));
             shown.push_back(
                 fmt::format("CREATE USER {} IDENTIFIED BY {}", account(user, host), masked));
             std::string grant;
-            if (monitor) {
+            if (monitor && host != "localhost") {
+                grant = "READ_ONLY ADMIN";  // the peer's fence: read_only=1 and nothing else
+            } else if (monitor) {
                 for (const auto& g : monitor_grants)
                     grant += (grant.empty() ? "" : ", ") + g;
             } else {
@@ -457,9 +459,13 @@ std::string sql_quote(const std::string& text) {
 }
 
 std::vector<std::pair<std::string, std::string>> required_users(const BootstrapSettings& s) {
+    // The monitor account by address too: each node's havipd fences the other before it
+    // becomes writable (checks/mysql_actions.hpp, promote).
     return {{s.replication_user, s.nodes[0].address},
             {s.replication_user, s.nodes[1].address},
-            {s.monitor_user, "localhost"}};
+            {s.monitor_user, "localhost"},
+            {s.monitor_user, s.nodes[0].address},
+            {s.monitor_user, s.nodes[1].address}};
 }
 
 bool gtid_contains(const std::string& superset, const std::string& subset) {

@@ -178,6 +178,13 @@ std::string users_sql(const Inventory& inv, std::size_t i, const Passwords& pw) 
         "REPLICATION SLAVE ADMIN ON *.* TO {0};\n",
         m, pw.monitor);
     if (const DatabaseNode* peer = peer_of(db, i)) {
+        s += fmt::format(
+            "-- The peer's havipd, promoting itself, fences this node: read_only=1 before it\n"
+            "-- becomes writable (it logs in from its own address with the same account).\n"
+            "CREATE USER IF NOT EXISTS {0} IDENTIFIED BY '{1}';\n"
+            "ALTER USER {0} IDENTIFIED BY '{1}';\n"
+            "GRANT READ_ONLY ADMIN ON *.* TO {0};\n",
+            fmt::format("'{}'@'{}'", db.monitor.name, ip(peer->address)), pw.monitor);
         const std::string r = fmt::format("'{}'@'{}'", db.replication_user.name, ip(peer->address));
         s += fmt::format(
             "-- {2} replicates from this node with this account (by address: skip_name_resolve).\n"
@@ -451,7 +458,8 @@ std::string checklist(const Inventory& inv) {
             "   loaded on {1}, then CHANGE MASTER TO ... MASTER_USE_GTID both ways; --dry-run\n"
             "   shows each statement).\n"
             "2. Then run `mariadb < users.sql` on each node (again is harmless): it creates\n"
-            "   `{2}`@localhost and `{3}`@<peer address> with the generated passwords.\n"
+            "   `{2}`@localhost, `{2}`@<peer address> (only READ_ONLY ADMIN: the peer's fence)\n"
+            "   and `{3}`@<peer address> with the generated passwords.\n"
             "3. By hand instead: on {1}: `CHANGE MASTER TO MASTER_HOST='{4}', MASTER_PORT={6},\n"
             "   MASTER_USER='{3}', MASTER_PASSWORD=<secrets/{3}.password>,\n"
             "   MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1; START SLAVE;` and on {0} the\n"

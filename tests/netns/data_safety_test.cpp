@@ -289,16 +289,8 @@ TEST_F(DataSafetyTest, async_loses_only_the_crash_window_and_never_fails_back_to
 // writable again.
 TEST_F(DataSafetyTest, new_master_fences_a_frozen_old_master_and_refences_after_a_partition) {
     ASSERT_NO_FATAL_FAILURE(start_databases(false));
-    // The fence logs in on the peer with the check's login: chk must be allowed over the
-    // lab network too (unlogged, so the GTID positions stay equal).
-    auto login = checks::read_option_file(db_a_->monitor_option_file());
-    ASSERT_TRUE(login.credentials) << login.error;
-    for (auto* d : {&*db_a_, &*db_b_})
-        ASSERT_TRUE(d->exec(fmt::format(
-            "SET sql_log_bin=0; CREATE USER 'chk'@'10.77.0.%' IDENTIFIED BY '{}';"
-            "GRANT SLAVE MONITOR, BINLOG MONITOR, PROCESS, CONNECTION ADMIN, READ_ONLY ADMIN,"
-            " REPLICATION SLAVE ADMIN ON *.* TO 'chk'@'10.77.0.%';",
-            login.credentials->password)));
+    // The fence logs in on the peer with the check's login, which the harness also creates for
+    // the lab network (tests/harness/mariadb.cpp).
     // a (the lower priority) is the master and writable; then its havipd freezes.
     a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 100));
     ASSERT_TRUE(wait_vip("a", true, 5s, Clock::now() - 1s)) << "havipd on a never took the VIP";

@@ -49,7 +49,11 @@ ServerFacts with_data(std::uint32_t server_id, const std::string& position) {
 }
 
 void add_all_users(ServerFacts& f) {
-    f.users = {{"repl", "10.0.0.1"}, {"repl", "10.0.0.2"}, {"havip_monitor", "localhost"}};
+    f.users = {{"repl", "10.0.0.1"},
+               {"repl", "10.0.0.2"},
+               {"havip_monitor", "localhost"},
+               {"havip_monitor", "10.0.0.1"},
+               {"havip_monitor", "10.0.0.2"}};
 }
 
 checks::ReplicaRow channel(const std::string& host, const std::string& io = "Yes",
@@ -153,6 +157,9 @@ TEST(BootstrapPlan, accounts_for_both_peers_and_the_monitor_are_created_unlogged
     EXPECT_TRUE(
         has("GRANT SLAVE MONITOR, BINLOG MONITOR, PROCESS, CONNECTION ADMIN, READ_ONLY "
             "ADMIN, REPLICATION SLAVE ADMIN ON *.* TO 'havip_monitor'@'localhost'"));
+    // The peer's fence logs in by address and may only set read_only.
+    EXPECT_TRUE(has("CREATE USER 'havip_monitor'@'10.0.0.2' IDENTIFIED BY 'm-secret'"));
+    EXPECT_TRUE(has("GRANT READ_ONLY ADMIN ON *.* TO 'havip_monitor'@'10.0.0.2'"));
     const auto end = std::find(on1.begin(), on1.end(), "SET SESSION sql_log_bin=1");
     ASSERT_NE(end, on1.end());
     // Every CREATE/GRANT sits between the two sql_log_bin statements.
@@ -247,11 +254,12 @@ TEST(BootstrapPlan, peer_at_node_ones_position_is_not_seeded_but_starts_from_it)
     });
     ASSERT_GE(set_pos, 0);
     EXPECT_LT(set_pos, change_master_step(plan, 1));
-    // Only the accounts db2 lacks are created there.
+    // Only the accounts db2 lacks are created there: repl for 10.0.0.2, the monitor for
+    // localhost and for both addresses.
     auto on2 = statements(plan, 1);
     EXPECT_EQ(std::count_if(on2.begin(), on2.end(),
                             [](const std::string& s) { return s.rfind("CREATE USER", 0) == 0; }),
-              2);
+              4);
     EXPECT_FALSE(has_statement_starting(plan, 1, "CREATE USER 'repl'@'10.0.0.1'"));
 }
 

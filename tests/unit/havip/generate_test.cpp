@@ -260,6 +260,13 @@ TEST(Generate, users_sql_creates_the_monitor_and_the_peer_replication_account_un
                              "REPLICATION SLAVE ADMIN", "CONNECTION ADMIN"})
         EXPECT_NE(sql.find(priv), std::string::npos) << priv;
     EXPECT_NE(files["db2/users.sql"].content.find("'repl'@'10.127.10.211'"), std::string::npos);
+    // db2's havipd fences db1 when it promotes itself: it logs in from its address, and may
+    // only set read_only.
+    EXPECT_NE(sql.find("CREATE USER IF NOT EXISTS 'havip_monitor'@'10.127.10.218' IDENTIFIED BY '" +
+                       passwords.monitor + "';"),
+              std::string::npos);
+    EXPECT_NE(sql.find("GRANT READ_ONLY ADMIN ON *.* TO 'havip_monitor'@'10.127.10.218';"),
+              std::string::npos);
 }
 
 TEST(Generate, sysctl_allows_nonlocal_bind_and_does_not_turn_on_forwarding) {

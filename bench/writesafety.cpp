@@ -399,7 +399,7 @@ class Site {
         if (!is_havipd()) out << "read_only = OFF\n";
         if (mode_ == Mode::semi_sync) {
             // havip generate, `replication: semi-sync` (havip/generate.cpp).
-            out << "rpl_semi_sync_master_enabled = ON\n"
+            out << "rpl_semi_sync_master_enabled = OFF\n"  // as generated: moved with the VIP
                 << "rpl_semi_sync_slave_enabled = ON\n"
                 << "rpl_semi_sync_master_wait_point = AFTER_SYNC\n"
                 << fmt::format("rpl_semi_sync_master_timeout = {}\n",

@@ -266,23 +266,27 @@ ActionResult promote(SqlSession& session, const PromoteSettings& settings,
     std::string stop = maria ? fmt::format("STOP SLAVE{}", channel_clause(session, name))
                              : fmt::format("STOP REPLICA{}", mysql_channel(name));
     if (settings.stop_channel && !step(r, session, stop)) return finish(r);
+    if (settings.semi_sync_master &&
+        !step(r, session, "SET GLOBAL rpl_semi_sync_master_enabled=ON"))
+        return finish(r);
     if (!step(r, session, "SET GLOBAL read_only=0")) return finish(r);
     return finish(r);
 }
 
 ActionResult refence(SqlSession& session, const PromoteSettings& settings,
                      const PeerConnector& connect_peer) {
-    auto r = demote(session);
+    auto r = demote(session, settings.semi_sync_master);
     if (!r.ok) return r;
     auto p = promote(session, settings, connect_peer);
     r.steps.insert(r.steps.end(), p.steps.begin(), p.steps.end());
     return finish(r);
 }
 
-ActionResult demote(SqlSession& session) {
+ActionResult demote(SqlSession& session, bool semi_sync_master) {
     ActionResult r;
     if (!step(r, session, "SET SESSION lock_wait_timeout=2")) return finish(r);
     step(r, session, "SET GLOBAL read_only=1");
+    if (semi_sync_master) step(r, session, "SET GLOBAL rpl_semi_sync_master_enabled=OFF");
     return finish(r);
 }
 

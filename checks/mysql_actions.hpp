@@ -41,6 +41,13 @@ struct PromoteSettings {
     // Longest single wait (0: apply_timeout at once). A wait must end before the client's
     // read timeout (whole seconds) or the connection is dropped with 2013.
     std::chrono::duration<double> wait_slice{0.0};
+    // The pair runs semi-sync (MariaDB): its master side is on only on the writable node.
+    // On a read-only standby it would make the applier wait, for the whole
+    // rpl_semi_sync_master_timeout, for an acknowledgement from the master that just died
+    // (log_slave_updates binlogs what it applies), and the returning node, asking for what
+    // was still only in the relay log, would stop with 1236. So promote switches it on
+    // after the relay log is applied and before read_only=0; demote switches it off.
+    bool semi_sync_master = false;
 };
 
 // A session on the peer (the Master_Host:Port of our channel, an IP literal), or why none
@@ -83,7 +90,9 @@ bool is_ip_literal(const std::string& host);
 
 // SET SESSION lock_wait_timeout=2, SET GLOBAL read_only=1: a session holding LOCK TABLES can
 // then delay us only 2 s. An open transaction's COMMIT fails with 1290 afterwards.
-ActionResult demote(SqlSession& session);
+// With `semi_sync_master`, then SET GLOBAL rpl_semi_sync_master_enabled=OFF (see
+// PromoteSettings::semi_sync_master).
+ActionResult demote(SqlSession& session, bool semi_sync_master = false);
 
 // The holder found read_only=1 that it did not set (decision: clear_read_only).
 ActionResult clear_read_only(SqlSession& session);

@@ -208,7 +208,8 @@ Snapshot take_snapshot(MysqlConnection& c) {
     const bool maria = c.is_mariadb();
     std::string vars =
         maria ? "SELECT @@read_only AS ro, @@server_id AS sid, @@gtid_binlog_pos AS binlog, "
-                "@@gtid_slave_pos AS slave, @@gtid_current_pos AS cur"
+                "@@gtid_slave_pos AS slave, @@gtid_current_pos AS cur, "
+                "@@rpl_semi_sync_slave_enabled AS semi"
               : "SELECT @@read_only AS ro, @@server_id AS sid, @@gtid_executed AS executed";
     auto answer = c.query(c.bounded(vars));
     if (auto* e = std::get_if<SqlError>(&answer)) {
@@ -226,6 +227,7 @@ Snapshot take_snapshot(MysqlConnection& c) {
             snap.gtid_binlog_pos = r["binlog"];
             snap.gtid_slave_pos = r["slave"];
             snap.gtid_current_pos = r["cur"];
+            if (auto semi = r["semi"]) snap.semi_sync_slave_enabled = *semi != "0";
         } else {
             snap.gtid_executed = r["executed"];
         }

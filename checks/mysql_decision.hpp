@@ -53,6 +53,9 @@ struct Snapshot {
 
     // SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%' when the server has the plugin.
     std::map<std::string, std::string> semi_sync;
+    // @@rpl_semi_sync_slave_enabled (MariaDB): the pair runs semi-sync, so manage_read_only
+    // also moves semi-sync's master side with the VIP (PromoteSettings::semi_sync_master).
+    std::optional<bool> semi_sync_slave_enabled;
 
     // SELECT @@slave_net_timeout: the server's own, which bounds how long a hung master keeps
     // IO=Yes and so what "fresh" means. Overrides DecisionSettings::slave_net_timeout.

@@ -16,8 +16,10 @@ constexpr const char* masked = "'***'";
 
 const std::vector<std::string> monitor_grants = {
     // shared/reference/mysql-health.md, "Privileges (MariaDB 10.11)": the acting account.
-    "SLAVE MONITOR",    "BINLOG MONITOR",  "PROCESS",
-    "CONNECTION ADMIN", "READ_ONLY ADMIN", "REPLICATION SLAVE ADMIN"};
+    "SLAVE MONITOR", "BINLOG MONITOR", "PROCESS", "CONNECTION ADMIN", "READ_ONLY ADMIN",
+    "REPLICATION SLAVE ADMIN",
+    // rpl_semi_sync_master_enabled, moved with the VIP in a semi-sync pair.
+    "REPLICATION MASTER ADMIN"};
 
 struct Version {
     unsigned major = 0, minor = 0, patch = 0;
@@ -377,7 +379,9 @@ class Planner {
             std::move(shown));
     }
 
-    // Semi-synchronous replication (issue 9): both roles on both nodes, wait point AFTER_SYNC.
+    // Semi-synchronous replication (issue 9): the slave side on both nodes, wait point
+    // AFTER_SYNC. The master side is left to whoever moves the VIP (havipd's manage_read_only,
+    // the generated keepalived notify hooks): on only where the VIP is (PromoteSettings).
     // Returns whether the slave side was switched on now (a running IO thread then has to
     // reconnect to register as semi-sync).
     bool semi_sync_steps(int n) {
@@ -392,8 +396,6 @@ class Planner {
             statements.push_back("SET GLOBAL rpl_semi_sync_master_wait_point=AFTER_SYNC");
         if (value("rpl_semi_sync_master_timeout") != timeout)
             statements.push_back("SET GLOBAL rpl_semi_sync_master_timeout=" + timeout);
-        if (value("rpl_semi_sync_master_enabled") != "ON")
-            statements.push_back("SET GLOBAL rpl_semi_sync_master_enabled=ON");
         const bool slave_off = value("rpl_semi_sync_slave_enabled") != "ON";
         if (slave_off) statements.push_back("SET GLOBAL rpl_semi_sync_slave_enabled=ON");
         if (!statements.empty()) {

@@ -128,19 +128,21 @@ std::string mariadb_cnf(const Inventory& inv, std::size_t i) {
             "# commit, so no client ever sees a transaction the standby lacks. Trade-off: one\n"
             "# network round trip per commit; after {} ms without an acknowledgement (standby\n"
             "# down or slow) the master falls back to asynchronous replication and keeps\n"
-            "# serving, and writes made in that window can be lost on a failover. Master and\n"
-            "# slave sides are on for both servers: either may hold the VIP.\n"
-            "rpl_semi_sync_master_enabled = ON\n"
+            "# serving, and writes made in that window can be lost on a failover. The slave side\n"
+            "# is on for both servers; the master side only where the VIP is: havipd (or the\n"
+            "# keepalived notify hooks) switches it on with read_only=0 and off with\n"
+            "# read_only=1. On a read-only standby it would make the applier wait for an\n"
+            "# acknowledgement from a master that just died, for the whole timeout.\n"
+            "rpl_semi_sync_master_enabled = OFF\n"
             "rpl_semi_sync_slave_enabled = ON\n"
             "rpl_semi_sync_master_wait_point = AFTER_SYNC\n"
             "rpl_semi_sync_master_timeout = {}\n"
             "# A master that crashed may hold binlogged transactions the standby never\n"
-            "# acknowledged. Because rpl_semi_sync_slave_enabled is on at start-up, crash "
-            "recovery\n"
-            "# rolls them back and truncates the binlog tail (MDEV-21117) instead of keeping "
-            "them;\n"
-            "# the node then rejoins as the standby. If gtid_strict_mode still stops its\n"
-            "# replication with error 1950, seed it again from the current master.\n",
+            "# acknowledged. Restarted with init_rpl_role = SLAVE (MariaDB 10.11.9+; not set\n"
+            "# here, since older servers refuse it), crash recovery truncates them from the\n"
+            "# binlog (MDEV-21117) instead of keeping them, and the node rejoins as the standby.\n"
+            "# If gtid_strict_mode still stops its replication with error 1950, seed it again\n"
+            "# from the current master.\n",
             db.semi_sync_timeout.count(), db.semi_sync_timeout.count());
     }
     return s;
@@ -175,7 +177,7 @@ std::string users_sql(const Inventory& inv, std::size_t i, const Passwords& pw) 
         "CREATE USER IF NOT EXISTS {0} IDENTIFIED BY '{1}';\n"
         "ALTER USER {0} IDENTIFIED BY '{1}';\n"
         "GRANT SLAVE MONITOR, BINLOG MONITOR, PROCESS, CONNECTION ADMIN, READ_ONLY ADMIN, "
-        "REPLICATION SLAVE ADMIN ON *.* TO {0};\n",
+        "REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.* TO {0};\n",
         m, pw.monitor);
     if (const DatabaseNode* peer = peer_of(db, i)) {
         s += fmt::format(
@@ -321,14 +323,18 @@ std::string keepalived_conf(const Inventory& inv, std::size_t i) {
     const Database& db = inv.database;
     const std::string client =
         fmt::format("/usr/bin/mariadb --defaults-file={} -e", monitor_cnf_path);
+    // Semi-sync's master side moves with the VIP, as havipd's manage_read_only moves it.
+    const bool semi = db.replication == ReplicationMode::semi_sync;
+    const std::string on = semi ? "SET GLOBAL rpl_semi_sync_master_enabled=ON; " : "";
+    const std::string off = semi ? "; SET GLOBAL rpl_semi_sync_master_enabled=OFF" : "";
     const std::string notify = fmt::format(
         "    # keepalived cannot gate the promotion on the relay log being applied the way\n"
         "    # havipd's manage_read_only does: it only flips read_only.\n"
-        "    notify_master \"{0} 'SET GLOBAL read_only=0'\"\n"
-        "    notify_backup \"{0} 'SET SESSION lock_wait_timeout=2; SET GLOBAL read_only=1'\"\n"
-        "    notify_fault \"{0} 'SET SESSION lock_wait_timeout=2; SET GLOBAL read_only=1'\"\n"
-        "    notify_stop \"{0} 'SET SESSION lock_wait_timeout=2; SET GLOBAL read_only=1'\"\n",
-        client);
+        "    notify_master \"{0} '{1}SET GLOBAL read_only=0'\"\n"
+        "    notify_backup \"{0} 'SET SESSION lock_wait_timeout=2; SET GLOBAL read_only=1{2}'\"\n"
+        "    notify_fault \"{0} 'SET SESSION lock_wait_timeout=2; SET GLOBAL read_only=1{2}'\"\n"
+        "    notify_stop \"{0} 'SET SESSION lock_wait_timeout=2; SET GLOBAL read_only=1{2}'\"\n",
+        client, on, off);
     auto parts = vrrp_parts(inv, i, "chk_mysql", notify);
     std::string s = header(inv, db.nodes[i], "keepalived configuration", "#");
     s += "# For a node that keeps plain keepalived instead of havipd: install as\n"

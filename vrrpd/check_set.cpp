@@ -506,6 +506,9 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     // server does not answer.
     if (snap.slave_net_timeout && *snap.slave_net_timeout > 0)
         runner.decision.slave_net_timeout = std::chrono::duration<double>(*snap.slave_net_timeout);
+    // A semi-sync pair: promote and demote move the master side with the VIP.
+    if (snap.semi_sync_slave_enabled)
+        runner.promote.semi_sync_master = *snap.semi_sync_slave_enabled;
     auto d = checks::decide(snap, role, runner.history, runner.decision, checks::WallClock::now());
     runner.history = d.history;
     runner.writer->store(d.history);
@@ -584,7 +587,7 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
             }
             *result = refence   ? checks::refence(c, settings, connect_peer)
                       : promote ? checks::promote(c, settings, connect_peer)
-                                : checks::demote(c);
+                                : checks::demote(c, settings.semi_sync_master);
         },
         deadline,
         [this, alive = alive_, r = &runner, promote, refence, what, result,

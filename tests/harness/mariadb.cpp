@@ -204,7 +204,7 @@ testing::AssertionResult MariadbServer::start(std::chrono::milliseconds timeout)
         "SET sql_log_bin=0;"
         "CREATE USER 'chk'@'localhost' IDENTIFIED BY '{chk}';"
         "GRANT SLAVE MONITOR, BINLOG MONITOR, PROCESS, CONNECTION ADMIN, READ_ONLY ADMIN,"
-        " REPLICATION SLAVE ADMIN ON *.* TO 'chk'@'localhost';"
+        " REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.* TO 'chk'@'localhost';"
         // The new master's fence logs in here from the lab network (as `havip generate` sets
         // it up: the peer's address, only what the fence does).
         "CREATE USER 'chk'@'10.77.0.%' IDENTIFIED BY '{chk}';"

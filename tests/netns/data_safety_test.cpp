@@ -79,7 +79,7 @@ class DataSafetyTest : public VrrpPairTest {
             std::ofstream(extra_cnf(node))
                 << "[mariadbd]\n"
                 << "bind-address = 0.0.0.0\n"  // clients come through the VIP
-                << (semi_sync ? "rpl_semi_sync_master_enabled = ON\n"
+                << (semi_sync ? "rpl_semi_sync_master_enabled = OFF\n"  // as generated
                                 "rpl_semi_sync_slave_enabled = ON\n"
                                 "rpl_semi_sync_master_wait_point = AFTER_SYNC\n"
                                 "rpl_semi_sync_master_timeout = 1000\n"

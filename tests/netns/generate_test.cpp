@@ -123,7 +123,7 @@ TEST_P(GeneratedFiles, are_accepted_by_mariadbd_havipd_keepalived_and_sysctl) {
         EXPECT_EQ(vars["max-connect-errors"], "1000000");
         EXPECT_EQ(vars["read-only"], layout.vrrp ? "TRUE" : "FALSE");
         if (layout.semi_sync) {
-            EXPECT_EQ(vars["rpl-semi-sync-master-enabled"], "TRUE");
+            EXPECT_EQ(vars["rpl-semi-sync-master-enabled"], "FALSE");  // moved with the VIP
             EXPECT_EQ(vars["rpl-semi-sync-slave-enabled"], "TRUE");
             EXPECT_EQ(vars["rpl-semi-sync-master-wait-point"], "AFTER_SYNC");
         }

@@ -161,6 +161,28 @@ TEST(MysqlActions, demote_bounds_the_lock_wait_then_sets_read_only) {
               "restarting transaction)");
 }
 
+TEST(MysqlActions, semi_sync_master_side_goes_on_after_the_wait_and_before_read_only_0) {
+    RecordingSession s;
+    s.answers = {std::vector<ReplicaRow>{{{"Gtid_IO_Pos", "0-1-12"}}},
+                 std::vector<ReplicaRow>{{{"w", "0"}}}};
+    PromoteSettings p;
+    p.stop_channel = false;
+    p.semi_sync_master = true;
+    auto r = promote(s, p);
+    EXPECT_TRUE(r.ok) << r.describe();
+    EXPECT_EQ(s.sent, (std::vector<std::string>{
+                          "SHOW SLAVE STATUS", "SELECT MASTER_GTID_WAIT('0-1-12', 10.000) AS w",
+                          "SET GLOBAL rpl_semi_sync_master_enabled=ON", "SET GLOBAL read_only=0"}));
+}
+
+TEST(MysqlActions, semi_sync_master_side_goes_off_after_read_only_1) {
+    RecordingSession s;
+    EXPECT_TRUE(demote(s, true).ok);
+    EXPECT_EQ(s.sent,
+              (std::vector<std::string>{"SET SESSION lock_wait_timeout=2", "SET GLOBAL read_only=1",
+                                        "SET GLOBAL rpl_semi_sync_master_enabled=OFF"}));
+}
+
 TEST(MysqlActions, names_are_quoted_for_sql) {
     EXPECT_EQ(sql_quote("a'b\\c"), "'a\\'b\\\\c'");
 }

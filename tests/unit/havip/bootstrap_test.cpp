@@ -156,7 +156,8 @@ TEST(BootstrapPlan, accounts_for_both_peers_and_the_monitor_are_created_unlogged
     EXPECT_TRUE(has("CREATE USER 'havip_monitor'@'localhost' IDENTIFIED BY 'm-secret'"));
     EXPECT_TRUE(
         has("GRANT SLAVE MONITOR, BINLOG MONITOR, PROCESS, CONNECTION ADMIN, READ_ONLY "
-            "ADMIN, REPLICATION SLAVE ADMIN ON *.* TO 'havip_monitor'@'localhost'"));
+            "ADMIN, REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.* TO "
+            "'havip_monitor'@'localhost'"));
     // The peer's fence logs in by address and may only set read_only.
     EXPECT_TRUE(has("CREATE USER 'havip_monitor'@'10.0.0.2' IDENTIFIED BY 'm-secret'"));
     EXPECT_TRUE(has("GRANT READ_ONLY ADMIN ON *.* TO 'havip_monitor'@'10.0.0.2'"));
@@ -360,8 +361,10 @@ TEST(BootstrapPlan, semi_sync_is_switched_on_both_nodes_before_replication_start
     ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
     for (int n : {0, 1}) {
         auto all = statements(plan, n);
-        for (const char* want : {"SET GLOBAL rpl_semi_sync_master_enabled=ON",
-                                 "SET GLOBAL rpl_semi_sync_slave_enabled=ON",
+        // The master side is not bootstrap's: it moves with the VIP.
+        EXPECT_EQ(std::find(all.begin(), all.end(), "SET GLOBAL rpl_semi_sync_master_enabled=ON"),
+                  all.end());
+        for (const char* want : {"SET GLOBAL rpl_semi_sync_slave_enabled=ON",
                                  "SET GLOBAL rpl_semi_sync_master_wait_point=AFTER_SYNC",
                                  "SET GLOBAL rpl_semi_sync_master_timeout=2500"}) {
             auto at = std::find(all.begin(), all.end(), want);

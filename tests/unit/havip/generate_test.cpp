@@ -139,11 +139,17 @@ TEST(Generate, semi_sync_waits_after_sync_with_the_inventory_timeout_in_millisec
     auto files = by_path(generate_files(sample("5-node-semi-sync.yaml"), passwords));
     for (const char* node : {"mysql-a", "mysql-b"}) {
         auto m = ini(files[fmt::format("{}/mariadb.cnf", node)].content);
-        EXPECT_EQ(m["rpl_semi_sync_master_enabled"], "ON");
+        EXPECT_EQ(m["rpl_semi_sync_master_enabled"], "OFF");  // moved with the VIP
         EXPECT_EQ(m["rpl_semi_sync_slave_enabled"], "ON");
         EXPECT_EQ(m["rpl_semi_sync_master_wait_point"], "AFTER_SYNC");
         EXPECT_EQ(m["rpl_semi_sync_master_timeout"], "2500");
         EXPECT_EQ(m["port"], "3307");
+        // Plain keepalived's hooks move the master side with the VIP, as havipd does.
+        const auto& conf = files[fmt::format("{}/keepalived.conf", node)].content;
+        EXPECT_NE(conf.find("'SET GLOBAL rpl_semi_sync_master_enabled=ON; SET GLOBAL read_only=0'"),
+                  std::string::npos);
+        EXPECT_NE(conf.find("SET GLOBAL read_only=1; SET GLOBAL rpl_semi_sync_master_enabled=OFF'"),
+                  std::string::npos);
     }
 }
 
@@ -256,8 +262,9 @@ TEST(Generate, users_sql_creates_the_monitor_and_the_peer_replication_account_un
     EXPECT_NE(sql.find("CREATE USER IF NOT EXISTS 'havip_monitor'@'localhost' IDENTIFIED BY '" +
                        passwords.monitor + "';"),
               std::string::npos);
-    for (const char* priv : {"SLAVE MONITOR", "BINLOG MONITOR", "READ_ONLY ADMIN",
-                             "REPLICATION SLAVE ADMIN", "CONNECTION ADMIN"})
+    for (const char* priv :
+         {"SLAVE MONITOR", "BINLOG MONITOR", "READ_ONLY ADMIN", "REPLICATION SLAVE ADMIN",
+          "CONNECTION ADMIN", "REPLICATION MASTER ADMIN"})
         EXPECT_NE(sql.find(priv), std::string::npos) << priv;
     EXPECT_NE(files["db2/users.sql"].content.find("'repl'@'10.127.10.211'"), std::string::npos);
     // db2's havipd fences db1 when it promotes itself: it logs in from its address, and may

@@ -49,6 +49,14 @@ std::optional<std::string> value(const std::vector<ReplicaRow>& rows,
     return std::nullopt;
 }
 
+// Whether the pair runs semi-sync: `known`, else asked of the server (MariaDB).
+bool semi_sync_pair(ActionResult& r, SqlSession& session, std::optional<bool> known) {
+    if (known) return *known;
+    if (!session.is_mariadb()) return false;
+    auto rows = step(r, session, "SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync_slave_enabled'");
+    return rows && value(*rows, {"Value"}) == "ON";
+}
+
 ActionResult finish(ActionResult r) {
     r.ok = !r.steps.empty();
     for (const auto& s : r.steps)
@@ -266,7 +274,7 @@ ActionResult promote(SqlSession& session, const PromoteSettings& settings,
     std::string stop = maria ? fmt::format("STOP SLAVE{}", channel_clause(session, name))
                              : fmt::format("STOP REPLICA{}", mysql_channel(name));
     if (settings.stop_channel && !step(r, session, stop)) return finish(r);
-    if (settings.semi_sync_master &&
+    if (semi_sync_pair(r, session, settings.semi_sync_master) &&
         !step(r, session, "SET GLOBAL rpl_semi_sync_master_enabled=ON"))
         return finish(r);
     if (!step(r, session, "SET GLOBAL read_only=0")) return finish(r);
@@ -282,11 +290,12 @@ ActionResult refence(SqlSession& session, const PromoteSettings& settings,
     return finish(r);
 }
 
-ActionResult demote(SqlSession& session, bool semi_sync_master) {
+ActionResult demote(SqlSession& session, std::optional<bool> semi_sync_master) {
     ActionResult r;
     if (!step(r, session, "SET SESSION lock_wait_timeout=2")) return finish(r);
     step(r, session, "SET GLOBAL read_only=1");
-    if (semi_sync_master) step(r, session, "SET GLOBAL rpl_semi_sync_master_enabled=OFF");
+    if (semi_sync_pair(r, session, semi_sync_master))
+        step(r, session, "SET GLOBAL rpl_semi_sync_master_enabled=OFF");
     return finish(r);
 }
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -47,7 +48,8 @@ struct PromoteSettings {
     // (log_slave_updates binlogs what it applies), and the returning node, asking for what
     // was still only in the relay log, would stop with 1236. So promote switches it on
     // after the relay log is applied and before read_only=0; demote switches it off.
-    bool semi_sync_master = false;
+    // Unknown (nullopt): asked of the server (@@rpl_semi_sync_slave_enabled, MariaDB).
+    std::optional<bool> semi_sync_master = false;
 };
 
 // A session on the peer (the Master_Host:Port of our channel, an IP literal), or why none
@@ -92,7 +94,7 @@ bool is_ip_literal(const std::string& host);
 // then delay us only 2 s. An open transaction's COMMIT fails with 1290 afterwards.
 // With `semi_sync_master`, then SET GLOBAL rpl_semi_sync_master_enabled=OFF (see
 // PromoteSettings::semi_sync_master).
-ActionResult demote(SqlSession& session, bool semi_sync_master = false);
+ActionResult demote(SqlSession& session, std::optional<bool> semi_sync_master = false);
 
 // The holder found read_only=1 that it did not set (decision: clear_read_only).
 ActionResult clear_read_only(SqlSession& session);

@@ -367,7 +367,8 @@ bool CheckSet::start(const config::Config& config) {
             const double timeout_s = std::chrono::duration<double>(m.timeout).count();
             const double read_s = cs.read_timeout_s;
             runner->promote.connection_name = m.connection;
-            runner->promote.stop_channel = false;  // master-master: see PromoteSettings
+            runner->promote.stop_channel = false;      // master-master: see PromoteSettings
+            runner->promote.semi_sync_master.reset();  // asked until a snapshot says
             runner->promote.apply_timeout = std::chrono::duration<double>(5 * timeout_s);
             runner->promote.wait_slice =
                 std::chrono::duration<double>(std::max(0.1, read_s - 0.25));

@@ -175,6 +175,21 @@ TEST(MysqlActions, semi_sync_master_side_goes_on_after_the_wait_and_before_read_
                           "SET GLOBAL rpl_semi_sync_master_enabled=ON", "SET GLOBAL read_only=0"}));
 }
 
+TEST(MysqlActions, semi_sync_pair_is_asked_of_the_server_when_not_known_yet) {
+    RecordingSession s;
+    s.answers = {std::vector<ReplicaRow>{},  // SHOW SLAVE STATUS: nothing received
+                 std::vector<ReplicaRow>{
+                     {{"Variable_name", "rpl_semi_sync_slave_enabled"}, {"Value", "ON"}}}};
+    PromoteSettings p;
+    p.stop_channel = false;
+    p.semi_sync_master.reset();
+    EXPECT_TRUE(promote(s, p).ok);
+    EXPECT_EQ(s.sent,
+              (std::vector<std::string>{
+                  "SHOW SLAVE STATUS", "SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync_slave_enabled'",
+                  "SET GLOBAL rpl_semi_sync_master_enabled=ON", "SET GLOBAL read_only=0"}));
+}
+
 TEST(MysqlActions, semi_sync_master_side_goes_off_after_read_only_1) {
     RecordingSession s;
     EXPECT_TRUE(demote(s, true).ok);

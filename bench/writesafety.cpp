@@ -398,8 +398,10 @@ class Site {
         // The HA guide's master-master: both servers writable, nothing manages read_only.
         if (!is_havipd()) out << "read_only = OFF\n";
         if (mode_ == Mode::semi_sync) {
-            // havip generate, `replication: semi-sync` (havip/generate.cpp).
-            out << "rpl_semi_sync_master_enabled = OFF\n"  // as generated: moved with the VIP
+            // havip generate, `replication: semi-sync` (havip/generate.cpp): havipd moves the
+            // master side with the VIP. The HA guide's keepalived has nothing to move it, so
+            // there it is on for both servers, as in a plain semi-sync master-master pair.
+            out << "rpl_semi_sync_master_enabled = " << (is_havipd() ? "OFF" : "ON") << "\n"
                 << "rpl_semi_sync_slave_enabled = ON\n"
                 << "rpl_semi_sync_master_wait_point = AFTER_SYNC\n"
                 << fmt::format("rpl_semi_sync_master_timeout = {}\n",

@@ -13,6 +13,25 @@
 namespace havip::checks {
 namespace {
 
+// How long a master may take to fetch back a GTID of its own that its crash recovery truncated
+// (it reconnects to us at once; MASTER_CONNECT_RETRY is 1 s as generated).
+constexpr auto refetch_grace = std::chrono::seconds{30};
+
+// Whether the GTID a 1236 "connecting slave requested to start from GTID D-S-N, which is not in
+// the master's binlog" names is not ours (server id S ≠ `own`): then it is the master's own.
+// Our own GTID missing there is the async crash window: this node holds what the master never
+// had, diverged at once.
+bool masters_own_gtid(const std::string& error, std::optional<std::uint32_t> own) {
+    constexpr std::string_view marker = "start from GTID ";
+    const auto at = error.find(marker);
+    if (!own || at == std::string::npos) return false;
+    const auto begin = at + marker.size();
+    const auto end = error.find_first_of(", '", begin);
+    auto parsed = parse_mariadb_gtid_list(error.substr(begin, end - begin));
+    if (!parsed.value || parsed.value->size() != 1) return false;
+    return parsed.value->begin()->second.server_id != *own;
+}
+
 using Seconds = std::chrono::duration<double>;
 
 // Lookup by any of the names a column has had (MariaDB 10.x / MySQL ≤ 8.0.21 first, then
@@ -556,10 +575,17 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
         }
         // 1236 "GTID … not in the master's binlog": this node (typically an old master back
         // from a crash) holds transactions its master never had. Purged binlogs give 1236 too
-        // with another text; that is broken, not diverged.
-        if (ch->io_errno == 1236 &&
-            ch->io_error.find("not in the master's binlog") != std::string::npos &&
-            !d.history.diverged) {
+        // with another text; that is broken, not diverged. When the GTID asked for is the
+        // master's own, the master truncated it in semi-sync crash recovery and fetches it
+        // back from us: retry for a while before calling that diverged.
+        const bool missing = ch->io_errno == 1236 &&
+                             ch->io_error.find("not in the master's binlog") != std::string::npos;
+        if (!missing) d.history.master_gtid_missing_since.reset();
+        if (missing && !d.history.diverged && masters_own_gtid(ch->io_error, snap.server_id)) {
+            if (!d.history.master_gtid_missing_since) d.history.master_gtid_missing_since = now;
+            if (now - *d.history.master_gtid_missing_since < refetch_grace) d.restart_io = true;
+        }
+        if (missing && !d.history.diverged && !d.restart_io) {
             d.history.diverged = true;
             d.history.diverged_since = now;
             d.history.diverged_reason =
@@ -569,6 +595,11 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
     }
     d.diverged = d.history.diverged;
     d.positions = positions_text(snap, ch);
+    if (d.restart_io)
+        d.alerts.push_back(fmt::format(
+            "replication IO: the master does not have a GTID of its own we asked for (1236; its "
+            "crash recovery truncated it and it fetches it back from us): retrying for up to {} s",
+            std::chrono::duration_cast<std::chrono::seconds>(refetch_grace).count()));
     if (role == Role::holder) {
         decide_holder(d, snap, ch, settings);
     } else {

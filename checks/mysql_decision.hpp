@@ -91,6 +91,10 @@ struct History {
     // not persisted).
     bool lag_over_warn = false;
     bool lag_over_max = false;
+    // Since when the master has refused us (1236) a GTID of its own that it no longer has:
+    // its semi-sync crash recovery truncated it, and it fetches it back from us (MDEV-21117).
+    // Not persisted.
+    std::optional<WallClock::time_point> master_gtid_missing_since;
 };
 
 void clear_diverged(History& history);
@@ -119,6 +123,9 @@ struct Decision {
     std::optional<bool> applied;      // everything received is executed (unknown if empty)
     std::optional<double> lag_seconds;
     bool clear_read_only = false;  // ask the daemon to SET GLOBAL read_only=0 once
+    // Ask the daemon to START SLAVE IO_THREAD: the master is fetching back, from us, a GTID
+    // of its own it truncated, and MariaDB does not retry its 1236 by itself.
+    bool restart_io = false;
     // Standby only: whether this node has everything its peer sent and is still receiving:
     // IO and SQL running, in contact recently, all received applied, not diverged. A node
     // that is not caught up must not preempt a living master (failback); while that is so,

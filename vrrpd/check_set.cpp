@@ -201,6 +201,8 @@ struct CheckSet::Runner {
     // and when that last started (at most once a second).
     std::optional<std::string> rival;
     std::optional<std::chrono::steady_clock::time_point> last_refence;
+    // The last START SLAVE IO_THREAD asked for by the decision (restart_io), at most 1/s.
+    std::optional<std::chrono::steady_clock::time_point> last_io_restart;
 };
 
 CheckSet::CheckSet(asio::io_context& io, systemd::Logger& log, std::string state_directory,
@@ -361,12 +363,12 @@ bool CheckSet::start(const config::Config& config) {
         runner->manage_read_only = m.manage_read_only;
         // After a reload the instances keep their state: a MASTER stays writable.
         runner->want_writable = m.manage_read_only && holds_vip_(m.name);
+        runner->promote.connection_name = m.connection;  // also for restart_io
         if (m.manage_read_only) {
             // The wait for "applied" is bounded by a few check timeouts, cut into waits that end
             // before the client's whole-second read timeout (which would drop the connection).
             const double timeout_s = std::chrono::duration<double>(m.timeout).count();
             const double read_s = cs.read_timeout_s;
-            runner->promote.connection_name = m.connection;
             runner->promote.stop_channel = false;      // master-master: see PromoteSettings
             runner->promote.semi_sync_master.reset();  // asked until a snapshot says
             runner->promote.apply_timeout = std::chrono::duration<double>(5 * timeout_s);
@@ -460,6 +462,33 @@ void CheckSet::rival_master(const std::function<bool(const std::string&)>& track
     }
 }
 
+void CheckSet::restart_io(Runner& runner) {
+    const auto now = std::chrono::steady_clock::now();
+    if (runner.last_io_restart && now - *runner.last_io_restart < std::chrono::seconds(1)) return;
+    runner.last_io_restart = now;
+    runner.in_flight = true;
+    const auto& channel = runner.promote.connection_name;
+    const std::string sql = fmt::format("START SLAVE{} IO_THREAD",
+                                        channel.empty() ? "" : " " + checks::sql_quote(channel));
+    auto error = std::make_shared<std::optional<checks::SqlError>>();
+    runner.probe->run(
+        [sql, error](checks::MysqlConnection& c) {
+            *error = c.ensure_connected();
+            if (!*error) *error = c.execute(sql);
+        },
+        runner.timeout,
+        [this, alive = alive_, r = &runner, sql, error](checks::JobOutcome outcome) {
+            if (!*alive) return;
+            r->in_flight = false;
+            if (outcome != checks::JobOutcome::completed || *error)
+                log_.log(Level::warning,
+                         fmt::format("{}: {}", sql,
+                                     *error ? (*error)->describe() : std::string{"no answer"}),
+                         {{"HAVIP_CHECK", r->name}});
+            run_owed_action(*r);
+        });
+}
+
 void CheckSet::run_owed_action(Runner& runner) {
     if (runner.in_flight) return;
     if (runner.rival) {
@@ -527,6 +556,7 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
         runner.writable.reset();
         runner.action_failed = false;
     }
+    if (d.restart_io && !runner.in_flight) restart_io(runner);
     if (promoting && !runner.promote_failure.empty() && d.status != checks::Status::down) {
         d.status = checks::Status::unsafe;
         d.reason = fmt::format("cannot become writable ({}); as a standby: {}",

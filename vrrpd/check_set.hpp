@@ -83,6 +83,8 @@ class CheckSet {
     void run_read_only_action(Runner& runner, bool refence = false);
     // After a job ends: a pending re-fence, else an owed promote/demote.
     void run_owed_action(Runner& runner);
+    // START SLAVE IO_THREAD on the worker, at most once a second (Decision::restart_io).
+    void restart_io(Runner& runner);
     void judge_mysql(Runner& runner, const checks::Snapshot& snapshot);
 
     boost::asio::io_context& io_;

@@ -142,6 +142,7 @@ TEST(MysqlFailback, unreachable_standby_holds_failback) {
 
 TEST(MysqlFailback, io_error_1236_not_in_masters_binlog_latches_diverged_with_positions) {
     auto snap = load_snapshot("mariadb-10.11/standby-io-error-1236.txt");
+    snap.server_id = 1;  // 0-1-30 is ours: the async crash window
     snap.gtid_binlog_pos = "0-1-30";
     snap.gtid_slave_pos = "0-2-28";
     snap.replicas[0]["Gtid_IO_Pos"] = "0-2-40";
@@ -163,6 +164,31 @@ TEST(MysqlFailback, io_error_1236_not_in_masters_binlog_latches_diverged_with_po
     auto later = decide(healthy(), Role::standby, d.history, settings(), t0 + 60s);
     EXPECT_EQ(later.status, Status::unsafe);
     EXPECT_FALSE(later.caught_up);
+}
+
+// The master's own GTID missing from its binlog: its semi-sync crash recovery truncated what we
+// had already received, and it fetches it back from us; MariaDB does not retry the 1236.
+TEST(MysqlFailback, master_missing_its_own_gtid_is_retried_before_it_counts_as_diverged) {
+    auto snap = load_snapshot("mariadb-10.11/standby-io-error-1236.txt");
+    ASSERT_EQ(snap.server_id, 2u);
+    snap.replicas[0]["Last_IO_Error"] =
+        "Got fatal error 1236 from master when reading data from binary log: 'Error: connecting "
+        "slave requested to start from GTID 0-1-30, which is not in the master's binlog'";
+    auto d = decide(snap, Role::standby, {}, settings(), t0);
+    EXPECT_FALSE(d.diverged);
+    EXPECT_TRUE(d.restart_io);
+    EXPECT_EQ(d.status, Status::unsafe);  // not a standby to fail over to meanwhile
+    auto still = decide(snap, Role::standby, d.history, settings(), t0 + 29s);
+    EXPECT_FALSE(still.diverged);
+    EXPECT_TRUE(still.restart_io);
+    // Not back after the grace: it never will be.
+    auto late = decide(snap, Role::standby, still.history, settings(), t0 + 31s);
+    EXPECT_TRUE(late.diverged);
+    EXPECT_FALSE(late.restart_io);
+    // Fetched back in time: the next connect works and the wait starts afresh next time.
+    auto back = decide(healthy(), Role::standby, still.history, settings(), t0 + 5s);
+    EXPECT_FALSE(back.diverged);
+    EXPECT_FALSE(back.history.master_gtid_missing_since.has_value());
 }
 
 TEST(MysqlFailback, purged_binlog_1236_is_broken_but_not_diverged) {

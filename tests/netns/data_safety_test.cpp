@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,6 +46,16 @@ constexpr const char* vip4 = "10.77.0.100";
 constexpr const char* writer_password = "w-lab-secret";
 constexpr auto advert = 100ms;
 const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
+
+// Whether a raw VRRP socket in the namespace holds unread packets (`ss`'s Recv-Q).
+bool vrrp_bytes_queued(const std::string& ns) {
+    const auto ss = run_in_netns(ns, {"ss", "-H", "-w", "-a", "-n"});
+    std::istringstream lines(ss.out);
+    for (std::string state, recv_q, rest; lines >> state >> recv_q && std::getline(lines, rest);) {
+        if (rest.find(":112 ") != std::string::npos && recv_q != "0") return true;
+    }
+    return false;
+}
 
 class DataSafetyTest : public VrrpPairTest {
   protected:
@@ -329,8 +340,18 @@ TEST_F(DataSafetyTest, new_master_fences_a_frozen_old_master_and_refences_after_
         << check_reason("a");
     ASSERT_TRUE(db_a_->exec("INSERT INTO lab.t (node) VALUES ('a-in-partition')"));
     // Healed: b (higher priority, still MASTER) hears a lower master, goes read_only=1, fences
-    // a and becomes writable again only with a's write from the partition applied.
+    // a and becomes writable again only with a's write from the partition applied. Both
+    // advertise every 100 ms, and a that hears b first just demotes itself; b is held until
+    // a's advert waits in its socket, so that b hears the rival master first.
+    ASSERT_TRUE(b_.process->signal(SIGSTOP));
+    struct ThawB {
+        Process* process;
+        ~ThawB() { process->signal(SIGCONT); }
+    } thaw_b{b_.process};
     ASSERT_TRUE(port(3).ok());  // forwarding
+    ASSERT_TRUE(wait_until([&] { return vrrp_bytes_queued(lab().ns("b")); }, 5s, 20ms))
+        << "no advert from a reached b's socket";
+    ASSERT_TRUE(b_.process->signal(SIGCONT));
     EXPECT_TRUE(wait_until([&] { return b_.log_mentions("manage_read_only re-fence"); }, 5s, 50ms));
     EXPECT_TRUE(b_.log_mentions("manage_read_only re-fence: lower-priority master 10.77.0.1"));
     EXPECT_TRUE(wait_until([&] { return db_b_->read_only() == false; }, 10s, 50ms))

@@ -138,11 +138,13 @@ std::string mariadb_cnf(const Inventory& inv, std::size_t i) {
             "rpl_semi_sync_master_wait_point = AFTER_SYNC\n"
             "rpl_semi_sync_master_timeout = {}\n"
             "# A master that crashed may hold binlogged transactions the standby never\n"
-            "# acknowledged. Restarted with init_rpl_role = SLAVE (MariaDB 10.11.9+; not set\n"
-            "# here, since older servers refuse it), crash recovery truncates them from the\n"
-            "# binlog (MDEV-21117) instead of keeping them, and the node rejoins as the standby.\n"
-            "# If gtid_strict_mode still stops its replication with error 1950, seed it again\n"
-            "# from the current master.\n",
+            "# acknowledged (no client was told OK for them). A server that starts after a crash\n"
+            "# always starts as the standby (read_only, the VIP has moved on), so its crash\n"
+            "# recovery truncates them from the binlog (MDEV-21117) instead of committing them\n"
+            "# and coming back diverged. One the standby did receive is fetched back from it.\n"
+            "# MariaDB 10.11.9 or later; an older server refuses to start with this line:\n"
+            "# remove it there, and reseed a node that comes back diverged (error 1950).\n"
+            "init_rpl_role = SLAVE\n",
             db.semi_sync_timeout.count(), db.semi_sync_timeout.count());
     }
     return s;

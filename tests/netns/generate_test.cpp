@@ -126,6 +126,7 @@ TEST_P(GeneratedFiles, are_accepted_by_mariadbd_havipd_keepalived_and_sysctl) {
             EXPECT_EQ(vars["rpl-semi-sync-master-enabled"], "FALSE");  // moved with the VIP
             EXPECT_EQ(vars["rpl-semi-sync-slave-enabled"], "TRUE");
             EXPECT_EQ(vars["rpl-semi-sync-master-wait-point"], "AFTER_SYNC");
+            EXPECT_EQ(vars["init-rpl-role"], "SLAVE");
         }
 
         if (!layout.vrrp) {

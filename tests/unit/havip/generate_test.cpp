@@ -132,6 +132,7 @@ TEST(Generate, mariadb_settings_pair_the_two_servers) {
         EXPECT_TRUE(m->count("log_bin"));
         // Asynchronous unless asked for.
         EXPECT_FALSE(m->count("rpl_semi_sync_master_enabled"));
+        EXPECT_FALSE(m->count("init_rpl_role"));
     }
 }
 
@@ -143,6 +144,7 @@ TEST(Generate, semi_sync_waits_after_sync_with_the_inventory_timeout_in_millisec
         EXPECT_EQ(m["rpl_semi_sync_slave_enabled"], "ON");
         EXPECT_EQ(m["rpl_semi_sync_master_wait_point"], "AFTER_SYNC");
         EXPECT_EQ(m["rpl_semi_sync_master_timeout"], "2500");
+        EXPECT_EQ(m["init_rpl_role"], "SLAVE");  // crash recovery drops what was never acked
         EXPECT_EQ(m["port"], "3307");
         // Plain keepalived's hooks move the master side with the VIP, as havipd does.
         const auto& conf = files[fmt::format("{}/keepalived.conf", node)].content;

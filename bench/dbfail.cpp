@@ -14,8 +14,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -26,6 +24,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/cli.hpp"
 #include "bench/report.hpp"
 #include "tests/harness/address_watcher.hpp"
 #include "tests/harness/keepalived_conf.hpp"
@@ -44,13 +43,9 @@ using std::chrono::milliseconds;
 constexpr const char* vip = "10.77.0.100";
 constexpr const char* nc_bin = "/usr/bin/nc";
 
-struct Options {
+struct Options : CommonOptions {
     int runs = 5;
-    bool smoke = false;
-    bool write_readme = false;
     milliseconds bound{10000};  // how long to wait for the VIP to move
-    std::string havipd = HAVIPD_BIN;
-    std::string keepalived = "/usr/sbin/keepalived";
 };
 
 enum class Injection { kill, freeze };
@@ -294,21 +289,13 @@ int run(const Options& options, const std::string& command) {
     }
     const std::string table = render(samples, options.bound, runs);
     fmt::print("\n{}", table);
-    if (options.write_readme) {
-        const auto readme = std::filesystem::path(HAVIP_SOURCE_DIR) / "bench" / "README.md";
-        const std::string results = fmt::format(
-            "From the injection on a's mysqld to the VIP on b; waits bounded at {} s. keepalived: "
-            "the HA guide's nc script (interval 1, fall/rise 1); havipd: mysql_check (interval "
-            "0.2, timeout 0.4, fall 2, rise 1). VRRPv2, advert_int 1, b's Skew_Time = 648 "
-            "ms.\n\n{}",
-            options.bound.count() / 1000, table);
-        if (auto error =
-                write_readme(readme, "dbfail", "Database failure to VIP moved", command, results)) {
-            fmt::print(stderr, "{}\n", *error);
-            return 1;
-        }
-        fmt::print("wrote {}\n", readme.string());
-    }
+    const std::string results = fmt::format(
+        "From the injection on a's mysqld to the VIP on b; waits bounded at {} s. keepalived: "
+        "the HA guide's nc script (interval 1, fall/rise 1); havipd: mysql_check (interval "
+        "0.2, timeout 0.4, fall 2, rise 1). VRRPv2, advert_int 1, b's Skew_Time = 648 "
+        "ms.\n\n{}",
+        options.bound.count() / 1000, table);
+    if (!publish(options, "dbfail", "Database failure to VIP moved", command, results)) return 1;
     // The smoke run fails if havipd did not move the VIP off a killed server.
     if (options.smoke && samples[0][1].moved_ms.empty()) return 1;
     return 0;
@@ -316,23 +303,11 @@ int run(const Options& options, const std::string& command) {
 
 std::optional<Options> parse(int argc, char** argv) {
     Options options;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        const bool has_value = i + 1 < argc;
-        if (arg == "--smoke") {
-            options.smoke = true;
-        } else if (arg == "--write-readme") {
-            options.write_readme = true;
-        } else if (arg == "--runs" && has_value) {
-            options.runs = std::atoi(argv[++i]);
-            if (options.runs < 1) return std::nullopt;
-        } else if (arg == "--havipd" && has_value) {
-            options.havipd = argv[++i];
-        } else if (arg == "--keepalived" && has_value) {
-            options.keepalived = argv[++i];
-        } else {
-            return std::nullopt;
-        }
+    Arguments args(argc, argv);
+    while (args.next()) {
+        if (args.common(options)) continue;
+        if (auto runs = args.number("--runs", 1, 1000)) options.runs = static_cast<int>(*runs);
+        else return std::nullopt;
     }
     return options;
 }

@@ -9,7 +9,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -23,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "bench/advert_recorder.hpp"
+#include "bench/cli.hpp"
 #include "bench/report.hpp"
 #include "tests/harness/address_watcher.hpp"
 #include "tests/harness/command.hpp"
@@ -55,13 +55,9 @@ struct Protocol {
 
 enum class Trigger { master_loss, graceful_stop };
 
-struct Options {
+struct Options : CommonOptions {
     int runs = 10;
-    bool smoke = false;
-    bool write_readme = false;
     bool keep_logs = false;
-    std::string havipd = HAVIPD_BIN;
-    std::string keepalived = "/usr/sbin/keepalived";
 };
 
 // A pair of one daemon kind in its own lab: node a is the master, node b the backup.
@@ -225,25 +221,12 @@ constexpr const char* usage =
 
 std::optional<Options> parse(int argc, char** argv) {
     Options options;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        const bool has_value = i + 1 < argc;
-        if (arg == "--smoke") {
-            options.smoke = true;
-        } else if (arg == "--write-readme") {
-            options.write_readme = true;
-        } else if (arg == "--keep-logs") {
-            options.keep_logs = true;
-        } else if (arg == "--runs" && has_value) {
-            options.runs = std::atoi(argv[++i]);
-            if (options.runs < 1) return std::nullopt;
-        } else if (arg == "--havipd" && has_value) {
-            options.havipd = argv[++i];
-        } else if (arg == "--keepalived" && has_value) {
-            options.keepalived = argv[++i];
-        } else {
-            return std::nullopt;
-        }
+    Arguments args(argc, argv);
+    while (args.next()) {
+        if (args.common(options)) continue;
+        if (args.is("--keep-logs")) options.keep_logs = true;
+        else if (auto runs = args.number("--runs", 1, 1000)) options.runs = static_cast<int>(*runs);
+        else return std::nullopt;
     }
     return options;
 }
@@ -320,18 +303,10 @@ int run(const Options& options, const std::string& command) {
     const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started);
     fmt::print("\n{}\n{}\n({} repetitions per scenario and daemon, {} s)\n", table, verdict, runs,
                elapsed.count());
-    if (options.write_readme) {
-        const auto readme = std::filesystem::path(HAVIP_SOURCE_DIR) / "bench" / "README.md";
-        const std::string results = fmt::format(
-            "{} repetitions per scenario and daemon; times in ms past the bound.\n\n{}\n{}", runs,
-            table, verdict);
-        if (auto error = write_readme(readme, "failover", "Failover", command, results)) {
-            fmt::print(stderr, "{}\n", *error);
-            return 1;
-        }
-        fmt::print("wrote {}\n", readme.string());
-    }
-    return 0;
+    const std::string results = fmt::format(
+        "{} repetitions per scenario and daemon; times in ms past the bound.\n\n{}\n{}", runs,
+        table, verdict);
+    return publish(options, "failover", "Failover", command, results) ? 0 : 1;
 }
 
 }  // namespace

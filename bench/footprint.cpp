@@ -12,7 +12,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "bench/advert_recorder.hpp"
+#include "bench/cli.hpp"
 #include "bench/proc_usage.hpp"
 #include "bench/report.hpp"
 #include "tests/harness/keepalived_conf.hpp"
@@ -47,14 +47,10 @@ constexpr milliseconds on_time_tolerance{10};
 // The targets: at most half of keepalived's CPU and RSS, every advert on time.
 constexpr double target_ratio = 0.5;
 
-struct Options {
-    bool smoke = false;
-    bool write_readme = false;
+struct Options : CommonOptions {
     std::vector<int> counts = {1, 100, 255};
     std::chrono::seconds window{20};
     std::chrono::seconds settle{6};  // past the GARP burst keepalived repeats after 5 s
-    std::string havipd = HAVIPD_BIN;
-    std::string keepalived = "/usr/sbin/keepalived";
 };
 
 struct Measurement {
@@ -231,21 +227,13 @@ int run(const Options& options, const std::string& command) {
     }
     const std::string table = render(rows);
     fmt::print("\n{}", table);
-    if (options.write_readme) {
-        const auto readme = std::filesystem::path(HAVIP_SOURCE_DIR) / "bench" / "README.md";
-        const std::string results = fmt::format(
-            "{} s window after {} s settling; RSS and CPU are sums over the daemon's processes "
-            "(keepalived: parent + VRRP child; havipd: one); on time = gap within ±{} ms of "
-            "{} ms.\n\n{}",
-            options.window.count(), options.settle.count(), on_time_tolerance.count(),
-            advert_int.count(), table);
-        if (auto error = write_readme(readme, "footprint", "Footprint", command, results)) {
-            fmt::print(stderr, "{}\n", *error);
-            return 1;
-        }
-        fmt::print("wrote {}\n", readme.string());
-    }
-    return 0;
+    const std::string results = fmt::format(
+        "{} s window after {} s settling; RSS and CPU are sums over the daemon's processes "
+        "(keepalived: parent + VRRP child; havipd: one); on time = gap within ±{} ms of "
+        "{} ms.\n\n{}",
+        options.window.count(), options.settle.count(), on_time_tolerance.count(),
+        advert_int.count(), table);
+    return publish(options, "footprint", "Footprint", command, results) ? 0 : 1;
 }
 
 constexpr const char* usage =
@@ -256,34 +244,26 @@ constexpr const char* usage =
 
 std::optional<Options> parse(int argc, char** argv) {
     Options options;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        const bool has_value = i + 1 < argc;
-        if (arg == "--smoke") {
-            options.smoke = true;
-            options.counts = {10};
-            options.window = 2s;
-            options.settle = 1s;
-        } else if (arg == "--write-readme") {
-            options.write_readme = true;
-        } else if (arg == "--counts" && has_value) {
+    Arguments args(argc, argv);
+    while (args.next()) {
+        if (args.common(options)) {
+            if (args.is("--smoke")) {
+                options.counts = {10};
+                options.window = 2s;
+                options.settle = 1s;
+            }
+        } else if (auto list = args.value("--counts")) {
             options.counts.clear();
-            std::string list = argv[++i];
-            for (std::size_t at = 0; at <= list.size();) {
-                auto comma = list.find(',', at);
-                if (comma == std::string::npos) comma = list.size();
-                const int count = std::atoi(list.substr(at, comma - at).c_str());
+            for (std::size_t at = 0; at <= list->size();) {
+                auto comma = list->find(',', at);
+                if (comma == std::string::npos) comma = list->size();
+                const int count = std::atoi(list->substr(at, comma - at).c_str());
                 if (count < 1 || count > 255) return std::nullopt;
                 options.counts.push_back(count);
                 at = comma + 1;
             }
-        } else if (arg == "--seconds" && has_value) {
-            options.window = std::chrono::seconds(std::atoi(argv[++i]));
-            if (options.window < 1s) return std::nullopt;
-        } else if (arg == "--havipd" && has_value) {
-            options.havipd = argv[++i];
-        } else if (arg == "--keepalived" && has_value) {
-            options.keepalived = argv[++i];
+        } else if (auto seconds = args.number("--seconds", 1, 3600)) {
+            options.window = std::chrono::seconds(*seconds);
         } else {
             return std::nullopt;
         }

@@ -10,7 +10,6 @@
 #include <string_view>
 #include <vector>
 
-#include <fmt/format.h>
 
 namespace havip::bench {
 
@@ -70,20 +69,6 @@ std::optional<std::string> skip_reason(const std::vector<std::string>& binaries,
 // interrupted run still tears its labs down.
 std::atomic<bool>& interrupted();
 void stop_on_signals();
-
-// A benchmark's main: `parse(argc, argv)` gives its options or nullopt (then `usage` is
-// printed and the exit code is 2); then `run(options, command as typed)`.
-template <typename Parse, typename Run>
-int bench_main(int argc, char** argv, Parse parse, Run run, std::string_view usage) {
-    const auto options = parse(argc, argv);
-    if (!options) {
-        fmt::print("{}", usage);
-        return 2;
-    }
-    const std::string command = command_line(argc, argv);
-    stop_on_signals();
-    return run(*options, command);
-}
 
 // The p-quantile (0..1) of `values` by nearest rank; 0 for no values.
 double quantile(std::vector<double> values, double p);

@@ -9,7 +9,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -21,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "bench/advert_recorder.hpp"
+#include "bench/cli.hpp"
 #include "bench/proc_usage.hpp"
 #include "bench/report.hpp"
 #include "tests/harness/address_watcher.hpp"
@@ -44,12 +44,8 @@ constexpr const char* vip = "10.77.0.100";
 constexpr milliseconds advert_int{10};
 constexpr const char* stress_ng = "/usr/bin/stress-ng";
 
-struct Options {
-    bool smoke = false;
-    bool write_readme = false;
+struct Options : CommonOptions {
     std::chrono::seconds duration{60};
-    std::string havipd = HAVIPD_BIN;
-    std::string keepalived = "/usr/sbin/keepalived";
 };
 
 struct Variant {
@@ -262,18 +258,11 @@ int run(const Options& options, const std::string& command) {
     }
     const std::string table = render(rows, load);
     fmt::print("\n{}", table);
-    if (options.write_readme) {
-        const auto readme = std::filesystem::path(HAVIP_SOURCE_DIR) / "bench" / "README.md";
-        const std::string results = fmt::format(
-            "VRRPv3 pair, 10 ms adverts, {} s window; gaps between consecutive "
-            "adverts of the master as the backup's interface received them.\n\n{}",
-            options.duration.count(), table);
-        if (auto error = write_readme(readme, "stability", "Stability", command, results)) {
-            fmt::print(stderr, "{}\n", *error);
-            return 1;
-        }
-        fmt::print("wrote {}\n", readme.string());
-    }
+    const std::string results = fmt::format(
+        "VRRPv3 pair, 10 ms adverts, {} s window; gaps between consecutive "
+        "adverts of the master as the backup's interface received them.\n\n{}",
+        options.duration.count(), table);
+    if (!publish(options, "stability", "Stability", command, results)) return 1;
     // The smoke run fails on a takeover: with no load, a 10 ms pair must hold.
     if (options.smoke && rows[0].havipd.takeovers != 0) return 1;
     return 0;
@@ -281,21 +270,12 @@ int run(const Options& options, const std::string& command) {
 
 std::optional<Options> parse(int argc, char** argv) {
     Options options;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        const bool has_value = i + 1 < argc;
-        if (arg == "--smoke") {
-            options.smoke = true;
-            options.duration = 3s;
-        } else if (arg == "--write-readme") {
-            options.write_readme = true;
-        } else if (arg == "--seconds" && has_value) {
-            options.duration = std::chrono::seconds(std::atoi(argv[++i]));
-            if (options.duration < 1s) return std::nullopt;
-        } else if (arg == "--havipd" && has_value) {
-            options.havipd = argv[++i];
-        } else if (arg == "--keepalived" && has_value) {
-            options.keepalived = argv[++i];
+    Arguments args(argc, argv);
+    while (args.next()) {
+        if (args.common(options)) {
+            if (args.is("--smoke")) options.duration = 3s;
+        } else if (auto seconds = args.number("--seconds", 1, 3600)) {
+            options.duration = std::chrono::seconds(*seconds);
         } else {
             return std::nullopt;
         }

@@ -19,7 +19,6 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -33,6 +32,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/cli.hpp"
 #include "bench/report.hpp"
 #include "checks/mysql_client.hpp"
 #include "tests/harness/address_watcher.hpp"
@@ -54,20 +54,16 @@ constexpr const char* vip = "10.77.0.100";
 constexpr const char* nc_bin = "/usr/bin/nc";
 constexpr const char* writer_password = "w-lab-secret";
 
-struct Options {
+struct Options : CommonOptions {
     std::optional<int> runs;  // both daemons; unset: the defaults below
     int havipd_runs = 10;
     int keepalived_runs = 5;
-    bool smoke = false;
-    bool write_readme = false;
     int rate = 1000;            // writes per second
     milliseconds bound{10000};  // how long to wait for the VIP on the peer
     milliseconds hold{3000};    // writing through the peer before the restore
     milliseconds steady{2000};  // writing through the settled pair before the next injection
     // havip generate's default database.semi_sync_timeout.
     milliseconds semi_sync_timeout{10000};
-    std::string havipd = HAVIPD_BIN;
-    std::string keepalived = "/usr/sbin/keepalived";
     // Copy each lab's logs and configs to this directory before the lab goes.
     std::string keep_logs;
     // Only these (empty: all), for a partial run.
@@ -708,22 +704,15 @@ int run(const Options& options, const std::string& command) {
     const std::string table = render(all, options.bound.count() / 1000);
     fmt::print("\n{}\n(took {} s)\n", table,
                std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count());
-    if (options.write_readme) {
-        const auto readme = std::filesystem::path(HAVIP_SOURCE_DIR) / "bench" / "README.md";
-        const std::string results = fmt::format(
-            "{} injections per series for havipd, {} for keepalived; writes every {} µs through "
-            "the VIP; VIP wait bounded at {} s, {} s of writing through the peer before each "
-            "restore, {} s through the settled pair before the next injection; semi-sync: "
-            "AFTER_SYNC, rpl_semi_sync_master_timeout {} ms.\n\n{}",
-            havipd_runs, keepalived_runs, 1'000'000 / std::max(1, options.rate),
-            options.bound.count() / 1000, options.hold.count() / 1000.0,
-            options.steady.count() / 1000.0, options.semi_sync_timeout.count(), table);
-        if (auto error = write_readme(readme, "writesafety", "Write safety", command, results)) {
-            fmt::print(stderr, "{}\n", *error);
-            return 1;
-        }
-        fmt::print("wrote {}\n", readme.string());
-    }
+    const std::string results = fmt::format(
+        "{} injections per series for havipd, {} for keepalived; writes every {} µs through "
+        "the VIP; VIP wait bounded at {} s, {} s of writing through the peer before each "
+        "restore, {} s through the settled pair before the next injection; semi-sync: "
+        "AFTER_SYNC, rpl_semi_sync_master_timeout {} ms.\n\n{}",
+        havipd_runs, keepalived_runs, 1'000'000 / std::max(1, options.rate),
+        options.bound.count() / 1000, options.hold.count() / 1000.0,
+        options.steady.count() / 1000.0, options.semi_sync_timeout.count(), table);
+    if (!publish(options, "writesafety", "Write safety", command, results)) return 1;
     // The figures were produced when every series got its injections and counts.
     for (const auto& s : all)
         if (!s.ran() || !s.missing_on_holder) return options.smoke ? 1 : 0;
@@ -732,50 +721,32 @@ int run(const Options& options, const std::string& command) {
 
 std::optional<Options> parse(int argc, char** argv) {
     Options options;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        const bool has_value = i + 1 < argc;
-        const auto number = [&](int minimum) -> std::optional<int> {
-            const int value = std::atoi(argv[++i]);
-            if (value < minimum) return std::nullopt;
-            return value;
-        };
-        if (arg == "--smoke") {
-            options.smoke = true;
-            options.hold = 1s;
-            options.steady = 0ms;
-        } else if (arg == "--write-readme") {
-            options.write_readme = true;
-        } else if (arg == "--runs" && has_value) {
-            if (!(options.runs = number(1))) return std::nullopt;
-        } else if (arg == "--rate" && has_value) {
-            auto rate = number(1);
-            if (!rate) return std::nullopt;
-            options.rate = *rate;
-        } else if (arg == "--semi-sync-timeout" && has_value) {
-            auto ms = number(1);
-            if (!ms) return std::nullopt;
-            options.semi_sync_timeout = milliseconds(*ms);
-        } else if (arg == "--steady" && has_value) {
-            auto ms = number(0);
-            if (!ms) return std::nullopt;
-            options.steady = milliseconds(*ms);
-        } else if (arg == "--hold" && has_value) {
-            auto ms = number(0);
-            if (!ms) return std::nullopt;
-            options.hold = milliseconds(*ms);
-        } else if (arg == "--keep-logs" && has_value) {
-            options.keep_logs = argv[++i];
-        } else if (arg == "--kind" && has_value) {
-            options.kinds.emplace_back(argv[++i]);
-        } else if (arg == "--mode" && has_value) {
-            options.modes.emplace_back(argv[++i]);
-        } else if (arg == "--daemon" && has_value) {
-            options.daemons.emplace_back(argv[++i]);
-        } else if (arg == "--havipd" && has_value) {
-            options.havipd = argv[++i];
-        } else if (arg == "--keepalived" && has_value) {
-            options.keepalived = argv[++i];
+    Arguments args(argc, argv);
+    constexpr long most = 1'000'000;
+    while (args.next()) {
+        if (args.common(options)) {
+            if (args.is("--smoke")) {
+                options.hold = 1s;
+                options.steady = 0ms;
+            }
+        } else if (auto runs = args.number("--runs", 1, 1000)) {
+            options.runs = static_cast<int>(*runs);
+        } else if (auto rate = args.number("--rate", 1, most)) {
+            options.rate = static_cast<int>(*rate);
+        } else if (auto timeout = args.number("--semi-sync-timeout", 1, most)) {
+            options.semi_sync_timeout = milliseconds(*timeout);
+        } else if (auto steady = args.number("--steady", 0, most)) {
+            options.steady = milliseconds(*steady);
+        } else if (auto hold = args.number("--hold", 0, most)) {
+            options.hold = milliseconds(*hold);
+        } else if (auto dir = args.value("--keep-logs")) {
+            options.keep_logs = *dir;
+        } else if (auto kind = args.value("--kind")) {
+            options.kinds.push_back(*kind);
+        } else if (auto mode = args.value("--mode")) {
+            options.modes.push_back(*mode);
+        } else if (auto daemon = args.value("--daemon")) {
+            options.daemons.push_back(*daemon);
         } else {
             return std::nullopt;
         }

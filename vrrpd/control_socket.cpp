@@ -75,24 +75,9 @@ struct ControlSocket::Shared : ListenerCore<stream_protocol, ControlSocket::Sess
     StatusProvider status;
 };
 
-struct ControlSocket::Session : std::enable_shared_from_this<Session> {
-    Session(std::shared_ptr<Shared> sh, stream_protocol::socket s)
-        : shared{std::move(sh)},
-          socket{std::move(s)},
-          deadline{shared->io},
-          input{shared->settings.max_request} {}
-
-    std::shared_ptr<Shared> shared;
-    stream_protocol::socket socket;
-    asio::steady_timer deadline;
-    asio::streambuf input;
-    std::string output;
-
-    void stop() {
-        boost::system::error_code ignored;
-        socket.close(ignored);
-        deadline.cancel();
-    }
+struct ControlSocket::Session : SessionCore<stream_protocol, ControlSocket::Shared>,
+                                std::enable_shared_from_this<Session> {
+    using SessionCore::SessionCore;
 
     // Re-arming cancels the previous wait, whose handler then sees operation_aborted.
     void arm() {

@@ -6,10 +6,12 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -47,6 +49,30 @@ struct ListenerCore {
     std::shared_ptr<Session> keep(std::shared_ptr<Session> session) {
         sessions.push_back(session);
         return session;
+    }
+};
+
+// What a session holds: the listener's shared state, its socket, the deadline that drops it,
+// the request (at most settings.max_request bytes) and the reply. A session derives from it.
+template <class Protocol, class Shared>
+struct SessionCore {
+    SessionCore(std::shared_ptr<Shared> sh, typename Protocol::socket s)
+        : shared{std::move(sh)},
+          socket{std::move(s)},
+          deadline{shared->io},
+          input{shared->settings.max_request} {}
+
+    std::shared_ptr<Shared> shared;
+    typename Protocol::socket socket;
+    boost::asio::steady_timer deadline;
+    boost::asio::streambuf input;
+    std::string output;
+
+    // Closes the socket, which cancels its pending operation, and the deadline.
+    void stop() {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        deadline.cancel();
     }
 };
 

@@ -25,24 +25,9 @@ struct MetricsServer::Shared : ListenerCore<tcp, MetricsServer::Session> {
     Exposition exposition;
 };
 
-struct MetricsServer::Session : std::enable_shared_from_this<Session> {
-    Session(std::shared_ptr<Shared> sh, tcp::socket s)
-        : shared{std::move(sh)},
-          socket{std::move(s)},
-          deadline{shared->io},
-          input{shared->settings.max_request} {}
-
-    std::shared_ptr<Shared> shared;
-    tcp::socket socket;
-    asio::steady_timer deadline;
-    asio::streambuf input;
-    std::string output;
-
-    void stop() {
-        boost::system::error_code ignored;
-        socket.close(ignored);
-        deadline.cancel();
-    }
+struct MetricsServer::Session : SessionCore<tcp, MetricsServer::Shared>,
+                                std::enable_shared_from_this<Session> {
+    using SessionCore::SessionCore;
 
     // One deadline for the whole exchange: a client that sends slowly or reads slowly is
     // dropped when it passes, whatever it is doing.

@@ -1,5 +1,6 @@
 // havipd against real keepalived 2.2 on the other node, same configuration (issue 3, item 6):
-// both roles, VRRPv2 with PASS authentication at 1 s and VRRPv3 at 100 ms. Elections must
+// both roles, VRRPv2 with PASS authentication at 1 s and VRRPv3 at 100 ms over IPv4 and IPv6
+// (link-local sources, ff02::12). Elections must
 // agree, failover must work both ways (SIGTERM and a cut link), and no state may see two
 // masters. (tshark's verdict on havipd's adverts is in keepalived_pair_test.cpp, beside
 // keepalived's.)
@@ -32,7 +33,6 @@ using std::chrono::milliseconds;
 using Clock = AddressWatcher::Clock;
 using Names = std::vector<std::string>;
 
-constexpr const char* vip = "10.77.0.100";
 constexpr int master_priority = 150;
 constexpr int backup_priority = 100;
 
@@ -42,6 +42,8 @@ struct Mixed {
     milliseconds advert_int;
     std::optional<std::string> auth_pass;
     bool havipd_is_master;  // node a (higher priority) runs havipd, b keepalived; or reverse
+    std::string vip = "10.77.0.100";
+    int prefix = 24;
 };
 
 void PrintTo(const Mixed& m, std::ostream* out) {
@@ -69,7 +71,7 @@ class HavipdVsKeepalived : public VrrpPairTest, public testing::WithParamInterfa
         s.version = GetParam().version;
         s.advert_int = GetParam().advert_int;
         s.auth_pass = GetParam().auth_pass;
-        s.vips = {fmt::format("{}/24", vip)};
+        s.vips = {fmt::format("{}/{}", GetParam().vip, GetParam().prefix)};
         return single_instance(s, node);
     }
     VrrpTiming timing(int priority) const {
@@ -78,7 +80,7 @@ class HavipdVsKeepalived : public VrrpPairTest, public testing::WithParamInterfa
     milliseconds margin() const { return 100ms + GetParam().advert_int / 10; }
 
     void start_pair() {
-        ASSERT_NO_FATAL_FAILURE(build(vip));
+        ASSERT_NO_FATAL_FAILURE(build(GetParam().vip));
         a_ = start_master("a", daemon_of("a"), config_for("a"),
                           duration_cast<milliseconds>(timing(master_priority).master_down) + 3s);
         ASSERT_FALSE(HasFailure());
@@ -117,7 +119,7 @@ TEST_P(HavipdVsKeepalived, elections_agree_and_there_is_no_dual_master_in_steady
     EXPECT_EQ(a_.times_entered("VI_1", "MASTER"), 1u);
     EXPECT_EQ(b_.times_entered("VI_1", "MASTER"), 0u);
     EXPECT_FALSE(b_.log_mentions("rejected advert")) << b_.process->log_tail(10);
-    EXPECT_TRUE(lab().ping("b", vip));
+    EXPECT_TRUE(lab().ping("b", GetParam().vip));
 }
 
 TEST_P(HavipdVsKeepalived, sigterm_fails_over_after_skew_time_and_the_master_takes_back) {
@@ -158,7 +160,11 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(Mixed{"v2_pass_1s_keepalived_master", 2, 1000ms, std::string("s3cret"), false},
                     Mixed{"v2_pass_1s_havipd_master", 2, 1000ms, std::string("s3cret"), true},
                     Mixed{"v3_100ms_keepalived_master", 3, 100ms, std::nullopt, false},
-                    Mixed{"v3_100ms_havipd_master", 3, 100ms, std::nullopt, true}),
+                    Mixed{"v3_100ms_havipd_master", 3, 100ms, std::nullopt, true},
+                    Mixed{"v3_ipv6_100ms_keepalived_master", 3, 100ms, std::nullopt, false,
+                          "fd77::100", 64},
+                    Mixed{"v3_ipv6_100ms_havipd_master", 3, 100ms, std::nullopt, true, "fd77::100",
+                          64}),
     [](const auto& param) { return param.param.name; });
 
 }  // namespace

@@ -139,13 +139,7 @@ class Pair {
     milliseconds takeover_timeout() const { return 4 * interval_ + 3s; }
 
     std::string failure(std::string_view what) const {
-        std::string out = fmt::format("{}: {}", name(), what);
-        for (const auto* daemon : {&master_, &backup_}) {
-            if (daemon->process == nullptr) continue;
-            out += fmt::format("\n--- {} log (tail) ---\n{}", daemon->node,
-                               daemon->process->log_tail(15));
-        }
-        return out;
+        return failure_with_logs(name(), what, {&master_, &backup_});
     }
 
     // Waits until the master alone holds the VIP and the backup has heard it since.

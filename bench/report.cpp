@@ -170,6 +170,17 @@ std::string command_line(int argc, char** argv) {
     return command;
 }
 
+std::string failure_with_logs(std::string_view who, std::string_view what,
+                              std::initializer_list<const test::RunningDaemon*> daemons) {
+    std::string out = fmt::format("{}: {}", who, what);
+    for (const auto* daemon : daemons) {
+        if (daemon->process == nullptr) continue;
+        out += fmt::format("\n--- {} log (tail) ---\n{}", daemon->node,
+                           daemon->process->log_tail(15));
+    }
+    return out;
+}
+
 std::optional<std::string> skip_reason(const std::vector<std::string>& binaries,
                                        bool needs_mariadb) {
     if (auto reason = test::lab_skip_reason()) return reason;

@@ -5,10 +5,13 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "tests/harness/vrrp_daemon.hpp"
 
 
 namespace havip::bench {
@@ -56,6 +59,11 @@ std::optional<std::string> write_readme(const std::filesystem::path& readme,
 
 // The command as typed, for the README ("failover --runs 5 --write-readme").
 std::string command_line(int argc, char** argv);
+
+// A failed step's message: "WHO: WHAT", then the last lines of the log of each daemon that was
+// started.
+std::string failure_with_logs(std::string_view who, std::string_view what,
+                              std::initializer_list<const test::RunningDaemon*> daemons);
 
 // ctest's SKIP_RETURN_CODE: not root, or a tool missing.
 inline constexpr int exit_skipped = 77;

@@ -353,13 +353,7 @@ class Site {
     }
 
     std::string failure(std::string_view what) const {
-        std::string out = fmt::format("{}: {}", test::to_string(daemon_.kind), what);
-        for (const auto* daemon : {&a_, &b_}) {
-            if (daemon->process == nullptr) continue;
-            out += fmt::format("\n--- {} log (tail) ---\n{}", daemon->node,
-                               daemon->process->log_tail(15));
-        }
-        return out;
+        return failure_with_logs(test::to_string(daemon_.kind), what, {&a_, &b_});
     }
 
   private:

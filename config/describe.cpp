@@ -104,6 +104,12 @@ std::string describe(const Config& config) {
                 fmt::format("  track file {}{}: {}\n", ref.name,
                             weight_text(ref.weight, ref.reverse), file ? file->file : "undefined");
         }
+        for (const auto& ref : v.track_processes) {
+            const auto* process = config.find_track_process(ref.name);
+            out += fmt::format("  track process {}{}: {}\n", ref.name,
+                               weight_text(ref.weight, ref.reverse),
+                               process ? process->process : "undefined");
+        }
         const std::pair<const std::optional<Command>*, const char*> notifies[] = {
             {&v.notify.master, "notify_master"},
             {&v.notify.backup, "notify_backup"},

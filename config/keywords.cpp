@@ -17,7 +17,6 @@ constexpr std::array ignored_keywords{
     IgnoredKeyword{Context::top, "virtual_server", lvs},
     IgnoredKeyword{Context::top, "virtual_server_group", lvs},
     IgnoredKeyword{Context::top, "real_server", lvs},
-    IgnoredKeyword{Context::top, "vrrp_track_process", "process tracking is not implemented"},
     IgnoredKeyword{Context::top, "bfd_instance", bfd},
     IgnoredKeyword{Context::top, "static_ipaddress", "havipd manages only virtual addresses"},
     IgnoredKeyword{Context::top, "static_routes", "havipd manages no routes"},
@@ -100,7 +99,6 @@ constexpr std::array ignored_keywords{
                    "strict mode (which also drops traffic to the VIP) is not implemented"},
     IgnoredKeyword{Context::vrrp_instance, "smtp_alert", smtp},
     IgnoredKeyword{Context::vrrp_instance, "lvs_sync_daemon_interface", lvs},
-    IgnoredKeyword{Context::vrrp_instance, "track_process", "process tracking is not implemented"},
     IgnoredKeyword{Context::vrrp_instance, "track_bfd", bfd},
     IgnoredKeyword{Context::vrrp_instance, "virtual_routes", "havipd manages no routes"},
     IgnoredKeyword{Context::vrrp_instance, "virtual_rules", "havipd manages no routing rules"},
@@ -121,7 +119,6 @@ constexpr std::array ignored_keywords{
     IgnoredKeyword{Context::sync_group, "smtp_alert", smtp},
     IgnoredKeyword{Context::sync_group, "global_tracking", not_impl},
     IgnoredKeyword{Context::sync_group, "sync_group_tracking_weight", not_impl},
-    IgnoredKeyword{Context::sync_group, "track_process", "process tracking is not implemented"},
     IgnoredKeyword{Context::sync_group, "track_bfd", bfd},
 };
 

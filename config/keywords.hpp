@@ -8,7 +8,15 @@
 namespace havip::config {
 
 // The block a keyword appears in.
-enum class Context { top, global_defs, vrrp_script, vrrp_instance, sync_group, track_file };
+enum class Context {
+    top,
+    global_defs,
+    vrrp_script,
+    vrrp_instance,
+    sync_group,
+    track_file,
+    track_process
+};
 
 struct IgnoredKeyword {
     Context context;

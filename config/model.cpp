@@ -26,6 +26,10 @@ const TcpCheck* Config::find_tcp_check(std::string_view name) const {
 const TrackFile* Config::find_track_file(std::string_view name) const {
     return find_named(track_files, name);
 }
+
+const TrackProcess* Config::find_track_process(std::string_view name) const {
+    return find_named(track_processes, name);
+}
 const VrrpInstance* Config::find_instance(std::string_view name) const {
     return find_named(instances, name);
 }

@@ -146,6 +146,25 @@ struct TrackFile {
     SourceLocation where;
 };
 
+// vrrp_track_process NAME { process PROC [PARAMS…]; param_match; full_command; weight W
+// [reverse]; quorum N; quorum_max N; delay / terminate_delay / fork_delay S }
+enum class ParamMatch { exact, initial, partial };
+struct TrackProcess {
+    std::string name;
+    std::string process;              // matched against comm, or argv[0] (full_command/params)
+    std::vector<std::string> params;  // argv[1…]
+    ParamMatch param_match = ParamMatch::exact;
+    bool param_match_set = false;  // `param_match` without params: the process has no arguments
+    bool full_command = false;
+    int weight = 1;  // keepalived's default for track_process
+    bool weight_reverse = false;
+    int quorum = 1;
+    std::optional<int> quorum_max;
+    Duration terminate_delay{0};
+    Duration fork_delay{0};
+    SourceLocation where;
+};
+
 // One line of virtual_ipaddress.
 struct VirtualAddress {
     IpAddress address;
@@ -189,6 +208,7 @@ struct VrrpInstance {
     bool dont_track_primary = false;
     std::vector<TrackRef> track_scripts;
     std::vector<TrackRef> track_files;
+    std::vector<TrackRef> track_processes;
     std::optional<IpAddress> unicast_src_ip;
     std::vector<IpAddress> unicast_peers;
     int unicast_ttl = 255;
@@ -232,6 +252,7 @@ struct SyncGroup {
     std::vector<TrackRef> track_scripts;
     std::vector<TrackInterface> track_interfaces;
     std::vector<TrackRef> track_files;
+    std::vector<TrackRef> track_processes;
     Notify notify;
     SourceLocation where;
 };
@@ -242,6 +263,7 @@ struct Config {
     std::vector<MysqlCheck> mysql_checks;
     std::vector<TcpCheck> tcp_checks;
     std::vector<TrackFile> track_files;
+    std::vector<TrackProcess> track_processes;
     std::vector<VrrpInstance> instances;
     std::vector<SyncGroup> sync_groups;
 
@@ -249,6 +271,7 @@ struct Config {
     const MysqlCheck* find_mysql_check(std::string_view name) const;
     const TcpCheck* find_tcp_check(std::string_view name) const;
     const TrackFile* find_track_file(std::string_view name) const;
+    const TrackProcess* find_track_process(std::string_view name) const;
     // The vrrp_sync_group naming this vrrp_instance, if any.
     const SyncGroup* find_sync_group_of(std::string_view instance) const;
     const VrrpInstance* find_instance(std::string_view name) const;

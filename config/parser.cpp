@@ -33,6 +33,8 @@ std::string_view context_name(Context context) {
             return "vrrp_sync_group";
         case Context::track_file:
             return "track_file";
+        case Context::track_process:
+            return "vrrp_track_process";
     }
     return "";
 }
@@ -420,6 +422,8 @@ class Parser {
         } else if (k == "track_file" || k == "vrrp_track_file") {
             // keepalived 2.x calls the block track_file; vrrp_track_file is its older name.
             track_file(node);
+        } else if (k == "vrrp_track_process") {
+            track_process(node);
         } else if (k == "mysql_check") {
             mysql_check(node);
         } else if (k == "tcp_check") {
@@ -549,7 +553,7 @@ class Parser {
         if (check_name_free(s.name, s.where)) config_.scripts.push_back(std::move(s));
     }
 
-    std::vector<TrackRef> track_refs(const Node& block) {
+    std::vector<TrackRef> track_refs(const Node& block, long long min = -253, long long max = 253) {
         std::vector<TrackRef> refs;
         if (!want_block(block)) return refs;
         extra_values(block, 0);
@@ -558,7 +562,7 @@ class Parser {
             TrackRef ref;
             ref.name = node.keyword.text;
             ref.where = node.keyword.where;
-            weight_values(node, 0, ref.weight, ref.reverse);
+            weight_values(node, 0, ref.weight, ref.reverse, min, max);
             refs.push_back(std::move(ref));
         }
         return refs;
@@ -673,6 +677,9 @@ class Parser {
             } else if (k == "track_file") {
                 auto refs = track_refs(node);
                 v.track_files.insert(v.track_files.end(), refs.begin(), refs.end());
+            } else if (k == "track_process") {
+                auto refs = track_refs(node, -254, 254);
+                v.track_processes.insert(v.track_processes.end(), refs.begin(), refs.end());
             } else if (k == "unicast_src_ip") {
                 set_address(node, v.unicast_src_ip);
                 if (v.unicast_src_ip) v.where.unicast_src_ip = node.values[0].where;
@@ -926,6 +933,9 @@ class Parser {
             } else if (k == "track_file") {
                 auto refs = track_refs(node);
                 g.track_files.insert(g.track_files.end(), refs.begin(), refs.end());
+            } else if (k == "track_process") {
+                auto refs = track_refs(node, -254, 254);
+                g.track_processes.insert(g.track_processes.end(), refs.begin(), refs.end());
             } else if (notify_keyword(node, g.notify)) {
             } else {
                 unknown(node, Context::sync_group);
@@ -982,6 +992,93 @@ class Parser {
         }
         if (name_free(config_.track_files, "track_file", t.name, t.where)) {
             config_.track_files.push_back(std::move(t));
+        }
+    }
+
+    // vrrp_track_process NAME { … } (keepalived.conf(5) "vrrp_track_process").
+    void track_process(const Node& block) {
+        auto name = block_name(block);
+        if (!name) return;
+        TrackProcess t;
+        t.name = *name;
+        t.where = block.values[0].where;
+        bool has_process = false;
+        SourceLocation quorum_max_at;
+        for (const Node& node : block.children) {
+            const std::string_view k = kw(node);
+            if (k == "process") {
+                const Token* token = value(node);
+                if (!token) continue;
+                // Each word is one element: a quoted first word is the whole process name.
+                t.process = token->text;
+                t.params.clear();
+                for (std::size_t i = 1; i < node.values.size(); ++i)
+                    t.params.push_back(node.values[i].text);
+                has_process = !t.process.empty();
+                if (!has_process) d_.error(token->where, "process needs a non-empty name");
+            } else if (k == "param_match") {
+                const Token* token = value(node);
+                if (!token) continue;
+                extra_values(node, 1);
+                if (token->text == "initial") {
+                    t.param_match = ParamMatch::initial;
+                } else if (token->text == "partial") {
+                    t.param_match = ParamMatch::partial;
+                } else {
+                    d_.error(
+                        token->where,
+                        fmt::format("param_match \"{}\" is not initial or partial", token->text));
+                    continue;
+                }
+                t.param_match_set = true;
+            } else if (k == "full_command") {
+                set_flag(node, t.full_command);
+            } else if (k == "weight") {
+                if (!value(node)) continue;
+                Node as_weight = node;
+                as_weight.values.insert(as_weight.values.begin(), node.keyword);
+                std::optional<int> weight;
+                weight_values(as_weight, 0, weight, t.weight_reverse, -254, 254);
+                if (weight) t.weight = *weight;
+            } else if (k == "quorum") {
+                set_int(node, t.quorum, 1, 65535);
+            } else if (k == "quorum_max") {
+                if (auto n = integer(node, 0, 65535)) {
+                    t.quorum_max = static_cast<int>(*n);
+                    quorum_max_at = node.values[0].where;
+                }
+            } else if (k == "delay") {
+                Duration d{0};
+                set_duration(node, d, Duration(0), seconds(3600));
+                t.terminate_delay = t.fork_delay = d;
+            } else if (k == "terminate_delay") {
+                set_duration(node, t.terminate_delay, Duration(0), seconds(3600));
+            } else if (k == "fork_delay") {
+                set_duration(node, t.fork_delay, Duration(0), seconds(3600));
+            } else {
+                unknown(node, Context::track_process);
+            }
+        }
+        if (!has_process) {
+            d_.error(t.where, fmt::format("vrrp_track_process \"{}\" has no process", t.name));
+            return;
+        }
+        if (t.quorum_max && *t.quorum_max < t.quorum) {
+            d_.error(quorum_max_at,
+                     fmt::format("quorum_max {} is less than quorum {}", *t.quorum_max, t.quorum));
+            return;
+        }
+        // The kernel keeps 15 bytes of a process name (TASK_COMM_LEN): a longer name is never
+        // a process's name, so keepalived never sees it running.
+        if (!t.full_command && t.params.empty() && !t.param_match_set && t.process.size() > 15) {
+            d_.warning(t.where,
+                       fmt::format("vrrp_track_process \"{}\": process \"{}\" is longer than "
+                                   "a process name can be (15 characters) and never matches; "
+                                   "add full_command to match the command's path",
+                                   t.name, t.process));
+        }
+        if (name_free(config_.track_processes, "vrrp_track_process", t.name, t.where)) {
+            config_.track_processes.push_back(std::move(t));
         }
     }
 

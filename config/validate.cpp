@@ -135,6 +135,14 @@ class Validator {
                          fmt::format("track_file \"{}\" names no track_file block", ref.name));
     }
 
+    void track_processes(const std::vector<TrackRef>& refs) {
+        for (const TrackRef& ref : refs)
+            if (!c_.find_track_process(ref.name))
+                d_.error(ref.where, fmt::format("track_process \"{}\" names no "
+                                                "vrrp_track_process block",
+                                                ref.name));
+    }
+
     void complete_instance(VrrpInstance& v) {
         const std::string quoted = fmt::format("\"{}\"", v.name);
         if (v.virtual_router_id == 0 && !v.where.virtual_router_id.known()) {
@@ -242,6 +250,7 @@ class Validator {
 
         track_scripts(v.track_scripts);
         track_files(v.track_files);
+        track_processes(v.track_processes);
         check_notify(v.notify, fmt::format("vrrp_instance \"{}\"", v.name));
         if (v.nopreempt) never_moves_vip(v);
 
@@ -393,6 +402,7 @@ class Validator {
         }
         track_scripts(g.track_scripts);
         track_files(g.track_files);
+        track_processes(g.track_processes);
         for (const auto& track : g.track_interfaces)
             interface_exists(track.name, track.where);
         check_notify(g.notify, fmt::format("vrrp_sync_group \"{}\"", g.name));

@@ -281,6 +281,14 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
             for (const auto& ti : group->track_interfaces)
                 if (!tracked_by_group(fmt::format("interface {}", ti.name)))
                     track_interface(ti.name, 0, false);
+        // A reference's own weight wins over its block's; a sync group's items only fault.
+        auto weigh = [](checks::TrackSettings& t, const config::TrackRef& ref, bool of_group) {
+            if (ref.weight) {
+                t.weight = *ref.weight;
+                t.reverse = ref.reverse;
+            }
+            if (of_group) t.weight = 0;
+        };
         auto track_script = [&](const config::TrackRef& ref, bool of_group) {
             if (of_group && tracked_by_group(ref.name)) return;
             checks::TrackSettings t;
@@ -301,11 +309,7 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
                 t.rise = tc->rise;
                 t.fall = tc->fall;
             }
-            if (ref.weight) {
-                t.weight = *ref.weight;
-                t.reverse = ref.reverse;
-            }
-            if (of_group) t.weight = 0;
+            weigh(t, ref, of_group);
             s.tracks.push_back(t);
         };
         for (const auto& ref : ci.track_scripts)
@@ -339,6 +343,25 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
         if (group)
             for (const auto& ref : group->track_files)
                 track_file(ref, true);
+        // track_process items ("process NAME"): running is ok, not running failed, and the
+        // tracker's weight rules are keepalived's for track_process.
+        auto track_process = [&](const config::TrackRef& ref, bool of_group) {
+            const auto* process = config.find_track_process(ref.name);
+            if (!process) return;  // validation already said so
+            const std::string item = "process " + ref.name;
+            if (of_group && tracked_by_group(item)) return;
+            checks::TrackSettings t;
+            t.name = item;
+            t.weight = process->weight;
+            t.reverse = process->weight_reverse;
+            weigh(t, ref, of_group);
+            s.tracks.push_back(t);
+        };
+        for (const auto& ref : ci.track_processes)
+            track_process(ref, false);
+        if (group)
+            for (const auto& ref : group->track_processes)
+                track_process(ref, true);
         out.push_back(std::move(s));
     }
     if (!ok) return std::nullopt;
@@ -541,6 +564,45 @@ void Daemon::watch_track_files(const config::Config& config) {
     track_files_->start();
 }
 
+// Like track files, a vrrp_track_process is watched only when an instance tracks it.
+void Daemon::watch_track_processes(const config::Config& config) {
+    std::vector<checks::TrackProcessWatcher::Process> processes;
+    for (const auto& p : config.track_processes) {
+        const std::string item = "process " + p.name;
+        const bool tracked = std::any_of(instances_.begin(), instances_.end(), [&](const auto& i) {
+            return i->tracker().index_of(item).has_value();
+        });
+        if (!tracked) continue;
+        checks::TrackProcessWatcher::Process w;
+        w.name = p.name;
+        w.match.process = p.process;
+        w.match.params = p.params;
+        w.match.param_match =
+            p.param_match == config::ParamMatch::initial   ? checks::ParamMatch::initial
+            : p.param_match == config::ParamMatch::partial ? checks::ParamMatch::partial
+                                                           : checks::ParamMatch::exact;
+        w.match.param_match_set = p.param_match_set;
+        w.match.full_command = p.full_command;
+        w.quorum = p.quorum;
+        w.quorum_max = p.quorum_max;
+        w.terminate_delay = p.terminate_delay;
+        w.fork_delay = p.fork_delay;
+        processes.push_back(std::move(w));
+    }
+    track_processes_.reset();
+    if (processes.empty()) return;
+    track_processes_ = std::make_unique<checks::TrackProcessWatcher>(
+        io_, std::move(processes),
+        [this](const std::string& name, bool running, const std::string& reason) {
+            for (auto& i : instances_)
+                i->check_result("process " + name,
+                                running ? checks::Outcome::ok : checks::Outcome::failed,
+                                running ? reason : "not running: " + reason);
+        },
+        [this](const std::string& message) { log_.log(Level::warning, message); });
+    track_processes_->start();
+}
+
 bool Daemon::start(const config::Config& config) {
     router_id_ = config.global.router_id.value_or(short_host_name());
     auto wanted = resolve(config);
@@ -550,6 +612,7 @@ bool Daemon::start(const config::Config& config) {
     run_instances(std::move(*wanted));
     if (!start_checks(config)) return false;
     watch_track_files(config);
+    watch_track_processes(config);
     for (auto& i : instances_)
         i->start();
     watch_netlink();
@@ -632,6 +695,7 @@ void Daemon::reload() {
                  "reload: some checks cannot run; their instances count them as failed "
                  "until the next good reload");
     watch_track_files(*loaded.config);
+    watch_track_processes(*loaded.config);
     for (std::size_t i = 0; i < first_new; ++i)
         report_links(*instances_[i]);  // interfaces the reload added to track_interface
     for (auto i = first_new; i < instances_.size(); ++i)
@@ -658,6 +722,7 @@ void Daemon::stop() {
     if (metrics_) metrics_->close();
     if (checks_) checks_->stop();
     track_files_.reset();  // its pending inotify read would keep the loop alive
+    track_processes_.reset();
     // The instances stay until the loop ends: their notify_stop hooks run to completion
     // (bounded by the hook timeout) before havipd exits.
     for (auto& i : instances_)
@@ -894,6 +959,10 @@ StatusSnapshot Daemon::snapshot() const {
             c.reason = item.reason;
             if (c.name.starts_with("interface ")) {
                 c.type = "interface";
+            } else if (c.name.starts_with("process ")) {
+                c.type = "track_process";
+            } else if (c.name.starts_with("file ")) {
+                c.type = "track_file";
             } else if (checks_) {
                 if (auto it = checks_->last().find(c.name); it != checks_->last().end()) {
                     c.type = it->second.type;

@@ -17,6 +17,7 @@
 
 #include "checks/mysql_client.hpp"
 #include "checks/track_file.hpp"
+#include "checks/track_process.hpp"
 #include "config/model.hpp"
 #include "netlink/monitor.hpp"
 #include "netlink/rtnl_client.hpp"
@@ -72,6 +73,7 @@ class Daemon {
                          const std::optional<checks::Command>& specific, const char* label,
                          const std::string& state);
     void watch_track_files(const config::Config& config);
+    void watch_track_processes(const config::Config& config);
     void report_links(Instance& instance);
     void on_packet(const SocketKey& key, const ReceivedPacket& packet);
     void watch_netlink();
@@ -104,6 +106,7 @@ class Daemon {
     std::optional<checks::MysqlLibrary> mysql_library_;
     std::unique_ptr<CheckSet> checks_;
     std::unique_ptr<checks::TrackFileWatcher> track_files_;
+    std::unique_ptr<checks::TrackProcessWatcher> track_processes_;
     bool stopping_ = false;
     std::unique_ptr<ControlSocket> control_;
     std::optional<gid_t> control_group_;  // havip_control_group, resolved at start

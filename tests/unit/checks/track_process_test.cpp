@@ -1,0 +1,339 @@
+// track_process: matching and quorum (pure), and the watcher against real processes (a copy
+// of sleep under a name unique to this test run).
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+#include <boost/asio/io_context.hpp>
+
+#include "checks/track.hpp"
+#include "checks/track_process.hpp"
+
+extern char** environ;
+
+namespace havip::checks {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+ProcessMatch by_name(std::string name) {
+    ProcessMatch m;
+    m.process = std::move(name);
+    return m;
+}
+
+ProcessMatch by_command(std::string process, std::vector<std::string> params, bool full_command,
+                        std::optional<ParamMatch> param_match) {
+    ProcessMatch m;
+    m.process = std::move(process);
+    m.params = std::move(params);
+    m.full_command = full_command;
+    m.param_match_set = param_match.has_value();
+    m.param_match = param_match.value_or(ParamMatch::exact);
+    return m;
+}
+
+TrackProcessWatcher::Process watched(ProcessMatch match, int quorum = 1,
+                                     std::chrono::microseconds terminate_delay = 0us) {
+    TrackProcessWatcher::Process p;
+    p.name = "p";
+    p.match = std::move(match);
+    p.quorum = quorum;
+    p.terminate_delay = terminate_delay;
+    return p;
+}
+
+TEST(TrackProcessMatch, the_name_matches_the_comm_exactly_not_as_a_pattern) {
+    EXPECT_TRUE(process_matches(by_name("ssh"), "ssh", {}));
+    EXPECT_FALSE(process_matches(by_name("ssh"), "sshd", {}));  // unlike pgrep ssh
+    EXPECT_FALSE(process_matches(by_name("sshd"), "ssh", {}));
+}
+
+TEST(TrackProcessMatch, a_name_longer_than_15_bytes_never_matches_a_comm) {
+    // The kernel truncates comm to 15 bytes; keepalived 2.2.7 compares the whole name.
+    EXPECT_FALSE(process_matches(by_name("mysqld-long-name-x"), "mysqld-long-nam", {}));
+    EXPECT_TRUE(process_matches(by_name("mysqld-long-nam"), "mysqld-long-nam", {}));
+}
+
+TEST(TrackProcessMatch, full_command_matches_argv0_with_any_arguments) {
+    const ProcessMatch m = by_command("/usr/sbin/mysqld", {}, true, std::nullopt);
+    EXPECT_TRUE(uses_command_line(m));
+    EXPECT_TRUE(process_matches(m, "mysqld", {"/usr/sbin/mysqld", "--user=mysql"}));
+    EXPECT_FALSE(process_matches(m, "mysqld", {"mysqld", "--user=mysql"}));
+    EXPECT_FALSE(process_matches(m, "mysqld", {}));  // a kernel thread has no command line
+}
+
+TEST(TrackProcessMatch, parameters_match_exactly_by_default) {
+    const ProcessMatch m = by_command("mysqld", {"--port=3306"}, false, std::nullopt);
+    EXPECT_TRUE(uses_command_line(m));
+    EXPECT_TRUE(process_matches(m, "x", {"mysqld", "--port=3306"}));
+    EXPECT_FALSE(process_matches(m, "x", {"mysqld", "--port=3306", "--more"}));
+    EXPECT_FALSE(process_matches(m, "x", {"mysqld", "--port=33060"}));
+    EXPECT_FALSE(process_matches(m, "x", {"mysqld"}));
+}
+
+TEST(TrackProcessMatch, partial_matches_the_first_parameters_exactly) {
+    const ProcessMatch m = by_command("mysqld", {"a", "b"}, false, ParamMatch::partial);
+    EXPECT_TRUE(process_matches(m, "x", {"mysqld", "a", "b"}));
+    EXPECT_TRUE(process_matches(m, "x", {"mysqld", "a", "b", "c"}));
+    EXPECT_FALSE(process_matches(m, "x", {"mysqld", "a", "bb"}));
+    EXPECT_FALSE(process_matches(m, "x", {"mysqld", "a"}));
+}
+
+TEST(TrackProcessMatch, initial_lets_the_last_parameter_be_longer) {
+    const ProcessMatch m =
+        by_command("mysqld", {"a", "--datadir=/srv"}, false, ParamMatch::initial);
+    EXPECT_TRUE(process_matches(m, "x", {"mysqld", "a", "--datadir=/srv/db1"}));
+    EXPECT_TRUE(process_matches(m, "x", {"mysqld", "a", "--datadir=/srv"}));
+    EXPECT_FALSE(process_matches(m, "x", {"mysqld", "aa", "--datadir=/srv/db1"}));
+    EXPECT_FALSE(process_matches(m, "x", {"mysqld", "a", "--datadir=/var"}));
+}
+
+TEST(TrackProcessMatch, param_match_without_parameters_means_no_arguments) {
+    const ProcessMatch m = by_command("mysqld", {}, false, ParamMatch::partial);
+    EXPECT_TRUE(process_matches(m, "x", {"mysqld"}));
+    EXPECT_FALSE(process_matches(m, "x", {"mysqld", "--user=mysql"}));
+}
+
+TEST(TrackProcessQuorum, needs_quorum_and_at_most_quorum_max) {
+    EXPECT_FALSE(quorum_met(0, 1, std::nullopt));
+    EXPECT_TRUE(quorum_met(1, 1, std::nullopt));
+    EXPECT_TRUE(quorum_met(50, 1, std::nullopt));
+    EXPECT_FALSE(quorum_met(1, 2, std::nullopt));
+    EXPECT_TRUE(quorum_met(2, 2, 3));
+    EXPECT_FALSE(quorum_met(4, 2, 3));
+    // quorum_max 0: running at all is the failure (keepalived.conf(5)).
+    EXPECT_FALSE(quorum_met(1, 0, 0));
+    EXPECT_TRUE(quorum_met(0, 0, 0));
+}
+
+TEST(TrackProcessQuorum, reason_names_the_count_and_the_bounds) {
+    EXPECT_EQ(quorum_reason(1, 1, std::nullopt), "1 process (quorum 1)");
+    EXPECT_EQ(quorum_reason(0, 2, 3), "0 processes (quorum 2..3)");
+}
+
+TEST(TrackProcessProc, stat_comm_ends_at_the_last_parenthesis) {
+    auto s = parse_proc_stat("123 (a) (b c) S 1 2 3");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->comm, "a) (b c");
+    EXPECT_EQ(s->state, 'S');
+    EXPECT_EQ(parse_proc_stat("9 (mysqld) Z 1")->state, 'Z');
+    EXPECT_FALSE(parse_proc_stat("garbage"));
+    EXPECT_FALSE(parse_proc_stat("9 (x)"));
+}
+
+TEST(TrackProcessProc, cmdline_splits_on_nul) {
+    using namespace std::string_literals;
+    EXPECT_EQ(split_cmdline("a\0b c\0\0d\0"s), (std::vector<std::string>{"a", "b c", "", "d"}));
+    EXPECT_EQ(split_cmdline("solo"s), std::vector<std::string>{"solo"});
+    EXPECT_TRUE(split_cmdline(""s).empty());
+}
+
+TEST(TrackProcessWeight, weight_zero_faults_while_not_running_and_reverse_while_running) {
+    // The daemon feeds running as ok and not running as failed into the tracker.
+    TrackSettings plain;
+    plain.name = "process p";
+    EXPECT_TRUE(Tracker::contribution(plain, ItemState::failed).fault);
+    EXPECT_FALSE(Tracker::contribution(plain, ItemState::ok).fault);
+    TrackSettings reversed = plain;
+    reversed.reverse = true;
+    EXPECT_TRUE(Tracker::contribution(reversed, ItemState::ok).fault);
+    EXPECT_FALSE(Tracker::contribution(reversed, ItemState::failed).fault);
+    TrackSettings negative = plain;
+    negative.weight = -60;
+    EXPECT_EQ(Tracker::contribution(negative, ItemState::failed).delta, -60);
+    EXPECT_EQ(Tracker::contribution(negative, ItemState::ok).delta, 0);
+}
+
+// --- The watcher, against copies of sleep ---------------------------------------------------
+
+class TrackProcessWatcherTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = fs::path(HAVIP_BINARY_DIR) / "checks-scratch" /
+               fmt::format("tp-{}-{}", ::getpid(),
+                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        // Unique on the host (the PID namespace is shared): "tpw" + our pid, under 15 bytes.
+        name_ = fmt::format("tpw{}", ::getpid());
+        fs::copy_file("/bin/sleep", dir_ / name_);
+        fs::permissions(dir_ / name_, fs::perms::owner_all);
+    }
+    void TearDown() override {
+        for (pid_t pid : children_) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+        fs::remove_all(dir_);
+    }
+
+    pid_t spawn() {
+        const std::string path = (dir_ / name_).string();
+        std::string arg = "30";
+        char* argv[] = {const_cast<char*>(path.c_str()), arg.data(), nullptr};
+        pid_t pid = 0;
+        if (::posix_spawn(&pid, path.c_str(), nullptr, nullptr, argv, environ) != 0) return -1;
+        children_.push_back(pid);
+        return pid;
+    }
+    // Kills without reaping: a zombie must not count as running.
+    void kill_only(pid_t pid) { ::kill(pid, SIGKILL); }
+
+    bool wait_for(bool running, std::chrono::milliseconds limit) {
+        const auto end = std::chrono::steady_clock::now() + limit;
+        while (std::chrono::steady_clock::now() < end) {
+            io_.run_for(10ms);
+            io_.restart();
+            auto it = state_.find("p");
+            if (it != state_.end() && it->second == running) return true;
+        }
+        return false;
+    }
+    // Whether the state was `running` all along for `span`.
+    bool stays(bool running, std::chrono::milliseconds span) {
+        const auto end = std::chrono::steady_clock::now() + span;
+        while (std::chrono::steady_clock::now() < end) {
+            io_.run_for(10ms);
+            io_.restart();
+            if (state_["p"] != running) return false;
+        }
+        return true;
+    }
+    std::unique_ptr<TrackProcessWatcher> make(TrackProcessWatcher::Process p) {
+        return std::make_unique<TrackProcessWatcher>(
+            io_, std::vector<TrackProcessWatcher::Process>{p},
+            [this](const std::string& name, bool running, const std::string& reason) {
+                state_[name] = running;
+                reasons_[name] = reason;
+            },
+            [](const std::string&) {});
+    }
+
+    fs::path dir_;
+    std::string name_;
+    std::vector<pid_t> children_;
+    boost::asio::io_context io_;
+    std::map<std::string, bool> state_;
+    std::map<std::string, std::string> reasons_;
+};
+
+TEST_F(TrackProcessWatcherTest, sees_a_running_process_at_start_and_its_exit_at_once) {
+    const pid_t pid = spawn();
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(50ms);  // past the exec: the comm is the copy's name
+    auto w = make(watched(by_name(name_)));
+    w->start();
+    ASSERT_TRUE(state_.contains("p"));  // synchronously, before the instances start
+    EXPECT_TRUE(state_["p"]) << reasons_["p"];
+    EXPECT_EQ(reasons_["p"], "1 process (quorum 1)");
+    kill_only(pid);
+    // At once: the connector's exit event, or without it the process's pidfd.
+    EXPECT_TRUE(wait_for(false, 400ms)) << reasons_["p"];
+    EXPECT_EQ(reasons_["p"], "0 processes (quorum 1)");
+}
+
+TEST_F(TrackProcessWatcherTest, a_new_process_is_seen_and_quorum_counts_processes) {
+    auto w = make(watched(by_name(name_), 2));
+    w->start();
+    EXPECT_FALSE(state_["p"]);
+    ASSERT_GT(spawn(), 0);
+    EXPECT_TRUE(stays(false, 300ms));  // one is not a quorum of two
+    ASSERT_GT(spawn(), 0);
+    // The connector sees the exec at once; the /proc scan fallback within a second.
+    EXPECT_TRUE(wait_for(true, 2500ms)) << reasons_["p"];
+}
+
+TEST_F(TrackProcessWatcherTest, terminate_delay_holds_back_a_loss) {
+    const pid_t pid = spawn();
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(50ms);
+    auto w = make(watched(by_name(name_), 1, 400ms));
+    w->start();
+    EXPECT_TRUE(state_["p"]);
+    kill_only(pid);
+    EXPECT_TRUE(stays(true, 250ms));
+    EXPECT_TRUE(wait_for(false, 1s));
+}
+
+TEST_F(TrackProcessWatcherTest, a_return_within_terminate_delay_is_never_reported) {
+    const pid_t pid = spawn();
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(50ms);
+    int reports = 0;
+    TrackProcessWatcher w(
+        io_, {watched(by_name(name_), 1, 600ms)},
+        [&](const std::string&, bool running, const std::string&) {
+            state_["p"] = running;
+            ++reports;
+        },
+        [](const std::string&) {});
+    w.start();
+    kill_only(pid);
+    ASSERT_GT(spawn(), 0);
+    EXPECT_TRUE(stays(true, 800ms));
+    EXPECT_EQ(reports, 1);  // only the start-up report
+}
+
+// A shell that forks a child which then execs sleep: for a moment there are two processes of
+// the shell's name. Only the proc connector sees that moment (a /proc scan would not).
+class TrackProcessForkTest : public TrackProcessWatcherTest {
+  protected:
+    // Runs the forking shell with the watcher counting a quorum of 2 shells; the reports.
+    std::vector<bool> run_forking_shell(std::chrono::microseconds fork_delay) {
+        const std::string shell = fmt::format("tps{}", ::getpid());
+        fs::copy_file("/bin/sh", dir_ / shell);
+        fs::permissions(dir_ / shell, fs::perms::owner_all);
+        std::vector<bool> reports;
+        bool connector = true;
+        TrackProcessWatcher::Process p = watched(by_name(shell), 2);
+        p.fork_delay = fork_delay;
+        TrackProcessWatcher w(
+            io_, {p},
+            [&](const std::string&, bool running, const std::string&) {
+                reports.push_back(running);
+            },
+            [&](const std::string&) { connector = false; });
+        w.start();
+        if (!connector) return {};
+        const std::string path = (dir_ / shell).string();
+        std::string c = "-c", script = "sleep 0.3 & wait";
+        char* argv[] = {const_cast<char*>(path.c_str()), c.data(), script.data(), nullptr};
+        pid_t pid = 0;
+        if (::posix_spawn(&pid, path.c_str(), nullptr, nullptr, argv, environ) != 0) return {};
+        children_.push_back(pid);
+        const auto end = std::chrono::steady_clock::now() + 600ms;
+        while (std::chrono::steady_clock::now() < end) {
+            io_.run_for(10ms);
+            io_.restart();
+        }
+        return reports;
+    }
+};
+
+TEST_F(TrackProcessForkTest, without_fork_delay_a_fork_counts_at_once) {
+    const auto reports = run_forking_shell(0us);
+    if (reports.empty()) GTEST_SKIP() << "no proc connector here (not root, or a netns)";
+    // Start-up: not running; the fork makes two shells (running) until the child execs sleep.
+    EXPECT_EQ(reports, (std::vector<bool>{false, true, false}));
+}
+
+TEST_F(TrackProcessForkTest, fork_delay_ignores_a_fork_that_execs_something_else) {
+    const auto reports = run_forking_shell(200ms);
+    if (reports.empty()) GTEST_SKIP() << "no proc connector here (not root, or a netns)";
+    EXPECT_EQ(reports, std::vector<bool>{false});
+}
+
+}  // namespace
+}  // namespace havip::checks

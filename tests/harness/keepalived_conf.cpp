@@ -4,6 +4,15 @@
 
 namespace havip::test {
 
+VrrpInstanceSpec v3_instance(int priority, std::string_view vip) {
+    VrrpInstanceSpec s;
+    s.priority = priority;
+    s.version = 3;
+    s.advert_int = std::chrono::milliseconds(100);
+    s.vips = {fmt::format("{}/24", vip)};
+    return s;
+}
+
 std::string format_advert_int(std::chrono::milliseconds interval) {
     const auto ms = interval.count();
     if (ms % 1000 == 0) return fmt::format("{}", ms / 1000);

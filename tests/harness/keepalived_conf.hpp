@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct KeepalivedConfig {
     std::vector<std::string> global_extra_lines;  // verbatim inside global_defs
     std::vector<VrrpInstanceSpec> instances;
 };
+
+// The lab's usual instance: VI_1, VRID 51, VRRPv3 with 100 ms adverts, one VIP "VIP/24".
+VrrpInstanceSpec v3_instance(int priority, std::string_view vip = "10.77.0.100");
 
 // advert_int as keepalived writes it: "1" for whole seconds, "0.1" / "0.05" otherwise.
 std::string format_advert_int(std::chrono::milliseconds interval);

@@ -36,15 +36,6 @@ namespace fs = std::filesystem;
 constexpr const char* vip4 = "10.77.0.100";
 const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
 
-VrrpInstanceSpec spec(int priority) {
-    VrrpInstanceSpec s;
-    s.vrid = 51;
-    s.priority = priority;
-    s.version = 3;
-    s.advert_int = 100ms;
-    s.vips = {fmt::format("{}/24", vip4)};
-    return s;
-}
 
 std::string read_file(const fs::path& p) {
     std::ifstream in(p);
@@ -83,9 +74,9 @@ class ControlPairTest : public VrrpPairTest {
 
     void start_pair() {
         ASSERT_NO_FATAL_FAILURE(build(vip4));
-        a_ = start_master("a", node_daemon("a"), single_instance(spec(150), "a"), 3s);
+        a_ = start_master("a", node_daemon("a"), single_instance(v3_instance(150), "a"), 3s);
         ASSERT_FALSE(HasFailure());
-        b_ = start_backup("b", node_daemon("b"), single_instance(spec(100), "b"));
+        b_ = start_backup("b", node_daemon("b"), single_instance(v3_instance(100), "b"));
         ASSERT_FALSE(HasFailure());
         // A few adverts heard by b, so counters and master_ip are filled in.
         std::this_thread::sleep_for(500ms);

@@ -64,15 +64,6 @@ void write_script(const fs::path& path, const std::string& body) {
                               fs::perms::others_read | fs::perms::others_exec);
 }
 
-VrrpInstanceSpec spec(int priority) {
-    VrrpInstanceSpec s;
-    s.vrid = 51;
-    s.priority = priority;
-    s.version = 3;
-    s.advert_int = 100ms;
-    s.vips = {fmt::format("{}/24", vip4)};
-    return s;
-}
 
 using Privileges = VrrpPairTest;
 
@@ -93,7 +84,7 @@ TEST_F(Privileges, havipd_keeps_only_vrrp_capabilities_and_still_runs_scripts_an
     write_script(notify_sh,
                  fmt::format("grep CapEff /proc/self/status >{}/notify-caps\n", out.string()));
 
-    auto a_spec = spec(150);
+    auto a_spec = v3_instance(150);
     a_spec.extra_lines = {fmt::format("notify_master \"{}\" root", notify_sh.string()),
                           "track_script {", "    chk_uid", "    chk_hang weight -10", "}"};
     auto a_config = single_instance(a_spec, "a");
@@ -146,7 +137,7 @@ TEST_F(Privileges, havipd_keeps_only_vrrp_capabilities_and_still_runs_scripts_an
         << "the timed-out script of nobody is still running";
 
     // Failover both ways: the reduced set removes and adds VIPs and sends adverts.
-    auto b = start_backup("b", havipd(HAVIPD_BIN), single_instance(spec(100), "b"));
+    auto b = start_backup("b", havipd(HAVIPD_BIN), single_instance(v3_instance(100), "b"));
     ASSERT_FALSE(HasFailure());
     const auto failing = Clock::now();
     { std::ofstream(down) << "down\n"; }
@@ -168,7 +159,7 @@ TEST_F(Privileges, the_loop_runs_sched_rr_by_default_and_its_scripts_at_normal_p
     fs::create_directory(out);
     const auto notify_sh = lab().dir() / "notify.sh";
     write_script(notify_sh, fmt::format("chrt -p $$ >{}/notify-sched\n", out.string()));
-    auto a_spec = spec(150);
+    auto a_spec = v3_instance(150);
     a_spec.extra_lines = {fmt::format("notify_master \"{}\" root", notify_sh.string())};
     const auto start = Clock::now();
     auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN),
@@ -183,7 +174,7 @@ TEST_F(Privileges, the_loop_runs_sched_rr_by_default_and_its_scripts_at_normal_p
     EXPECT_NE(read_file(out / "notify-sched").find("SCHED_OTHER"), std::string::npos)
         << read_file(out / "notify-sched");
 
-    auto b_config = single_instance(spec(100), "b");
+    auto b_config = single_instance(v3_instance(100), "b");
     b_config.global_extra_lines = {"vrrp_rt_priority 0"};
     auto b = start_backup("b", havipd(HAVIPD_BIN), b_config);
     ASSERT_FALSE(HasFailure());

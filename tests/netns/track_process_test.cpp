@@ -30,15 +30,6 @@ using Names = std::vector<std::string>;
 
 constexpr const char* vip4 = "10.77.0.100";
 
-VrrpInstanceSpec spec(int priority) {
-    VrrpInstanceSpec s;
-    s.vrid = 51;
-    s.priority = priority;
-    s.version = 3;
-    s.advert_int = 100ms;
-    s.vips = {fmt::format("{}/24", vip4)};
-    return s;
-}
 
 const VrrpTiming backup_v3 = rfc_timing(3, 100, 100ms);
 
@@ -72,7 +63,7 @@ class HavipdTrackProcess : public VrrpPairTest {
     void start_pair(const std::string& block_extra, const std::string& ref) {
         ASSERT_NO_FATAL_FAILURE(build(vip4));
         ASSERT_NO_FATAL_FAILURE(start_sleeper());
-        auto a_spec = spec(150);
+        auto a_spec = v3_instance(150);
         a_spec.extra_lines = {"track_process {", "    " + ref, "}"};
         const std::string block =
             fmt::format("\nvrrp_track_process db {{\n    process {}\n{}}}\n", name_, block_extra);
@@ -80,7 +71,7 @@ class HavipdTrackProcess : public VrrpPairTest {
         a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN),
                                render_keepalived_conf(single_instance(a_spec, "a")) + block);
         ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a_.process->log_tail(20);
-        b_ = start_backup("b", havipd(HAVIPD_BIN), single_instance(spec(100), "b"));
+        b_ = start_backup("b", havipd(HAVIPD_BIN), single_instance(v3_instance(100), "b"));
         ASSERT_FALSE(HasFailure());
         std::this_thread::sleep_for(300ms);
         ASSERT_EQ(holders(), Names{"a"});

@@ -1,7 +1,6 @@
 #include "bench/cli.hpp"
 
 #include <charconv>
-#include <cstdio>
 #include <filesystem>
 
 namespace havip::bench {

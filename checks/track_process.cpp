@@ -26,7 +26,7 @@ namespace havip::checks {
 namespace asio = boost::asio;
 
 bool uses_command_line(const ProcessMatch& match) {
-    return match.full_command || !match.params.empty() || match.param_match_set;
+    return match.full_command || !match.params.empty() || match.param_match;
 }
 
 bool process_matches(const ProcessMatch& match, std::string_view comm,
@@ -36,9 +36,9 @@ bool process_matches(const ProcessMatch& match, std::string_view comm,
     const std::size_t n = match.params.size();
     const std::size_t args = argv.size() - 1;
     // "param_match" with no parameters: the command must have none (keepalived.conf(5)).
-    if (n == 0) return match.param_match_set ? args == 0 : true;
+    if (n == 0) return match.param_match ? args == 0 : true;
     if (args < n) return false;
-    if (match.param_match == ParamMatch::exact && args != n) return false;
+    if (!match.param_match && args != n) return false;
     for (std::size_t i = 0; i + 1 < n; ++i)
         if (argv[i + 1] != match.params[i]) return false;
     const std::string& last = argv[n];

@@ -17,9 +17,9 @@
 
 namespace havip::checks {
 
-// How configured parameters match a process's arguments (keepalived's param_match).
+// How configured parameters match a process's arguments (keepalived's param_match). Without
+// it the arguments are the configured ones, no more.
 enum class ParamMatch {
-    exact,    // the same arguments, no more (the default)
     initial,  // the first n-1 equal, the n-th starts with the last configured one
     partial,  // the first n equal, more may follow
 };
@@ -27,8 +27,8 @@ enum class ParamMatch {
 struct ProcessMatch {
     std::string process;              // the comm, or argv[0] when the command line is used
     std::vector<std::string> params;  // argv[1…]
-    ParamMatch param_match = ParamMatch::exact;
-    bool param_match_set = false;  // param_match without params: the process has no arguments
+    // Set without params: the process has no arguments.
+    std::optional<ParamMatch> param_match;
     bool full_command = false;
 };
 

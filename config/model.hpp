@@ -148,13 +148,13 @@ struct TrackFile {
 
 // vrrp_track_process NAME { process PROC [PARAMS…]; param_match; full_command; weight W
 // [reverse]; quorum N; quorum_max N; delay / terminate_delay / fork_delay S }
-enum class ParamMatch { exact, initial, partial };
+enum class ParamMatch { initial, partial };  // unset: the arguments exactly
 struct TrackProcess {
     std::string name;
     std::string process;              // matched against comm, or argv[0] (full_command/params)
     std::vector<std::string> params;  // argv[1…]
-    ParamMatch param_match = ParamMatch::exact;
-    bool param_match_set = false;  // `param_match` without params: the process has no arguments
+    // `param_match` without params: the process has no arguments.
+    std::optional<ParamMatch> param_match;
     bool full_command = false;
     int weight = 1;  // keepalived's default for track_process
     bool weight_reverse = false;

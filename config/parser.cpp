@@ -1030,7 +1030,6 @@ class Parser {
                         fmt::format("param_match \"{}\" is not initial or partial", token->text));
                     continue;
                 }
-                t.param_match_set = true;
             } else if (k == "full_command") {
                 set_flag(node, t.full_command);
             } else if (k == "weight") {
@@ -1070,7 +1069,7 @@ class Parser {
         }
         // The kernel keeps 15 bytes of a process name (TASK_COMM_LEN): a longer name is never
         // a process's name, so keepalived never sees it running.
-        if (!t.full_command && t.params.empty() && !t.param_match_set && t.process.size() > 15) {
+        if (!t.full_command && t.params.empty() && !t.param_match && t.process.size() > 15) {
             d_.warning(t.where,
                        fmt::format("vrrp_track_process \"{}\": process \"{}\" is longer than "
                                    "a process name can be (15 characters) and never matches; "

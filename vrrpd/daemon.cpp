@@ -577,11 +577,10 @@ void Daemon::watch_track_processes(const config::Config& config) {
         w.name = p.name;
         w.match.process = p.process;
         w.match.params = p.params;
-        w.match.param_match =
-            p.param_match == config::ParamMatch::initial   ? checks::ParamMatch::initial
-            : p.param_match == config::ParamMatch::partial ? checks::ParamMatch::partial
-                                                           : checks::ParamMatch::exact;
-        w.match.param_match_set = p.param_match_set;
+        if (p.param_match)
+            w.match.param_match = *p.param_match == config::ParamMatch::initial
+                                      ? checks::ParamMatch::initial
+                                      : checks::ParamMatch::partial;
         w.match.full_command = p.full_command;
         w.quorum = p.quorum;
         w.quorum_max = p.quorum_max;

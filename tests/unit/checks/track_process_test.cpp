@@ -39,8 +39,7 @@ ProcessMatch by_command(std::string process, std::vector<std::string> params, bo
     m.process = std::move(process);
     m.params = std::move(params);
     m.full_command = full_command;
-    m.param_match_set = param_match.has_value();
-    m.param_match = param_match.value_or(ParamMatch::exact);
+    m.param_match = param_match;
     return m;
 }
 

@@ -39,7 +39,6 @@ TEST(TrackProcessConfig, every_keyword_is_parsed) {
     EXPECT_EQ(p.process, "/usr/sbin/my sqld");
     EXPECT_THAT(p.params, ElementsAre("--defaults-file=/etc/my.cnf", "a b"));
     EXPECT_EQ(p.param_match, ParamMatch::initial);
-    EXPECT_TRUE(p.param_match_set);
     EXPECT_TRUE(p.full_command);
     EXPECT_EQ(p.weight, -60);
     EXPECT_TRUE(p.weight_reverse);
@@ -55,8 +54,7 @@ TEST(TrackProcessConfig, defaults_are_keepalived_s) {
     const TrackProcess& p = result.config->track_processes.at(0);
     EXPECT_EQ(p.process, "mysqld");
     EXPECT_TRUE(p.params.empty());
-    EXPECT_EQ(p.param_match, ParamMatch::exact);
-    EXPECT_FALSE(p.param_match_set);
+    EXPECT_EQ(p.param_match, std::nullopt);
     EXPECT_FALSE(p.full_command);
     EXPECT_EQ(p.weight, 1);
     EXPECT_FALSE(p.weight_reverse);

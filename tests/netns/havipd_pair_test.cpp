@@ -339,6 +339,67 @@ TEST_F(HavipdPair, sighup_with_edited_priority_and_vips_keeps_the_master_and_add
     EXPECT_EQ(holders(), Names{"a"});
 }
 
+// Issue 16: a reload that removed one instance and kept another killed havipd with SIGSEGV
+// (the stopped instance's state change listed the running instances while the kept ones
+// were being moved), leaving the kept instance's VIP on the interface with nobody to
+// advertise it.
+TEST_F(HavipdPair, sighup_removing_one_of_two_instances_keeps_the_other_and_releases_its_vip) {
+    constexpr const char* second_vip = "10.77.0.102";
+    const auto two = [&](int priority) {
+        auto second = spec(priority);
+        second.name = "VI_2";
+        second.vrid = 52;
+        second.vips = {fmt::format("{}/24", second_vip)};
+        return std::vector{spec(priority), second};
+    };
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    a_config_ = single_instance(spec(master_priority), "a");
+    b_config_ = single_instance(spec(backup_priority), "b");
+    a_config_.instances = two(master_priority);
+    b_config_.instances = two(backup_priority);
+    a_ = start_master("a", daemon(), a_config_, 3s);
+    ASSERT_FALSE(HasFailure());
+    b_ = start_backup("b", daemon(), b_config_);
+    ASSERT_FALSE(HasFailure());
+    ASSERT_TRUE(wait_until([&] { return lab().has_address("a", second_vip); }, 3s, 10ms));
+
+    a_config_.instances.pop_back();
+    std::ofstream(a_.config, std::ios::trunc) << render_keepalived_conf(a_config_);
+    const auto hup = Clock::now();
+    ASSERT_TRUE(a_.process->signal(SIGHUP));
+    ASSERT_TRUE(wait_until([&] { return a_.log_mentions("1 kept, 0 started"); }, 3s, 5ms))
+        << a_.process->log_tail(20);
+    // The removed instance said priority 0 on its way out: b takes its VIP at once.
+    EXPECT_TRUE(wait_until([&] { return lab().has_address("b", second_vip); }, 2s, 10ms));
+    EXPECT_FALSE(lab().has_address("a", second_vip));
+    std::this_thread::sleep_for(backup_v3.master_down + 5 * 100ms);
+    EXPECT_TRUE(a_.process->running()) << a_.process->log_tail(20);
+    EXPECT_FALSE(vip_changed_since("a", hup)) << "the kept instance's VIP moved";
+    EXPECT_FALSE(vip_changed_since("b", hup));
+    EXPECT_EQ(holders(), Names{"a"});
+}
+
+// Issue 16: a reload that puts a kept instance in FAULT crashed the same way. The master
+// tracks a new script that starts failed (init_fail, weight 0): it faults, hands the VIP to
+// b with priority 0, and keeps running.
+TEST_F(HavipdPair, sighup_that_faults_the_kept_master_hands_over_and_keeps_running) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    auto faulted = spec(master_priority);
+    faulted.extra_lines = {"track_script {", "    chk_never", "}"};
+    a_config_ = single_instance(faulted, "a");
+    std::ofstream(a_.config, std::ios::trunc)
+        << "vrrp_script chk_never {\n    script \"/bin/false\"\n    interval 60\n"
+           "    weight 0\n    init_fail\n}\n"
+        << render_keepalived_conf(a_config_);
+    const auto hup = Clock::now();
+    ASSERT_TRUE(a_.process->signal(SIGHUP));
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 3s)) << a_.process->log_tail(20);
+    EXPECT_TRUE(wait_vip("b", true, 2s, hup).has_value()) << "b never took the VIP";
+    EXPECT_TRUE(a_.process->running()) << a_.process->log_tail(20);
+    EXPECT_FALSE(lab().has_address("a", vip4));
+    EXPECT_EQ(holders(), Names{"b"});
+}
+
 TEST_F(HavipdPair, bad_reload_keeps_running_the_old_config_and_logs_why) {
     ASSERT_NO_FATAL_FAILURE(start_pair());
     {

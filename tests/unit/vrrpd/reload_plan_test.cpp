@@ -1,0 +1,68 @@
+#include "vrrpd/reload_plan.hpp"
+
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace havip::vrrp {
+namespace {
+
+using Keep = ReloadPlan::Keep;
+
+RouterKey key(std::uint8_t vrid, std::string group = "") {
+    return {.vrid = vrid, .ipv6 = false, .ifindex = 2, .unicast = false, .sync_group = group};
+}
+
+TEST(ReloadPlan, unchanged_configuration_keeps_every_instance_in_place) {
+    const std::vector running{key(51), key(52)};
+    const auto plan = plan_reload(running, running);
+    EXPECT_EQ(plan.keep, (std::vector<Keep>{{0, 0}, {1, 1}}));
+    EXPECT_TRUE(plan.stop.empty());
+    EXPECT_TRUE(plan.start.empty());
+}
+
+TEST(ReloadPlan, removing_the_first_of_two_keeps_the_second_and_stops_the_first) {
+    const std::vector running{key(51), key(52)};
+    const std::vector wanted{key(52)};
+    const auto plan = plan_reload(running, wanted);
+    EXPECT_EQ(plan.keep, (std::vector<Keep>{{1, 0}}));
+    EXPECT_EQ(plan.stop, (std::vector<std::size_t>{0}));
+    EXPECT_TRUE(plan.start.empty());
+}
+
+TEST(ReloadPlan, reordered_instances_are_matched_by_router_not_by_position) {
+    const std::vector running{key(51), key(52), key(53)};
+    const std::vector wanted{key(53), key(51), key(54)};
+    const auto plan = plan_reload(running, wanted);
+    EXPECT_EQ(plan.keep, (std::vector<Keep>{{2, 0}, {0, 1}}));
+    EXPECT_EQ(plan.stop, (std::vector<std::size_t>{1}));
+    EXPECT_EQ(plan.start, (std::vector<std::size_t>{2}));
+}
+
+TEST(ReloadPlan, another_family_interface_or_unicast_mode_is_another_router) {
+    const std::vector running{key(51)};
+    auto v6 = key(51);
+    v6.ipv6 = true;
+    auto other_if = key(51);
+    other_if.ifindex = 3;
+    auto unicast = key(51);
+    unicast.unicast = true;
+    for (const auto& k : {v6, other_if, unicast}) {
+        const std::vector wanted{k};
+        const auto plan = plan_reload(running, wanted);
+        EXPECT_TRUE(plan.keep.empty());
+        EXPECT_EQ(plan.stop, (std::vector<std::size_t>{0}));
+        EXPECT_EQ(plan.start, (std::vector<std::size_t>{0}));
+    }
+}
+
+TEST(ReloadPlan, a_running_instance_is_kept_for_one_configured_instance_only) {
+    const std::vector running{key(51)};
+    const std::vector wanted{key(51), key(51)};
+    const auto plan = plan_reload(running, wanted);
+    EXPECT_EQ(plan.keep, (std::vector<Keep>{{0, 0}}));
+    EXPECT_EQ(plan.start, (std::vector<std::size_t>{1}));
+}
+
+}  // namespace
+}  // namespace havip::vrrp

@@ -1,0 +1,24 @@
+#include "vrrpd/reload_plan.hpp"
+
+namespace havip::vrrp {
+
+ReloadPlan plan_reload(std::span<const RouterKey> running, std::span<const RouterKey> wanted) {
+    ReloadPlan plan;
+    std::vector<bool> taken(running.size(), false);
+    for (std::size_t w = 0; w < wanted.size(); ++w) {
+        std::size_t r = 0;
+        while (r < running.size() && (taken[r] || !(running[r] == wanted[w])))
+            ++r;
+        if (r < running.size()) {
+            taken[r] = true;
+            plan.keep.push_back({r, w});
+        } else {
+            plan.start.push_back(w);
+        }
+    }
+    for (std::size_t r = 0; r < running.size(); ++r)
+        if (!taken[r]) plan.stop.push_back(r);
+    return plan;
+}
+
+}  // namespace havip::vrrp

@@ -125,6 +125,21 @@ std::vector<std::uint8_t> unsolicited_na(const MacAddress& mac,
     return frame;
 }
 
+std::vector<AnnounceFrame> announce_frames(std::span<const AnnouncedAddress> addresses,
+                                           const std::map<int, AnnounceLink>& links) {
+    std::vector<AnnounceFrame> frames;
+    for (const auto& a : addresses) {
+        const auto link = links.find(a.ifindex);
+        if (link == links.end()) continue;
+        const auto& l = link->second;
+        frames.push_back({a.ifindex, a.address.is_v4()
+                                         ? gratuitous_arp(l.mac, a.address.to_v4())
+                                         : unsolicited_na(l.mac, a.address.to_v6(),
+                                                          l.ipv6_forwarding)});
+    }
+    return frames;
+}
+
 namespace {
 
 // `count` frame rounds starting at `start`: one burst, or one per round `interval` apart.

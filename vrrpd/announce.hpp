@@ -7,9 +7,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <span>
 #include <vector>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/address_v4.hpp>
 #include <boost/asio/ip/address_v6.hpp>
 
@@ -41,6 +43,34 @@ std::vector<std::uint8_t> gratuitous_arp(
 std::vector<std::uint8_t> unsolicited_na(const MacAddress& mac,
                                          const boost::asio::ip::address_v6& vip,
                                          bool router = false);
+
+// An interface VIPs are announced on: its hardware address, and whether it forwards IPv6.
+// A forwarding node sets the NA's Router flag: a host that sees an NA from its default
+// router without it removes the router from its list (RFC 4861 §7.2.5).
+struct AnnounceLink {
+    MacAddress mac{};
+    bool ipv6_forwarding = false;
+
+    friend bool operator==(const AnnounceLink&, const AnnounceLink&) = default;
+};
+
+// An address to announce, on the interface it is raised on.
+struct AnnouncedAddress {
+    boost::asio::ip::address address;
+    int ifindex = 0;
+};
+
+struct AnnounceFrame {
+    int ifindex = 0;
+    std::vector<std::uint8_t> bytes;
+};
+
+// One frame per address, built for and sent on the address's own interface: a GARP for IPv4,
+// an unsolicited NA for IPv6, whatever the instance's family. keepalived announces its VIPs
+// and excluded VIPs alike, each on its own interface. An address on an interface `links`
+// does not know is skipped.
+std::vector<AnnounceFrame> announce_frames(std::span<const AnnouncedAddress> addresses,
+                                           const std::map<int, AnnounceLink>& links);
 
 // The ICMPv6 checksum (RFC 4443 2.3) of `message` (its checksum field included as it is)
 // over the IPv6 pseudo-header; a message with a correct checksum sums to zero.

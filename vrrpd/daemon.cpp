@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 
 #include <fmt/format.h>
@@ -66,6 +67,20 @@ std::optional<gid_t> group_id(const std::string& name) {
     if (::getgrnam_r(name.c_str(), &grp, buffer.data(), buffer.size(), &found) != 0 || !found)
         return std::nullopt;
     return found->gr_gid;
+}
+
+std::string interface_name(int ifindex) {
+    char name[IF_NAMESIZE] = {};
+    return ::if_indextoname(static_cast<unsigned>(ifindex), name) ? name
+                                                                  : fmt::format("#{}", ifindex);
+}
+
+// Whether the interface forwards IPv6 (net.ipv6.conf.IF.forwarding), read as keepalived
+// does when it sets an NA's Router flag. Unreadable (no IPv6) reads as no.
+bool ipv6_forwarding(const std::string& ifname) {
+    std::ifstream in("/proc/sys/net/ipv6/conf/" + ifname + "/forwarding");
+    int value = 0;
+    return in >> value && value != 0;
 }
 
 std::string check_status(const checks::ItemStatus& item) {
@@ -186,7 +201,7 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
             v.label = va.label;
             v.scope = scope_of(va.scope);
             v.peer = va.peer;
-            v.nodad = va.nodad;
+            v.nodad = va.nodad();
             v.noprefixroute = va.noprefixroute;
             return v;
         };
@@ -206,6 +221,13 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
             if (auto v = to_vip(va)) s.excluded_vips.push_back(*v);
 
         if (auto mac = rtnl_.mac(s.ifindex)) s.mac = *mac;
+        for (const auto* list : {&s.vips, &s.excluded_vips})
+            for (const auto& v : *list) {
+                if (s.announce_links.count(v.ifindex)) continue;
+                const auto mac = rtnl_.mac(v.ifindex);
+                s.announce_links[v.ifindex] = {mac ? *mac : MacAddress{},
+                                               ipv6_forwarding(interface_name(v.ifindex))};
+            }
         s.announce.master_delay = ci.garp_master_delay;
         s.announce.master_repeat = static_cast<unsigned>(ci.garp_master_repeat);
         s.announce.interval =
@@ -394,15 +416,17 @@ bool Daemon::open_sockets(const std::vector<InstanceSettings>& wanted) {
         sockets_.emplace(key, std::move(owned));
     }
     for (const auto& s : wanted) {
-        if (announcers_.count(s.ifindex)) continue;
-        auto ps = std::make_unique<PacketSocket>();
-        if (auto ec = ps->open(s.ifindex)) {
-            log_.log(Level::err, fmt::format("cannot open the announcement socket on {}: {}",
-                                             s.ifname, ec.message()));
-            ok = false;
-            continue;
+        for (const auto& [ifindex, link] : s.announce_links) {
+            if (announcers_.count(ifindex)) continue;
+            auto ps = std::make_unique<PacketSocket>();
+            if (auto ec = ps->open(ifindex)) {
+                log_.log(Level::err, fmt::format("cannot open the announcement socket on {}: {}",
+                                                 interface_name(ifindex), ec.message()));
+                ok = false;
+                continue;
+            }
+            announcers_.emplace(ifindex, std::move(ps));
         }
-        announcers_.emplace(s.ifindex, std::move(ps));
     }
     return ok;
 }
@@ -437,7 +461,12 @@ void Daemon::run_instances(std::vector<InstanceSettings> wanted) {
                             log_,
                             rtnl_,
                             *sockets_.at(key),
-                            *announcers_.at(s.ifindex),
+                            [this](int ifindex, std::span<const std::uint8_t> frame) {
+                                const auto a = announcers_.find(ifindex);
+                                return a == announcers_.end()
+                                           ? std::make_error_code(std::errc::no_such_device)
+                                           : a->second->send(frame);
+                            },
                             [this] {
                                 publish_status();
                                 if (checks_) checks_->holders_changed();  // manage_read_only
@@ -655,22 +684,22 @@ void Daemon::reload() {
         return;
     }
     // Instances the reload matches keep their state, VIPs and counters and take their new
-    // settings (keepalived matches on VRID, family, interface, multicast or unicast; we also
-    // keep the sync group). Editing a priority or a VIP list must not move the VIP.
-    std::vector<std::pair<std::shared_ptr<Instance>, InstanceSettings>> matched;
-    std::vector<InstanceSettings> fresh;
-    for (auto& s : *wanted) {
-        auto same = std::find_if(instances_.begin(), instances_.end(), [&](const auto& i) {
-            return i && i->settings().same_router_as(s);
-        });
-        if (same != instances_.end()) {
-            matched.emplace_back(std::move(*same), std::move(s));
-        } else {
-            fresh.push_back(std::move(s));
-        }
-    }
-    for (auto& old : instances_) {
-        if (!old) continue;
+    // settings: editing a priority or a VIP list must not move the VIP (vrrpd/reload_plan).
+    std::vector<RouterKey> running_keys, wanted_keys;
+    for (const auto& i : instances_)
+        running_keys.push_back(router_key(i->settings()));
+    for (const auto& s : *wanted)
+        wanted_keys.push_back(router_key(s));
+    const auto plan = plan_reload(running_keys, wanted_keys);
+    std::vector<std::shared_ptr<Instance>> stopping, kept;
+    for (auto r : plan.stop)
+        stopping.push_back(instances_[r]);
+    for (const auto& k : plan.keep)
+        kept.push_back(instances_[k.running]);
+    // From here on the daemon lists only the kept instances: a state change of one being
+    // stopped or reconfigured publishes the status, which reads every listed instance.
+    instances_ = kept;
+    for (auto& old : stopping) {
         // An instance that went away, or became a different router, releases its VIPs with a
         // priority-0 advert; a new one starts below and elects from BACKUP. First, so a VIP
         // that moved to a kept instance is removed before that one adds it.
@@ -678,15 +707,17 @@ void Daemon::reload() {
                  {{"HAVIP_INSTANCE", old->settings().name}});
         old->stop();
     }
-    std::vector<std::shared_ptr<Instance>> kept;
+    stopping.clear();
     std::size_t changed = 0;
-    for (auto& [instance, s] : matched) {
-        if (!instance->settings().same_as(s)) ++changed;
-        instance->reconfigure(std::move(s));
-        kept.push_back(std::move(instance));
+    for (std::size_t k = 0; k < plan.keep.size(); ++k) {
+        auto& s = (*wanted)[plan.keep[k].wanted];
+        if (!kept[k]->settings().same_as(s)) ++changed;
+        kept[k]->reconfigure(std::move(s));
     }
+    std::vector<InstanceSettings> fresh;
+    for (auto w : plan.start)
+        fresh.push_back(std::move((*wanted)[w]));
     router_id_ = loaded.config->global.router_id.value_or(short_host_name());
-    instances_ = std::move(kept);
     const auto first_new = instances_.size();
     run_instances(std::move(fresh));
     if (!start_checks(*loaded.config))
@@ -938,10 +969,7 @@ StatusSnapshot Daemon::snapshot() const {
         is.priority = s.router.priority;
         is.effective_priority = i->tracker().effective_priority();
         for (const auto& v : s.vips) {
-            std::string ifname = s.ifname;
-            char name[IF_NAMESIZE] = {};
-            if (v.ifindex != s.ifindex && ::if_indextoname(static_cast<unsigned>(v.ifindex), name))
-                ifname = name;
+            const auto ifname = v.ifindex == s.ifindex ? s.ifname : interface_name(v.ifindex);
             is.vips.push_back({v.address.to_string(), v.prefix_len, ifname});
         }
         if (i->state() == State::master)

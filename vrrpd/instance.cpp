@@ -27,15 +27,12 @@ bool same_vips(const std::vector<netlink::Vip>& a, const std::vector<netlink::Vi
     return true;
 }
 
-std::vector<std::vector<std::uint8_t>> announce_frames(const InstanceSettings& settings) {
-    std::vector<std::vector<std::uint8_t>> frames;
-    for (const auto& vip : settings.vips) {
-        if (vip.address.is_v4())
-            frames.push_back(gratuitous_arp(settings.mac, vip.address.to_v4()));
-        else
-            frames.push_back(unsolicited_na(settings.mac, vip.address.to_v6()));
-    }
-    return frames;
+std::vector<AnnounceFrame> announce_frames(const InstanceSettings& settings) {
+    std::vector<AnnouncedAddress> addresses;
+    for (const auto* list : {&settings.vips, &settings.excluded_vips})
+        for (const auto& vip : *list)
+            addresses.push_back({vip.address, vip.ifindex});
+    return vrrp::announce_frames(addresses, settings.announce_links);
 }
 
 bool same_tracks(const std::vector<checks::TrackSettings>& a,
@@ -86,7 +83,7 @@ bool InstanceSettings::same_as(const InstanceSettings& o) const {
            p.password == op.password && p.vips == op.vips && p.unicast_peers == op.unicast_peers &&
            p.unicast_source == op.unicast_source && p.check_unicast_src == op.check_unicast_src &&
            same_vips(vips, o.vips) && same_vips(excluded_vips, o.excluded_vips) &&
-           destinations == o.destinations && mac == o.mac &&
+           destinations == o.destinations && mac == o.mac && announce_links == o.announce_links &&
            announce.master_delay == o.announce.master_delay &&
            announce.master_repeat == o.announce.master_repeat &&
            announce.interval == o.announce.interval &&
@@ -96,10 +93,8 @@ bool InstanceSettings::same_as(const InstanceSettings& o) const {
            r.sync_group == orr.sync_group;
 }
 
-bool InstanceSettings::same_router_as(const InstanceSettings& o) const {
-    return router.vrid == o.router.vrid && ipv6 == o.ipv6 && ifindex == o.ifindex &&
-           policy.unicast_peers.empty() == o.policy.unicast_peers.empty() &&
-           sync_group == o.sync_group;
+RouterKey router_key(const InstanceSettings& s) {
+    return {s.router.vrid, s.ipv6, s.ifindex, !s.policy.unicast_peers.empty(), s.sync_group};
 }
 
 Instance::Instance(InstanceSettings settings, Deps deps)
@@ -549,7 +544,7 @@ void Instance::remove_vips() {
 void Instance::announce_burst(unsigned count) {
     for (unsigned n = 0; n < count; ++n)
         for (const auto& frame : announce_frames_)
-            if (deps_.announcer.send(frame)) ++stats_.send_err;
+            if (deps_.announce(frame.ifindex, frame.bytes)) ++stats_.send_err;
 }
 
 void Instance::start_announcements() {

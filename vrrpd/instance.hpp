@@ -13,7 +13,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "checks/notify.hpp"
@@ -26,6 +28,7 @@
 #include "vrrpd/packet.hpp"
 #include "vrrpd/packet_socket.hpp"
 #include "vrrpd/packet_validate.hpp"
+#include "vrrpd/reload_plan.hpp"
 #include "vrrpd/sync_group.hpp"
 #include "vrrpd/vrrp_socket.hpp"
 
@@ -42,7 +45,9 @@ struct InstanceSettings {
     std::vector<netlink::Vip> vips;           // advertised, of the instance's family
     std::vector<netlink::Vip> excluded_vips;  // virtual_ipaddress_excluded: raised, not advertised
     std::vector<boost::asio::ip::address> destinations;  // the multicast group, or unicast peers
-    MacAddress mac{};                                    // for GARP / NA frames
+    MacAddress mac{};                                    // the interface's
+    // Every interface a VIP or excluded VIP is raised on: announcements go out there.
+    std::map<int, AnnounceLink> announce_links;
     AnnounceSettings announce;
     // Everything the instance's priority depends on, in one tracker: interfaces first
     // (named "interface IF"), then checks (by their configured name).
@@ -68,11 +73,10 @@ struct InstanceSettings {
 
     // Whether a reload may keep the running instance as it is.
     bool same_as(const InstanceSettings& other) const;
-    // Whether a reload may keep the running instance with these settings (Instance::
-    // reconfigure): keepalived's match — VRID, family, interface, multicast or unicast — and
-    // the same sync group.
-    bool same_router_as(const InstanceSettings& other) const;
 };
+
+// What a reload matches a running instance on (vrrpd/reload_plan.hpp).
+RouterKey router_key(const InstanceSettings& settings);
 
 // keepalived's vrrp_statistics counter names, plus havip's for the rules keepalived checks
 // without counting (see DecodeError).
@@ -129,7 +133,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
         systemd::Logger& log;
         netlink::AddressControl& addresses;
         VrrpSocket& socket;
-        PacketSocket& announcer;
+        // Sends an announcement frame on the interface with this ifindex.
+        std::function<std::error_code(int ifindex, std::span<const std::uint8_t>)> announce;
         // Called after every state change, e.g. to update the daemon's STATUS=.
         std::function<void()> on_state_change;
         // Sync group members: every state change and every wish for MASTER, for the group
@@ -147,7 +152,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
     // Enters BACKUP (or MASTER as address owner, or FAULT when a tracked item is down).
     void start();
-    // A reload changed the settings of this running instance (same_router_as): it keeps its
+    // A reload changed the settings of this running instance (router_key): it keeps its
     // state, timers, counters and what its tracked items last said, and takes the new
     // settings — no transition, no priority-0 advert (as keepalived). A MASTER adds and
     // removes the VIPs the reload added and removed, and announces the added ones.
@@ -215,7 +220,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
     boost::asio::steady_timer announce_timer_;
     checks::NotifyQueue notify_queue_;
     AnnounceSchedule announce_schedule_;
-    std::vector<std::vector<std::uint8_t>> announce_frames_;  // one per VIP
+    std::vector<AnnounceFrame> announce_frames_;  // one per VIP and excluded VIP
     // Rate limit of "rejected advert" log lines: at most one per rule per 10 s, with a count.
     std::array<Clock::time_point, all_decode_errors.size()> last_reject_log_{};
     std::array<std::uint64_t, all_decode_errors.size()> reject_suppressed_{};

@@ -4,6 +4,7 @@
 #include "vrrpd/announce.hpp"
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -135,6 +136,32 @@ TEST(AnnounceFrames, na_goes_to_all_nodes_with_hop_limit_255_and_target_lladdr_o
     EXPECT_EQ(frame[78], 2);  // option: target link-layer address
     EXPECT_EQ(frame[79], 1);  // 8 bytes
     EXPECT_TRUE(std::equal(mac.begin(), mac.end(), frame.begin() + 80));
+}
+
+// Issue 16: excluded VIPs, VIPs of the other family and VIPs on another interface were never
+// announced, or were announced with the instance's MAC; and an NA never had the Router flag
+// on a forwarding node.
+TEST(AnnounceFrames, each_address_is_announced_on_its_own_link_with_that_links_mac) {
+    constexpr MacAddress eth0{0x02, 0, 0, 0, 0, 0x01};
+    constexpr MacAddress eth1{0x02, 0, 0, 0, 0, 0x02};
+    const std::map<int, AnnounceLink> links{{2, {eth0, false}}, {3, {eth1, true}}};
+    const std::vector<AnnouncedAddress> addresses{
+        {boost::asio::ip::make_address("10.0.0.100"), 2},
+        {boost::asio::ip::make_address("fd00::100"), 2},   // the other family
+        {boost::asio::ip::make_address("10.1.0.100"), 3},  // dev eth1
+        {boost::asio::ip::make_address("fd01::100"), 3},   // dev eth1, which forwards
+        {boost::asio::ip::make_address("10.2.0.100"), 9},  // an interface nobody opened
+    };
+    const auto frames = announce_frames(addresses, links);
+    ASSERT_EQ(frames.size(), 4u);
+    EXPECT_EQ(frames[0].ifindex, 2);
+    EXPECT_EQ(frames[0].bytes, gratuitous_arp(eth0, make_address_v4("10.0.0.100")));
+    EXPECT_EQ(frames[1].ifindex, 2);
+    EXPECT_EQ(frames[1].bytes, unsolicited_na(eth0, make_address_v6("fd00::100"), false));
+    EXPECT_EQ(frames[2].ifindex, 3);
+    EXPECT_EQ(frames[2].bytes, gratuitous_arp(eth1, make_address_v4("10.1.0.100")));
+    EXPECT_EQ(frames[3].ifindex, 3);
+    EXPECT_EQ(frames[3].bytes, unsolicited_na(eth1, make_address_v6("fd01::100"), true));
 }
 
 }  // namespace

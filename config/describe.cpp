@@ -47,7 +47,7 @@ std::string vip_text(const VirtualAddress& vip) {
     if (vip.scope != "global") text += fmt::format(" scope {}", vip.scope);
     if (vip.label) text += fmt::format(" label {}", *vip.label);
     if (vip.peer) text += fmt::format(" peer {}", vip.peer->to_string());
-    if (vip.nodad) text += " nodad";
+    if (vip.dad) text += " -nodad";
     if (vip.noprefixroute) text += " noprefixroute";
     if (vip.no_track) text += " no_track";
     return text;

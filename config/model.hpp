@@ -174,11 +174,17 @@ struct VirtualAddress {
     std::string scope = "global";
     std::optional<std::string> label;
     std::optional<IpAddress> peer;
-    bool nodad = false;
+    // keepalived adds IPv6 VIPs without duplicate address detection (RFC 5798 §8.3.2: the
+    // master owns the address; DAD would leave it "tentative", or "dadfailed" after a split
+    // brain); "-nodad" is its word for keeping DAD on.
+    bool dad = false;
     bool noprefixroute = false;
     bool no_track = false;
     SourceLocation where;      // the address
     SourceLocation dev_where;  // the `dev` value, when written
+
+    // Whether the kernel should skip DAD for this address (IFA_F_NODAD).
+    bool nodad() const { return address.is_v6() && !dad; }
 };
 
 struct Notify {

@@ -872,8 +872,10 @@ class Parser {
                         ok = false;
                     }
                 }
-            } else if (o == "-nodad" || o == "nodad") {
-                vip.nodad = true;
+            } else if (o == "-nodad") {
+                vip.dad = true;
+            } else if (o == "nodad") {
+                vip.dad = false;  // havipd's spelling of the default
             } else if (o == "noprefixroute") {
                 vip.noprefixroute = true;
             } else if (o == "no_track") {

@@ -73,9 +73,25 @@ TEST(ConfigModel, virtual_address_options_are_parsed) {
     EXPECT_EQ(vip.dev, "eth1");
     EXPECT_EQ(vip.scope, "link");
     EXPECT_EQ(vip.label, "eth1:vip");
-    EXPECT_TRUE(vip.nodad);
+    EXPECT_TRUE(vip.dad);
     EXPECT_TRUE(vip.noprefixroute);
     EXPECT_TRUE(vip.no_track);
+}
+
+// Issue 16: keepalived adds every IPv6 VIP with IFA_F_NODAD unless the line says "-nodad";
+// havipd read "-nodad" the other way round, so its IPv6 VIPs were "tentative" after takeover.
+TEST(ConfigModel, ipv6_vips_skip_dad_unless_the_line_says_minus_nodad) {
+    auto result = load(instance("    version 3\n", "VI_1", 51, "fd00::50/64\n        fd00::51/64 -nodad\n"
+                                                "        fd00::52/64 nodad"));
+    ASSERT_THAT(messages(result), IsEmpty());
+    const auto& vips = result.config->instances.at(0).virtual_addresses;
+    ASSERT_EQ(vips.size(), 3u);
+    EXPECT_TRUE(vips[0].nodad());
+    EXPECT_FALSE(vips[1].nodad());
+    EXPECT_TRUE(vips[2].nodad());
+    auto v4 = load(instance("", "VI_1", 51, "10.0.0.50/24"));
+    EXPECT_FALSE(v4.config->instances.at(0).virtual_addresses.at(0).nodad())
+        << "IFA_F_NODAD is an IPv6 flag";
 }
 
 TEST(ConfigModel, state_master_without_priority_means_255) {

@@ -161,6 +161,9 @@ void Router::on_advert_backup(const AdvertReceived& advert, TimePoint now, Actio
                                          advert.source.to_string());
         return;
     }
+    // keepalived stops the preempt_delay window while a master at or above our priority
+    // speaks, so the next lower master opens a whole new one.
+    if (advert.priority >= vars_.priority) preempt_until_.reset();
     if (config_.version == ProtocolVersion::v3 && advert.max_adver_int.count() > 0) {
         // RFC 5798 §6.4.2: Set Master_Adver_Interval to Max Advertise Interval.
         vars_.master_adver_interval = advert.max_adver_int;

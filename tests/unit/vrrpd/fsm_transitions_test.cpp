@@ -207,6 +207,22 @@ TEST(FsmBackup, preempt_delay_window_opens_at_first_lower_advert_after_losing_ma
     EXPECT_EQ(router.deadline(TimerId::master_down), at(18'609'375'000ns));
 }
 
+// Issue 16: keepalived stops the preempt_delay window at every advert of a master at or above
+// our priority, so the window reopens when a lower master follows it. havipd kept the
+// start-up window, long expired, and preempted the lower master after ~3 s.
+TEST(FsmBackup, preempt_delay_window_reopens_at_a_lower_master_after_a_higher_one) {
+    RouterConfig config = make_config(100);
+    config.preempt_delay = 5s;
+    Router router = started_backup(config);  // window from 0 s to 5 s
+    for (int s = 1; s <= 20; ++s)
+        router.handle(advert(200, "10.0.0.9"), at(std::chrono::seconds{s}));
+    // The higher master hands over to a lower one at 21 s: the window runs to 26 s.
+    EXPECT_THAT(router.handle(advert(50), at(21s)), testing::SizeIs(1));
+    EXPECT_THAT(router.handle(advert(50), at(25s)), testing::SizeIs(1));
+    EXPECT_THAT(router.handle(advert(50), at(26s)), IsEmpty());
+    EXPECT_EQ(router.deadline(TimerId::master_down), at(28'609'375'000ns));
+}
+
 TEST(FsmBackup, priority_change_in_backup_changes_skew_and_preemption) {
     Router router = started_backup();
     router.handle(advert(120), at(1s));  // followed: 120 >= 100

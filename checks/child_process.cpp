@@ -1,9 +1,11 @@
 #include "checks/child_process.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,6 +45,41 @@ std::string resolve_program(const std::string& name) {
     return name;
 }
 
+// Closes every descriptor from `first` up, in the child between fork and exec, so a script
+// inherits nothing of the daemon's: close_range(2) where the kernel has it (5.9) and seccomp
+// allows it; otherwise one by one, as /proc/self/fd lists them (read with getdents64 into a
+// stack buffer: only async-signal-safe calls here); without /proc, every number below the soft
+// RLIMIT_NOFILE. Descriptors are also opened close-on-exec; this is the second line.
+void close_descriptors_from(int first) {
+    if (::syscall(SYS_close_range, static_cast<unsigned>(first), ~0U, 0U) == 0) return;
+    const int dir = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+        alignas(dirent64) char buffer[4096];
+        long n = 0;
+        // Closing entries ahead of the read position is safe: /proc lists by number.
+        while ((n = ::syscall(SYS_getdents64, dir, buffer, sizeof buffer)) > 0) {
+            for (long at = 0; at < n;) {
+                const auto* entry = reinterpret_cast<const dirent64*>(buffer + at);
+                at += entry->d_reclen;
+                int fd = 0;
+                const char* c = entry->d_name;
+                if (*c < '0' || *c > '9') continue;  // "." and ".."
+                for (; *c >= '0' && *c <= '9'; ++c)
+                    fd = fd * 10 + (*c - '0');
+                if (fd >= first && fd != dir) ::close(fd);
+            }
+        }
+        ::close(dir);
+        if (n == 0) return;
+    }
+    rlimit limit{};
+    const rlim_t end = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+                           ? limit.rlim_cur
+                           : 65536;
+    for (rlim_t fd = static_cast<rlim_t>(first); fd < end; ++fd)
+        ::close(static_cast<int>(fd));
+}
+
 [[noreturn]] void exec_child(const std::string& program, char* const* argv, int devnull,
                              const std::optional<Credentials>& creds) {
     // Only async-signal-safe calls from here on.
@@ -56,7 +93,7 @@ std::string resolve_program(const std::string& name) {
     ::dup2(devnull, 0);
     ::dup2(devnull, 1);
     ::dup2(devnull, 2);
-    ::syscall(SYS_close_range, 3U, ~0U, 0U);
+    close_descriptors_from(3);
     if (creds) {
         // Group first: after setuid we may no longer change it.
         if (::setgroups(1, &creds->gid) != 0 || ::setgid(creds->gid) != 0 ||

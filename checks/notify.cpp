@@ -4,33 +4,47 @@
 
 namespace havip::checks {
 
-NotifyQueue::NotifyQueue(boost::asio::io_context& io, Callback report)
-    : io_(io), report_(std::move(report)) {}
+struct NotifyQueue::State : std::enable_shared_from_this<State> {
+    State(boost::asio::io_context& io_, Callback report_, Callback orphan_report_)
+        : io{io_}, report{std::move(report_)}, orphan_report{std::move(orphan_report_)} {}
+
+    boost::asio::io_context& io;
+    Callback report;
+    Callback orphan_report;
+    std::list<NotifyJob> queue;  // not a deque: that allocates 576 bytes while empty
+    std::shared_ptr<ChildProcess> current;
+
+    void next() {
+        if (queue.empty()) return;
+        NotifyJob job = std::move(queue.front());
+        queue.pop_front();
+        // The callback holds the state: after the queue is destroyed, the running hook keeps
+        // it until the last queued hook has finished.
+        current = ChildProcess::start(
+            io, job.command, job.timeout,
+            [self = shared_from_this(), label = job.label](const RunResult& result) {
+                self->current.reset();
+                const NotifyReport r{label, result, fmt::format("{}: {}", label, result.describe())};
+                if (self->report) self->report(r);
+                self->next();
+            });
+    }
+};
+
+NotifyQueue::NotifyQueue(boost::asio::io_context& io, Callback report, Callback orphan_report)
+    : state_{std::make_shared<State>(io, std::move(report), std::move(orphan_report))} {}
 
 NotifyQueue::~NotifyQueue() {
-    *alive_ = false;
-    queue_.clear();
-    if (current_) current_->abandon();
+    state_->report = std::move(state_->orphan_report);
 }
 
 void NotifyQueue::enqueue(NotifyJob job) {
-    queue_.push_back(std::move(job));
-    if (!current_) next();
+    state_->queue.push_back(std::move(job));
+    if (!state_->current) state_->next();
 }
 
-void NotifyQueue::next() {
-    if (queue_.empty()) return;
-    NotifyJob job = std::move(queue_.front());
-    queue_.pop_front();
-    current_ = ChildProcess::start(
-        io_, job.command, job.timeout,
-        [this, alive = alive_, label = job.label](const RunResult& result) {
-            if (!*alive) return;
-            current_.reset();
-            NotifyReport r{label, result, fmt::format("{}: {}", label, result.describe())};
-            report_(r);
-            if (*alive) next();
-        });
+std::size_t NotifyQueue::pending() const {
+    return state_->queue.size() + (state_->current ? 1 : 0);
 }
 
 }  // namespace havip::checks

@@ -32,22 +32,21 @@ class NotifyQueue {
   public:
     using Callback = std::function<void(const NotifyReport&)>;
 
-    NotifyQueue(boost::asio::io_context& io, Callback report);
-    ~NotifyQueue();  // kills a running hook and drops the rest
+    // `report` hears each hook's result while the queue lives; `orphan_report` hears those of
+    // hooks that finish after it was destroyed, so it must not refer to the queue's owner.
+    NotifyQueue(boost::asio::io_context& io, Callback report, Callback orphan_report = {});
+    // What is queued still runs, one at a time and each bounded by its timeout: the hooks of an
+    // instance a reload removes include its notify_stop, which may be the fencing step.
+    ~NotifyQueue();
     NotifyQueue(const NotifyQueue&) = delete;
     NotifyQueue& operator=(const NotifyQueue&) = delete;
 
     void enqueue(NotifyJob job);
-    std::size_t pending() const { return queue_.size() + (current_ ? 1 : 0); }
+    std::size_t pending() const;
 
   private:
-    void next();
-
-    boost::asio::io_context& io_;
-    Callback report_;
-    std::list<NotifyJob> queue_;  // not a deque: that allocates 576 bytes while empty
-    std::shared_ptr<ChildProcess> current_;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    struct State;  // shared with the running hook, which keeps it after the queue is gone
+    std::shared_ptr<State> state_;
 };
 
 }  // namespace havip::checks

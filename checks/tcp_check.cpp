@@ -1,6 +1,12 @@
 #include "checks/tcp_check.hpp"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include <fmt/format.h>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 namespace havip::checks {
@@ -49,6 +55,24 @@ void tcp_probe(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint
         r.error = boost::asio::error::timed_out;
         probe->finish(r);
     });
+    // Opened here, close-on-exec: async_connect would open it without, and a script forked
+    // while the probe waits would inherit it.
+    const int fd = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+    boost::system::error_code open_ec;
+    if (fd < 0) {
+        open_ec.assign(errno, boost::system::system_category());
+    } else {
+        probe->socket.assign(endpoint.protocol(), fd, open_ec);
+        if (open_ec) ::close(fd);
+    }
+    if (open_ec) {
+        boost::asio::post(io, [probe, open_ec] {
+            TcpProbeResult r;
+            r.error = open_ec;
+            probe->finish(r);
+        });
+        return;
+    }
     probe->socket.async_connect(endpoint, [probe](const boost::system::error_code& ec) {
         if (ec == boost::asio::error::operation_aborted && probe->finished) return;
         TcpProbeResult r;

@@ -3,9 +3,8 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
+#include <string_view>
 
 #include <fcntl.h>
 #include <sys/inotify.h>
@@ -24,6 +23,14 @@ namespace {
 
 fs::path directory_of(const fs::path& file) {
     return file.parent_path().empty() ? fs::path(".") : file.parent_path();
+}
+
+std::string_view file_kind(mode_t mode) {
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISDIR(mode)) return "a directory";
+    return "not a file";
 }
 
 }  // namespace
@@ -79,39 +86,74 @@ struct TrackFileWatcher::Impl : std::enable_shared_from_this<Impl> {
     void initialise(const File& f) {
         if (!f.init_value) return;
         std::error_code ec;
-        if (fs::exists(f.path, ec) && !f.init_overwrite) return;
-        // Written beside and renamed over, so a reader never sees a half-written value.
+        // A link at the path counts as there: replaced only with overwrite, and never followed.
+        if (fs::symlink_status(f.path, ec).type() != fs::file_type::not_found &&
+            !f.init_overwrite)
+            return;
+        // Written beside and renamed over, so a reader never sees a half-written value. The
+        // temporary name is predictable and the directory may be /tmp: created exclusively and
+        // never through a link (keepalived's CVE-2018-19044); one left behind (by a crash, or
+        // planted) is removed first, which removes a link, not what it points at.
         const fs::path tmp = f.path.string() + ".havipd-tmp";
-        {
-            std::ofstream out(tmp, std::ios::trunc);
-            out << *f.init_value << '\n';
-            if (!out.flush()) {
-                warn(fmt::format("track_file {}: cannot write init_file value to {}", f.name,
-                                 f.path.string()));
-                fs::remove(tmp, ec);
-                return;
-            }
+        const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+        int fd = ::open(tmp.c_str(), flags, 0644);
+        if (fd < 0 && errno == EEXIST && ::unlink(tmp.c_str()) == 0)
+            fd = ::open(tmp.c_str(), flags, 0644);
+        if (fd < 0) {
+            warn(fmt::format("track_file {}: cannot create {}: {}", f.name, tmp.string(),
+                             std::strerror(errno)));
+            return;
         }
-        fs::rename(tmp, f.path, ec);
-        if (ec) {
+        const auto text = fmt::format("{}\n", *f.init_value);
+        const bool written = ::write(fd, text.data(), text.size()) ==
+                             static_cast<ssize_t>(text.size());
+        if (::close(fd) != 0 || !written) {
+            warn(fmt::format("track_file {}: cannot write init_file value to {}", f.name,
+                             f.path.string()));
+            ::unlink(tmp.c_str());
+            return;
+        }
+        if (::rename(tmp.c_str(), f.path.c_str()) != 0) {
             warn(fmt::format("track_file {}: cannot create {}: {}", f.name, f.path.string(),
-                             ec.message()));
-            fs::remove(tmp, ec);
+                             std::strerror(errno)));
+            ::unlink(tmp.c_str());
         }
     }
 
+    // Never blocks the loop: a FIFO opened for reading waits for a writer, so the open is
+    // non-blocking and only a regular file is read; not through a link either, which a local
+    // user could point at any file. Anything else reads as 0, as a missing file does.
     void read(const File& f) {
-        std::ifstream in(f.path);
-        if (!in) {
+        const int fd = ::open(f.path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            const int err = errno;
             report(f.name, 0,
-                   fmt::format("{} cannot be read ({}): value 0", f.path.string(),
-                               std::strerror(errno)));
+                   err == ELOOP
+                       ? fmt::format("{} is a symbolic link, not read: value 0", f.path.string())
+                       : fmt::format("{} cannot be read ({}): value 0", f.path.string(),
+                                     std::strerror(err)));
             return;
         }
-        std::string text(64, '\0');
-        in.read(text.data(), static_cast<std::streamsize>(text.size()));
-        text.resize(static_cast<std::size_t>(in.gcount()));
-        const TrackFileValue v = parse_track_file(text);
+        struct stat st {};
+        if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            ::close(fd);
+            report(f.name, 0,
+                   fmt::format("{} is not a regular file ({}), not read: value 0",
+                               f.path.string(), file_kind(st.st_mode)));
+            return;
+        }
+        std::array<char, 64> text{};
+        const ssize_t n = ::read(fd, text.data(), text.size());
+        const int err = errno;
+        ::close(fd);
+        if (n < 0) {
+            report(f.name, 0,
+                   fmt::format("{} cannot be read ({}): value 0", f.path.string(),
+                               std::strerror(err)));
+            return;
+        }
+        const TrackFileValue v =
+            parse_track_file(std::string_view(text.data(), static_cast<std::size_t>(n)));
         report(f.name, v.value,
                v.note.empty()
                    ? fmt::format("value {} in {}", v.value, f.path.string())

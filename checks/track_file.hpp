@@ -39,7 +39,9 @@ struct TrackFileEffect {
 TrackFileEffect track_file_effect(long long value, int weight, bool reverse);
 
 // Watches the files with inotify on their directories, so a file written in place (echo 1 >
-// FILE), replaced by rename or deleted is seen at once. A missing file reads as 0.
+// FILE), replaced by rename or deleted is seen at once. A missing file reads as 0; so does
+// anything but a regular file (a FIFO, a device, a symbolic link), which is never opened in a
+// way that could block the loop, and the reason says which.
 class TrackFileWatcher {
   public:
     struct File {

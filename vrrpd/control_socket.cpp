@@ -182,7 +182,7 @@ std::unique_ptr<ControlSocket> ControlSocket::open(asio::io_context& io, Control
     auto& acceptor = self->shared_->acceptor;
     boost::system::error_code bec;
     const stream_protocol::endpoint endpoint{path.string()};
-    acceptor.open(endpoint.protocol(), bec);
+    open_acceptor(acceptor, endpoint.protocol(), bec);
     if (!bec) acceptor.bind(endpoint, bec);
     if (!bec) acceptor.listen(asio::socket_base::max_listen_connections, bec);
     if (bec) {

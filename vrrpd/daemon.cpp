@@ -97,7 +97,7 @@ Daemon::Daemon(asio::io_context& io, systemd::Logger& log, systemd::Notifier& no
       options_{std::move(options)},
       rtnl_{std::move(rtnl)},
       monitor_{std::move(monitor)},
-      monitor_fd_{io, ::dup(monitor_.fd())},
+      monitor_fd_{io, ::fcntl(monitor_.fd(), F_DUPFD_CLOEXEC, 0)},  // no script inherits it
       signals_{io, SIGHUP, SIGTERM, SIGINT},
       watchdog_timer_{io} {
     // keepalived's dump signals must not kill us (their default action) when its tooling

@@ -221,7 +221,8 @@ std::string format_json_dump(const StatusSnapshot& snapshot) {
         };
         all.push_back({{"data", data}, {"stats", stats}});
     }
-    return all.dump();
+    // Config strings are bytes (a Latin-1 auth_pass): replaced, never thrown on the loop.
+    return all.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace havip::vrrp

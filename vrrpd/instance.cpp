@@ -108,6 +108,13 @@ Instance::Instance(InstanceSettings settings, Deps deps)
       notify_queue_{deps.io,
                     [this](const checks::NotifyReport& r) {
                         log(r.result.success() ? Level::info : Level::warning, r.reason);
+                    },
+                    // Hooks that finish after a reload removed the instance (its notify_stop).
+                    [&log = deps.log, name = settings_.name,
+                     vrid = std::to_string(settings_.router.vrid)](const checks::NotifyReport& r) {
+                        log.log(r.result.success() ? Level::info : Level::warning,
+                                r.reason + " (instance removed)",
+                                {{"HAVIP_INSTANCE", name}, {"HAVIP_VRID", vrid}});
                     }},
       announce_schedule_{announcement_schedule(settings_.announce)},
       announce_frames_{announce_frames(settings_)} {}

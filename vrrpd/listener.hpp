@@ -4,14 +4,20 @@
 // Daemon side: this touches sockets.
 #pragma once
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/socket_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -76,22 +82,58 @@ struct SessionCore {
     }
 };
 
+// Opens the acceptor's socket close-on-exec and non-blocking. Boost 1.74 opens (and accepts)
+// without close-on-exec, so every script would inherit the listener (issue 17, item 2).
+template <class Acceptor, class Protocol>
+void open_acceptor(Acceptor& acceptor, const Protocol& protocol, boost::system::error_code& ec) {
+    const int fd = ::socket(protocol.family(), protocol.type() | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                            protocol.protocol());
+    if (fd < 0) {
+        ec.assign(errno, boost::system::system_category());
+        return;
+    }
+    acceptor.assign(protocol, fd, ec);
+    if (ec) ::close(fd);
+}
+
 // Accepts until `shared` is closed, handing each connection to `admit(shared, socket)`, which
 // refuses it or starts a session (ListenerCore::keep). A failed accept tries again 100 ms later.
+// Connections are taken with accept4(SOCK_CLOEXEC) when the acceptor is readable, so no
+// accepted socket is ever without close-on-exec, not even until its handler runs.
 template <class Shared, class Admit>
 void accept_loop(const std::shared_ptr<Shared>& shared, Admit admit) {
-    shared->acceptor.async_accept([shared, admit](boost::system::error_code ec, auto socket) {
-        if (shared->closed) return;
-        if (ec) {
-            shared->retry.expires_after(std::chrono::milliseconds(100));
-            shared->retry.async_wait([shared, admit](boost::system::error_code tec) {
-                if (!tec && !shared->closed) accept_loop(shared, admit);
-            });
-            return;
-        }
-        admit(shared, std::move(socket));
-        accept_loop(shared, admit);
-    });
+    using Acceptor = std::decay_t<decltype(shared->acceptor)>;
+    shared->acceptor.async_wait(
+        boost::asio::socket_base::wait_read, [shared, admit](boost::system::error_code ec) {
+            if (shared->closed) return;
+            int fd = -1;
+            if (!ec) {
+                fd = ::accept4(shared->acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+                if (fd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+                               errno == ECONNABORTED)) {
+                    accept_loop(shared, admit);  // the client left before we took it
+                    return;
+                }
+            }
+            typename Acceptor::protocol_type::socket socket{shared->io};
+            if (fd >= 0) {
+                const auto protocol = shared->acceptor.local_endpoint(ec).protocol();
+                if (!ec) socket.assign(protocol, fd, ec);
+                if (ec) {
+                    ::close(fd);
+                    fd = -1;
+                }
+            }
+            if (fd < 0) {
+                shared->retry.expires_after(std::chrono::milliseconds(100));
+                shared->retry.async_wait([shared, admit](boost::system::error_code tec) {
+                    if (!tec && !shared->closed) accept_loop(shared, admit);
+                });
+                return;
+            }
+            admit(shared, std::move(socket));
+            accept_loop(shared, admit);
+        });
 }
 
 }  // namespace havip::vrrp

@@ -24,6 +24,7 @@
 #include "systemd/log.hpp"
 #include "systemd/notify.hpp"
 #include "vrrpd/daemon.hpp"
+#include "vrrpd/loop_guard.hpp"
 #include "vrrpd/options.hpp"
 #include "vrrpd/privileges.hpp"
 #include "vrrpd/process.hpp"
@@ -79,6 +80,15 @@ int run_daemon(const vrrp::Options& o) {
                                      *o.net_namespace, ec.message());
             return 1;
         }
+    }
+    // Before anything touches the network (start-up removes stale VIPs): in the namespace the
+    // daemon serves, and before forking, so a refused start says why on the terminal.
+    vrrp::NodeLock node_lock;
+    if (std::string detail; auto ec = vrrp::take_node_lock(node_lock, detail)) {
+        std::cerr << "havipd: " << detail
+                  << (ec == std::errc::device_or_resource_busy ? "" : ": " + ec.message())
+                  << "; not starting\n";
+        return 1;
     }
     // Read the configuration before forking, so a bad one fails the start visibly.
     auto loaded = config::load_file(o.config_file, load_options(o));
@@ -170,11 +180,18 @@ int run_daemon(const vrrp::Options& o) {
     // left free in the heap go back to the system. A reload parses afresh.
     loaded = {};
     ::malloc_trim(0);
-    io.run();
+    const auto escaped = vrrp::run_guarded(io, [&](std::string_view what) {
+        log.log(systemd::Level::err,
+                fmt::format("internal error: {}; stopping as on SIGTERM (priority 0, VIPs "
+                            "released)",
+                            what));
+        daemon.stop();
+    });
     vrrp::remove_pid_file(o.pid_file);
     vrrp::remove_pid_file(o.vrrp_pid_file);
-    log.log(systemd::Level::notice, "stopped");
-    return 0;
+    log.log(escaped ? systemd::Level::err : systemd::Level::notice,
+            escaped ? "stopped after an internal error" : "stopped");
+    return escaped ? 1 : 0;
 }
 
 }  // namespace

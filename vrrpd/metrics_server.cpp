@@ -95,7 +95,7 @@ std::unique_ptr<MetricsServer> MetricsServer::open(asio::io_context& io, Metrics
     auto& acceptor = self->shared_->acceptor;
     const auto& endpoint = self->shared_->settings.endpoint;
     boost::system::error_code bec;
-    acceptor.open(endpoint.protocol(), bec);
+    open_acceptor(acceptor, endpoint.protocol(), bec);
     // A restart must not wait for the old connections' TIME_WAIT.
     if (!bec) acceptor.set_option(tcp::acceptor::reuse_address(true), bec);
     if (!bec && endpoint.address().is_v6()) acceptor.set_option(asio::ip::v6_only(true), bec);

@@ -3,14 +3,20 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -27,7 +33,86 @@ std::string process_name(pid_t pid) {
     return name;
 }
 
+// The lock's abstract socket name (shown as "@havipd.vrrp" in /proc/net/unix and `ss -x`).
+constexpr std::string_view node_lock_name = "havipd.vrrp";
+
+// The pids holding the abstract unix socket `name` in this network namespace: its inode from
+// /proc/net/unix, then every process with a descriptor on that inode. Only for the message.
+std::vector<long> abstract_socket_holders(std::string_view name) {
+    std::ifstream table("/proc/net/unix");
+    std::string line, inode;
+    std::getline(table, line);  // the header
+    while (inode.empty() && std::getline(table, line)) {
+        // Num RefCount Protocol Flags Type St Inode Path
+        std::istringstream fields(line);
+        std::string skip, node, path;
+        for (int i = 0; i < 6; ++i)
+            fields >> skip;
+        if (fields >> node >> path && path.size() == name.size() + 1 && path[0] == '@' &&
+            path.compare(1, std::string_view::npos, name) == 0)
+            inode = node;
+    }
+    std::vector<long> out;
+    if (inode.empty()) return out;
+    const auto target = fmt::format("socket:[{}]", inode);
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (const auto& proc : fs::directory_iterator("/proc", ec)) {
+        const auto pid_text = proc.path().filename().string();
+        if (pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+        const long pid = std::stol(pid_text);
+        if (pid == ::getpid()) continue;
+        std::error_code fd_ec;
+        for (const auto& fd : fs::directory_iterator(proc.path() / "fd", fd_ec)) {
+            std::error_code link_ec;
+            if (fs::read_symlink(fd.path(), link_ec) == target) {
+                out.push_back(pid);
+                break;
+            }
+        }
+    }
+    return out;
+}
+
 }  // namespace
+
+NodeLock::~NodeLock() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+std::error_code take_node_lock(NodeLock& lock, std::string& detail) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        detail = "cannot open the node lock's socket";
+        return last_error();
+    }
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    // Abstract: a leading NUL, and the length says where the name ends.
+    node_lock_name.copy(address.sun_path + 1, node_lock_name.size());
+    const auto length =
+        static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + node_lock_name.size());
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), length) != 0) {
+        const auto ec = last_error();
+        ::close(fd);
+        if (ec != std::errc::address_in_use) {
+            detail = "cannot take the node lock";
+            return ec;
+        }
+        const auto holders = abstract_socket_holders(node_lock_name);
+        std::string pids;
+        for (const long pid : holders)
+            pids += fmt::format("{}{}", pids.empty() ? "" : ", ", pid);
+        detail = fmt::format(
+            "another havipd ({}) is already running in this network namespace; two daemons "
+            "would fight over its VIPs",
+            pids.empty() ? std::string("pid unknown") : "pid " + pids);
+        return std::make_error_code(std::errc::device_or_resource_busy);
+    }
+    if (lock.fd_ >= 0) ::close(lock.fd_);
+    lock.fd_ = fd;
+    return {};
+}
 
 std::string short_host_name() {
     char name[256] = {};

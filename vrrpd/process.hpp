@@ -34,6 +34,28 @@ std::error_code daemonize(StartupReport& report);
 std::error_code write_pid_file(const std::string& path, std::string& detail);
 void remove_pid_file(const std::string& path);
 
+// One havipd per node (issue 17): VIPs, VRRP sockets and the start-up removal of stale VIPs
+// belong to the network namespace, so a second daemon in it (a hand-run `havipd -n -l -D` with
+// its own pid files) would remove the running master's VIPs. The lock is a unix socket bound to
+// a fixed abstract name: abstract names are per network namespace, the kernel releases the name
+// with the socket (a SIGKILLed daemon never blocks its restart), no directory has to be
+// writable, and the socket is close-on-exec, so no script keeps it.
+class NodeLock {
+public:
+    NodeLock() = default;
+    NodeLock(const NodeLock&) = delete;
+    NodeLock& operator=(const NodeLock&) = delete;
+    ~NodeLock();
+
+private:
+    friend std::error_code take_node_lock(NodeLock&, std::string&);
+    int fd_ = -1;
+};
+
+// Takes the lock of this network namespace. When another process holds it, `detail` names it:
+// "another havipd (pid N) is already running in this network namespace".
+std::error_code take_node_lock(NodeLock& lock, std::string& detail);
+
 // Moves this process into the named network namespace (/run/netns/NAME), like keepalived -s.
 std::error_code enter_net_namespace(const std::string& name);
 

@@ -186,6 +186,33 @@ TEST_F(ProcessTest, notify_hook_timeout_does_not_block_the_queue_forever) {
     EXPECT_TRUE(reports[1].result.success());
 }
 
+// A reload that removes an instance destroys its queue; its notify_stop may be the fencing
+// step (read_only=1) and used to be SIGKILLed there (issue 17, item 3). What was queued runs
+// to completion, each hook bounded by its timeout, and is reported to the orphan callback.
+TEST_F(ProcessTest, notify_hooks_queued_when_the_queue_goes_away_run_to_completion) {
+    std::string log = path("log");
+    std::vector<NotifyReport> owned, orphaned;
+    {
+        NotifyQueue q(
+            io_, [&](const auto& rep) { owned.push_back(rep); },
+            [&](const auto& rep) { orphaned.push_back(rep); });
+        q.enqueue({"notify_stop", sh(fmt::format("sleep 0.3; echo fenced >> {}", log)), 5s});
+        q.enqueue({"notify", sh(fmt::format("echo stop >> {}", log)), 5s});
+        io_.run_for(50ms);  // the first hook is running
+    }
+    ASSERT_TRUE(run_until(
+        [&] {
+            std::ifstream in(log);
+            return std::string((std::istreambuf_iterator<char>(in)), {}) == "fenced\nstop\n";
+        },
+        5s));
+    ASSERT_TRUE(run_until([&] { return orphaned.size() == 2; }, 2s));
+    EXPECT_TRUE(owned.empty()) << "reported to an owner that is gone";
+    EXPECT_EQ(orphaned[0].label, "notify_stop");
+    EXPECT_TRUE(orphaned[0].result.success());
+    EXPECT_EQ(orphaned[1].label, "notify");
+}
+
 TEST_F(ProcessTest, user_credentials_are_applied_before_exec) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to change user";
     auto creds = resolve_credentials("nobody");

@@ -1,11 +1,17 @@
 // track_file: the value rules (pure) and the inotify watcher against real files.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <map>
+#include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
@@ -182,6 +188,78 @@ TEST_F(TrackFileWatcherTest, a_missing_directory_warns_and_reads_zero) {
     EXPECT_EQ(values_.at("x"), 0);
     ASSERT_EQ(warnings_.size(), 1u);
     EXPECT_NE(warnings_[0].find("cannot watch"), std::string::npos) << warnings_[0];
+}
+
+// Runs `work` in a thread; when it has not finished within `limit` (blocked opening `fifo`),
+// opens the FIFO for writing to set it free, so a failing test still ends. Whether it finished.
+bool finishes_within(const std::function<void()>& work, std::chrono::milliseconds limit,
+                     const fs::path& fifo) {
+    auto done = std::async(std::launch::async, work);
+    if (done.wait_for(limit) == std::future_status::ready) return true;
+    while (done.wait_for(10ms) != std::future_status::ready) {
+        const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0) ::close(fd);
+    }
+    return false;
+}
+
+// A local user can put a FIFO where a track_file is expected (a missing file in /tmp); opening it
+// blocked the loop: adverts stopped, the watchdog aborted, and the restart blocked on the same
+// open before READY (issue 17, item 5). It is refused with a reason, at start and when renamed in.
+TEST_F(TrackFileWatcherTest, a_fifo_at_the_path_is_refused_without_blocking) {
+    const fs::path f = dir_ / "flag";
+    ASSERT_EQ(::mkfifo(f.c_str(), 0600), 0);
+    std::optional<TrackFileWatcher> w;
+    ASSERT_TRUE(finishes_within(
+        [&] {
+            w.emplace(io_, std::vector<TrackFileWatcher::File>{{"flag", f, {}, false}},
+                      reporter(), [](const std::string&) {});
+            w->start();
+        },
+        2s, f))
+        << "start() blocked opening the FIFO";
+    EXPECT_EQ(values_.at("flag"), 0);
+    EXPECT_NE(reasons_["flag"].find("not a regular file"), std::string::npos) << reasons_["flag"];
+
+    // Renamed onto the path while watched: read on the loop, which must not block either.
+    ASSERT_TRUE(fs::remove(f));
+    write(f, "5");
+    ASSERT_TRUE(wait_for("flag", 5));
+    const fs::path staged = dir_ / "staged";
+    ASSERT_EQ(::mkfifo(staged.c_str(), 0600), 0);
+    fs::rename(staged, f);
+    EXPECT_TRUE(finishes_within([&] { EXPECT_TRUE(wait_for("flag", 0)); }, 3s, f))
+        << "the loop blocked opening the FIFO";
+    EXPECT_NE(reasons_["flag"].find("not a regular file"), std::string::npos) << reasons_["flag"];
+}
+
+TEST_F(TrackFileWatcherTest, a_symlink_at_the_path_is_refused) {
+    const fs::path target = dir_ / "elsewhere";
+    const fs::path f = dir_ / "flag";
+    write(target, "7");
+    fs::create_symlink(target, f);
+    TrackFileWatcher w(io_, {{"flag", f, {}, false}}, reporter(), [](const std::string&) {});
+    w.start();
+    EXPECT_EQ(values_.at("flag"), 0);
+    EXPECT_NE(reasons_["flag"].find("symbolic link"), std::string::npos) << reasons_["flag"];
+}
+
+// keepalived's CVE-2018-19044: files created in a directory others can write must not follow a
+// link planted there. init_file writes a temporary file beside the path: a link at that name
+// must not be followed into the file it points at.
+TEST_F(TrackFileWatcherTest, init_file_never_writes_through_a_planted_symlink) {
+    const fs::path victim = dir_ / "victim";
+    const fs::path f = dir_ / "flag";
+    write(victim, "precious\n");
+    fs::create_symlink(victim, f.string() + ".havipd-tmp");
+    std::vector<std::string> warnings;
+    TrackFileWatcher w(io_, {{"flag", f, 3, false}}, reporter(),
+                       [&](const std::string& m) { warnings.push_back(m); });
+    w.start();
+    std::ifstream in(victim);
+    EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), "precious\n");
+    EXPECT_EQ(values_.at("flag"), 3);
+    EXPECT_EQ(fs::symlink_status(f).type(), fs::file_type::regular);
 }
 
 }  // namespace

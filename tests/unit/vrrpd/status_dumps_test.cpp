@@ -121,6 +121,20 @@ TEST(JsonDump, values_match_keepalived_for_the_same_instance) {
     EXPECT_EQ(ours["stats"], theirs["stats"]);
 }
 
+// keepalived.conf is bytes: a Latin-1 auth_pass or interface alias is not UTF-8. The dump an
+// exporter asks for with SIGRTMIN+2 threw there and the exception ended the daemon with its VIPs
+// still up (issue 17, item 10); now the bytes are replaced and the dump stays valid JSON.
+TEST(JsonDump, non_utf8_config_strings_are_replaced_not_thrown) {
+    auto s = keepalived_instance();
+    s.instances[0].password = "p\xe4ss";  // "päss" in Latin-1
+    s.instances[0].name = "VI_\xff";
+    std::string text;
+    ASSERT_NO_THROW(text = format_json_dump(s));
+    const auto parsed = json::parse(text)[0]["data"];
+    EXPECT_EQ(parsed["auth_data"], "p\xef\xbf\xbdss");  // U+FFFD
+    EXPECT_EQ(parsed["iname"], "VI_\xef\xbf\xbd");
+}
+
 TEST(JsonDump, numbers_states_as_keepalived_and_unsets_vips_off_master) {
     auto s = keepalived_instance();
     s.instances[0].state = State::backup;

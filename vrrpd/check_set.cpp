@@ -22,6 +22,7 @@
 
 #include "checks/mysql_actions.hpp"
 #include "checks/mysql_client.hpp"
+#include "checks/mysql_failure.hpp"
 #include "checks/mysql_history.hpp"
 #include "checks/mysql_probe.hpp"
 #include "checks/script.hpp"
@@ -562,21 +563,11 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
         d.reason = fmt::format("cannot become writable ({}); as a standby: {}",
                                runner.promote_failure, d.reason);
     }
-    checks::Outcome outcome = checks::Outcome::ok;
-    switch (d.status) {
-        case checks::Status::healthy:
-            outcome = checks::Outcome::ok;
-            break;
-        case checks::Status::degraded:
-            outcome = checks::Outcome::degraded;
-            break;
-        case checks::Status::unsafe:
-            outcome = checks::Outcome::failed;
-            break;
-        case checks::Status::down:
-            outcome = checks::Outcome::down;
-            break;
-    }
+    // A server certainly gone is down now; an ambiguous failure waits for `fall`.
+    const auto failure = checks::classify_failure(snap);
+    if (d.status == checks::Status::down && failure.definitive)
+        d.reason = fmt::format("{}: {}, down without waiting for fall", d.reason, failure.why);
+    const checks::Outcome outcome = checks::track_outcome(d.status, failure);
     deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason,
             holder ? std::string{} : d.failback_hold);
 }

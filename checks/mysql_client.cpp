@@ -4,6 +4,7 @@
 #include "checks/mysql_failure.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -160,6 +161,11 @@ std::optional<SqlError> MysqlConnection::ensure_connected() {
     version_ = api.get_server_version(m);
     fd_ = static_cast<int>(api.get_socket(m));
     return std::nullopt;
+}
+
+int MysqlConnection::duplicate_socket() const {
+    if (!mysql_ || fd_ < 0) return -1;
+    return ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
 }
 
 int connect_errno(const ConnectSettings& settings, std::chrono::milliseconds timeout) {

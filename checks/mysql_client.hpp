@@ -96,6 +96,10 @@ class MysqlConnection : public SqlSession {
 
     const ConnectSettings& settings() const { return settings_; }
 
+    // A duplicate of the connected socket's descriptor (the caller closes it), for watching
+    // the idle connection for EOF from the loop; -1 when not connected. Worker thread only.
+    int duplicate_socket() const;
+
   private:
     ConnectSettings settings_;
     st_mysql* mysql_ = nullptr;

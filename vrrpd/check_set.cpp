@@ -413,6 +413,13 @@ bool CheckSet::start(const config::Config& config) {
                          {{"HAVIP_CHECK", name}});
             });
         r->probe = std::make_unique<checks::MysqlProbe>(io_, cs);
+        // A server that dies closes the idle connection: probe now, not at the next interval.
+        r->probe->on_idle_readable([this, alive, runner] {
+            if (!*alive || runner->in_flight) return;
+            log_.log(Level::info, "mysql_check: the server closed the idle connection, probing now",
+                     {{"HAVIP_CHECK", runner->name}});
+            poll_mysql(*runner);
+        });
         r->timer = std::make_unique<asio::steady_timer>(io_);
         const auto interval = steady(m.interval);
         auto tick = std::make_shared<std::function<void()>>();

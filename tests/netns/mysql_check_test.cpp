@@ -76,8 +76,10 @@ class MysqlCheckTest : public VrrpPairTest {
     }
 
     // a takes the VIP alone, then b joins as BACKUP.
+    // `healthy_within`: how long b's check may take to call its standby healthy (two
+    // snapshots that see the channel advance, so about two check intervals).
     void start_pair(const std::string& a_config, const std::string& b_config,
-                    milliseconds advert_int) {
+                    milliseconds advert_int, milliseconds healthy_within = 5s) {
         const auto timing = rfc_timing(3, a_priority, advert_int);
         const auto since = Clock::now();
         a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), a_config);
@@ -88,7 +90,8 @@ class MysqlCheckTest : public VrrpPairTest {
         ASSERT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 5s));
         // The standby is eligible only once its check has seen the channel in contact (a
         // heartbeat or a GTID arriving): in production it has run long before any failure.
-        ASSERT_TRUE(wait_until([&] { return b_.log_mentions("mysql_check healthy"); }, 5s, 50ms));
+        ASSERT_TRUE(wait_until([&] { return b_.log_mentions("mysql_check healthy"); },
+                               healthy_within, 50ms));
         std::this_thread::sleep_for(1500ms);
     }
 
@@ -185,6 +188,36 @@ TEST_F(MysqlCheckTest, killed_mysqld_moves_vip_and_returning_old_master_stays_ba
     EXPECT_FALSE(vip_changed_since("a", returned));
     EXPECT_EQ(db_a_->read_only(), true);
     EXPECT_EQ(db_b_->read_only(), false);
+}
+
+// Issue 18: the check watches its idle connection, so a killed mysqld is seen when the kernel
+// closes the socket, not at the next interval; the reconnect to its unix socket is refused,
+// which is definitive, so `fall` is not waited for either.
+TEST_F(MysqlCheckTest, killed_mysqld_is_down_at_once_between_long_intervals) {
+    ASSERT_NO_FATAL_FAILURE(start_databases());
+    const auto advert = 1000ms;
+    auto check = managed_check();
+    check.interval = 5000ms;
+    check.timeout = 1000ms;
+    check.fall = 3;
+    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, check, true),
+                                       config("b", b_priority, advert, check, true), advert,
+                                       3 * check.interval));
+    EXPECT_TRUE(wait_read_only(*db_a_, false));
+    EXPECT_TRUE(wait_read_only(*db_b_, true));
+
+    const auto killed = Clock::now();
+    ASSERT_TRUE(db_a_->kill());
+    auto lost = wait_vip("a", false, 20s, killed);
+    ASSERT_TRUE(lost) << "a kept the VIP after kill";
+    measure("kill_to_vip_off_a_5s_interval", lost->at - killed, "bound", 500ms);
+    // Far under one interval (5 s), let alone fall (3) of them.
+    EXPECT_LT(lost->at - killed, 500ms);
+    EXPECT_TRUE(a_.log_mentions("the server closed the idle connection, probing now"));
+    EXPECT_TRUE(a_.log_mentions("down without waiting for fall"));
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s));
+    EXPECT_TRUE(wait_vip("b", true, 10s, killed)) << "b never took the VIP";
+    EXPECT_TRUE(wait_read_only(*db_b_, false, 10s));
 }
 
 TEST_F(MysqlCheckTest, frozen_mysqld_moves_vip_within_the_check_deadline) {

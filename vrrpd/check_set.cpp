@@ -619,10 +619,12 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
                                 : checks::demote(c, settings.semi_sync_master);
         },
         deadline,
-        [this, alive = alive_, r = &runner, promote, refence, what, result,
-         deadline](checks::JobOutcome outcome) {
+        [this, alive = alive_, r = &runner, promote, refence, what, result, deadline,
+         started = std::chrono::steady_clock::now()](checks::JobOutcome outcome) {
             if (!*alive) return;
             r->in_flight = false;
+            const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - started);
             if (refence) {
                 // The second counts from the end: a rival that never yields gets one re-fence a
                 // second at most, not one after the other. Adverts heard meanwhile are dropped;
@@ -657,7 +659,8 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
                 if (promote) r->promote_failure = summary;
             }
             const auto text =
-                fmt::format("manage_read_only {} {}: {}", what, ok ? "done" : "failed", summary);
+                fmt::format("manage_read_only {} {} in {} ms: {}", what, ok ? "done" : "failed",
+                            took.count(), summary);
             // For `havip status`: the verdict with every step and its answer.
             std::vector<std::string> steps;
             if (outcome == checks::JobOutcome::completed)

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -259,6 +260,7 @@ Snapshot take_snapshot(MysqlConnection& c) {
         snap.outcome = ProbeOutcome::connect_failed;
         snap.error_code = e->code;
         snap.error_message = e->message;
+        snap.connect_errno = 0;
         // What the kernel says decides whether the server is certainly gone (2002 and 2003
         // are all Connector/C reports for a refused, missing or unreachable server).
         if (e->code == 2002 || e->code == 2003)
@@ -282,7 +284,15 @@ Snapshot take_snapshot(MysqlConnection& c) {
         e && held && (e->code == 2006 || e->code == 2013) && !c.connected() &&
         !c.interrupted()) {
         snap.held_connection_lost = true;
-        if (!connect()) return snap;
+        // A server being killed can still take a connect on its listening socket for a moment
+        // and then reset it (2013 at the handshake): ask again until the kernel's answer
+        // settles, for at most 100 ms.
+        bool connected = connect();
+        for (int i = 0; i < 5 && !connected && snap.error_code == 2013 && !c.interrupted(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            connected = connect();
+        }
+        if (!connected) return snap;
         answer = variables();
     }
     const bool maria = c.is_mariadb();

@@ -1,8 +1,20 @@
 #include "checks/mysql_failure.hpp"
 
-#include <cerrno>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include "checks/mysql_client.hpp"
 
 namespace havip::checks {
 namespace {
@@ -94,6 +106,46 @@ TEST(MysqlFailure, only_a_definitive_down_reaches_the_tracker_as_gone) {
     EXPECT_EQ(track_outcome(Status::unsafe, definitive), Outcome::failed);
     EXPECT_EQ(track_outcome(Status::healthy, {}), Outcome::ok);
     EXPECT_EQ(track_outcome(Status::degraded, {}), Outcome::degraded);
+}
+
+// connect_errno asks the kernel, over local sockets only (a scratch directory, loopback).
+TEST(MysqlFailure, connect_errno_reports_what_the_kernel_answered) {
+    using namespace std::chrono_literals;
+    const auto dir = std::filesystem::path(HAVIP_BINARY_DIR) / "checks-scratch";
+    std::filesystem::create_directories(dir);
+    const auto path = (dir / fmt::format("{}-errno.sock", ::getpid())).string();
+    std::filesystem::remove(path);
+    ConnectSettings unix_socket;
+    unix_socket.unix_socket = path;
+    EXPECT_EQ(connect_errno(unix_socket, 200ms), ENOENT);
+
+    // Bound but not listening: what a killed mysqld leaves behind.
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    path.copy(address.sun_path, path.size());
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    EXPECT_EQ(connect_errno(unix_socket, 200ms), ECONNREFUSED);
+    ASSERT_EQ(::listen(fd, 1), 0);
+    EXPECT_EQ(connect_errno(unix_socket, 200ms), 0);
+    ::close(fd);
+    std::filesystem::remove(path);
+
+    // A loopback port nobody listens on: a port just bound and released.
+    const int tcp = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(tcp, 0);
+    sockaddr_in in{};
+    in.sin_family = AF_INET;
+    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(tcp, reinterpret_cast<sockaddr*>(&in), sizeof in), 0);
+    socklen_t length = sizeof in;
+    ASSERT_EQ(::getsockname(tcp, reinterpret_cast<sockaddr*>(&in), &length), 0);
+    ConnectSettings loopback;
+    loopback.host = "127.0.0.1";
+    loopback.port = ntohs(in.sin_port);
+    EXPECT_EQ(connect_errno(loopback, 200ms), ECONNREFUSED);
+    ::close(tcp);
 }
 
 }  // namespace

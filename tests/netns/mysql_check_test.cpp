@@ -227,6 +227,50 @@ TEST_F(MysqlCheckTest, killed_mysqld_is_down_at_once_between_long_intervals) {
     EXPECT_TRUE(b_.log_mentions("manage_read_only promote done in "));
 }
 
+// The timing `havip generate` writes (havip/generate.cpp): interval 0.5 s, timeout 0.4 s,
+// rise 2, fall 2, with 1 s adverts. Issue 18: a kill moves the VIP at the protocol floor (b's
+// Skew_Time), a freeze within 2.5 s.
+MariadbServer::CheckSpec generated_check() {
+    auto c = managed_check();
+    c.interval = 500ms;
+    c.timeout = 400ms;
+    c.rise = 2;
+    c.fall = 2;
+    return c;
+}
+
+TEST_F(MysqlCheckTest, generated_timing_moves_vip_at_skew_time_when_mysqld_is_killed) {
+    ASSERT_NO_FATAL_FAILURE(start_databases());
+    const auto advert = 1000ms;
+    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, generated_check(), true),
+                                       config("b", b_priority, advert, generated_check(), true),
+                                       advert));
+    EXPECT_TRUE(wait_read_only(*db_a_, false));
+    const auto killed = Clock::now();
+    ASSERT_TRUE(db_a_->kill());
+    auto gained = wait_vip("b", true, 10s, killed);
+    ASSERT_TRUE(gained) << "b never took the VIP";
+    const auto skew = rfc_timing(3, b_priority, advert).skew;
+    measure("generated_kill_to_vip_on_b", gained->at - killed, "skew + 0.2 s", skew + 200ms);
+    EXPECT_LT(gained->at - killed, skew + 200ms);
+}
+
+TEST_F(MysqlCheckTest, generated_timing_moves_vip_within_2_5_s_when_mysqld_is_frozen) {
+    ASSERT_NO_FATAL_FAILURE(start_databases());
+    const auto advert = 1000ms;
+    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, generated_check(), true),
+                                       config("b", b_priority, advert, generated_check(), true),
+                                       advert));
+    EXPECT_TRUE(wait_read_only(*db_a_, false));
+    const auto frozen = Clock::now();
+    ASSERT_TRUE(db_a_->freeze());
+    auto gained = wait_vip("b", true, 10s, frozen);
+    ASSERT_TRUE(gained) << "b never took the VIP";
+    measure("generated_freeze_to_vip_on_b", gained->at - frozen, "2.5 s", 2500ms);
+    EXPECT_LT(gained->at - frozen, 2500ms);
+    ASSERT_TRUE(db_a_->thaw());
+}
+
 TEST_F(MysqlCheckTest, frozen_mysqld_moves_vip_within_the_check_deadline) {
     ASSERT_NO_FATAL_FAILURE(start_databases());
     const auto advert = 1000ms;

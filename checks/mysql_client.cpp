@@ -1,14 +1,22 @@
 #include "checks/mysql_client.hpp"
 
 #include "checks/mysql_api.hpp"
+#include "checks/mysql_failure.hpp"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -156,6 +164,52 @@ std::optional<SqlError> MysqlConnection::ensure_connected() {
     return std::nullopt;
 }
 
+int MysqlConnection::duplicate_socket() const {
+    if (!mysql_ || fd_ < 0) return -1;
+    return ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+}
+
+int connect_errno(const ConnectSettings& settings, std::chrono::milliseconds timeout) {
+    sockaddr_storage address{};
+    socklen_t length = 0;
+    if (!settings.unix_socket.empty()) {
+        auto* un = reinterpret_cast<sockaddr_un*>(&address);
+        if (settings.unix_socket.size() >= sizeof un->sun_path) return ENAMETOOLONG;
+        un->sun_family = AF_UNIX;
+        settings.unix_socket.copy(un->sun_path, settings.unix_socket.size());
+        length = sizeof(sockaddr_un);
+    } else if (auto* in4 = reinterpret_cast<sockaddr_in*>(&address);
+               ::inet_pton(AF_INET, settings.host.c_str(), &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(static_cast<std::uint16_t>(settings.port));
+        length = sizeof(sockaddr_in);
+    } else if (auto* in6 = reinterpret_cast<sockaddr_in6*>(&address);
+               ::inet_pton(AF_INET6, settings.host.c_str(), &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(static_cast<std::uint16_t>(settings.port));
+        length = sizeof(sockaddr_in6);
+    } else {
+        return EINVAL;
+    }
+    const int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno;
+    int error = 0;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), length) != 0) {
+        error = errno;
+        if (error == EINPROGRESS) {
+            pollfd p{fd, POLLOUT, 0};
+            const int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
+            socklen_t size = sizeof error;
+            if (ready == 1)
+                ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size);
+            else
+                error = ready == 0 ? ETIMEDOUT : errno;
+        }
+    }
+    ::close(fd);
+    return error;
+}
+
 std::string MysqlConnection::bounded(const std::string& sql) const {
     if (!mariadb_ || settings_.statement_timeout_s <= 0) return sql;
     return fmt::format("SET STATEMENT max_statement_time={:.3f} FOR {}",
@@ -199,19 +253,49 @@ std::variant<std::vector<ReplicaRow>, SqlError> MysqlConnection::query(const std
 
 Snapshot take_snapshot(MysqlConnection& c) {
     Snapshot snap;
-    if (auto e = c.ensure_connected()) {
+    snap.transport = transport_of(c.settings().unix_socket, c.settings().host);
+    auto connect = [&]() -> bool {
+        auto e = c.ensure_connected();
+        if (!e) return true;
         snap.outcome = ProbeOutcome::connect_failed;
         snap.error_code = e->code;
         snap.error_message = e->message;
-        return snap;
+        snap.connect_errno = 0;
+        // What the kernel says decides whether the server is certainly gone (2002 and 2003
+        // are all Connector/C reports for a refused, missing or unreachable server).
+        if (e->code == 2002 || e->code == 2003)
+            snap.connect_errno = connect_errno(c.settings(), std::chrono::milliseconds(200));
+        return false;
+    };
+    const bool held = c.connected();
+    if (!connect()) return snap;
+    auto variables = [&] {
+        const bool maria = c.is_mariadb();
+        return c.query(c.bounded(
+            maria ? "SELECT @@read_only AS ro, @@server_id AS sid, @@gtid_binlog_pos AS binlog, "
+                    "@@gtid_slave_pos AS slave, @@gtid_current_pos AS cur, "
+                    "@@rpl_semi_sync_slave_enabled AS semi"
+                  : "SELECT @@read_only AS ro, @@server_id AS sid, @@gtid_executed AS executed"));
+    };
+    auto answer = variables();
+    // 2006 gone away, 2013 lost: the connection held since an earlier interval was closed,
+    // by a server that died or restarted since. Reconnecting now tells which, in this interval.
+    if (auto* e = std::get_if<SqlError>(&answer);
+        e && held && (e->code == 2006 || e->code == 2013) && !c.connected() &&
+        !c.interrupted()) {
+        snap.held_connection_lost = true;
+        // A server being killed can still take a connect on its listening socket for a moment
+        // and then reset it (2013 at the handshake): ask again until the kernel's answer
+        // settles, for at most 100 ms.
+        bool connected = connect();
+        for (int i = 0; i < 5 && !connected && snap.error_code == 2013 && !c.interrupted(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            connected = connect();
+        }
+        if (!connected) return snap;
+        answer = variables();
     }
     const bool maria = c.is_mariadb();
-    std::string vars =
-        maria ? "SELECT @@read_only AS ro, @@server_id AS sid, @@gtid_binlog_pos AS binlog, "
-                "@@gtid_slave_pos AS slave, @@gtid_current_pos AS cur, "
-                "@@rpl_semi_sync_slave_enabled AS semi"
-              : "SELECT @@read_only AS ro, @@server_id AS sid, @@gtid_executed AS executed";
-    auto answer = c.query(c.bounded(vars));
     if (auto* e = std::get_if<SqlError>(&answer)) {
         snap.outcome = ProbeOutcome::query_failed;
         snap.error_code = e->code;

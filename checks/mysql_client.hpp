@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -90,8 +91,14 @@ class MysqlConnection : public SqlSession {
     // From another thread: shut the socket down so a blocked read returns now (2013). Safe
     // against close() through the mutex; the connection is then dropped by its own thread.
     void interrupt();
+    // interrupt() was called since the last connect: the job is past its deadline.
+    bool interrupted() const { return interrupted_; }
 
     const ConnectSettings& settings() const { return settings_; }
+
+    // A duplicate of the connected socket's descriptor (the caller closes it), for watching
+    // the idle connection for EOF from the loop; -1 when not connected. Worker thread only.
+    int duplicate_socket() const;
 
   private:
     ConnectSettings settings_;
@@ -103,8 +110,15 @@ class MysqlConnection : public SqlSession {
     std::atomic<bool> interrupted_{false};
 };
 
+// The errno of a plain non-blocking connect() to the server's unix socket or host:port,
+// waited for up to `timeout`; 0 when it connected (then closed at once). Connector/C's own
+// answer cannot tell a refused TCP connect from anything else (it reports EINPROGRESS).
+int connect_errno(const ConnectSettings& settings, std::chrono::milliseconds timeout);
+
 // One interval's questions (A and B of the decision table) over `session`; blocking.
-// Closes the connection after a client-side error so the next interval reconnects.
+// Closes the connection after a client-side error so the next interval reconnects. A held
+// connection found closed (the server died since the last interval) is reconnected at once,
+// so a dead server is told apart from a restarted one in this same interval.
 Snapshot take_snapshot(MysqlConnection& connection);
 
 }  // namespace havip::checks

@@ -30,11 +30,26 @@ enum class ProbeOutcome {
     timed_out,       // the hard deadline on the loop expired first
 };
 
+// How the check reaches its server: which failures are definitive depends on it.
+enum class Transport {
+    unix_socket,   // socket PATH
+    tcp_loopback,  // host 127.0.0.0/8 or ::1: the server is on this machine
+    tcp_remote,    // any other host: a network lies between
+};
+
 // What the server answered this interval.
 struct Snapshot {
     ProbeOutcome outcome = ProbeOutcome::ok;
     unsigned error_code = 0;  // client or server error number (mysql_errno)
     std::string error_message;
+    Transport transport = Transport::unix_socket;
+    // connect_failed with 2002/2003: the errno of a plain connect() to the same address made
+    // right after, since Connector/C reports a refused TCP connect as EINPROGRESS. 0 when it
+    // was not asked or the connect succeeded. See mysql_failure.hpp.
+    int connect_errno = 0;
+    // The connection held from an earlier interval was found closed (2006/2013) and a
+    // reconnect was tried at once; outcome and error are that reconnect's.
+    bool held_connection_lost = false;
 
     // SELECT @@read_only, @@server_id, @@gtid_binlog_pos, @@gtid_slave_pos,
     // @@gtid_current_pos (MariaDB) or @@gtid_executed (MySQL).

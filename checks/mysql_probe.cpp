@@ -2,6 +2,8 @@
 
 #include "checks/mysql_api.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <variant>
 
@@ -41,6 +43,7 @@ MysqlProbe::MysqlProbe(boost::asio::io_context& io, ConnectSettings settings)
 
 MysqlProbe::~MysqlProbe() {
     *alive_ = false;
+    stop_watch();
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
@@ -64,15 +67,21 @@ void MysqlProbe::worker_loop() {
             running_ = job;
         }
         job->job(connection_);
+        const int idle_fd = connection_.duplicate_socket();
         {
             std::lock_guard lock(mutex_);
             running_.reset();
         }
         // The answer goes back to the loop, which alone decides whether it was in time.
-        boost::asio::post(io_, [job, alive = alive_] {
-            if (!*alive || job->answered) return;
+        boost::asio::post(io_, [this, job, idle_fd, alive = alive_] {
+            if (!*alive || job->answered) {
+                // Late: the connection was interrupted and is dropped by the next job.
+                if (idle_fd >= 0) ::close(idle_fd);
+                return;
+            }
             job->answered = true;
             job->timer.cancel();
+            watch_idle(idle_fd);  // before done(), which may start the next job at once
             job->done(JobOutcome::completed);
         });
     }
@@ -80,8 +89,30 @@ void MysqlProbe::worker_loop() {
     if (api.loaded()) api.thread_end();
 }
 
+void MysqlProbe::watch_idle(int fd) {
+    stop_watch();
+    if (fd < 0) return;
+    idle_watch_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, fd);
+    idle_watch_->async_wait(
+        boost::asio::posix::stream_descriptor::wait_read,
+        [this, alive = alive_, generation = watch_generation_](const boost::system::error_code& ec) {
+            if (ec || !*alive || generation != watch_generation_) return;
+            stop_watch();
+            if (idle_readable_) idle_readable_();
+        });
+}
+
+void MysqlProbe::stop_watch() {
+    ++watch_generation_;
+    if (!idle_watch_) return;
+    boost::system::error_code ignored;
+    idle_watch_->close(ignored);  // cancels the wait; the duplicate goes, the connection stays
+    idle_watch_.reset();
+}
+
 void MysqlProbe::run(Job job, std::chrono::steady_clock::duration timeout,
                      std::function<void(JobOutcome)> done) {
+    stop_watch();  // the worker reads the connection now
     auto pending = std::make_shared<Pending>(io_);
     pending->job = std::move(job);
     pending->done = std::move(done);

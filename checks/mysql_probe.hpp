@@ -3,10 +3,15 @@
 // timer; a late answer is discarded, the socket is shut down so the worker returns at once,
 // and the connection is reopened on the next job. A SIGSTOPped mysqld is so reported "down"
 // within the timeout even though the client library only knows whole-second timeouts.
+//
+// Between jobs the loop watches the idle connection's socket (a duplicate of its descriptor,
+// no extra thread): a server that dies closes it, and the check is told at once instead of at
+// the next interval.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -14,6 +19,7 @@
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "checks/mysql_client.hpp"
@@ -44,9 +50,17 @@ class MysqlProbe {
     void snapshot(std::chrono::steady_clock::duration timeout,
                   std::function<void(const Snapshot&)> done);
 
+    // Called on the loop when the connection, idle between jobs, becomes readable: the server
+    // closed it (EOF, HUP) or sent something unasked, which in the MySQL protocol is an error
+    // before a disconnect. Once per idle period; the next job re-arms it.
+    void on_idle_readable(std::function<void()> readable) { idle_readable_ = std::move(readable); }
+
   private:
     struct Pending;
     void worker_loop();
+    // Watches `fd` (a duplicate of the idle connection's, owned from here on), or nothing.
+    void watch_idle(int fd);
+    void stop_watch();
 
     boost::asio::io_context& io_;
     MysqlConnection connection_;
@@ -56,6 +70,9 @@ class MysqlProbe {
     std::shared_ptr<Pending> running_;  // the worker is in it (guarded by mutex_)
     bool stopping_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    std::function<void()> idle_readable_;
+    std::unique_ptr<boost::asio::posix::stream_descriptor> idle_watch_;  // loop thread only
+    std::uint64_t watch_generation_ = 0;  // a wait already completed must not outlive its watch
     std::thread worker_;
 };
 

@@ -25,6 +25,7 @@ ItemState to_state(Outcome o) {
         case Outcome::failed:
             return ItemState::failed;
         case Outcome::down:
+        case Outcome::gone:
             return ItemState::down;
     }
     return ItemState::failed;
@@ -156,7 +157,8 @@ std::optional<TrackChange> Tracker::report(std::size_t index, Outcome outcome, s
         next = to_state(outcome);  // failed <-> down likewise
     } else if (good && item.good_streak >= std::max(1, item.settings.rise)) {
         next = to_state(outcome);
-    } else if (!good && item.bad_streak >= std::max(1, item.settings.fall)) {
+    } else if (!good &&
+               (outcome == Outcome::gone || item.bad_streak >= std::max(1, item.settings.fall))) {
         next = to_state(outcome);
     }
     if (next == item.state) return std::nullopt;

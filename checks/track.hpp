@@ -15,8 +15,9 @@
 namespace havip::checks {
 
 // The verdict of one run of a check. Scripts and tcp_check give ok/failed; mysql_check maps
-// healthy→ok, degraded→degraded, unsafe→failed, down→down.
-enum class Outcome { ok, degraded, failed, down };
+// healthy→ok, degraded→degraded, unsafe→failed, down→down, and a down that proves the server
+// gone (checks/mysql_failure.hpp) → gone: the item is down at once, without waiting for `fall`.
+enum class Outcome { ok, degraded, failed, down, gone };
 
 // The state an item is in after rise/fall filtering.
 enum class ItemState { ok, degraded, failed, down };

@@ -41,12 +41,16 @@ bool needs_v3(const Database& db) {
     return db.advert_interval.count() % 1000 != 0;
 }
 
-// mysql_check probes at the advert interval when that is under a second, so a dead database is
-// seen about as fast as a dead node; never faster than 0.1 s.
-std::chrono::milliseconds check_interval(const Database& db) {
-    using std::chrono::milliseconds;
-    return std::clamp(db.advert_interval, milliseconds(100), milliseconds(1000));
-}
+// mysql_check's timing, the same whatever the advert interval (issue 15 item 12: 0.1 s
+// adverts gave a 0.1 s bound on the server's answer, and false "down"). A killed or stopped
+// server is seen at once without it (the held connection closes, the reconnect is refused);
+// these bound only a frozen one: fall × interval + timeout = 1.4 s at worst, which with 1 s
+// adverts and the peer's Skew_Time (under 1 s at any priority) moves the VIP within 2.4 s.
+constexpr std::chrono::milliseconds check_interval{500};
+// Under the interval, so a hanging probe ends before the next is due and none is skipped;
+// a few in-memory queries on a held connection take milliseconds even on a loaded host.
+constexpr std::chrono::milliseconds check_timeout{400};
+constexpr int check_fall = 2;
 
 const DatabaseNode* peer_of(const Database& db, std::size_t i) {
     if (db.nodes.size() != 2) return nullptr;
@@ -289,6 +293,12 @@ int lag_weight(const Database& db, std::size_t i) {
 std::string havipd_conf(const Inventory& inv, std::size_t i) {
     const Database& db = inv.database;
     auto parts = vrrp_parts(inv, i, "chk_mysql", "");
+    // RFC 5798 §6.1: Skew_Time = ((256 - Priority) × Master_Adver_Interval) / 256, the peer's.
+    const DatabaseNode* peer = peer_of(db, i);
+    const double advert = std::chrono::duration<double>(db.advert_interval).count();
+    const double skew = (256 - static_cast<int>(peer ? *peer->priority : 0)) * advert / 256;
+    const double frozen = check_fall * std::chrono::duration<double>(check_interval).count() +
+                          std::chrono::duration<double>(check_timeout).count();
     std::string s = header(inv, db.nodes[i], "havipd configuration", "#");
     s += "# Install as /etc/keepalived/keepalived.conf (havipd's default path) and check it with\n"
          "# `havipd -t`. keepalived.conf beside it is the same setup for a plain keepalived.\n";
@@ -301,9 +311,20 @@ std::string havipd_conf(const Inventory& inv, std::size_t i) {
         "mysql_check chk_mysql {{\n"
         "    socket {}\n"
         "    option_file {}\n"
+        "    # How fast a failure here moves the VIP to {}:\n"
+        "    # - mysqld killed, crashed or stopped: the kernel closes its sockets, the check\n"
+        "    #   sees its held connection close at once and the reconnect to the unix socket\n"
+        "    #   is refused. That is certain, so it is down without waiting for `fall`: the\n"
+        "    #   VIP moves after the peer's Skew_Time ({:.2f} s).\n"
+        "    # - mysqld frozen (SIGSTOP, hung disk) still accepts connections; only the\n"
+        "    #   timeout notices, and one timeout may be a busy moment, so it takes `fall` in a\n"
+        "    #   row: at worst {} x {} s + {} s = {:.1f} s, plus Skew_Time: {:.1f} s.\n"
+        "    # The timeout stays under the interval (a hanging probe ends before the next),\n"
+        "    # and neither follows advert_int: a shorter bound fails on a busy moment.\n"
         "    interval {}\n"
+        "    timeout {}\n"
         "    rise 2\n"
-        "    fall 2\n"
+        "    fall {}\n"
         "    # weight 0: an unfit database puts the instance in FAULT (a master sends priority 0,\n"
         "    # so the peer takes over after its skew time).\n"
         "    weight 0\n"
@@ -316,7 +337,10 @@ std::string havipd_conf(const Inventory& inv, std::size_t i) {
         "    # relay log is applied, and sets it again when leaving MASTER.\n"
         "    manage_read_only on\n"
         "}}\n\n",
-        mysql_socket_path, monitor_cnf_path, seconds_text(check_interval(db)), lag_weight(db, i));
+        mysql_socket_path, monitor_cnf_path, peer ? peer->name : "the peer", skew,
+        check_fall, seconds_text(check_interval), seconds_text(check_timeout), frozen,
+        frozen + skew, seconds_text(check_interval), seconds_text(check_timeout), check_fall,
+        lag_weight(db, i));
     s += parts.instance;
     return s;
 }

@@ -22,6 +22,7 @@
 
 #include "checks/mysql_actions.hpp"
 #include "checks/mysql_client.hpp"
+#include "checks/mysql_failure.hpp"
 #include "checks/mysql_history.hpp"
 #include "checks/mysql_probe.hpp"
 #include "checks/script.hpp"
@@ -412,6 +413,13 @@ bool CheckSet::start(const config::Config& config) {
                          {{"HAVIP_CHECK", name}});
             });
         r->probe = std::make_unique<checks::MysqlProbe>(io_, cs);
+        // A server that dies closes the idle connection: probe now, not at the next interval.
+        r->probe->on_idle_readable([this, alive, runner] {
+            if (!*alive || runner->in_flight) return;
+            log_.log(Level::info, "mysql_check: the server closed the idle connection, probing now",
+                     {{"HAVIP_CHECK", runner->name}});
+            poll_mysql(*runner);
+        });
         r->timer = std::make_unique<asio::steady_timer>(io_);
         const auto interval = steady(m.interval);
         auto tick = std::make_shared<std::function<void()>>();
@@ -562,21 +570,11 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
         d.reason = fmt::format("cannot become writable ({}); as a standby: {}",
                                runner.promote_failure, d.reason);
     }
-    checks::Outcome outcome = checks::Outcome::ok;
-    switch (d.status) {
-        case checks::Status::healthy:
-            outcome = checks::Outcome::ok;
-            break;
-        case checks::Status::degraded:
-            outcome = checks::Outcome::degraded;
-            break;
-        case checks::Status::unsafe:
-            outcome = checks::Outcome::failed;
-            break;
-        case checks::Status::down:
-            outcome = checks::Outcome::down;
-            break;
-    }
+    // A server certainly gone is down now; an ambiguous failure waits for `fall`.
+    const auto failure = checks::classify_failure(snap);
+    if (d.status == checks::Status::down && failure.definitive)
+        d.reason = fmt::format("{}: {}, down without waiting for fall", d.reason, failure.why);
+    const checks::Outcome outcome = checks::track_outcome(d.status, failure);
     deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason,
             holder ? std::string{} : d.failback_hold);
 }
@@ -621,10 +619,12 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
                                 : checks::demote(c, settings.semi_sync_master);
         },
         deadline,
-        [this, alive = alive_, r = &runner, promote, refence, what, result,
-         deadline](checks::JobOutcome outcome) {
+        [this, alive = alive_, r = &runner, promote, refence, what, result, deadline,
+         started = std::chrono::steady_clock::now()](checks::JobOutcome outcome) {
             if (!*alive) return;
             r->in_flight = false;
+            const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - started);
             if (refence) {
                 // The second counts from the end: a rival that never yields gets one re-fence a
                 // second at most, not one after the other. Adverts heard meanwhile are dropped;
@@ -659,7 +659,8 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
                 if (promote) r->promote_failure = summary;
             }
             const auto text =
-                fmt::format("manage_read_only {} {}: {}", what, ok ? "done" : "failed", summary);
+                fmt::format("manage_read_only {} {} in {} ms: {}", what, ok ? "done" : "failed",
+                            took.count(), summary);
             // For `havip status`: the verdict with every step and its answer.
             std::vector<std::string> steps;
             if (outcome == checks::JobOutcome::completed)

@@ -76,8 +76,10 @@ class MysqlCheckTest : public VrrpPairTest {
     }
 
     // a takes the VIP alone, then b joins as BACKUP.
+    // `healthy_within`: how long b's check may take to call its standby healthy (two
+    // snapshots that see the channel advance, so about two check intervals).
     void start_pair(const std::string& a_config, const std::string& b_config,
-                    milliseconds advert_int) {
+                    milliseconds advert_int, milliseconds healthy_within = 5s) {
         const auto timing = rfc_timing(3, a_priority, advert_int);
         const auto since = Clock::now();
         a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), a_config);
@@ -88,7 +90,8 @@ class MysqlCheckTest : public VrrpPairTest {
         ASSERT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 5s));
         // The standby is eligible only once its check has seen the channel in contact (a
         // heartbeat or a GTID arriving): in production it has run long before any failure.
-        ASSERT_TRUE(wait_until([&] { return b_.log_mentions("mysql_check healthy"); }, 5s, 50ms));
+        ASSERT_TRUE(wait_until([&] { return b_.log_mentions("mysql_check healthy"); },
+                               healthy_within, 50ms));
         std::this_thread::sleep_for(1500ms);
     }
 
@@ -185,6 +188,87 @@ TEST_F(MysqlCheckTest, killed_mysqld_moves_vip_and_returning_old_master_stays_ba
     EXPECT_FALSE(vip_changed_since("a", returned));
     EXPECT_EQ(db_a_->read_only(), true);
     EXPECT_EQ(db_b_->read_only(), false);
+}
+
+// Issue 18: the check watches its idle connection, so a killed mysqld is seen when the kernel
+// closes the socket, not at the next interval; the reconnect to its unix socket is refused,
+// which is definitive, so `fall` is not waited for either.
+TEST_F(MysqlCheckTest, killed_mysqld_is_down_at_once_between_long_intervals) {
+    ASSERT_NO_FATAL_FAILURE(start_databases());
+    const auto advert = 1000ms;
+    // a probes every 30 s, so no periodic probe falls near the kill: only the watch on its
+    // idle connection (held since the promote) can see it. b's standby needs two snapshots
+    // to see its channel advance, so it probes more often.
+    auto check_a = managed_check();
+    check_a.interval = 30000ms;
+    check_a.timeout = 1000ms;
+    check_a.fall = 3;
+    auto check_b = check_a;
+    check_b.interval = 2000ms;
+    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, check_a, true),
+                                       config("b", b_priority, advert, check_b, true), advert,
+                                       3 * check_b.interval));
+    EXPECT_TRUE(wait_read_only(*db_a_, false));
+    EXPECT_TRUE(wait_read_only(*db_b_, true));
+
+    const auto killed = Clock::now();
+    ASSERT_TRUE(db_a_->kill());
+    auto lost = wait_vip("a", false, 20s, killed);
+    ASSERT_TRUE(lost) << "a kept the VIP after kill";
+    measure("kill_to_vip_off_a_30s_interval", lost->at - killed, "bound", 500ms);
+    // Far under one interval (30 s), let alone fall (3) of them.
+    EXPECT_LT(lost->at - killed, 500ms);
+    EXPECT_TRUE(a_.log_mentions("the server closed the idle connection, probing now"));
+    EXPECT_TRUE(a_.log_mentions("down without waiting for fall"));
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s));
+    EXPECT_TRUE(wait_vip("b", true, 10s, killed)) << "b never took the VIP";
+    EXPECT_TRUE(wait_read_only(*db_b_, false, 10s));
+    // The promote says how long it took (fence, wait for the relay log, read_only=0).
+    EXPECT_TRUE(b_.log_mentions("manage_read_only promote done in "));
+}
+
+// The timing `havip generate` writes (havip/generate.cpp): interval 0.5 s, timeout 0.4 s,
+// rise 2, fall 2, with 1 s adverts. Issue 18: a kill moves the VIP at the protocol floor (b's
+// Skew_Time), a freeze within 2.5 s.
+MariadbServer::CheckSpec generated_check() {
+    auto c = managed_check();
+    c.interval = 500ms;
+    c.timeout = 400ms;
+    c.rise = 2;
+    c.fall = 2;
+    return c;
+}
+
+TEST_F(MysqlCheckTest, generated_timing_moves_vip_at_skew_time_when_mysqld_is_killed) {
+    ASSERT_NO_FATAL_FAILURE(start_databases());
+    const auto advert = 1000ms;
+    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, generated_check(), true),
+                                       config("b", b_priority, advert, generated_check(), true),
+                                       advert));
+    EXPECT_TRUE(wait_read_only(*db_a_, false));
+    const auto killed = Clock::now();
+    ASSERT_TRUE(db_a_->kill());
+    auto gained = wait_vip("b", true, 10s, killed);
+    ASSERT_TRUE(gained) << "b never took the VIP";
+    const auto skew = rfc_timing(3, b_priority, advert).skew;
+    measure("generated_kill_to_vip_on_b", gained->at - killed, "skew + 0.2 s", skew + 200ms);
+    EXPECT_LT(gained->at - killed, skew + 200ms);
+}
+
+TEST_F(MysqlCheckTest, generated_timing_moves_vip_within_2_5_s_when_mysqld_is_frozen) {
+    ASSERT_NO_FATAL_FAILURE(start_databases());
+    const auto advert = 1000ms;
+    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, generated_check(), true),
+                                       config("b", b_priority, advert, generated_check(), true),
+                                       advert));
+    EXPECT_TRUE(wait_read_only(*db_a_, false));
+    const auto frozen = Clock::now();
+    ASSERT_TRUE(db_a_->freeze());
+    auto gained = wait_vip("b", true, 10s, frozen);
+    ASSERT_TRUE(gained) << "b never took the VIP";
+    measure("generated_freeze_to_vip_on_b", gained->at - frozen, "2.5 s", 2500ms);
+    EXPECT_LT(gained->at - frozen, 2500ms);
+    ASSERT_TRUE(db_a_->thaw());
 }
 
 TEST_F(MysqlCheckTest, frozen_mysqld_moves_vip_within_the_check_deadline) {

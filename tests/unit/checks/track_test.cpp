@@ -130,6 +130,28 @@ TEST(Tracker, degraded_mysql_check_applies_its_lag_weight) {
     EXPECT_EQ(t.effective_priority(), 100);
 }
 
+TEST(Tracker, gone_enters_down_at_once_without_waiting_for_fall) {
+    Tracker t(100, {item("chk_mysql", 0, 2, 3)});
+    auto change = t.report(0, Outcome::gone, "nothing listens on the server's unix socket");
+    ASSERT_TRUE(change);
+    EXPECT_EQ(change->to, ItemState::down);
+    EXPECT_TRUE(t.fault());
+    // Leaving it still takes `rise` good results.
+    EXPECT_FALSE(t.report(0, Outcome::ok, ""));
+    EXPECT_TRUE(t.report(0, Outcome::ok, ""));
+    EXPECT_FALSE(t.fault());
+}
+
+TEST(Tracker, ambiguous_down_still_counts_toward_fall) {
+    Tracker t(100, {item("chk_mysql", 0, 1, 4)});
+    EXPECT_FALSE(t.report(0, Outcome::down, "no answer before the deadline"));
+    EXPECT_FALSE(t.report(0, Outcome::down, "no answer before the deadline"));
+    EXPECT_FALSE(t.fault());
+    // A definitive result in the middle of the count ends it.
+    EXPECT_TRUE(t.report(0, Outcome::gone, "the server's unix socket is gone"));
+    EXPECT_TRUE(t.fault());
+}
+
 TEST(Tracker, down_means_fault_even_with_a_weight) {
     Tracker t(100, {item("chk_mysql", -20)});
     t.report(0, Outcome::down, "no answer");

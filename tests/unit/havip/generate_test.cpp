@@ -188,7 +188,8 @@ TEST(Generate, havipd_config_loads_cleanly_with_priorities_vip_and_managed_read_
         EXPECT_EQ(m.rise, 2);
         EXPECT_EQ(m.fall, 2);
         EXPECT_EQ(m.weight, 0);
-        EXPECT_EQ(m.interval, std::chrono::seconds(1));
+        EXPECT_EQ(m.interval, std::chrono::milliseconds(500));
+        EXPECT_EQ(m.timeout, std::chrono::milliseconds(400));
         // A lagging node drops below its peer, so it cannot take the VIP back while behind.
         ASSERT_TRUE(m.max_lag);
         EXPECT_LT(v.priority + m.lag_weight, 100);
@@ -206,8 +207,51 @@ TEST(Generate, fractional_adverts_use_vrrpv3_and_a_node_can_override_its_interfa
     EXPECT_EQ(v.virtual_addresses.at(0).dev, "br0");
     EXPECT_EQ(v.priority, 120);
     EXPECT_EQ(v.virtual_router_id, 42);
-    // The check probes at the advert interval when that is under a second.
-    EXPECT_EQ(r.config->mysql_checks.at(0).interval, std::chrono::milliseconds(100));
+}
+
+// Issue 18: what the generated check promises, worked out from the generated values. A frozen
+// server (SIGSTOP, hung I/O) still accepts connections, so only the timeout sees it, `fall`
+// times in a row: at worst fall × interval + timeout after it froze (it froze just after a
+// probe). The peer, told by priority 0, then waits its Skew_Time (RFC 5798 §6.1).
+TEST(Generate, frozen_database_moves_the_vip_within_2_5_s_with_1_s_adverts) {
+    using std::chrono::duration;
+    auto files = by_path(generate_files(sample("5-node.yaml"), passwords));
+    const char* nodes[2] = {"db1", "db2"};
+    for (int i = 0; i < 2; ++i) {
+        auto own = load_vrrp(files[fmt::format("{}/havipd.conf", nodes[i])].content);
+        auto peer = load_vrrp(files[fmt::format("{}/havipd.conf", nodes[1 - i])].content);
+        ASSERT_TRUE(own.ok() && peer.ok());
+        const auto& m = own.config->mysql_checks.at(0);
+        const auto& p = peer.config->instances.at(0);
+        ASSERT_EQ(p.advert_int, std::chrono::seconds(1));
+        // A probe ends before the next is due, so none is skipped while one hangs.
+        EXPECT_LT(m.timeout, m.interval);
+        const duration<double> skew =
+            duration<double>(p.advert_int) * (256 - p.priority) / 256.0;
+        const duration<double> worst = m.fall * duration<double>(m.interval) +
+                                       duration<double>(m.timeout) + skew;
+        EXPECT_LE(worst.count(), 2.5) << nodes[i];
+        const auto& text = files[fmt::format("{}/havipd.conf", nodes[i])].content;
+        EXPECT_NE(text.find("frozen"), std::string::npos) << "the comment explains the bound";
+    }
+}
+
+// Issue 15 item 12: the check's interval and timeout do not follow the advert interval down:
+// 0.1 s adverts must not give a 0.1 s bound on the server's answer.
+TEST(Generate, check_timing_does_not_follow_fast_adverts) {
+    auto fast = load_vrrp(
+        by_path(generate_files(sample("5-node-semi-sync.yaml"), passwords))["mysql-b/havipd.conf"]
+            .content);
+    auto slow =
+        load_vrrp(by_path(generate_files(sample("5-node.yaml"), passwords))["db2/havipd.conf"]
+                      .content);
+    ASSERT_TRUE(fast.ok() && slow.ok());
+    ASSERT_EQ(fast.config->instances.at(0).advert_int, std::chrono::milliseconds(100));
+    const auto& f = fast.config->mysql_checks.at(0);
+    const auto& s = slow.config->mysql_checks.at(0);
+    EXPECT_GE(f.timeout, std::chrono::milliseconds(400));
+    EXPECT_EQ(f.timeout, s.timeout);
+    EXPECT_EQ(f.interval, s.interval);
 }
 
 TEST(Generate, keepalived_config_runs_havip_check_and_flips_read_only_on_notify) {

@@ -70,6 +70,8 @@ std::string format_history(const History& h) {
     if (h.diverged_since) out += fmt::format("diverged_since_ms={}\n", to_ms(*h.diverged_since));
     out += fmt::format("diverged_reason={}\n", escape(h.diverged_reason));
     out += fmt::format("read_only_reapplied={}\n", h.read_only_reapplied ? 1 : 0);
+    out += fmt::format("writer={}\n", h.writer ? 1 : 0);
+    out += fmt::format("writer_position={}\n", escape(h.writer_position));
     return out;
 }
 
@@ -114,6 +116,11 @@ bool parse_history(const std::string& text, History& out, std::string& detail) {
         } else if (key == "read_only_reapplied") {
             good = value == "0" || value == "1";
             h.read_only_reapplied = value == "1";
+        } else if (key == "writer") {
+            good = value == "0" || value == "1";
+            h.writer = value == "1";
+        } else if (key == "writer_position") {
+            h.writer_position = unescape(value);
         }  // unknown keys: written by a newer havipd, ignored
         if (!good) {
             detail = fmt::format("line {}: bad value for {}", number, key);

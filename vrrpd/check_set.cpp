@@ -176,7 +176,8 @@ struct CheckSet::Runner {
     std::unique_ptr<checks::MysqlProbe> probe;
     std::unique_ptr<HistoryWriter> writer;
     checks::History history;
-    std::optional<checks::Status> last_status;
+    std::optional<checks::Status> last_status;  // the last decision's
+    bool held_vip = false;                       // as holders_changed() last saw it
     std::vector<std::string> last_alerts;  // logged when they change, not every interval
     bool in_flight = false;
 
@@ -433,10 +434,22 @@ bool CheckSet::start(const config::Config& config) {
     return ok;
 }
 
+void CheckSet::note_holder(Runner& runner, bool holds) {
+    if (holds && !runner.held_vip) {
+        // Taken while eligible: the writer from now on, however long the promote takes.
+        checks::took_vip(runner.history, runner.last_status);
+        runner.writer->store(runner.history);
+    }
+    runner.held_vip = holds;
+}
+
 void CheckSet::holders_changed() {
     for (auto& r : runners_) {
-        if (!r->probe || !r->manage_read_only) continue;
-        const bool want = holds_vip_(r->name);
+        if (!r->probe) continue;
+        const bool holds = holds_vip_(r->name);
+        note_holder(*r, holds);
+        if (!r->manage_read_only) continue;
+        const bool want = holds;
         if (want == r->want_writable) continue;
         r->want_writable = want;
         log_.log(Level::notice,
@@ -528,10 +541,13 @@ void CheckSet::take_mysql_snapshot(Runner& runner) {
 void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     const std::string& name = runner.name;
     const bool holder = holds_vip_(name);
+    note_holder(runner, holder);
     // Until promotion has made the server writable it is still a read-only standby: judging it
     // as the holder would "clear read_only" behind the wait for the relay log.
     const bool promoting = runner.manage_read_only && holder && runner.writable != true;
-    const auto role = holder && !promoting ? checks::Role::holder : checks::Role::standby;
+    const auto role = !holder    ? checks::Role::standby
+                      : promoting ? checks::Role::promoting
+                                  : checks::Role::holder;
     // The server's slave_net_timeout defines "fresh"; remember it for intervals in which the
     // server does not answer.
     if (snap.slave_net_timeout && *snap.slave_net_timeout > 0)
@@ -539,7 +555,8 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     // A semi-sync pair: promote and demote move the master side with the VIP.
     if (snap.semi_sync_slave_enabled)
         runner.promote.semi_sync_master = *snap.semi_sync_slave_enabled;
-    auto d = checks::decide(snap, role, runner.history, runner.decision, checks::WallClock::now());
+    auto d = checks::decide(snap, role, runner.history, runner.decision,
+                            checks::Now{checks::WallClock::now(), checks::SteadyClock::now()});
     runner.history = d.history;
     runner.writer->store(d.history);
     // A failed promote/demote is retried once the server answers again, not in a tight loop
@@ -577,6 +594,7 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
             outcome = checks::Outcome::down;
             break;
     }
+    runner.last_status = d.status;
     deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason,
             holder ? std::string{} : d.failback_hold);
 }

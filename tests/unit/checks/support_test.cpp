@@ -35,6 +35,8 @@ TEST(MysqlHistory, survives_a_save_and_load_round_trip) {
     h.diverged_since = WallClock::time_point(std::chrono::milliseconds(1'700'000'100'000));
     h.diverged_reason = "replication SQL error 1062 (Duplicate entry '5')";
     h.read_only_reapplied = true;
+    h.writer = true;
+    h.writer_position = "0-2-15,1-2-3";
     std::string path = scratch("roundtrip.state");
     ASSERT_FALSE(save_history(path, h));
     auto loaded = load_history(path);
@@ -46,6 +48,8 @@ TEST(MysqlHistory, survives_a_save_and_load_round_trip) {
     EXPECT_EQ(loaded.history.diverged_since, h.diverged_since);
     EXPECT_EQ(loaded.history.diverged_reason, h.diverged_reason);
     EXPECT_TRUE(loaded.history.read_only_reapplied);
+    EXPECT_TRUE(loaded.history.writer);
+    EXPECT_EQ(loaded.history.writer_position, h.writer_position);
     struct stat st {};
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);

@@ -385,11 +385,17 @@ bool CheckSet::start(const config::Config& config) {
             // (one budget for both).
             const auto client = std::chrono::seconds(cs.connect_timeout_s + 2 * cs.read_timeout_s);
             // The fence: the probe, the peer's connect, read_only=1 and its position, and our
-            // own server_id.
-            const auto fence =
+            // own server_id; a peer alive but refusing our login is tried again after each
+            // pause (each attempt: the probe, connect and the handshake's read).
+            auto fence = std::chrono::duration_cast<SteadyDuration>(
                 std::chrono::milliseconds(500) +
                 std::chrono::seconds(runner->peer.connect_timeout_s +
-                                     2 * runner->peer.read_timeout_s + cs.read_timeout_s);
+                                     2 * runner->peer.read_timeout_s + cs.read_timeout_s));
+            for (const auto pause : runner->promote.fence_retry_pauses)
+                fence += std::chrono::duration_cast<SteadyDuration>(
+                    pause + std::chrono::milliseconds(500) +
+                    std::chrono::seconds(runner->peer.connect_timeout_s +
+                                         runner->peer.read_timeout_s));
             runner->promote_deadline =
                 client + fence +
                 steady(std::chrono::duration_cast<config::Duration>(runner->promote.apply_timeout));

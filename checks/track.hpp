@@ -15,11 +15,12 @@
 namespace havip::checks {
 
 // The verdict of one run of a check. Scripts and tcp_check give ok/failed; mysql_check maps
-// healthy→ok, degraded→degraded, unsafe→failed, down→down.
-enum class Outcome { ok, degraded, failed, down };
+// healthy→ok, degraded→degraded, unsafe→unsafe, down→down. unsafe and down mean FAULT
+// whatever the weight; a negative weight is subtracted while failed or degraded.
+enum class Outcome { ok, degraded, failed, down, unsafe };
 
 // The state an item is in after rise/fall filtering.
-enum class ItemState { ok, degraded, failed, down };
+enum class ItemState { ok, degraded, failed, down, unsafe };
 const char* to_string(ItemState state);
 
 struct TrackSettings {

@@ -594,7 +594,7 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
             outcome = checks::Outcome::degraded;
             break;
         case checks::Status::unsafe:
-            outcome = checks::Outcome::failed;
+            outcome = checks::Outcome::unsafe;
             break;
         case checks::Status::down:
             outcome = checks::Outcome::down;
@@ -696,7 +696,7 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
             if (!ok && promote) {
                 // Holding the VIP on a server that stays read-only helps nobody: say so now
                 // rather than at the next snapshot.
-                deliver(r->name, "mysql_check", checks::Outcome::failed, "unsafe",
+                deliver(r->name, "mysql_check", checks::Outcome::unsafe, "unsafe",
                         fmt::format("cannot become writable ({})", summary));
             }
             // The role may have changed while we worked, or a rival appeared.

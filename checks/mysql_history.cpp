@@ -135,6 +135,21 @@ bool parse_history(const std::string& text, History& out, std::string& detail) {
     return true;
 }
 
+namespace {
+
+// What the file held is unknown, the diverged latch included: start latched, saying why.
+void latch_unreadable(LoadedHistory& result, WallClock::time_point now) {
+    result.history = History{};
+    result.history.diverged = true;
+    result.history.diverged_since = now;
+    result.history.diverged_reason = fmt::format(
+        "the state file {} could not be loaded, so whether this node's data diverged is "
+        "unknown; once it is known to be right, stop havipd, remove the file and start it",
+        result.detail);
+}
+
+}  // namespace
+
 LoadedHistory load_history(const std::string& path) {
     LoadedHistory result;
     std::ifstream in(path);
@@ -142,14 +157,16 @@ LoadedHistory load_history(const std::string& path) {
         result.error = last_error();
         if (!result.error) result.error = std::make_error_code(std::errc::io_error);
         result.detail = fmt::format("{}: {}", path, result.error.message());
+        if (result.error != std::errc::no_such_file_or_directory)
+            latch_unreadable(result, WallClock::now());
         return result;
     }
     std::stringstream buf;
     buf << in.rdbuf();
     if (!parse_history(buf.str(), result.history, result.detail)) {
-        result.history = History{};
         result.error = std::make_error_code(std::errc::invalid_argument);
         result.detail = fmt::format("{}: {}", path, result.detail);
+        latch_unreadable(result, WallClock::now());
     }
     return result;
 }

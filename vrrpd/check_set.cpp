@@ -408,7 +408,10 @@ bool CheckSet::start(const config::Config& config) {
         const auto path = fmt::format("{}/{}.state", state_directory_, m.name);
         auto loaded = checks::load_history(path);
         if (loaded.error && loaded.error != std::errc::no_such_file_or_directory)
-            log_.log(Level::warning, fmt::format("mysql_check history {}: {}", path, loaded.detail),
+            log_.log(Level::warning,
+                     fmt::format("mysql_check history {}: {}; latched as diverged until an "
+                                 "operator removes it (README, Data safety)",
+                                 path, loaded.detail),
                      {{"HAVIP_CHECK", m.name}});
         r->history = loaded.history;
         r->writer =

@@ -71,6 +71,24 @@ TEST(MysqlHistory, malformed_file_is_rejected_with_the_line) {
     EXPECT_FALSE(parse_history("last_ok_ms=5\n", h, detail));  // no version
 }
 
+// A reset would forget the diverged latch and the last contact (issue 15, item 10).
+TEST(MysqlHistory, a_file_that_fails_to_load_latches_the_node_naming_the_file_and_why) {
+    std::string path = scratch("corrupt.state");
+    {
+        std::ofstream out(path);
+        out << "version=1\ndiverged=yes\n";
+    }
+    auto loaded = load_history(path);
+    EXPECT_EQ(loaded.error, std::errc::invalid_argument);
+    EXPECT_TRUE(loaded.history.diverged);
+    EXPECT_NE(loaded.history.diverged_reason.find(path), std::string::npos)
+        << loaded.history.diverged_reason;
+    EXPECT_NE(loaded.history.diverged_reason.find("line 2: bad value for diverged"),
+              std::string::npos)
+        << loaded.history.diverged_reason;
+    std::filesystem::remove(path);
+}
+
 TEST(MysqlHistory, write_failure_is_returned_not_thrown) {
     History h;
     auto ec = save_history("/nonexistent-dir-havip/x.state", h);

@@ -300,8 +300,9 @@ std::string writer_gap(const Snapshot& snap, const History& h) {
     if (!h.writer) return "not the writer";
     if (h.writer_position.empty()) return "";
     const auto own = own_position(snap);
-    if (!own) return fmt::format("its own GTID position is unknown (it wrote up to {})",
-                                 h.writer_position);
+    if (!own)
+        return fmt::format("its own GTID position is unknown (it wrote up to {})",
+                           h.writer_position);
     bool holds = false;
     if (snap.gtid_binlog_pos) {
         auto wrote = parse_mariadb_gtid_list(h.writer_position);
@@ -453,8 +454,8 @@ void decide_standby(Decision& d, const Snapshot& snap, const std::optional<Chann
         const std::string gap = writer_gap(snap, d.history);
         if (contact && *contact <= window) {
             d.status = Status::healthy;
-            d.reason = fmt::format("peer gone, {}, last in contact {} ago", applied_text,
-                                   age(*contact));
+            d.reason =
+                fmt::format("peer gone, {}, last in contact {} ago", applied_text, age(*contact));
         } else if (gap.empty()) {
             // Nobody else can have written since this node did: it is the only copy.
             d.status = Status::healthy;
@@ -608,9 +609,10 @@ void took_vip(History& history, std::optional<Status> last) {
 
 Decision decide(const Snapshot& snap, Role role, const History& history,
                 const DecisionSettings& settings, WallClock::time_point now) {
-    return decide(snap, role, history, settings,
-                  Now{now, SteadyClock::time_point{std::chrono::duration_cast<SteadyClock::duration>(
-                               now.time_since_epoch())}});
+    return decide(
+        snap, role, history, settings,
+        Now{now, SteadyClock::time_point{
+                     std::chrono::duration_cast<SteadyClock::duration>(now.time_since_epoch())}});
 }
 
 Decision decide(const Snapshot& snap, Role role, const History& history,

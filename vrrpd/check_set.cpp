@@ -177,8 +177,8 @@ struct CheckSet::Runner {
     std::unique_ptr<HistoryWriter> writer;
     checks::History history;
     std::optional<checks::Status> last_status;  // the last decision's
-    bool held_vip = false;                       // as holders_changed() last saw it
-    std::vector<std::string> last_alerts;  // logged when they change, not every interval
+    bool held_vip = false;                      // as holders_changed() last saw it
+    std::vector<std::string> last_alerts;       // logged when they change, not every interval
     bool in_flight = false;
 
     // mysql_check
@@ -554,7 +554,7 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     // Until promotion has made the server writable it is still a read-only standby: judging it
     // as the holder would "clear read_only" behind the wait for the relay log.
     const bool promoting = runner.manage_read_only && holder && runner.writable != true;
-    const auto role = !holder    ? checks::Role::standby
+    const auto role = !holder     ? checks::Role::standby
                       : promoting ? checks::Role::promoting
                                   : checks::Role::holder;
     // The server's slave_net_timeout defines "fresh"; remember it for intervals in which the

@@ -52,14 +52,14 @@ History in_contact(History h, WallClock::time_point at) {
 TEST(MysqlAuthority, writer_whose_peer_is_gone_stays_eligible_after_a_restart) {
     auto writer = decide(n2_peer_gone(false), Role::holder, {}, settings(), t0);
     ASSERT_EQ(writer.status, Status::healthy) << writer.reason;
-    auto d = decide(n2_peer_gone(true), Role::standby, restarted(writer.history), settings(),
-                    t0 + 72h);
+    auto d =
+        decide(n2_peer_gone(true), Role::standby, restarted(writer.history), settings(), t0 + 72h);
     EXPECT_EQ(d.status, Status::healthy) << d.reason;
     EXPECT_TRUE(d.peer_gone);
     EXPECT_NE(d.reason.find("this node was the writer"), std::string::npos) << d.reason;
     // And again after a second restart, still nothing heard from the peer.
-    auto again = decide(n2_peer_gone(true), Role::standby, restarted(d.history), settings(),
-                        t0 + 96h);
+    auto again =
+        decide(n2_peer_gone(true), Role::standby, restarted(d.history), settings(), t0 + 96h);
     EXPECT_EQ(again.status, Status::healthy) << again.reason;
 }
 
@@ -98,15 +98,15 @@ TEST(MysqlAuthority, diverged_writer_is_not_eligible_alone) {
     snap.read_only = false;
     auto writer = decide(snap, Role::holder, {}, settings(), t0);
     ASSERT_TRUE(writer.diverged);
-    auto d = decide(n2_peer_gone(true), Role::standby, restarted(writer.history), settings(),
-                    t0 + 1h);
+    auto d =
+        decide(n2_peer_gone(true), Role::standby, restarted(writer.history), settings(), t0 + 1h);
     EXPECT_EQ(d.status, Status::unsafe) << d.reason;
 }
 
 TEST(MysqlAuthority, read_only_holder_is_not_the_writer) {
     auto holder = decide(n2_peer_gone(true), Role::holder, {}, settings(), t0);
-    auto d = decide(n2_peer_gone(true), Role::standby, restarted(holder.history), settings(),
-                    t0 + 1h);
+    auto d =
+        decide(n2_peer_gone(true), Role::standby, restarted(holder.history), settings(), t0 + 1h);
     EXPECT_EQ(d.status, Status::unsafe) << d.reason;
 }
 

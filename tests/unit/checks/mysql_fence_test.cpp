@@ -183,8 +183,9 @@ TEST(MysqlFence, a_peer_that_refuses_our_login_is_alive_and_keeps_us_read_only) 
         {1130, "Host '10.0.0.2' is not allowed to connect to this MariaDB server"},
         {1040, "Too many connections"},
         {1203, "User chk already has more than 'max_user_connections' active connections"},
-        {2013, "Lost connection to server at 'handshake: reading initial communication packet', "
-               "system error: 110"},
+        {2013,
+         "Lost connection to server at 'handshake: reading initial communication packet', "
+         "system error: 110"},
     };
     for (const auto& e : alive) {
         std::vector<std::string> journal;
@@ -209,8 +210,7 @@ TEST(MysqlFence, a_peer_that_refuses_our_login_is_alive_and_keeps_us_read_only) 
 TEST(MysqlFence, a_peer_that_lets_us_in_on_a_retry_is_fenced) {
     std::vector<std::string> journal;
     JournalSession local("local", journal);
-    local.answers = {channel("0-1-40", "10.0.0.1"), row("id", "2"), row("w", "0"),
-                     row("w", "0")};
+    local.answers = {channel("0-1-40", "10.0.0.1"), row("id", "2"), row("w", "0"), row("w", "0")};
     Peer peer{journal, {{}, {}, row("p", "0-1-45")}, {}, {}};
     // Full at the first attempt, a connection freed by the second.
     int attempts = 0;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <thread>
 #include <variant>
 
 #include <fmt/format.h>
@@ -141,7 +142,7 @@ std::optional<std::vector<ReplicaRow>> peer_step(ActionResult& result, SqlSessio
 }
 
 Fenced fence(ActionResult& r, SqlSession& session, const std::vector<ReplicaRow>& status,
-             const PeerConnector& connect_peer) {
+             const PromoteSettings& settings, const PeerConnector& connect_peer) {
     auto host = value(status, {"Master_Host", "Source_Host"});
     auto port_text = value(status, {"Master_Port", "Source_Port"});
     const unsigned port = port_text ? number(*port_text).value_or(0) : 3306;
@@ -160,9 +161,30 @@ Fenced fence(ActionResult& r, SqlSession& session, const std::vector<ReplicaRow>
         return {};
     }
     auto opened = connect_peer(*host, port);
+    std::size_t retries = 0;
+    double waited = 0;
+    for (const auto pause : settings.fence_retry_pauses) {
+        auto* e = std::get_if<SqlError>(&opened);
+        if (!e || !peer_alive(*e)) break;
+        if (settings.pause)
+            settings.pause(pause);
+        else
+            std::this_thread::sleep_for(pause);
+        ++retries;
+        waited += pause.count();
+        opened = connect_peer(*host, port);
+    }
     if (auto* e = std::get_if<SqlError>(&opened)) {
-        // Down, unreachable, or it will not let us in: nothing to fence (the failover case;
-        // both sides up without hearing each other is split brain, out of scope).
+        if (peer_alive(*e)) {
+            // It answered: alive, and maybe writable. Going writable beside it diverges the pair.
+            r.steps.push_back(
+                {fmt::format("fence {}: connect", where), false,
+                 fmt::format("{}: the old primary is alive but will not let us in ({} attempts "
+                             "over {:.2f} s); not promoting unfenced",
+                             e->describe(), retries + 1, waited)});
+            return {false, {}};
+        }
+        // Down or unreachable: nothing to fence (the failover case).
         r.steps.push_back({fmt::format("fence {}: connect", where), true,
                            fmt::format("{}: taken as down, promoting unfenced", e->describe())});
         return {};
@@ -217,6 +239,10 @@ Fenced fence(ActionResult& r, SqlSession& session, const std::vector<ReplicaRow>
 
 }  // namespace
 
+bool peer_alive(const SqlError& error) {
+    return (error.code >= 1000 && error.code < 2000) || error.code == 2013;
+}
+
 bool is_ip_literal(const std::string& host) {
     in6_addr v6{};
     in_addr v4{};
@@ -251,7 +277,7 @@ ActionResult promote(SqlSession& session, const PromoteSettings& settings,
     // took until then is in the position we wait for below.
     Fenced fenced;
     if (connect_peer) {
-        fenced = fence(r, session, *rows, connect_peer);
+        fenced = fence(r, session, *rows, settings, connect_peer);
         if (!fenced.ok) return finish(r);
     }
     double left = settings.apply_timeout.count();  // one budget for both waits

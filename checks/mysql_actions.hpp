@@ -50,7 +50,19 @@ struct PromoteSettings {
     // after the relay log is applied and before read_only=0; demote switches it off.
     // Unknown (nullopt): asked of the server (@@rpl_semi_sync_slave_enabled, MariaDB).
     std::optional<bool> semi_sync_master = false;
+    // The old primary answered but would not let us in (peer_alive): the fence tries again
+    // after each of these pauses, then fails the promote rather than promote unfenced.
+    std::vector<std::chrono::duration<double>> fence_retry_pauses{
+        std::chrono::duration<double>{0.25}, std::chrono::duration<double>{0.5},
+        std::chrono::duration<double>{1.0}};
+    std::function<void(std::chrono::duration<double>)> pause;  // empty: sleep (tests record)
 };
+
+// Whether a failed login on the peer proves its server alive: a server error (1045 denied,
+// 1130 host not allowed, 1040 full, 1203 max_user_connections …: it answered), or 2013, lost
+// in the handshake after TCP accepted (frozen or overloaded). Such a peer is never taken as
+// down.
+bool peer_alive(const SqlError& error);
 
 // A session on the peer (the Master_Host:Port of our channel, an IP literal), or why none
 // could be opened. Must be bounded: it runs inside the promote's hard deadline.
@@ -66,9 +78,10 @@ using PeerConnector = std::function<PeerSession(const std::string& host, unsigne
 // `SET GLOBAL read_only=1` (its commits in flight finish first), then its binlog position is
 // read and waited for here, so nothing it accepted can reach us after our own first write
 // (which would take the same sequence number: 1950 on both channels). A peer that cannot be
-// reached, or refuses our login, is taken to be down and promotion proceeds; a peer that
-// answers but cannot be fenced fails the promote (the caller retries): going writable next to
-// a writable peer is what diverges the pair. Master_Host not an IP literal: not fenced (a name
+// reached is taken to be down and promotion proceeds; one that is alive (peer_alive) but will
+// not let us in after the retries (PromoteSettings::fence_retry_pauses), or answers but cannot
+// be fenced, fails the promote (the caller retries): going writable next to a writable peer
+// is what diverges the pair. Master_Host not an IP literal: not fenced (a name
 // lookup could block), and the step says so. With stop_channel the peer is fenced but its
 // position is not waited for: our IO thread is stopped and would never fetch it.
 ActionResult promote(SqlSession& session, const PromoteSettings& settings,

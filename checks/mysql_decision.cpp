@@ -243,7 +243,7 @@ std::string broken_reason(const Channel& ch, const DecisionSettings& settings) {
     return "";
 }
 
-void update_contact(History& h, const Channel& ch, WallClock::time_point now) {
+void update_contact(History& h, const Channel& ch, const Now& now) {
     if (ch.io == IoState::yes && ch.sql_running == true) {
         bool advanced = true;
         // With a heartbeat counter, "IO=Yes" alone is not contact: a SIGSTOPped master
@@ -259,7 +259,8 @@ void update_contact(History& h, const Channel& ch, WallClock::time_point now) {
         }
         h.connected = true;
         if (advanced) {
-            h.last_ok = now;
+            h.last_ok = now.wall;
+            h.last_ok_steady = now.steady;
             h.in_contact = true;
         }
     } else {
@@ -268,6 +269,53 @@ void update_contact(History& h, const Channel& ch, WallClock::time_point now) {
     }
     if (!ch.received.empty()) h.last_received = ch.received;
     if (ch.heartbeats) h.last_heartbeats = ch.heartbeats;
+}
+
+// How long ago the inbound channel was last in contact: on the monotonic clock when that was
+// seen in this run, else from the persisted wall time. Unknown when that lies in the future:
+// the clock stepped back since, and a stale node must not look fresh.
+std::optional<Seconds> contact_age(const History& h, const Now& now) {
+    if (h.last_ok_steady) return Seconds{now.steady - *h.last_ok_steady};
+    if (!h.last_ok || *h.last_ok > now.wall) return std::nullopt;
+    return Seconds{now.wall - *h.last_ok};
+}
+
+// "last in contact 72 h ago (more than 9 s)", or why the age is not known.
+std::string contact_text(const History& h, const Now& now, Seconds window) {
+    if (auto a = contact_age(h, now))
+        return fmt::format("last in contact {} ago (more than {})", age(*a), age(window));
+    if (h.last_ok) return "last contact recorded in the future (the clock stepped back)";
+    return "never seen in contact";
+}
+
+// This node's own position: what it wrote, and everything it applied.
+std::optional<std::string> own_position(const Snapshot& snap) {
+    if (snap.gtid_binlog_pos) return snap.gtid_binlog_pos;
+    return snap.gtid_executed;
+}
+
+// Why this node is not the writer that may stay eligible alone, or "" when it is: it was the
+// writer and its data still holds what it wrote then (not restored from an older backup).
+std::string writer_gap(const Snapshot& snap, const History& h) {
+    if (!h.writer) return "not the writer";
+    if (h.writer_position.empty()) return "";
+    const auto own = own_position(snap);
+    if (!own)
+        return fmt::format("its own GTID position is unknown (it wrote up to {})",
+                           h.writer_position);
+    bool holds = false;
+    if (snap.gtid_binlog_pos) {
+        auto wrote = parse_mariadb_gtid_list(h.writer_position);
+        auto has = parse_mariadb_gtid_list(*own);
+        holds = wrote.value && has.value && mariadb_applied(*wrote.value, *has.value);
+    } else {
+        auto wrote = parse_mysql_gtid_set(h.writer_position);
+        auto has = parse_mysql_gtid_set(*own);
+        holds = wrote.value && has.value && mysql_gtid_subset(*wrote.value, *has.value);
+    }
+    if (holds) return "";
+    return fmt::format("it was the writer up to {} but its data holds only {}", h.writer_position,
+                       own->empty() ? std::string{"''"} : *own);
 }
 
 std::string semi_sync_value(const Snapshot& snap, std::initializer_list<const char*> names) {
@@ -279,7 +327,7 @@ std::string semi_sync_value(const Snapshot& snap, std::initializer_list<const ch
 }
 
 Decision decide_unreachable(const Snapshot& snap, Role role, const History& history,
-                            const DecisionSettings& settings, WallClock::time_point now) {
+                            const DecisionSettings& settings, const Now& now) {
     Decision d;
     d.history = history;
     d.history.in_contact = false;
@@ -296,10 +344,11 @@ Decision decide_unreachable(const Snapshot& snap, Role role, const History& hist
             return d;
         }
         Seconds window = 2 * settings.slave_net_timeout + settings.interval;
-        if (history.last_ok && now - *history.last_ok <= window && !history.diverged) {
+        const auto contact = contact_age(history, now);
+        if (contact && *contact <= window && !history.diverged) {
             d.status = Status::healthy;
             d.reason = fmt::format("alive but full ({}); replication last confirmed {} ago", why,
-                                   age(now - *history.last_ok));
+                                   age(*contact));
         } else {
             d.status = Status::unsafe;
             d.reason = fmt::format("alive but full ({}); replication state unknown", why);
@@ -375,7 +424,7 @@ void decide_holder(Decision& d, const Snapshot& snap, const std::optional<Channe
 }
 
 void decide_standby(Decision& d, const Snapshot& snap, const std::optional<Channel>& ch,
-                    const DecisionSettings& settings, WallClock::time_point now) {
+                    const DecisionSettings& settings, const Now& now) {
     if (snap.replica_error) {
         d.status = Status::unsafe;
         d.reason = fmt::format("cannot read replication status: {}",
@@ -401,19 +450,26 @@ void decide_standby(Decision& d, const Snapshot& snap, const std::optional<Chann
                                              "waits for it",
                                              ch->not_applied)
                                        : "relay log state unknown";
-        if (d.history.last_ok && now - *d.history.last_ok <= window) {
+        const auto contact = contact_age(d.history, now);
+        const std::string gap = writer_gap(snap, d.history);
+        if (contact && *contact <= window) {
             d.status = Status::healthy;
-            d.reason = fmt::format("peer gone, {}, last in contact {} ago", applied_text,
-                                   age(now - *d.history.last_ok));
+            d.reason =
+                fmt::format("peer gone, {}, last in contact {} ago", applied_text, age(*contact));
+        } else if (gap.empty()) {
+            // Nobody else can have written since this node did: it is the only copy.
+            d.status = Status::healthy;
+            d.reason = fmt::format(
+                "peer gone, {}; this node was the writer (up to {}) and has not heard from its "
+                "peer since",
+                applied_text,
+                d.history.writer_position.empty() ? std::string{"its last write"}
+                                                  : d.history.writer_position);
         } else {
             d.status = Status::unsafe;
-            d.reason = d.history.last_ok
-                           ? fmt::format(
-                                 "peer gone and last in contact {} ago (more than {}): "
-                                 "this node may be missing transactions",
-                                 age(now - *d.history.last_ok), age(window))
-                           : "peer gone and never seen in contact: this node may be missing "
-                             "transactions";
+            d.reason = fmt::format("peer gone and {}: this node may be missing transactions",
+                                   contact_text(d.history, now, window));
+            if (d.history.writer) d.reason += fmt::format(" ({})", gap);
         }
         return;
     }
@@ -493,7 +549,7 @@ std::string positions_text(const Snapshot& snap, const std::optional<Channel>& c
 // Standby: why this node must not preempt a living master yet, or "" when it is caught up
 // (issue 9: failback only once the returning node has applied everything).
 std::string failback_hold_reason(const Decision& d, const std::optional<Channel>& ch,
-                                 const DecisionSettings& settings, WallClock::time_point now) {
+                                 const DecisionSettings& settings, const Now& now) {
     if (d.diverged) return fmt::format("data diverged ({})", d.history.diverged_reason);
     if (d.status == Status::down || d.status == Status::unsafe || !ch) return d.reason;
     if (ch->io != IoState::yes)
@@ -508,9 +564,12 @@ std::string failback_hold_reason(const Decision& d, const std::optional<Channel>
     // idle master is heard every period, a busy one more often.
     if (ch->has_heartbeats && ch->heartbeat_period)
         window = std::min(window, Seconds{*ch->heartbeat_period} + 2 * settings.interval);
-    if (now - *d.history.last_ok > window)
-        return fmt::format("last in contact with its master {} ago (more than {})",
-                           age(now - *d.history.last_ok), age(window));
+    const auto contact = contact_age(d.history, now);
+    if (!contact)
+        return "last contact with its master recorded in the future (the clock stepped back)";
+    if (*contact > window)
+        return fmt::format("last in contact with its master {} ago (more than {})", age(*contact),
+                           age(window));
     // Under a steady write load the relay log is rarely empty at the instant we look; a SQL
     // thread less than a second behind is caught up, and promotion still waits for every
     // received GTID (MASTER_GTID_WAIT) before the node becomes writable.
@@ -542,8 +601,22 @@ void clear_diverged(History& history) {
     history.diverged_reason.clear();
 }
 
+void took_vip(History& history, std::optional<Status> last) {
+    if (last != Status::healthy && last != Status::degraded) return;
+    if (!history.writer) history.writer_position.clear();  // the next decision records it
+    history.writer = true;
+}
+
 Decision decide(const Snapshot& snap, Role role, const History& history,
-                const DecisionSettings& configured, WallClock::time_point now) {
+                const DecisionSettings& settings, WallClock::time_point now) {
+    return decide(
+        snap, role, history, settings,
+        Now{now, SteadyClock::time_point{
+                     std::chrono::duration_cast<SteadyClock::duration>(now.time_since_epoch())}});
+}
+
+Decision decide(const Snapshot& snap, Role role, const History& history,
+                const DecisionSettings& configured, Now now) {
     DecisionSettings settings = configured;
     if (snap.slave_net_timeout && *snap.slave_net_timeout > 0)
         settings.slave_net_timeout = Seconds{*snap.slave_net_timeout};
@@ -568,7 +641,7 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
         // Both mean the nodes took different writes.
         if (in(ch->sql_errno, {1950, 1062}) && !d.history.diverged) {
             d.history.diverged = true;
-            d.history.diverged_since = now;
+            d.history.diverged_since = now.wall;
             d.history.diverged_reason =
                 fmt::format("replication SQL {}; {}", error_text(ch->sql_errno, ch->sql_error),
                             positions_text(snap, ch));
@@ -582,16 +655,28 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
                              ch->io_error.find("not in the master's binlog") != std::string::npos;
         if (!missing) d.history.master_gtid_missing_since.reset();
         if (missing && !d.history.diverged && masters_own_gtid(ch->io_error, snap.server_id)) {
-            if (!d.history.master_gtid_missing_since) d.history.master_gtid_missing_since = now;
-            if (now - *d.history.master_gtid_missing_since < refetch_grace) d.restart_io = true;
+            if (!d.history.master_gtid_missing_since)
+                d.history.master_gtid_missing_since = now.steady;
+            if (now.steady - *d.history.master_gtid_missing_since < refetch_grace)
+                d.restart_io = true;
         }
         if (missing && !d.history.diverged && !d.restart_io) {
             d.history.diverged = true;
-            d.history.diverged_since = now;
+            d.history.diverged_since = now.wall;
             d.history.diverged_reason =
                 fmt::format("this node has transactions its master lacks: replication IO {}; {}",
                             error_text(ch->io_errno, ch->io_error), positions_text(snap, ch));
         }
+    }
+    // The writer: the holder taking writes, until it hears from its peer as a standby (from
+    // then on the peer may take the VIP and writes, and freshness says how current we are).
+    if (role == Role::holder && snap.read_only == false) d.history.writer = true;
+    if (role == Role::standby && d.history.in_contact) {
+        d.history.writer = false;
+        d.history.writer_position.clear();
+    }
+    if (d.history.writer && role != Role::standby) {
+        if (auto own = own_position(snap); own && !own->empty()) d.history.writer_position = *own;
     }
     d.diverged = d.history.diverged;
     d.positions = positions_text(snap, ch);

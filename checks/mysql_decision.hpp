@@ -18,6 +18,14 @@ namespace havip::checks {
 
 // Wall-clock time: the history is persisted across restarts, so steady_clock cannot be used.
 using WallClock = std::chrono::system_clock;
+using SteadyClock = std::chrono::steady_clock;
+
+// The two clocks a decision reads: the wall clock for what is persisted across restarts, the
+// monotonic one for ages measured within a run, which an NTP step must not move.
+struct Now {
+    WallClock::time_point wall;
+    SteadyClock::time_point steady;
+};
 
 // One row of SHOW ALL SLAVES STATUS / SHOW REPLICA STATUS, looked up by column name because
 // the order changes between versions. A NULL is an empty optional; a missing column is absent.
@@ -77,13 +85,18 @@ struct Snapshot {
     std::optional<double> slave_net_timeout;
 };
 
-enum class Role { holder, standby };  // holds the VIP (MASTER) or not
+// Holds the VIP (MASTER) or not; promoting: holds it, but manage_read_only's promote has not
+// made the server writable yet, so it is judged as a standby (not as the writer it is becoming).
+enum class Role { holder, standby, promoting };
 
 // What the check remembers between intervals; persisted by mysql_history.
 struct History {
     // Last time the inbound channel was seen in contact: IO=Yes, SQL=Yes and the received
     // position or the heartbeat counter advanced.
     std::optional<WallClock::time_point> last_ok;
+    // The same instant on the monotonic clock, when it was seen in this run: ages are measured
+    // from it, not from the wall clock. Not persisted: after a restart only last_ok is known.
+    std::optional<SteadyClock::time_point> last_ok_steady;
     std::string last_received;                     // Gtid_IO_Pos / Retrieved_Gtid_Set / file:pos
     std::optional<std::uint64_t> last_heartbeats;  // Slave_received_heartbeats
     // Latched on SQL error 1950 (gtid_strict_mode out-of-order) or 1062 (duplicate key):
@@ -109,7 +122,15 @@ struct History {
     // Since when the master has refused us (1236) a GTID of its own that it no longer has:
     // its semi-sync crash recovery truncated it, and it fetches it back from us (MDEV-21117).
     // Not persisted.
-    std::optional<WallClock::time_point> master_gtid_missing_since;
+    std::optional<SteadyClock::time_point> master_gtid_missing_since;
+    // This node is the writer: it held writes as the VIP holder (read_only=0), or took the VIP
+    // while eligible (took_vip), and has not heard from its peer as a standby since. With the
+    // peer gone it stays eligible alone, across restarts of havipd or mysqld, while its data
+    // still holds writer_position: nobody else can have taken writes it lacks (see README,
+    // "Data safety"). Persisted.
+    bool writer = false;
+    // This node's gtid_binlog_pos (MySQL: gtid_executed) when last seen as the writer.
+    std::string writer_position;
 };
 
 void clear_diverged(History& history);
@@ -128,6 +149,11 @@ struct DecisionSettings {
 
 enum class Status { healthy, degraded, unsafe, down };
 const char* to_string(Status status);
+
+// The node became the VIP holder, and `last` is its check's verdict at that moment. Eligible
+// (healthy or degraded): it is the writer from now on (History::writer), so a promote that
+// outlasts the freshness window, or a restart before it ends, does not make it unsafe.
+void took_vip(History& history, std::optional<Status> last);
 
 struct Decision {
     Status status = Status::down;
@@ -153,6 +179,9 @@ struct Decision {
     History history;  // to store and pass to the next decision
 };
 
+Decision decide(const Snapshot& snapshot, Role role, const History& history,
+                const DecisionSettings& settings, Now now);
+// One-shot runs (`havip check mysql`) and tests: the monotonic clock follows the wall clock.
 Decision decide(const Snapshot& snapshot, Role role, const History& history,
                 const DecisionSettings& settings, WallClock::time_point now);
 

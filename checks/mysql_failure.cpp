@@ -53,7 +53,7 @@ Outcome track_outcome(Status status, const FailureClass& failure) {
         case Status::degraded:
             return Outcome::degraded;
         case Status::unsafe:
-            return Outcome::failed;
+            return Outcome::unsafe;
         case Status::down:
             return failure.definitive ? Outcome::gone : Outcome::down;
     }

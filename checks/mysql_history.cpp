@@ -70,6 +70,8 @@ std::string format_history(const History& h) {
     if (h.diverged_since) out += fmt::format("diverged_since_ms={}\n", to_ms(*h.diverged_since));
     out += fmt::format("diverged_reason={}\n", escape(h.diverged_reason));
     out += fmt::format("read_only_reapplied={}\n", h.read_only_reapplied ? 1 : 0);
+    out += fmt::format("writer={}\n", h.writer ? 1 : 0);
+    out += fmt::format("writer_position={}\n", escape(h.writer_position));
     return out;
 }
 
@@ -114,6 +116,11 @@ bool parse_history(const std::string& text, History& out, std::string& detail) {
         } else if (key == "read_only_reapplied") {
             good = value == "0" || value == "1";
             h.read_only_reapplied = value == "1";
+        } else if (key == "writer") {
+            good = value == "0" || value == "1";
+            h.writer = value == "1";
+        } else if (key == "writer_position") {
+            h.writer_position = unescape(value);
         }  // unknown keys: written by a newer havipd, ignored
         if (!good) {
             detail = fmt::format("line {}: bad value for {}", number, key);
@@ -128,6 +135,21 @@ bool parse_history(const std::string& text, History& out, std::string& detail) {
     return true;
 }
 
+namespace {
+
+// What the file held is unknown, the diverged latch included: start latched, saying why.
+void latch_unreadable(LoadedHistory& result, WallClock::time_point now) {
+    result.history = History{};
+    result.history.diverged = true;
+    result.history.diverged_since = now;
+    result.history.diverged_reason = fmt::format(
+        "the state file {} could not be loaded, so whether this node's data diverged is "
+        "unknown; once it is known to be right, stop havipd, remove the file and start it",
+        result.detail);
+}
+
+}  // namespace
+
 LoadedHistory load_history(const std::string& path) {
     LoadedHistory result;
     std::ifstream in(path);
@@ -135,14 +157,16 @@ LoadedHistory load_history(const std::string& path) {
         result.error = last_error();
         if (!result.error) result.error = std::make_error_code(std::errc::io_error);
         result.detail = fmt::format("{}: {}", path, result.error.message());
+        if (result.error != std::errc::no_such_file_or_directory)
+            latch_unreadable(result, WallClock::now());
         return result;
     }
     std::stringstream buf;
     buf << in.rdbuf();
     if (!parse_history(buf.str(), result.history, result.detail)) {
-        result.history = History{};
         result.error = std::make_error_code(std::errc::invalid_argument);
         result.detail = fmt::format("{}: {}", path, result.detail);
+        latch_unreadable(result, WallClock::now());
     }
     return result;
 }

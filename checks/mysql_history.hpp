@@ -11,12 +11,15 @@
 namespace havip::checks {
 
 struct LoadedHistory {
-    History history;        // empty when the file is missing or unreadable
+    // Empty when the file is missing; latched diverged, the reason naming the file and why,
+    // when it exists but cannot be read or parsed (a reset would forget the latch).
+    History history;
     std::error_code error;  // no_such_file_or_directory for a first start
     std::string detail;     // which line was wrong, for a log line
 };
 
-// Reads `path`; a missing or malformed file gives an empty history and says why.
+// Reads `path`; a missing file gives an empty history, an unreadable or malformed one a
+// latched history, and says why.
 LoadedHistory load_history(const std::string& path);
 
 // Writes `path` atomically (a temporary file beside it, fsync, rename, fsync of the

@@ -27,6 +27,8 @@ ItemState to_state(Outcome o) {
         case Outcome::down:
         case Outcome::gone:
             return ItemState::down;
+        case Outcome::unsafe:
+            return ItemState::unsafe;
     }
     return ItemState::failed;
 }
@@ -49,6 +51,8 @@ const char* to_string(ItemState state) {
             return "failed";
         case ItemState::down:
             return "down";
+        case ItemState::unsafe:
+            return "unsafe";
     }
     return "?";
 }
@@ -77,6 +81,9 @@ Tracker::Tracker(int base_priority, std::vector<TrackSettings> items) : base_(ba
 Contribution Tracker::contribution(const TrackSettings& s, ItemState state) {
     bool good = is_good(state);
     if (state == ItemState::down && s.down_means_fault && !s.reverse) return {0, true};
+    // A mysql_check that may be missing transactions: whatever the weight, it must not let the
+    // node take the VIP because no peer outranks it. Its weight moves the priority of degraded.
+    if (state == ItemState::unsafe) return {0, true};
     // keepalived: a positive weight is added while OK, a negative one subtracted while
     // failed; `reverse` swaps both, i.e. it is the opposite sign applied to the opposite state.
     bool effective_good = s.reverse ? !good : good;
@@ -86,7 +93,7 @@ Contribution Tracker::contribution(const TrackSettings& s, ItemState state) {
         c.fault = !effective_good;
     } else if (weight > 0 && effective_good) {
         c.delta = weight;
-    } else if (weight < 0 && !effective_good) {
+    } else if (weight < 0 && (!effective_good || (state == ItemState::degraded && !s.reverse))) {
         c.delta = weight;
     }
     if (state == ItemState::degraded) c.delta -= std::abs(s.lag_weight);

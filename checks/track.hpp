@@ -15,12 +15,14 @@
 namespace havip::checks {
 
 // The verdict of one run of a check. Scripts and tcp_check give ok/failed; mysql_check maps
-// healthy→ok, degraded→degraded, unsafe→failed, down→down, and a down that proves the server
+// healthy→ok, degraded→degraded, unsafe→unsafe, down→down, and a down that proves the server
 // gone (checks/mysql_failure.hpp) → gone: the item is down at once, without waiting for `fall`.
-enum class Outcome { ok, degraded, failed, down, gone };
+// unsafe and down mean FAULT whatever the weight; a negative weight is subtracted while failed
+// or degraded.
+enum class Outcome { ok, degraded, failed, down, gone, unsafe };
 
 // The state an item is in after rise/fall filtering.
-enum class ItemState { ok, degraded, failed, down };
+enum class ItemState { ok, degraded, failed, down, unsafe };
 const char* to_string(ItemState state);
 
 struct TrackSettings {

@@ -177,8 +177,9 @@ struct CheckSet::Runner {
     std::unique_ptr<checks::MysqlProbe> probe;
     std::unique_ptr<HistoryWriter> writer;
     checks::History history;
-    std::optional<checks::Status> last_status;
-    std::vector<std::string> last_alerts;  // logged when they change, not every interval
+    std::optional<checks::Status> last_status;  // the last decision's
+    bool held_vip = false;                      // as holders_changed() last saw it
+    std::vector<std::string> last_alerts;       // logged when they change, not every interval
     bool in_flight = false;
 
     // mysql_check
@@ -385,11 +386,17 @@ bool CheckSet::start(const config::Config& config) {
             // (one budget for both).
             const auto client = std::chrono::seconds(cs.connect_timeout_s + 2 * cs.read_timeout_s);
             // The fence: the probe, the peer's connect, read_only=1 and its position, and our
-            // own server_id.
-            const auto fence =
+            // own server_id; a peer alive but refusing our login is tried again after each
+            // pause (each attempt: the probe, connect and the handshake's read).
+            auto fence = std::chrono::duration_cast<SteadyDuration>(
                 std::chrono::milliseconds(500) +
                 std::chrono::seconds(runner->peer.connect_timeout_s +
-                                     2 * runner->peer.read_timeout_s + cs.read_timeout_s);
+                                     2 * runner->peer.read_timeout_s + cs.read_timeout_s));
+            for (const auto pause : runner->promote.fence_retry_pauses)
+                fence += std::chrono::duration_cast<SteadyDuration>(
+                    pause + std::chrono::milliseconds(500) +
+                    std::chrono::seconds(runner->peer.connect_timeout_s +
+                                         runner->peer.read_timeout_s));
             runner->promote_deadline =
                 client + fence +
                 steady(std::chrono::duration_cast<config::Duration>(runner->promote.apply_timeout));
@@ -402,7 +409,10 @@ bool CheckSet::start(const config::Config& config) {
         const auto path = fmt::format("{}/{}.state", state_directory_, m.name);
         auto loaded = checks::load_history(path);
         if (loaded.error && loaded.error != std::errc::no_such_file_or_directory)
-            log_.log(Level::warning, fmt::format("mysql_check history {}: {}", path, loaded.detail),
+            log_.log(Level::warning,
+                     fmt::format("mysql_check history {}: {}; latched as diverged until an "
+                                 "operator removes it (README, Data safety)",
+                                 path, loaded.detail),
                      {{"HAVIP_CHECK", m.name}});
         r->history = loaded.history;
         r->writer =
@@ -441,10 +451,22 @@ bool CheckSet::start(const config::Config& config) {
     return ok;
 }
 
+void CheckSet::note_holder(Runner& runner, bool holds) {
+    if (holds && !runner.held_vip) {
+        // Taken while eligible: the writer from now on, however long the promote takes.
+        checks::took_vip(runner.history, runner.last_status);
+        runner.writer->store(runner.history);
+    }
+    runner.held_vip = holds;
+}
+
 void CheckSet::holders_changed() {
     for (auto& r : runners_) {
-        if (!r->probe || !r->manage_read_only) continue;
-        const bool want = holds_vip_(r->name);
+        if (!r->probe) continue;
+        const bool holds = holds_vip_(r->name);
+        note_holder(*r, holds);
+        if (!r->manage_read_only) continue;
+        const bool want = holds;
         if (want == r->want_writable) continue;
         r->want_writable = want;
         log_.log(Level::notice,
@@ -536,10 +558,13 @@ void CheckSet::take_mysql_snapshot(Runner& runner) {
 void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     const std::string& name = runner.name;
     const bool holder = holds_vip_(name);
+    note_holder(runner, holder);
     // Until promotion has made the server writable it is still a read-only standby: judging it
     // as the holder would "clear read_only" behind the wait for the relay log.
     const bool promoting = runner.manage_read_only && holder && runner.writable != true;
-    const auto role = holder && !promoting ? checks::Role::holder : checks::Role::standby;
+    const auto role = !holder     ? checks::Role::standby
+                      : promoting ? checks::Role::promoting
+                                  : checks::Role::holder;
     // The server's slave_net_timeout defines "fresh"; remember it for intervals in which the
     // server does not answer.
     if (snap.slave_net_timeout && *snap.slave_net_timeout > 0)
@@ -547,7 +572,8 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     // A semi-sync pair: promote and demote move the master side with the VIP.
     if (snap.semi_sync_slave_enabled)
         runner.promote.semi_sync_master = *snap.semi_sync_slave_enabled;
-    auto d = checks::decide(snap, role, runner.history, runner.decision, checks::WallClock::now());
+    auto d = checks::decide(snap, role, runner.history, runner.decision,
+                            checks::Now{checks::WallClock::now(), checks::SteadyClock::now()});
     runner.history = d.history;
     runner.writer->store(d.history);
     // A failed promote/demote is retried once the server answers again, not in a tight loop
@@ -575,6 +601,7 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     if (d.status == checks::Status::down && failure.definitive)
         d.reason = fmt::format("{}: {}, down without waiting for fall", d.reason, failure.why);
     const checks::Outcome outcome = checks::track_outcome(d.status, failure);
+    runner.last_status = d.status;
     deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason,
             holder ? std::string{} : d.failback_hold);
 }
@@ -673,7 +700,7 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
             if (!ok && promote) {
                 // Holding the VIP on a server that stays read-only helps nobody: say so now
                 // rather than at the next snapshot.
-                deliver(r->name, "mysql_check", checks::Outcome::failed, "unsafe",
+                deliver(r->name, "mysql_check", checks::Outcome::unsafe, "unsafe",
                         fmt::format("cannot become writable ({})", summary));
             }
             // The role may have changed while we worked, or a rival appeared.

@@ -86,6 +86,8 @@ class CheckSet {
     // START SLAVE IO_THREAD on the worker, at most once a second (Decision::restart_io).
     void restart_io(Runner& runner);
     void judge_mysql(Runner& runner, const checks::Snapshot& snapshot);
+    // mysql_check: the VIP is (or is no longer) on an instance tracking the runner's check.
+    void note_holder(Runner& runner, bool holds);
 
     boost::asio::io_context& io_;
     systemd::Logger& log_;

@@ -291,6 +291,55 @@ TEST_F(DataSafetyTest, async_loses_only_the_crash_window_and_never_fails_back_to
     }
 }
 
+// Issue 15, item 1: after a failover b is the only node with the data. Its havipd, then its
+// mysqld, restart long after its last contact with a (more than the 8.2 s freshness window):
+// b was the writer and has heard nothing newer, so it gets the VIP back at once, where it
+// used to be "unsafe: peer gone and last in contact … ago" for good after the mysqld restart.
+// (After the havipd restart the old code got away with it here: with fall 2 the promote ended
+// before the second unsafe verdict, and the holder is not judged by freshness.)
+TEST_F(DataSafetyTest, lone_survivor_gets_the_vip_back_after_its_havipd_or_its_mysqld_restarts) {
+    ASSERT_NO_FATAL_FAILURE(start_databases(false));
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    // b hears from a (a write, then heartbeats): fresh when a dies.
+    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w (id) VALUES (0)"));
+    std::this_thread::sleep_for(4s);
+    const auto killed = Clock::now();
+    ASSERT_TRUE(db_a_->kill());
+    ASSERT_TRUE(wait_vip("b", true, 10s, killed)) << "b never took the VIP";
+    ASSERT_TRUE(wait_until([&] { return db_b_->read_only() == false; }, 10s, 50ms))
+        << check_reason("b");
+    ASSERT_TRUE(db_b_->exec("INSERT INTO lab.w (id) VALUES (1)"));
+    std::this_thread::sleep_for(10s);  // past the freshness window
+
+    // havipd on b restarts.
+    ASSERT_TRUE(b_.process->signal(SIGTERM));
+    ASSERT_TRUE(wait_until([&] { return !b_.process->running(); }, 10s, 50ms));
+    const auto restarted = Clock::now();
+    b_ = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 100));
+    EXPECT_TRUE(wait_vip("b", true, 5s, restarted))
+        << "no VIP on b after its havipd restarted: " << check_reason("b");
+    EXPECT_TRUE(wait_until([&] { return db_b_->read_only() == false; }, 5s, 50ms))
+        << check_reason("b");
+    // And it stays there once the check has judged b (it starts BACKUP before the first
+    // verdict, and could take the VIP only to drop it).
+    std::this_thread::sleep_for(3s);
+    EXPECT_EQ(holders(), std::vector<std::string>{"b"}) << check_reason("b");
+
+    // mysqld on b restarts (read_only=1 from its config, the channel to a connecting).
+    ASSERT_TRUE(db_b_->stop());
+    ASSERT_TRUE(wait_vip("b", false, 10s, restarted)) << "b kept the VIP without its mysqld";
+    std::this_thread::sleep_for(2s);
+    const auto back = Clock::now();
+    ASSERT_TRUE(db_b_->start());
+    EXPECT_TRUE(wait_vip("b", true, 5s, back))
+        << "no VIP on b after its mysqld restarted: " << check_reason("b");
+    EXPECT_TRUE(wait_until([&] { return db_b_->read_only() == false; }, 5s, 50ms))
+        << check_reason("b");
+    std::this_thread::sleep_for(3s);
+    EXPECT_EQ(holders(), std::vector<std::string>{"b"}) << check_reason("b");
+    EXPECT_EQ(db_b_->value("SELECT COUNT(*) FROM lab.w"), "2");
+}
+
 // The fence (checks::promote): the node that takes over sets read_only=1 on the old master
 // itself, so the old master stops taking writes even when its own havipd cannot demote it —
 // here it is SIGSTOPped, which makes the fence, not the demote, the thing under test. Without

@@ -87,6 +87,7 @@ TEST(MysqlFailback, contact_must_be_as_current_as_the_heartbeat_period_for_failb
     auto snap = healthy();
     History h = in_contact_history(snap);
     h.last_ok = t0 - 5s;
+    h.last_ok_steady.reset();  // measured from the wall time, as after a restart
     snap.replicas[0]["Slave_received_heartbeats"] = "100";  // unchanged since
     auto d = decide(snap, Role::standby, h, settings(), t0);
     EXPECT_FALSE(d.caught_up);

@@ -103,7 +103,7 @@ TEST(MysqlFailure, only_a_definitive_down_reaches_the_tracker_as_gone) {
     const FailureClass definitive{true, "gone"};
     EXPECT_EQ(track_outcome(Status::down, definitive), Outcome::gone);
     EXPECT_EQ(track_outcome(Status::down, {}), Outcome::down);
-    EXPECT_EQ(track_outcome(Status::unsafe, definitive), Outcome::failed);
+    EXPECT_EQ(track_outcome(Status::unsafe, definitive), Outcome::unsafe);
     EXPECT_EQ(track_outcome(Status::healthy, {}), Outcome::ok);
     EXPECT_EQ(track_outcome(Status::degraded, {}), Outcome::degraded);
 }

@@ -163,15 +163,67 @@ TEST(MysqlFence, an_unreachable_peer_is_taken_as_down_and_promotion_proceeds) {
     EXPECT_TRUE(has_step(r, "2003"));
 }
 
-TEST(MysqlFence, a_peer_refusing_our_login_is_taken_as_down_and_promotion_proceeds) {
+TEST(MysqlFence, an_unreachable_peer_is_not_retried) {
     std::vector<std::string> journal;
     JournalSession local("local", journal);
     local.answers = {channel("0-1-40", "10.0.0.1"), row("w", "0")};
-    Peer peer{journal, {}, SqlError{1045, "Access denied for user 'chk'@'10.0.0.2'"}, {}};
-    auto r = promote(local, master_master(), peer.connector());
+    Peer peer{journal, {}, SqlError{2003, "no answer from 10.0.0.1 port 3306 within 500 ms"}, {}};
+    auto settings = master_master();
+    std::vector<double> pauses;
+    settings.pause = [&](std::chrono::duration<double> d) { pauses.push_back(d.count()); };
+    EXPECT_TRUE(promote(local, settings, peer.connector()).ok);
+    EXPECT_EQ(peer.connects.size(), 1u);
+    EXPECT_TRUE(pauses.empty());
+}
+
+// The server answered: it is alive, and going writable beside it is what diverges the pair.
+TEST(MysqlFence, a_peer_that_refuses_our_login_is_alive_and_keeps_us_read_only) {
+    const std::vector<SqlError> alive = {
+        {1045, "Access denied for user 'chk'@'10.0.0.2' (using password: YES)"},
+        {1130, "Host '10.0.0.2' is not allowed to connect to this MariaDB server"},
+        {1040, "Too many connections"},
+        {1203, "User chk already has more than 'max_user_connections' active connections"},
+        {2013,
+         "Lost connection to server at 'handshake: reading initial communication packet', "
+         "system error: 110"},
+    };
+    for (const auto& e : alive) {
+        std::vector<std::string> journal;
+        JournalSession local("local", journal);
+        local.answers = {channel("0-1-40", "10.0.0.1"), row("w", "0")};
+        Peer peer{journal, {}, e, {}};
+        auto settings = master_master();
+        std::vector<double> pauses;
+        settings.pause = [&](std::chrono::duration<double> d) { pauses.push_back(d.count()); };
+        auto r = promote(local, settings, peer.connector());
+        EXPECT_FALSE(r.ok) << e.code;
+        EXPECT_THAT(journal, ElementsAre("local: SHOW SLAVE STATUS")) << e.code;
+        // Retried with a growing pause, then given up with the reason.
+        EXPECT_EQ(peer.connects.size(), 4u) << e.code;
+        EXPECT_THAT(pauses, ElementsAre(0.25, 0.5, 1.0)) << e.code;
+        EXPECT_THAT(r.describe(), HasSubstr("alive")) << e.code;
+        EXPECT_THAT(r.describe(), HasSubstr(std::to_string(e.code))) << e.code;
+        EXPECT_THAT(r.describe(), HasSubstr("not promoting unfenced")) << e.code;
+    }
+}
+
+TEST(MysqlFence, a_peer_that_lets_us_in_on_a_retry_is_fenced) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {channel("0-1-40", "10.0.0.1"), row("id", "2"), row("w", "0"), row("w", "0")};
+    Peer peer{journal, {{}, {}, row("p", "0-1-45")}, {}, {}};
+    // Full at the first attempt, a connection freed by the second.
+    int attempts = 0;
+    PeerConnector full_once = [&](const std::string& host, unsigned port) -> PeerSession {
+        if (++attempts == 1) return SqlError{1040, "Too many connections"};
+        return peer.connector()(host, port);
+    };
+    auto settings = master_master();
+    settings.pause = [](std::chrono::duration<double>) {};
+    auto r = promote(local, settings, full_once);
     EXPECT_TRUE(r.ok) << r.describe();
-    EXPECT_EQ(journal.back(), "local: SET GLOBAL read_only=0");
-    EXPECT_TRUE(has_step(r, "Access denied"));
+    EXPECT_EQ(attempts, 2);
+    EXPECT_TRUE(has_step(r, "peer 10.0.0.1:3306: SET GLOBAL read_only=1"));
 }
 
 TEST(MysqlFence, a_master_host_name_is_not_looked_up_and_promotion_proceeds_unfenced) {

@@ -35,6 +35,8 @@ TEST(MysqlHistory, survives_a_save_and_load_round_trip) {
     h.diverged_since = WallClock::time_point(std::chrono::milliseconds(1'700'000'100'000));
     h.diverged_reason = "replication SQL error 1062 (Duplicate entry '5')";
     h.read_only_reapplied = true;
+    h.writer = true;
+    h.writer_position = "0-2-15,1-2-3";
     std::string path = scratch("roundtrip.state");
     ASSERT_FALSE(save_history(path, h));
     auto loaded = load_history(path);
@@ -46,6 +48,8 @@ TEST(MysqlHistory, survives_a_save_and_load_round_trip) {
     EXPECT_EQ(loaded.history.diverged_since, h.diverged_since);
     EXPECT_EQ(loaded.history.diverged_reason, h.diverged_reason);
     EXPECT_TRUE(loaded.history.read_only_reapplied);
+    EXPECT_TRUE(loaded.history.writer);
+    EXPECT_EQ(loaded.history.writer_position, h.writer_position);
     struct stat st {};
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
@@ -65,6 +69,24 @@ TEST(MysqlHistory, malformed_file_is_rejected_with_the_line) {
     EXPECT_FALSE(parse_history("version=1\nlast_ok_ms=soon\n", h, detail));
     EXPECT_EQ(detail, "line 2: bad value for last_ok_ms");
     EXPECT_FALSE(parse_history("last_ok_ms=5\n", h, detail));  // no version
+}
+
+// A reset would forget the diverged latch and the last contact (issue 15, item 10).
+TEST(MysqlHistory, a_file_that_fails_to_load_latches_the_node_naming_the_file_and_why) {
+    std::string path = scratch("corrupt.state");
+    {
+        std::ofstream out(path);
+        out << "version=1\ndiverged=yes\n";
+    }
+    auto loaded = load_history(path);
+    EXPECT_EQ(loaded.error, std::errc::invalid_argument);
+    EXPECT_TRUE(loaded.history.diverged);
+    EXPECT_NE(loaded.history.diverged_reason.find(path), std::string::npos)
+        << loaded.history.diverged_reason;
+    EXPECT_NE(loaded.history.diverged_reason.find("line 2: bad value for diverged"),
+              std::string::npos)
+        << loaded.history.diverged_reason;
+    std::filesystem::remove(path);
 }
 
 TEST(MysqlHistory, write_failure_is_returned_not_thrown) {

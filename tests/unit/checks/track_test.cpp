@@ -161,6 +161,28 @@ TEST(Tracker, down_means_fault_even_with_a_weight) {
     EXPECT_EQ(t.effective_priority(), 80);
 }
 
+// A standby that may be missing transactions must not take the VIP because its weight only
+// lowered its priority and no peer outranks it (issue 15, item 6).
+TEST(Tracker, unsafe_means_fault_whatever_the_weight) {
+    for (int weight : {-20, 0, 10}) {
+        Tracker t(100, {item("chk_mysql", weight)});
+        t.report(0, Outcome::unsafe, "peer gone and last in contact 72 h ago");
+        EXPECT_TRUE(t.fault()) << weight;
+        EXPECT_EQ(t.items()[0].state, ItemState::unsafe) << weight;
+        t.report(0, Outcome::ok, "");
+        EXPECT_FALSE(t.fault()) << weight;
+    }
+}
+
+TEST(Tracker, a_negative_weight_moves_the_priority_of_degraded) {
+    Tracker t(100, {item("chk_mysql", -20)});
+    t.report(0, Outcome::degraded, "lag 12 s");
+    EXPECT_FALSE(t.fault());
+    EXPECT_EQ(t.effective_priority(), 80);
+    t.report(0, Outcome::ok, "");
+    EXPECT_EQ(t.effective_priority(), 100);
+}
+
 TEST(Tracker, several_items_add_up) {
     Tracker t(100, {item("a", 10), item("b", -30), item("c", -5)});
     t.report("b", Outcome::failed, "");

@@ -271,7 +271,10 @@ TEST(ConfigValidate, duplicate_instance_names_are_errors) {
 class ConfigScripts : public ::testing::Test {
   protected:
     void SetUp() override {
-        dir_ = std::filesystem::path(HAVIP_BINARY_DIR) / "config-script-test";
+        // One directory per test: ctest runs the tests of this fixture in parallel processes.
+        dir_ = std::filesystem::path(HAVIP_BINARY_DIR) /
+               (std::string("config-script-test-") +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
         std::filesystem::create_directories(dir_);
         std::ofstream(dir_ / "not_exec") << "#!/bin/sh\n";
         std::filesystem::permissions(dir_ / "not_exec", std::filesystem::perms::owner_read |

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace havip::vrrp {
@@ -81,7 +82,7 @@ Actions Router::handle(const Event& event, TimePoint now) {
                    [&](const AdvertReceived& e) { on_advert(e, now, out); },
                    [&](const MasterDownTimerFired&) { on_master_down_fired(now, out); },
                    [&](const AdverTimerFired&) { on_adver_fired(now, out); },
-                   [&](const PriorityChanged& e) { on_priority_changed(e); },
+                   [&](const PriorityChanged& e) { on_priority_changed(e, now, out); },
                    [&](const FaultRaised& e) { on_fault_raised(e, out); },
                    [&](const FaultCleared&) { on_fault_cleared(now, out); },
                    [&](const VipsLostExternally&) { on_vips_lost(now, out); },
@@ -236,13 +237,22 @@ void Router::on_adver_fired(TimePoint now, Actions& out) {
     arm(TimerId::adver, next, out);
 }
 
-void Router::on_priority_changed(const PriorityChanged& change) {
+void Router::on_priority_changed(const PriorityChanged& change, TimePoint now, Actions& out) {
     // The owner's 255 never changes; 0 is not a priority (a fault is reported as FaultRaised).
-    if (is_owner() || change.effective_priority == 0) return;
+    if (is_owner() || change.effective_priority == 0 ||
+        change.effective_priority == vars_.priority)
+        return;
     vars_.priority = change.effective_priority;
-    // A backup uses the new Skew_Time from its next timer arm; a master's next advert carries
-    // the new priority.
+    const Duration old_down_interval = vars_.master_down_interval;
     recompute_intervals();
+    // A master's next advert carries the new priority. A backup's running Master_Down_Timer
+    // moves by the change in Skew_Time, as keepalived does, so a node whose priority rose
+    // takes over as early as its new skew says and one whose priority fell waits longer.
+    if (state_ == State::backup && master_down_deadline_) {
+        const TimePoint shifted =
+            *master_down_deadline_ + (vars_.master_down_interval - old_down_interval);
+        arm(TimerId::master_down, std::max(shifted, now), out);
+    }
 }
 
 void Router::on_reconfigure(const Reconfigure& change, TimePoint now, Actions& out) {

@@ -194,7 +194,7 @@ class Router {
     void on_advert_master(const AdvertReceived& advert, TimePoint now, Actions& out);
     void on_master_down_fired(TimePoint now, Actions& out);
     void on_adver_fired(TimePoint now, Actions& out);
-    void on_priority_changed(const PriorityChanged& change);
+    void on_priority_changed(const PriorityChanged& change, TimePoint now, Actions& out);
     void on_reconfigure(const Reconfigure& change, TimePoint now, Actions& out);
     void on_fault_raised(const FaultRaised& fault, Actions& out);
     void on_fault_cleared(TimePoint now, Actions& out);

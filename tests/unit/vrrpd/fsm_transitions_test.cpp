@@ -226,18 +226,36 @@ TEST(FsmBackup, preempt_delay_window_reopens_at_a_lower_master_after_a_higher_on
 TEST(FsmBackup, priority_change_in_backup_changes_skew_and_preemption) {
     Router router = started_backup();
     router.handle(advert(120), at(1s));  // followed: 120 >= 100
-    EXPECT_THAT(router.handle(PriorityChanged{150}, at(1'500'000'000ns)), IsEmpty());
+    // The timer armed at 1 s (3.609375 s of interval) moves by the shorter skew.
+    EXPECT_THAT(lines(router.handle(PriorityChanged{150}, at(1'500'000'000ns))),
+                ElementsAre("arm master_down at 4.4140625s"));
     EXPECT_EQ(router.variables().priority, 150);
     EXPECT_EQ(router.variables().skew_time, 414'062'500ns);
-    // 120 is now lower: discarded, so the timer armed at 1 s (old interval) runs out.
+    // 120 is now lower: discarded, so the running timer runs out.
     EXPECT_THAT(router.handle(advert(120), at(2s)), IsEmpty());
-    router.handle(MasterDownTimerFired{}, at(4'609'375'000ns));
+    router.handle(MasterDownTimerFired{}, at(4'414'062'500ns));
     EXPECT_EQ(router.state(), State::master);
     // And a priority-0 advert would now give the new, shorter skew.
     Router other = started_backup();
     other.handle(PriorityChanged{150}, at(0s));
     EXPECT_THAT(lines(other.handle(advert(0), at(1s))),
                 ElementsAre("arm master_down at 1.4140625s"));
+}
+
+TEST(FsmBackup, priority_change_in_backup_shifts_the_running_master_down_timer) {
+    // keepalived moves a backup's running timer by the change in Master_Down_Interval.
+    Router router = started_backup();  // priority 100: skew 0.609375 s
+    router.handle(advert(200), at(1s));  // armed at 4.609375 s
+    EXPECT_THAT(lines(router.handle(PriorityChanged{50}, at(2s))),
+                ElementsAre("arm master_down at 4.8046875s"));  // skew 0.8046875 s
+    EXPECT_THAT(router.handle(PriorityChanged{50}, at(2s)), IsEmpty());  // no change, no arm
+    EXPECT_THAT(lines(router.handle(PriorityChanged{100}, at(3s))),
+                ElementsAre("arm master_down at 4.609375s"));
+    // Not before the change: a shift into the past fires at once.
+    router.handle(advert(0), at(4s));  // skew: 4.609375 s
+    EXPECT_THAT(lines(router.handle(PriorityChanged{250}, at(4'600'000'000ns))),
+                ElementsAre("arm master_down at 4.6s"));
+    EXPECT_EQ(router.deadline(TimerId::master_down), at(4'600'000'000ns));
 }
 
 // ---- MASTER -------------------------------------------------------------------------------

@@ -219,6 +219,13 @@ class Validator {
             }
         }
 
+        if (v.priority == 255 && v.nopreempt) {
+            d_.warning(v.where.nopreempt,
+                       "nopreempt is ignored with priority 255 (keepalived clears it: the "
+                       "address owner always preempts)");
+            v.nopreempt = false;
+        }
+
         if (v.interface.empty()) {
             if (!(v.unicast() && v.unicast_src_ip)) {
                 d_.error(v.where.name,

@@ -226,6 +226,15 @@ TEST(ConfigValidate, nopreempt_with_state_master_is_cleared_with_a_warning) {
     EXPECT_FALSE(result.config->instances.at(0).nopreempt);
 }
 
+TEST(ConfigValidate, nopreempt_of_an_address_owner_is_cleared_with_a_warning) {
+    // keepalived resets nopreempt at priority 255 whatever the state says.
+    auto result = load(instance("    state BACKUP\n    priority 255\n    nopreempt\n"));
+    EXPECT_THAT(messages(result),
+                ElementsAre("9:5: warning: nopreempt is ignored with priority 255 (keepalived "
+                            "clears it: the address owner always preempts)"));
+    EXPECT_FALSE(result.config->instances.at(0).nopreempt);
+}
+
 TEST(ConfigValidate, track_weight_with_nopreempt_can_never_move_the_vip) {
     auto result = load(security + "vrrp_script chk {\n    script /bin/true\n    weight -20\n}\n" +
                        instance("    nopreempt\n    track_script {\n        chk\n    }\n"

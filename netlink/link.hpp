@@ -28,6 +28,7 @@ struct LinkInfo {
     std::uint32_t flags = 0;  // IFF_*
     OperState operstate = OperState::unknown;
     std::vector<std::uint8_t> hw_address;  // IFLA_ADDRESS; 6 bytes on Ethernet
+    std::optional<std::uint32_t> mtu;      // IFLA_MTU
 
     bool up() const;       // IFF_UP: administratively up
     bool running() const;  // IFF_RUNNING: the kernel says the link is operationally up

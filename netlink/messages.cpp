@@ -188,6 +188,10 @@ std::optional<LinkInfo> parse_link(const nlmsghdr* nlh) {
                 if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0) return std::nullopt;
                 link.operstate = static_cast<OperState>(mnl_attr_get_u8(attr));
                 break;
+            case IFLA_MTU:
+                if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0) return std::nullopt;
+                link.mtu = mnl_attr_get_u32(attr);
+                break;
             case IFLA_ADDRESS: {
                 const auto* data = static_cast<const std::uint8_t*>(mnl_attr_get_payload(attr));
                 link.hw_address.assign(data, data + mnl_attr_get_payload_len(attr));

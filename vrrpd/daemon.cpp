@@ -217,6 +217,21 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
                 s.excluded_vips.push_back(*v);
             }
         }
+        const auto link = rtnl_.link(s.ifindex);
+        const std::size_t capacity =
+            advert_address_capacity(s.ipv6, r.version, link && link->mtu ? *link->mtu : 1500);
+        if (s.vips.size() > capacity) {
+            log_.log(Level::warning,
+                     fmt::format("{}vrrp_instance {}: {} VIPs do not fit in an advert on {} "
+                                 "(at most {}): the other {} are held but not advertised, as "
+                                 "keepalived does",
+                                 where(ci.where.name), ci.name, s.vips.size(), s.ifname, capacity,
+                                 s.vips.size() - capacity));
+            s.excluded_vips.insert(s.excluded_vips.begin(), s.vips.begin() + capacity,
+                                   s.vips.end());
+            s.vips.resize(capacity);
+            p.vips.resize(capacity);
+        }
         for (const auto& va : ci.excluded_addresses)
             if (auto v = to_vip(va)) s.excluded_vips.push_back(*v);
 

@@ -229,6 +229,21 @@ boost::asio::ip::address_v6 vrrp_group_v6() {
     return address_v6{{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12}};
 }
 
+std::size_t advert_address_capacity(bool ipv6, ProtocolVersion version, std::uint32_t mtu) {
+    constexpr std::size_t ethernet_header = 14;
+    constexpr std::size_t ipv6_header = 40;
+    std::size_t header = ethernet_header + vrrp_header_size;
+    if (ipv6) {
+        header += ipv6_header;
+    } else {
+        header += ipv4_header_size;
+        if (version == ProtocolVersion::v2) header += v2_auth_data_size;
+    }
+    const std::size_t address_size = ipv6 ? 16 : 4;
+    if (mtu <= header) return 0;
+    return std::min(max_address_count, (mtu - header) / address_size);
+}
+
 EncodeResult encode_payload(const Advert& advert, const EncodeOptions& options) {
     if (const auto error = check_encodable(advert)) return *error;
     const bool v2 = advert.version == ProtocolVersion::v2;

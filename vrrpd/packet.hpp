@@ -101,6 +101,12 @@ using DecodeResult = std::variant<Advert, DecodeError>;
 
 // The VRRP message (what a raw IPPROTO_VRRP socket sends; the kernel adds the IP header),
 // checksum included. v3 needs source and destination for the pseudo-header.
+// How many addresses an advert carries on a link of this MTU: at most 255 (the count field),
+// and no more than fit in one packet, sized as keepalived sizes it (an Ethernet header
+// counted inside the MTU), so both list the same VIPs. keepalived raises the rest as
+// excluded VIPs: held with the others, never advertised.
+std::size_t advert_address_capacity(bool ipv6, ProtocolVersion version, std::uint32_t mtu);
+
 EncodeResult encode_payload(const Advert& advert, const EncodeOptions& options = {});
 
 // A whole IPv4 packet: 20-byte header (TOS 0xc0, TTL advert.ttl, protocol 112, id

@@ -469,6 +469,30 @@ TEST_F(HavipdPair, ipv6_v3_instance_elects_and_hands_over_after_skew_time) {
     EXPECT_TRUE(wait_vip("a", false, 2s, stop).has_value());
 }
 
+TEST_F(HavipdPair, more_vips_than_an_advert_holds_are_all_raised_and_adverts_keep_going) {
+    // 300 IPv4 VIPs: the advert's count field holds 255, so keepalived advertises the first
+    // 255 and raises the rest as excluded VIPs. The master must keep advertising, or its peer
+    // takes the VIP too.
+    auto a_spec = spec(master_priority);
+    for (int i = 1; i < 300; ++i)
+        a_spec.vips.push_back(fmt::format("10.77.{}.{}/16", 10 + i / 200, 1 + i % 200));
+    auto b_spec = a_spec;
+    b_spec.priority = backup_priority;
+    ASSERT_NO_FATAL_FAILURE(start_pair(a_spec, b_spec));
+    const auto steady = Clock::now();
+    std::this_thread::sleep_for(backup_v3.master_down + 3 * 100ms);
+    EXPECT_FALSE(vip_changed_since("b", steady)) << "b did not hear a's adverts";
+    EXPECT_EQ(holders(), Names{"a"});
+    const auto listed = lab().run("a", {"ip", "-4", "-o", "addr", "show", "dev", lab().ifname("a")});
+    ASSERT_TRUE(listed.ok()) << listed.out;
+    int vips = 0;
+    for (std::size_t at = listed.out.find(" 10.77."); at != std::string::npos;
+         at = listed.out.find(" 10.77.", at + 1))
+        ++vips;
+    EXPECT_EQ(vips, 300 + 1) << listed.out;  // the VIPs and a's own address
+    EXPECT_TRUE(a_.log_mentions("held but not advertised")) << a_.process->log_tail(20);
+}
+
 TEST_F(HavipdPair, failing_track_script_faults_the_master_and_the_peer_takes_over) {
     ASSERT_NO_FATAL_FAILURE(build(vip4));
     const auto flag = lab().dir() / "a-healthy";

@@ -151,13 +151,14 @@ Request link_message(std::uint16_t type, int ifindex, const char* name, std::uin
     ifi->ifi_flags = IFF_UP | IFF_BROADCAST;
     mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
     mnl_attr_put_u8(nlh, IFLA_OPERSTATE, oper);
+    mnl_attr_put_u32(nlh, IFLA_MTU, 9000);
     const std::uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x2a};
     mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(mac), mac);
     buffer.resize(nlh->nlmsg_len);
     return buffer;
 }
 
-TEST(NetlinkMessages, link_message_decodes_name_state_and_mac) {
+TEST(NetlinkMessages, link_message_decodes_name_state_mac_and_mtu) {
     const auto msg =
         link_message(RTM_NEWLINK, 5, "br0", static_cast<std::uint8_t>(OperState::dormant));
     const auto link = parse_link(header(msg));
@@ -168,6 +169,7 @@ TEST(NetlinkMessages, link_message_decodes_name_state_and_mac) {
     EXPECT_FALSE(link->running());
     EXPECT_EQ(link->operstate, OperState::dormant);
     EXPECT_EQ(link->mac(), (MacAddress{0x02, 0, 0, 0, 0, 0x2a}));
+    EXPECT_EQ(link->mtu, 9000u);
 }
 
 TEST(NetlinkMessages, malformed_or_foreign_messages_decode_to_nothing) {

@@ -302,5 +302,16 @@ TEST(PacketCodec, vrrp_groups_are_the_iana_addresses) {
     EXPECT_EQ(vrrp_group_v6(), make_address_v6("ff02::12"));
 }
 
+TEST(PacketCodec, advert_address_capacity_is_what_keepalived_fits_in_one_packet) {
+    // IPv4 is bounded by the 8-bit count, IPv6 by the MTU: 89 addresses on 1500 bytes.
+    EXPECT_EQ(advert_address_capacity(false, ProtocolVersion::v2, 1500), 255u);
+    EXPECT_EQ(advert_address_capacity(false, ProtocolVersion::v3, 1500), 255u);
+    EXPECT_EQ(advert_address_capacity(true, ProtocolVersion::v3, 1500), 89u);
+    EXPECT_EQ(advert_address_capacity(true, ProtocolVersion::v3, 9000), 255u);
+    EXPECT_EQ(advert_address_capacity(false, ProtocolVersion::v2, 68), 4u);
+    EXPECT_EQ(advert_address_capacity(false, ProtocolVersion::v3, 68), 6u);
+    EXPECT_EQ(advert_address_capacity(true, ProtocolVersion::v3, 40), 0u);
+}
+
 }  // namespace
 }  // namespace havip::vrrp

@@ -243,6 +243,32 @@ std::string broken_reason(const Channel& ch, const DecisionSettings& settings) {
     return "";
 }
 
+// Whether the received position moved forward from `before` to `now`: new transactions from
+// the master. A position that went back or sideways is not news from the master: after a
+// restart of the standby's server, Gtid_IO_Pos starts again from gtid_slave_pos
+// (relay_log_recovery) and Retrieved_Gtid_Set from empty.
+bool moved_forward(const std::string& before, const std::string& now) {
+    if (before.empty() || now.empty() || before == now) return false;
+    auto old_list = parse_mariadb_gtid_list(before);
+    auto new_list = parse_mariadb_gtid_list(now);
+    if (old_list.value && new_list.value) return mariadb_applied(*old_list.value, *new_list.value);
+    auto old_set = parse_mysql_gtid_set(before);
+    auto new_set = parse_mysql_gtid_set(now);
+    if (old_set.value && new_set.value) return mysql_gtid_subset(*old_set.value, *new_set.value);
+    // file:pos without GTIDs: a later file, or further in the same one.
+    const auto split =
+        [](const std::string& s) -> std::optional<std::pair<std::string, std::uint64_t>> {
+        const auto colon = s.rfind(':');
+        if (colon == std::string::npos) return std::nullopt;
+        auto pos = to_int<std::uint64_t>(s.substr(colon + 1));
+        if (!pos) return std::nullopt;
+        return std::pair{s.substr(0, colon), *pos};
+    };
+    auto a = split(before);
+    auto b = split(now);
+    return a && b && *b > *a;
+}
+
 void update_contact(History& h, const Channel& ch, const Now& now) {
     if (ch.io == IoState::yes && ch.sql_running == true) {
         bool advanced = true;
@@ -252,21 +278,34 @@ void update_contact(History& h, const Channel& ch, const Now& now) {
         // Only against the previous observation of this same connection: after a loss, or
         // a restart of either server, the counter starts afresh and the received position is
         // read back from the relay log, which is not news from the master.
-        if (ch.has_heartbeats) {
+        const bool counted = ch.has_heartbeats;
+        if (counted) {
             bool beat = ch.heartbeats && h.last_heartbeats && *ch.heartbeats > *h.last_heartbeats;
-            bool moved = !h.last_received.empty() && ch.received != h.last_received;
+            bool moved = moved_forward(h.last_received, ch.received);
             advanced = h.connected && (beat || moved);
         }
         h.connected = true;
-        if (advanced) {
+        if (advanced && (!counted || h.observed_steady)) {
+            // Compared with an observation of this run, an interval ago at most.
             h.last_ok = now.wall;
             h.last_ok_steady = now.steady;
             h.in_contact = true;
+        } else if (advanced && h.observed_at && *h.observed_at <= now.wall) {
+            // Compared with the previous run's saved observation: the advance came after it,
+            // when exactly is unknown, so the contact is dated at it (never later than true).
+            if (!h.last_ok || *h.last_ok < *h.observed_at) {
+                h.last_ok = *h.observed_at;
+                h.last_ok_steady.reset();
+            }
+            h.in_contact = true;
         }
+        // An observation from the future (the clock stepped back since) proves nothing.
     } else {
         h.in_contact = false;
         h.connected = false;
     }
+    h.observed_at = now.wall;
+    h.observed_steady = now.steady;
     if (!ch.received.empty()) h.last_received = ch.received;
     if (ch.heartbeats) h.last_heartbeats = ch.heartbeats;
 }
@@ -330,7 +369,10 @@ Decision decide_unreachable(const Snapshot& snap, Role role, const History& hist
                             const DecisionSettings& settings, const Now& now) {
     Decision d;
     d.history = history;
+    // The server may restart before it answers again: its channel's counter and received
+    // position start afresh then, so the next answer has nothing to be compared with.
     d.history.in_contact = false;
+    d.history.connected = false;
     d.diverged = history.diverged;
     std::string why = error_text(snap.error_code, snap.error_message);
     // 1040 too many connections / 1203 max_user_connections: the server answered the
@@ -634,7 +676,10 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
             ch = read_channel(*row, snap);
         }
     }
-    if (!ch) d.history.in_contact = false;
+    if (!ch) {
+        d.history.in_contact = false;
+        d.history.connected = false;
+    }
     if (ch) {
         update_contact(d.history, *ch, now);
         // 1950: gtid_strict_mode refused an out-of-order GTID; 1062: a row already exists.

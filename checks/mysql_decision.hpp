@@ -106,12 +106,19 @@ struct History {
     std::optional<WallClock::time_point> diverged_since;
     std::string diverged_reason;
     // The channel advanced (a heartbeat or a GTID) since it was last seen down, connecting
-    // or unreachable: a reconnect alone proves nothing was missed. Not persisted, so after a
-    // restart the first advance must be seen again (failback gating).
+    // or unreachable: a reconnect alone proves nothing was missed. Persisted with
+    // `connected`: a one-shot `havip check mysql` knows only what the previous run saved.
     bool in_contact = false;
     // The previous observation saw the channel running (IO and SQL): advances are measured
-    // from it. Not persisted.
+    // from it (last_received, last_heartbeats). Persisted, with the time it was made.
     bool connected = false;
+    // When that previous observation was made, on the wall clock (persisted) and, when it
+    // was made in this run, on the monotonic clock (not persisted). An advance seen against
+    // an observation known only from the state file (a one-shot run, the first interval
+    // after a restart) happened at some moment since observed_at: contact is dated then,
+    // the earliest it can have been.
+    std::optional<WallClock::time_point> observed_at;
+    std::optional<SteadyClock::time_point> observed_steady;
     // The holder found read_only=1 and asked for it to be cleared; seeing it again means
     // clearing did not stick.
     bool read_only_reapplied = false;

@@ -61,11 +61,19 @@ std::error_code last_error() {
 
 }  // namespace
 
+// Version 1 throughout: keys are only ever added, and a reader skips keys it does not know,
+// so a file written by a newer havip still loads in an older one (a downgrade keeps the
+// diverged latch). The version changes only when an existing key changes meaning.
 std::string format_history(const History& h) {
     std::string out = "# havipd mysql_check state; rewritten every interval\nversion=1\n";
     if (h.last_ok) out += fmt::format("last_ok_ms={}\n", to_ms(*h.last_ok));
     out += fmt::format("last_received={}\n", escape(h.last_received));
     if (h.last_heartbeats) out += fmt::format("last_heartbeats={}\n", *h.last_heartbeats);
+    // The previous observation of the channel, which the next one (a new `havip check mysql`
+    // process on the keepalived route) compares with.
+    out += fmt::format("connected={}\n", h.connected ? 1 : 0);
+    out += fmt::format("in_contact={}\n", h.in_contact ? 1 : 0);
+    if (h.observed_at) out += fmt::format("observed_at_ms={}\n", to_ms(*h.observed_at));
     out += fmt::format("diverged={}\n", h.diverged ? 1 : 0);
     if (h.diverged_since) out += fmt::format("diverged_since_ms={}\n", to_ms(*h.diverged_since));
     out += fmt::format("diverged_reason={}\n", escape(h.diverged_reason));
@@ -105,6 +113,15 @@ bool parse_history(const std::string& text, History& out, std::string& detail) {
         } else if (key == "last_heartbeats") {
             good = parse_int(value, u);
             if (good) h.last_heartbeats = u;
+        } else if (key == "connected") {
+            good = value == "0" || value == "1";
+            h.connected = value == "1";
+        } else if (key == "in_contact") {
+            good = value == "0" || value == "1";
+            h.in_contact = value == "1";
+        } else if (key == "observed_at_ms") {
+            good = parse_int(value, n);
+            if (good) h.observed_at = from_ms(n);
         } else if (key == "diverged") {
             good = value == "0" || value == "1";
             h.diverged = value == "1";

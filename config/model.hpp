@@ -119,6 +119,9 @@ struct MysqlCheck {
     int lag_weight = 0;
     std::string connection;  // MariaDB multi-source connection name
     bool manage_read_only = false;
+    // manage_read_only's promote: how long it waits for the relay log (and the fenced peer's
+    // last writes) to be applied before read_only=0. Unset: 5 × timeout.
+    std::optional<Duration> apply_timeout;
     SourceLocation where;
 };
 

@@ -1137,6 +1137,10 @@ class Parser {
                 if (auto s = string_value(node)) m.connection = *s;
             } else if (k == "manage_read_only") {
                 set_bool(node, m.manage_read_only);
+            } else if (k == "apply_timeout") {
+                Duration wait{0};
+                set_duration(node, wait, milliseconds(100), seconds(86400));
+                m.apply_timeout = wait;
             } else {
                 d_.error(node.keyword.where,
                          fmt::format("unknown keyword \"{}\" in mysql_check", k));

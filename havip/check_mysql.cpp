@@ -167,7 +167,14 @@ int check_mysql(const std::vector<std::string>& args) {
         probe.snapshot(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                            std::chrono::duration<double>(timeout)),
                        [&](const checks::Snapshot& s) { snapshot = s; });
-        io.run();
+        // Only until the answer: the probe then watches its idle connection for the server
+        // closing it, a wait that never ends by itself while the server lives.
+        while (!snapshot && io.run_one()) {
+        }
+    }
+    if (!snapshot) {
+        std::cout << "down: the probe gave no answer\n";
+        return exit_not_healthy;
     }
     auto d = checks::decide(*snapshot, *role, history, ds, checks::WallClock::now());
     if (!state_file.empty()) {

@@ -51,6 +51,14 @@ constexpr std::chrono::milliseconds check_interval{500};
 // a few in-memory queries on a held connection take milliseconds even on a loaded host.
 constexpr std::chrono::milliseconds check_timeout{400};
 constexpr int check_fall = 2;
+// The promote's wait for the relay log to be applied (manage_read_only), also independent of
+// the advert interval and of the check's timeout (issue 15 item 12: 0.1 s adverts once gave
+// 0.5 s). A standby takes the VIP while degraded, up to the unsafe bound of max(30 s,
+// 4 × max_lag) behind; applying that backlog can take about as long, and failing the promote
+// sooner leaves the VIP on a read-only node that is the only one left to serve.
+constexpr int generated_max_lag_s = 5;
+constexpr int unsafe_lag_s = std::max(30, 4 * generated_max_lag_s);  // checks/ and vrrpd/
+constexpr int apply_timeout_s = unsafe_lag_s;
 
 const DatabaseNode* peer_of(const Database& db, std::size_t i) {
     if (db.nodes.size() != 2) return nullptr;
@@ -328,19 +336,25 @@ std::string havipd_conf(const Inventory& inv, std::size_t i) {
         "    # weight 0: an unfit database puts the instance in FAULT (a master sends priority 0,\n"
         "    # so the peer takes over after its skew time).\n"
         "    weight 0\n"
-        "    # Replication more than 5 s behind is degraded and lowers the priority below the\n"
+        "    # Replication more than {} s behind is degraded and lowers the priority below the\n"
         "    # peer's, so a node that is catching up never takes the VIP back; far behind\n"
-        "    # (over 30 s) is unsafe.\n"
-        "    max_lag 5\n"
+        "    # (over {} s) is unsafe.\n"
+        "    max_lag {}\n"
         "    lag_weight {}\n"
         "    # The servers start with read_only=ON: havipd clears it on the new master once the\n"
         "    # relay log is applied, and sets it again when leaving MASTER.\n"
         "    manage_read_only on\n"
+        "    # How long that promote waits for the relay log to be applied. A degraded standby\n"
+        "    # still takes the VIP when its peer fails, up to {} s behind, and applying that\n"
+        "    # backlog takes about as long: a shorter wait would fail the promote of the only\n"
+        "    # node left to serve. With nothing to apply it returns at once. Like interval and\n"
+        "    # timeout, it does not follow advert_int.\n"
+        "    apply_timeout {}\n"
         "}}\n\n",
-        mysql_socket_path, monitor_cnf_path, peer ? peer->name : "the peer", skew,
-        check_fall, seconds_text(check_interval), seconds_text(check_timeout), frozen,
-        frozen + skew, seconds_text(check_interval), seconds_text(check_timeout), check_fall,
-        lag_weight(db, i));
+        mysql_socket_path, monitor_cnf_path, peer ? peer->name : "the peer", skew, check_fall,
+        seconds_text(check_interval), seconds_text(check_timeout), frozen, frozen + skew,
+        seconds_text(check_interval), seconds_text(check_timeout), check_fall, generated_max_lag_s,
+        unsafe_lag_s, generated_max_lag_s, lag_weight(db, i), unsafe_lag_s, apply_timeout_s);
     s += parts.instance;
     return s;
 }

@@ -367,13 +367,16 @@ bool CheckSet::start(const config::Config& config) {
         runner->want_writable = m.manage_read_only && holds_vip_(m.name);
         runner->promote.connection_name = m.connection;  // also for restart_io
         if (m.manage_read_only) {
-            // The wait for "applied" is bounded by a few check timeouts, cut into waits that end
-            // before the client's whole-second read timeout (which would drop the connection).
+            // The wait for "applied" is bounded by apply_timeout (default a few check timeouts),
+            // cut into waits that end before the client's whole-second read timeout (which
+            // would drop the connection).
             const double timeout_s = std::chrono::duration<double>(m.timeout).count();
             const double read_s = cs.read_timeout_s;
             runner->promote.stop_channel = false;      // master-master: see PromoteSettings
             runner->promote.semi_sync_master.reset();  // asked until a snapshot says
-            runner->promote.apply_timeout = std::chrono::duration<double>(5 * timeout_s);
+            runner->promote.apply_timeout = m.apply_timeout
+                                                ? std::chrono::duration<double>(*m.apply_timeout)
+                                                : std::chrono::duration<double>(5 * timeout_s);
             runner->promote.wait_slice =
                 std::chrono::duration<double>(std::max(0.1, read_s - 0.25));
             // The fence logs in on the peer as the check does (generated setups have the same

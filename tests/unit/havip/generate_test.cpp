@@ -254,6 +254,33 @@ TEST(Generate, check_timing_does_not_follow_fast_adverts) {
     EXPECT_EQ(f.interval, s.interval);
 }
 
+// Issue 15 item 12: the promote's wait for the relay log to be applied does not follow the
+// advert interval (nor the check's timeout) down. A standby may take the VIP while degraded,
+// up to the unsafe lag bound (max(30 s, 4 × max_lag)) behind; a wait shorter than that fails
+// the promote of the only node left to serve (0.1 s adverts once gave 0.5 s).
+TEST(Generate, promote_waits_for_the_relay_log_as_long_as_an_eligible_standby_may_lag) {
+    for (const auto& [inventory, node] :
+         {std::pair{"5-node-semi-sync.yaml", "mysql-b"}, std::pair{"5-node.yaml", "db2"}}) {
+        SCOPED_TRACE(inventory);
+        const std::string text = by_path(generate_files(
+            sample(inventory), passwords))[fmt::format("{}/havipd.conf", node)]
+                                     .content;
+        auto r = load_vrrp(text);
+        ASSERT_TRUE(r.ok()) << diagnostics(r);
+        const auto& m = r.config->mysql_checks.at(0);
+        ASSERT_TRUE(m.max_lag);
+        const auto unsafe_lag = std::max<std::chrono::milliseconds>(
+            std::chrono::seconds(30),
+            4 * std::chrono::duration_cast<std::chrono::milliseconds>(*m.max_lag));
+        // The value as written in the mysql_check block.
+        const auto at = text.find("\n    apply_timeout ");
+        ASSERT_NE(at, std::string::npos) << "the mysql_check block sets apply_timeout";
+        const double written = std::stod(text.substr(at + 19));
+        EXPECT_GE(written, std::chrono::duration<double>(unsafe_lag).count());
+        EXPECT_NE(text.find("relay log"), std::string::npos) << "the comment says why";
+    }
+}
+
 TEST(Generate, keepalived_config_runs_havip_check_and_flips_read_only_on_notify) {
     auto files = by_path(generate_files(sample("5-node.yaml"), passwords));
     const std::string text = files["db2/keepalived.conf"].content;

@@ -237,11 +237,13 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
 
         auto command =
             [&](const std::optional<config::Command>& c) -> std::optional<checks::Command> {
-            if (!c) return std::nullopt;
+            // A script refused by script security never runs (keepalived drops it); loading
+            // the configuration said why.
+            if (!c || c->refused) return std::nullopt;
             checks::Command cmd;
             cmd.argv = c->argv;
-            auto user = c->user ? c->user : config.global.script_user;
-            auto group = c->user ? c->group : config.global.script_group;
+            const auto& user = c->run_user;
+            const auto& group = c->run_group;
             if (user) {
                 auto cred = checks::resolve_credentials(*user, group.value_or(""));
                 if (!cred.credentials) {
@@ -316,6 +318,8 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
             checks::TrackSettings t;
             t.name = ref.name;
             if (const auto* sc = config.find_script(ref.name)) {
+                // Refused by script security: keepalived removes it from the instance.
+                if (sc->script.refused) return;
                 t.weight = sc->weight;
                 t.reverse = sc->weight_reverse;
                 t.rise = sc->rise;
@@ -670,6 +674,7 @@ void Daemon::reload() {
     lo.interface_exists = [](std::string_view name) {
         return ::if_nametoindex(std::string{name}.c_str()) != 0;
     };
+    lo.refused_scripts_are_errors = false;  // runs without them, as keepalived
     auto loaded = config::load_file(options_.config_file, lo);
     for (const auto& d : loaded.diagnostics)
         log_.log(d.severity == config::Severity::error ? Level::err : Level::warning,

@@ -4,6 +4,20 @@
 
 namespace havip::checks {
 
+NotifyMerge merge_notify(std::list<NotifyJob>& waiting, std::vector<NotifyJob> transition,
+                         std::size_t bound) {
+    NotifyMerge merge;
+    merge.superseded = waiting.size();
+    waiting.clear();
+    for (auto& job : transition)
+        waiting.push_back(std::move(job));
+    while (waiting.size() > bound) {
+        waiting.pop_front();
+        ++merge.dropped;
+    }
+    return merge;
+}
+
 struct NotifyQueue::State : std::enable_shared_from_this<State> {
     State(boost::asio::io_context& io_, Callback report_, Callback orphan_report_)
         : io{io_}, report{std::move(report_)}, orphan_report{std::move(orphan_report_)} {}
@@ -13,6 +27,8 @@ struct NotifyQueue::State : std::enable_shared_from_this<State> {
     Callback orphan_report;
     std::list<NotifyJob> queue;  // not a deque: that allocates 576 bytes while empty
     std::shared_ptr<ChildProcess> current;
+    std::uint64_t superseded = 0;
+    std::uint64_t dropped = 0;
 
     void next() {
         if (queue.empty()) return;
@@ -38,9 +54,19 @@ NotifyQueue::~NotifyQueue() {
     state_->report = std::move(state_->orphan_report);
 }
 
-void NotifyQueue::enqueue(NotifyJob job) {
-    state_->queue.push_back(std::move(job));
+void NotifyQueue::enqueue(std::vector<NotifyJob> transition) {
+    const auto merge = merge_notify(state_->queue, std::move(transition));
+    state_->superseded += merge.superseded;
+    state_->dropped += merge.dropped;
     if (!state_->current) state_->next();
+}
+
+std::uint64_t NotifyQueue::superseded() const {
+    return state_->superseded;
+}
+
+std::uint64_t NotifyQueue::dropped() const {
+    return state_->dropped;
 }
 
 std::size_t NotifyQueue::pending() const {

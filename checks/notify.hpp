@@ -1,14 +1,17 @@
 // The notify hook queue of one vrrp_instance: notify scripts run one at a time, in the
-// order the transitions happened, each with a timeout, and each exit status is reported.
+// order the transitions happened, each with a timeout, and each exit status is reported. A
+// hook not yet started is superseded by a newer state's, so flapping never builds a backlog.
 // keepalived runs them concurrently and unordered (its issues #996, #1055, #584, #1991), so a
 // slow notify_backup may finish after the notify_master that followed it.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <list>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -28,6 +31,23 @@ struct NotifyReport {
     std::string reason;
 };
 
+// At most this many hooks wait behind the running one. A transition has two hooks
+// (notify_STATE and `notify`), and a newer state supersedes the older ones, so only a
+// transition with more hooks than this meets the bound; its oldest are dropped.
+inline constexpr std::size_t max_waiting_notify = 8;
+
+struct NotifyMerge {
+    std::size_t superseded = 0;  // hooks of older states removed unstarted
+    std::size_t dropped = 0;     // hooks removed by the bound
+};
+
+// Enqueuing one transition's hooks behind those waiting (none of them started): the newer
+// state supersedes every waiting hook of an older state, as keepalived never runs a stale
+// state's hook after a newer state's; then at most `bound` hooks wait, the oldest dropped.
+// Pure: `waiting` is the queue's list.
+NotifyMerge merge_notify(std::list<NotifyJob>& waiting, std::vector<NotifyJob> transition,
+                         std::size_t bound = max_waiting_notify);
+
 class NotifyQueue {
   public:
     using Callback = std::function<void(const NotifyReport&)>;
@@ -41,8 +61,12 @@ class NotifyQueue {
     NotifyQueue(const NotifyQueue&) = delete;
     NotifyQueue& operator=(const NotifyQueue&) = delete;
 
-    void enqueue(NotifyJob job);
-    std::size_t pending() const;
+    // One transition's hooks, run in order after the running one (see merge_notify).
+    void enqueue(std::vector<NotifyJob> transition);
+    void enqueue(NotifyJob job) { enqueue(std::vector<NotifyJob>{std::move(job)}); }
+    std::size_t pending() const;  // waiting, plus the running one
+    std::uint64_t superseded() const;
+    std::uint64_t dropped() const;
 
   private:
     struct State;  // shared with the running hook, which keeps it after the queue is gone

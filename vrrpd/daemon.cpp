@@ -539,12 +539,14 @@ void Daemon::run_sync_notify(const std::string& group, const InstanceSettings::N
                      fmt::format("sync group {}: {}", group, report.reason),
                      {{"HAVIP_SYNC_GROUP", group}});
         });
-    if (specific) queue->enqueue({label, *specific});
+    std::vector<checks::NotifyJob> hooks;  // superseded together by a newer state
+    if (specific) hooks.push_back({label, *specific});
     if (n.any) {
         auto command = *n.any;
         command.argv.insert(command.argv.end(), {"GROUP", group, state, "0"});
-        queue->enqueue({"notify", std::move(command)});
+        hooks.push_back({"notify", std::move(command)});
     }
+    if (!hooks.empty()) queue->enqueue(std::move(hooks));
 }
 
 bool Daemon::start_checks(const config::Config& config) {
@@ -1028,6 +1030,8 @@ StatusSnapshot Daemon::snapshot() const {
                        DecodeError::destination_err, DecodeError::unicast_src_err})
             o.extra[std::string(counter_name(e))] = st.of(e);
         o.extra["send_err"] = st.send_err;
+        is.notify = {i->notify_queue().pending(), i->notify_queue().superseded(),
+                     i->notify_queue().dropped()};
         const auto j = i->jitter().summary();
         is.jitter = {j.p50, j.p99, j.max, j.samples};
         is.source_ip = s.router.primary_address.to_string();

@@ -436,15 +436,24 @@ void Instance::run_notify(State to) {
             label = "notify_stop";
             break;
     }
-    if (*specific) notify_queue_.enqueue({label, **specific});
+    // One transition's hooks go together: a newer state supersedes them while they wait.
+    std::vector<checks::NotifyJob> hooks;
+    if (*specific) hooks.push_back({label, **specific});
     if (n.any) {
         auto command = *n.any;
         command.argv.insert(command.argv.end(),
                             {"INSTANCE", settings_.name,
                              to == State::init ? std::string{"STOP"} : std::string{to_string(to)},
                              std::to_string(tracker_.effective_priority())});
-        notify_queue_.enqueue({"notify", std::move(command)});
+        hooks.push_back({"notify", std::move(command)});
     }
+    if (hooks.empty()) return;
+    const auto superseded = notify_queue_.superseded();
+    notify_queue_.enqueue(std::move(hooks));
+    if (const auto n_superseded = notify_queue_.superseded() - superseded)
+        log(Level::info, fmt::format("{} waiting notify hook{} of an older state superseded by "
+                                     "{}",
+                                     n_superseded, n_superseded == 1 ? "" : "s", label));
 }
 
 void Instance::send_advert(std::uint8_t priority) {

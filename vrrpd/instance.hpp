@@ -189,6 +189,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
     const checks::Tracker& tracker() const { return tracker_; }
     const std::optional<Transition>& last_transition() const { return last_transition_; }
     const SendJitter& jitter() const { return jitter_; }
+    const checks::NotifyQueue& notify_queue() const { return notify_queue_; }
 
   private:
     void handle(const Event& event);

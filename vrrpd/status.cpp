@@ -78,6 +78,10 @@ json instance_json(const InstanceSnapshot& i) {
             {"p99", to_ms(i.jitter.p99)},
             {"max", to_ms(i.jitter.max)},
             {"samples", i.jitter.samples}}}}},
+        {"notify",
+         {{"pending", i.notify.pending},
+          {"superseded", i.notify.superseded},
+          {"dropped", i.notify.dropped}}},
     };
 }
 

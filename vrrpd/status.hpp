@@ -66,6 +66,13 @@ struct JitterSnapshot {
     std::size_t samples = 0;
 };
 
+// The instance's notify hook queue: waiting or running, and how many were removed unstarted.
+struct NotifySnapshot {
+    std::size_t pending = 0;
+    std::uint64_t superseded = 0;
+    std::uint64_t dropped = 0;
+};
+
 struct VipSnapshot {
     std::string address;  // "10.0.0.100"
     int prefix_len = 32;
@@ -87,6 +94,7 @@ struct InstanceSnapshot {
     std::vector<CheckSnapshot> checks;
     StatsSnapshot stats;
     JitterSnapshot jitter;
+    NotifySnapshot notify;
     // For keepalived's dump files.
     std::string source_ip;                  // adverts leave from
     std::vector<std::string> destinations;  // the multicast group, or the unicast peers

@@ -1032,6 +1032,13 @@ StatusSnapshot Daemon::snapshot() const {
         o.extra["send_err"] = st.send_err;
         is.notify = {i->notify_queue().pending(), i->notify_queue().superseded(),
                      i->notify_queue().dropped()};
+        const auto& retries = i->vip_retries();
+        const auto now_steady = Clock::now();
+        for (const auto& [vip, r] : retries.pending())
+            is.vip_retries.push_back({vip, std::string{to_string(r.op)}, r.failures, r.error,
+                                      std::max(Duration{0}, Duration{r.next - now_steady})});
+        is.vip_add_failures = retries.failures(VipOp::add);
+        is.vip_remove_failures = retries.failures(VipOp::remove);
         const auto j = i->jitter().summary();
         is.jitter = {j.p50, j.p99, j.max, j.samples};
         is.source_ip = s.router.primary_address.to_string();

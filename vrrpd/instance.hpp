@@ -30,6 +30,7 @@
 #include "vrrpd/packet_validate.hpp"
 #include "vrrpd/reload_plan.hpp"
 #include "vrrpd/sync_group.hpp"
+#include "vrrpd/vip_retry.hpp"
 #include "vrrpd/vrrp_socket.hpp"
 
 namespace havip::vrrp {
@@ -190,6 +191,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
     const std::optional<Transition>& last_transition() const { return last_transition_; }
     const SendJitter& jitter() const { return jitter_; }
     const checks::NotifyQueue& notify_queue() const { return notify_queue_; }
+    // VIP adds and removes that failed and are being retried.
+    const VipRetries& vip_retries() const { return vip_retries_; }
 
   private:
     void handle(const Event& event);
@@ -199,6 +202,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
     void arm(TimerId which, TimePoint deadline);
     void add_vips();
     void remove_vips();
+    // Adds or removes one VIP; a failure is retried with backoff (vrrpd/vip_retry).
+    void change_vip(const netlink::Vip& vip, VipOp op);
+    void arm_vip_retry();
+    void retry_vips();
     void start_announcements();
     void announce_burst(unsigned count);
     void schedule_announcements(std::size_t next_burst, Clock::time_point start);
@@ -219,6 +226,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
     boost::asio::steady_timer master_down_timer_;
     boost::asio::steady_timer adver_timer_;
     boost::asio::steady_timer announce_timer_;
+    boost::asio::steady_timer vip_retry_timer_;
+    VipRetries vip_retries_;
+    std::map<std::string, netlink::Vip> retry_targets_;  // by the retry's key
     checks::NotifyQueue notify_queue_;
     AnnounceSchedule announce_schedule_;
     std::vector<AnnounceFrame> announce_frames_;  // one per VIP and excluded VIP

@@ -5,10 +5,11 @@
 namespace havip::checks {
 
 NotifyMerge merge_notify(std::list<NotifyJob>& waiting, std::vector<NotifyJob> transition,
-                         std::size_t bound) {
+                         std::optional<std::uint64_t> started, std::size_t bound) {
     NotifyMerge merge;
     merge.superseded = waiting.size();
-    waiting.clear();
+    waiting.remove_if([&](const NotifyJob& j) { return j.transition != started; });
+    merge.superseded -= waiting.size();
     for (auto& job : transition)
         waiting.push_back(std::move(job));
     while (waiting.size() > bound) {
@@ -29,17 +30,21 @@ struct NotifyQueue::State : std::enable_shared_from_this<State> {
     std::shared_ptr<ChildProcess> current;
     std::uint64_t superseded = 0;
     std::uint64_t dropped = 0;
+    std::uint64_t transitions = 0;               // numbers each enqueued transition
+    std::optional<std::uint64_t> running;        // the transition of the running hook
 
     void next() {
         if (queue.empty()) return;
         NotifyJob job = std::move(queue.front());
         queue.pop_front();
+        running = job.transition;
         // The callback holds the state: after the queue is destroyed, the running hook keeps
         // it until the last queued hook has finished.
         current = ChildProcess::start(
             io, job.command, job.timeout,
             [self = shared_from_this(), label = job.label](const RunResult& result) {
                 self->current.reset();
+                self->running.reset();
                 const NotifyReport r{label, result, fmt::format("{}: {}", label, result.describe())};
                 if (self->report) self->report(r);
                 self->next();
@@ -55,7 +60,10 @@ NotifyQueue::~NotifyQueue() {
 }
 
 void NotifyQueue::enqueue(std::vector<NotifyJob> transition) {
-    const auto merge = merge_notify(state_->queue, std::move(transition));
+    const auto id = ++state_->transitions;
+    for (auto& job : transition)
+        job.transition = id;
+    const auto merge = merge_notify(state_->queue, std::move(transition), state_->running);
     state_->superseded += merge.superseded;
     state_->dropped += merge.dropped;
     if (!state_->current) state_->next();

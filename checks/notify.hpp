@@ -10,6 +10,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ struct NotifyJob {
     std::string label;  // "notify_master", "notify", … for the report
     Command command;
     std::chrono::steady_clock::duration timeout = std::chrono::seconds(30);
+    std::uint64_t transition = 0;  // which transition it belongs to (the queue numbers them)
 };
 
 struct NotifyReport {
@@ -33,7 +35,7 @@ struct NotifyReport {
 
 // At most this many hooks wait behind the running one. A transition has two hooks
 // (notify_STATE and `notify`), and a newer state supersedes the older ones, so only a
-// transition with more hooks than this meets the bound; its oldest are dropped.
+// transition with more hooks than this meets the bound; the oldest are dropped.
 inline constexpr std::size_t max_waiting_notify = 8;
 
 struct NotifyMerge {
@@ -41,11 +43,13 @@ struct NotifyMerge {
     std::size_t dropped = 0;     // hooks removed by the bound
 };
 
-// Enqueuing one transition's hooks behind those waiting (none of them started): the newer
-// state supersedes every waiting hook of an older state, as keepalived never runs a stale
-// state's hook after a newer state's; then at most `bound` hooks wait, the oldest dropped.
-// Pure: `waiting` is the queue's list.
+// Enqueuing one transition's hooks behind those waiting: the newer state supersedes every
+// waiting hook of an older transition none of whose hooks has started; the rest of the
+// transition whose hook is running (`started`) still runs, so its `notify` follows its
+// notify_STATE. Then at most `bound` hooks wait, the oldest dropped. Pure: `waiting` is the
+// queue's list.
 NotifyMerge merge_notify(std::list<NotifyJob>& waiting, std::vector<NotifyJob> transition,
+                         std::optional<std::uint64_t> started,
                          std::size_t bound = max_waiting_notify);
 
 class NotifyQueue {

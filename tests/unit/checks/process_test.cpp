@@ -322,5 +322,20 @@ TEST_F(ProcessTest, a_transitions_hooks_are_superseded_together) {
     EXPECT_EQ(ran, (std::vector<std::string>{"notify_master", "notify_fault", "notify FAULT"}));
 }
 
+// The transition whose hook is running keeps the rest of its hooks: a stop right after
+// becoming MASTER still runs `notify … MASTER`, then the stop's hooks.
+TEST_F(ProcessTest, the_running_transitions_remaining_hooks_are_not_superseded) {
+    std::vector<std::string> ran;
+    NotifyQueue queue{io_, [&](const NotifyReport& r) { ran.push_back(r.label); }};
+    queue.enqueue(std::vector<NotifyJob>{{"notify_master", sh("sleep 0.2"), 5s},
+                                         {"notify MASTER", sh("true"), 5s}});
+    queue.enqueue(std::vector<NotifyJob>{{"notify_stop", sh("true"), 5s},
+                                         {"notify STOP", sh("true"), 5s}});
+    EXPECT_EQ(queue.superseded(), 0u);
+    ASSERT_TRUE(run_until([&] { return queue.pending() == 0; }));
+    EXPECT_EQ(ran, (std::vector<std::string>{"notify_master", "notify MASTER", "notify_stop",
+                                             "notify STOP"}));
+}
+
 }  // namespace
 }  // namespace havip::checks

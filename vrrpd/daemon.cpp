@@ -319,7 +319,13 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
             t.name = ref.name;
             if (const auto* sc = config.find_script(ref.name)) {
                 // Refused by script security: keepalived removes it from the instance.
-                if (sc->script.refused) return;
+                if (sc->script.refused) {
+                    const bool listed = std::any_of(
+                        s.disabled_checks.begin(), s.disabled_checks.end(),
+                        [&](const auto& d) { return d.name == ref.name; });
+                    if (!listed) s.disabled_checks.push_back({ref.name, *sc->script.refused});
+                    return;
+                }
                 t.weight = sc->weight;
                 t.reverse = sc->weight_reverse;
                 t.rise = sc->rise;
@@ -1009,6 +1015,8 @@ StatusSnapshot Daemon::snapshot() const {
             }
             is.checks.push_back(std::move(c));
         }
+        for (const auto& d : s.disabled_checks)
+            is.checks.push_back({d.name, "vrrp_script", "disabled", d.reason, std::nullopt, ""});
         const auto& st = i->stats();
         auto& o = is.stats;
         o.advert_rcvd = st.advert_rcvd;

@@ -89,7 +89,8 @@ bool InstanceSettings::same_as(const InstanceSettings& o) const {
            announce.interval == o.announce.interval &&
            announce.master_refresh == o.announce.master_refresh &&
            announce.refresh_repeat == o.announce.refresh_repeat && same_tracks(tracks, o.tracks) &&
-           tracked_ifindexes == o.tracked_ifindexes && sync_group == o.sync_group &&
+           tracked_ifindexes == o.tracked_ifindexes && disabled_checks == o.disabled_checks &&
+           sync_group == o.sync_group &&
            r.sync_group == orr.sync_group;
 }
 

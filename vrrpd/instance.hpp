@@ -54,6 +54,14 @@ struct InstanceSettings {
     // (named "interface IF"), then checks (by their configured name).
     std::vector<checks::TrackSettings> tracks;
     std::vector<int> tracked_ifindexes;  // parallel to the interface items of `tracks`
+    // vrrp_scripts the instance names in track_script that script security refused: not
+    // tracked (keepalived removes them), but shown in status as "disabled" with the reason.
+    struct DisabledCheck {
+        std::string name;
+        std::string reason;
+        bool operator==(const DisabledCheck&) const = default;
+    };
+    std::vector<DisabledCheck> disabled_checks;
     // track_file items (named "file NAME" in `tracks`): the file's value times this weight
     // becomes the item's contribution (checks/track_file.hpp).
     struct TrackedFile {

@@ -237,5 +237,47 @@ TEST_F(SecurityTest, notify_master_in_a_world_writable_directory_never_runs_unde
         << test.err;
 }
 
+// A vrrp_script refused by script security is handled as keepalived handles it: removed from
+// the instances that track it, which run without it (here a failing check that would put the
+// instance in FAULT), and not silently: the log says why and `havip status` lists it as
+// disabled with the reason.
+TEST_F(SecurityTest, a_refused_vrrp_script_is_untracked_and_shown_disabled) {
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    const auto open_dir = lab().dir() / "open";
+    fs::create_directories(open_dir);
+    fs::permissions(open_dir, fs::perms::all);
+    const auto check = open_dir / "chk.sh";
+    const auto ran = lab().dir() / "chk-ran";
+    std::ofstream(check) << "#!/bin/sh\ntouch " << ran.string() << "\nexit 1\n";
+    fs::permissions(check, fs::perms::owner_all | fs::perms::group_read |
+                               fs::perms::group_exec | fs::perms::others_read |
+                               fs::perms::others_exec);
+    auto spec = v3_instance(150);
+    spec.extra_lines = {"track_script {", "    chk_open", "}"};
+    auto config = single_instance(spec, "a");
+    config.global_extra_lines = {"script_user root", "enable_script_security"};
+    const std::string block = fmt::format(
+        "\nvrrp_script chk_open {{\n    script \"{}\"\n    interval 1\n}}\n", check.string());
+    a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), render_keepalived_conf(config) + block);
+    ASSERT_TRUE(a_.wait_for_state("VI_1", "MASTER", 5s)) << a_.process->log_tail(20);
+    EXPECT_TRUE(a_.log_mentions("Disabling track script chk_open due to insecure"))
+        << a_.process->log_tail(20);
+    std::this_thread::sleep_for(1200ms);  // an interval: the script would have run by now
+    EXPECT_FALSE(fs::exists(ran)) << "the refused vrrp_script ran";
+    EXPECT_FALSE(a_.log_mentions("-> FAULT")) << a_.process->log_tail(20);
+
+    // The socket path harness/vrrp_daemon.cpp gives node a.
+    auto socket = lab().dir() / "a.sock";
+    if (socket.string().size() > 100)
+        socket = fmt::format("/tmp/hv{:x}-a.sock", std::hash<std::string>{}(lab().dir().string()));
+    const auto status = run_command(
+        {std::string(HAVIP_BINARY_DIR) + "/havip/havip", "status", "--socket", socket.string()});
+    EXPECT_NE(status.out.find("check chk_open (vrrp_script): disabled - Unsafe permissions found "
+                              "for script '" +
+                              check.string() + "' - disabling."),
+              std::string::npos)
+        << status.out << status.err;
+}
+
 }  // namespace
 }  // namespace havip::test

@@ -1,9 +1,11 @@
 // keepalived's script security (lib/notify.c in 2.2.7): who runs a script, and which scripts
 // that would run as root are refused, judged from what lstat() said about each path element.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -143,7 +145,10 @@ TEST(ScriptSecurity, run_as_follows_keepalived_order_of_choice) {
 class ConfigScriptSecurity : public ::testing::Test {
   protected:
     void SetUp() override {
-        dir_ = std::filesystem::path(HAVIP_BINARY_DIR) / "config-script-security-test";
+        // Its own directory per test and process: ctest runs tests in parallel.
+        dir_ = std::filesystem::path(HAVIP_BINARY_DIR) / "config-script-security-test" /
+               (std::to_string(::getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
         std::filesystem::remove_all(dir_);
         std::filesystem::create_directories(dir_ / "open");
         ::chmod((dir_ / "open").c_str(), 0777);  // the umask would take the write bits

@@ -2,6 +2,8 @@
 // diagnostic. The entry point for `havipd`, `havipd -t` and reloads.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -22,6 +24,18 @@ struct LoadOptions {
     std::function<bool(std::string_view ifname)> interface_exists;
     // Whether to stat the programs of vrrp_script and notify commands.
     bool check_scripts = true;
+    // Whether a script refused by script security is an error (havipd -t: the daemon would
+    // silently drop it) or a warning (the daemon, which runs without it, as keepalived).
+    bool refused_scripts_are_errors = true;
+    // A user's uid and primary gid, or the named group's gid; nullopt when either does not
+    // exist. Null = the system's user database (getpwnam_r, getgrnam_r).
+    struct Ids {
+        uid_t uid = 0;
+        gid_t gid = 0;
+    };
+    std::function<std::optional<Ids>(const std::string& user,
+                                     const std::optional<std::string>& group)>
+        lookup_user;
     // Where a program named without a slash is looked up.
     std::string script_search_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 };

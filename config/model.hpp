@@ -30,6 +30,11 @@ struct Command {
     std::optional<std::string> user;  // `notify_x "cmd" USER [GROUP]`, `user` in vrrp_script
     std::optional<std::string> group;
     SourceLocation where;  // the command string
+    // Filled in by validation (keepalived's script_user and enable_script_security rules): who
+    // runs it (no run_user: the daemon's own user, root), and why it must never run.
+    std::optional<std::string> run_user;
+    std::optional<std::string> run_group;
+    std::optional<std::string> refused;
 };
 
 // An address and TCP port to listen on: `127.0.0.1:9650`, `[::1]:9650`.

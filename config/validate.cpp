@@ -1,5 +1,7 @@
 #include "config/validate.hpp"
 
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "config/parser.hpp"
+#include "config/script_security.hpp"
 
 namespace havip::config {
 namespace {
@@ -31,7 +34,8 @@ class Validator {
 
     void run() {
         for (auto& script : c_.scripts)
-            check_command(script.script, fmt::format("vrrp_script \"{}\"", script.name));
+            check_command(script.script, fmt::format("vrrp_script \"{}\"", script.name),
+                          script.user, script.group, &script.name);
         for (auto& instance : c_.instances)
             complete_instance(instance);
         duplicate_router_ids();
@@ -49,7 +53,18 @@ class Validator {
     // keepalived resolves the program through PATH and, when it is missing or not
     // executable, disables the check with one log line: the instance then runs with no health
     // check at all. Here that is an error.
-    void check_command(const Command& command, std::string_view owner) {
+    void check_command(Command& command, std::string_view owner,
+                       const std::optional<std::string>& own_user,
+                       const std::optional<std::string>& own_group,
+                       const std::string* track_script = nullptr) {
+        const auto& g = c_.global;
+        if (!o_.check_scripts) {
+            // Nothing is looked up: the user the configuration names, else the daemon's own.
+            const auto run_as = choose_run_as(own_user, own_group, g.script_user,
+                                              g.script_group, false, false);
+            command.run_user = run_as->user;
+            command.run_group = run_as->group;
+        }
         if (!c_.global.enable_script_security) {
             d_.warning(command.where,
                        fmt::format("{} runs without enable_script_security in global_defs "
@@ -94,18 +109,97 @@ class Validator {
             d_.error(command.where, fmt::format("program \"{}\" of {} is not executable "
                                                 "(keepalived would disable it)",
                                                 resolved, owner));
+            return;
         }
+        script_security(command, resolved, owner, own_user, own_group, track_script);
     }
 
-    void check_notify(const Notify& notify, const std::string& owner) {
-        const std::pair<const std::optional<Command>*, std::string_view> slots[] = {
+    using Ids = LoadOptions::Ids;
+    // A user's uid and primary gid (or `group`'s gid); nullopt when either does not exist.
+    std::optional<Ids> lookup_ids(const std::string& user,
+                                  const std::optional<std::string>& group) const {
+        if (o_.lookup_user) return o_.lookup_user(user, group);
+        std::vector<char> buffer(16384);
+        passwd pw{};
+        passwd* found = nullptr;
+        if (::getpwnam_r(user.c_str(), &pw, buffer.data(), buffer.size(), &found) != 0 || !found)
+            return std::nullopt;
+        Ids ids{pw.pw_uid, pw.pw_gid};
+        if (group) {
+            struct group gr {};
+            struct group* gfound = nullptr;
+            if (::getgrnam_r(group->c_str(), &gr, buffer.data(), buffer.size(), &gfound) != 0 ||
+                !gfound)
+                return std::nullopt;
+            ids.gid = gr.gr_gid;
+        }
+        return ids;
+    }
+
+    // keepalived's script_user and enable_script_security (lib/notify.c in 2.2.7): who runs
+    // the script, and whether it may run at all when that is root.
+    void script_security(Command& command, const std::string& program, std::string_view owner,
+                         const std::optional<std::string>& own_user,
+                         const std::optional<std::string>& own_group,
+                         const std::string* track_script) {
+        const auto& g = c_.global;
+        const bool enforce = g.enable_script_security;
+        if (!default_user_exists_)
+            default_user_exists_ = lookup_ids(default_script_user, std::nullopt).has_value();
+        const auto run_as = choose_run_as(own_user, own_group, g.script_user, g.script_group,
+                                          *default_user_exists_, enforce);
+        const auto refuse = [&](const std::string& message) {
+            command.refused = message;
+            d_.add(o_.refused_scripts_are_errors ? Severity::error : Severity::warning,
+                   command.where, message);
+            if (track_script)
+                d_.add(o_.refused_scripts_are_errors ? Severity::error : Severity::warning,
+                       command.where,
+                       fmt::format("Disabling track script {} due to insecure", *track_script));
+        };
+        if (!run_as) {
+            refuse(track_script
+                       ? fmt::format("Unable to set default user for vrrp script {} - removing "
+                                     "(no script_user in global_defs, and user {} does not "
+                                     "exist)",
+                                     *track_script, default_script_user)
+                       : fmt::format("Failed to set default user for {} script {} - ignoring "
+                                     "(no script_user in global_defs, and user {} does not "
+                                     "exist)",
+                                     owner, program, default_script_user));
+            return;
+        }
+        command.run_user = run_as->user;
+        command.run_group = run_as->group;
+        Ids ids{::geteuid(), ::getegid()};
+        if (run_as->user) {
+            auto found = lookup_ids(*run_as->user, run_as->group);
+            if (!found) return;  // the daemon refuses an unknown user when it starts the script
+            ids = *found;
+        }
+        const auto inspected = inspect_script_path(program);
+        if (!inspected.path) {
+            refuse(inspected.error);
+            return;
+        }
+        const auto verdict = judge_script(*inspected.path, ids.uid, ids.gid, enforce);
+        if (verdict.safety == ScriptSafety::refused)
+            refuse(verdict.message);
+        else if (verdict.safety == ScriptSafety::unsafe)
+            d_.warning(command.where, verdict.message);
+    }
+
+    void check_notify(Notify& notify, const std::string& owner) {
+        const std::pair<std::optional<Command>*, std::string_view> slots[] = {
             {&notify.master, "notify_master"},
             {&notify.backup, "notify_backup"},
             {&notify.fault, "notify_fault"},
             {&notify.stop, "notify_stop"},
             {&notify.any, "notify"}};
         for (const auto& [slot, name] : slots) {
-            if (*slot) check_command(**slot, fmt::format("{} of {}", name, owner));
+            if (*slot)
+                check_command(**slot, fmt::format("{} of {}", name, owner), (*slot)->user,
+                              (*slot)->group);
         }
     }
 
@@ -386,7 +480,7 @@ class Validator {
         }
     }
 
-    void sync_group(const SyncGroup& g) {
+    void sync_group(SyncGroup& g) {
         for (std::size_t i = 0; i < g.instances.size(); ++i) {
             const std::string& name = g.instances[i];
             if (!c_.find_instance(name)) {
@@ -418,6 +512,7 @@ class Validator {
     Config& c_;
     const LoadOptions& o_;
     Diagnostics& d_;
+    std::optional<bool> default_user_exists_;  // keepalived_script, looked up once
     std::map<std::string, const SyncGroup*> group_of_;
 };
 

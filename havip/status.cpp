@@ -183,6 +183,13 @@ std::string render_table(const json& document) {
         if (t.is_object())
             out += fmt::format("    last transition {} {} -> {}: {}\n", text(t, "time"),
                                text(t, "from"), text(t, "to"), text(t, "reason", ""));
+        for (const auto& r : i.value("vip_retries", json::array())) {
+            const auto failures = r.value("failures", 0);
+            out += fmt::format("    VIP {} failing: {}: {} ({} attempt{}, next in {:.0f} ms)\n",
+                               text(r, "operation"), text(r, "vip"), text(r, "error", ""),
+                               failures, failures == 1 ? "" : "s",
+                               r.value("next_attempt_in_ms", 0.0));
+        }
         for (const auto& c : i.value("checks", json::array())) {
             const std::string reason = text(c, "reason", "");
             const std::string since = text(c, "since", "");

@@ -258,12 +258,12 @@ bool CheckSet::start(const config::Config& config) {
     auto alive = alive_;
 
     for (const auto& s : config.scripts) {
-        if (!tracked.count(s.name)) continue;
+        if (!tracked.count(s.name) || s.script.refused) continue;
         checks::ScriptSettings settings;
         settings.name = s.name;
         settings.command.argv = s.script.argv;
-        auto user = s.user ? s.user : config.global.script_user;
-        auto group = s.user ? s.group : config.global.script_group;
+        const auto& user = s.script.run_user;
+        const auto& group = s.script.run_group;
         if (user) {
             auto cred = checks::resolve_credentials(*user, group.value_or(""));
             if (!cred.credentials) {

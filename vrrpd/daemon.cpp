@@ -252,11 +252,13 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
 
         auto command =
             [&](const std::optional<config::Command>& c) -> std::optional<checks::Command> {
-            if (!c) return std::nullopt;
+            // A script refused by script security never runs (keepalived drops it); loading
+            // the configuration said why.
+            if (!c || c->refused) return std::nullopt;
             checks::Command cmd;
             cmd.argv = c->argv;
-            auto user = c->user ? c->user : config.global.script_user;
-            auto group = c->user ? c->group : config.global.script_group;
+            const auto& user = c->run_user;
+            const auto& group = c->run_group;
             if (user) {
                 auto cred = checks::resolve_credentials(*user, group.value_or(""));
                 if (!cred.credentials) {
@@ -331,6 +333,14 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
             checks::TrackSettings t;
             t.name = ref.name;
             if (const auto* sc = config.find_script(ref.name)) {
+                // Refused by script security: keepalived removes it from the instance.
+                if (sc->script.refused) {
+                    const bool listed = std::any_of(
+                        s.disabled_checks.begin(), s.disabled_checks.end(),
+                        [&](const auto& d) { return d.name == ref.name; });
+                    if (!listed) s.disabled_checks.push_back({ref.name, *sc->script.refused});
+                    return;
+                }
                 t.weight = sc->weight;
                 t.reverse = sc->weight_reverse;
                 t.rise = sc->rise;
@@ -550,12 +560,14 @@ void Daemon::run_sync_notify(const std::string& group, const InstanceSettings::N
                      fmt::format("sync group {}: {}", group, report.reason),
                      {{"HAVIP_SYNC_GROUP", group}});
         });
-    if (specific) queue->enqueue({label, *specific});
+    std::vector<checks::NotifyJob> hooks;  // superseded together by a newer state
+    if (specific) hooks.push_back({label, *specific});
     if (n.any) {
         auto command = *n.any;
         command.argv.insert(command.argv.end(), {"GROUP", group, state, "0"});
-        queue->enqueue({"notify", std::move(command)});
+        hooks.push_back({"notify", std::move(command)});
     }
+    if (!hooks.empty()) queue->enqueue(std::move(hooks));
 }
 
 bool Daemon::start_checks(const config::Config& config) {
@@ -685,6 +697,7 @@ void Daemon::reload() {
     lo.interface_exists = [](std::string_view name) {
         return ::if_nametoindex(std::string{name}.c_str()) != 0;
     };
+    lo.refused_scripts_are_errors = false;  // runs without them, as keepalived
     auto loaded = config::load_file(options_.config_file, lo);
     for (const auto& d : loaded.diagnostics)
         log_.log(d.severity == config::Severity::error ? Level::err : Level::warning,
@@ -1017,6 +1030,8 @@ StatusSnapshot Daemon::snapshot() const {
             }
             is.checks.push_back(std::move(c));
         }
+        for (const auto& d : s.disabled_checks)
+            is.checks.push_back({d.name, "vrrp_script", "disabled", d.reason, std::nullopt, ""});
         const auto& st = i->stats();
         auto& o = is.stats;
         o.advert_rcvd = st.advert_rcvd;
@@ -1038,6 +1053,15 @@ StatusSnapshot Daemon::snapshot() const {
                        DecodeError::destination_err, DecodeError::unicast_src_err})
             o.extra[std::string(counter_name(e))] = st.of(e);
         o.extra["send_err"] = st.send_err;
+        is.notify = {i->notify_queue().pending(), i->notify_queue().superseded(),
+                     i->notify_queue().dropped()};
+        const auto& retries = i->vip_retries();
+        const auto now_steady = Clock::now();
+        for (const auto& [vip, r] : retries.pending())
+            is.vip_retries.push_back({vip, std::string{to_string(r.op)}, r.failures, r.error,
+                                      std::max(Duration{0}, Duration{r.next - now_steady})});
+        is.vip_add_failures = retries.failures(VipOp::add);
+        is.vip_remove_failures = retries.failures(VipOp::remove);
         const auto j = i->jitter().summary();
         is.jitter = {j.p50, j.p99, j.max, j.samples};
         is.source_ip = s.router.primary_address.to_string();

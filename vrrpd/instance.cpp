@@ -89,7 +89,8 @@ bool InstanceSettings::same_as(const InstanceSettings& o) const {
            announce.interval == o.announce.interval &&
            announce.master_refresh == o.announce.master_refresh &&
            announce.refresh_repeat == o.announce.refresh_repeat && same_tracks(tracks, o.tracks) &&
-           tracked_ifindexes == o.tracked_ifindexes && sync_group == o.sync_group &&
+           tracked_ifindexes == o.tracked_ifindexes && disabled_checks == o.disabled_checks &&
+           sync_group == o.sync_group &&
            r.sync_group == orr.sync_group;
 }
 
@@ -105,6 +106,7 @@ Instance::Instance(InstanceSettings settings, Deps deps)
       master_down_timer_{deps.io},
       adver_timer_{deps.io},
       announce_timer_{deps.io},
+      vip_retry_timer_{deps.io},
       notify_queue_{deps.io,
                     [this](const checks::NotifyReport& r) {
                         log(r.result.success() ? Level::info : Level::warning, r.reason);
@@ -123,6 +125,7 @@ Instance::~Instance() {
     master_down_timer_.cancel();
     adver_timer_.cancel();
     announce_timer_.cancel();
+    vip_retry_timer_.cancel();
 }
 
 std::vector<Field> Instance::fields() const {
@@ -182,18 +185,12 @@ void Instance::reconfigure(InstanceSettings next) {
     bool added = false;
     for (const auto* list : {&before.vips, &before.excluded_vips})
         for (const auto& vip : *list)
-            if (!listed(settings_, vip)) {
-                if (auto r = deps_.addresses.remove(vip); !r)
-                    log(Level::err, fmt::format("cannot remove VIP {}: {}", netlink::to_string(vip),
-                                                r.error().message()));
-            }
+            if (!listed(settings_, vip)) change_vip(vip, VipOp::remove);
     for (const auto* list : {&settings_.vips, &settings_.excluded_vips})
         for (const auto& vip : *list)
             if (!listed(before, vip)) {
                 added = true;
-                if (auto r = deps_.addresses.add(vip); !r)
-                    log(Level::err, fmt::format("cannot add VIP {}: {}", netlink::to_string(vip),
-                                                r.error().message()));
+                change_vip(vip, VipOp::add);
             }
     if (added) start_announcements();
 }
@@ -205,6 +202,7 @@ void Instance::stop(bool keep_vips) {
         master_down_timer_.cancel();
         adver_timer_.cancel();
         announce_timer_.cancel();
+        vip_retry_timer_.cancel();
         return;
     }
     handle(Shutdown{});
@@ -436,15 +434,24 @@ void Instance::run_notify(State to) {
             label = "notify_stop";
             break;
     }
-    if (*specific) notify_queue_.enqueue({label, **specific});
+    // One transition's hooks go together: a newer state supersedes them while they wait.
+    std::vector<checks::NotifyJob> hooks;
+    if (*specific) hooks.push_back({label, **specific});
     if (n.any) {
         auto command = *n.any;
         command.argv.insert(command.argv.end(),
                             {"INSTANCE", settings_.name,
                              to == State::init ? std::string{"STOP"} : std::string{to_string(to)},
                              std::to_string(tracker_.effective_priority())});
-        notify_queue_.enqueue({"notify", std::move(command)});
+        hooks.push_back({"notify", std::move(command)});
     }
+    if (hooks.empty()) return;
+    const auto superseded = notify_queue_.superseded();
+    notify_queue_.enqueue(std::move(hooks));
+    if (const auto n_superseded = notify_queue_.superseded() - superseded)
+        log(Level::info, fmt::format("{} waiting notify hook{} of an older state superseded by "
+                                     "{}",
+                                     n_superseded, n_superseded == 1 ? "" : "s", label));
 }
 
 void Instance::send_advert(std::uint8_t priority) {
@@ -526,26 +533,77 @@ void Instance::arm(TimerId which, TimePoint deadline) {
 }
 
 void Instance::add_vips() {
-    for (const auto* list : {&settings_.vips, &settings_.excluded_vips}) {
-        for (const auto& vip : *list) {
-            auto r = deps_.addresses.add(vip);
-            if (!r)
-                log(Level::err, fmt::format("cannot add VIP {}: {}", netlink::to_string(vip),
-                                            r.error().message()));
-        }
-    }
+    for (const auto* list : {&settings_.vips, &settings_.excluded_vips})
+        for (const auto& vip : *list)
+            change_vip(vip, VipOp::add);
 }
 
 void Instance::remove_vips() {
     announce_timer_.cancel();
-    for (const auto* list : {&settings_.vips, &settings_.excluded_vips}) {
-        for (const auto& vip : *list) {
-            auto r = deps_.addresses.remove(vip);
-            if (!r)
-                log(Level::err, fmt::format("cannot remove VIP {}: {}", netlink::to_string(vip),
-                                            r.error().message()));
-        }
+    for (const auto* list : {&settings_.vips, &settings_.excluded_vips})
+        for (const auto& vip : *list)
+            change_vip(vip, VipOp::remove);
+}
+
+void Instance::change_vip(const netlink::Vip& vip, VipOp op) {
+    const auto key = netlink::to_string(vip);
+    auto r = op == VipOp::add ? deps_.addresses.add(vip) : deps_.addresses.remove(vip);
+    const auto before = vip_retries_.pending().find(key);
+    const unsigned failed_before =
+        before != vip_retries_.pending().end() && before->second.op == op ? before->second.failures
+                                                                          : 0;
+    const auto now = Clock::now();
+    vip_retries_.record(key, op, static_cast<bool>(r), r ? std::string{} : r.error().message(),
+                        now);
+    if (r) {
+        retry_targets_.erase(key);
+        if (failed_before > 0)
+            log(Level::notice, fmt::format("VIP {} {} after {} failed attempt{}", key,
+                                           op == VipOp::add ? "added" : "removed", failed_before,
+                                           failed_before == 1 ? "" : "s"));
+    } else {
+        retry_targets_.insert_or_assign(key, vip);
+        const auto& p = vip_retries_.pending().at(key);
+        // Every failure while it is rare, then at doubling counts: a VIP that cannot be
+        // added for an hour logs a dozen lines, not 700.
+        if ((p.failures & (p.failures - 1)) == 0)
+            log(Level::err,
+                fmt::format("cannot {} VIP {}: {}; retrying in {} ms (attempt {})",
+                            to_string(op), key, p.error,
+                            std::chrono::duration_cast<std::chrono::milliseconds>(p.next - now)
+                                .count(),
+                            p.failures + 1),
+                {{"HAVIP_REASON", fmt::format("vip {} failed", to_string(op))}});
     }
+    arm_vip_retry();
+}
+
+void Instance::arm_vip_retry() {
+    const auto next = vip_retries_.next_due();
+    if (!next) {
+        vip_retry_timer_.cancel();
+        return;
+    }
+    vip_retry_timer_.expires_at(Clock::time_point{
+        std::chrono::duration_cast<Clock::duration>(next->time_since_epoch())});
+    vip_retry_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        if (ec) return;
+        if (auto self = weak.lock()) self->retry_vips();
+    });
+}
+
+void Instance::retry_vips() {
+    bool added = false;
+    for (const auto& [key, op] : vip_retries_.due(Clock::now())) {
+        const auto it = retry_targets_.find(key);
+        if (it == retry_targets_.end()) continue;
+        const auto vip = it->second;
+        change_vip(vip, op);
+        added = added || (op == VipOp::add && !vip_retries_.pending().count(key));
+    }
+    arm_vip_retry();
+    // A VIP that is finally there is announced as on becoming MASTER.
+    if (added && router_.state() == State::master) start_announcements();
 }
 
 void Instance::announce_burst(unsigned count) {

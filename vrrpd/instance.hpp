@@ -30,6 +30,7 @@
 #include "vrrpd/packet_validate.hpp"
 #include "vrrpd/reload_plan.hpp"
 #include "vrrpd/sync_group.hpp"
+#include "vrrpd/vip_retry.hpp"
 #include "vrrpd/vrrp_socket.hpp"
 
 namespace havip::vrrp {
@@ -53,6 +54,14 @@ struct InstanceSettings {
     // (named "interface IF"), then checks (by their configured name).
     std::vector<checks::TrackSettings> tracks;
     std::vector<int> tracked_ifindexes;  // parallel to the interface items of `tracks`
+    // vrrp_scripts the instance names in track_script that script security refused: not
+    // tracked (keepalived removes them), but shown in status as "disabled" with the reason.
+    struct DisabledCheck {
+        std::string name;
+        std::string reason;
+        bool operator==(const DisabledCheck&) const = default;
+    };
+    std::vector<DisabledCheck> disabled_checks;
     // track_file items (named "file NAME" in `tracks`): the file's value times this weight
     // becomes the item's contribution (checks/track_file.hpp).
     struct TrackedFile {
@@ -189,6 +198,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
     const checks::Tracker& tracker() const { return tracker_; }
     const std::optional<Transition>& last_transition() const { return last_transition_; }
     const SendJitter& jitter() const { return jitter_; }
+    const checks::NotifyQueue& notify_queue() const { return notify_queue_; }
+    // VIP adds and removes that failed and are being retried.
+    const VipRetries& vip_retries() const { return vip_retries_; }
 
   private:
     void handle(const Event& event);
@@ -198,6 +210,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
     void arm(TimerId which, TimePoint deadline);
     void add_vips();
     void remove_vips();
+    // Adds or removes one VIP; a failure is retried with backoff (vrrpd/vip_retry).
+    void change_vip(const netlink::Vip& vip, VipOp op);
+    void arm_vip_retry();
+    void retry_vips();
     void start_announcements();
     void announce_burst(unsigned count);
     void schedule_announcements(std::size_t next_burst, Clock::time_point start);
@@ -218,6 +234,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
     boost::asio::steady_timer master_down_timer_;
     boost::asio::steady_timer adver_timer_;
     boost::asio::steady_timer announce_timer_;
+    boost::asio::steady_timer vip_retry_timer_;
+    VipRetries vip_retries_;
+    std::map<std::string, netlink::Vip> retry_targets_;  // by the retry's key
     checks::NotifyQueue notify_queue_;
     AnnounceSchedule announce_schedule_;
     std::vector<AnnounceFrame> announce_frames_;  // one per VIP and excluded VIP

@@ -90,8 +90,11 @@ int run_daemon(const vrrp::Options& o) {
                   << "; not starting\n";
         return 1;
     }
-    // Read the configuration before forking, so a bad one fails the start visibly.
-    auto loaded = config::load_file(o.config_file, load_options(o));
+    // Read the configuration before forking, so a bad one fails the start visibly. A script
+    // refused by script security is left out, as keepalived does; `-t` calls it an error.
+    auto options = load_options(o);
+    options.refused_scripts_are_errors = false;
+    auto loaded = config::load_file(o.config_file, options);
     const auto sink = o.log_console ? systemd::Sink::console : systemd::Logger::default_sink();
     vrrp::StartupReport report;
     if (!o.dont_fork) {

@@ -214,6 +214,36 @@ std::string format_metrics(const StatusSnapshot& snapshot) {
                  for (const auto& i : instances)
                      w.sample(instance_labels(i), static_cast<std::uint64_t>(i.jitter.samples));
              });
+    w.family("havip_vrrp_vip_failures_total", "counter",
+             "VIP adds and removes the kernel refused (each is retried with backoff).", [&] {
+                 for (const auto& i : instances) {
+                     const auto labels = instance_labels(i);
+                     w.sample(labels.with("operation", "add"), i.vip_add_failures);
+                     w.sample(labels.with("operation", "remove"), i.vip_remove_failures);
+                 }
+             });
+    w.family("havip_vrrp_vip_retries_pending", "gauge",
+             "VIPs whose add or remove failed and is being retried.", [&] {
+                 for (const auto& i : instances)
+                     w.sample(instance_labels(i),
+                              static_cast<std::uint64_t>(i.vip_retries.size()));
+             });
+    w.family("havip_vrrp_notify_pending", "gauge",
+             "Notify hooks waiting or running for the instance.", [&] {
+                 for (const auto& i : instances)
+                     w.sample(instance_labels(i), static_cast<std::uint64_t>(i.notify.pending));
+             });
+    w.family("havip_vrrp_notify_superseded_total", "counter",
+             "Notify hooks removed before they started because a newer state's were queued.",
+             [&] {
+                 for (const auto& i : instances)
+                     w.sample(instance_labels(i), i.notify.superseded);
+             });
+    w.family("havip_vrrp_notify_dropped_total", "counter",
+             "Notify hooks removed before they started because the queue was full.", [&] {
+                 for (const auto& i : instances)
+                     w.sample(instance_labels(i), i.notify.dropped);
+             });
     w.family(
         "havip_check_status", "gauge",
         "Health check status: 1 for the current status, 0 for the type's others.", [&] {

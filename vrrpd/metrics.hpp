@@ -16,6 +16,12 @@
 //   havip_vrrp_adverts_send_errors_total                counter
 //   havip_vrrp_advert_send_jitter_seconds{…,stat}       gauge, stat = p50 | p99 | max
 //   havip_vrrp_advert_send_jitter_samples               gauge
+//   havip_vrrp_vip_failures_total{…,operation}          counter, add / remove refused
+//   havip_vrrp_vip_retries_pending                      gauge, VIPs being retried
+//   havip_vrrp_notify_pending                           gauge, hooks waiting or running
+//   havip_vrrp_notify_superseded_total                  counter, removed unstarted by a newer
+//                                                       state's hooks
+//   havip_vrrp_notify_dropped_total                     counter, removed by the queue's bound
 //   havip_check_status{check,type,status}               gauge, 1 for the current status, 0 for
 //                                                       the type's others (ok/failed, or
 //                                                       healthy/degraded/unsafe/down)

@@ -50,6 +50,13 @@ json instance_json(const InstanceSnapshot& i) {
                           {"since", c.since ? json(format_time(*c.since)) : json(nullptr)}});
         if (!c.read_only_action.empty()) checks.back()["read_only_action"] = c.read_only_action;
     }
+    json vip_retries = json::array();
+    for (const auto& r : i.vip_retries)
+        vip_retries.push_back({{"vip", r.vip},
+                               {"operation", r.operation},
+                               {"failures", r.failures},
+                               {"error", r.error},
+                               {"next_attempt_in_ms", to_ms(r.next_in)}});
     json transition = nullptr;
     if (i.last_transition) {
         const auto& t = *i.last_transition;
@@ -78,6 +85,13 @@ json instance_json(const InstanceSnapshot& i) {
             {"p99", to_ms(i.jitter.p99)},
             {"max", to_ms(i.jitter.max)},
             {"samples", i.jitter.samples}}}}},
+        {"vip_retries", vip_retries},
+        {"vip_failures",
+         {{"add", i.vip_add_failures}, {"remove", i.vip_remove_failures}}},
+        {"notify",
+         {{"pending", i.notify.pending},
+          {"superseded", i.notify.superseded},
+          {"dropped", i.notify.dropped}}},
     };
 }
 

@@ -66,6 +66,22 @@ struct JitterSnapshot {
     std::size_t samples = 0;
 };
 
+// The instance's notify hook queue: waiting or running, and how many were removed unstarted.
+struct NotifySnapshot {
+    std::size_t pending = 0;
+    std::uint64_t superseded = 0;
+    std::uint64_t dropped = 0;
+};
+
+// A VIP add or remove that failed and is being retried.
+struct VipRetrySnapshot {
+    std::string vip;        // "10.0.0.100/24 ifindex 3 …"
+    std::string operation;  // "add" or "remove"
+    unsigned failures = 0;  // in a row
+    std::string error;      // the last one's
+    Duration next_in{0};    // until the next attempt
+};
+
 struct VipSnapshot {
     std::string address;  // "10.0.0.100"
     int prefix_len = 32;
@@ -87,6 +103,10 @@ struct InstanceSnapshot {
     std::vector<CheckSnapshot> checks;
     StatsSnapshot stats;
     JitterSnapshot jitter;
+    NotifySnapshot notify;
+    std::vector<VipRetrySnapshot> vip_retries;
+    std::uint64_t vip_add_failures = 0;     // every failed add so far
+    std::uint64_t vip_remove_failures = 0;  // every failed remove so far
     // For keepalived's dump files.
     std::string source_ip;                  // adverts leave from
     std::vector<std::string> destinations;  // the multicast group, or the unicast peers

@@ -100,6 +100,54 @@ class ControlPairTest : public VrrpPairTest {
     RunningDaemon a_, b_;
 };
 
+// A failed VIP add was never retried (issue 17, item 9): a MASTER advertising without its VIP
+// blackholes the service. With IPv6 off on a's eth0 the kernel refuses the instance's IPv6
+// VIP (EACCES: an excluded VIP, raised with the others); the add is retried with backoff, `havip status` shows it failing, and the VIP
+// is there within one backoff step once IPv6 is back.
+TEST_F(ControlPairTest, a_vip_the_kernel_refuses_is_retried_shown_in_status_and_added_later) {
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    const auto sysctl_ipv6 = [&](int disabled) {
+        return run_in_netns(lab().ns("a"), {"sysctl", "-q", "-w",
+                                            fmt::format("net.ipv6.conf.eth0.disable_ipv6={}",
+                                                        disabled)})
+            .exit_code;
+    };
+    ASSERT_EQ(sysctl_ipv6(1), 0);
+    auto spec = v3_instance(150);
+    spec.extra_lines = {"virtual_ipaddress_excluded {", "    fd00:77::100/64", "}"};
+    a_ = start_master("a", node_daemon("a"), single_instance(spec, "a"), 3s);
+    ASSERT_FALSE(HasFailure());
+    const auto has_v6_vip = [&] {
+        const auto r = run_in_netns(lab().ns("a"), {"ip", "-6", "addr", "show", "dev", "eth0"});
+        return r.out.find("fd00:77::100/64") != std::string::npos;
+    };
+    ASSERT_FALSE(has_v6_vip());
+    std::this_thread::sleep_for(400ms);  // a few attempts
+
+    const auto doc = status_json("a");
+    ASSERT_TRUE(doc.contains("instances")) << doc.dump();
+    const auto& i = doc["instances"][0];
+    ASSERT_TRUE(i.contains("vip_retries")) << i.dump();
+    ASSERT_EQ(i["vip_retries"].size(), 1u) << i.dump();
+    const auto& r = i["vip_retries"][0];
+    EXPECT_EQ(r.value("operation", ""), "add");
+    EXPECT_EQ(r.value("vip", "").rfind("fd00:77::100/64", 0), 0u) << r.dump();
+    EXPECT_GE(r.value("failures", 0), 2);
+    EXPECT_FALSE(r.value("error", "").empty());
+    const auto table = status("a");
+    EXPECT_NE(table.out.find("VIP add failing: fd00:77::100/64"), std::string::npos) << table.out;
+    EXPECT_TRUE(a_.log_mentions("cannot add VIP fd00:77::100/64")) << a_.process->log_tail(20);
+
+    ASSERT_EQ(sysctl_ipv6(0), 0);
+    // The backoff has reached 400 to 800 ms by now.
+    EXPECT_TRUE(wait_until(has_v6_vip, 3s, 20ms)) << a_.process->log_tail(20);
+    EXPECT_TRUE(wait_until([&] { return a_.log_mentions("VIP fd00:77::100/64"); }, 1s, 20ms));
+    EXPECT_TRUE(a_.log_mentions("added after")) << a_.process->log_tail(20);
+    const auto after = status_json("a")["instances"][0];
+    EXPECT_TRUE(after["vip_retries"].empty()) << after.dump();
+    EXPECT_GE(after["vip_failures"].value("add", 0), 2);
+}
+
 TEST_F(ControlPairTest, status_table_shows_master_and_backup) {
     ASSERT_NO_FATAL_FAILURE(start_pair());
     auto a = status("a");

@@ -183,5 +183,101 @@ TEST_F(SecurityTest, no_descriptor_of_the_daemon_is_inherited_by_scripts) {
                        {0, "/dev/null"}, {1, listing.string() + ".new"}, {2, "/dev/null"}}));
 }
 
+// keepalived 2.2.7 refuses a script that would run as root when the file or a directory on its
+// path can be written by someone other than root; havipd ran it (issue 17, item 1): a
+// notify_master in a world-writable directory gave every local user root at the next
+// transition. It is refused, `havipd -t` names it at its line and column, and a hook on a
+// root-only path still runs.
+TEST_F(SecurityTest, notify_master_in_a_world_writable_directory_never_runs_under_script_security) {
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    const auto open_dir = lab().dir() / "open";
+    fs::create_directories(open_dir);
+    fs::permissions(open_dir, fs::perms::all);  // 0777, no sticky bit
+    const auto refused_ran = lab().dir() / "refused-ran";
+    const auto allowed_ran = lab().dir() / "allowed-ran";
+    const auto promote = open_dir / "promote.sh";
+    const auto notify = lab().dir() / "notify.sh";
+    std::ofstream(promote) << "#!/bin/sh\ntouch " << refused_ran.string() << "\n";
+    std::ofstream(notify) << "#!/bin/sh\ntouch " << allowed_ran.string() << "\n";
+    for (const auto& f : {promote, notify})
+        fs::permissions(f, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                               fs::perms::others_read | fs::perms::others_exec);
+    auto spec = v3_instance(150);
+    spec.extra_lines = {fmt::format("notify_master \"{}\"", promote.string()),
+                        fmt::format("notify \"{}\"", notify.string())};
+    auto config = single_instance(spec, "a");
+    config.global_extra_lines = {"script_user root", "enable_script_security"};
+    a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config);
+    ASSERT_TRUE(a_.wait_for_state("VI_1", "MASTER", 5s)) << a_.process->log_tail(20);
+    ASSERT_TRUE(wait_until([&] { return fs::exists(allowed_ran); }, 3s, 20ms))
+        << "the hook on a root-only path did not run:\n" << a_.process->log_tail(20);
+    std::this_thread::sleep_for(500ms);
+    EXPECT_FALSE(fs::exists(refused_ran)) << "the refused notify_master ran as root";
+    EXPECT_TRUE(a_.log_mentions(fmt::format("Unsafe permissions found for script '{}' - disabling",
+                                            promote.string())))
+        << a_.process->log_tail(20);
+
+    // -t: an error at the command's line and column, and a refused configuration.
+    std::ifstream in(a_.config);
+    int line_no = 0, column = 0;
+    for (std::string line; std::getline(in, line);) {
+        ++line_no;
+        if (const auto at = line.find("notify_master \""); at != std::string::npos) {
+            column = static_cast<int>(at + std::string_view("notify_master ").size()) + 1;
+            break;
+        }
+    }
+    ASSERT_GT(column, 0);
+    const auto test = run_in_netns(lab().ns("a"), {HAVIPD_BIN, "-t", "-f", a_.config.string()});
+    EXPECT_NE(test.exit_code, 0) << test.err;
+    EXPECT_NE(test.err.find(fmt::format("{}:{}:{}: error: Unsafe permissions found for script "
+                                        "'{}' - disabling.",
+                                        a_.config.string(), line_no, column, promote.string())),
+              std::string::npos)
+        << test.err;
+}
+
+// A vrrp_script refused by script security is handled as keepalived handles it: removed from
+// the instances that track it, which run without it (here a failing check that would put the
+// instance in FAULT), and not silently: the log says why and `havip status` lists it as
+// disabled with the reason.
+TEST_F(SecurityTest, a_refused_vrrp_script_is_untracked_and_shown_disabled) {
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    const auto open_dir = lab().dir() / "open";
+    fs::create_directories(open_dir);
+    fs::permissions(open_dir, fs::perms::all);
+    const auto check = open_dir / "chk.sh";
+    const auto ran = lab().dir() / "chk-ran";
+    std::ofstream(check) << "#!/bin/sh\ntouch " << ran.string() << "\nexit 1\n";
+    fs::permissions(check, fs::perms::owner_all | fs::perms::group_read |
+                               fs::perms::group_exec | fs::perms::others_read |
+                               fs::perms::others_exec);
+    auto spec = v3_instance(150);
+    spec.extra_lines = {"track_script {", "    chk_open", "}"};
+    auto config = single_instance(spec, "a");
+    config.global_extra_lines = {"script_user root", "enable_script_security"};
+    const std::string block = fmt::format(
+        "\nvrrp_script chk_open {{\n    script \"{}\"\n    interval 1\n}}\n", check.string());
+    a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), render_keepalived_conf(config) + block);
+    ASSERT_TRUE(a_.wait_for_state("VI_1", "MASTER", 5s)) << a_.process->log_tail(20);
+    EXPECT_TRUE(a_.log_mentions("Disabling track script chk_open due to insecure"))
+        << a_.process->log_tail(20);
+    std::this_thread::sleep_for(1200ms);  // an interval: the script would have run by now
+    EXPECT_FALSE(fs::exists(ran)) << "the refused vrrp_script ran";
+    EXPECT_FALSE(a_.log_mentions("-> FAULT")) << a_.process->log_tail(20);
+
+    // The socket path harness/vrrp_daemon.cpp gives node a.
+    auto socket = lab().dir() / "a.sock";
+    if (socket.string().size() > 100)
+        socket = fmt::format("/tmp/hv{:x}-a.sock", std::hash<std::string>{}(lab().dir().string()));
+    const auto status = run_command(
+        {std::string(HAVIP_BINARY_DIR) + "/havip/havip", "status", "--socket", socket.string()});
+    EXPECT_NE(status.out.find("check chk_open (vrrp_script): disabled - Unsafe permissions found "
+                              "for script '" +
+                              check.string() + "' - disabling."),
+              std::string::npos)
+        << status.out << status.err;
+}
+
 }  // namespace
 }  // namespace havip::test

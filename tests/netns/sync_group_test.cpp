@@ -59,7 +59,7 @@ class SyncGroupTest : public VrrpPairTest {
             if (vrid == 52) s.extra_lines.insert(s.extra_lines.begin() + 1, "    flag");
             c.instances.push_back(s);
         }
-        c.global_extra_lines = {"enable_script_security"};
+        c.global_extra_lines = {"script_user root", "enable_script_security"};
         const auto hook = lab().dir() / fmt::format("{}-notify.sh", node);
         { std::ofstream(hook) << "#!/bin/sh\necho \"$@\" >>" << notify_out.string() << "\n"; }
         fs::permissions(hook, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |

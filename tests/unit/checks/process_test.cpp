@@ -163,17 +163,18 @@ TEST_F(ProcessTest, notify_queue_runs_hooks_one_at_a_time_in_order) {
     NotifyQueue q(io_, [&](const auto& rep) { reports.push_back(rep); });
     // The first hook is the slowest: with concurrent hooks its line would come last.
     q.enqueue({"notify_backup", sh(fmt::format("sleep 0.3; echo backup >> {}", log)), 5s});
-    q.enqueue({"notify_master", sh(fmt::format("echo master >> {}; exit 2", log)), 5s});
-    q.enqueue({"notify_fault", sh(fmt::format("sleep 0.05; echo fault >> {}", log)), 5s});
+    q.enqueue(std::vector<NotifyJob>{
+        {"notify_master", sh(fmt::format("echo master >> {}; exit 2", log)), 5s},
+        {"notify", sh(fmt::format("sleep 0.05; echo any >> {}", log)), 5s}});
     EXPECT_EQ(q.pending(), 3u);
     ASSERT_TRUE(run_until([&] { return reports.size() == 3; }));
     std::ifstream in(log);
     std::string all((std::istreambuf_iterator<char>(in)), {});
-    EXPECT_EQ(all, "backup\nmaster\nfault\n");
+    EXPECT_EQ(all, "backup\nmaster\nany\n");
     EXPECT_EQ(reports[0].label, "notify_backup");
     EXPECT_EQ(reports[1].label, "notify_master");
     EXPECT_EQ(reports[1].result.exit_status, 2);
-    EXPECT_EQ(reports[2].label, "notify_fault");
+    EXPECT_EQ(reports[2].label, "notify");
 }
 
 TEST_F(ProcessTest, notify_hook_timeout_does_not_block_the_queue_forever) {
@@ -282,6 +283,58 @@ TEST_F(ProcessTest, tcp_probe_times_out_when_nobody_answers) {
     EXPECT_FALSE(got->success);
     EXPECT_TRUE(got->timed_out) << got->reason;
     ::close(fd);
+}
+
+// Spoofed adverts that flap an instance queued a hook per transition without bound, run hours
+// late (issue 17, item 8). A newer state supersedes the hooks of older states that have not
+// started: while the first hook runs, three more transitions leave only the last to run.
+TEST_F(ProcessTest, notify_hooks_of_older_states_not_yet_started_are_superseded) {
+    std::vector<std::string> ran;
+    NotifyQueue queue{io_, [&](const NotifyReport& r) { ran.push_back(r.label); }};
+    const auto log = path("ran");
+    auto hook = [&](const std::string& state) {
+        return NotifyJob{state, sh("sleep 0.2; echo " + state + " >>" + log), 5s};
+    };
+    queue.enqueue(hook("notify_master"));
+    queue.enqueue(hook("notify_backup"));
+    queue.enqueue(hook("notify_fault"));
+    queue.enqueue(hook("notify_master"));
+    EXPECT_EQ(queue.pending(), 2u);  // the running hook and the newest state
+    EXPECT_EQ(queue.superseded(), 2u);
+    ASSERT_TRUE(run_until([&] { return queue.pending() == 0; }));
+    EXPECT_EQ(ran, (std::vector<std::string>{"notify_master", "notify_master"}));
+    std::ifstream in(log);
+    std::string all{std::istreambuf_iterator<char>(in), {}};
+    EXPECT_EQ(all, "notify_master\nnotify_master\n");
+}
+
+// A transition's hooks (notify_STATE, then `notify`) go and stay together, in order.
+TEST_F(ProcessTest, a_transitions_hooks_are_superseded_together) {
+    std::vector<std::string> ran;
+    NotifyQueue queue{io_, [&](const NotifyReport& r) { ran.push_back(r.label); }};
+    queue.enqueue({"notify_master", sh("sleep 0.2"), 5s});
+    queue.enqueue(std::vector<NotifyJob>{{"notify_backup", sh("true"), 5s},
+                                         {"notify BACKUP", sh("true"), 5s}});
+    queue.enqueue(std::vector<NotifyJob>{{"notify_fault", sh("true"), 5s},
+                                         {"notify FAULT", sh("true"), 5s}});
+    EXPECT_EQ(queue.superseded(), 2u);
+    ASSERT_TRUE(run_until([&] { return queue.pending() == 0; }));
+    EXPECT_EQ(ran, (std::vector<std::string>{"notify_master", "notify_fault", "notify FAULT"}));
+}
+
+// The transition whose hook is running keeps the rest of its hooks: a stop right after
+// becoming MASTER still runs `notify … MASTER`, then the stop's hooks.
+TEST_F(ProcessTest, the_running_transitions_remaining_hooks_are_not_superseded) {
+    std::vector<std::string> ran;
+    NotifyQueue queue{io_, [&](const NotifyReport& r) { ran.push_back(r.label); }};
+    queue.enqueue(std::vector<NotifyJob>{{"notify_master", sh("sleep 0.2"), 5s},
+                                         {"notify MASTER", sh("true"), 5s}});
+    queue.enqueue(std::vector<NotifyJob>{{"notify_stop", sh("true"), 5s},
+                                         {"notify STOP", sh("true"), 5s}});
+    EXPECT_EQ(queue.superseded(), 0u);
+    ASSERT_TRUE(run_until([&] { return queue.pending() == 0; }));
+    EXPECT_EQ(ran, (std::vector<std::string>{"notify_master", "notify MASTER", "notify_stop",
+                                             "notify STOP"}));
 }
 
 }  // namespace

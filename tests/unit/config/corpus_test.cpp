@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "config/load.hpp"
+#include "tests/unit/config/helpers.hpp"
 
 namespace havip::config {
 namespace {
@@ -64,6 +65,7 @@ void replace_all(std::string& text, const std::string& from, const std::string& 
 LoadOptions options_for(const std::string& text) {
     LoadOptions options;
     options.config_id = "node1";
+    options.lookup_user = testing::fake_users;  // not the build machine's users
     std::vector<std::string> interfaces{"lo", "eth0", "eth1", "br0"};
     std::istringstream lines(text);
     std::string line;

@@ -2,6 +2,7 @@
 // interfaces lo, eth0, eth1 and br0, and read the diagnostics back as "LINE:COL: sev: msg".
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -11,6 +12,23 @@
 
 namespace havip::config::testing {
 
+// The fake host's users: root, nobody, and keepalived_script (so a script with no user of
+// its own does not run as root); groups root and nogroup.
+inline std::optional<LoadOptions::Ids> fake_users(const std::string& user,
+                                                  const std::optional<std::string>& group) {
+    LoadOptions::Ids ids;
+    if (user == "root") ids = {0, 0};
+    else if (user == "nobody") ids = {65534, 65534};
+    else if (user == "keepalived_script") ids = {998, 998};
+    else return std::nullopt;
+    if (group) {
+        if (*group == "root") ids.gid = 0;
+        else if (*group == "nogroup") ids.gid = 65534;
+        else return std::nullopt;
+    }
+    return ids;
+}
+
 inline LoadOptions test_options() {
     LoadOptions options;
     options.config_id = "node1";
@@ -19,6 +37,7 @@ inline LoadOptions test_options() {
         return known.count(name) > 0;
     };
     options.check_scripts = true;
+    options.lookup_user = fake_users;
     return options;
 }
 

@@ -103,6 +103,19 @@ TEST(StatusTable, shows_transition_checks_counters_and_jitter) {
     EXPECT_NE(t.find("p99 1.500 ms"), std::string::npos);
 }
 
+// A MASTER whose VIP the kernel refused used to show nothing of it (issue 17, item 9).
+TEST(StatusTable, shows_a_vip_add_being_retried) {
+    auto d = document();
+    d["instances"][0]["vip_retries"] = json::parse(
+        R"([{"vip":"fd00::100/64 ifindex 2","operation":"add","failures":3,
+             "error":"Permission denied","next_attempt_in_ms":312.4}])");
+    const auto t = render_table(d);
+    EXPECT_NE(t.find("    VIP add failing: fd00::100/64 ifindex 2: Permission denied (3 attempts, "
+                     "next in 312 ms)\n"),
+              std::string::npos)
+        << t;
+}
+
 TEST(StatusTable, prints_a_dash_for_an_unknown_master) {
     const auto t = render_table(document());
     const auto row = t.substr(t.find("VI_2"));

@@ -34,6 +34,9 @@ StatusSnapshot one_master() {
     i.stats.auth_failure = 3;
     i.stats.extra = {{"checksum_err", 4}, {"send_err", 5}, {"auth_failure", 99}};
     i.jitter = {250us, 1500us, 4ms, 100};
+    i.notify = {2, 6, 1};
+    i.vip_retries = {{"10.0.0.100/24", "add", 3, "Permission denied", 400ms}};
+    i.vip_add_failures = 3;
     s.instances.push_back(i);
     return s;
 }
@@ -97,6 +100,22 @@ havip_vrrp_advert_send_jitter_seconds{instance="VI_1",vrid="51",interface="eth0"
 # HELP havip_vrrp_advert_send_jitter_samples Adverts the jitter figures are computed over.
 # TYPE havip_vrrp_advert_send_jitter_samples gauge
 havip_vrrp_advert_send_jitter_samples{instance="VI_1",vrid="51",interface="eth0"} 100
+# HELP havip_vrrp_vip_failures_total VIP adds and removes the kernel refused (each is retried with backoff).
+# TYPE havip_vrrp_vip_failures_total counter
+havip_vrrp_vip_failures_total{instance="VI_1",vrid="51",interface="eth0",operation="add"} 3
+havip_vrrp_vip_failures_total{instance="VI_1",vrid="51",interface="eth0",operation="remove"} 0
+# HELP havip_vrrp_vip_retries_pending VIPs whose add or remove failed and is being retried.
+# TYPE havip_vrrp_vip_retries_pending gauge
+havip_vrrp_vip_retries_pending{instance="VI_1",vrid="51",interface="eth0"} 1
+# HELP havip_vrrp_notify_pending Notify hooks waiting or running for the instance.
+# TYPE havip_vrrp_notify_pending gauge
+havip_vrrp_notify_pending{instance="VI_1",vrid="51",interface="eth0"} 2
+# HELP havip_vrrp_notify_superseded_total Notify hooks removed before they started because a newer state's were queued.
+# TYPE havip_vrrp_notify_superseded_total counter
+havip_vrrp_notify_superseded_total{instance="VI_1",vrid="51",interface="eth0"} 6
+# HELP havip_vrrp_notify_dropped_total Notify hooks removed before they started because the queue was full.
+# TYPE havip_vrrp_notify_dropped_total counter
+havip_vrrp_notify_dropped_total{instance="VI_1",vrid="51",interface="eth0"} 1
 # HELP havip_check_status Health check status: 1 for the current status, 0 for the type's others.
 # TYPE havip_check_status gauge
 havip_check_status{check="interface eth0",type="interface",status="ok"} 1

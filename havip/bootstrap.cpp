@@ -173,6 +173,7 @@ class Planner {
         user_steps(0);
         if (seed == SeedChoice::seed) {
             plan_.seeds = true;
+            drop_empty_schemas();
             Step dump;
             dump.kind = StepKind::seed;
             dump.node = 1;
@@ -327,17 +328,45 @@ class Planner {
                             a.gtid_current_pos.empty() ? "''" : a.gtid_current_pos));
             return SeedChoice::none;
         }
-        const bool empty = b.user_schemas.empty() && b.user_tables == 0;
-        if (empty) return SeedChoice::seed;
-        std::string schemas;
-        for (const auto& name : b.user_schemas)
-            schemas += (schemas.empty() ? "" : ", ") + name;
+        // A schema without a table, view, routine, trigger or event holds no data: the seed
+        // may go ahead (it is dropped first, so node 2 becomes a copy).
+        std::string holding;
+        std::uint64_t tables = 0;
+        for (const auto& schema : b.schemas) {
+            if (schema.empty()) continue;
+            holding += (holding.empty() ? "" : ", ") + schema.name;
+            tables += schema.tables;
+        }
+        if (holding.empty()) {
+            for (const auto& schema : b.schemas)
+                empty_schemas_.push_back(schema.name);
+            return SeedChoice::seed;
+        }
         if (!b_pos.empty() && same_positions(a_pos, b_pos)) return SeedChoice::in_sync;
         refuse(fmt::format(
             "it holds schemas ({}, {} tables) and its GTID position '{}' is not "
             "{}'s '{}', so its data cannot be shown to be a copy",
-            schemas, b.user_tables, b.gtid_current_pos, s_.nodes[0].name, a.gtid_current_pos));
+            holding, tables, b.gtid_current_pos, s_.nodes[0].name, a.gtid_current_pos));
         return SeedChoice::none;
+    }
+
+    // Node 2's schemas without any object, dropped before the seed: the dump does not drop a
+    // schema node 1 lacks, and a CREATE DATABASE of that name replicated later from node 1
+    // would stop node 2's SQL thread (1007). Unlogged: node 2 writes nothing to its binary log.
+    void drop_empty_schemas() {
+        if (empty_schemas_.empty()) return;
+        std::vector<std::string> run = {"SET SESSION sql_log_bin=0"};
+        std::string names;
+        for (const auto& name : empty_schemas_) {
+            run.push_back("DROP DATABASE " + sql_identifier(name));
+            names += (names.empty() ? "" : ", ") + sql_identifier(name);
+        }
+        run.push_back("SET SESSION sql_log_bin=1");
+        sql(1, std::move(run),
+            fmt::format("{} {} no tables, views, routines, triggers or events: no data, so {} "
+                        "counts as empty; dropped (unlogged) so the seed leaves a copy of {}",
+                        names, empty_schemas_.size() == 1 ? "holds" : "hold",
+                        s_.nodes[1].name, s_.nodes[0].name));
     }
 
     // Creates the accounts the node lacks, unlogged: each node gets its own, so they are not
@@ -442,6 +471,7 @@ class Planner {
 
     const BootstrapSettings& s_;
     const ServerFacts* facts_[2];
+    std::vector<std::string> empty_schemas_;  // node 2's, when it is seeded
     Plan plan_;
 };
 
@@ -449,6 +479,15 @@ class Planner {
 
 std::string NodeTarget::label() const {
     return fmt::format("{} ({}:{})", name, address, port);
+}
+
+std::string sql_identifier(const std::string& name) {
+    std::string out = "`";
+    for (char c : name) {
+        if (c == '`') out += '`';
+        out += c;
+    }
+    return out + "`";
 }
 
 std::string sql_quote(const std::string& text) {

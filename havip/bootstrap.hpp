@@ -21,6 +21,17 @@
 
 namespace havip::cli {
 
+// A schema other than the system ones, and what it holds.
+struct SchemaFacts {
+    std::string name;
+    std::uint64_t tables = 0;  // base tables, views and sequences (information_schema.TABLES)
+    std::uint64_t routines = 0;
+    std::uint64_t triggers = 0;
+    std::uint64_t events = 0;
+    // No object at all: `mariadb-install-db`'s `test` schema unless --skip-test-db.
+    bool empty() const { return tables == 0 && routines == 0 && triggers == 0 && events == 0; }
+};
+
 // What one server answered before anything was changed.
 struct ServerFacts {
     std::string version;  // SELECT VERSION(): "10.11.6-MariaDB-0+deb12u1-log"
@@ -38,10 +49,8 @@ struct ServerFacts {
     // Accounts among those bootstrap creates: (user, host).
     std::vector<std::pair<std::string, std::string>> users;
     std::vector<checks::ReplicaRow> replicas;  // SHOW ALL SLAVES STATUS
-    // Schemas other than mysql, information_schema, performance_schema and sys, and the
-    // number of tables in them: an "empty" server has neither.
-    std::vector<std::string> user_schemas;
-    std::uint64_t user_tables = 0;
+    // Schemas other than mysql, information_schema, performance_schema and sys.
+    std::vector<SchemaFacts> schemas;
     // SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%' (empty when the server lacks semi-sync).
     std::map<std::string, std::string> semi_sync;
 };
@@ -96,6 +105,9 @@ Plan plan_bootstrap(const BootstrapSettings& settings, const ServerFacts& node1,
 // Whether every transaction of the MariaDB GTID list `subset` is in `superset` (per domain a
 // higher sequence, or the same GTID); false when either does not parse.
 bool gtid_contains(const std::string& superset, const std::string& subset);
+
+// `name` with backticks doubled, for SQL identifiers.
+std::string sql_identifier(const std::string& name);
 
 // 'text' with quotes and backslashes escaped, for SQL string literals.
 std::string sql_quote(const std::string& text);

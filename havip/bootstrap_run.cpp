@@ -172,23 +172,32 @@ std::variant<ServerFacts, std::string> gather(Node& node, const BootstrapSetting
         f.replicas = std::move(*rows);
     }
     {
-        auto rows =
-            ask(fmt::format("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA "
-                            "WHERE SCHEMA_NAME NOT IN {}",
-                            system_schemas));
+        // Each schema and what it holds: one without any object is no data (the `test` schema
+        // mariadb-install-db creates unless --skip-test-db).
+        auto count = [](const char* table, const char* column) {
+            return fmt::format("(SELECT COUNT(*) FROM information_schema.{} x WHERE x.{} = "
+                               "s.SCHEMA_NAME)",
+                               table, column);
+        };
+        auto rows = ask(fmt::format(
+            "SELECT s.SCHEMA_NAME AS name, {} AS tables, {} AS routines, {} AS triggers, {} AS "
+            "events FROM information_schema.SCHEMATA s WHERE s.SCHEMA_NAME NOT IN {} ORDER BY 1",
+            count("TABLES", "TABLE_SCHEMA"), count("ROUTINES", "ROUTINE_SCHEMA"),
+            count("TRIGGERS", "TRIGGER_SCHEMA"), count("EVENTS", "EVENT_SCHEMA"),
+            system_schemas));
         if (!rows) return failure;
+        auto number = [](const checks::ReplicaRow& row, const char* name) -> std::uint64_t {
+            auto it = row.find(name);
+            return it != row.end() && it->second
+                       ? std::strtoull(it->second->c_str(), nullptr, 10)
+                       : 0;
+        };
         for (const auto& row : *rows) {
             auto it = row.find("name");
-            if (it != row.end() && it->second) f.user_schemas.push_back(*it->second);
+            if (it == row.end() || !it->second) continue;
+            f.schemas.push_back({*it->second, number(row, "tables"), number(row, "routines"),
+                                 number(row, "triggers"), number(row, "events")});
         }
-    }
-    {
-        auto rows =
-            ask(fmt::format("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE "
-                            "TABLE_SCHEMA NOT IN {}",
-                            system_schemas));
-        if (!rows) return failure;
-        f.user_tables = std::strtoull(first(*rows, "n").c_str(), nullptr, 10);
     }
     {
         auto rows = ask("SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%'");

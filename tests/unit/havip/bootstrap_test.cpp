@@ -40,8 +40,7 @@ ServerFacts fresh(std::uint32_t server_id) {
 
 ServerFacts with_data(std::uint32_t server_id, const std::string& position) {
     ServerFacts f = fresh(server_id);
-    f.user_schemas = {"app"};
-    f.user_tables = 3;
+    f.schemas = {{.name = "app", .tables = 3}};
     f.gtid_binlog_pos = position;
     f.gtid_current_pos = position;
     f.gtid_binlog_state = position;
@@ -235,11 +234,46 @@ TEST(BootstrapPlan, peer_with_tables_behind_node_one_is_refused_not_overwritten)
 
 TEST(BootstrapPlan, peer_with_tables_and_no_positions_to_compare_is_refused) {
     ServerFacts b = fresh(2);
-    b.user_schemas = {"shop"};
-    b.user_tables = 1;
+    b.schemas = {{.name = "shop", .tables = 1}};
     const Plan plan = plan_bootstrap(settings(), fresh(1), b);
     ASSERT_EQ(plan.errors.size(), 1u) << joined_errors(plan);
     EXPECT_TRUE(plan.steps.empty());
+}
+
+TEST(BootstrapPlan, peer_with_only_empty_schemas_is_seeded_and_they_are_dropped_unlogged_first) {
+    // mariadb-install-db without --skip-test-db: an empty `test` schema and nothing else.
+    ServerFacts b = fresh(2);
+    b.schemas = {{.name = "test"}};
+    const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    EXPECT_TRUE(plan.seeds);
+    const int drop = step_index(plan, [](const Step& s) {
+        return s.node == 1 && s.statements == std::vector<std::string>{"SET SESSION sql_log_bin=0",
+                                                                       "DROP DATABASE `test`",
+                                                                       "SET SESSION sql_log_bin=1"};
+    });
+    const int seed = step_index(plan, [](const Step& s) { return s.kind == StepKind::seed; });
+    ASSERT_GE(drop, 0);
+    EXPECT_LT(drop, seed);
+    // The plan says why the schema counts as no data.
+    EXPECT_NE(plan.steps[drop].reason.find("no tables, views, routines, triggers or events"),
+              std::string::npos)
+        << plan.steps[drop].reason;
+}
+
+TEST(BootstrapPlan, schema_holding_only_a_routine_or_an_event_is_data_and_refused) {
+    for (const SchemaFacts& schema :
+         {SchemaFacts{.name = "app", .routines = 1}, SchemaFacts{.name = "app", .events = 1},
+          SchemaFacts{.name = "app", .triggers = 1}}) {
+        ServerFacts b = fresh(2);
+        b.schemas = {{.name = "test"}, schema};
+        const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
+        ASSERT_EQ(plan.errors.size(), 1u) << joined_errors(plan);
+        EXPECT_NE(plan.errors[0].find("app"), std::string::npos) << plan.errors[0];
+        // Only the schema that holds something is named as data.
+        EXPECT_EQ(plan.errors[0].find("test"), std::string::npos) << plan.errors[0];
+        EXPECT_TRUE(plan.steps.empty());
+    }
 }
 
 TEST(BootstrapPlan, peer_at_node_ones_position_is_not_seeded_but_starts_from_it) {
@@ -436,6 +470,11 @@ TEST(BootstrapGtid, containment_is_per_domain_and_same_gtid_only) {
 
 TEST(BootstrapSql, quoting_escapes_quotes_and_backslashes) {
     EXPECT_EQ(sql_quote("a'b\\c"), "'a\\'b\\\\c'");
+}
+
+TEST(BootstrapSql, identifiers_are_backquoted_with_backquotes_doubled) {
+    EXPECT_EQ(sql_identifier("test"), "`test`");
+    EXPECT_EQ(sql_identifier("a`b"), "`a``b`");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "checks/gtid.hpp"
+#include "havip/password_hash.hpp"
 
 namespace havip::cli {
 namespace {
@@ -369,42 +370,82 @@ class Planner {
                         s_.nodes[1].name, s_.nodes[0].name));
     }
 
-    // Creates the accounts the node lacks, unlogged: each node gets its own, so they are not
-    // replicated a second time (and a CREATE USER replicated onto a node that has the account
-    // would stop its SQL thread).
+    // The global privileges `user`@`host` needs.
+    std::vector<std::string> needed_privileges(const std::string& user,
+                                               const std::string& host) const {
+        if (user != s_.monitor_user) return {"REPLICATION SLAVE"};
+        if (host != "localhost") return {"READ_ONLY ADMIN"};  // the peer's fence: read_only=1
+        return monitor_grants;
+    }
+
+    // Creates the accounts the node lacks and brings those it has to the inventory's password
+    // (ALTER USER: the peer's channel and havipd log in with it) and grants, unlogged: each node
+    // gets its own, so they are not replicated a second time (and a CREATE USER replicated onto
+    // a node that has the account would stop its SQL thread).
     void user_steps(int n) {
         const ServerFacts& f = *facts_[n];
         std::vector<std::string> run = {"SET SESSION sql_log_bin=0"};
         std::vector<std::string> shown = run;
-        std::string names;
+        std::string created, repassworded, granted;
+        auto add = [](std::string& list, const std::string& name) {
+            list += (list.empty() ? "" : ", ") + name;
+        };
         for (const auto& [user, host] : required_users(s_)) {
-            if (std::find(f.users.begin(), f.users.end(), std::make_pair(user, host)) !=
-                f.users.end())
-                continue;
             const bool monitor = user == s_.monitor_user;
             const std::string& password = monitor ? s_.monitor_password : s_.replication_password;
-            run.push_back(fmt::format("CREATE USER {} IDENTIFIED BY {}", account(user, host),
-                                      sql_quote(password)));
-            shown.push_back(
-                fmt::format("CREATE USER {} IDENTIFIED BY {}", account(user, host), masked));
-            std::string grant;
-            if (monitor && host != "localhost") {
-                grant = "READ_ONLY ADMIN";  // the peer's fence: read_only=1 and nothing else
-            } else if (monitor) {
-                for (const auto& g : monitor_grants)
-                    grant += (grant.empty() ? "" : ", ") + g;
-            } else {
-                grant = "REPLICATION SLAVE";
+            const std::string name = fmt::format("{}@{}", user, host);
+            const auto needed = needed_privileges(user, host);
+            auto existing = std::find_if(
+                f.users.begin(), f.users.end(),
+                [&](const AccountFacts& a) { return a.user == user && a.host == host; });
+            auto grant = [&](const std::vector<std::string>& privileges) {
+                std::string list;
+                for (const auto& p : privileges)
+                    list += (list.empty() ? "" : ", ") + p;
+                run.push_back(fmt::format("GRANT {} ON *.* TO {}", list, account(user, host)));
+                shown.push_back(run.back());
+            };
+            if (existing == f.users.end()) {
+                run.push_back(fmt::format("CREATE USER {} IDENTIFIED BY {}", account(user, host),
+                                          sql_quote(password)));
+                shown.push_back(
+                    fmt::format("CREATE USER {} IDENTIFIED BY {}", account(user, host), masked));
+                grant(needed);
+                add(created, name);
+                continue;
             }
-            run.push_back(fmt::format("GRANT {} ON *.* TO {}", grant, account(user, host)));
-            shown.push_back(run.back());
-            names += (names.empty() ? "" : ", ") + fmt::format("{}@{}", user, host);
+            // The hash is compared here, so the password is never sent in a query.
+            const bool native =
+                existing->plugin == "mysql_native_password" || existing->plugin.empty();
+            if (!native || existing->authentication_string != native_password_hash(password)) {
+                run.push_back(fmt::format("ALTER USER {} IDENTIFIED BY {}", account(user, host),
+                                          sql_quote(password)));
+                shown.push_back(
+                    fmt::format("ALTER USER {} IDENTIFIED BY {}", account(user, host), masked));
+                add(repassworded, name);
+            }
+            std::vector<std::string> missing;
+            for (const auto& p : needed) {
+                if (std::find(existing->privileges.begin(), existing->privileges.end(), p) ==
+                    existing->privileges.end())
+                    missing.push_back(p);
+            }
+            if (!missing.empty()) {
+                grant(missing);
+                add(granted, name);
+            }
         }
         if (run.size() == 1) return;
         run.push_back("SET SESSION sql_log_bin=1");
         shown.push_back(run.back());
-        sql(n, std::move(run),
-            fmt::format("create {} unlogged: every node gets the same accounts on its own", names),
+        std::string reason;
+        if (!created.empty()) reason = fmt::format("create {}", created);
+        if (!repassworded.empty())
+            reason += fmt::format("{}set the inventory's password of {} (it exists with another)",
+                                  reason.empty() ? "" : "; ", repassworded);
+        if (!granted.empty())
+            reason += fmt::format("{}grant {} what it lacks", reason.empty() ? "" : "; ", granted);
+        sql(n, std::move(run), reason + "; unlogged: every node gets the same accounts on its own",
             std::move(shown));
     }
 

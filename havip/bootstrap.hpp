@@ -32,6 +32,15 @@ struct SchemaFacts {
     bool empty() const { return tables == 0 && routines == 0 && triggers == 0 && events == 0; }
 };
 
+// An account of mysql.user, and its global privileges (information_schema.USER_PRIVILEGES).
+struct AccountFacts {
+    std::string user;
+    std::string host;
+    std::string plugin;                   // mysql_native_password, unix_socket, ed25519, …
+    std::string authentication_string;    // "*<hex>" for mysql_native_password
+    std::vector<std::string> privileges;  // "REPLICATION SLAVE", "SLAVE MONITOR", …
+};
+
 // What one server answered before anything was changed.
 struct ServerFacts {
     std::string version;  // SELECT VERSION(): "10.11.6-MariaDB-0+deb12u1-log"
@@ -46,8 +55,8 @@ struct ServerFacts {
     std::string gtid_current_pos;
     // The last GTID per (domain, server) in the binary log: "0-1-10,0-2-3".
     std::string gtid_binlog_state;
-    // Accounts among those bootstrap creates: (user, host).
-    std::vector<std::pair<std::string, std::string>> users;
+    // Accounts among those bootstrap creates, as they are now.
+    std::vector<AccountFacts> users;
     std::vector<checks::ReplicaRow> replicas;  // SHOW ALL SLAVES STATUS
     // Schemas other than mysql, information_schema, performance_schema and sys.
     std::vector<SchemaFacts> schemas;

@@ -155,15 +155,28 @@ std::variant<ServerFacts, std::string> gather(Node& node, const BootstrapSetting
         std::string names =
             sql_quote(settings.replication_user) + ", " + sql_quote(settings.monitor_user);
         auto rows =
-            ask(fmt::format("SELECT User AS user, Host AS host FROM mysql.user WHERE User "
-                            "IN ({})",
+            ask(fmt::format("SELECT User AS user, Host AS host, plugin, authentication_string AS "
+                            "auth FROM mysql.user WHERE User IN ({})",
                             names));
         if (!rows) return failure;
-        for (const auto& row : *rows) {
-            auto u = row.find("user");
-            auto h = row.find("host");
-            if (u != row.end() && h != row.end() && u->second && h->second)
-                f.users.emplace_back(*u->second, *h->second);
+        auto text = [](const checks::ReplicaRow& row, const char* name) {
+            auto it = row.find(name);
+            return it != row.end() && it->second ? *it->second : std::string();
+        };
+        for (const auto& row : *rows)
+            f.users.push_back(
+                {text(row, "user"), text(row, "host"), text(row, "plugin"), text(row, "auth"), {}});
+        // GRANTEE reads 'user'@'host'.
+        auto privileges =
+            ask("SELECT GRANTEE AS grantee, PRIVILEGE_TYPE AS privilege FROM "
+                "information_schema.USER_PRIVILEGES");
+        if (!privileges) return failure;
+        for (auto& account : f.users) {
+            const std::string grantee = fmt::format("'{}'@'{}'", account.user, account.host);
+            for (const auto& row : *privileges) {
+                if (text(row, "grantee") == grantee)
+                    account.privileges.push_back(text(row, "privilege"));
+            }
         }
     }
     {

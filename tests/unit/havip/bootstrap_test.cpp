@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "havip/password_hash.hpp"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -47,12 +49,29 @@ ServerFacts with_data(std::uint32_t server_id, const std::string& position) {
     return f;
 }
 
+const std::vector<std::string> monitor_privileges = {
+    "SLAVE MONITOR",           "BINLOG MONITOR",  "PROCESS",
+    "CONNECTION ADMIN",        "READ_ONLY ADMIN", "REPLICATION SLAVE ADMIN",
+    "REPLICATION MASTER ADMIN"};
+
+// An account as bootstrap leaves it: settings()'s password, the grants it needs.
+AccountFacts account(const std::string& user, const std::string& host) {
+    AccountFacts a{user, host, "mysql_native_password", "", {}};
+    if (user == "repl") {
+        a.authentication_string = native_password_hash("r-secret");
+        a.privileges = {"REPLICATION SLAVE"};
+    } else {
+        a.authentication_string = native_password_hash("m-secret");
+        a.privileges =
+            host == "localhost" ? monitor_privileges : std::vector<std::string>{"READ_ONLY ADMIN"};
+    }
+    return a;
+}
+
 void add_all_users(ServerFacts& f) {
-    f.users = {{"repl", "10.0.0.1"},
-               {"repl", "10.0.0.2"},
-               {"havip_monitor", "localhost"},
-               {"havip_monitor", "10.0.0.1"},
-               {"havip_monitor", "10.0.0.2"}};
+    f.users = {account("repl", "10.0.0.1"), account("repl", "10.0.0.2"),
+               account("havip_monitor", "localhost"), account("havip_monitor", "10.0.0.1"),
+               account("havip_monitor", "10.0.0.2")};
 }
 
 checks::ReplicaRow channel(const std::string& host, const std::string& io = "Yes",
@@ -278,7 +297,7 @@ TEST(BootstrapPlan, schema_holding_only_a_routine_or_an_event_is_data_and_refuse
 
 TEST(BootstrapPlan, peer_at_node_ones_position_is_not_seeded_but_starts_from_it) {
     ServerFacts b = with_data(2, "0-1-10");
-    b.users = {{"repl", "10.0.0.1"}};
+    b.users = {account("repl", "10.0.0.1")};
     const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
     ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
     EXPECT_FALSE(plan.seeds);
@@ -306,6 +325,73 @@ TEST(BootstrapPlan, existing_accounts_are_not_recreated) {
     EXPECT_FALSE(has_statement_starting(plan, 0, "CREATE USER"));
     EXPECT_FALSE(has_statement_starting(plan, 0, "SET SESSION sql_log_bin"));
     EXPECT_FALSE(has_statement_starting(plan, 0, "GRANT"));
+}
+
+TEST(BootstrapPlan, existing_account_with_another_password_is_given_the_inventorys_unlogged) {
+    ServerFacts a = fresh(1);
+    add_all_users(a);
+    a.users[1].authentication_string = native_password_hash("an-earlier-password");
+    // Another plugin cannot be compared: it is set to the inventory's password too.
+    a.users[2].plugin = "unix_socket";
+    a.users[2].authentication_string = "";
+    const Plan plan = plan_bootstrap(settings(), a, fresh(2));
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    auto on1 = statements(plan, 0);
+    auto at = [&](const std::string& text) { return std::find(on1.begin(), on1.end(), text); };
+    const auto repl = at("ALTER USER 'repl'@'10.0.0.2' IDENTIFIED BY 'r-secret'");
+    const auto monitor = at("ALTER USER 'havip_monitor'@'localhost' IDENTIFIED BY 'm-secret'");
+    ASSERT_NE(repl, on1.end());
+    ASSERT_NE(monitor, on1.end());
+    EXPECT_LT(at("SET SESSION sql_log_bin=0"), repl);
+    EXPECT_GT(at("SET SESSION sql_log_bin=1"), monitor);
+    // Only those two: the others already match.
+    EXPECT_EQ(std::count_if(on1.begin(), on1.end(),
+                            [](const std::string& s) { return s.rfind("ALTER USER", 0) == 0; }),
+              2);
+    EXPECT_FALSE(has_statement_starting(plan, 0, "CREATE USER"));
+    EXPECT_FALSE(has_statement_starting(plan, 0, "GRANT"));
+    for (const auto& step : plan.steps)
+        for (const auto& text : step.shown)
+            EXPECT_EQ(text.find("secret"), std::string::npos) << text;
+}
+
+TEST(BootstrapPlan, existing_account_missing_grants_is_granted_what_it_lacks) {
+    ServerFacts a = fresh(1);
+    add_all_users(a);
+    a.users[0].privileges.clear();  // repl@10.0.0.1
+    a.users[2].privileges = {"PROCESS", "SLAVE MONITOR", "BINLOG MONITOR", "CONNECTION ADMIN"};
+    const Plan plan = plan_bootstrap(settings(), a, fresh(2));
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    auto on1 = statements(plan, 0);
+    auto has = [&](const std::string& text) {
+        return std::find(on1.begin(), on1.end(), text) != on1.end();
+    };
+    EXPECT_TRUE(has("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'10.0.0.1'"));
+    EXPECT_TRUE(
+        has("GRANT READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.* TO "
+            "'havip_monitor'@'localhost'"));
+    EXPECT_FALSE(has_statement_starting(plan, 0, "ALTER USER"));
+    EXPECT_FALSE(has_statement_starting(plan, 0, "CREATE USER"));
+    EXPECT_EQ(on1.front(), "SET SESSION sql_log_bin=0");
+}
+
+TEST(BootstrapPassword, native_hash_is_what_mariadb_password_returns) {
+    // SELECT PASSWORD('password'), PASSWORD('x') on MariaDB 10.11.
+    EXPECT_EQ(native_password_hash("password"), "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19");
+    EXPECT_EQ(native_password_hash("x"), "*B69027D44F6E5EDC07F1AEAD1477967B16F28227");
+}
+
+TEST(BootstrapPassword, sha1_matches_the_fips_180_examples) {
+    auto hex = [](const std::array<std::uint8_t, 20>& d) {
+        std::string out;
+        for (auto b : d)
+            out += "0123456789abcdef"[b >> 4], out += "0123456789abcdef"[b & 15];
+        return out;
+    };
+    EXPECT_EQ(hex(sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+    EXPECT_EQ(hex(sha1("")), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    EXPECT_EQ(hex(sha1("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
+              "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
 }
 
 TEST(BootstrapPlan, duplicate_server_id_is_a_preflight_error) {

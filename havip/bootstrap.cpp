@@ -215,6 +215,7 @@ class Planner {
                     s_.nodes[n].name);
                 plan_.steps.push_back(std::move(wait));
             }
+            verify_steps(seed == SeedChoice::seed ? 0 : writer());
         }
         return std::move(plan_);
     }
@@ -368,6 +369,40 @@ class Planner {
                         "counts as empty; dropped (unlogged) so the seed leaves a copy of {}",
                         names, empty_schemas_.size() == 1 ? "holds" : "hold",
                         s_.nodes[1].name, s_.nodes[0].name));
+    }
+
+    // The node that holds the writes: node 1 unless it is read-only and node 2 is not (the VIP
+    // moved to node 2 after an earlier bootstrap).
+    int writer() const { return facts_[0]->read_only && !facts_[1]->read_only ? 1 : 0; }
+
+    // One row written on the node that holds writes reaches the other. Nothing is written on
+    // the other node: it may be a replica of a node taking production writes, and a write of
+    // its own would be a second writer in the domain (1950 under gtid_strict_mode). Its
+    // direction back is proven by its running, caught-up channel (the wait steps).
+    void verify_steps(int w) {
+        Step mark;
+        mark.kind = StepKind::mark;
+        mark.node = w;
+        mark.statements = {
+            "CREATE DATABASE IF NOT EXISTS havip",
+            "CREATE TABLE IF NOT EXISTS havip.bootstrap_check (node VARCHAR(64) PRIMARY KEY, "
+            "verified_at TIMESTAMP(6) NOT NULL) ENGINE=InnoDB",
+            fmt::format("REPLACE INTO havip.bootstrap_check VALUES ({}, NOW(6))",
+                        sql_quote(s_.nodes[w].name))};
+        mark.shown = mark.statements;
+        mark.reason = fmt::format(
+            "verify: a row written here, the node that holds the writes, only (a write on {} "
+            "would be a second writer)",
+            s_.nodes[1 - w].name);
+        plan_.steps.push_back(std::move(mark));
+        Step await;
+        await.kind = StepKind::await_mark;
+        await.node = 1 - w;
+        await.reason = fmt::format(
+            "verify: {}'s row arrives here through replication (its GTID applied); nothing is "
+            "written here",
+            s_.nodes[w].name);
+        plan_.steps.push_back(std::move(await));
     }
 
     // The global privileges `user`@`host` needs.

@@ -45,6 +45,7 @@ struct AccountFacts {
 struct ServerFacts {
     std::string version;  // SELECT VERSION(): "10.11.6-MariaDB-0+deb12u1-log"
     std::uint32_t server_id = 0;
+    bool read_only = false;  // ON: not the node taking the writes
     bool log_bin = false;
     bool gtid_strict_mode = false;
     bool log_slave_updates = false;
@@ -85,7 +86,10 @@ struct BootstrapSettings {
 
 // Done as SQL on one node's connection (in order, same session), by running mariadb-dump into
 // the peer, or by waiting until a node's inbound channel runs and has applied what it received.
-enum class StepKind { sql, seed, wait_replica };
+// mark: the verify row, written (statements) on the node that holds writes only — a write on
+// its peer would be a second writer in the domain (1950 under gtid_strict_mode); await_mark:
+// the peer waits until that row's GTID has been applied (MASTER_GTID_WAIT) and reads it back.
+enum class StepKind { sql, seed, wait_replica, mark, await_mark };
 
 struct Step {
     StepKind kind = StepKind::sql;

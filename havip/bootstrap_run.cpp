@@ -131,7 +131,8 @@ std::variant<ServerFacts, std::string> gather(Node& node, const BootstrapSetting
     };
     {
         auto rows =
-            ask("SELECT VERSION() AS version, @@server_id AS server_id, @@log_bin AS "
+            ask("SELECT VERSION() AS version, @@server_id AS server_id, @@read_only AS ro, "
+                "@@log_bin AS "
                 "log_bin, @@gtid_strict_mode AS strict, @@log_slave_updates AS lsu, "
                 "@@binlog_format AS format, @@gtid_domain_id AS domain, "
                 "@@gtid_binlog_pos AS binlog, @@gtid_slave_pos AS slave, "
@@ -140,6 +141,7 @@ std::variant<ServerFacts, std::string> gather(Node& node, const BootstrapSetting
         f.version = first(*rows, "version");
         f.server_id = static_cast<std::uint32_t>(
             std::strtoul(first(*rows, "server_id").c_str(), nullptr, 10));
+        f.read_only = first(*rows, "ro") == "1";
         f.log_bin = first(*rows, "log_bin") == "1";
         f.gtid_strict_mode = first(*rows, "strict") == "1";
         f.log_slave_updates = first(*rows, "lsu") == "1";
@@ -316,6 +318,10 @@ class Executor {
                 return seed(index);
             case StepKind::wait_replica:
                 return wait_replica(step.node, what);
+            case StepKind::mark:
+                return mark(step, what);
+            case StepKind::await_mark:
+                return await_mark(step.node, what);
         }
         return std::nullopt;
     }
@@ -328,39 +334,73 @@ class Executor {
         return semi_sync_status(step);
     }
 
-    // A row written on each node reaches the other: proves both directions end to end.
-    std::optional<std::string> verify_marker(const std::string& step) {
-        for (int n : {0, 1}) {
-            Node& writer = *nodes_[n];
-            for (const std::string& sql : std::vector<std::string>{
-                     "CREATE DATABASE IF NOT EXISTS havip",
-                     "CREATE TABLE IF NOT EXISTS havip.bootstrap_check (node VARCHAR(64) PRIMARY "
-                     "KEY, verified_at TIMESTAMP(6) NOT NULL) ENGINE=InnoDB",
-                     fmt::format("REPLACE INTO havip.bootstrap_check VALUES ({}, NOW(6))",
-                                 sql_quote(writer.target().name))}) {
-                auto r = writer.query(sql, step);
-                if (auto* e = std::get_if<std::string>(&r)) return *e;
-            }
-            const std::string select =
-                fmt::format("SELECT verified_at AS at FROM havip.bootstrap_check WHERE node={}",
-                            sql_quote(writer.target().name));
-            auto written = writer.query(select, step);
-            if (auto* e = std::get_if<std::string>(&written)) return *e;
-            const std::string at = first(std::get<std::vector<checks::ReplicaRow>>(written), "at");
-            if (auto e = wait_replica(1 - n, step)) return e;
-            auto seen = nodes_[1 - n]->query(select, step);
-            if (auto* e = std::get_if<std::string>(&seen)) return *e;
-            const std::string there = first(std::get<std::vector<checks::ReplicaRow>>(seen), "at");
-            if (there != at) {
-                return fmt::format("{}: {}: the row {} wrote at {} arrived as '{}'",
-                                   nodes_[1 - n]->target().label(), step, writer.target().name, at,
-                                   there);
-            }
+  private:
+    // The verify row, on the node that holds writes only; its GTID (@@last_gtid of this
+    // session) is what the peer waits for.
+    std::optional<std::string> mark(const Step& step, const std::string& what) {
+        Node& writer = *nodes_[step.node];
+        for (std::size_t i = 0; i < step.statements.size(); ++i) {
+            auto r = writer.query(step.statements[i], what, step.shown[i]);
+            if (auto* e = std::get_if<std::string>(&r)) return *e;
+        }
+        auto r = writer.query(fmt::format("SELECT @@last_gtid AS gtid, (SELECT verified_at FROM "
+                                          "havip.bootstrap_check WHERE node={}) AS at",
+                                          sql_quote(writer.target().name)),
+                              what);
+        if (auto* e = std::get_if<std::string>(&r)) return *e;
+        const auto& rows = std::get<std::vector<checks::ReplicaRow>>(r);
+        mark_gtid_ = first(rows, "gtid");
+        mark_at_ = first(rows, "at");
+        mark_node_ = writer.target().name;
+        if (mark_gtid_.empty() || mark_at_.empty())
+            return fmt::format("{}: {}: the verify row got no GTID ('{}') or no time ('{}')",
+                               writer.target().label(), what, mark_gtid_, mark_at_);
+        return std::nullopt;
+    }
+
+    // Node n applies the verify row through replication, within the wait timeout, and holds it
+    // as written. Nothing is written on n.
+    std::optional<std::string> await_mark(int n, const std::string& what) {
+        Node& replica = *nodes_[n];
+        if (mark_gtid_.empty())
+            return fmt::format("{}: {}: no verify row was written", replica.target().label(), what);
+        const auto deadline = std::chrono::steady_clock::now() + o_.wait_timeout;
+        for (;;) {
+            // One second at a time, so a stopped channel is reported at once.
+            auto r = replica.query(
+                fmt::format("SELECT MASTER_GTID_WAIT({}, 1) AS r", sql_quote(mark_gtid_)), what);
+            if (auto* e = std::get_if<std::string>(&r)) return *e;
+            if (first(std::get<std::vector<checks::ReplicaRow>>(r), "r") == "0") break;
+            std::string error;
+            auto row = channel(n, error, what);
+            if (!error.empty()) return error;
+            auto col = [&](const char* name) {
+                auto it = row ? row->find(name) : checks::ReplicaRow::const_iterator{};
+                return row && it != row->end() && it->second ? *it->second : std::string();
+            };
+            if (row && col("Slave_SQL_Running") == "No" && !col("Last_SQL_Error").empty())
+                return fmt::format(
+                    "{}: {}: replication from {} stopped before the verify row "
+                    "{} arrived: {}",
+                    replica.target().label(), what, mark_node_, mark_gtid_, col("Last_SQL_Error"));
+            if (std::chrono::steady_clock::now() >= deadline)
+                return fmt::format("{}: {}: the verify row {} from {} not applied after {} s",
+                                   replica.target().label(), what, mark_gtid_, mark_node_,
+                                   o_.wait_timeout.count());
+        }
+        auto seen = replica.query(
+            fmt::format("SELECT verified_at AS at FROM havip.bootstrap_check WHERE node={}",
+                        sql_quote(mark_node_)),
+            what);
+        if (auto* e = std::get_if<std::string>(&seen)) return *e;
+        const std::string there = first(std::get<std::vector<checks::ReplicaRow>>(seen), "at");
+        if (there != mark_at_) {
+            return fmt::format("{}: {}: the row {} wrote at {} arrived as '{}'",
+                               replica.target().label(), what, mark_node_, mark_at_, there);
         }
         return std::nullopt;
     }
 
-  private:
     std::optional<std::string> seed(std::size_t index) {
         const NodeTarget& from = s_.nodes[0];
         const NodeTarget& into = s_.nodes[1];
@@ -415,6 +455,11 @@ class Executor {
         Node& replica = *nodes_[n];
         Node& source = *nodes_[1 - n];
         const auto deadline = std::chrono::steady_clock::now() + o_.wait_timeout;
+        // What the source had logged when the wait began: a source taking writes keeps moving,
+        // and a replica a few transactions behind a moving target would never be "caught up".
+        auto src = source.query("SELECT @@gtid_binlog_pos AS pos", step);
+        if (auto* e = std::get_if<std::string>(&src)) return *e;
+        const auto want = first(std::get<std::vector<checks::ReplicaRow>>(src), "pos");
         std::string last;
         auto col = [](const checks::ReplicaRow& row, const char* name) {
             auto it = row.find(name);
@@ -435,11 +480,8 @@ class Executor {
                 return fmt::format("{}: {}: replication from {} stopped: {}",
                                    replica.target().label(), step, source.target().name, last);
             if (io == "Yes" && sql == "Yes") {
-                auto src = source.query("SELECT @@gtid_binlog_pos AS pos", step);
-                if (auto* e = std::get_if<std::string>(&src)) return *e;
                 auto dst = replica.query("SELECT @@gtid_current_pos AS pos", step);
                 if (auto* e = std::get_if<std::string>(&dst)) return *e;
-                const auto want = first(std::get<std::vector<checks::ReplicaRow>>(src), "pos");
                 const auto have = first(std::get<std::vector<checks::ReplicaRow>>(dst), "pos");
                 if (gtid_contains(have, want)) return std::nullopt;
                 last += fmt::format(", has '{}' of {}'s '{}'", have, source.target().name, want);
@@ -473,6 +515,9 @@ class Executor {
     Node* nodes_[2];
     const ServerFacts* facts_[2];
     std::ostream& out_;
+    std::string mark_gtid_;  // the verify row's GTID, its time and the node that wrote it
+    std::string mark_at_;
+    std::string mark_node_;
 };
 
 std::string address_text(const in_addr& address) {
@@ -498,6 +543,15 @@ void print_step(std::ostream& out, const Options& o, const BootstrapSettings& s,
         }
         case StepKind::wait_replica:
             out << "    SHOW ALL SLAVES STATUS; SELECT @@gtid_current_pos;  -- until caught up\n";
+            break;
+        case StepKind::mark:
+            for (const auto& statement : step.shown)
+                out << "    " << statement << ";\n";
+            out << "    SELECT @@last_gtid;  -- the row's GTID\n";
+            break;
+        case StepKind::await_mark:
+            out << "    SELECT MASTER_GTID_WAIT(<the row's GTID>, 1);  -- until applied, then the "
+                   "row is read back\n";
             break;
     }
 }
@@ -656,11 +710,6 @@ int run_bootstrap(const std::vector<std::string>& args, std::ostream& out, std::
     if (o.dry_run) {
         out << "dry run: nothing was changed\n";
         return exit_done;
-    }
-    out << "verify: a row in havip.bootstrap_check written on each node reaches the other\n";
-    if (auto e = executor.verify_marker("verify")) {
-        err << *e << "\n";
-        return exit_failed;
     }
     if (auto e = executor.verify_threads("verify")) {
         err << *e << "\n";

@@ -81,11 +81,11 @@ checks::ReplicaRow channel(const std::string& host, const std::string& io = "Yes
             {"Using_Gtid", "Slave_Pos"}};
 }
 
-// Every statement of the plan run on `node`, in order.
+// Every statement of the plan's SQL steps run on `node`, in order (not the verify row's).
 std::vector<std::string> statements(const Plan& plan, int node) {
     std::vector<std::string> out;
     for (const auto& step : plan.steps) {
-        if (step.node != node) continue;
+        if (step.node != node || step.kind != StepKind::sql) continue;
         out.insert(out.end(), step.statements.begin(), step.statements.end());
     }
     return out;
@@ -153,10 +153,81 @@ TEST(BootstrapPlan, empty_peer_is_seeded_from_node_one_then_replicates_both_ways
     EXPECT_EQ(plan.steps[change1].statements[0].find("MASTER_RETRY_COUNT"), std::string::npos);
     // The seed brings db1's accounts: none are created on db2 itself.
     EXPECT_FALSE(has_statement_starting(plan, 1, "CREATE USER"));
-    // The plan ends waiting for both channels.
-    ASSERT_GE(plan.steps.size(), 2u);
-    EXPECT_EQ(plan.steps[plan.steps.size() - 1].kind, StepKind::wait_replica);
-    EXPECT_EQ(plan.steps[plan.steps.size() - 2].kind, StepKind::wait_replica);
+    // The plan ends waiting for both channels, then verifies with a row written on db1.
+    ASSERT_GE(plan.steps.size(), 4u);
+    EXPECT_EQ(plan.steps[plan.steps.size() - 4].kind, StepKind::wait_replica);
+    EXPECT_EQ(plan.steps[plan.steps.size() - 3].kind, StepKind::wait_replica);
+    EXPECT_EQ(plan.steps[plan.steps.size() - 2].kind, StepKind::mark);
+    EXPECT_EQ(plan.steps[plan.steps.size() - 1].kind, StepKind::await_mark);
+}
+
+// A statement that changes data or accounts and so goes to the binary log unless the session
+// has sql_log_bin=0 (SET GLOBAL, CHANGE MASTER, START/STOP SLAVE, FLUSH LOCAL are not logged).
+bool logged_write(const std::string& statement) {
+    for (const char* verb : {"CREATE", "DROP", "ALTER", "GRANT", "REVOKE", "INSERT", "REPLACE",
+                             "UPDATE", "DELETE", "TRUNCATE", "RENAME"})
+        if (statement.rfind(verb, 0) == 0) return true;
+    return false;
+}
+
+// Whether any step writes something node `n` logs (a GTID of its own server_id).
+std::vector<std::string> logged_writes_on(const Plan& plan, int n) {
+    std::vector<std::string> out;
+    for (const auto& step : plan.steps) {
+        if (step.node != n) continue;
+        if (step.kind == StepKind::mark) out.push_back("the verify row (mark)");
+        bool unlogged = false;
+        for (const auto& statement : step.statements) {
+            if (statement == "SET SESSION sql_log_bin=0") unlogged = true;
+            if (statement == "SET SESSION sql_log_bin=1") unlogged = false;
+            if (!unlogged && logged_write(statement)) out.push_back(statement);
+        }
+    }
+    return out;
+}
+
+TEST(BootstrapPlan, verify_row_is_written_on_the_seeded_from_node_only_and_awaited_on_the_peer) {
+    ServerFacts b = fresh(2);
+    b.schemas = {{.name = "test"}};
+    const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    const int mark = step_index(plan, [](const Step& s) { return s.kind == StepKind::mark; });
+    const int await =
+        step_index(plan, [](const Step& s) { return s.kind == StepKind::await_mark; });
+    ASSERT_GE(mark, 0);
+    ASSERT_GE(await, 0);
+    EXPECT_EQ(plan.steps[mark].node, 0);
+    EXPECT_EQ(plan.steps[await].node, 1);
+    EXPECT_GT(await, mark);
+    EXPECT_EQ(std::count_if(plan.steps.begin(), plan.steps.end(),
+                            [](const Step& s) { return s.kind == StepKind::mark; }),
+              1);
+    // db1 may be taking production writes: nothing db2 runs may get a GTID of db2's.
+    const auto on2 = logged_writes_on(plan, 1);
+    EXPECT_TRUE(on2.empty()) << on2.front();
+}
+
+TEST(BootstrapPlan, verify_row_goes_to_the_writable_node_when_node_one_is_read_only) {
+    // Replication set up once, the VIP since moved to db2 (read_only off there); db2's channel
+    // stopped, so bootstrap restarts it and verifies.
+    ServerFacts a = with_data(1, "0-2-20");
+    ServerFacts b = with_data(2, "0-2-20");
+    add_all_users(a);
+    add_all_users(b);
+    a.read_only = true;
+    a.replicas = {channel("10.0.0.2")};
+    b.replicas = {channel("10.0.0.1", "No", "No")};
+    const Plan plan = plan_bootstrap(settings(), a, b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    const int mark = step_index(plan, [](const Step& s) { return s.kind == StepKind::mark; });
+    const int await =
+        step_index(plan, [](const Step& s) { return s.kind == StepKind::await_mark; });
+    ASSERT_GE(mark, 0);
+    ASSERT_GE(await, 0);
+    EXPECT_EQ(plan.steps[mark].node, 1);
+    EXPECT_EQ(plan.steps[await].node, 0);
+    const auto on1 = logged_writes_on(plan, 0);
+    EXPECT_TRUE(on1.empty()) << on1.front();
 }
 
 TEST(BootstrapPlan, accounts_for_both_peers_and_the_monitor_are_created_unlogged) {

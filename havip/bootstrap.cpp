@@ -174,15 +174,17 @@ class Planner {
         user_steps(0);
         if (seed == SeedChoice::seed) {
             plan_.seeds = true;
+            plan_.notices.push_back(system_schema_notice());
             drop_empty_schemas();
             Step dump;
             dump.kind = StepKind::seed;
             dump.node = 1;
             dump.reason = fmt::format(
                 "{} is empty: load a consistent dump of {} (mariadb-dump --single-transaction "
-                "--master-data=1 --gtid: sets its gtid_slave_pos) with sql_log_bin=0, so none "
-                "of it is logged and replicated back",
-                s_.nodes[1].label(), s_.nodes[0].label());
+                "--master-data=1 --gtid: sets its gtid_slave_pos; no global read lock) with "
+                "sql_log_bin=0, so none of it is logged and replicated back. It replaces {}'s "
+                "system schema mysql.* (users, grants) with {}'s",
+                s_.nodes[1].label(), s_.nodes[0].label(), s_.nodes[1].name, s_.nodes[0].name);
             plan_.steps.push_back(std::move(dump));
             sql(1, {"FLUSH LOCAL PRIVILEGES"},
                 "the dump replaced the grant tables (with the accounts created on " +
@@ -350,6 +352,26 @@ class Planner {
             "{}'s '{}', so its data cannot be shown to be a copy",
             holding, tables, b.gtid_current_pos, s_.nodes[0].name, a.gtid_current_pos));
         return SeedChoice::none;
+    }
+
+    // The seed is a dump of every schema of node 1, mysql included: node 2's accounts, grants
+    // and roles become node 1's. Said before anything is done, with the accounts that go.
+    std::string system_schema_notice() const {
+        std::string lost;
+        for (const auto& account : facts_[1]->all_accounts) {
+            const auto& on1 = facts_[0]->all_accounts;
+            if (std::find(on1.begin(), on1.end(), account) != on1.end()) continue;
+            lost += (lost.empty() ? "" : ", ") +
+                    fmt::format("{}@{}", sql_quote(account.first), sql_quote(account.second));
+        }
+        return fmt::format(
+            "{}: the seed replaces {}'s system schema mysql.* (users, passwords, grants, roles) "
+            "with {}'s; {}",
+            s_.nodes[1].label(), s_.nodes[1].name, s_.nodes[0].name,
+            lost.empty() ? fmt::format("every account {} has, {} has too", s_.nodes[1].name,
+                                       s_.nodes[0].name)
+                         : fmt::format("accounts only {} has are gone afterwards: {}",
+                                       s_.nodes[1].name, lost));
     }
 
     // Node 2's schemas without any object, dropped before the seed: the dump does not drop a

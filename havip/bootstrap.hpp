@@ -58,6 +58,8 @@ struct ServerFacts {
     std::string gtid_binlog_state;
     // Accounts among those bootstrap creates, as they are now.
     std::vector<AccountFacts> users;
+    // Every account of mysql.user: (user, host).
+    std::vector<std::pair<std::string, std::string>> all_accounts;
     std::vector<checks::ReplicaRow> replicas;  // SHOW ALL SLAVES STATUS
     // Schemas other than mysql, information_schema, performance_schema and sys.
     std::vector<SchemaFacts> schemas;
@@ -103,6 +105,8 @@ struct Plan {
     // Preflight failures and refusals, each "db2 (10.0.0.2:3306): preflight: …"; when any is
     // present there are no steps and nothing may be changed.
     std::vector<std::string> errors;
+    // What the operator must know before anything is done (printed first, --dry-run too).
+    std::vector<std::string> notices;
     std::vector<Step> steps;
     bool seeds = false;  // node 2 is loaded from a dump of node 1
     bool already_done() const { return errors.empty() && steps.empty(); }

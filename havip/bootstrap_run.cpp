@@ -182,6 +182,16 @@ std::variant<ServerFacts, std::string> gather(Node& node, const BootstrapSetting
         }
     }
     {
+        auto rows = ask("SELECT User AS user, Host AS host FROM mysql.user ORDER BY 1, 2");
+        if (!rows) return failure;
+        for (const auto& row : *rows) {
+            auto u = row.find("user");
+            auto h = row.find("host");
+            if (u != row.end() && h != row.end() && u->second && h->second)
+                f.all_accounts.emplace_back(*u->second, *h->second);
+        }
+    }
+    {
         auto rows = ask("SHOW ALL SLAVES STATUS");
         if (!rows) return failure;
         f.replicas = std::move(*rows);
@@ -698,6 +708,8 @@ int run_bootstrap(const std::vector<std::string>& args, std::ostream& out, std::
             s.nodes[0].label(), s.nodes[1].label());
         return exit_done;
     }
+    for (const auto& notice : plan.notices)
+        out << "note: " << notice << "\n";
     for (std::size_t i = 0; i < plan.steps.size(); ++i) {
         print_step(out, o, s, plan.steps[i], i + 1);
         if (o.dry_run) continue;

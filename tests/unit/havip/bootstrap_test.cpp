@@ -230,6 +230,35 @@ TEST(BootstrapPlan, verify_row_goes_to_the_writable_node_when_node_one_is_read_o
     EXPECT_TRUE(on1.empty()) << on1.front();
 }
 
+TEST(BootstrapPlan, seeding_says_first_it_replaces_node_twos_mysql_schema_and_names_lost_accounts) {
+    ServerFacts a = with_data(1, "0-1-10");
+    a.all_accounts = {{"root", "localhost"}, {"mariadb.sys", "localhost"}};
+    ServerFacts b = fresh(2);
+    b.all_accounts = {
+        {"root", "localhost"}, {"mariadb.sys", "localhost"}, {"app", "%"}, {"", "localhost"}};
+    const Plan plan = plan_bootstrap(settings(), a, b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    ASSERT_EQ(plan.notices.size(), 1u);
+    const auto& notice = plan.notices[0];
+    EXPECT_NE(notice.find("replaces db2's system schema mysql.*"), std::string::npos) << notice;
+    EXPECT_NE(notice.find("'app'@'%'"), std::string::npos) << notice;
+    EXPECT_NE(notice.find("''@'localhost'"), std::string::npos) << notice;
+    EXPECT_EQ(notice.find("root"), std::string::npos) << notice;
+    // The seed step says it too.
+    const int seed = step_index(plan, [](const Step& s) { return s.kind == StepKind::seed; });
+    ASSERT_GE(seed, 0);
+    EXPECT_NE(plan.steps[seed].reason.find("mysql.*"), std::string::npos);
+}
+
+TEST(BootstrapPlan, no_seed_no_notice_about_the_system_schema) {
+    ServerFacts b = with_data(2, "0-1-10");
+    b.all_accounts = {{"app", "%"}};
+    const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    EXPECT_FALSE(plan.seeds);
+    EXPECT_TRUE(plan.notices.empty());
+}
+
 TEST(BootstrapPlan, accounts_for_both_peers_and_the_monitor_are_created_unlogged) {
     const Plan plan = plan_bootstrap(settings(), fresh(1), fresh(2));
     ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);

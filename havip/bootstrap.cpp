@@ -201,10 +201,23 @@ class Planner {
             }
         }
         // slave_pos on the peer: its gtid_slave_pos is exactly what the seed (or the position
-        // just set) says it holds. current_pos on node 1: its own writes are in its binlog
-        // position, not its slave position, so it asks node 2 only for what it has not written.
-        channel_steps(1, inbound[1], "slave_pos", semi_changed[1]);
-        channel_steps(0, inbound[0], "current_pos", semi_changed[0]);
+        // just set) says it holds.
+        channel_steps(1, inbound[1], "slave_pos", semi_changed[1], false);
+        // Node 1 after a seed: node 2 holds nothing node 1 lacks, so node 1 may start at node
+        // 2's binlog position. Not current_pos: node 1 takes writes node 2 has not all applied
+        // yet, and a GTID node 2 has not logged is refused (1236, "not in the master's binlog",
+        // which stops the IO thread). Nor node 2's seed position: it is in node 2's
+        // gtid_slave_pos only until node 2 applies the next transaction, never in its binlog
+        // (1236, "missing the GTID … strict mode"). So the verify row is written on node 1 first;
+        // once node 2 has applied (and logged) it, node 1 starts at node 2's binlog position.
+        // Otherwise current_pos: node 1's own writes are in its binlog position, not its slave
+        // position, so it asks node 2 only for what it has not written.
+        if (seed == SeedChoice::seed) {
+            verify_steps(0);
+            channel_steps(0, inbound[0], "slave_pos", semi_changed[0], true);
+        } else {
+            channel_steps(0, inbound[0], "current_pos", semi_changed[0], false);
+        }
         if (!plan_.steps.empty()) {
             // Waiting changes nothing: only worth a step when something else was done.
             for (int n : {1, 0}) {
@@ -217,7 +230,7 @@ class Planner {
                     s_.nodes[n].name);
                 plan_.steps.push_back(std::move(wait));
             }
-            verify_steps(seed == SeedChoice::seed ? 0 : writer());
+            if (seed != SeedChoice::seed) verify_steps(writer());
         }
         return std::move(plan_);
     }
@@ -533,10 +546,14 @@ class Planner {
         return slave_off;
     }
 
+    // peer_position: before CHANGE MASTER, gtid_slave_pos is set to the peer's position of the
+    // moment (a peer_position step), for a node whose peer holds nothing it lacks.
     void channel_steps(int n, const checks::ReplicaRow* row, const char* use_gtid,
-                       bool semi_sync_switched_on) {
+                       bool semi_sync_switched_on, bool peer_position) {
         const NodeTarget& peer = s_.nodes[1 - n];
         const std::string conn = connection_clause(s_.connection_name);
+        std::string why =
+            fmt::format("replicate from {} (MASTER_USE_GTID={})", peer.name, use_gtid);
         if (row) {
             const bool running = field(*row, "Slave_IO_Running") == "Yes" &&
                                  field(*row, "Slave_SQL_Running") == "Yes";
@@ -552,18 +569,22 @@ class Planner {
                 }
                 return;
             }
-            auto change = change_master(s_, 1 - n, use_gtid);
-            sql(n,
-                {fmt::format("STOP SLAVE{}", conn), change.run, fmt::format("START SLAVE{}", conn)},
-                fmt::format("replication from {} exists but {}", peer.name,
-                            same ? "is not running" : "differs from the inventory"),
-                {fmt::format("STOP SLAVE{}", conn), change.shown,
-                 fmt::format("START SLAVE{}", conn)});
-            return;
+            why = fmt::format("replication from {} exists but {}", peer.name,
+                              same ? "is not running" : "differs from the inventory");
+            sql(n, {fmt::format("STOP SLAVE{}", conn)}, why);
+        }
+        if (peer_position) {
+            Step position;
+            position.kind = StepKind::peer_position;
+            position.node = n;
+            position.reason = fmt::format(
+                "start at {}'s binlog position, which holds the verify row: {} holds nothing {} "
+                "lacks, and a GTID it has not logged would be refused (1236)",
+                peer.name, peer.name, s_.nodes[n].name);
+            plan_.steps.push_back(std::move(position));
         }
         auto change = change_master(s_, 1 - n, use_gtid);
-        sql(n, {change.run, fmt::format("START SLAVE{}", conn)},
-            fmt::format("replicate from {} (MASTER_USE_GTID={})", peer.name, use_gtid),
+        sql(n, {change.run, fmt::format("START SLAVE{}", conn)}, why,
             {change.shown, fmt::format("START SLAVE{}", conn)});
     }
 

@@ -91,7 +91,9 @@ struct BootstrapSettings {
 // mark: the verify row, written (statements) on the node that holds writes only — a write on
 // its peer would be a second writer in the domain (1950 under gtid_strict_mode); await_mark:
 // the peer waits until that row's GTID has been applied (MASTER_GTID_WAIT) and reads it back.
-enum class StepKind { sql, seed, wait_replica, mark, await_mark };
+// peer_position: SET GLOBAL gtid_slave_pos on the node to its peer's @@gtid_current_pos, read
+// when the step runs (a position the peer is sure to accept, whatever it has applied by then).
+enum class StepKind { sql, seed, wait_replica, mark, await_mark, peer_position };
 
 struct Step {
     StepKind kind = StepKind::sql;

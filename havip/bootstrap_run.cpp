@@ -332,6 +332,8 @@ class Executor {
                 return mark(step, what);
             case StepKind::await_mark:
                 return await_mark(step.node, what);
+            case StepKind::peer_position:
+                return peer_position(step.node, what);
         }
         return std::nullopt;
     }
@@ -408,6 +410,32 @@ class Executor {
             return fmt::format("{}: {}: the row {} wrote at {} arrived as '{}'",
                                replica.target().label(), what, mark_node_, mark_at_, there);
         }
+        return std::nullopt;
+    }
+
+    // Node n's gtid_slave_pos := its peer's @@gtid_binlog_pos now, which holds the verify row
+    // (await_mark ran): GTIDs in the peer's binary log, which it accepts as a start.
+    // Node n's own binary log is ahead of that position (it takes the writes), which
+    // gtid_strict_mode refuses (1947) and otherwise only warns about: strict mode is off for
+    // that one statement, in one server-side block that turns it back on whatever happens (no
+    // inbound channel runs on n meanwhile; its clients' commits get their GTIDs as always).
+    std::optional<std::string> peer_position(int n, const std::string& what) {
+        auto r = nodes_[1 - n]->query("SELECT @@gtid_binlog_pos AS pos", what);
+        if (auto* e = std::get_if<std::string>(&r)) return *e;
+        const auto pos = first(std::get<std::vector<checks::ReplicaRow>>(r), "pos");
+        if (mark_gtid_.empty() || !gtid_contains(pos, mark_gtid_))
+            return fmt::format(
+                "{}: {}: {}'s binlog position '{}' does not hold the verify row "
+                "'{}'",
+                nodes_[n]->target().label(), what, nodes_[1 - n]->target().name, pos, mark_gtid_);
+        auto set = nodes_[n]->query(
+            fmt::format("BEGIN NOT ATOMIC DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN SET GLOBAL "
+                        "gtid_strict_mode=1; RESIGNAL; END; SET GLOBAL gtid_strict_mode=0; SET "
+                        "GLOBAL gtid_slave_pos={}; SET GLOBAL gtid_strict_mode=1; END",
+                        sql_quote(pos)),
+            what);
+        if (auto* e = std::get_if<std::string>(&set)) return *e;
+        out_ << fmt::format("    -- {}'s position was '{}'\n", nodes_[1 - n]->target().name, pos);
         return std::nullopt;
     }
 
@@ -562,6 +590,12 @@ void print_step(std::ostream& out, const Options& o, const BootstrapSettings& s,
         case StepKind::await_mark:
             out << "    SELECT MASTER_GTID_WAIT(<the row's GTID>, 1);  -- until applied, then the "
                    "row is read back\n";
+            break;
+        case StepKind::peer_position:
+            out << fmt::format(
+                "    SET GLOBAL gtid_strict_mode=0; SET GLOBAL gtid_slave_pos=<{}'s "
+                "@@gtid_binlog_pos, read then>; SET GLOBAL gtid_strict_mode=1;  -- one block\n",
+                s.nodes[1 - step.node].name);
             break;
     }
 }

@@ -147,18 +147,27 @@ TEST(BootstrapPlan, empty_peer_is_seeded_from_node_one_then_replicates_both_ways
     EXPECT_NE(plan.steps[change2].statements[0].find("MASTER_USE_GTID=slave_pos"),
               std::string::npos);
     EXPECT_NE(plan.steps[change1].statements[0].find("MASTER_HOST='10.0.0.2'"), std::string::npos);
-    EXPECT_NE(plan.steps[change1].statements[0].find("MASTER_USE_GTID=current_pos"),
+    // db1 may be taking writes that db2 has not applied yet: it starts at db2's position of
+    // the moment (slave_pos), not at its own current_pos (1236 from db2).
+    EXPECT_NE(plan.steps[change1].statements[0].find("MASTER_USE_GTID=slave_pos"),
               std::string::npos);
+    EXPECT_EQ(plan.steps[change1 - 1].kind, StepKind::peer_position);
+    EXPECT_EQ(plan.steps[change1 - 1].node, 0);
     EXPECT_NE(plan.steps[change1].statements[0].find("MASTER_CONNECT_RETRY=1"), std::string::npos);
     EXPECT_EQ(plan.steps[change1].statements[0].find("MASTER_RETRY_COUNT"), std::string::npos);
     // The seed brings db1's accounts: none are created on db2 itself.
     EXPECT_FALSE(has_statement_starting(plan, 1, "CREATE USER"));
-    // The plan ends waiting for both channels, then verifies with a row written on db1.
-    ASSERT_GE(plan.steps.size(), 4u);
-    EXPECT_EQ(plan.steps[plan.steps.size() - 4].kind, StepKind::wait_replica);
-    EXPECT_EQ(plan.steps[plan.steps.size() - 3].kind, StepKind::wait_replica);
-    EXPECT_EQ(plan.steps[plan.steps.size() - 2].kind, StepKind::mark);
-    EXPECT_EQ(plan.steps[plan.steps.size() - 1].kind, StepKind::await_mark);
+    // The verify row is written on db1 and applied on db2 before db1 follows db2 (from db2's
+    // binlog position, which then holds it); the plan ends waiting for both channels.
+    const int mark = step_index(plan, [](const Step& s) { return s.kind == StepKind::mark; });
+    const int await =
+        step_index(plan, [](const Step& s) { return s.kind == StepKind::await_mark; });
+    EXPECT_GT(mark, change2);
+    EXPECT_EQ(await, mark + 1);
+    EXPECT_LT(await, change1 - 1);
+    ASSERT_GE(plan.steps.size(), 2u);
+    EXPECT_EQ(plan.steps[plan.steps.size() - 2].kind, StepKind::wait_replica);
+    EXPECT_EQ(plan.steps[plan.steps.size() - 1].kind, StepKind::wait_replica);
 }
 
 // A statement that changes data or accounts and so goes to the binary log unless the session
@@ -570,7 +579,13 @@ TEST(BootstrapPlan, half_done_setup_finishes_the_missing_direction_without_seedi
     ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
     EXPECT_FALSE(plan.seeds);
     EXPECT_TRUE(statements(plan, 1).empty());
-    ASSERT_GE(change_master_step(plan, 0), 0);
+    const int change1 = change_master_step(plan, 0);
+    ASSERT_GE(change1, 0);
+    // db2 may hold writes of its own db1 lacks: db1 asks from its own current position.
+    EXPECT_NE(plan.steps[change1].statements[0].find("MASTER_USE_GTID=current_pos"),
+              std::string::npos);
+    EXPECT_EQ(step_index(plan, [](const Step& s) { return s.kind == StepKind::peer_position; }),
+              -1);
 }
 
 TEST(BootstrapPlan, semi_sync_is_switched_on_both_nodes_before_replication_starts) {

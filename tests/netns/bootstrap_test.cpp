@@ -257,11 +257,11 @@ TEST_F(BootstrapTest, refuses_a_peer_with_data_node_one_lacks_then_sets_up_repli
 }
 
 // The second server as plain `mariadb-install-db` leaves it (an empty `test` schema), node 1
-// taking writes the whole time, accounts left on node 1 by an earlier attempt with another
-// password and without the grants: bootstrap seeds node 2 anyway, says it replaces node 2's
-// mysql.* first, writes nothing on node 2 (no GTID of server 2 anywhere, so no dual write
-// against node 1's writes), re-applies the accounts' passwords and grants, and both
-// directions run with every acknowledged write on node 2.
+// taking writes the whole time, one of them a 40 s statement (no global read lock waits),
+// accounts left on node 1 by an earlier attempt with another password and without the grants:
+// bootstrap seeds node 2 anyway, says it replaces node 2's mysql.* first, writes nothing on node 2
+// (no GTID of server 2 anywhere, so no dual write against node 1's writes), re-applies the
+// accounts' passwords and grants, and both directions run with every acknowledged write on node 2.
 TEST_F(BootstrapTest, seeds_a_default_installed_peer_under_writes_without_writing_on_it) {
     ASSERT_NO_FATAL_FAILURE(start_pair(/*db2_test_db=*/true));
     auto& db1 = *db1_;
@@ -283,10 +283,27 @@ TEST_F(BootstrapTest, seeds_a_default_installed_peer_under_writes_without_writin
     writer.start();
     ASSERT_TRUE(wait_until([&] { return writer.figures().acked >= 50; }, 10s, 20ms))
         << writer.last_error();
+    // A write statement running for 40 s: FLUSH TABLES WITH READ LOCK waits for it (and blocks
+    // the writer behind it), so a bootstrap that ends well before proves the dump took no
+    // global read lock. (A long SELECT would not do: 10.11's FTWRL does not wait for it.)
+    lab().start(
+        "a", "long-select",
+        {"mariadb", "--no-defaults", "--protocol=socket", "--socket=" + db1.socket().string(),
+         "-uroot", "-e", "INSERT INTO app.w (id) SELECT 2000000000 + SLEEP(40)"});
+    ASSERT_TRUE(wait_until(
+        [&] {
+            return db1.value(
+                       "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO "
+                       "LIKE 'INSERT INTO app.w (id) SELECT 2000000000%'") == "1";
+        },
+        5s, 50ms));
+    const auto began = std::chrono::steady_clock::now();
     auto done = bootstrap();
+    const auto took = std::chrono::steady_clock::now() - began;
     std::this_thread::sleep_for(1s);  // writes after bootstrap replicate too
     writer.stop();
     ASSERT_EQ(done.exit_code, 0) << done.err;
+    EXPECT_LT(took, 30s) << "the dump waited for the long query: a global read lock";
     // Said before it happened: the empty schema counts as no data, the seed replaces mysql.*.
     EXPECT_NE(done.out.find("`test`"), std::string::npos) << done.out;
     EXPECT_NE(done.out.find("replaces db2's system schema mysql.*"), std::string::npos) << done.out;
@@ -311,9 +328,11 @@ TEST_F(BootstrapTest, seeds_a_default_installed_peer_under_writes_without_writin
     EXPECT_TRUE(missing_ids(writer.acked(), parse_ids(on2.out)).empty());
     const auto figures = writer.figures();
     std::cout << fmt::format(
-        "[ figures ] writer on db1 during bootstrap: {} acked, {} errors, "
-        "longest gap {} ms\n",
-        figures.acked, figures.errors, figures.longest_gap.count());
+        "[ figures ] bootstrap {} ms beside a 40 s write; writer on db1 during it: {} acked, {} "
+        "errors, longest gap {} ms\n",
+        std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), figures.acked,
+        figures.errors, figures.longest_gap.count());
+    EXPECT_LT(figures.longest_gap, 5s);
     // The way back runs too: db1 started from db2's binlog position and skips its own writes
     // that db2 logged; a write on db2 (now, with db1 quiet) arrives on db1.
     ASSERT_TRUE(db2.exec("INSERT INTO app.w (id) VALUES (1000000000)"));

@@ -360,10 +360,10 @@ class Planner {
             return SeedChoice::seed;
         }
         if (!b_pos.empty() && same_positions(a_pos, b_pos)) return SeedChoice::in_sync;
-        refuse(fmt::format(
-            "it holds schemas ({}, {} tables) and its GTID position '{}' is not "
-            "{}'s '{}', so its data cannot be shown to be a copy",
-            holding, tables, b.gtid_current_pos, s_.nodes[0].name, a.gtid_current_pos));
+        refuse(
+            fmt::format("it holds schemas ({}, {} tables) and its GTID position '{}' is not "
+                        "{}'s '{}', so its data cannot be shown to be a copy",
+                        holding, tables, b.gtid_current_pos, s_.nodes[0].name, a.gtid_current_pos));
         return SeedChoice::none;
     }
 
@@ -402,8 +402,8 @@ class Planner {
         sql(1, std::move(run),
             fmt::format("{} {} no tables, views, routines, triggers or events: no data, so {} "
                         "counts as empty; dropped (unlogged) so the seed leaves a copy of {}",
-                        names, empty_schemas_.size() == 1 ? "holds" : "hold",
-                        s_.nodes[1].name, s_.nodes[0].name));
+                        names, empty_schemas_.size() == 1 ? "holds" : "hold", s_.nodes[1].name,
+                        s_.nodes[0].name));
     }
 
     // The node that holds the writes: node 1 unless it is read-only and node 2 is not (the VIP

@@ -200,22 +200,21 @@ std::variant<ServerFacts, std::string> gather(Node& node, const BootstrapSetting
         // Each schema and what it holds: one without any object is no data (the `test` schema
         // mariadb-install-db creates unless --skip-test-db).
         auto count = [](const char* table, const char* column) {
-            return fmt::format("(SELECT COUNT(*) FROM information_schema.{} x WHERE x.{} = "
-                               "s.SCHEMA_NAME)",
-                               table, column);
+            return fmt::format(
+                "(SELECT COUNT(*) FROM information_schema.{} x WHERE x.{} = "
+                "s.SCHEMA_NAME)",
+                table, column);
         };
         auto rows = ask(fmt::format(
             "SELECT s.SCHEMA_NAME AS name, {} AS tables, {} AS routines, {} AS triggers, {} AS "
             "events FROM information_schema.SCHEMATA s WHERE s.SCHEMA_NAME NOT IN {} ORDER BY 1",
             count("TABLES", "TABLE_SCHEMA"), count("ROUTINES", "ROUTINE_SCHEMA"),
-            count("TRIGGERS", "TRIGGER_SCHEMA"), count("EVENTS", "EVENT_SCHEMA"),
-            system_schemas));
+            count("TRIGGERS", "TRIGGER_SCHEMA"), count("EVENTS", "EVENT_SCHEMA"), system_schemas));
         if (!rows) return failure;
         auto number = [](const checks::ReplicaRow& row, const char* name) -> std::uint64_t {
             auto it = row.find(name);
-            return it != row.end() && it->second
-                       ? std::strtoull(it->second->c_str(), nullptr, 10)
-                       : 0;
+            return it != row.end() && it->second ? std::strtoull(it->second->c_str(), nullptr, 10)
+                                                 : 0;
         };
         for (const auto& row : *rows) {
             auto it = row.find("name");

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "checks/gtid.hpp"
+#include "havip/password_hash.hpp"
 
 namespace havip::cli {
 namespace {
@@ -173,14 +174,17 @@ class Planner {
         user_steps(0);
         if (seed == SeedChoice::seed) {
             plan_.seeds = true;
+            plan_.notices.push_back(system_schema_notice());
+            drop_empty_schemas();
             Step dump;
             dump.kind = StepKind::seed;
             dump.node = 1;
             dump.reason = fmt::format(
                 "{} is empty: load a consistent dump of {} (mariadb-dump --single-transaction "
-                "--master-data=1 --gtid: sets its gtid_slave_pos) with sql_log_bin=0, so none "
-                "of it is logged and replicated back",
-                s_.nodes[1].label(), s_.nodes[0].label());
+                "--master-data=1 --gtid: sets its gtid_slave_pos; no global read lock) with "
+                "sql_log_bin=0, so none of it is logged and replicated back. It replaces {}'s "
+                "system schema mysql.* (users, grants) with {}'s",
+                s_.nodes[1].label(), s_.nodes[0].label(), s_.nodes[1].name, s_.nodes[0].name);
             plan_.steps.push_back(std::move(dump));
             sql(1, {"FLUSH LOCAL PRIVILEGES"},
                 "the dump replaced the grant tables (with the accounts created on " +
@@ -197,10 +201,23 @@ class Planner {
             }
         }
         // slave_pos on the peer: its gtid_slave_pos is exactly what the seed (or the position
-        // just set) says it holds. current_pos on node 1: its own writes are in its binlog
-        // position, not its slave position, so it asks node 2 only for what it has not written.
-        channel_steps(1, inbound[1], "slave_pos", semi_changed[1]);
-        channel_steps(0, inbound[0], "current_pos", semi_changed[0]);
+        // just set) says it holds.
+        channel_steps(1, inbound[1], "slave_pos", semi_changed[1], false);
+        // Node 1 after a seed: node 2 holds nothing node 1 lacks, so node 1 may start at node
+        // 2's binlog position. Not current_pos: node 1 takes writes node 2 has not all applied
+        // yet, and a GTID node 2 has not logged is refused (1236, "not in the master's binlog",
+        // which stops the IO thread). Nor node 2's seed position: it is in node 2's
+        // gtid_slave_pos only until node 2 applies the next transaction, never in its binlog
+        // (1236, "missing the GTID … strict mode"). So the verify row is written on node 1 first;
+        // once node 2 has applied (and logged) it, node 1 starts at node 2's binlog position.
+        // Otherwise current_pos: node 1's own writes are in its binlog position, not its slave
+        // position, so it asks node 2 only for what it has not written.
+        if (seed == SeedChoice::seed) {
+            verify_steps(0);
+            channel_steps(0, inbound[0], "slave_pos", semi_changed[0], true);
+        } else {
+            channel_steps(0, inbound[0], "current_pos", semi_changed[0], false);
+        }
         if (!plan_.steps.empty()) {
             // Waiting changes nothing: only worth a step when something else was done.
             for (int n : {1, 0}) {
@@ -213,6 +230,7 @@ class Planner {
                     s_.nodes[n].name);
                 plan_.steps.push_back(std::move(wait));
             }
+            if (seed != SeedChoice::seed) verify_steps(writer());
         }
         return std::move(plan_);
     }
@@ -327,55 +345,177 @@ class Planner {
                             a.gtid_current_pos.empty() ? "''" : a.gtid_current_pos));
             return SeedChoice::none;
         }
-        const bool empty = b.user_schemas.empty() && b.user_tables == 0;
-        if (empty) return SeedChoice::seed;
-        std::string schemas;
-        for (const auto& name : b.user_schemas)
-            schemas += (schemas.empty() ? "" : ", ") + name;
+        // A schema without a table, view, routine, trigger or event holds no data: the seed
+        // may go ahead (it is dropped first, so node 2 becomes a copy).
+        std::string holding;
+        std::uint64_t tables = 0;
+        for (const auto& schema : b.schemas) {
+            if (schema.empty()) continue;
+            holding += (holding.empty() ? "" : ", ") + schema.name;
+            tables += schema.tables;
+        }
+        if (holding.empty()) {
+            for (const auto& schema : b.schemas)
+                empty_schemas_.push_back(schema.name);
+            return SeedChoice::seed;
+        }
         if (!b_pos.empty() && same_positions(a_pos, b_pos)) return SeedChoice::in_sync;
-        refuse(fmt::format(
-            "it holds schemas ({}, {} tables) and its GTID position '{}' is not "
-            "{}'s '{}', so its data cannot be shown to be a copy",
-            schemas, b.user_tables, b.gtid_current_pos, s_.nodes[0].name, a.gtid_current_pos));
+        refuse(
+            fmt::format("it holds schemas ({}, {} tables) and its GTID position '{}' is not "
+                        "{}'s '{}', so its data cannot be shown to be a copy",
+                        holding, tables, b.gtid_current_pos, s_.nodes[0].name, a.gtid_current_pos));
         return SeedChoice::none;
     }
 
-    // Creates the accounts the node lacks, unlogged: each node gets its own, so they are not
-    // replicated a second time (and a CREATE USER replicated onto a node that has the account
-    // would stop its SQL thread).
+    // The seed is a dump of every schema of node 1, mysql included: node 2's accounts, grants
+    // and roles become node 1's. Said before anything is done, with the accounts that go.
+    std::string system_schema_notice() const {
+        std::string lost;
+        for (const auto& account : facts_[1]->all_accounts) {
+            const auto& on1 = facts_[0]->all_accounts;
+            if (std::find(on1.begin(), on1.end(), account) != on1.end()) continue;
+            lost += (lost.empty() ? "" : ", ") +
+                    fmt::format("{}@{}", sql_quote(account.first), sql_quote(account.second));
+        }
+        return fmt::format(
+            "{}: the seed replaces {}'s system schema mysql.* (users, passwords, grants, roles) "
+            "with {}'s; {}",
+            s_.nodes[1].label(), s_.nodes[1].name, s_.nodes[0].name,
+            lost.empty() ? fmt::format("every account {} has, {} has too", s_.nodes[1].name,
+                                       s_.nodes[0].name)
+                         : fmt::format("accounts only {} has are gone afterwards: {}",
+                                       s_.nodes[1].name, lost));
+    }
+
+    // Node 2's schemas without any object, dropped before the seed: the dump does not drop a
+    // schema node 1 lacks, and a CREATE DATABASE of that name replicated later from node 1
+    // would stop node 2's SQL thread (1007). Unlogged: node 2 writes nothing to its binary log.
+    void drop_empty_schemas() {
+        if (empty_schemas_.empty()) return;
+        std::vector<std::string> run = {"SET SESSION sql_log_bin=0"};
+        std::string names;
+        for (const auto& name : empty_schemas_) {
+            run.push_back("DROP DATABASE " + sql_identifier(name));
+            names += (names.empty() ? "" : ", ") + sql_identifier(name);
+        }
+        run.push_back("SET SESSION sql_log_bin=1");
+        sql(1, std::move(run),
+            fmt::format("{} {} no tables, views, routines, triggers or events: no data, so {} "
+                        "counts as empty; dropped (unlogged) so the seed leaves a copy of {}",
+                        names, empty_schemas_.size() == 1 ? "holds" : "hold", s_.nodes[1].name,
+                        s_.nodes[0].name));
+    }
+
+    // The node that holds the writes: node 1 unless it is read-only and node 2 is not (the VIP
+    // moved to node 2 after an earlier bootstrap).
+    int writer() const { return facts_[0]->read_only && !facts_[1]->read_only ? 1 : 0; }
+
+    // One row written on the node that holds writes reaches the other. Nothing is written on
+    // the other node: it may be a replica of a node taking production writes, and a write of
+    // its own would be a second writer in the domain (1950 under gtid_strict_mode). Its
+    // direction back is proven by its running, caught-up channel (the wait steps).
+    void verify_steps(int w) {
+        Step mark;
+        mark.kind = StepKind::mark;
+        mark.node = w;
+        mark.statements = {
+            "CREATE DATABASE IF NOT EXISTS havip",
+            "CREATE TABLE IF NOT EXISTS havip.bootstrap_check (node VARCHAR(64) PRIMARY KEY, "
+            "verified_at TIMESTAMP(6) NOT NULL) ENGINE=InnoDB",
+            fmt::format("REPLACE INTO havip.bootstrap_check VALUES ({}, NOW(6))",
+                        sql_quote(s_.nodes[w].name))};
+        mark.shown = mark.statements;
+        mark.reason = fmt::format(
+            "verify: a row written here, the node that holds the writes, only (a write on {} "
+            "would be a second writer)",
+            s_.nodes[1 - w].name);
+        plan_.steps.push_back(std::move(mark));
+        Step await;
+        await.kind = StepKind::await_mark;
+        await.node = 1 - w;
+        await.reason = fmt::format(
+            "verify: {}'s row arrives here through replication (its GTID applied); nothing is "
+            "written here",
+            s_.nodes[w].name);
+        plan_.steps.push_back(std::move(await));
+    }
+
+    // The global privileges `user`@`host` needs.
+    std::vector<std::string> needed_privileges(const std::string& user,
+                                               const std::string& host) const {
+        if (user != s_.monitor_user) return {"REPLICATION SLAVE"};
+        if (host != "localhost") return {"READ_ONLY ADMIN"};  // the peer's fence: read_only=1
+        return monitor_grants;
+    }
+
+    // Creates the accounts the node lacks and brings those it has to the inventory's password
+    // (ALTER USER: the peer's channel and havipd log in with it) and grants, unlogged: each node
+    // gets its own, so they are not replicated a second time (and a CREATE USER replicated onto
+    // a node that has the account would stop its SQL thread).
     void user_steps(int n) {
         const ServerFacts& f = *facts_[n];
         std::vector<std::string> run = {"SET SESSION sql_log_bin=0"};
         std::vector<std::string> shown = run;
-        std::string names;
+        std::string created, repassworded, granted;
+        auto add = [](std::string& list, const std::string& name) {
+            list += (list.empty() ? "" : ", ") + name;
+        };
         for (const auto& [user, host] : required_users(s_)) {
-            if (std::find(f.users.begin(), f.users.end(), std::make_pair(user, host)) !=
-                f.users.end())
-                continue;
             const bool monitor = user == s_.monitor_user;
             const std::string& password = monitor ? s_.monitor_password : s_.replication_password;
-            run.push_back(fmt::format("CREATE USER {} IDENTIFIED BY {}", account(user, host),
-                                      sql_quote(password)));
-            shown.push_back(
-                fmt::format("CREATE USER {} IDENTIFIED BY {}", account(user, host), masked));
-            std::string grant;
-            if (monitor && host != "localhost") {
-                grant = "READ_ONLY ADMIN";  // the peer's fence: read_only=1 and nothing else
-            } else if (monitor) {
-                for (const auto& g : monitor_grants)
-                    grant += (grant.empty() ? "" : ", ") + g;
-            } else {
-                grant = "REPLICATION SLAVE";
+            const std::string name = fmt::format("{}@{}", user, host);
+            const auto needed = needed_privileges(user, host);
+            auto existing = std::find_if(
+                f.users.begin(), f.users.end(),
+                [&](const AccountFacts& a) { return a.user == user && a.host == host; });
+            auto grant = [&](const std::vector<std::string>& privileges) {
+                std::string list;
+                for (const auto& p : privileges)
+                    list += (list.empty() ? "" : ", ") + p;
+                run.push_back(fmt::format("GRANT {} ON *.* TO {}", list, account(user, host)));
+                shown.push_back(run.back());
+            };
+            if (existing == f.users.end()) {
+                run.push_back(fmt::format("CREATE USER {} IDENTIFIED BY {}", account(user, host),
+                                          sql_quote(password)));
+                shown.push_back(
+                    fmt::format("CREATE USER {} IDENTIFIED BY {}", account(user, host), masked));
+                grant(needed);
+                add(created, name);
+                continue;
             }
-            run.push_back(fmt::format("GRANT {} ON *.* TO {}", grant, account(user, host)));
-            shown.push_back(run.back());
-            names += (names.empty() ? "" : ", ") + fmt::format("{}@{}", user, host);
+            // The hash is compared here, so the password is never sent in a query.
+            const bool native =
+                existing->plugin == "mysql_native_password" || existing->plugin.empty();
+            if (!native || existing->authentication_string != native_password_hash(password)) {
+                run.push_back(fmt::format("ALTER USER {} IDENTIFIED BY {}", account(user, host),
+                                          sql_quote(password)));
+                shown.push_back(
+                    fmt::format("ALTER USER {} IDENTIFIED BY {}", account(user, host), masked));
+                add(repassworded, name);
+            }
+            std::vector<std::string> missing;
+            for (const auto& p : needed) {
+                if (std::find(existing->privileges.begin(), existing->privileges.end(), p) ==
+                    existing->privileges.end())
+                    missing.push_back(p);
+            }
+            if (!missing.empty()) {
+                grant(missing);
+                add(granted, name);
+            }
         }
         if (run.size() == 1) return;
         run.push_back("SET SESSION sql_log_bin=1");
         shown.push_back(run.back());
-        sql(n, std::move(run),
-            fmt::format("create {} unlogged: every node gets the same accounts on its own", names),
+        std::string reason;
+        if (!created.empty()) reason = fmt::format("create {}", created);
+        if (!repassworded.empty())
+            reason += fmt::format("{}set the inventory's password of {} (it exists with another)",
+                                  reason.empty() ? "" : "; ", repassworded);
+        if (!granted.empty())
+            reason += fmt::format("{}grant {} what it lacks", reason.empty() ? "" : "; ", granted);
+        sql(n, std::move(run), reason + "; unlogged: every node gets the same accounts on its own",
             std::move(shown));
     }
 
@@ -406,10 +546,14 @@ class Planner {
         return slave_off;
     }
 
+    // peer_position: before CHANGE MASTER, gtid_slave_pos is set to the peer's position of the
+    // moment (a peer_position step), for a node whose peer holds nothing it lacks.
     void channel_steps(int n, const checks::ReplicaRow* row, const char* use_gtid,
-                       bool semi_sync_switched_on) {
+                       bool semi_sync_switched_on, bool peer_position) {
         const NodeTarget& peer = s_.nodes[1 - n];
         const std::string conn = connection_clause(s_.connection_name);
+        std::string why =
+            fmt::format("replicate from {} (MASTER_USE_GTID={})", peer.name, use_gtid);
         if (row) {
             const bool running = field(*row, "Slave_IO_Running") == "Yes" &&
                                  field(*row, "Slave_SQL_Running") == "Yes";
@@ -425,23 +569,28 @@ class Planner {
                 }
                 return;
             }
-            auto change = change_master(s_, 1 - n, use_gtid);
-            sql(n,
-                {fmt::format("STOP SLAVE{}", conn), change.run, fmt::format("START SLAVE{}", conn)},
-                fmt::format("replication from {} exists but {}", peer.name,
-                            same ? "is not running" : "differs from the inventory"),
-                {fmt::format("STOP SLAVE{}", conn), change.shown,
-                 fmt::format("START SLAVE{}", conn)});
-            return;
+            why = fmt::format("replication from {} exists but {}", peer.name,
+                              same ? "is not running" : "differs from the inventory");
+            sql(n, {fmt::format("STOP SLAVE{}", conn)}, why);
+        }
+        if (peer_position) {
+            Step position;
+            position.kind = StepKind::peer_position;
+            position.node = n;
+            position.reason = fmt::format(
+                "start at {}'s binlog position, which holds the verify row: {} holds nothing {} "
+                "lacks, and a GTID it has not logged would be refused (1236)",
+                peer.name, peer.name, s_.nodes[n].name);
+            plan_.steps.push_back(std::move(position));
         }
         auto change = change_master(s_, 1 - n, use_gtid);
-        sql(n, {change.run, fmt::format("START SLAVE{}", conn)},
-            fmt::format("replicate from {} (MASTER_USE_GTID={})", peer.name, use_gtid),
+        sql(n, {change.run, fmt::format("START SLAVE{}", conn)}, why,
             {change.shown, fmt::format("START SLAVE{}", conn)});
     }
 
     const BootstrapSettings& s_;
     const ServerFacts* facts_[2];
+    std::vector<std::string> empty_schemas_;  // node 2's, when it is seeded
     Plan plan_;
 };
 
@@ -449,6 +598,15 @@ class Planner {
 
 std::string NodeTarget::label() const {
     return fmt::format("{} ({}:{})", name, address, port);
+}
+
+std::string sql_identifier(const std::string& name) {
+    std::string out = "`";
+    for (char c : name) {
+        if (c == '`') out += '`';
+        out += c;
+    }
+    return out + "`";
 }
 
 std::string sql_quote(const std::string& text) {

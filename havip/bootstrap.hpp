@@ -21,10 +21,31 @@
 
 namespace havip::cli {
 
+// A schema other than the system ones, and what it holds.
+struct SchemaFacts {
+    std::string name;
+    std::uint64_t tables = 0;  // base tables, views and sequences (information_schema.TABLES)
+    std::uint64_t routines = 0;
+    std::uint64_t triggers = 0;
+    std::uint64_t events = 0;
+    // No object at all: `mariadb-install-db`'s `test` schema unless --skip-test-db.
+    bool empty() const { return tables == 0 && routines == 0 && triggers == 0 && events == 0; }
+};
+
+// An account of mysql.user, and its global privileges (information_schema.USER_PRIVILEGES).
+struct AccountFacts {
+    std::string user;
+    std::string host;
+    std::string plugin;                   // mysql_native_password, unix_socket, ed25519, …
+    std::string authentication_string;    // "*<hex>" for mysql_native_password
+    std::vector<std::string> privileges;  // "REPLICATION SLAVE", "SLAVE MONITOR", …
+};
+
 // What one server answered before anything was changed.
 struct ServerFacts {
     std::string version;  // SELECT VERSION(): "10.11.6-MariaDB-0+deb12u1-log"
     std::uint32_t server_id = 0;
+    bool read_only = false;  // ON: not the node taking the writes
     bool log_bin = false;
     bool gtid_strict_mode = false;
     bool log_slave_updates = false;
@@ -35,13 +56,13 @@ struct ServerFacts {
     std::string gtid_current_pos;
     // The last GTID per (domain, server) in the binary log: "0-1-10,0-2-3".
     std::string gtid_binlog_state;
-    // Accounts among those bootstrap creates: (user, host).
-    std::vector<std::pair<std::string, std::string>> users;
+    // Accounts among those bootstrap creates, as they are now.
+    std::vector<AccountFacts> users;
+    // Every account of mysql.user: (user, host).
+    std::vector<std::pair<std::string, std::string>> all_accounts;
     std::vector<checks::ReplicaRow> replicas;  // SHOW ALL SLAVES STATUS
-    // Schemas other than mysql, information_schema, performance_schema and sys, and the
-    // number of tables in them: an "empty" server has neither.
-    std::vector<std::string> user_schemas;
-    std::uint64_t user_tables = 0;
+    // Schemas other than mysql, information_schema, performance_schema and sys.
+    std::vector<SchemaFacts> schemas;
     // SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%' (empty when the server lacks semi-sync).
     std::map<std::string, std::string> semi_sync;
 };
@@ -67,7 +88,12 @@ struct BootstrapSettings {
 
 // Done as SQL on one node's connection (in order, same session), by running mariadb-dump into
 // the peer, or by waiting until a node's inbound channel runs and has applied what it received.
-enum class StepKind { sql, seed, wait_replica };
+// mark: the verify row, written (statements) on the node that holds writes only — a write on
+// its peer would be a second writer in the domain (1950 under gtid_strict_mode); await_mark:
+// the peer waits until that row's GTID has been applied (MASTER_GTID_WAIT) and reads it back.
+// peer_position: SET GLOBAL gtid_slave_pos on the node to its peer's @@gtid_current_pos, read
+// when the step runs (a position the peer is sure to accept, whatever it has applied by then).
+enum class StepKind { sql, seed, wait_replica, mark, await_mark, peer_position };
 
 struct Step {
     StepKind kind = StepKind::sql;
@@ -81,6 +107,8 @@ struct Plan {
     // Preflight failures and refusals, each "db2 (10.0.0.2:3306): preflight: …"; when any is
     // present there are no steps and nothing may be changed.
     std::vector<std::string> errors;
+    // What the operator must know before anything is done (printed first, --dry-run too).
+    std::vector<std::string> notices;
     std::vector<Step> steps;
     bool seeds = false;  // node 2 is loaded from a dump of node 1
     bool already_done() const { return errors.empty() && steps.empty(); }
@@ -96,6 +124,9 @@ Plan plan_bootstrap(const BootstrapSettings& settings, const ServerFacts& node1,
 // Whether every transaction of the MariaDB GTID list `subset` is in `superset` (per domain a
 // higher sequence, or the same GTID); false when either does not parse.
 bool gtid_contains(const std::string& superset, const std::string& subset);
+
+// `name` with backticks doubled, for SQL identifiers.
+std::string sql_identifier(const std::string& name);
 
 // 'text' with quotes and backslashes escaped, for SQL string literals.
 std::string sql_quote(const std::string& text);

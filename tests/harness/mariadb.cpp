@@ -43,6 +43,9 @@ std::string seconds_text(std::chrono::milliseconds d) {
 // every server; removed when the binary exits. Stale ones of dead runs are swept first.
 class TemplateDatadir {
   public:
+    // test_db: mariadb-install-db's default, which creates the empty `test` schema (and
+    // grants on test% to PUBLIC) that --skip-test-db leaves out.
+    explicit TemplateDatadir(bool test_db) : test_db_(test_db) {}
     ~TemplateDatadir() {
         std::error_code ec;
         if (!root_.empty()) fs::remove_all(root_, ec);
@@ -54,7 +57,7 @@ class TemplateDatadir {
         if (!root_.empty()) return root_ / "data";
         const fs::path runs = fs::path(HAVIP_BINARY_DIR) / "test-runs";
         sweep(runs);
-        root_ = runs / fmt::format("mariadb-template-{}", ::getpid());
+        root_ = runs / fmt::format("mariadb-template-{}{}", ::getpid(), test_db_ ? "-testdb" : "");
         std::error_code ec;
         fs::remove_all(root_, ec);
         fs::create_directories(root_, ec);
@@ -62,8 +65,8 @@ class TemplateDatadir {
                                          "--no-defaults",
                                          fmt::format("--datadir={}", (root_ / "data").string()),
                                          "--user=root",
-                                         "--skip-test-db",
                                          "--auth-root-authentication-method=socket"};
+        if (!test_db_) argv.push_back("--skip-test-db");
         argv.insert(argv.end(), innodb_small.begin(), innodb_small.end());
         auto result = run_command(argv, 120s);
         if (!result.ok()) {
@@ -89,14 +92,16 @@ class TemplateDatadir {
         }
     }
 
+    const bool test_db_;
     std::mutex mutex_;
     fs::path root_;
     std::string error_;
 };
 
-TemplateDatadir& template_datadir() {
-    static TemplateDatadir instance;
-    return instance;
+TemplateDatadir& template_datadir(bool test_db) {
+    static TemplateDatadir without(false);
+    static TemplateDatadir with(true);
+    return test_db ? with : without;
 }
 
 testing::AssertionResult write_file(const fs::path& path, const std::string& text, ::mode_t mode) {
@@ -137,7 +142,7 @@ MariadbServer::~MariadbServer() {
 }
 
 testing::AssertionResult MariadbServer::prepare() {
-    auto made = template_datadir().get();
+    auto made = template_datadir(test_db_).get();
     if (auto* error = std::get_if<std::string>(&made)) return testing::AssertionFailure() << *error;
     std::error_code ec;
     fs::create_directories(dir_, ec);

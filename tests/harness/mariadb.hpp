@@ -43,6 +43,11 @@ class MariadbServer {
     // Before the first start(): no lab accounts (chk, repl) and no lab schema, a server as
     // mariadb-install-db left it (for `havip bootstrap`, which creates its own).
     void without_lab_accounts() { lab_accounts_ = false; }
+    // Before the first start(): a datadir made by plain `mariadb-install-db`, which creates the
+    // empty `test` schema, its PUBLIC grants and anonymous accounts (the harness otherwise
+    // passes --skip-test-db, as Debian 12's postinst does; a DBA initialising a datadir by hand
+    // or another distribution's package does not).
+    void install_with_test_db() { test_db_ = true; }
     // Before the first start(): the option file ends with `!include PATH`, so the settings of
     // PATH (a generated mariadb.cnf) win over the harness's.
     void include_config(std::filesystem::path path) { include_ = std::move(path); }
@@ -106,6 +111,7 @@ class MariadbServer {
     int starts_ = 0;
     bool accounts_created_ = false;
     bool lab_accounts_ = true;
+    bool test_db_ = false;
     std::filesystem::path include_;
 };
 

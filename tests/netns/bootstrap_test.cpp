@@ -12,15 +12,18 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "checks/mysql_client.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/mariadb.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/wait.hpp"
+#include "tests/harness/writer.hpp"
 
 namespace havip::test {
 namespace {
@@ -65,7 +68,8 @@ class BootstrapTest : public LabTest {
 
     // Nodes a (db1, 10.77.0.1) and b (db2, 10.77.0.2); `havip generate` output in out_; both
     // servers started with their generated mariadb.cnf and an admin account reachable over TCP.
-    void start_pair() {
+    // db2_test_db: db2's datadir made by plain mariadb-install-db (the empty `test` schema).
+    void start_pair(bool db2_test_db = false) {
         ASSERT_TRUE(lab().add_node("a"));
         ASSERT_TRUE(lab().add_node("b"));
         ASSERT_TRUE(lab().add_address("a", "10.77.0.1/24"));
@@ -96,6 +100,7 @@ class BootstrapTest : public LabTest {
                    fs::perms(0600));
         db1_.emplace(lab(), "a", "10.77.0.1", 1);
         db2_.emplace(lab(), "b", "10.77.0.2", 2);
+        if (db2_test_db) db2_->install_with_test_db();
         for (auto* db : {&*db1_, &*db2_}) {
             db->without_lab_accounts();
             db->include_config(out_ / (db == &*db1_ ? "db1" : "db2") / "mariadb.cnf");
@@ -249,6 +254,107 @@ TEST_F(BootstrapTest, refuses_a_peer_with_data_node_one_lacks_then_sets_up_repli
         << running.process->log_tail(40);
     // manage_read_only: the holder, caught up, is made writable.
     EXPECT_TRUE(wait_until([&] { return db1.read_only() == false; }, 5s, 50ms));
+}
+
+// The second server as plain `mariadb-install-db` leaves it (an empty `test` schema), node 1
+// taking writes the whole time, one of them a 40 s statement (no global read lock waits),
+// accounts left on node 1 by an earlier attempt with another password and without the grants:
+// bootstrap seeds node 2 anyway, says it replaces node 2's mysql.* first, writes nothing on node 2
+// (no GTID of server 2 anywhere, so no dual write against node 1's writes), re-applies the
+// accounts' passwords and grants, and both directions run with every acknowledged write on node 2.
+TEST_F(BootstrapTest, seeds_a_default_installed_peer_under_writes_without_writing_on_it) {
+    ASSERT_NO_FATAL_FAILURE(start_pair(/*db2_test_db=*/true));
+    auto& db1 = *db1_;
+    auto& db2 = *db2_;
+    ASSERT_EQ(db2.value("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = "
+                        "'test'"),
+              "1");
+    ASSERT_TRUE(
+        db1.exec("CREATE DATABASE app; CREATE TABLE app.w (id BIGINT PRIMARY KEY) ENGINE=InnoDB;"
+                 " SET sql_log_bin=0;"
+                 " CREATE USER 'repl'@'10.77.0.2' IDENTIFIED BY 'an-earlier-password';"
+                 " CREATE USER 'havip_monitor'@'localhost' IDENTIFIED BY 'an-earlier-password';"));
+
+    checks::MysqlLibrary library;
+    WriterSettings ws{lab().ns("a"), "10.77.0.1", 3306, "admin", admin_password};
+    ws.table = "app.w";
+    ws.write_interval = std::chrono::microseconds(2000);
+    Writer writer(ws);
+    writer.start();
+    ASSERT_TRUE(wait_until([&] { return writer.figures().acked >= 50; }, 10s, 20ms))
+        << writer.last_error();
+    // A write statement running for 40 s: FLUSH TABLES WITH READ LOCK waits for it (and blocks
+    // the writer behind it), so a bootstrap that ends well before proves the dump took no
+    // global read lock. (A long SELECT would not do: 10.11's FTWRL does not wait for it.)
+    lab().start(
+        "a", "long-select",
+        {"mariadb", "--no-defaults", "--protocol=socket", "--socket=" + db1.socket().string(),
+         "-uroot", "-e", "INSERT INTO app.w (id) SELECT 2000000000 + SLEEP(40)"});
+    ASSERT_TRUE(wait_until(
+        [&] {
+            return db1.value(
+                       "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO "
+                       "LIKE 'INSERT INTO app.w (id) SELECT 2000000000%'") == "1";
+        },
+        5s, 50ms));
+    const auto began = std::chrono::steady_clock::now();
+    auto done = bootstrap();
+    const auto took = std::chrono::steady_clock::now() - began;
+    std::this_thread::sleep_for(1s);  // writes after bootstrap replicate too
+    writer.stop();
+    ASSERT_EQ(done.exit_code, 0) << done.err;
+    EXPECT_LT(took, 30s) << "the dump waited for the long query: a global read lock";
+    // Said before it happened: the empty schema counts as no data, the seed replaces mysql.*.
+    EXPECT_NE(done.out.find("`test`"), std::string::npos) << done.out;
+    EXPECT_NE(done.out.find("replaces db2's system schema mysql.*"), std::string::npos) << done.out;
+    EXPECT_LT(done.out.find("mysql.*"), done.out.find("step 1 "));
+
+    // Nothing was written on db2: only server 1 has GTIDs, on both nodes.
+    for (const auto* db : {&db1, &db2}) {
+        const auto state = db->value("SELECT @@gtid_binlog_state").value_or("?");
+        EXPECT_EQ(state.find("-2-"), std::string::npos) << db->node() << ": " << state;
+        EXPECT_EQ(state.rfind("0-1-", 0), 0u) << db->node() << ": " << state;
+    }
+    ASSERT_TRUE(wait_caught_up(db1, db2, 20s));
+    for (const auto* db : {&db1, &db2}) {
+        EXPECT_EQ(db->slave_status("Slave_IO_Running"), "Yes") << db->node();
+        EXPECT_EQ(db->slave_status("Slave_SQL_Running"), "Yes") << db->node();
+        EXPECT_EQ(db->slave_status("Last_SQL_Errno"), "0") << db->node();
+        EXPECT_EQ(db->slave_status("Last_IO_Errno"), "0") << db->node();
+    }
+    EXPECT_EQ(writer.figures().errors, 0u) << writer.last_error();
+    auto on2 = db2.sql("SELECT id FROM app.w", 20s);
+    ASSERT_TRUE(on2.ok()) << on2.err;
+    EXPECT_TRUE(missing_ids(writer.acked(), parse_ids(on2.out)).empty());
+    const auto figures = writer.figures();
+    std::cout << fmt::format(
+        "[ figures ] bootstrap {} ms beside a 40 s write; writer on db1 during it: {} acked, {} "
+        "errors, longest gap {} ms\n",
+        std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), figures.acked,
+        figures.errors, figures.longest_gap.count());
+    EXPECT_LT(figures.longest_gap, 5s);
+    // The way back runs too: db1 started from db2's binlog position and skips its own writes
+    // that db2 logged; a write on db2 (now, with db1 quiet) arrives on db1.
+    ASSERT_TRUE(db2.exec("INSERT INTO app.w (id) VALUES (1000000000)"));
+    ASSERT_TRUE(wait_caught_up(db2, db1, 20s));
+    EXPECT_EQ(db1.value("SELECT COUNT(*) FROM app.w WHERE id = 1000000000"), "1");
+    EXPECT_EQ(db1.slave_status("Last_SQL_Errno"), "0");
+    // The verify row: written on db1, arrived on db2.
+    EXPECT_EQ(db2.value("SELECT GROUP_CONCAT(node) FROM havip.bootstrap_check"), "db1");
+    // db2 is a copy of db1: the empty schema is gone.
+    EXPECT_EQ(db2.value("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = "
+                        "'test'"),
+              "0");
+    // The accounts of the earlier attempt were given the inventory's password and grants: the
+    // monitor logs in with the generated option file and may read replication status.
+    const auto monitor_cnf = out_ / "db1" / "monitor.cnf";
+    for (const auto* db : {&db1, &db2}) {
+        auto r = run_command(
+            {"mariadb", "--defaults-extra-file=" + monitor_cnf.string(), "--protocol=socket",
+             "--socket=" + db->socket().string(), "--batch", "-e", "SHOW ALL SLAVES STATUS"},
+            10s);
+        EXPECT_TRUE(r.ok()) << db->node() << ": " << r.err;
+    }
 }
 
 }  // namespace

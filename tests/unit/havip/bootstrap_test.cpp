@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "havip/password_hash.hpp"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -40,20 +42,36 @@ ServerFacts fresh(std::uint32_t server_id) {
 
 ServerFacts with_data(std::uint32_t server_id, const std::string& position) {
     ServerFacts f = fresh(server_id);
-    f.user_schemas = {"app"};
-    f.user_tables = 3;
+    f.schemas = {{.name = "app", .tables = 3}};
     f.gtid_binlog_pos = position;
     f.gtid_current_pos = position;
     f.gtid_binlog_state = position;
     return f;
 }
 
+const std::vector<std::string> monitor_privileges = {
+    "SLAVE MONITOR",           "BINLOG MONITOR",  "PROCESS",
+    "CONNECTION ADMIN",        "READ_ONLY ADMIN", "REPLICATION SLAVE ADMIN",
+    "REPLICATION MASTER ADMIN"};
+
+// An account as bootstrap leaves it: settings()'s password, the grants it needs.
+AccountFacts account(const std::string& user, const std::string& host) {
+    AccountFacts a{user, host, "mysql_native_password", "", {}};
+    if (user == "repl") {
+        a.authentication_string = native_password_hash("r-secret");
+        a.privileges = {"REPLICATION SLAVE"};
+    } else {
+        a.authentication_string = native_password_hash("m-secret");
+        a.privileges =
+            host == "localhost" ? monitor_privileges : std::vector<std::string>{"READ_ONLY ADMIN"};
+    }
+    return a;
+}
+
 void add_all_users(ServerFacts& f) {
-    f.users = {{"repl", "10.0.0.1"},
-               {"repl", "10.0.0.2"},
-               {"havip_monitor", "localhost"},
-               {"havip_monitor", "10.0.0.1"},
-               {"havip_monitor", "10.0.0.2"}};
+    f.users = {account("repl", "10.0.0.1"), account("repl", "10.0.0.2"),
+               account("havip_monitor", "localhost"), account("havip_monitor", "10.0.0.1"),
+               account("havip_monitor", "10.0.0.2")};
 }
 
 checks::ReplicaRow channel(const std::string& host, const std::string& io = "Yes",
@@ -63,11 +81,11 @@ checks::ReplicaRow channel(const std::string& host, const std::string& io = "Yes
             {"Using_Gtid", "Slave_Pos"}};
 }
 
-// Every statement of the plan run on `node`, in order.
+// Every statement of the plan's SQL steps run on `node`, in order (not the verify row's).
 std::vector<std::string> statements(const Plan& plan, int node) {
     std::vector<std::string> out;
     for (const auto& step : plan.steps) {
-        if (step.node != node) continue;
+        if (step.node != node || step.kind != StepKind::sql) continue;
         out.insert(out.end(), step.statements.begin(), step.statements.end());
     }
     return out;
@@ -129,16 +147,125 @@ TEST(BootstrapPlan, empty_peer_is_seeded_from_node_one_then_replicates_both_ways
     EXPECT_NE(plan.steps[change2].statements[0].find("MASTER_USE_GTID=slave_pos"),
               std::string::npos);
     EXPECT_NE(plan.steps[change1].statements[0].find("MASTER_HOST='10.0.0.2'"), std::string::npos);
-    EXPECT_NE(plan.steps[change1].statements[0].find("MASTER_USE_GTID=current_pos"),
+    // db1 may be taking writes that db2 has not applied yet: it starts at db2's position of
+    // the moment (slave_pos), not at its own current_pos (1236 from db2).
+    EXPECT_NE(plan.steps[change1].statements[0].find("MASTER_USE_GTID=slave_pos"),
               std::string::npos);
+    EXPECT_EQ(plan.steps[change1 - 1].kind, StepKind::peer_position);
+    EXPECT_EQ(plan.steps[change1 - 1].node, 0);
     EXPECT_NE(plan.steps[change1].statements[0].find("MASTER_CONNECT_RETRY=1"), std::string::npos);
     EXPECT_EQ(plan.steps[change1].statements[0].find("MASTER_RETRY_COUNT"), std::string::npos);
     // The seed brings db1's accounts: none are created on db2 itself.
     EXPECT_FALSE(has_statement_starting(plan, 1, "CREATE USER"));
-    // The plan ends waiting for both channels.
+    // The verify row is written on db1 and applied on db2 before db1 follows db2 (from db2's
+    // binlog position, which then holds it); the plan ends waiting for both channels.
+    const int mark = step_index(plan, [](const Step& s) { return s.kind == StepKind::mark; });
+    const int await =
+        step_index(plan, [](const Step& s) { return s.kind == StepKind::await_mark; });
+    EXPECT_GT(mark, change2);
+    EXPECT_EQ(await, mark + 1);
+    EXPECT_LT(await, change1 - 1);
     ASSERT_GE(plan.steps.size(), 2u);
-    EXPECT_EQ(plan.steps[plan.steps.size() - 1].kind, StepKind::wait_replica);
     EXPECT_EQ(plan.steps[plan.steps.size() - 2].kind, StepKind::wait_replica);
+    EXPECT_EQ(plan.steps[plan.steps.size() - 1].kind, StepKind::wait_replica);
+}
+
+// A statement that changes data or accounts and so goes to the binary log unless the session
+// has sql_log_bin=0 (SET GLOBAL, CHANGE MASTER, START/STOP SLAVE, FLUSH LOCAL are not logged).
+bool logged_write(const std::string& statement) {
+    for (const char* verb : {"CREATE", "DROP", "ALTER", "GRANT", "REVOKE", "INSERT", "REPLACE",
+                             "UPDATE", "DELETE", "TRUNCATE", "RENAME"})
+        if (statement.rfind(verb, 0) == 0) return true;
+    return false;
+}
+
+// Whether any step writes something node `n` logs (a GTID of its own server_id).
+std::vector<std::string> logged_writes_on(const Plan& plan, int n) {
+    std::vector<std::string> out;
+    for (const auto& step : plan.steps) {
+        if (step.node != n) continue;
+        if (step.kind == StepKind::mark) out.push_back("the verify row (mark)");
+        bool unlogged = false;
+        for (const auto& statement : step.statements) {
+            if (statement == "SET SESSION sql_log_bin=0") unlogged = true;
+            if (statement == "SET SESSION sql_log_bin=1") unlogged = false;
+            if (!unlogged && logged_write(statement)) out.push_back(statement);
+        }
+    }
+    return out;
+}
+
+TEST(BootstrapPlan, verify_row_is_written_on_the_seeded_from_node_only_and_awaited_on_the_peer) {
+    ServerFacts b = fresh(2);
+    b.schemas = {{.name = "test"}};
+    const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    const int mark = step_index(plan, [](const Step& s) { return s.kind == StepKind::mark; });
+    const int await =
+        step_index(plan, [](const Step& s) { return s.kind == StepKind::await_mark; });
+    ASSERT_GE(mark, 0);
+    ASSERT_GE(await, 0);
+    EXPECT_EQ(plan.steps[mark].node, 0);
+    EXPECT_EQ(plan.steps[await].node, 1);
+    EXPECT_GT(await, mark);
+    EXPECT_EQ(std::count_if(plan.steps.begin(), plan.steps.end(),
+                            [](const Step& s) { return s.kind == StepKind::mark; }),
+              1);
+    // db1 may be taking production writes: nothing db2 runs may get a GTID of db2's.
+    const auto on2 = logged_writes_on(plan, 1);
+    EXPECT_TRUE(on2.empty()) << on2.front();
+}
+
+TEST(BootstrapPlan, verify_row_goes_to_the_writable_node_when_node_one_is_read_only) {
+    // Replication set up once, the VIP since moved to db2 (read_only off there); db2's channel
+    // stopped, so bootstrap restarts it and verifies.
+    ServerFacts a = with_data(1, "0-2-20");
+    ServerFacts b = with_data(2, "0-2-20");
+    add_all_users(a);
+    add_all_users(b);
+    a.read_only = true;
+    a.replicas = {channel("10.0.0.2")};
+    b.replicas = {channel("10.0.0.1", "No", "No")};
+    const Plan plan = plan_bootstrap(settings(), a, b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    const int mark = step_index(plan, [](const Step& s) { return s.kind == StepKind::mark; });
+    const int await =
+        step_index(plan, [](const Step& s) { return s.kind == StepKind::await_mark; });
+    ASSERT_GE(mark, 0);
+    ASSERT_GE(await, 0);
+    EXPECT_EQ(plan.steps[mark].node, 1);
+    EXPECT_EQ(plan.steps[await].node, 0);
+    const auto on1 = logged_writes_on(plan, 0);
+    EXPECT_TRUE(on1.empty()) << on1.front();
+}
+
+TEST(BootstrapPlan, seeding_says_first_it_replaces_node_twos_mysql_schema_and_names_lost_accounts) {
+    ServerFacts a = with_data(1, "0-1-10");
+    a.all_accounts = {{"root", "localhost"}, {"mariadb.sys", "localhost"}};
+    ServerFacts b = fresh(2);
+    b.all_accounts = {
+        {"root", "localhost"}, {"mariadb.sys", "localhost"}, {"app", "%"}, {"", "localhost"}};
+    const Plan plan = plan_bootstrap(settings(), a, b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    ASSERT_EQ(plan.notices.size(), 1u);
+    const auto& notice = plan.notices[0];
+    EXPECT_NE(notice.find("replaces db2's system schema mysql.*"), std::string::npos) << notice;
+    EXPECT_NE(notice.find("'app'@'%'"), std::string::npos) << notice;
+    EXPECT_NE(notice.find("''@'localhost'"), std::string::npos) << notice;
+    EXPECT_EQ(notice.find("root"), std::string::npos) << notice;
+    // The seed step says it too.
+    const int seed = step_index(plan, [](const Step& s) { return s.kind == StepKind::seed; });
+    ASSERT_GE(seed, 0);
+    EXPECT_NE(plan.steps[seed].reason.find("mysql.*"), std::string::npos);
+}
+
+TEST(BootstrapPlan, no_seed_no_notice_about_the_system_schema) {
+    ServerFacts b = with_data(2, "0-1-10");
+    b.all_accounts = {{"app", "%"}};
+    const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    EXPECT_FALSE(plan.seeds);
+    EXPECT_TRUE(plan.notices.empty());
 }
 
 TEST(BootstrapPlan, accounts_for_both_peers_and_the_monitor_are_created_unlogged) {
@@ -235,16 +362,51 @@ TEST(BootstrapPlan, peer_with_tables_behind_node_one_is_refused_not_overwritten)
 
 TEST(BootstrapPlan, peer_with_tables_and_no_positions_to_compare_is_refused) {
     ServerFacts b = fresh(2);
-    b.user_schemas = {"shop"};
-    b.user_tables = 1;
+    b.schemas = {{.name = "shop", .tables = 1}};
     const Plan plan = plan_bootstrap(settings(), fresh(1), b);
     ASSERT_EQ(plan.errors.size(), 1u) << joined_errors(plan);
     EXPECT_TRUE(plan.steps.empty());
 }
 
+TEST(BootstrapPlan, peer_with_only_empty_schemas_is_seeded_and_they_are_dropped_unlogged_first) {
+    // mariadb-install-db without --skip-test-db: an empty `test` schema and nothing else.
+    ServerFacts b = fresh(2);
+    b.schemas = {{.name = "test"}};
+    const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    EXPECT_TRUE(plan.seeds);
+    const int drop = step_index(plan, [](const Step& s) {
+        return s.node == 1 && s.statements == std::vector<std::string>{"SET SESSION sql_log_bin=0",
+                                                                       "DROP DATABASE `test`",
+                                                                       "SET SESSION sql_log_bin=1"};
+    });
+    const int seed = step_index(plan, [](const Step& s) { return s.kind == StepKind::seed; });
+    ASSERT_GE(drop, 0);
+    EXPECT_LT(drop, seed);
+    // The plan says why the schema counts as no data.
+    EXPECT_NE(plan.steps[drop].reason.find("no tables, views, routines, triggers or events"),
+              std::string::npos)
+        << plan.steps[drop].reason;
+}
+
+TEST(BootstrapPlan, schema_holding_only_a_routine_or_an_event_is_data_and_refused) {
+    for (const SchemaFacts& schema :
+         {SchemaFacts{.name = "app", .routines = 1}, SchemaFacts{.name = "app", .events = 1},
+          SchemaFacts{.name = "app", .triggers = 1}}) {
+        ServerFacts b = fresh(2);
+        b.schemas = {{.name = "test"}, schema};
+        const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
+        ASSERT_EQ(plan.errors.size(), 1u) << joined_errors(plan);
+        EXPECT_NE(plan.errors[0].find("app"), std::string::npos) << plan.errors[0];
+        // Only the schema that holds something is named as data.
+        EXPECT_EQ(plan.errors[0].find("test"), std::string::npos) << plan.errors[0];
+        EXPECT_TRUE(plan.steps.empty());
+    }
+}
+
 TEST(BootstrapPlan, peer_at_node_ones_position_is_not_seeded_but_starts_from_it) {
     ServerFacts b = with_data(2, "0-1-10");
-    b.users = {{"repl", "10.0.0.1"}};
+    b.users = {account("repl", "10.0.0.1")};
     const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
     ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
     EXPECT_FALSE(plan.seeds);
@@ -272,6 +434,73 @@ TEST(BootstrapPlan, existing_accounts_are_not_recreated) {
     EXPECT_FALSE(has_statement_starting(plan, 0, "CREATE USER"));
     EXPECT_FALSE(has_statement_starting(plan, 0, "SET SESSION sql_log_bin"));
     EXPECT_FALSE(has_statement_starting(plan, 0, "GRANT"));
+}
+
+TEST(BootstrapPlan, existing_account_with_another_password_is_given_the_inventorys_unlogged) {
+    ServerFacts a = fresh(1);
+    add_all_users(a);
+    a.users[1].authentication_string = native_password_hash("an-earlier-password");
+    // Another plugin cannot be compared: it is set to the inventory's password too.
+    a.users[2].plugin = "unix_socket";
+    a.users[2].authentication_string = "";
+    const Plan plan = plan_bootstrap(settings(), a, fresh(2));
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    auto on1 = statements(plan, 0);
+    auto at = [&](const std::string& text) { return std::find(on1.begin(), on1.end(), text); };
+    const auto repl = at("ALTER USER 'repl'@'10.0.0.2' IDENTIFIED BY 'r-secret'");
+    const auto monitor = at("ALTER USER 'havip_monitor'@'localhost' IDENTIFIED BY 'm-secret'");
+    ASSERT_NE(repl, on1.end());
+    ASSERT_NE(monitor, on1.end());
+    EXPECT_LT(at("SET SESSION sql_log_bin=0"), repl);
+    EXPECT_GT(at("SET SESSION sql_log_bin=1"), monitor);
+    // Only those two: the others already match.
+    EXPECT_EQ(std::count_if(on1.begin(), on1.end(),
+                            [](const std::string& s) { return s.rfind("ALTER USER", 0) == 0; }),
+              2);
+    EXPECT_FALSE(has_statement_starting(plan, 0, "CREATE USER"));
+    EXPECT_FALSE(has_statement_starting(plan, 0, "GRANT"));
+    for (const auto& step : plan.steps)
+        for (const auto& text : step.shown)
+            EXPECT_EQ(text.find("secret"), std::string::npos) << text;
+}
+
+TEST(BootstrapPlan, existing_account_missing_grants_is_granted_what_it_lacks) {
+    ServerFacts a = fresh(1);
+    add_all_users(a);
+    a.users[0].privileges.clear();  // repl@10.0.0.1
+    a.users[2].privileges = {"PROCESS", "SLAVE MONITOR", "BINLOG MONITOR", "CONNECTION ADMIN"};
+    const Plan plan = plan_bootstrap(settings(), a, fresh(2));
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    auto on1 = statements(plan, 0);
+    auto has = [&](const std::string& text) {
+        return std::find(on1.begin(), on1.end(), text) != on1.end();
+    };
+    EXPECT_TRUE(has("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'10.0.0.1'"));
+    EXPECT_TRUE(
+        has("GRANT READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.* TO "
+            "'havip_monitor'@'localhost'"));
+    EXPECT_FALSE(has_statement_starting(plan, 0, "ALTER USER"));
+    EXPECT_FALSE(has_statement_starting(plan, 0, "CREATE USER"));
+    EXPECT_EQ(on1.front(), "SET SESSION sql_log_bin=0");
+}
+
+TEST(BootstrapPassword, native_hash_is_what_mariadb_password_returns) {
+    // SELECT PASSWORD('password'), PASSWORD('x') on MariaDB 10.11.
+    EXPECT_EQ(native_password_hash("password"), "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19");
+    EXPECT_EQ(native_password_hash("x"), "*B69027D44F6E5EDC07F1AEAD1477967B16F28227");
+}
+
+TEST(BootstrapPassword, sha1_matches_the_fips_180_examples) {
+    auto hex = [](const std::array<std::uint8_t, 20>& d) {
+        std::string out;
+        for (auto b : d)
+            out += "0123456789abcdef"[b >> 4], out += "0123456789abcdef"[b & 15];
+        return out;
+    };
+    EXPECT_EQ(hex(sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+    EXPECT_EQ(hex(sha1("")), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    EXPECT_EQ(hex(sha1("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
+              "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
 }
 
 TEST(BootstrapPlan, duplicate_server_id_is_a_preflight_error) {
@@ -350,7 +579,13 @@ TEST(BootstrapPlan, half_done_setup_finishes_the_missing_direction_without_seedi
     ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
     EXPECT_FALSE(plan.seeds);
     EXPECT_TRUE(statements(plan, 1).empty());
-    ASSERT_GE(change_master_step(plan, 0), 0);
+    const int change1 = change_master_step(plan, 0);
+    ASSERT_GE(change1, 0);
+    // db2 may hold writes of its own db1 lacks: db1 asks from its own current position.
+    EXPECT_NE(plan.steps[change1].statements[0].find("MASTER_USE_GTID=current_pos"),
+              std::string::npos);
+    EXPECT_EQ(step_index(plan, [](const Step& s) { return s.kind == StepKind::peer_position; }),
+              -1);
 }
 
 TEST(BootstrapPlan, semi_sync_is_switched_on_both_nodes_before_replication_starts) {
@@ -436,6 +671,11 @@ TEST(BootstrapGtid, containment_is_per_domain_and_same_gtid_only) {
 
 TEST(BootstrapSql, quoting_escapes_quotes_and_backslashes) {
     EXPECT_EQ(sql_quote("a'b\\c"), "'a\\'b\\\\c'");
+}
+
+TEST(BootstrapSql, identifiers_are_backquoted_with_backquotes_doubled) {
+    EXPECT_EQ(sql_identifier("test"), "`test`");
+    EXPECT_EQ(sql_identifier("a`b"), "`a``b`");
 }
 
 }  // namespace

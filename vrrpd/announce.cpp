@@ -181,6 +181,38 @@ AnnounceSchedule announcement_schedule(const AnnounceSettings& settings) {
     return schedule;
 }
 
+namespace {
+
+std::optional<Burst> burst_number(const AnnounceSchedule& s, std::size_t index) {
+    if (index < s.on_master.size()) return s.on_master[index];
+    if (s.refresh_period.count() <= 0 || s.each_refresh.empty()) return std::nullopt;
+    const std::size_t k = index - s.on_master.size();
+    const auto period = static_cast<long>(k / s.each_refresh.size() + 1);
+    const auto& b = s.each_refresh[k % s.each_refresh.size()];
+    return Burst{s.refresh_period * period + b.offset, b.count};
+}
+
+}  // namespace
+
+std::optional<NextBurst> next_burst(const AnnounceSchedule& s, std::size_t index,
+                                    std::chrono::microseconds elapsed) {
+    auto current = burst_number(s, index);
+    if (!current) return std::nullopt;
+    for (;;) {
+        // Whole refresh periods missed are skipped at once, not walked.
+        if (index >= s.on_master.size() && current->offset + s.refresh_period <= elapsed) {
+            const auto periods = (elapsed - current->offset) / s.refresh_period;
+            index += static_cast<std::size_t>(periods) * s.each_refresh.size();
+            current = burst_number(s, index);
+        }
+        const auto after = burst_number(s, index + 1);
+        if (!after || after->offset > elapsed) break;
+        ++index;
+        current = after;
+    }
+    return NextBurst{index, *current};
+}
+
 std::vector<Burst> bursts_until(const AnnounceSchedule& schedule,
                                 std::chrono::microseconds horizon) {
     std::vector<Burst> out;

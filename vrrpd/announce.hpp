@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -118,5 +119,19 @@ AnnounceSchedule announcement_schedule(const AnnounceSettings& settings);
 // Every burst, on_master and refreshes, with offset < horizon, in time order.
 std::vector<Burst> bursts_until(const AnnounceSchedule& schedule,
                                 std::chrono::microseconds horizon);
+
+// The schedule's bursts numbered from 0: on_master first, then each_refresh of successive
+// periods. The burst to send next, when the caller is at burst `index` and `elapsed` has
+// passed since the transition to MASTER: that burst itself when its time has not come, else
+// the last one whose time has come, so that after a stall one burst goes out rather than one
+// per missed slot. `index` in the result is the burst's number; nothing when none is left.
+struct NextBurst {
+    std::size_t index = 0;
+    Burst burst;
+
+    friend bool operator==(const NextBurst&, const NextBurst&) = default;
+};
+std::optional<NextBurst> next_burst(const AnnounceSchedule& schedule, std::size_t index,
+                                    std::chrono::microseconds elapsed);
 
 }  // namespace havip::vrrp

@@ -620,22 +620,15 @@ void Instance::start_announcements() {
 // Walks the schedule: the bursts after becoming MASTER, then refresh bursts every period.
 // `next_burst` indexes on_master first, then each_refresh of successive periods.
 void Instance::schedule_announcements(std::size_t next_burst, Clock::time_point start) {
-    const auto& s = announce_schedule_;
-    Clock::time_point at;
-    unsigned count = 0;
-    if (next_burst < s.on_master.size()) {
-        at = start + s.on_master[next_burst].offset;
-        count = s.on_master[next_burst].count;
-    } else if (s.refresh_period.count() > 0 && !s.each_refresh.empty()) {
-        const std::size_t k = next_burst - s.on_master.size();
-        const std::size_t period = k / s.each_refresh.size() + 1;
-        const auto& b = s.each_refresh[k % s.each_refresh.size()];
-        at = start + s.refresh_period * static_cast<long>(period) + b.offset;
-        count = b.count;
-    } else {
-        return;
-    }
-    if (at <= Clock::now()) {
+    const auto now = Clock::now();
+    const auto next = vrrp::next_burst(
+        announce_schedule_, next_burst,
+        std::chrono::duration_cast<std::chrono::microseconds>(now - start));
+    if (!next) return;
+    next_burst = next->index;
+    const unsigned count = next->burst.count;
+    const auto at = start + next->burst.offset;
+    if (at <= now) {
         announce_burst(count);
         schedule_announcements(next_burst + 1, start);
         return;

@@ -96,5 +96,29 @@ TEST(AnnounceSchedule, horizon_is_exclusive) {
     EXPECT_TRUE(bursts_until(schedule, 0us).empty());
 }
 
+TEST(AnnounceSchedule, next_burst_is_the_burst_itself_until_its_time) {
+    AnnounceSettings settings;  // 5 at once, 5 after 5 s
+    settings.master_refresh = 10s;
+    const auto s = announcement_schedule(settings);
+    EXPECT_EQ(next_burst(s, 0, 0us), (NextBurst{0, {0us, 5}}));
+    EXPECT_EQ(next_burst(s, 1, 1s), (NextBurst{1, {5s, 5}}));
+    EXPECT_EQ(next_burst(s, 2, 6s), (NextBurst{2, {10s, 1}}));
+    EXPECT_EQ(next_burst(s, 3, 11s), (NextBurst{3, {20s, 1}}));
+    EXPECT_FALSE(next_burst(announcement_schedule(AnnounceSettings{}), 2, 6s));
+}
+
+TEST(AnnounceSchedule, bursts_missed_in_a_stall_go_out_as_one) {
+    AnnounceSettings settings;
+    settings.master_refresh = 10s;
+    const auto s = announcement_schedule(settings);
+    // Stalled from 0 to 7 s: the 5 s burst stands for the one at 0 s too.
+    EXPECT_EQ(next_burst(s, 0, 7s), (NextBurst{1, {5s, 5}}));
+    // Stalled an hour past the first refresh: one refresh now, the next on the grid.
+    EXPECT_EQ(next_burst(s, 2, 3605s), (NextBurst{361, {3600s, 1}}));
+    EXPECT_EQ(next_burst(s, 362, 3605s), (NextBurst{362, {3610s, 1}}));
+    // From the start, past both master bursts and some refreshes.
+    EXPECT_EQ(next_burst(s, 0, 35s), (NextBurst{4, {30s, 1}}));
+}
+
 }  // namespace
 }  // namespace havip::vrrp

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <ctime>
 #include <initializer_list>
 #include <string_view>
 
@@ -55,6 +56,15 @@ std::optional<Int> to_int(const std::optional<std::string>& text) {
     auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
     if (ec != std::errc{} || end != text->data() + text->size()) return std::nullopt;
     return value;
+}
+
+// "2026-12-05T13:10:04Z": when an operator acted, in reasons.
+std::string format_wall(WallClock::time_point t) {
+    const auto secs = WallClock::to_time_t(t);
+    std::tm tm{};
+    ::gmtime_r(&secs, &tm);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 std::string age(Seconds s) {
@@ -579,6 +589,29 @@ std::string failback_hold_reason(const Decision& d, const std::optional<Channel>
     return "";
 }
 
+// `havip promote --force`: an unsafe verdict counts as healthy, and says whose decision that
+// is. Down stays down: a person cannot make a dead server serve.
+void apply_force(Decision& d) {
+    if (!d.history.forced_since) return;
+    const auto since = format_wall(*d.history.forced_since);
+    if (d.status == Status::unsafe) {
+        d.status = Status::healthy;
+        d.forced = true;
+        d.reason = fmt::format("eligible by operator decision (havip promote --force at {}, {}); "
+                               "without it: {}",
+                               since, d.history.forced_by, d.reason);
+        d.failback_hold.clear();
+        d.caught_up = true;
+    } else {
+        d.reason += fmt::format("; made eligible by operator decision (havip promote --force at "
+                                "{}, {}) until the next normal change of writer",
+                                since, d.history.forced_by);
+    }
+    d.alerts.push_back(fmt::format(
+        "eligible by operator decision (havip promote --force at {}, {}), not by its data",
+        since, d.history.forced_by));
+}
+
 }  // namespace
 
 const char* to_string(Status status) {
@@ -599,6 +632,11 @@ void clear_diverged(History& history) {
     history.diverged = false;
     history.diverged_since.reset();
     history.diverged_reason.clear();
+}
+
+void force_eligible(History& history, WallClock::time_point now, std::string by) {
+    history.forced_since = now;
+    history.forced_by = std::move(by);
 }
 
 void took_vip(History& history, std::optional<Status> last) {
@@ -624,6 +662,7 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
         auto d = decide_unreachable(snap, role, history, settings, now);
         d.caught_up = role == Role::holder;
         if (!d.caught_up) d.failback_hold = d.reason;
+        apply_force(d);
         return d;
     }
     Decision d;
@@ -672,6 +711,11 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
     // then on the peer may take the VIP and writes, and freshness says how current we are).
     if (role == Role::holder && snap.read_only == false) d.history.writer = true;
     if (role == Role::standby && d.history.in_contact) {
+        // A normal change of writer ends an operator's promote --force.
+        if (d.history.writer) {
+            d.history.forced_since.reset();
+            d.history.forced_by.clear();
+        }
         d.history.writer = false;
         d.history.writer_position.clear();
     }
@@ -707,6 +751,7 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
         if (!d.caught_up && !d.positions.empty() && !d.diverged)
             d.failback_hold += fmt::format(" [{}]", d.positions);
     }
+    apply_force(d);
     return d;
 }
 

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <condition_variable>
@@ -236,7 +237,8 @@ void CheckSet::deliver(const std::string& name, const std::string& type, checks:
                        const std::string& failback_hold) {
     auto& last = last_[name];
     const bool changed = last.status != status;
-    last = Last{type, outcome, status, reason, last.action, failback_hold};
+    last = Last{type, outcome, status, reason, last.action, failback_hold, last.diverged,
+                last.forced};
     if (changed)
         log_.log(outcome == checks::Outcome::ok ? Level::notice : Level::warning,
                  fmt::format("{} {}: {}", type, status, reason),
@@ -460,6 +462,28 @@ void CheckSet::note_holder(Runner& runner, bool holds) {
     runner.held_vip = holds;
 }
 
+void CheckSet::operator_change(const std::vector<std::string>& names,
+                               const std::function<void(checks::History&)>& change) {
+    for (auto& r : runners_) {
+        if (!r->probe || std::find(names.begin(), names.end(), r->name) == names.end()) continue;
+        change(r->history);
+        r->writer->store(r->history);
+        auto& last = last_[r->name];
+        last.diverged = r->history.diverged;
+        last.forced = r->history.forced_since.has_value();
+        if (!r->in_flight) poll_mysql(*r);
+    }
+}
+
+void CheckSet::clear_diverged(const std::vector<std::string>& names) {
+    operator_change(names, [](checks::History& h) { checks::clear_diverged(h); });
+}
+
+void CheckSet::promote_force(const std::vector<std::string>& names, const std::string& by) {
+    const auto now = checks::WallClock::now();
+    operator_change(names, [&](checks::History& h) { checks::force_eligible(h, now, by); });
+}
+
 void CheckSet::holders_changed() {
     for (auto& r : runners_) {
         if (!r->probe) continue;
@@ -604,6 +628,8 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     runner.last_status = d.status;
     deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason,
             holder ? std::string{} : d.failback_hold);
+    last_[name].diverged = d.diverged;
+    last_[name].forced = d.history.forced_since.has_value();
 }
 
 void CheckSet::run_read_only_action(Runner& runner, bool refence) {

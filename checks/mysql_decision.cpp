@@ -407,7 +407,9 @@ void decide_holder(Decision& d, const Snapshot& snap, const std::optional<Channe
         if (!snap.read_only) d.alerts.push_back("@@read_only not reported");
     }
     // The inbound channel never lowers the holder's fitness; it is reported only.
-    if (ch) {
+    if (d.history.peer_diverged) {
+        d.reason += "; peer diverged and needs rejoin (inbound channel stopped)";
+    } else if (ch) {
         if (peer_gone(*ch)) {
             d.reason += "; inbound channel: peer gone";
         } else if (auto broken = broken_reason(*ch, settings); !broken.empty()) {
@@ -450,6 +452,20 @@ void decide_standby(Decision& d, const Snapshot& snap, const std::optional<Chann
     }
     d.applied = ch->applied;
     d.lag_seconds = ch->lag;
+    if (d.history.peer_diverged) {
+        // The writer, back as a standby (a restart) while its peer is still diverged: the only
+        // copy with every write, as with a peer gone.
+        const std::string gap = writer_gap(snap, d.history);
+        d.status = gap.empty() ? Status::healthy : Status::unsafe;
+        d.reason = gap.empty()
+                       ? fmt::format("peer diverged and needs rejoin; this node was the writer "
+                                     "(up to {}) and has not heard from its peer since",
+                                     d.history.writer_position.empty()
+                                         ? std::string{"its last write"}
+                                         : d.history.writer_position)
+                       : fmt::format("peer diverged, and {}", gap);
+        return;
+    }
     if (peer_gone(*ch)) {
         d.peer_gone = true;
         Seconds window = 2 * settings.slave_net_timeout + settings.interval;
@@ -674,39 +690,7 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
         }
     }
     if (!ch) d.history.in_contact = false;
-    if (ch) {
-        update_contact(d.history, *ch, now);
-        // 1950: gtid_strict_mode refused an out-of-order GTID; 1062: a row already exists.
-        // Both mean the nodes took different writes.
-        if (in(ch->sql_errno, {1950, 1062}) && !d.history.diverged) {
-            d.history.diverged = true;
-            d.history.diverged_since = now.wall;
-            d.history.diverged_reason =
-                fmt::format("replication SQL {}; {}", error_text(ch->sql_errno, ch->sql_error),
-                            positions_text(snap, ch));
-        }
-        // 1236 "GTID … not in the master's binlog": this node (typically an old master back
-        // from a crash) holds transactions its master never had. Purged binlogs give 1236 too
-        // with another text; that is broken, not diverged. When the GTID asked for is the
-        // master's own, the master truncated it in semi-sync crash recovery and fetches it
-        // back from us: retry for a while before calling that diverged.
-        const bool missing = ch->io_errno == 1236 &&
-                             ch->io_error.find("not in the master's binlog") != std::string::npos;
-        if (!missing) d.history.master_gtid_missing_since.reset();
-        if (missing && !d.history.diverged && masters_own_gtid(ch->io_error, snap.server_id)) {
-            if (!d.history.master_gtid_missing_since)
-                d.history.master_gtid_missing_since = now.steady;
-            if (now.steady - *d.history.master_gtid_missing_since < refetch_grace)
-                d.restart_io = true;
-        }
-        if (missing && !d.history.diverged && !d.restart_io) {
-            d.history.diverged = true;
-            d.history.diverged_since = now.wall;
-            d.history.diverged_reason =
-                fmt::format("this node has transactions its master lacks: replication IO {}; {}",
-                            error_text(ch->io_errno, ch->io_error), positions_text(snap, ch));
-        }
-    }
+    if (ch) update_contact(d.history, *ch, now);
     // The writer: the holder taking writes, until it hears from its peer as a standby (from
     // then on the peer may take the VIP and writes, and freshness says how current we are).
     if (role == Role::holder && snap.read_only == false) d.history.writer = true;
@@ -722,7 +706,69 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
     if (d.history.writer && role != Role::standby) {
         if (auto own = own_position(snap); own && !own->empty()) d.history.writer_position = *own;
     }
+    // The peer is rejoined (the channel replicates again), or this node no longer writes.
+    if (!d.history.writer || d.history.in_contact) {
+        d.history.peer_diverged = false;
+        d.history.peer_diverged_reason.clear();
+    }
+    // Who is latched when the two nodes' data differ: the stale side only. The writer that
+    // holds the VIP (or held it when its peer diverged, and has not heard from it since) is
+    // the authority: its peer's extra transactions make the peer the one to rejoin. A node
+    // that is not — a returning old master, whatever its state file says about the writer it
+    // once was — latches.
+    const bool authority =
+        d.history.writer && (role != Role::standby || d.history.peer_diverged);
+    const auto conflict = [&](std::string reason) {
+        if (authority) {
+            if (!d.history.peer_diverged) {
+                d.history.peer_diverged = true;
+                d.history.peer_diverged_reason = std::move(reason);
+            }
+        } else if (!d.history.diverged) {
+            d.history.diverged = true;
+            d.history.diverged_since = now.wall;
+            d.history.diverged_reason = std::move(reason);
+        }
+    };
+    if (ch) {
+        // 1950: gtid_strict_mode refused an out-of-order GTID; 1062: a row already exists.
+        // Both mean the nodes took different writes.
+        if (in(ch->sql_errno, {1950, 1062}))
+            conflict(fmt::format("replication SQL {}; {}",
+                                 error_text(ch->sql_errno, ch->sql_error),
+                                 positions_text(snap, ch)));
+        // 1236 "GTID … not in the master's binlog": this node (typically an old master back
+        // from a crash) holds transactions its master never had. Purged binlogs give 1236 too
+        // with another text; that is broken, not diverged. When the GTID asked for is the
+        // master's own, the master truncated it in semi-sync crash recovery and fetches it
+        // back from us: retry for a while before calling that diverged.
+        const bool missing = ch->io_errno == 1236 &&
+                             ch->io_error.find("not in the master's binlog") != std::string::npos;
+        if (!missing) d.history.master_gtid_missing_since.reset();
+        if (missing && !d.history.diverged && masters_own_gtid(ch->io_error, snap.server_id)) {
+            if (!d.history.master_gtid_missing_since)
+                d.history.master_gtid_missing_since = now.steady;
+            if (now.steady - *d.history.master_gtid_missing_since < refetch_grace)
+                d.restart_io = true;
+        }
+        if (missing && !d.restart_io)
+            conflict(authority
+                         ? fmt::format("the peer lacks this node's writes: replication IO {}; {}",
+                                       error_text(ch->io_errno, ch->io_error),
+                                       positions_text(snap, ch))
+                         : fmt::format(
+                               "this node has transactions its master lacks: replication IO "
+                               "{}; {}",
+                               error_text(ch->io_errno, ch->io_error), positions_text(snap, ch)));
+    }
     d.diverged = d.history.diverged;
+    if (d.history.peer_diverged)
+        d.alerts.push_back(fmt::format(
+            "peer diverged ({}): it holds transactions this node lacks, or lacks this node's "
+            "writes. This node, the writer, keeps serving; rejoin the peer from it (re-seed it, "
+            "or roll back and save its extra transactions), then run `havip clear-diverged` "
+            "there",
+            d.history.peer_diverged_reason));
     d.positions = positions_text(snap, ch);
     if (d.restart_io)
         d.alerts.push_back(fmt::format(

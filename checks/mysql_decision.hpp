@@ -131,6 +131,13 @@ struct History {
     bool writer = false;
     // This node's gtid_binlog_pos (MySQL: gtid_executed) when last seen as the writer.
     std::string writer_position;
+    // This node is the writer and its peer diverged: the peer's transactions that this node
+    // lacks stopped the inbound channel (1950, 1062, or 1236). Only the stale side is
+    // latched: the writer keeps serving, stays eligible alone (across restarts, while its data
+    // holds writer_position), and says the peer needs a rejoin. Cleared when the channel
+    // replicates again (the peer was rejoined) or this node stops being the writer. Persisted.
+    bool peer_diverged = false;
+    std::string peer_diverged_reason;
     // An operator made this node eligible (`havip promote --force`): an *unsafe* verdict —
     // stale, diverged, never in contact — counts as healthy, the reason saying so, until the
     // next normal change of writer (this node, having been the writer, hears from its peer as a

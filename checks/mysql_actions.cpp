@@ -281,13 +281,19 @@ ActionResult promote(SqlSession& session, const PromoteSettings& settings,
         if (!fenced.ok) return finish(r);
     }
     double left = settings.apply_timeout.count();  // one budget for both waits
-    if (received && !received->empty()) {
+    if (settings.peer_diverged) {
+        r.steps.push_back({"wait for the relay log and the peer's position", true,
+                           "skipped: the peer diverged from this node, the writer; its extra "
+                           "transactions are not to be applied here"});
+    } else if (received && !received->empty()) {
         if (!wait_applied(r, session, *received, settings, left)) return finish(r);
     } else {
         r.steps.push_back(
             {"wait for the relay log", true, "no GTID received: nothing to wait for"});
     }
-    if (fenced.wait && settings.stop_channel) {
+    if (settings.peer_diverged) {
+        // Said above.
+    } else if (fenced.wait && settings.stop_channel) {
         // Our IO thread is stopped: what the old primary took after it is not coming. The
         // fence still stops it taking more.
         r.steps.push_back({fmt::format("wait for {}", *fenced.wait), true,

@@ -637,7 +637,8 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
     const char* what = refence ? "re-fence" : promote ? "promote" : "demote";
     runner.in_flight = true;
     auto result = std::make_shared<checks::ActionResult>();
-    const auto settings = runner.promote;
+    auto settings = runner.promote;
+    settings.peer_diverged = runner.history.peer_diverged;
     const auto deadline = refence   ? runner.refence_deadline
                           : promote ? runner.promote_deadline
                                     : runner.demote_deadline;

@@ -306,6 +306,13 @@ ActionResult promote(SqlSession& session, const PromoteSettings& settings,
     std::string stop = maria ? fmt::format("STOP SLAVE{}", channel_clause(session, name))
                              : fmt::format("STOP REPLICA{}", mysql_channel(name));
     if (settings.stop_channel && !step(r, session, stop)) return finish(r);
+    // The loop may have given up on us while we waited: then it has recorded a failed promote
+    // and may be demoting, so becoming writable now would be a write nobody asked for.
+    if (settings.cancelled && settings.cancelled()) {
+        r.steps.push_back({"SET GLOBAL read_only=0", false,
+                           "not done: the promote's deadline passed and havipd gave up on it"});
+        return finish(r);
+    }
     if (semi_sync_pair(r, session, settings.semi_sync_master) &&
         !step(r, session, "SET GLOBAL rpl_semi_sync_master_enabled=ON"))
         return finish(r);

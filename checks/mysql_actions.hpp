@@ -61,6 +61,11 @@ struct PromoteSettings {
     // and which will never be applied here. Neither the relay log nor the fenced peer's
     // position is waited for; the fence still sets read_only=1 there.
     bool peer_diverged = false;
+    // Whether the daemon gave up on this promote (its deadline passed on the loop, which then
+    // records it as failed): asked right before the writes that make the node writable
+    // (semi-sync's master side, read_only=0), so a promote still running on its worker after
+    // the deadline never clears read_only. Empty: never.
+    std::function<bool()> cancelled;
 };
 
 // Whether a failed login on the peer proves its server alive: a server error (1045 denied,

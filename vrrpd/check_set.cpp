@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <condition_variable>
@@ -642,6 +643,12 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
     const auto deadline = refence   ? runner.refence_deadline
                           : promote ? runner.promote_deadline
                                     : runner.demote_deadline;
+    // Set when the loop gives up on the job; the worker also stops on its own once the
+    // deadline has passed, in case the loop's timer has not fired yet.
+    auto cancelled = std::make_shared<std::atomic<bool>>(false);
+    settings.cancelled = [cancelled, give_up = std::chrono::steady_clock::now() + deadline] {
+        return cancelled->load() || std::chrono::steady_clock::now() >= give_up;
+    };
     if (refence) {
         log_.log(Level::notice,
                  fmt::format("manage_read_only re-fence: lower-priority master {} answered our "
@@ -673,8 +680,9 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
                                 : checks::demote(c, settings.semi_sync_master);
         },
         deadline,
-        [this, alive = alive_, r = &runner, promote, refence, what, result, deadline,
+        [this, alive = alive_, r = &runner, promote, refence, what, result, deadline, cancelled,
          started = std::chrono::steady_clock::now()](checks::JobOutcome outcome) {
+            if (outcome != checks::JobOutcome::completed) cancelled->store(true);
             if (!*alive) return;
             r->in_flight = false;
             const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(

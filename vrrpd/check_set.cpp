@@ -27,8 +27,10 @@
 #include "checks/mysql_failure.hpp"
 #include "checks/mysql_history.hpp"
 #include "checks/mysql_probe.hpp"
+#include "checks/promote_backoff.hpp"
 #include "checks/script.hpp"
 #include "checks/tcp_check.hpp"
+#include "vrrpd/status.hpp"
 
 namespace havip::vrrp {
 
@@ -196,6 +198,7 @@ struct CheckSet::Runner {
     std::optional<bool> writable;
     bool action_failed = false;
     std::string promote_failure;  // why the last promote failed, while it stands
+    checks::PromoteBackoff backoff;  // failed promotes in a row: the next one waits
     checks::PromoteSettings promote;
     checks::ConnectSettings peer;  // the fence's login on the peer (see promote())
     SteadyDuration promote_deadline{};
@@ -603,7 +606,10 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     runner.writer->store(d.history);
     // A failed promote/demote is retried once the server answers again, not in a tight loop
     // against a dead one.
-    runner.action_failed = runner.action_failed && snap.outcome != checks::ProbeOutcome::ok;
+    // After failed promotes in a row, not before the back-off says (checks/promote_backoff).
+    const auto backoff = checks::backoff_hold(runner.backoff, std::chrono::steady_clock::now());
+    runner.action_failed = runner.action_failed &&
+                           (snap.outcome != checks::ProbeOutcome::ok || !backoff.empty());
     if (d.alerts != runner.last_alerts) {
         for (const auto& alert : d.alerts)
             log_.log(Level::warning, alert, {{"HAVIP_CHECK", name}, {"HAVIP_REASON", d.positions}});
@@ -627,8 +633,11 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
         d.reason = fmt::format("{}: {}, down without waiting for fall", d.reason, failure.why);
     const checks::Outcome outcome = checks::track_outcome(d.status, failure);
     runner.last_status = d.status;
-    deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason,
-            holder ? std::string{} : d.failback_hold);
+    // A standby whose promote failed does not preempt its live peer again until the back-off
+    // is over: failback would loop otherwise. It stays eligible if the peer is gone.
+    std::string hold = holder ? std::string{} : d.failback_hold;
+    if (!holder && hold.empty() && !backoff.empty()) hold = "after a failed promote: " + backoff;
+    deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason, hold);
     last_[name].diverged = d.diverged;
     last_[name].forced = d.history.forced_since.has_value();
 }
@@ -714,15 +723,30 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
             if (ok) {
                 r->writable = promote;
                 r->action_failed = false;
-                if (promote) r->promote_failure.clear();
+                if (promote) {
+                    r->promote_failure.clear();
+                    checks::promote_succeeded(r->backoff);
+                }
             } else {
                 r->writable.reset();  // unknown: not writable as far as we know
                 r->action_failed = true;
-                if (promote) r->promote_failure = summary;
+                if (promote) {
+                    r->promote_failure = summary;
+                    checks::promote_failed(r->backoff, std::chrono::steady_clock::now());
+                }
             }
-            const auto text =
+            auto text =
                 fmt::format("manage_read_only {} {} in {} ms: {}", what, ok ? "done" : "failed",
                             took.count(), summary);
+            if (!ok && promote) {
+                const auto pause = checks::backoff_delay(r->backoff.failures);
+                text += fmt::format(
+                    "; next attempt not before {} ({} failed in a row, back-off {:.0f} s)",
+                    format_time(std::chrono::system_clock::now() +
+                                std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                    pause)),
+                    r->backoff.failures, std::chrono::duration<double>(pause).count());
+            }
             // For `havip status`: the verdict with every step and its answer.
             std::vector<std::string> steps;
             if (outcome == checks::JobOutcome::completed)

@@ -281,13 +281,19 @@ ActionResult promote(SqlSession& session, const PromoteSettings& settings,
         if (!fenced.ok) return finish(r);
     }
     double left = settings.apply_timeout.count();  // one budget for both waits
-    if (received && !received->empty()) {
+    if (settings.peer_diverged) {
+        r.steps.push_back({"wait for the relay log and the peer's position", true,
+                           "skipped: the peer diverged from this node, the writer; its extra "
+                           "transactions are not to be applied here"});
+    } else if (received && !received->empty()) {
         if (!wait_applied(r, session, *received, settings, left)) return finish(r);
     } else {
         r.steps.push_back(
             {"wait for the relay log", true, "no GTID received: nothing to wait for"});
     }
-    if (fenced.wait && settings.stop_channel) {
+    if (settings.peer_diverged) {
+        // Said above.
+    } else if (fenced.wait && settings.stop_channel) {
         // Our IO thread is stopped: what the old primary took after it is not coming. The
         // fence still stops it taking more.
         r.steps.push_back({fmt::format("wait for {}", *fenced.wait), true,
@@ -300,6 +306,13 @@ ActionResult promote(SqlSession& session, const PromoteSettings& settings,
     std::string stop = maria ? fmt::format("STOP SLAVE{}", channel_clause(session, name))
                              : fmt::format("STOP REPLICA{}", mysql_channel(name));
     if (settings.stop_channel && !step(r, session, stop)) return finish(r);
+    // The loop may have given up on us while we waited: then it has recorded a failed promote
+    // and may be demoting, so becoming writable now would be a write nobody asked for.
+    if (settings.cancelled && settings.cancelled()) {
+        r.steps.push_back({"SET GLOBAL read_only=0", false,
+                           "not done: the promote's deadline passed and havipd gave up on it"});
+        return finish(r);
+    }
     if (semi_sync_pair(r, session, settings.semi_sync_master) &&
         !step(r, session, "SET GLOBAL rpl_semi_sync_master_enabled=ON"))
         return finish(r);

@@ -56,6 +56,16 @@ struct PromoteSettings {
         std::chrono::duration<double>{0.25}, std::chrono::duration<double>{0.5},
         std::chrono::duration<double>{1.0}};
     std::function<void(std::chrono::duration<double>)> pause;  // empty: sleep (tests record)
+    // This node is the writer and its peer diverged from it (History::peer_diverged): what the
+    // peer sent and holds beyond us are its extra transactions, which our SQL thread refused
+    // and which will never be applied here. Neither the relay log nor the fenced peer's
+    // position is waited for; the fence still sets read_only=1 there.
+    bool peer_diverged = false;
+    // Whether the daemon gave up on this promote (its deadline passed on the loop, which then
+    // records it as failed): asked right before the writes that make the node writable
+    // (semi-sync's master side, read_only=0), so a promote still running on its worker after
+    // the deadline never clears read_only. Empty: never.
+    std::function<bool()> cancelled;
 };
 
 // Whether a failed login on the peer proves its server alive: a server error (1045 denied,

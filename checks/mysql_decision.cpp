@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <ctime>
 #include <initializer_list>
 #include <string_view>
 
@@ -55,6 +56,15 @@ std::optional<Int> to_int(const std::optional<std::string>& text) {
     auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
     if (ec != std::errc{} || end != text->data() + text->size()) return std::nullopt;
     return value;
+}
+
+// "2026-12-05T13:10:04Z": when an operator acted, in reasons.
+std::string format_wall(WallClock::time_point t) {
+    const auto secs = WallClock::to_time_t(t);
+    std::tm tm{};
+    ::gmtime_r(&secs, &tm);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 std::string age(Seconds s) {
@@ -439,7 +449,9 @@ void decide_holder(Decision& d, const Snapshot& snap, const std::optional<Channe
         if (!snap.read_only) d.alerts.push_back("@@read_only not reported");
     }
     // The inbound channel never lowers the holder's fitness; it is reported only.
-    if (ch) {
+    if (d.history.peer_diverged) {
+        d.reason += "; peer diverged and needs rejoin (inbound channel stopped)";
+    } else if (ch) {
         if (peer_gone(*ch)) {
             d.reason += "; inbound channel: peer gone";
         } else if (auto broken = broken_reason(*ch, settings); !broken.empty()) {
@@ -482,6 +494,20 @@ void decide_standby(Decision& d, const Snapshot& snap, const std::optional<Chann
     }
     d.applied = ch->applied;
     d.lag_seconds = ch->lag;
+    if (d.history.peer_diverged) {
+        // The writer, back as a standby (a restart) while its peer is still diverged: the only
+        // copy with every write, as with a peer gone.
+        const std::string gap = writer_gap(snap, d.history);
+        d.status = gap.empty() ? Status::healthy : Status::unsafe;
+        d.reason = gap.empty()
+                       ? fmt::format("peer diverged and needs rejoin; this node was the writer "
+                                     "(up to {}) and has not heard from its peer since",
+                                     d.history.writer_position.empty()
+                                         ? std::string{"its last write"}
+                                         : d.history.writer_position)
+                       : fmt::format("peer diverged, and {}", gap);
+        return;
+    }
     if (peer_gone(*ch)) {
         d.peer_gone = true;
         Seconds window = 2 * settings.slave_net_timeout + settings.interval;
@@ -621,6 +647,29 @@ std::string failback_hold_reason(const Decision& d, const std::optional<Channel>
     return "";
 }
 
+// `havip promote --force`: an unsafe verdict counts as healthy, and says whose decision that
+// is. Down stays down: a person cannot make a dead server serve.
+void apply_force(Decision& d) {
+    if (!d.history.forced_since) return;
+    const auto since = format_wall(*d.history.forced_since);
+    if (d.status == Status::unsafe) {
+        d.status = Status::healthy;
+        d.forced = true;
+        d.reason = fmt::format("eligible by operator decision (havip promote --force at {}, {}); "
+                               "without it: {}",
+                               since, d.history.forced_by, d.reason);
+        d.failback_hold.clear();
+        d.caught_up = true;
+    } else {
+        d.reason += fmt::format("; made eligible by operator decision (havip promote --force at "
+                                "{}, {}) until the next normal change of writer",
+                                since, d.history.forced_by);
+    }
+    d.alerts.push_back(fmt::format(
+        "eligible by operator decision (havip promote --force at {}, {}), not by its data",
+        since, d.history.forced_by));
+}
+
 }  // namespace
 
 const char* to_string(Status status) {
@@ -641,6 +690,11 @@ void clear_diverged(History& history) {
     history.diverged = false;
     history.diverged_since.reset();
     history.diverged_reason.clear();
+}
+
+void force_eligible(History& history, WallClock::time_point now, std::string by) {
+    history.forced_since = now;
+    history.forced_by = std::move(by);
 }
 
 void took_vip(History& history, std::optional<Status> last) {
@@ -666,6 +720,7 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
         auto d = decide_unreachable(snap, role, history, settings, now);
         d.caught_up = role == Role::holder;
         if (!d.caught_up) d.failback_hold = d.reason;
+        apply_force(d);
         return d;
     }
     Decision d;
@@ -680,17 +735,53 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
         d.history.in_contact = false;
         d.history.connected = false;
     }
-    if (ch) {
-        update_contact(d.history, *ch, now);
-        // 1950: gtid_strict_mode refused an out-of-order GTID; 1062: a row already exists.
-        // Both mean the nodes took different writes.
-        if (in(ch->sql_errno, {1950, 1062}) && !d.history.diverged) {
+    if (ch) update_contact(d.history, *ch, now);
+    // The writer: the holder taking writes, until it hears from its peer as a standby (from
+    // then on the peer may take the VIP and writes, and freshness says how current we are).
+    if (role == Role::holder && snap.read_only == false) d.history.writer = true;
+    if (role == Role::standby && d.history.in_contact) {
+        // A normal change of writer ends an operator's promote --force.
+        if (d.history.writer) {
+            d.history.forced_since.reset();
+            d.history.forced_by.clear();
+        }
+        d.history.writer = false;
+        d.history.writer_position.clear();
+    }
+    if (d.history.writer && role != Role::standby) {
+        if (auto own = own_position(snap); own && !own->empty()) d.history.writer_position = *own;
+    }
+    // The peer is rejoined (the channel replicates again), or this node no longer writes.
+    if (!d.history.writer || d.history.in_contact) {
+        d.history.peer_diverged = false;
+        d.history.peer_diverged_reason.clear();
+    }
+    // Who is latched when the two nodes' data differ: the stale side only. The writer that
+    // holds the VIP (or held it when its peer diverged, and has not heard from it since) is
+    // the authority: its peer's extra transactions make the peer the one to rejoin. A node
+    // that is not — a returning old master, whatever its state file says about the writer it
+    // once was — latches.
+    const bool authority =
+        d.history.writer && (role != Role::standby || d.history.peer_diverged);
+    const auto conflict = [&](std::string reason) {
+        if (authority) {
+            if (!d.history.peer_diverged) {
+                d.history.peer_diverged = true;
+                d.history.peer_diverged_reason = std::move(reason);
+            }
+        } else if (!d.history.diverged) {
             d.history.diverged = true;
             d.history.diverged_since = now.wall;
-            d.history.diverged_reason =
-                fmt::format("replication SQL {}; {}", error_text(ch->sql_errno, ch->sql_error),
-                            positions_text(snap, ch));
+            d.history.diverged_reason = std::move(reason);
         }
+    };
+    if (ch) {
+        // 1950: gtid_strict_mode refused an out-of-order GTID; 1062: a row already exists.
+        // Both mean the nodes took different writes.
+        if (in(ch->sql_errno, {1950, 1062}))
+            conflict(fmt::format("replication SQL {}; {}",
+                                 error_text(ch->sql_errno, ch->sql_error),
+                                 positions_text(snap, ch)));
         // 1236 "GTID … not in the master's binlog": this node (typically an old master back
         // from a crash) holds transactions its master never had. Purged binlogs give 1236 too
         // with another text; that is broken, not diverged. When the GTID asked for is the
@@ -705,25 +796,24 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
             if (now.steady - *d.history.master_gtid_missing_since < refetch_grace)
                 d.restart_io = true;
         }
-        if (missing && !d.history.diverged && !d.restart_io) {
-            d.history.diverged = true;
-            d.history.diverged_since = now.wall;
-            d.history.diverged_reason =
-                fmt::format("this node has transactions its master lacks: replication IO {}; {}",
-                            error_text(ch->io_errno, ch->io_error), positions_text(snap, ch));
-        }
-    }
-    // The writer: the holder taking writes, until it hears from its peer as a standby (from
-    // then on the peer may take the VIP and writes, and freshness says how current we are).
-    if (role == Role::holder && snap.read_only == false) d.history.writer = true;
-    if (role == Role::standby && d.history.in_contact) {
-        d.history.writer = false;
-        d.history.writer_position.clear();
-    }
-    if (d.history.writer && role != Role::standby) {
-        if (auto own = own_position(snap); own && !own->empty()) d.history.writer_position = *own;
+        if (missing && !d.restart_io)
+            conflict(authority
+                         ? fmt::format("the peer lacks this node's writes: replication IO {}; {}",
+                                       error_text(ch->io_errno, ch->io_error),
+                                       positions_text(snap, ch))
+                         : fmt::format(
+                               "this node has transactions its master lacks: replication IO "
+                               "{}; {}",
+                               error_text(ch->io_errno, ch->io_error), positions_text(snap, ch)));
     }
     d.diverged = d.history.diverged;
+    if (d.history.peer_diverged)
+        d.alerts.push_back(fmt::format(
+            "peer diverged ({}): it holds transactions this node lacks, or lacks this node's "
+            "writes. This node, the writer, keeps serving; rejoin the peer from it (re-seed it, "
+            "or roll back and save its extra transactions), then run `havip clear-diverged` "
+            "there",
+            d.history.peer_diverged_reason));
     d.positions = positions_text(snap, ch);
     if (d.restart_io)
         d.alerts.push_back(fmt::format(
@@ -752,6 +842,7 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
         if (!d.caught_up && !d.positions.empty() && !d.diverged)
             d.failback_hold += fmt::format(" [{}]", d.positions);
     }
+    apply_force(d);
     return d;
 }
 

@@ -138,9 +138,26 @@ struct History {
     bool writer = false;
     // This node's gtid_binlog_pos (MySQL: gtid_executed) when last seen as the writer.
     std::string writer_position;
+    // This node is the writer and its peer diverged: the peer's transactions that this node
+    // lacks stopped the inbound channel (1950, 1062, or 1236). Only the stale side is
+    // latched: the writer keeps serving, stays eligible alone (across restarts, while its data
+    // holds writer_position), and says the peer needs a rejoin. Cleared when the channel
+    // replicates again (the peer was rejoined) or this node stops being the writer. Persisted.
+    bool peer_diverged = false;
+    std::string peer_diverged_reason;
+    // An operator made this node eligible (`havip promote --force`): an *unsafe* verdict —
+    // stale, diverged, never in contact — counts as healthy, the reason saying so, until the
+    // next normal change of writer (this node, having been the writer, hears from its peer as a
+    // standby). Persisted: a person's decision survives a restart, and so does its record.
+    std::optional<WallClock::time_point> forced_since;
+    std::string forced_by;  // "uid 0, pid 4242"
 };
 
+// The operator's way out of the latch (`havip clear-diverged`): forgets that the data diverged.
+// If the channel still fails the same way the next decision latches again.
 void clear_diverged(History& history);
+// `havip promote --force`: this node is eligible by decision of a person (see History).
+void force_eligible(History& history, WallClock::time_point now, std::string by);
 
 struct DecisionSettings {
     std::string connection_name;  // MariaDB Connection_name / MySQL Channel_Name ("" default)
@@ -183,6 +200,8 @@ struct Decision {
     // "binlog 0-1-7, applied 0-2-9, received 0-2-10": this node's GTID positions and the
     // peer's as last received (Gtid_IO_Pos), for reasons and logs. Empty when unknown.
     std::string positions;
+    // The verdict was unsafe and counts as healthy by an operator's `havip promote --force`.
+    bool forced = false;
     History history;  // to store and pass to the next decision
 };
 

@@ -80,6 +80,10 @@ std::string format_history(const History& h) {
     out += fmt::format("read_only_reapplied={}\n", h.read_only_reapplied ? 1 : 0);
     out += fmt::format("writer={}\n", h.writer ? 1 : 0);
     out += fmt::format("writer_position={}\n", escape(h.writer_position));
+    out += fmt::format("peer_diverged={}\n", h.peer_diverged ? 1 : 0);
+    out += fmt::format("peer_diverged_reason={}\n", escape(h.peer_diverged_reason));
+    if (h.forced_since) out += fmt::format("forced_since_ms={}\n", to_ms(*h.forced_since));
+    if (h.forced_since) out += fmt::format("forced_by={}\n", escape(h.forced_by));
     return out;
 }
 
@@ -138,6 +142,16 @@ bool parse_history(const std::string& text, History& out, std::string& detail) {
             h.writer = value == "1";
         } else if (key == "writer_position") {
             h.writer_position = unescape(value);
+        } else if (key == "peer_diverged") {
+            good = value == "0" || value == "1";
+            h.peer_diverged = value == "1";
+        } else if (key == "peer_diverged_reason") {
+            h.peer_diverged_reason = unescape(value);
+        } else if (key == "forced_since_ms") {
+            good = parse_int(value, n);
+            if (good) h.forced_since = from_ms(n);
+        } else if (key == "forced_by") {
+            h.forced_by = unescape(value);
         }  // unknown keys: written by a newer havipd, ignored
         if (!good) {
             detail = fmt::format("line {}: bad value for {}", number, key);
@@ -161,7 +175,7 @@ void latch_unreadable(LoadedHistory& result, WallClock::time_point now) {
     result.history.diverged_since = now;
     result.history.diverged_reason = fmt::format(
         "the state file {} could not be loaded, so whether this node's data diverged is "
-        "unknown; once it is known to be right, stop havipd, remove the file and start it",
+        "unknown; once it is known to be right, run `havip clear-diverged`",
         result.detail);
 }
 

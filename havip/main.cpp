@@ -7,6 +7,7 @@
 #include "havip/bootstrap.hpp"
 #include "havip/check_mysql.hpp"
 #include "havip/generate.hpp"
+#include "havip/operator.hpp"
 #include "havip/status.hpp"
 
 namespace {
@@ -15,6 +16,8 @@ const char* usage =
     "Usage: havip COMMAND [ARGS]\n"
     "Commands:\n"
     "  status [--socket PATH] [--json]   state, checks and counters of the running havipd\n"
+    "  clear-diverged [INSTANCE]         clear the diverged latch in the running havipd (root)\n"
+    "  promote --force [INSTANCE]        make this node eligible by decision of a person (root)\n"
     "  check mysql [OPTIONS]             mysql_check's verdict once (for a vrrp_script)\n"
     "  generate INVENTORY -o DIR         every node's HA setup files and a checklist\n"
     "  bootstrap INVENTORY --admin-option-file FILE [--secrets DIR] [--dry-run]\n"
@@ -33,6 +36,8 @@ int main(int argc, char** argv) {
     if (command == "status") return havip::cli::run_status(args, std::cout, std::cerr);
     if (command == "check" && !args.empty() && args.front() == "mysql")
         return havip::cli::check_mysql({args.begin() + 1, args.end()});
+    if (command == "clear-diverged" || command == "promote")
+        return havip::cli::run_operator(command, args, std::cout, std::cerr);
     if (command == "generate") return havip::cli::run_generate(args, std::cout, std::cerr);
     if (command == "bootstrap") return havip::cli::run_bootstrap(args, std::cout, std::cerr);
     if (command == "-h" || command == "--help" || command == "help") {

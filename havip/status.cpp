@@ -87,6 +87,11 @@ std::variant<StatusArgs, UsageError> parse_status_args(const std::vector<std::st
 
 std::variant<json, QueryError> query_status(const std::string& socket,
                                             std::chrono::milliseconds timeout) {
+    return query_daemon(socket, json{{"version", 1}, {"command", "status"}}, timeout);
+}
+
+std::variant<json, QueryError> query_daemon(const std::string& socket, const json& request_doc,
+                                            std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     sockaddr_un addr{};
     if (socket.size() >= sizeof addr.sun_path)
@@ -102,7 +107,7 @@ std::variant<json, QueryError> query_status(const std::string& socket,
         if (!wait_for(s.fd, POLLOUT, deadline))
             return QueryError{fmt::format("{}: connect timed out", socket)};
     }
-    const std::string request = json{{"version", 1}, {"command", "status"}}.dump() + "\n";
+    const std::string request = request_doc.dump() + "\n";
     std::size_t sent = 0;
     while (sent < request.size()) {
         const auto n = ::send(s.fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
@@ -198,6 +203,16 @@ std::string render_table(const json& document) {
                                since.empty() ? "" : " since " + since);
             if (const std::string action = text(c, "read_only_action", ""); !action.empty())
                 out += fmt::format("      {}\n", action);
+            // Every latch says its way out.
+            if (c.value("diverged", false))
+                out += fmt::format(
+                    "      latched diverged: this node's data holds transactions its peer lacks "
+                    "or refused. Repair it (rejoin from the writer), then `havip clear-diverged "
+                    "{0}`; or, to serve from this node anyway, `havip promote --force {0}`\n",
+                    text(i, "name"));
+            if (c.value("forced", false))
+                out += "      eligible by operator decision (havip promote --force) until the "
+                       "next normal change of writer\n";
         }
         const auto s = i.value("stats", json::object());
         out += fmt::format(

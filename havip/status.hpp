@@ -36,6 +36,9 @@ struct QueryError {
     std::string message;
 };
 // One request, one answer line, each within `timeout`.
+std::variant<nlohmann::json, QueryError> query_daemon(const std::string& socket,
+                                                      const nlohmann::json& request,
+                                                      std::chrono::milliseconds timeout);
 std::variant<nlohmann::json, QueryError> query_status(const std::string& socket,
                                                       std::chrono::milliseconds timeout);
 

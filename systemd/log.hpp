@@ -25,6 +25,9 @@ struct Field {
 // Fixed MESSAGE_IDs so `journalctl MESSAGE_ID=...` lists every event of one kind.
 inline constexpr std::string_view message_id_state_change = "5c1a4b0f8d2e4a7f9e3b6c1d2a8f7e01";
 inline constexpr std::string_view message_id_check_change = "9b2e7d4c1a3f4e8b8c6d5a2f1e0b3c02";
+// An operator's write command on the control socket (havip clear-diverged, promote --force),
+// done or refused: the audit trail of decisions taken by people.
+inline constexpr std::string_view message_id_operator_command = "b0ff945db3b145a396db37b451896309";
 
 enum class Sink { console, journal, syslog };
 

@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <condition_variable>
@@ -25,8 +27,10 @@
 #include "checks/mysql_failure.hpp"
 #include "checks/mysql_history.hpp"
 #include "checks/mysql_probe.hpp"
+#include "checks/promote_backoff.hpp"
 #include "checks/script.hpp"
 #include "checks/tcp_check.hpp"
+#include "vrrpd/status.hpp"
 
 namespace havip::vrrp {
 
@@ -194,6 +198,7 @@ struct CheckSet::Runner {
     std::optional<bool> writable;
     bool action_failed = false;
     std::string promote_failure;  // why the last promote failed, while it stands
+    checks::PromoteBackoff backoff;  // failed promotes in a row: the next one waits
     checks::PromoteSettings promote;
     checks::ConnectSettings peer;  // the fence's login on the peer (see promote())
     SteadyDuration promote_deadline{};
@@ -236,7 +241,8 @@ void CheckSet::deliver(const std::string& name, const std::string& type, checks:
                        const std::string& failback_hold) {
     auto& last = last_[name];
     const bool changed = last.status != status;
-    last = Last{type, outcome, status, reason, last.action, failback_hold};
+    last = Last{type, outcome, status, reason, last.action, failback_hold, last.diverged,
+                last.forced};
     if (changed)
         log_.log(outcome == checks::Outcome::ok ? Level::notice : Level::warning,
                  fmt::format("{} {}: {}", type, status, reason),
@@ -463,6 +469,28 @@ void CheckSet::note_holder(Runner& runner, bool holds) {
     runner.held_vip = holds;
 }
 
+void CheckSet::operator_change(const std::vector<std::string>& names,
+                               const std::function<void(checks::History&)>& change) {
+    for (auto& r : runners_) {
+        if (!r->probe || std::find(names.begin(), names.end(), r->name) == names.end()) continue;
+        change(r->history);
+        r->writer->store(r->history);
+        auto& last = last_[r->name];
+        last.diverged = r->history.diverged;
+        last.forced = r->history.forced_since.has_value();
+        if (!r->in_flight) poll_mysql(*r);
+    }
+}
+
+void CheckSet::clear_diverged(const std::vector<std::string>& names) {
+    operator_change(names, [](checks::History& h) { checks::clear_diverged(h); });
+}
+
+void CheckSet::promote_force(const std::vector<std::string>& names, const std::string& by) {
+    const auto now = checks::WallClock::now();
+    operator_change(names, [&](checks::History& h) { checks::force_eligible(h, now, by); });
+}
+
 void CheckSet::holders_changed() {
     for (auto& r : runners_) {
         if (!r->probe) continue;
@@ -581,7 +609,10 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     runner.writer->store(d.history);
     // A failed promote/demote is retried once the server answers again, not in a tight loop
     // against a dead one.
-    runner.action_failed = runner.action_failed && snap.outcome != checks::ProbeOutcome::ok;
+    // After failed promotes in a row, not before the back-off says (checks/promote_backoff).
+    const auto backoff = checks::backoff_hold(runner.backoff, std::chrono::steady_clock::now());
+    runner.action_failed = runner.action_failed &&
+                           (snap.outcome != checks::ProbeOutcome::ok || !backoff.empty());
     if (d.alerts != runner.last_alerts) {
         for (const auto& alert : d.alerts)
             log_.log(Level::warning, alert, {{"HAVIP_CHECK", name}, {"HAVIP_REASON", d.positions}});
@@ -605,8 +636,13 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
         d.reason = fmt::format("{}: {}, down without waiting for fall", d.reason, failure.why);
     const checks::Outcome outcome = checks::track_outcome(d.status, failure);
     runner.last_status = d.status;
-    deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason,
-            holder ? std::string{} : d.failback_hold);
+    // A standby whose promote failed does not preempt its live peer again until the back-off
+    // is over: failback would loop otherwise. It stays eligible if the peer is gone.
+    std::string hold = holder ? std::string{} : d.failback_hold;
+    if (!holder && hold.empty() && !backoff.empty()) hold = "after a failed promote: " + backoff;
+    deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason, hold);
+    last_[name].diverged = d.diverged;
+    last_[name].forced = d.history.forced_since.has_value();
 }
 
 void CheckSet::run_read_only_action(Runner& runner, bool refence) {
@@ -614,10 +650,17 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
     const char* what = refence ? "re-fence" : promote ? "promote" : "demote";
     runner.in_flight = true;
     auto result = std::make_shared<checks::ActionResult>();
-    const auto settings = runner.promote;
+    auto settings = runner.promote;
+    settings.peer_diverged = runner.history.peer_diverged;
     const auto deadline = refence   ? runner.refence_deadline
                           : promote ? runner.promote_deadline
                                     : runner.demote_deadline;
+    // Set when the loop gives up on the job; the worker also stops on its own once the
+    // deadline has passed, in case the loop's timer has not fired yet.
+    auto cancelled = std::make_shared<std::atomic<bool>>(false);
+    settings.cancelled = [cancelled, give_up = std::chrono::steady_clock::now() + deadline] {
+        return cancelled->load() || std::chrono::steady_clock::now() >= give_up;
+    };
     if (refence) {
         log_.log(Level::notice,
                  fmt::format("manage_read_only re-fence: lower-priority master {} answered our "
@@ -649,8 +692,9 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
                                 : checks::demote(c, settings.semi_sync_master);
         },
         deadline,
-        [this, alive = alive_, r = &runner, promote, refence, what, result, deadline,
+        [this, alive = alive_, r = &runner, promote, refence, what, result, deadline, cancelled,
          started = std::chrono::steady_clock::now()](checks::JobOutcome outcome) {
+            if (outcome != checks::JobOutcome::completed) cancelled->store(true);
             if (!*alive) return;
             r->in_flight = false;
             const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -682,15 +726,30 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
             if (ok) {
                 r->writable = promote;
                 r->action_failed = false;
-                if (promote) r->promote_failure.clear();
+                if (promote) {
+                    r->promote_failure.clear();
+                    checks::promote_succeeded(r->backoff);
+                }
             } else {
                 r->writable.reset();  // unknown: not writable as far as we know
                 r->action_failed = true;
-                if (promote) r->promote_failure = summary;
+                if (promote) {
+                    r->promote_failure = summary;
+                    checks::promote_failed(r->backoff, std::chrono::steady_clock::now());
+                }
             }
-            const auto text =
+            auto text =
                 fmt::format("manage_read_only {} {} in {} ms: {}", what, ok ? "done" : "failed",
                             took.count(), summary);
+            if (!ok && promote) {
+                const auto pause = checks::backoff_delay(r->backoff.failures);
+                text += fmt::format(
+                    "; next attempt not before {} ({} failed in a row, back-off {:.0f} s)",
+                    format_time(std::chrono::system_clock::now() +
+                                std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                    pause)),
+                    r->backoff.failures, std::chrono::duration<double>(pause).count());
+            }
             // For `havip status`: the verdict with every step and its answer.
             std::vector<std::string> steps;
             if (outcome == checks::JobOutcome::completed)

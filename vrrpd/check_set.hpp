@@ -57,6 +57,13 @@ class CheckSet {
     void rival_master(const std::function<bool(const std::string&)>& tracks,
                       const std::string& rival);
 
+    // Operator commands from the control socket (vrrpd/control_command): change the named
+    // mysql_checks' history — forget the diverged latch, or make an unsafe verdict count as
+    // healthy by decision of `by` — save it, and probe again at once so status shows the result
+    // without a restart.
+    void clear_diverged(const std::vector<std::string>& names);
+    void promote_force(const std::vector<std::string>& names, const std::string& by);
+
     // The last verdict of each check, for status output.
     struct Last {
         std::string type;  // "vrrp_script", "tcp_check", "mysql_check"
@@ -67,6 +74,8 @@ class CheckSet {
         // mysql_check on a standby that is not caught up: why a BACKUP tracking it must not
         // preempt a live master yet (Instance::failback_hold). Empty: no objection.
         std::string failback_hold;
+        bool diverged = false;  // mysql_check: latched diverged
+        bool forced = false;    // mysql_check: eligible by operator decision
     };
     const std::map<std::string, Last>& last() const { return last_; }
 
@@ -88,6 +97,9 @@ class CheckSet {
     void judge_mysql(Runner& runner, const checks::Snapshot& snapshot);
     // mysql_check: the VIP is (or is no longer) on an instance tracking the runner's check.
     void note_holder(Runner& runner, bool holds);
+    // Applies `change` to the history of each named mysql_check, saves it, probes again.
+    void operator_change(const std::vector<std::string>& names,
+                         const std::function<void(checks::History&)>& change);
 
     boost::asio::io_context& io_;
     systemd::Logger& log_;

@@ -69,15 +69,17 @@ void refuse(stream_protocol::socket& socket, std::string_view message) {
 }  // namespace
 
 struct ControlSocket::Shared : ListenerCore<stream_protocol, ControlSocket::Session> {
-    Shared(asio::io_context& io_, ControlSettings s, StatusProvider st)
-        : ListenerCore{io_}, settings{std::move(s)}, status{std::move(st)} {}
+    Shared(asio::io_context& io_, ControlSettings s, Handler h)
+        : ListenerCore{io_}, settings{std::move(s)}, handler{std::move(h)} {}
     ControlSettings settings;
-    StatusProvider status;
+    Handler handler;
 };
 
 struct ControlSocket::Session : SessionCore<stream_protocol, ControlSocket::Shared>,
                                 std::enable_shared_from_this<Session> {
-    using SessionCore::SessionCore;
+    Session(std::shared_ptr<Shared> sh, stream_protocol::socket s, Caller c)
+        : SessionCore{std::move(sh), std::move(s)}, caller{c} {}
+    Caller caller;  // SO_PEERCRED at accept
 
     // Re-arming cancels the previous wait, whose handler then sees operation_aborted.
     void arm() {
@@ -101,7 +103,7 @@ struct ControlSocket::Session : SessionCore<stream_protocol, ControlSocket::Shar
         std::string line;
         std::istream in(&input);
         std::getline(in, line);
-        const auto reply = answer_request(line, shared->status);
+        const auto reply = shared->handler(line, caller);
         // Reasons come from scripts and servers: invalid UTF-8 is replaced, never thrown.
         output = reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
         arm();
@@ -132,21 +134,24 @@ void admit(const std::shared_ptr<ControlSocket::Shared>& shared, stream_protocol
     } else if (shared->live() >= shared->settings.max_clients) {
         refuse(socket, "too many clients");
     } else {
-        shared->keep(std::make_shared<ControlSocket::Session>(shared, std::move(socket)))->read();
+        const Caller caller{static_cast<std::uint32_t>(cred.uid), static_cast<std::uint32_t>(cred.gid),
+                            static_cast<std::int32_t>(cred.pid)};
+        shared->keep(std::make_shared<ControlSocket::Session>(shared, std::move(socket), caller))
+            ->read();
     }
 }
 
 }  // namespace
 
-ControlSocket::ControlSocket(asio::io_context& io, ControlSettings settings, StatusProvider status)
-    : shared_{std::make_shared<Shared>(io, std::move(settings), std::move(status))} {}
+ControlSocket::ControlSocket(asio::io_context& io, ControlSettings settings, Handler handler)
+    : shared_{std::make_shared<Shared>(io, std::move(settings), std::move(handler))} {}
 
 ControlSocket::~ControlSocket() {
     close();
 }
 
 std::unique_ptr<ControlSocket> ControlSocket::open(asio::io_context& io, ControlSettings settings,
-                                                   StatusProvider status, std::error_code& ec) {
+                                                   Handler handler, std::error_code& ec) {
     namespace fs = std::filesystem;
     ec.clear();
     const fs::path path = settings.path;
@@ -178,7 +183,7 @@ std::unique_ptr<ControlSocket> ControlSocket::open(asio::io_context& io, Control
         ::unlink(path.c_str());  // left behind by a daemon that died
     }
     std::unique_ptr<ControlSocket> self{
-        new ControlSocket(io, std::move(settings), std::move(status))};
+        new ControlSocket(io, std::move(settings), std::move(handler))};
     auto& acceptor = self->shared_->acceptor;
     boost::system::error_code bec;
     const stream_protocol::endpoint endpoint{path.string()};

@@ -1,6 +1,8 @@
 // The control socket: a unix stream socket on the daemon's io_context answering the versioned
-// JSON protocol (vrrpd/status.hpp), one request per line, one answer per line. Root only (the
-// daemon's own user too, for unprivileged test runs), or a configured group's members. Every read
+// JSON protocol (vrrpd/status.hpp, vrrpd/control_command.hpp), one request per line, one answer
+// per line. Root only (the daemon's own user too, for unprivileged test runs), or a configured
+// group's members; each request is handed over with the caller's credentials, so write commands
+// can be root's alone. Every read
 // and write has a deadline, and a client that stops reading is dropped, never waited for: the
 // advert timers share this loop.
 #pragma once
@@ -18,6 +20,7 @@
 #include <string>
 #include <system_error>
 
+#include "vrrpd/control_command.hpp"
 #include "vrrpd/status.hpp"
 
 namespace havip::vrrp {
@@ -36,13 +39,14 @@ struct ControlSettings {
 
 class ControlSocket {
   public:
-    using StatusProvider = std::function<StatusSnapshot()>;
+    // Answers one request line from `caller` (on the loop thread).
+    using Handler = std::function<nlohmann::json(std::string_view line, const Caller& caller)>;
 
     // Creates the socket's directory (0700) when missing, replaces a stale socket file (one
     // nobody answers on), binds with mode 0600 and starts accepting. Null and `ec` set when it
     // cannot: the path is in use by a live daemon, or the directory cannot be made.
     static std::unique_ptr<ControlSocket> open(boost::asio::io_context& io,
-                                               ControlSettings settings, StatusProvider status,
+                                               ControlSettings settings, Handler handler,
                                                std::error_code& ec);
     ~ControlSocket();
     ControlSocket(const ControlSocket&) = delete;
@@ -56,7 +60,7 @@ class ControlSocket {
     struct Shared;
 
   private:
-    ControlSocket(boost::asio::io_context& io, ControlSettings settings, StatusProvider status);
+    ControlSocket(boost::asio::io_context& io, ControlSettings settings, Handler handler);
     void accept();
 
     std::shared_ptr<Shared> shared_;

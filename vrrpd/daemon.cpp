@@ -929,11 +929,37 @@ void Daemon::open_control_socket() {
     settings.group = control_group_;
     std::error_code ec;
     control_ = ControlSocket::open(
-        io_, settings, [this] { return snapshot(); }, ec);
+        io_, settings,
+        [this](std::string_view line, const Caller& caller) { return control_request(line, caller); },
+        ec);
     // VRRP matters more than its status: without the socket the daemon still runs.
     if (!control_)
         log_.log(Level::err, fmt::format("control socket {}: {}; `havip status` will not answer",
                                          settings.path, ec.message()));
+}
+
+nlohmann::json Daemon::control_request(std::string_view line, const Caller& caller) {
+    auto answer = plan_request(line, caller, [this] { return snapshot(); });
+    if (answer.action && checks_) {
+        const auto& a = *answer.action;
+        if (a.command == WriteCommand::clear_diverged)
+            checks_->clear_diverged(a.checks);
+        else
+            checks_->promote_force(a.checks, a.by);
+    }
+    if (const auto& audit = answer.audit) {
+        std::string checks;
+        for (const auto& c : audit->checks)
+            checks += (checks.empty() ? "" : ",") + c;
+        log_.log(audit->refused ? Level::warning : Level::notice, audit->message,
+                 {{"MESSAGE_ID", std::string{systemd::message_id_operator_command}},
+                  {"HAVIP_COMMAND", audit->command},
+                  {"HAVIP_CALLER_UID", std::to_string(caller.uid)},
+                  {"HAVIP_CALLER_PID", std::to_string(caller.pid)},
+                  {"HAVIP_INSTANCE", audit->instance},
+                  {"HAVIP_CHECK", checks}});
+    }
+    return answer.reply;
 }
 
 void Daemon::configure_metrics(const config::Config& config) {
@@ -1024,6 +1050,8 @@ StatusSnapshot Daemon::snapshot() const {
                     c.status = it->second.status;
                     if (c.reason.empty()) c.reason = it->second.reason;
                     c.read_only_action = it->second.action;
+                    c.diverged = it->second.diverged;
+                    c.forced = it->second.forced;
                 }
                 if (auto it = check_since_.find(c.name); it != check_since_.end())
                     c.since = it->second.since;

@@ -83,6 +83,9 @@ class Daemon {
     void watch_dog();
     void publish_status();
     void open_control_socket();
+    // One control request: status, or an operator's write command (executed on the checks and
+    // audited in the journal with MESSAGE_ID message_id_operator_command).
+    nlohmann::json control_request(std::string_view line, const Caller& caller);
     // The Prometheus listener of `havip_metrics_listen`: opened, moved or closed to match.
     void configure_metrics(const config::Config& config);
     // keepalived's USR1 / USR2 / RTMIN+2 dump files (vrrpd/dumps.hpp).

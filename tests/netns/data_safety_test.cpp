@@ -340,6 +340,60 @@ TEST_F(DataSafetyTest, lone_survivor_gets_the_vip_back_after_its_havipd_or_its_m
     EXPECT_EQ(db_b_->value("SELECT COUNT(*) FROM lab.w"), "2");
 }
 
+// Issue 15, item 2: only the stale side is latched. a (the master) is killed, b takes the VIP
+// and writes; a comes back holding a transaction b never had (written before its channel
+// starts, as a crash window leaves one). a's channel stops with 1236 and a latches; b's
+// channel from a stops with 1950 and b — the writer holding the VIP — keeps serving, says its
+// peer diverged, and gets the VIP back after a restart of its havipd. The old code latched b
+// too, which then lost the VIP for good at that restart.
+TEST_F(DataSafetyTest, only_the_stale_side_is_latched_when_the_old_master_returns_diverged) {
+    ASSERT_NO_FATAL_FAILURE(start_databases(false));
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w (id) VALUES (0)"));
+    ASSERT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+    const auto killed = Clock::now();
+    ASSERT_TRUE(db_a_->kill());
+    ASSERT_TRUE(wait_vip("b", true, 10s, killed)) << "b never took the VIP";
+    ASSERT_TRUE(wait_until([&] { return db_b_->read_only() == false; }, 10s, 50ms))
+        << check_reason("b");
+    ASSERT_TRUE(db_b_->exec("INSERT INTO lab.w (id) VALUES (1),(2),(3)"));
+
+    // a returns with its channel stopped, takes a transaction b lacks, then replicates.
+    std::ofstream(extra_cnf("a"), std::ios::app) << "skip_slave_start\n";
+    ASSERT_TRUE(db_a_->start());
+    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w (id) VALUES (100)"));
+    ASSERT_TRUE(db_a_->exec("START SLAVE"));
+    EXPECT_TRUE(wait_until([&] { return a_.log_mentions("data diverged"); }, 10s, 100ms))
+        << check_reason("a");
+    EXPECT_TRUE(wait_until([&] { return b_.log_mentions("peer diverged"); }, 10s, 100ms))
+        << check_reason("b");
+    std::this_thread::sleep_for(2s);
+    EXPECT_EQ(holders(), std::vector<std::string>{"b"}) << check_reason("b");
+    EXPECT_NE(check_reason("b").find("peer diverged and needs rejoin"), std::string::npos)
+        << check_reason("b");
+    EXPECT_FALSE(b_.log_mentions("data diverged"));
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s)) << check_reason("a");
+    // a's status says what it is and how to get out.
+    auto argv = daemon_command(havipd(HAVIPD_BIN), lab().dir() / "x.conf", lab().dir(), "a");
+    std::string socket;
+    for (std::size_t i = 0; i + 1 < argv.size(); ++i)
+        if (argv[i] == "--socket") socket = argv[i + 1];
+    const auto table = run_command({havip_bin, "status", "--socket", socket}, 10s).out;
+    EXPECT_NE(table.find("latched diverged"), std::string::npos) << table;
+    EXPECT_NE(table.find("havip clear-diverged VI_1"), std::string::npos) << table;
+
+    // b's havipd restarts: b is still the writer, its peer still diverged.
+    ASSERT_TRUE(b_.process->signal(SIGTERM));
+    ASSERT_TRUE(wait_until([&] { return !b_.process->running(); }, 10s, 50ms));
+    const auto restarted = Clock::now();
+    b_ = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 100));
+    EXPECT_TRUE(wait_vip("b", true, 5s, restarted))
+        << "no VIP on b after its havipd restarted: " << check_reason("b");
+    std::this_thread::sleep_for(3s);
+    EXPECT_EQ(holders(), std::vector<std::string>{"b"}) << check_reason("b");
+    EXPECT_EQ(db_b_->read_only(), false);
+}
+
 // The fence (checks::promote): the node that takes over sets read_only=1 on the old master
 // itself, so the old master stops taking writes even when its own havipd cannot demote it —
 // here it is SIGSTOPped, which makes the fence, not the demote, the thing under test. Without

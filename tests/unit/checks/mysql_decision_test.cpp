@@ -323,14 +323,17 @@ TEST(MysqlDecision, holder_is_never_lowered_by_its_inbound_channel) {
     }
 }
 
-TEST(MysqlDecision, holder_inbound_1062_stays_healthy_latches_and_alerts) {
+TEST(MysqlDecision, holder_inbound_1062_stays_healthy_and_alerts_that_its_peer_diverged) {
     auto snap = load_snapshot("mariadb-10.11/standby-sql-error-1062.txt");
     snap.read_only = false;
     auto d = decide(snap, Role::holder, {}, settings(), t0);
     EXPECT_EQ(d.status, Status::healthy);
-    EXPECT_TRUE(d.diverged);
+    // Only the stale side is latched (mysql_stale_side_test.cpp): the writer says its peer
+    // needs a rejoin.
+    EXPECT_FALSE(d.diverged);
+    EXPECT_TRUE(d.history.peer_diverged);
     ASSERT_FALSE(d.alerts.empty());
-    EXPECT_NE(d.alerts.back().find("data diverged"), std::string::npos);
+    EXPECT_NE(d.alerts.back().find("peer diverged"), std::string::npos);
 }
 
 TEST(MysqlDecision, holder_down_when_connect_fails_or_times_out) {

@@ -308,6 +308,27 @@ TEST(MysqlFence, with_the_channel_stopped_the_peer_is_fenced_but_its_position_no
     EXPECT_TRUE(has_step(r, "skipped: the channel is stopped"));
 }
 
+// Issue 15: b, the writer, restarts while its peer a is diverged (a holds 0-1-41, which b's
+// SQL thread refused). Waiting for what a sent or holds would never end: b fences a and
+// becomes writable without it.
+TEST(MysqlFence, a_writer_whose_peer_diverged_fences_it_but_waits_for_none_of_its_transactions) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {channel("0-1-41", "10.0.0.1"), row("id", "2")};
+    Peer peer{journal, {{}, {}, row("p", "0-1-41,1-2-9")}, {}, {}};
+    auto settings = master_master();
+    settings.peer_diverged = true;
+    auto r = promote(local, settings, peer.connector());
+    EXPECT_TRUE(r.ok) << r.describe();
+    EXPECT_THAT(journal, ElementsAre("local: SHOW SLAVE STATUS",
+                                     "peer: SET SESSION lock_wait_timeout=2",
+                                     "peer: SET GLOBAL read_only=1",
+                                     "peer: SELECT @@gtid_binlog_pos AS p",
+                                     "local: SELECT @@server_id AS id",
+                                     "local: SET GLOBAL read_only=0"));
+    EXPECT_TRUE(has_step(r, "skipped: the peer diverged"));
+}
+
 TEST(MysqlFence, refence_goes_read_only_here_before_fencing_the_rival) {
     std::vector<std::string> journal;
     JournalSession local("local", journal);

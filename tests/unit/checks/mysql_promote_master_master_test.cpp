@@ -75,6 +75,20 @@ TEST(MysqlPromoteMasterMaster, gives_up_read_only_never_after_the_total_bound) {
     EXPECT_NE(r.describe().find("not applied within 1.6 s"), std::string::npos) << r.describe();
 }
 
+// Issue 15, item 5: a promote the loop gave up on (its deadline passed while the worker was
+// still waiting) must not clear read_only afterwards.
+TEST(MysqlPromoteMasterMaster, a_promote_given_up_on_never_clears_read_only) {
+    ScriptedSession s;
+    s.answers = {row("Gtid_IO_Pos", "0-1-40"), row("w", "0")};
+    auto settings = master_master(1.6s, 0.7s);
+    settings.cancelled = [&] { return s.sent.size() >= 2; };  // gave up during the wait
+    auto r = promote(s, settings);
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(s.sent, (std::vector<std::string>{"SHOW SLAVE STATUS",
+                                                "SELECT MASTER_GTID_WAIT('0-1-40', 0.700) AS w"}));
+    EXPECT_NE(r.describe().find("deadline passed"), std::string::npos) << r.describe();
+}
+
 TEST(MysqlPromoteMasterMaster, a_failed_wait_stops_before_read_only) {
     ScriptedSession s;
     s.answers = {row("Gtid_IO_Pos", "0-1-40"), SqlError{2013, "Lost connection"}};

@@ -307,12 +307,12 @@ class TrackProcessForkTest : public TrackProcessWatcherTest {
         w.start();
         if (!connector) return {};
         const std::string path = (dir_ / shell).string();
-        std::string c = "-c", script = "sleep 0.3 & wait";
+        std::string c = "-c", script = "sleep 0.8 & wait";
         char* argv[] = {const_cast<char*>(path.c_str()), c.data(), script.data(), nullptr};
         pid_t pid = 0;
         if (::posix_spawn(&pid, path.c_str(), nullptr, nullptr, argv, environ) != 0) return {};
         children_.push_back(pid);
-        const auto end = std::chrono::steady_clock::now() + 600ms;
+        const auto end = std::chrono::steady_clock::now() + 900ms;
         while (std::chrono::steady_clock::now() < end) {
             io_.run_for(10ms);
             io_.restart();
@@ -329,7 +329,9 @@ TEST_F(TrackProcessForkTest, without_fork_delay_a_fork_counts_at_once) {
 }
 
 TEST_F(TrackProcessForkTest, fork_delay_ignores_a_fork_that_execs_something_else) {
-    const auto reports = run_forking_shell(200ms);
+    // Long enough for the forked shell to exec sleep on a loaded machine, and short
+    // enough to count it within the run if it did not.
+    const auto reports = run_forking_shell(500ms);
     if (reports.empty()) GTEST_SKIP() << "no proc connector here (not root, or a netns)";
     EXPECT_EQ(reports, std::vector<bool>{false});
 }

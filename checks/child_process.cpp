@@ -238,9 +238,13 @@ void ChildProcess::on_kill_timer() {
 void ChildProcess::on_exit_ready() {
     if (finished_) return;
     exited_ = true;
-    // After a timeout the run is over only once the group is gone: the leader's exit says
-    // nothing about a background child that ignores SIGTERM, so wait for the SIGKILL step.
-    if (timed_out_ && !killed_group_) return;  // on_kill_timer finishes the run
+    // After a timeout the leader's exit says nothing about a background child that ignores
+    // SIGTERM: SIGKILL the group now, while the unreaped leader still pins the group id (as
+    // keepalived does), and report the timeout at once rather than after the grace period.
+    if (timed_out_ && !killed_group_) {
+        ::kill(-pid_, SIGKILL);
+        killed_group_ = true;
+    }
     siginfo_t info{};
     int rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.native_handle()),
                       &info, WEXITED);

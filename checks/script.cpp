@@ -53,6 +53,13 @@ bool ScriptRunner::run_once() {
             ScriptReport r;
             r.result = result;
             r.reason = fmt::format("script {}: {}", settings_.name, result.describe());
+            // The daemon could not fork (or open /dev/null, or a pidfd): that says nothing of
+            // what the script checks, so, as keepalived, the run is lost, not failed. Counting
+            // it a failure would fault both nodes of a pair under the same resource shortage.
+            if (result.kind == RunResult::Kind::spawn_failed) {
+                r.kind = ScriptReport::Kind::skipped;
+                r.reason += ": run skipped, the script's state is unchanged";
+            }
             report_(r);
         });
     return true;

@@ -1,6 +1,9 @@
 // keepalived's vrrp_script: a program run every `interval`, exit 0 = success, a timeout is a
-// failure. Unlike keepalived 2.2, a run still going at the next interval is not joined by a
-// second one: that interval is skipped and reported.
+// failure, reported as soon as the group is gone (SIGTERM at the deadline, SIGKILL to the rest
+// of the group once the leader exits, or after kill_grace when it does not). As in keepalived,
+// a run still going at the next interval is not joined by a second one (that interval is
+// skipped and reported), and a run the daemon could not start (fork failed) is skipped, not
+// counted as a failure.
 #pragma once
 
 #include <chrono>

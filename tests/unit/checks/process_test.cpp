@@ -127,13 +127,43 @@ TEST_F(ProcessTest, timeout_of_a_cooperative_script_ends_with_sigterm_to_the_gro
     std::optional<ScriptReport> got;
     auto cmd = sh(fmt::format("sleep 100 & echo $! > {}; wait", pidfile));
     ScriptRunner r(io_, {"slow", cmd, 10s, 200ms}, [&](const auto& rep) { got = rep; });
+    auto start = Clock::now();
     r.run_once();
     ASSERT_TRUE(run_until([&] { return got.has_value(); }));
+    // Seen at the deadline, as keepalived sees it, not after the SIGKILL grace period.
+    EXPECT_LT(Clock::now() - start, 200ms + kill_grace / 2);
     EXPECT_EQ(got->result.kind, RunResult::Kind::timed_out);
     pid_t bg = 0;
     std::ifstream(pidfile) >> bg;
     ASSERT_GT(bg, 0);
     EXPECT_TRUE(process_gone(bg));
+}
+
+TEST_F(ProcessTest, timeout_reported_when_the_leader_dies_and_the_rest_of_its_group_is_killed) {
+    std::string pidfile = path("bg.pid");
+    std::optional<ScriptReport> got;
+    // The leader dies of SIGTERM; its background child ignores SIGTERM.
+    auto cmd = sh(fmt::format("(trap '' TERM; sleep 100) & echo $! > {}; sleep 100", pidfile));
+    ScriptRunner r(io_, {"slow", cmd, 10s, 200ms}, [&](const auto& rep) { got = rep; });
+    auto start = Clock::now();
+    r.run_once();
+    ASSERT_TRUE(run_until([&] { return got.has_value(); }));
+    EXPECT_LT(Clock::now() - start, 200ms + kill_grace / 2);
+    EXPECT_EQ(got->result.kind, RunResult::Kind::timed_out);
+    pid_t bg = 0;
+    std::ifstream(pidfile) >> bg;
+    ASSERT_GT(bg, 0);
+    EXPECT_TRUE(run_until([&] { return process_gone(bg); }, 2s)) << "subshell " << bg << " survived";
+}
+
+TEST_F(ProcessTest, a_run_the_daemon_cannot_start_is_skipped_not_a_failure) {
+    std::optional<ScriptReport> got;
+    ScriptRunner r(io_, {"nostart", Command{}, 1s, 1s}, [&](const auto& rep) { got = rep; });
+    r.run_once();
+    ASSERT_TRUE(run_until([&] { return got.has_value(); }));
+    EXPECT_EQ(got->kind, ScriptReport::Kind::skipped);
+    EXPECT_EQ(got->result.kind, RunResult::Kind::spawn_failed);
+    EXPECT_NE(got->reason.find("state is unchanged"), std::string::npos) << got->reason;
 }
 
 TEST_F(ProcessTest, a_run_still_going_at_the_next_interval_is_skipped_not_doubled) {

@@ -10,11 +10,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -93,22 +95,27 @@ class ControlGroupTest : public LabTest {
         if (!run_.empty()) fs::remove_all(run_);
     }
 
-    void start(const fs::path& socket, std::optional<std::string> group) {
+    // `launcher` goes before havipd on its command line (e.g. setpriv with its options).
+    void start(const fs::path& socket, std::optional<std::string> group,
+               std::vector<std::string> extra_global = {},
+               std::vector<std::string> extra_instance = {}, const std::string& launcher = "") {
         ASSERT_TRUE(lab().add_node("a"));
         ASSERT_TRUE(lab().add_address("a", "10.77.0.1/24"));
         KeepalivedConfig config;
         config.router_id = "a";
-        if (group) config.global_extra_lines = {"havip_control_group " + *group};
+        config.global_extra_lines = std::move(extra_global);
+        if (group) config.global_extra_lines.push_back("havip_control_group " + *group);
         VrrpInstanceSpec spec;
         spec.vrid = 81;
         spec.priority = 150;
         spec.version = 3;
         spec.advert_int = 100ms;
         spec.vips = {"10.77.0.100/24"};
+        spec.extra_lines = std::move(extra_instance);
         config.instances = {spec};
         const auto script = run_ / "havipd.sh";
-        std::ofstream(script) << fmt::format("#!/bin/sh\nexec {} \"$@\" --socket {}\n", HAVIPD_BIN,
-                                             socket.string());
+        std::ofstream(script) << fmt::format("#!/bin/sh\nexec {} {} \"$@\" --socket {}\n", launcher,
+                                             HAVIPD_BIN, socket.string());
         fs::permissions(script, fs::perms::owner_all);
         daemon_ = start_vrrp_daemon(lab(), "a", havipd(script.string()), config);
         ASSERT_TRUE(wait_until([&] { return fs::exists(socket); }, 3s))
@@ -152,6 +159,52 @@ TEST_F(ControlGroupTest, a_non_member_is_refused_by_peer_credentials_when_the_gr
     ASSERT_NO_FATAL_FAILURE(start(socket, name));
     ASSERT_EQ(::chmod(socket.c_str(), 0666), 0);
     EXPECT_EQ(client_as_nobody(socket, other_gid, {}), refused);
+}
+
+// setpriv's --bounding-set argument for the shipped unit's CapabilityBoundingSet= (every
+// capability when the unit has none): "-all,+net_raw,+net_admin…" or "".
+std::string units_bounding_set() {
+    std::ifstream in(fs::path(HAVIP_SOURCE_DIR) / "systemd" / "havipd.service");
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("CapabilityBoundingSet=", 0) != 0) continue;
+        std::string spec = "-all";
+        std::istringstream caps(line.substr(line.find('=') + 1));
+        for (std::string cap; caps >> cap;) {
+            for (auto& c : cap)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            spec += ",+" + cap.substr(cap.rfind("cap_", 0) == 0 ? 4 : 0);
+        }
+        return spec;
+    }
+    return "";
+}
+
+// The shipped unit keeps what README promises (issue 17 item 4): under the capability bounding
+// set of systemd/havipd.service, `havip_control_group` still gets its socket (CAP_CHOWN) and a
+// notify hook run as root has root's rights, as under keepalived (here CAP_DAC_OVERRIDE: it
+// writes into a directory only another user may write to).
+TEST_F(ControlGroupTest, under_the_units_bounding_set_the_group_socket_and_root_hooks_still_work) {
+    const auto bounding = units_bounding_set();
+    const auto launcher = bounding.empty() ? "" : "setpriv --bounding-set " + bounding;
+    const auto locked = run_ / "locked";
+    fs::create_directory(locked);
+    ASSERT_EQ(::chown(locked.c_str(), nobody, nogroup), 0);
+    fs::permissions(locked, fs::perms::owner_all);
+    const auto hook = run_ / "hook.sh";
+    std::ofstream(hook) << fmt::format("#!/bin/sh\necho \"$@\" >{}/hook.out\n", locked.string());
+    fs::permissions(hook, fs::perms::owner_all);
+    const auto socket = run_ / "sub" / "ctl.sock";
+    const auto name = std::string(::getgrgid(nogroup)->gr_name);
+    ASSERT_NO_FATAL_FAILURE(start(socket, name, {"script_user root"},
+                                  {fmt::format("notify_master \"{}\"", hook.string())},
+                                  launcher));
+    struct stat st {};
+    ASSERT_EQ(::stat(socket.c_str(), &st), 0);
+    EXPECT_EQ(st.st_gid, nogroup) << launcher;
+    EXPECT_EQ(client_as_nobody(socket, nogroup, {}), answered) << launcher;
+    EXPECT_TRUE(daemon_.wait_for_state("VI_1", "MASTER", 3000ms)) << daemon_.process->log_tail(20);
+    EXPECT_TRUE(wait_until([&] { return fs::exists(locked / "hook.out"); }, 3s))
+        << launcher << "\n" << daemon_.process->log_tail(20);
 }
 
 }  // namespace

@@ -122,16 +122,16 @@ TEST_F(Privileges, havipd_keeps_only_vrrp_capabilities_and_still_runs_scripts_an
 
     // script_user: the tracked script ran as nobody, and a root notify script got the full set
     // back from the bounding set.
-    ASSERT_TRUE(wait_until([&] { return fs::exists(out / "uid"); }, 3s, 20ms));
+    ASSERT_TRUE(wait_until([&] { return !read_file(out / "uid").empty(); }, 3s, 20ms));
     EXPECT_EQ(read_file(out / "uid"), "65534\n");
-    ASSERT_TRUE(wait_until([&] { return fs::exists(out / "notify-caps"); }, 3s, 20ms))
+    ASSERT_TRUE(wait_until([&] { return !read_file(out / "notify-caps").empty(); }, 3s, 20ms))
         << a.process->log_tail(30);
     const auto own_bounding = cap_field("/proc/self/status", "CapBnd");
     ASSERT_TRUE(own_bounding.has_value());
     EXPECT_EQ(read_file(out / "notify-caps"), fmt::format("CapEff:\t{:016x}\n", *own_bounding));
 
     // The hung script belongs to nobody: stopping it at its 1 s timeout needs CAP_KILL.
-    ASSERT_TRUE(wait_until([&] { return fs::exists(out / "hang.pid"); }, 3s, 20ms));
+    ASSERT_TRUE(wait_until([&] { return !read_file(out / "hang.pid").empty(); }, 3s, 20ms));
     const auto hung = std::stoi(read_file(out / "hang.pid"));
     EXPECT_TRUE(wait_until([&] { return ::kill(hung, 0) != 0; }, 3s, 20ms))
         << "the timed-out script of nobody is still running";

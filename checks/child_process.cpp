@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -148,6 +149,31 @@ ChildProcess::ChildProcess(boost::asio::io_context& io, Callback done)
 
 ChildProcess::~ChildProcess() {
     abandon();
+}
+
+std::string kernel_support_error(int pidfd_open_errno, int waitid_errno, std::string_view release) {
+    const char* missing = nullptr;
+    if (pidfd_open_errno == ENOSYS)
+        missing = "pidfd_open (Linux 5.3)";
+    else if (waitid_errno == EINVAL)
+        missing = "waitid(P_PIDFD) (Linux 5.4)";
+    if (!missing) return "";
+    return fmt::format("havipd needs Linux 5.4 or later to run scripts and notify hooks; this "
+                       "kernel ({}) lacks {}",
+                       release, missing);
+}
+
+std::string probe_kernel_support() {
+    utsname u{};
+    const std::string release = ::uname(&u) == 0 ? u.release : "unknown release";
+    const int fd = pidfd_open(::getpid());
+    if (fd < 0) return kernel_support_error(errno, 0, release);
+    siginfo_t info{};
+    const int rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd), &info,
+                            WEXITED | WNOHANG);
+    const int err = rc == 0 ? 0 : errno;
+    ::close(fd);
+    return kernel_support_error(0, err, release);
 }
 
 std::shared_ptr<ChildProcess> ChildProcess::start(boost::asio::io_context& io,

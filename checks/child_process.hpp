@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -51,6 +52,14 @@ struct RunResult {
     bool success() const { return kind == Kind::exited && exit_status == 0; }
     std::string describe() const;  // "exit status 1", "timed out after 2.0 s", …
 };
+
+// Running children needs Linux 5.4: pidfd_open (5.3) and waitid(P_PIDFD) (5.4). Given what
+// probing them returned (0, or the errno: ENOSYS / EINVAL where the kernel lacks them) and the
+// kernel's release, the start-up error to print, or "" when the kernel has both.
+std::string kernel_support_error(int pidfd_open_errno, int waitid_errno, std::string_view release);
+// Probes this kernel: pidfd_open of our own pid, then waitid(P_PIDFD) on it (ECHILD when the
+// kernel knows P_PIDFD: we are not our own child).
+std::string probe_kernel_support();
 
 // The most that may be spent killing a timed-out group: SIGTERM, then SIGKILL after this.
 inline constexpr std::chrono::seconds kill_grace{2};

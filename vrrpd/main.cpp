@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "checks/child_process.hpp"
 #include "config/describe.hpp"
 #include "config/diagnostic.hpp"
 #include "config/load.hpp"
@@ -80,6 +81,10 @@ int run_daemon(const vrrp::Options& o) {
                                      *o.net_namespace, ec.message());
             return 1;
         }
+    }
+    if (const auto missing = checks::probe_kernel_support(); !missing.empty()) {
+        std::cerr << missing << "; not starting\n";
+        return 1;
     }
     // Before anything touches the network (start-up removes stale VIPs): in the namespace the
     // daemon serves, and before forking, so a refused start says why on the terminal.

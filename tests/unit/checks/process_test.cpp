@@ -57,6 +57,19 @@ bool process_gone(pid_t pid) {
     return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
 }
 
+TEST(KernelSupport, a_kernel_without_pidfds_is_refused_with_what_it_lacks) {
+    EXPECT_EQ(kernel_support_error(0, ECHILD, "6.1.0"), "");
+    EXPECT_EQ(kernel_support_error(0, 0, "6.1.0"), "");
+    const auto old = kernel_support_error(ENOSYS, 0, "4.19.0-26-amd64");
+    EXPECT_NE(old.find("Linux 5.4 or later"), std::string::npos) << old;
+    EXPECT_NE(old.find("4.19.0-26-amd64"), std::string::npos) << old;
+    EXPECT_NE(old.find("pidfd_open"), std::string::npos) << old;
+    const auto five_three = kernel_support_error(0, EINVAL, "5.3.18");
+    EXPECT_NE(five_three.find("waitid(P_PIDFD)"), std::string::npos) << five_three;
+    // This machine runs the tests, so it has what havipd needs.
+    EXPECT_EQ(probe_kernel_support(), "");
+}
+
 TEST_F(ProcessTest, script_exit_zero_is_success) {
     std::optional<ScriptReport> got;
     ScriptRunner r(io_, {"ok", sh("exit 0"), 1s, 1s}, [&](const auto& rep) { got = rep; });

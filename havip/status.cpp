@@ -18,10 +18,31 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
+// A string from the daemon as it may reach a terminal: reasons carry MySQL error text and
+// script output, which anyone who can make the server fail controls. C0 controls, DEL and the
+// C1 controls (UTF-8 C2 80..C2 9F) are shown as \xNN, never sent to the terminal.
+std::string printable(const std::string& s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c == 0x7f) {
+            out += fmt::format("\\x{:02x}", c);
+        } else if (c == 0xc2 && i + 1 < s.size() &&
+                   (static_cast<unsigned char>(s[i + 1]) & 0xe0) == 0x80) {
+            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(s[i + 1]));
+            ++i;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
 std::string text(const json& j, const char* key, std::string fallback = "-") {
     const auto it = j.find(key);
     if (it == j.end() || it->is_null()) return fallback;
-    if (it->is_string()) return it->get<std::string>();
+    if (it->is_string()) return printable(it->get<std::string>());
     return it->dump();
 }
 

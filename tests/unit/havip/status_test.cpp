@@ -122,6 +122,19 @@ TEST(StatusTable, prints_a_dash_for_an_unknown_master) {
     EXPECT_NE(row.substr(0, row.find('\n')).find(" -"), std::string::npos);
 }
 
+TEST(StatusTable, terminal_controls_in_a_reason_are_shown_escaped_not_sent) {
+    auto doc = document();
+    // A MySQL error text can carry what the server was sent: an ESC sequence that would
+    // clear the operator's screen, a CSI (C1, UTF-8 C2 9B), a newline faking a status line.
+    doc["instances"][0]["checks"][0]["reason"] =
+        "down: 1045 \x1b" "[2J\xc2\x9b" "31m\n    check fake (mysql_check): healthy é";
+    const auto t = render_table(doc);
+    EXPECT_EQ(t.find('\x1b'), std::string::npos) << t;
+    EXPECT_EQ(t.find("\xc2\x9b"), std::string::npos) << t;
+    EXPECT_NE(t.find("\\x1b[2J\\x9b31m\\x0a    check fake"), std::string::npos) << t;
+    EXPECT_NE(t.find("healthy é"), std::string::npos) << "UTF-8 text stays as it is";
+}
+
 // A one-connection server on a unix socket: reads a line, answers `reply` (or nothing).
 class FakeDaemon {
   public:

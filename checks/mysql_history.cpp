@@ -1,5 +1,7 @@
 #include "checks/mysql_history.hpp"
 
+#include "checks/atomic_file.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -203,41 +205,7 @@ LoadedHistory load_history(const std::string& path) {
 }
 
 std::error_code save_history(const std::string& path, const History& history) {
-    std::string text = format_history(history);
-    std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return last_error();
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            auto ec = last_error();
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            return ec;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    // fsync before rename: otherwise a crash can leave an empty file under the real name.
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        auto ec = last_error();
-        ::unlink(tmp.c_str());
-        return ec;
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        auto ec = last_error();
-        ::unlink(tmp.c_str());
-        return ec;
-    }
-    auto slash = path.rfind('/');
-    std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
-    return {};
+    return write_file_atomically(path, format_history(history), 0600, true);
 }
 
 }  // namespace havip::checks

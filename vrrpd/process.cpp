@@ -1,5 +1,7 @@
 #include "vrrpd/process.hpp"
 
+#include "checks/atomic_file.hpp"
+
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -172,19 +174,9 @@ std::error_code write_pid_file(const std::string& path, std::string& detail) {
             }
         }
     }
-    auto tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        detail = fmt::format("cannot write pid file {}", tmp);
-        return last_error();
-    }
-    auto text = fmt::format("{}\n", ::getpid());
-    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ok = (::close(fd) == 0) && ok;
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    if (auto ec = checks::write_file_atomically(path, fmt::format("{}\n", ::getpid()), 0644,
+                                                false)) {
         detail = fmt::format("cannot write pid file {}", path);
-        auto ec = last_error();
-        ::unlink(tmp.c_str());
         return ec;
     }
     return {};

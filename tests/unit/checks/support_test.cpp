@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <fstream>
 
+#include "checks/atomic_file.hpp"
 #include "checks/mysql_actions.hpp"
 #include "checks/mysql_client.hpp"
 #include "checks/mysql_history.hpp"
@@ -93,6 +94,30 @@ TEST(MysqlHistory, write_failure_is_returned_not_thrown) {
     History h;
     auto ec = save_history("/nonexistent-dir-havip/x.state", h);
     EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+}
+
+TEST(AtomicFile, never_writes_through_a_symlink_planted_at_the_temporary_name) {
+    // The pid file and the check history are written as PATH.tmp then renamed: a symlink
+    // planted at PATH.tmp must not make the daemon (root) write into what it points to.
+    const std::string victim = scratch("victim");
+    { std::ofstream(victim) << "precious\n"; }
+    for (const auto& path : {scratch("pid-file"), scratch("history.state")}) {
+        std::filesystem::remove(path);
+        std::filesystem::remove(path + ".tmp");
+        std::filesystem::create_symlink(victim, path + ".tmp");
+        if (path.ends_with(".state")) {
+            ASSERT_FALSE(save_history(path, History{}));
+        } else {
+            ASSERT_FALSE(write_file_atomically(path, "42\n", 0644, false));
+        }
+        std::ifstream in(victim);
+        std::string line;
+        std::getline(in, line);
+        EXPECT_EQ(line, "precious") << path;
+        EXPECT_FALSE(std::filesystem::is_symlink(path)) << path;
+        EXPECT_TRUE(std::filesystem::is_regular_file(path)) << path;
+        EXPECT_FALSE(std::filesystem::exists(path + ".tmp")) << path;
+    }
 }
 
 TEST(OptionFile, reads_user_and_password_from_the_client_group) {

@@ -116,6 +116,8 @@ int check_mysql(const std::vector<std::string>& args) {
             cs.credentials.user = v;
         } else if (a == "--password") {
             cs.credentials.password = v;
+            std::cerr << "havip check mysql: warning: --password is visible to every local user "
+                         "(ps, /proc/PID/cmdline); use --option-file with a 0600 file\n";
         } else if (a == "--timeout") {
             auto s = seconds(v);
             if (!s) return bad();

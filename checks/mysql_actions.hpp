@@ -122,7 +122,8 @@ ActionResult demote(SqlSession& session, std::optional<bool> semi_sync_master = 
 // The holder found read_only=1 that it did not set (decision: clear_read_only).
 ActionResult clear_read_only(SqlSession& session);
 
-// Statement text, exposed for tests: `STOP SLAVE 'name' IO_THREAD` etc.
+// 'text' as an SQL string literal: quotes doubled, backslashes escaped (the sessions havip
+// opens run without NO_BACKSLASH_ESCAPES: checks/mysql_client.cpp). Also used by bootstrap.
 std::string sql_quote(const std::string& text);
 
 }  // namespace havip::checks

@@ -146,6 +146,11 @@ std::optional<SqlError> MysqlConnection::ensure_connected() {
     // Pin the protocol: "localhost" must not silently mean a different transport.
     unsigned protocol = settings_.unix_socket.empty() ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
     api.options(m, MYSQL_OPT_PROTOCOL, &protocol);
+    // Our statements quote strings with backslash escapes (sql_quote): a server whose sql_mode
+    // has NO_BACKSLASH_ESCAPES would read a backslash in a password or a name differently, so
+    // these sessions drop that one mode (sent with the handshake, no extra round trip later).
+    api.options(m, MYSQL_INIT_COMMAND,
+                "SET SESSION sql_mode=REPLACE(@@sql_mode,'NO_BACKSLASH_ESCAPES','')");
     const char* host = settings_.unix_socket.empty() ? settings_.host.c_str() : "localhost";
     const char* sock = settings_.unix_socket.empty() ? nullptr : settings_.unix_socket.c_str();
     if (!api.real_connect(m, host, settings_.credentials.user.c_str(),

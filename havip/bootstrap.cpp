@@ -609,15 +609,6 @@ std::string sql_identifier(const std::string& name) {
     return out + "`";
 }
 
-std::string sql_quote(const std::string& text) {
-    std::string out = "'";
-    for (char c : text) {
-        if (c == '\'' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "'";
-}
-
 std::vector<std::pair<std::string, std::string>> required_users(const BootstrapSettings& s) {
     // The monitor account by address too: each node's havipd fences the other before it
     // becomes writable (checks/mysql_actions.hpp, promote).

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "checks/mysql_actions.hpp"
 #include "checks/mysql_decision.hpp"
 #include "havip/inventory.hpp"
 
@@ -128,8 +129,8 @@ bool gtid_contains(const std::string& superset, const std::string& subset);
 // `name` with backticks doubled, for SQL identifiers.
 std::string sql_identifier(const std::string& name);
 
-// 'text' with quotes and backslashes escaped, for SQL string literals.
-std::string sql_quote(const std::string& text);
+// A string literal for SQL (checks/mysql_actions.hpp).
+using checks::sql_quote;
 
 // `havip bootstrap INVENTORY --admin-option-file FILE [--secrets DIR] [--dry-run]`; the exit
 // code is 0 when replication runs both ways (set up now or found so), 1 on a refusal or failure,

@@ -246,7 +246,7 @@ TEST(MysqlActions, semi_sync_master_side_goes_off_after_read_only_1) {
 }
 
 TEST(MysqlActions, names_are_quoted_for_sql) {
-    EXPECT_EQ(sql_quote("a'b\\c"), "'a\\'b\\\\c'");
+    EXPECT_EQ(sql_quote("a'b\\c"), "'a''b\\\\c'");
 }
 
 }  // namespace

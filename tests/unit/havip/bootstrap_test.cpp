@@ -670,7 +670,7 @@ TEST(BootstrapGtid, containment_is_per_domain_and_same_gtid_only) {
 }
 
 TEST(BootstrapSql, quoting_escapes_quotes_and_backslashes) {
-    EXPECT_EQ(sql_quote("a'b\\c"), "'a\\'b\\\\c'");
+    EXPECT_EQ(sql_quote("a'b\\c"), "'a''b\\\\c'");
 }
 
 TEST(BootstrapSql, identifiers_are_backquoted_with_backquotes_doubled) {

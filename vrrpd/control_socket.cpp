@@ -1,5 +1,7 @@
 #include "vrrpd/control_socket.hpp"
 
+#include "vrrpd/control_access.hpp"
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,6 +17,8 @@
 #include <filesystem>
 #include <istream>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "vrrpd/listener.hpp"
 
@@ -151,7 +155,8 @@ ControlSocket::~ControlSocket() {
 }
 
 std::unique_ptr<ControlSocket> ControlSocket::open(asio::io_context& io, ControlSettings settings,
-                                                   Handler handler, std::error_code& ec) {
+                                                   Handler handler, std::error_code& ec,
+                                                   std::string* detail) {
     namespace fs = std::filesystem;
     ec.clear();
     const fs::path path = settings.path;
@@ -171,6 +176,17 @@ std::unique_ptr<ControlSocket> ControlSocket::open(asio::io_context& io, Control
         }
     }
     struct stat st {};
+    const auto checked_dir = dir.empty() ? fs::path(".") : dir;
+    if (::stat(checked_dir.c_str(), &st) != 0) {
+        ec = std::error_code(errno, std::generic_category());
+        return nullptr;
+    }
+    if (auto problem = control_directory_problem(st.st_uid, st.st_mode, ::geteuid());
+        !problem.empty()) {
+        if (detail) *detail = fmt::format("directory {}: {}", checked_dir.string(), problem);
+        ec = std::make_error_code(std::errc::permission_denied);
+        return nullptr;
+    }
     if (::lstat(path.c_str(), &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
             ec = std::make_error_code(std::errc::file_exists);

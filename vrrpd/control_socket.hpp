@@ -44,10 +44,11 @@ class ControlSocket {
 
     // Creates the socket's directory (0700) when missing, replaces a stale socket file (one
     // nobody answers on), binds with mode 0600 and starts accepting. Null and `ec` set when it
-    // cannot: the path is in use by a live daemon, or the directory cannot be made.
+    // cannot: the path is in use by a live daemon, the directory cannot be made, or others
+    // could replace the socket in it (vrrpd/control_access.hpp; `detail` then says why).
     static std::unique_ptr<ControlSocket> open(boost::asio::io_context& io,
                                                ControlSettings settings, Handler handler,
-                                               std::error_code& ec);
+                                               std::error_code& ec, std::string* detail = nullptr);
     ~ControlSocket();
     ControlSocket(const ControlSocket&) = delete;
     ControlSocket& operator=(const ControlSocket&) = delete;

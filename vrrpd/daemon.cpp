@@ -928,14 +928,15 @@ void Daemon::open_control_socket() {
     settings.path = options_.control_socket;
     settings.group = control_group_;
     std::error_code ec;
+    std::string detail;
     control_ = ControlSocket::open(
         io_, settings,
         [this](std::string_view line, const Caller& caller) { return control_request(line, caller); },
-        ec);
+        ec, &detail);
     // VRRP matters more than its status: without the socket the daemon still runs.
     if (!control_)
         log_.log(Level::err, fmt::format("control socket {}: {}; `havip status` will not answer",
-                                         settings.path, ec.message()));
+                                         settings.path, detail.empty() ? ec.message() : detail));
 }
 
 nlohmann::json Daemon::control_request(std::string_view line, const Caller& caller) {

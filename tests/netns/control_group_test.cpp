@@ -161,6 +161,36 @@ TEST_F(ControlGroupTest, a_non_member_is_refused_by_peer_credentials_when_the_gr
     EXPECT_EQ(client_as_nobody(socket, other_gid, {}), refused);
 }
 
+// A socket directory another user owns: that user could unlink havipd's socket and bind their
+// own, answering `havip status` and receiving root's `havip promote --force`. havipd refuses
+// it, says why, and keeps running VRRP.
+TEST_F(ControlGroupTest, a_socket_directory_another_user_owns_is_refused) {
+    const auto theirs = run_ / "theirs";
+    fs::create_directory(theirs);
+    ASSERT_EQ(::chown(theirs.c_str(), nobody, nogroup), 0);
+    fs::permissions(theirs, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+    const auto socket = theirs / "ctl.sock";
+    ASSERT_TRUE(lab().add_node("a"));
+    ASSERT_TRUE(lab().add_address("a", "10.77.0.1/24"));
+    KeepalivedConfig config;
+    config.router_id = "a";
+    VrrpInstanceSpec spec;
+    spec.vrid = 81;
+    spec.priority = 150;
+    spec.version = 3;
+    spec.advert_int = 100ms;
+    spec.vips = {"10.77.0.100/24"};
+    config.instances = {spec};
+    const auto script = run_ / "havipd.sh";
+    std::ofstream(script) << fmt::format("#!/bin/sh\nexec {} \"$@\" --socket {}\n", HAVIPD_BIN,
+                                         socket.string());
+    fs::permissions(script, fs::perms::owner_all);
+    daemon_ = start_vrrp_daemon(lab(), "a", havipd(script.string()), config);
+    EXPECT_TRUE(daemon_.wait_for_state("VI_1", "MASTER", 3000ms)) << daemon_.process->log_tail(20);
+    EXPECT_TRUE(daemon_.log_mentions("belongs to uid 65534")) << daemon_.process->log_tail(20);
+    EXPECT_FALSE(fs::exists(socket));
+}
+
 // setpriv's --bounding-set argument for the shipped unit's CapabilityBoundingSet= (every
 // capability when the unit has none): "-all,+net_raw,+net_admin…" or "".
 std::string units_bounding_set() {

@@ -22,6 +22,7 @@
 #include "tests/harness/command.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/mariadb.hpp"
+#include "tests/harness/text.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
@@ -35,26 +36,6 @@ namespace fs = std::filesystem;
 
 constexpr const char* vip4 = "10.77.0.100";
 const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
-
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-// Every occurrence of `from` in `text` replaced by `to`; fails when there is none, so a change
-// of the generated file cannot silently leave a host path in the lab's configuration.
-testing::AssertionResult replace_all(std::string& text, const std::string& from,
-                                     const std::string& to) {
-    std::size_t n = 0;
-    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-        text.replace(at, from.size(), to);
-        ++n;
-    }
-    if (n == 0) return testing::AssertionFailure() << "'" << from << "' not in the generated file";
-    return testing::AssertionSuccess();
-}
 
 class KeepalivedMysqlCheck : public VrrpPairTest {
   protected:

@@ -1,5 +1,7 @@
 #include "checks/mysql_client.hpp"
 
+#include "checks/mysql_probe.hpp"
+
 #include "checks/mysql_api.hpp"
 #include "checks/mysql_failure.hpp"
 
@@ -47,7 +49,10 @@ MysqlLibrary::MysqlLibrary() {
     if (const auto& api = mysql_api(); api.loaded()) api.library_init(0, nullptr, nullptr);
 }
 MysqlLibrary::~MysqlLibrary() {
-    if (const auto& api = mysql_api(); api.loaded()) api.library_end();
+    // A probe worker still in a connect uses the library: end it only once they are all gone
+    // (else leave it: this happens at exit, where the process ends anyway).
+    if (const auto& api = mysql_api(); api.loaded() && wait_for_probe_workers(std::chrono::seconds(3)))
+        api.library_end();
 }
 
 OptionFileResult parse_option_file(const std::string& text) {

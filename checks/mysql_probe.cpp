@@ -30,62 +30,105 @@ std::optional<double> slave_net_timeout(MysqlConnection& c) {
 
 }  // namespace
 
+// A job. The worker may hold the last reference to it once the probe is gone, so it owns no
+// I/O object: its deadline timer lives with the loop's handlers and is only pointed to here.
 struct MysqlProbe::Pending {
-    explicit Pending(boost::asio::io_context& io) : timer(io) {}
     Job job;
     std::function<void(JobOutcome)> done;
-    boost::asio::steady_timer timer;
+    std::weak_ptr<boost::asio::steady_timer> timer;
     bool answered = false;  // loop thread only
 };
 
+namespace {
+
+// Probe workers still running, so the library is not ended under one of them.
+std::mutex workers_mutex;
+std::condition_variable workers_done;
+int live_workers = 0;
+
+}  // namespace
+
+bool wait_for_probe_workers(std::chrono::steady_clock::duration bound) {
+    std::unique_lock lock(workers_mutex);
+    return workers_done.wait_for(lock, bound, [] { return live_workers == 0; });
+}
+
+struct MysqlProbe::Worker {
+    explicit Worker(ConnectSettings settings) : connection(std::move(settings)) {}
+    MysqlConnection connection;
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::shared_ptr<Pending> queued;   // handed to the worker
+    std::shared_ptr<Pending> running;  // the worker is in it
+    bool stopping = false;             // the probe is gone: post nothing to the loop
+};
+
 MysqlProbe::MysqlProbe(boost::asio::io_context& io, ConnectSettings settings)
-    : io_(io), connection_(std::move(settings)), worker_([this] { worker_loop(); }) {}
+    : io_(io), worker_(std::make_shared<Worker>(std::move(settings))) {
+    {
+        std::lock_guard lock(workers_mutex);
+        ++live_workers;
+    }
+    std::thread([w = worker_, &io, alive = alive_, self = this] {
+        worker_loop(*w, io, alive, self);
+        std::lock_guard lock(workers_mutex);
+        --live_workers;
+        workers_done.notify_all();
+    }).detach();
+}
 
 MysqlProbe::~MysqlProbe() {
     *alive_ = false;
     stop_watch();
     {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-        queued_.reset();
+        std::lock_guard lock(worker_->mutex);
+        worker_->stopping = true;
+        worker_->queued.reset();
     }
-    connection_.interrupt();
-    wake_.notify_all();
-    worker_.join();
+    worker_->connection.interrupt();
+    worker_->wake.notify_all();
 }
 
-void MysqlProbe::worker_loop() {
+// The worker thread. It posts to `io` only while the probe lives (`stopping` is checked under
+// the mutex the destructor takes), and what it posts touches `self` only if `alive` still says
+// so on the loop thread, where the probe is destroyed.
+void MysqlProbe::worker_loop(Worker& w, boost::asio::io_context& io,
+                             const std::shared_ptr<bool>& alive, MysqlProbe* self) {
     const auto& api = mysql_api();
     if (api.loaded()) api.thread_init();
     while (true) {
         std::shared_ptr<Pending> job;
         {
-            std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] { return stopping_ || queued_; });
-            if (stopping_) break;
-            job = std::move(queued_);
-            running_ = job;
+            std::unique_lock lock(w.mutex);
+            w.wake.wait(lock, [&] { return w.stopping || w.queued; });
+            if (w.stopping) break;
+            job = std::move(w.queued);
+            w.running = job;
         }
-        job->job(connection_);
-        const int idle_fd = connection_.duplicate_socket();
+        job->job(w.connection);
+        const int idle_fd = w.connection.duplicate_socket();
         {
-            std::lock_guard lock(mutex_);
-            running_.reset();
-        }
-        // The answer goes back to the loop, which alone decides whether it was in time.
-        boost::asio::post(io_, [this, job, idle_fd, alive = alive_] {
-            if (!*alive || job->answered) {
-                // Late: the connection was interrupted and is dropped by the next job.
+            std::lock_guard lock(w.mutex);
+            w.running.reset();
+            if (w.stopping) {
                 if (idle_fd >= 0) ::close(idle_fd);
-                return;
+                break;
             }
-            job->answered = true;
-            job->timer.cancel();
-            watch_idle(idle_fd);  // before done(), which may start the next job at once
-            job->done(JobOutcome::completed);
-        });
+            // The answer goes back to the loop, which alone decides whether it was in time.
+            boost::asio::post(io, [self, job, idle_fd, alive] {
+                if (!*alive || job->answered) {
+                    // Late: the connection was interrupted and is dropped by the next job.
+                    if (idle_fd >= 0) ::close(idle_fd);
+                    return;
+                }
+                job->answered = true;
+                if (auto timer = job->timer.lock()) timer->cancel();
+                self->watch_idle(idle_fd);  // before done(), which may start the next job
+                job->done(JobOutcome::completed);
+            });
+        }
     }
-    connection_.close();
+    w.connection.close();
     if (api.loaded()) api.thread_end();
 }
 
@@ -113,27 +156,28 @@ void MysqlProbe::stop_watch() {
 void MysqlProbe::run(Job job, std::chrono::steady_clock::duration timeout,
                      std::function<void(JobOutcome)> done) {
     stop_watch();  // the worker reads the connection now
-    auto pending = std::make_shared<Pending>(io_);
+    auto pending = std::make_shared<Pending>();
     pending->job = std::move(job);
     pending->done = std::move(done);
     {
-        std::lock_guard lock(mutex_);
-        if (running_ || queued_) {
+        std::lock_guard lock(worker_->mutex);
+        if (worker_->running || worker_->queued) {
             boost::asio::post(io_, [pending] { pending->done(JobOutcome::busy); });
             return;
         }
-        queued_ = pending;
+        worker_->queued = pending;
     }
-    wake_.notify_one();
-    pending->timer.expires_after(timeout);
-    pending->timer.async_wait([this, pending, alive = alive_](const boost::system::error_code& ec) {
+    worker_->wake.notify_one();
+    auto timer = std::make_shared<boost::asio::steady_timer>(io_, timeout);
+    pending->timer = timer;
+    timer->async_wait([this, pending, timer, alive = alive_](const boost::system::error_code& ec) {
         if (ec || !*alive || pending->answered) return;
         pending->answered = true;
         {
-            std::lock_guard lock(mutex_);
-            if (queued_ == pending) queued_.reset();  // never started: nothing to interrupt
+            std::lock_guard lock(worker_->mutex);
+            if (worker_->queued == pending) worker_->queued.reset();  // never started
             // Unblock a read stuck on a frozen server; the worker then drops the connection.
-            if (running_ == pending) connection_.interrupt();
+            if (worker_->running == pending) worker_->connection.interrupt();
         }
         pending->done(JobOutcome::timed_out);
     });

@@ -35,7 +35,11 @@ class MysqlProbe {
 
     // Needs a MysqlLibrary alive. Starts the worker thread.
     MysqlProbe(boost::asio::io_context& io, ConnectSettings settings);
-    ~MysqlProbe();  // interrupts a running job and joins the worker
+    // Interrupts a running job and lets the worker go without waiting for it: a worker in a
+    // connect to a host that does not answer returns only at connect_timeout, and the loop
+    // (a reload, a stop) must not wait for that. The worker touches nothing of the probe's
+    // or the loop's after this; ~MysqlLibrary waits for such workers (bounded).
+    ~MysqlProbe();
     MysqlProbe(const MysqlProbe&) = delete;
     MysqlProbe& operator=(const MysqlProbe&) = delete;
 
@@ -57,23 +61,23 @@ class MysqlProbe {
 
   private:
     struct Pending;
-    void worker_loop();
+    struct Worker;  // what the worker thread shares with the probe, kept alive by both
+    static void worker_loop(Worker& worker, boost::asio::io_context& io,
+                            const std::shared_ptr<bool>& alive, MysqlProbe* self);
     // Watches `fd` (a duplicate of the idle connection's, owned from here on), or nothing.
     void watch_idle(int fd);
     void stop_watch();
 
     boost::asio::io_context& io_;
-    MysqlConnection connection_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::shared_ptr<Pending> queued_;   // handed to the worker
-    std::shared_ptr<Pending> running_;  // the worker is in it (guarded by mutex_)
-    bool stopping_ = false;
+    std::shared_ptr<Worker> worker_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     std::function<void()> idle_readable_;
     std::unique_ptr<boost::asio::posix::stream_descriptor> idle_watch_;  // loop thread only
     std::uint64_t watch_generation_ = 0;  // a wait already completed must not outlive its watch
-    std::thread worker_;
 };
+
+// Waits up to `bound` until every probe worker let go by ~MysqlProbe has returned; whether they
+// all did. ~MysqlLibrary calls it before ending the library.
+bool wait_for_probe_workers(std::chrono::steady_clock::duration bound);
 
 }  // namespace havip::checks

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -32,10 +33,10 @@ std::string journal_datagram(std::span<const JournalField> fields) {
 
 namespace {
 
-sockaddr_un journal_address() {
+sockaddr_un journal_address(std::string_view path) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, journal_socket_path.data(), journal_socket_path.size());
+    std::memcpy(addr.sun_path, path.data(), std::min(path.size(), sizeof addr.sun_path - 1));
     return addr;
 }
 
@@ -58,7 +59,7 @@ bool send_as_memfd(int fd, const sockaddr_un& addr, std::string_view datagram) {
         cmsg->cmsg_type = SCM_RIGHTS;
         cmsg->cmsg_len = CMSG_LEN(sizeof(int));
         std::memcpy(CMSG_DATA(cmsg), &memfd, sizeof(int));
-        ok = ::sendmsg(fd, &msg, MSG_NOSIGNAL) >= 0;
+        ok = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0;
     }
     ::close(memfd);
     return ok;
@@ -66,10 +67,10 @@ bool send_as_memfd(int fd, const sockaddr_un& addr, std::string_view datagram) {
 
 }  // namespace
 
-bool send_journal_entry(int fd, std::string_view datagram) {
+bool send_journal_entry(int fd, std::string_view datagram, std::string_view socket_path) {
     static_assert(journal_socket_path.size() < sizeof(sockaddr_un::sun_path));
-    const sockaddr_un addr = journal_address();
-    if (::sendto(fd, datagram.data(), datagram.size(), MSG_NOSIGNAL,
+    const sockaddr_un addr = journal_address(socket_path);
+    if (::sendto(fd, datagram.data(), datagram.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
                  reinterpret_cast<const sockaddr*>(&addr), sizeof addr) >= 0)
         return true;
     if (errno == EMSGSIZE || errno == ENOBUFS) return send_as_memfd(fd, addr, datagram);

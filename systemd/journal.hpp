@@ -22,9 +22,12 @@ std::string journal_datagram(std::span<const JournalField> fields);
 
 inline constexpr std::string_view journal_socket_path = "/run/systemd/journal/socket";
 
-// Sends an entry to journald over `fd` (an AF_UNIX datagram socket). An entry too large for a
-// datagram goes, as libsystemd sends it, as a sealed memfd passed with SCM_RIGHTS. Returns
-// false when journald could not be reached; the caller has nowhere better to log that.
-bool send_journal_entry(int fd, std::string_view datagram);
+// Sends an entry to journald (at `socket_path`) over `fd` (an AF_UNIX datagram socket). An
+// entry too large for a datagram goes, as libsystemd sends it, as a sealed memfd passed with
+// SCM_RIGHTS. Never waits: when journald is not reading (its queue is full) the entry is
+// dropped, since a stalled journald must not stall the adverts. Returns false when the entry
+// did not reach journald; the caller has nowhere better to log that, it can only count it.
+bool send_journal_entry(int fd, std::string_view datagram,
+                        std::string_view socket_path = journal_socket_path);
 
 }  // namespace havip::systemd

@@ -75,7 +75,19 @@ void Logger::log(Level level, std::string_view message, std::span<const Field> f
             entry.push_back({"SYSLOG_IDENTIFIER", "havipd"});
             for (const auto& f : fields)
                 entry.push_back({f.name, f.value});
-            send_journal_entry(journal_fd_, journal_datagram(entry));
+            if (!send_journal_entry(journal_fd_, journal_datagram(entry))) {
+                ++dropped_;
+                break;
+            }
+            if (dropped_ > 0) {
+                // Said once journald reads again, so the gap in the log is explained.
+                const auto note = fmt::format(
+                    "{} log entries dropped: journald was not reading (havipd never waits for it)",
+                    dropped_);
+                const std::vector<JournalField> lost{{"MESSAGE", note}, {"PRIORITY", "4"},
+                                                     {"SYSLOG_IDENTIFIER", "havipd"}};
+                if (send_journal_entry(journal_fd_, journal_datagram(lost))) dropped_ = 0;
+            }
             break;
         }
         case Sink::syslog:

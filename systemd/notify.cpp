@@ -69,8 +69,9 @@ Notifier::~Notifier() {
 void Notifier::send(std::string_view message) {
     if (fd_ < 0) return;
     // Unconnected, addressed each time: a restarted systemd (daemon-reexec) rebinds the socket.
+    // Never waits for a busy manager: a lost WATCHDOG=1 is followed by the next one.
     [[maybe_unused]] auto n =
-        ::sendto(fd_, message.data(), message.size(), MSG_NOSIGNAL,
+        ::sendto(fd_, message.data(), message.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
                  reinterpret_cast<const sockaddr*>(&target_->address), target_->length);
 }
 

@@ -42,6 +42,34 @@ TEST(JournalDatagram, empty_value_keeps_the_field) {
     EXPECT_EQ(journal_datagram(fields), "HAVIP_CHECK=\n");
 }
 
+// journald stalled (its queue full, as under heavy I/O): an entry is dropped at once, never
+// waited for, since the same thread sends the adverts. The sending socket has a 2 s send
+// timeout here, so a blocking send would show as a 2 s wait rather than a hang.
+TEST(JournalEntry, a_journald_that_does_not_read_never_makes_the_sender_wait) {
+    const auto path = fmt::format("{}/havip-journal-{}.sock", HAVIP_BINARY_DIR, ::getpid());
+    ::unlink(path.c_str());
+    const int journald = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    ASSERT_EQ(::bind(journald, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    timeval two_seconds{2, 0};
+    ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &two_seconds, sizeof two_seconds), 0);
+    const std::array<JournalField, 1> fields{{{"MESSAGE", std::string(512, 'x')}}};
+    const auto datagram = journal_datagram(fields);
+    int sent = 0, dropped = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 200 && dropped < 3; ++i)
+        (send_journal_entry(fd, datagram, path) ? sent : dropped)++;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
+    EXPECT_GT(sent, 0);
+    EXPECT_GT(dropped, 0) << "the receiver's queue never filled";
+    ::close(fd);
+    ::close(journald);
+    ::unlink(path.c_str());
+}
+
 TEST(NotifySocket, path_and_abstract_names_parse_others_do_not) {
     auto path = parse_notify_socket("/run/systemd/notify");
     ASSERT_TRUE(path);

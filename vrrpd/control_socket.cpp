@@ -1,5 +1,6 @@
 #include "vrrpd/control_socket.hpp"
 
+#include "vrrpd/admission.hpp"
 #include "vrrpd/control_access.hpp"
 
 #include <sys/socket.h>
@@ -121,7 +122,11 @@ struct ControlSocket::Session : SessionCore<stream_protocol, ControlSocket::Shar
 
 namespace {
 
-// Root, our own user and havip_control_group may talk to the daemon; within max_clients.
+// Root, our own user and havip_control_group may talk to the daemon; within max_clients, at
+// most this many sessions per user, and the last slots kept for root: a group member holding
+// connections open cannot lock root out of `havip status` or `havip promote --force`.
+constexpr std::size_t control_sessions_per_user = 4;
+constexpr std::size_t control_sessions_for_root = 4;
 void admit(const std::shared_ptr<ControlSocket::Shared>& shared, stream_protocol::socket socket) {
     ucred cred{};
     socklen_t len = sizeof cred;
@@ -135,13 +140,17 @@ void admit(const std::shared_ptr<ControlSocket::Shared>& shared, stream_protocol
         refuse(socket, group ? "permission denied: the control socket is for root and "
                                "havip_control_group"
                              : "permission denied: the control socket is for root");
-    } else if (shared->live() >= shared->settings.max_clients) {
+    } else if (const auto client = std::to_string(cred.uid);
+               !session_admitted(shared->clients(), client, cred.uid == 0,
+                                 {shared->settings.max_clients, control_sessions_per_user,
+                                  control_sessions_for_root})) {
         refuse(socket, "too many clients");
     } else {
         const Caller caller{static_cast<std::uint32_t>(cred.uid), static_cast<std::uint32_t>(cred.gid),
                             static_cast<std::int32_t>(cred.pid)};
-        shared->keep(std::make_shared<ControlSocket::Session>(shared, std::move(socket), caller))
-            ->read();
+        auto session = std::make_shared<ControlSocket::Session>(shared, std::move(socket), caller);
+        session->client = client;
+        shared->keep(std::move(session))->read();
     }
 }
 

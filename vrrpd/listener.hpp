@@ -51,7 +51,15 @@ struct ListenerCore {
         sessions.clear();
     }
 
-    // Keeps a new session for live() and close().
+    // Who the live sessions are (their `client`), for the admission rules.
+    std::vector<std::string> clients() {
+        std::vector<std::string> out;
+        for (const auto& w : sessions)
+            if (auto s = w.lock()) out.push_back(s->client);
+        return out;
+    }
+
+    // Keeps a new session for live(), clients() and close().
     std::shared_ptr<Session> keep(std::shared_ptr<Session> session) {
         sessions.push_back(session);
         return session;
@@ -73,6 +81,7 @@ struct SessionCore {
     boost::asio::steady_timer deadline;
     boost::asio::streambuf input;
     std::string output;
+    std::string client;  // who it is for the admission rules: a uid, a source address
 
     // Closes the socket, which cancels its pending operation, and the deadline.
     void stop() {

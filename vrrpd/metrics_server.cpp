@@ -1,5 +1,7 @@
 #include "vrrpd/metrics_server.hpp"
 
+#include "vrrpd/admission.hpp"
+
 #include <sys/socket.h>
 
 #include <boost/asio/ip/v6_only.hpp>
@@ -70,11 +72,19 @@ void refuse(tcp::socket& socket) {
     socket.close(ignored);
 }
 
+// Within max_clients, at most half of them from one source address, so one slow or hostile
+// peer cannot take every slot from the scrapers.
 void admit(const std::shared_ptr<MetricsServer::Shared>& shared, tcp::socket socket) {
-    if (shared->live() >= shared->settings.max_clients) {
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    const std::string client = ec ? std::string{} : peer.address().to_string();
+    const auto max = shared->settings.max_clients;
+    if (!session_admitted(shared->clients(), client, false, {max, std::max<std::size_t>(1, max / 2), 0})) {
         refuse(socket);
     } else {
-        shared->keep(std::make_shared<MetricsServer::Session>(shared, std::move(socket)))->start();
+        auto session = std::make_shared<MetricsServer::Session>(shared, std::move(socket));
+        session->client = client;
+        shared->keep(std::move(session))->start();
     }
 }
 

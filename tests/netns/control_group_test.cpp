@@ -2,6 +2,7 @@
 // even when the file mode would let a user in; with `havip_control_group NAME` the group's
 // members too, by primary or supplementary group (SO_PEERGROUPS), and the socket directory
 // havipd makes is opened to the group (0710) so they can reach it.
+#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -23,6 +24,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "tests/harness/command.hpp"
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
@@ -159,6 +161,44 @@ TEST_F(ControlGroupTest, a_non_member_is_refused_by_peer_credentials_when_the_gr
     ASSERT_NO_FATAL_FAILURE(start(socket, name));
     ASSERT_EQ(::chmod(socket.c_str(), 0666), 0);
     EXPECT_EQ(client_as_nobody(socket, other_gid, {}), refused);
+}
+
+// A group member holding every connection it can open must not lock root out: root's
+// `havip status` is still answered (the last slots are root's, and one user gets at most 4).
+TEST_F(ControlGroupTest, a_member_holding_connections_open_cannot_lock_root_out) {
+    const auto socket = run_ / "sub" / "ctl.sock";
+    const auto name = std::string(::getgrgid(nogroup)->gr_name);
+    ASSERT_NO_FATAL_FAILURE(start(socket, name));
+    int ready[2];
+    ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
+    const pid_t holder = ::fork();
+    ASSERT_GE(holder, 0);
+    if (holder == 0) {
+        ::close(ready[0]);
+        if (::setgroups(0, nullptr) != 0 || ::setgid(nogroup) != 0 || ::setuid(nobody) != 0)
+            ::_exit(setup_failed);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
+        for (int i = 0; i < 32; ++i) {  // more than the socket has slots
+            const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+            [[maybe_unused]] auto rc =
+                ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+        }
+        [[maybe_unused]] auto n = ::write(ready[1], "x", 1);
+        ::sleep(3);  // held open, silent, until the daemon's deadline
+        ::_exit(0);
+    }
+    ::close(ready[1]);
+    char x;
+    ASSERT_EQ(::read(ready[0], &x, 1), 1);
+    ::close(ready[0]);
+    const auto r = run_command({std::string(HAVIP_BINARY_DIR) + "/havip/havip", "status", "--json",
+                                "--socket", socket.string()},
+                               5s);
+    int status = 0;
+    ::waitpid(holder, &status, 0);
+    EXPECT_NE(r.out.find("\"instances\""), std::string::npos) << r.out << r.err;
 }
 
 // A socket directory another user owns: that user could unlink havipd's socket and bind their

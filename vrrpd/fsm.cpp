@@ -9,6 +9,20 @@ namespace havip::vrrp {
 
 namespace {
 
+// RFC 5798 §6.4.3's address comparison: the addresses as numbers, never their IPv6 scope ids
+// (asio's operator< orders by scope id too, and a received link-local source carries the
+// interface's while our own primary address may carry none: our own looped advert would then
+// "outrank" us).
+int compare_addresses(const boost::asio::ip::address& a, const boost::asio::ip::address& b) {
+    if (a.is_v4() != b.is_v4()) return a.is_v4() ? -1 : 1;
+    if (a.is_v4()) {
+        const auto x = a.to_v4().to_uint(), y = b.to_v4().to_uint();
+        return x < y ? -1 : (x > y ? 1 : 0);
+    }
+    const auto x = a.to_v6().to_bytes(), y = b.to_v6().to_bytes();
+    return x < y ? -1 : (x > y ? 1 : 0);
+}
+
 template <class... Ts>
 struct Overloaded : Ts... {
     using Ts::operator()...;
@@ -185,8 +199,8 @@ void Router::on_advert_master(const AdvertReceived& advert, TimePoint now, Actio
     }
     const bool higher = advert.priority > vars_.priority;
     // The address tie-break is only between two masters, which is where we are.
-    const bool tie_won_by_peer =
-        advert.priority == vars_.priority && advert.source > config_.primary_address;
+    const bool tie_won_by_peer = advert.priority == vars_.priority &&
+                                 compare_addresses(advert.source, config_.primary_address) > 0;
     if (higher || tie_won_by_peer) {
         std::string reason =
             higher ? fmt::format("preempted by higher priority {} from {}", advert.priority,
@@ -202,7 +216,8 @@ void Router::on_advert_master(const AdvertReceived& advert, TimePoint now, Actio
         master_address_ = advert.source;
         return;
     }
-    if (advert.priority == vars_.priority && advert.source == config_.primary_address) {
+    if (advert.priority == vars_.priority &&
+        compare_addresses(advert.source, config_.primary_address) == 0) {
         return;  // our own advert looped back; nothing to answer
     }
     // RFC 9568 §6.4.3: a lower-priority master (or an equal one we outrank by address) must

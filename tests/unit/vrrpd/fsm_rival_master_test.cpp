@@ -73,6 +73,37 @@ TEST(FsmRivalMaster, a_leaving_master_and_our_own_looped_advert_are_no_rivals) {
     EXPECT_EQ(router.state(), State::master);
 }
 
+// IPv6: the received source carries the interface's scope id, our primary address may carry
+// none. The comparison is of the addresses (RFC 5798 §6.4.3), so our own advert is still ours
+// and a peer's equal-priority advert is judged by its address alone.
+TEST(FsmRivalMaster, ipv6_sources_are_compared_without_their_scope_ids) {
+    auto config = make_config(100, ProtocolVersion::v3);
+    config.primary_address = make_address("fe80::5");
+    auto v6_master = [&] {
+        Router router(config);
+        router.handle(Startup{}, at(0s));
+        router.handle(MasterDownTimerFired{}, at(3'609'375'000ns));
+        EXPECT_EQ(router.state(), State::master);
+        return router;
+    };
+    const auto scoped = [](const char* text) {
+        auto a = make_address(text).to_v6();
+        a.scope_id(7);
+        return boost::asio::ip::address(a);
+    };
+    Router own = v6_master();
+    auto looped = advert(100);
+    looped.source = scoped("fe80::5");
+    EXPECT_FALSE(rival_in(own.handle(looped, at(4s))));
+    EXPECT_EQ(own.state(), State::master) << "demoted by its own advert";
+
+    Router lower = v6_master();
+    auto peer = advert(100);
+    peer.source = scoped("fe80::4");
+    EXPECT_TRUE(rival_in(lower.handle(peer, at(4s))));
+    EXPECT_EQ(lower.state(), State::master);
+}
+
 TEST(FsmRivalMaster, a_backup_hearing_a_lower_master_names_no_rival) {
     // A preempting backup discards the advert and takes over when its timer expires; the
     // promote that follows fences the old master, so no rival is reported here.

@@ -137,11 +137,14 @@ std::vector<std::string> mariadb_missing(const MariadbGtidList& received,
 bool mysql_gtid_subset(const MysqlGtidSet& subset, const MysqlGtidSet& superset) {
     for (const auto& [uuid, intervals] : subset) {
         auto it = superset.find(uuid);
-        if (it == superset.end()) return intervals.empty();
+        if (it == superset.end()) {
+            if (!intervals.empty()) return false;
+            continue;  // nothing of this source to cover: the other sources still count
+        }
         // Both lists are merged, so each interval must sit inside a single superset interval.
-        for (const auto& [lo, hi] : intervals) {
+        for (const auto& interval : intervals) {
             bool covered = std::any_of(it->second.begin(), it->second.end(), [&](const auto& s) {
-                return s.first <= lo && hi <= s.second;
+                return s.first <= interval.first && interval.second <= s.second;
             });
             if (!covered) return false;
         }

@@ -175,7 +175,9 @@ int status_exit_code(const json& document) {
     return exit_ok;
 }
 
-std::string render_table(const json& document) {
+namespace {
+
+std::string table_of(const json& document) {
     const std::vector<std::string> headers = {"INSTANCE", "STATE",     "VRID", "INTERFACE",
                                               "PRIO",     "EFFECTIVE", "VIPS", "MASTER"};
     std::vector<std::vector<std::string>> rows;
@@ -258,6 +260,19 @@ std::string render_table(const json& document) {
                             jit.value("p50", 0.0), jit.value("p99", 0.0), jit.value("max", 0.0));
     }
     return out;
+}
+
+}  // namespace
+
+std::string render_table(const json& document) {
+    // A daemon of another version, or a damaged answer, may hold a field of another type
+    // than this version reads: say so rather than abort.
+    try {
+        return table_of(document);
+    } catch (const json::exception& e) {
+        return fmt::format("(the status document is not what this havip reads: {})\n",
+                           printable(e.what()));
+    }
 }
 
 int run_status(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {

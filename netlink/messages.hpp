@@ -2,8 +2,11 @@
 // sends and the RTM_*LINK / RTM_*ADDR messages it and Monitor receive.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -35,6 +38,22 @@ Result<Request> build_get_link(std::string_view name);
 // Dumps (NLM_F_DUMP) of every interface or every address of both families.
 Request build_dump_links();
 Request build_dump_addresses();
+
+// Calls `each(const nlmsghdr*)` for every whole message of a receive buffer, stopping at the
+// first whose length is below a header or beyond what is left. (libmnl's mnl_nlmsg_ok compares
+// the length as an int, so one above INT_MAX passes, and mnl_nlmsg_next then steps by 0 for
+// ever. The kernel never sends such a message; nothing here relies on that.)
+template <class Each>
+void for_each_message(std::span<const std::uint8_t> buffer, Each each) {
+    std::size_t offset = 0;
+    while (buffer.size() - offset >= sizeof(nlmsghdr)) {
+        const auto* nlh = reinterpret_cast<const nlmsghdr*>(buffer.data() + offset);
+        const std::size_t length = nlh->nlmsg_len;
+        if (length < sizeof(nlmsghdr) || length > buffer.size() - offset) return;
+        each(nlh);
+        offset += std::min(NLMSG_ALIGN(length), buffer.size() - offset);
+    }
+}
 
 // Decode RTM_NEWLINK / RTM_DELLINK; nullopt for another type or a malformed message.
 std::optional<LinkInfo> parse_link(const nlmsghdr* nlh);

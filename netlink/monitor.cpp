@@ -66,11 +66,9 @@ std::vector<Event> Monitor::read_ready(int max_datagrams) {
             if (error != std::errc::no_buffer_space) break;
             continue;
         }
-        int len = static_cast<int>(datagram->size());
-        const auto* nlh = static_cast<const nlmsghdr*>(static_cast<const void*>(datagram->data()));
-        for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+        for_each_message(*datagram, [&](const nlmsghdr* nlh) {
             if (auto event = decode(nlh)) events.push_back(std::move(*event));
-        }
+        });
     }
     if (lost) events.emplace_back(Resync{});
     return events;

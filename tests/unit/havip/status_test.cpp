@@ -135,6 +135,16 @@ TEST(StatusTable, terminal_controls_in_a_reason_are_shown_escaped_not_sent) {
     EXPECT_NE(t.find("healthy é"), std::string::npos) << "UTF-8 text stays as it is";
 }
 
+TEST(StatusTable, a_document_of_unexpected_types_is_reported_not_thrown) {
+    for (const char* text : {R"([])", R"({"instances":{"a":1}})", R"({"instances":[1,"x"]})",
+                             R"({"instances":[{"checks":[3]}]})"}) {
+        std::string table;
+        EXPECT_NO_THROW(table = render_table(json::parse(text))) << text;
+    }
+    EXPECT_NE(render_table(json::parse(R"({"instances":{"a":1}})")).find("not what this havip reads"),
+              std::string::npos);
+}
+
 // A one-connection server on a unix socket: reads a line, answers `reply` (or nothing).
 class FakeDaemon {
   public:

@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
+#include <vector>
+
 namespace havip::netlink {
 namespace {
 
@@ -194,6 +197,32 @@ TEST(NetlinkMessages, malformed_or_foreign_messages_decode_to_nothing) {
         mnl_nlmsg_get_payload(static_cast<nlmsghdr*>(static_cast<void*>(r->data()))));
     ifa->ifa_family = AF_INET;
     EXPECT_FALSE(echo(r.value()));
+}
+
+// A receive buffer whose second message claims 0xffffffff bytes (fuzz_netlink_parse found
+// it): libmnl's mnl_nlmsg_ok took that for a fit and mnl_nlmsg_next stepped by 0 for ever.
+// Here it ends the walk; the whole message before it is still seen.
+TEST(NetlinkMessages, a_message_longer_than_the_buffer_ends_the_walk) {
+    std::vector<std::uint32_t> words(16, 0);
+    auto* first = reinterpret_cast<nlmsghdr*>(words.data());
+    first->nlmsg_len = 16;
+    first->nlmsg_type = RTM_NEWLINK;
+    auto* second = reinterpret_cast<nlmsghdr*>(words.data() + 4);
+    second->nlmsg_len = 0xffffffffu;
+    second->nlmsg_type = 0xffff;
+    const std::span<const std::uint8_t> buffer{reinterpret_cast<const std::uint8_t*>(words.data()),
+                                               words.size() * 4};
+    std::vector<std::uint16_t> seen;
+    for_each_message(buffer, [&](const nlmsghdr* nlh) { seen.push_back(nlh->nlmsg_type); });
+    EXPECT_EQ(seen, std::vector<std::uint16_t>{RTM_NEWLINK});
+    // A zero length and a truncated header end it too.
+    second->nlmsg_len = 0;
+    seen.clear();
+    for_each_message(buffer, [&](const nlmsghdr* nlh) { seen.push_back(nlh->nlmsg_type); });
+    EXPECT_EQ(seen.size(), 1u);
+    seen.clear();
+    for_each_message(buffer.first(20), [&](const nlmsghdr* nlh) { seen.push_back(nlh->nlmsg_type); });
+    EXPECT_EQ(seen.size(), 1u);
 }
 
 }  // namespace

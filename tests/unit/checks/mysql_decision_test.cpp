@@ -73,6 +73,9 @@ TEST(Gtid, mysql_sets_merge_intervals_and_test_subsets) {
     EXPECT_FALSE(mysql_gtid_subset(gap, *set.value));
     EXPECT_FALSE(parse_mysql_gtid_set("not-a-uuid:1-5").value);
     EXPECT_FALSE(parse_mysql_gtid_set("3e11fa47-71ca-11e1-9e33-c80aa9429562:5-1").value);
+    // A source with nothing to cover does not end the test for the sources after it.
+    MysqlGtidSet partly{{"0000", {}}, {"ffff", {{1, 5}}}};
+    EXPECT_FALSE(mysql_gtid_subset(partly, MysqlGtidSet{}));
 }
 
 TEST(Gtid, mysql_tagged_gtids_are_separate_sources) {

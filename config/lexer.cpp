@@ -24,6 +24,10 @@ constexpr int max_expansions_per_line = 1000;
 constexpr std::size_t max_expanded_line = 64 * 1024;
 constexpr std::size_t max_include_depth = 32;
 constexpr std::uintmax_t max_file_size = 16 * 1024 * 1024;
+// In all, over every include: a file included twice at each of 32 levels would otherwise be
+// read 2^32 times (a reload that never ends), and many large files exhaust memory.
+constexpr std::size_t max_files_read = 1000;
+constexpr std::uintmax_t max_bytes_read = 64 * 1024 * 1024;
 
 bool is_blank(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
@@ -128,11 +132,20 @@ class Lexer {
                 where, fmt::format("cannot read \"{}\": not a regular file", path.string()));
             return;
         }
-        if (const auto size = fs::file_size(path, ec); !ec && size > max_file_size) {
+        const auto size = fs::file_size(path, ec);
+        if (!ec && size > max_file_size) {
             diagnostics_.error(where, fmt::format("cannot read \"{}\": larger than {} bytes",
                                                   path.string(), max_file_size));
             return;
         }
+        if (files_read_ >= max_files_read || (!ec && bytes_read_ + size > max_bytes_read)) {
+            diagnostics_.error(where, fmt::format("cannot read \"{}\": the configuration with its "
+                                                  "includes reads more than {} files or {} bytes",
+                                                  path.string(), max_files_read, max_bytes_read));
+            return;
+        }
+        ++files_read_;
+        if (!ec) bytes_read_ += size;
         std::ifstream in(path, std::ios::binary);
         if (!in) {
             diagnostics_.error(
@@ -456,6 +469,8 @@ class Lexer {
     Diagnostics& diagnostics_;
     std::map<std::string, std::vector<std::string>, std::less<>> variables_;
     std::vector<fs::path> stack_;
+    std::size_t files_read_ = 0;      // over every include, for max_files_read
+    std::uintmax_t bytes_read_ = 0;   // and max_bytes_read
     std::size_t order_ = 0;
     std::vector<Token> tokens_;
 };

@@ -6,6 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+
+#include <fmt/format.h>
+
 #include "config/lexer.hpp"
 #include "tests/unit/config/helpers.hpp"
 
@@ -411,6 +415,25 @@ TEST_F(ConfigInclude, include_cycle_is_an_error) {
     EXPECT_THAT(messages(result), ElementsAre(a + ":2:9: error: include cycle: \"" + dir_.string() +
                                               "/keepalived.conf\" is already being read"));
     EXPECT_EQ(result.config->instances.size(), 1u);
+}
+
+// Each level includes the next one twice: 2^20 reads of l20.conf without a bound in all (the
+// depth bound, 32, does not stop it). The load ends with an error at the include that passed
+// the bound instead of never ending.
+TEST_F(ConfigInclude, includes_that_multiply_are_stopped_by_a_bound_in_all) {
+    for (int level = 0; level < 20; ++level)
+        write(fmt::format("l{}.conf", level),
+              fmt::format("include l{0}.conf\ninclude l{0}.conf\n", level + 1));
+    write("l20.conf", "# leaf\n");
+    write("keepalived.conf", "include l0.conf\n" + instance());
+    const auto start = std::chrono::steady_clock::now();
+    auto result = load_file(dir_ / "keepalived.conf", testing::test_options());
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    EXPECT_FALSE(result.ok());
+    bool bounded = false;
+    for (const auto& m : messages(result))
+        bounded = bounded || m.find("reads more than 1000 files") != std::string::npos;
+    EXPECT_TRUE(bounded);
 }
 
 TEST_F(ConfigInclude, include_matching_nothing_is_a_warning) {

@@ -108,7 +108,6 @@ constexpr std::array ignored_keywords{
     IgnoredKeyword{Context::vrrp_instance, "linkbeat_use_polling", "link state comes from netlink"},
     IgnoredKeyword{Context::vrrp_instance, "promote_secondaries", not_impl},
     IgnoredKeyword{Context::vrrp_instance, "kernel_rx_buf_size", not_impl},
-    IgnoredKeyword{Context::vrrp_instance, "old_unicast_checksum", not_impl},
     IgnoredKeyword{Context::vrrp_instance, "unicast_fault_no_peer", not_impl},
     IgnoredKeyword{Context::vrrp_instance, "skip_check_adv_addr", not_impl},
     IgnoredKeyword{Context::vrrp_instance, "lower_prio_no_advert", not_impl},

@@ -227,6 +227,11 @@ struct VrrpInstance {
     std::vector<IpAddress> unicast_peers;
     int unicast_ttl = 255;
     bool check_unicast_src = false;
+    // keepalived before 1.3.6 checksummed unicast VRRPv3 IPv4 adverts over the multicast
+    // group's pseudo-header. automatic: switch to that form on hearing it (keepalived's
+    // default); never: do not; always (`old_unicast_checksum` alone): send it from the start.
+    enum class OldUnicastChecksum { automatic, never, always };
+    OldUnicastChecksum old_unicast_checksum = OldUnicastChecksum::automatic;
     std::optional<IpAddress> mcast_src_ip;
     Notify notify;
     Duration garp_master_delay = std::chrono::seconds(5);

@@ -689,6 +689,8 @@ class Parser {
                 set_int(node, v.unicast_ttl, 1, 255);
             } else if (k == "check_unicast_src") {
                 set_flag(node, v.check_unicast_src);
+            } else if (k == "old_unicast_checksum") {
+                old_unicast_checksum(node, v);
             } else if (k == "mcast_src_ip") {
                 set_address(node, v.mcast_src_ip);
             } else if (notify_keyword(node, v.notify)) {
@@ -777,6 +779,25 @@ class Parser {
         } else if (pass && !ah) {
             d_.warning(v.where.auth_pass,
                        "auth_pass without auth_type PASS is ignored (no authentication)");
+        }
+    }
+
+    // `old_unicast_checksum` (send the pre-1.3.6 form from the start) or
+    // `old_unicast_checksum never` (never switch to it), as keepalived reads it.
+    void old_unicast_checksum(const Node& node, VrrpInstance& v) {
+        if (!want_statement(node)) return;
+        using Mode = VrrpInstance::OldUnicastChecksum;
+        if (node.values.empty()) {
+            v.old_unicast_checksum = Mode::always;
+            return;
+        }
+        extra_values(node, 1);
+        if (node.values[0].text == "never") {
+            v.old_unicast_checksum = Mode::never;
+        } else {
+            d_.error(node.values[0].where,
+                     fmt::format("old_unicast_checksum takes no value or \"never\", not \"{}\"",
+                                 node.values[0].text));
         }
     }
 

@@ -182,6 +182,14 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
             s.destinations = ci.unicast_peers;
         else
             s.destinations = {p.multicast_group};
+        if (ci.unicast() && !s.ipv6 && r.version == ProtocolVersion::v3) {
+            using Old = config::VrrpInstance::OldUnicastChecksum;
+            s.old_checksum = ci.old_unicast_checksum == Old::always
+                                 ? InstanceSettings::OldChecksum::always
+                             : ci.old_unicast_checksum == Old::never
+                                 ? InstanceSettings::OldChecksum::never
+                                 : InstanceSettings::OldChecksum::automatic;
+        }
 
         auto to_vip = [&](const config::VirtualAddress& va) -> std::optional<netlink::Vip> {
             netlink::Vip v;
@@ -806,6 +814,22 @@ void Daemon::on_packet(const SocketKey& key, const ReceivedPacket& packet) {
         key.ipv6 ? decode_ipv6(packet.bytes, packet.source.to_v6(), packet.destination.to_v6(),
                                static_cast<std::uint8_t>(std::clamp(packet.hop_limit, 0, 255)))
                  : decode_ipv4(packet.bytes);
+    if (const auto* error = std::get_if<DecodeError>(&decoded);
+        error && *error == DecodeError::checksum_err && !key.ipv6) {
+        // Right over the multicast group's pseudo-header? keepalived before 1.3.6 checksums
+        // unicast VRRPv3 that way; the instances it is for decide (old_unicast_checksum).
+        DecodeOptions old;
+        old.accept_v3_ipv4_group_pseudo_header = true;
+        const auto again = decode_ipv4(packet.bytes, old);
+        if (const auto* advert = std::get_if<Advert>(&again); advert && !advert->destination.is_multicast()) {
+            for (auto& i : instances_) {
+                const auto& s = i->settings();
+                if (s.router.vrid == advert->vrid && s.ifindex == key.ifindex && !s.ipv6)
+                    i->receive_old_checksum(*advert);
+            }
+            return;
+        }
+    }
     if (const auto* error = std::get_if<DecodeError>(&decoded)) {
         // A packet that does not decode has no trustworthy VRID. Charge it to the instances
         // on this socket whose VRID sits where a VRRP header would put it, when the bytes

@@ -119,7 +119,9 @@ Instance::Instance(InstanceSettings settings, Deps deps)
                                 {{"HAVIP_INSTANCE", name}, {"HAVIP_VRID", vrid}});
                     }},
       announce_schedule_{announcement_schedule(settings_.announce)},
-      announce_frames_{announce_frames(settings_)} {}
+      announce_frames_{announce_frames(settings_)} {
+    old_checksum_active_ = settings_.old_checksum == InstanceSettings::OldChecksum::always;
+}
 
 Instance::~Instance() {
     master_down_timer_.cancel();
@@ -157,6 +159,10 @@ void Instance::reconfigure(InstanceSettings next) {
     const bool changed = !settings_.same_as(next);
     InstanceSettings before = std::exchange(settings_, std::move(next));
     sent_payloads_.reset();
+    // A switch made on hearing an old peer stays, unless the reload now says never.
+    old_checksum_active_ = settings_.old_checksum == InstanceSettings::OldChecksum::always ||
+                           (settings_.old_checksum == InstanceSettings::OldChecksum::automatic &&
+                            old_checksum_active_);
     announce_frames_ = announce_frames(settings_);
     announce_schedule_ = announcement_schedule(settings_.announce);
     tracker_ = tracker_.reconfigured(settings_.router.priority, settings_.tracks);
@@ -223,6 +229,22 @@ void Instance::receive(const Advert& advert) {
     AdvertReceived event{advert.priority, std::chrono::duration_cast<Duration>(advert.interval),
                          advert.source};
     handle(event);
+}
+
+void Instance::receive_old_checksum(const Advert& advert) {
+    using Mode = InstanceSettings::OldChecksum;
+    if (settings_.old_checksum == Mode::never) {
+        reject(DecodeError::checksum_err, advert.source);
+        return;
+    }
+    if (!old_checksum_active_) {
+        old_checksum_active_ = true;
+        sent_payloads_.reset();
+        log(Level::info, fmt::format("setting unicast VRRPv3 checksum to the old version: {} "
+                                     "sends it (keepalived before 1.3.6)",
+                                     advert.source.to_string()));
+    }
+    receive(advert);
 }
 
 void Instance::reject(DecodeError error, const asio::ip::address& source) {
@@ -475,7 +497,11 @@ void Instance::send_advert(std::uint8_t priority) {
             advert.destination = destination;
             // IPv4 sockets are IP_HDRINCL (VrrpSocket::send): the whole packet, id 0 for the
             // kernel to fill in.
-            auto bytes = settings_.ipv6 ? encode_payload(advert) : encode_ipv4(advert);
+            EncodeOptions options;
+            if (old_checksum_active_)
+                options.v3_ipv4_checksum = V3Ipv4Checksum::group_pseudo_header;
+            auto bytes =
+                settings_.ipv6 ? encode_payload(advert) : encode_ipv4(advert, options);
             if (const auto* e = std::get_if<EncodeError>(&bytes)) {
                 // The configuration was validated: this is a bug, not a runtime condition.
                 log(Level::err, fmt::format("cannot encode advert: {}", describe(*e)));

@@ -46,6 +46,11 @@ struct InstanceSettings {
     std::vector<netlink::Vip> vips;           // advertised, of the instance's family
     std::vector<netlink::Vip> excluded_vips;  // virtual_ipaddress_excluded: raised, not advertised
     std::vector<boost::asio::ip::address> destinations;  // the multicast group, or unicast peers
+    // keepalived's old_unicast_checksum, for unicast VRRPv3 over IPv4 (never otherwise): the
+    // checksum over the multicast group's pseudo-header that keepalived before 1.3.6 sent.
+    // automatic: switch to it on an advert that carries it; always: send it from the start.
+    enum class OldChecksum { never, automatic, always };
+    OldChecksum old_checksum = OldChecksum::never;
     MacAddress mac{};                                    // the interface's
     // Every interface a VIP or excluded VIP is raised on: announcements go out there.
     std::map<int, AnnounceLink> announce_links;
@@ -174,6 +179,11 @@ class Instance : public std::enable_shared_from_this<Instance> {
     void receive(const Advert& advert);
     // A packet for our VRID failed decoding (the rule it broke).
     void reject(DecodeError error, const boost::asio::ip::address& source);
+    // An advert whose checksum is right only over the multicast group's pseudo-header (a
+    // keepalived before 1.3.6 on unicast): taken, and from now on answered in that form, unless
+    // old_unicast_checksum says never (then rejected as a checksum error, as keepalived does).
+    void receive_old_checksum(const Advert& advert);
+    bool sends_old_checksum() const { return old_checksum_active_; }
 
     // Interface state from the netlink monitor (tracked interfaces only).
     void link_state(int ifindex, bool running);
@@ -250,6 +260,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
         std::uint8_t priority = 0;
         std::vector<Bytes> payloads;  // one per settings_.destinations entry; empty: unencodable
     };
+    bool old_checksum_active_ = false;  // sending keepalived < 1.3.6's unicast checksum
     std::optional<EncodedAdverts> sent_payloads_;
 };
 

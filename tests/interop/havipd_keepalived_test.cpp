@@ -155,6 +155,55 @@ TEST_P(HavipdVsKeepalived, link_cut_fails_over_within_master_down_interval_and_b
     ASSERT_NO_FATAL_FAILURE(expect_a_takes_back(reconnect));
 }
 
+// keepalived before 1.3.6 checksummed unicast VRRPv3 IPv4 adverts over the multicast group's
+// pseudo-header; keepalived 2.2.7 still sends that form with `old_unicast_checksum`, and by
+// default switches to it when it hears it. A unicast pair with one such side must elect one
+// master, whichever side runs which daemon.
+class OldUnicastChecksum : public VrrpPairTest {
+  protected:
+    void SetUp() override {
+        if (!have_keepalived()) GTEST_SKIP() << "needs keepalived at /usr/sbin/keepalived";
+        VrrpPairTest::SetUp();
+    }
+    KeepalivedConfig config_for(std::string_view node, bool old_form) const {
+        VrrpInstanceSpec s;
+        s.vrid = 51;
+        s.priority = node == "a" ? master_priority : backup_priority;
+        s.version = 3;
+        s.advert_int = 100ms;
+        s.vips = {"10.77.0.100/24"};
+        s.unicast_src_ip = node == "a" ? "10.77.0.1" : "10.77.0.2";
+        s.unicast_peers = {node == "a" ? "10.77.0.2" : "10.77.0.1"};
+        if (old_form) s.extra_lines = {"old_unicast_checksum"};
+        return single_instance(s, node);
+    }
+    // a (master) and b (backup) on `daemons`, a configured for the old form: b must follow a.
+    void expect_one_master(const Daemon& a_daemon, const Daemon& b_daemon) {
+        ASSERT_NO_FATAL_FAILURE(build("10.77.0.100"));
+        auto a = start_master("a", a_daemon, config_for("a", true), 5s);
+        ASSERT_FALSE(HasFailure());
+        auto b = start_backup("b", b_daemon, config_for("b", false));
+        ASSERT_FALSE(HasFailure());
+        const auto start = Clock::now();
+        std::this_thread::sleep_for(rfc_timing(3, backup_priority, 100ms).master_down + 1s);
+        EXPECT_FALSE(vip_changed_since("b", start)) << "b took the VIP: " << b.process->log_tail(10);
+        EXPECT_EQ(holders(), Names{"a"});
+        EXPECT_EQ(b.times_entered("VI_1", "MASTER"), 0u) << b.process->log_tail(10);
+        // And b still takes over when a stops.
+        const auto stop = Clock::now();
+        ASSERT_TRUE(a.process->signal(SIGTERM));
+        EXPECT_TRUE(wait_vip("b", true, 3s, stop).has_value()) << b.process->log_tail(10);
+    }
+};
+
+TEST_F(OldUnicastChecksum, havipd_follows_a_keepalived_master_sending_the_old_form) {
+    expect_one_master(keepalived(), havipd(HAVIPD_BIN));
+}
+
+TEST_F(OldUnicastChecksum, keepalived_follows_a_havipd_master_configured_for_the_old_form) {
+    expect_one_master(havipd(HAVIPD_BIN), keepalived());
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Mixed, HavipdVsKeepalived,
     testing::Values(Mixed{"v2_pass_1s_keepalived_master", 2, 1000ms, std::string("s3cret"), false},

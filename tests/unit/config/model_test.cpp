@@ -268,6 +268,26 @@ TEST(ConfigModel, unicast_instance_needs_no_interface) {
     EXPECT_EQ(v.unicast_src_ip->to_string(), "10.0.0.1");
 }
 
+TEST(ConfigModel, old_unicast_checksum_alone_or_never_as_keepalived_reads_it) {
+    using Old = VrrpInstance::OldUnicastChecksum;
+    const auto with = [](const std::string& line) {
+        return load("vrrp_instance U {\n    virtual_router_id 60\n    unicast_src_ip 10.0.0.1\n"
+                    "    unicast_peer {\n        10.0.0.2\n    }\n" +
+                    line + "    virtual_ipaddress {\n        10.0.0.60\n    }\n}\n");
+    };
+    auto plain = with("");
+    EXPECT_EQ(plain.config->instances.at(0).old_unicast_checksum, Old::automatic);
+    auto always = with("    old_unicast_checksum\n");
+    EXPECT_THAT(messages(always), IsEmpty());
+    EXPECT_EQ(always.config->instances.at(0).old_unicast_checksum, Old::always);
+    auto never = with("    old_unicast_checksum never\n");
+    EXPECT_THAT(messages(never), IsEmpty());
+    EXPECT_EQ(never.config->instances.at(0).old_unicast_checksum, Old::never);
+    auto bad = with("    old_unicast_checksum sometimes\n");
+    EXPECT_THAT(messages(bad), ElementsAre(HasSubstr(
+                                   "7:26: error: old_unicast_checksum takes no value or \"never\"")));
+}
+
 TEST(ConfigModel, sync_group_members_and_notify) {
     auto result = load("global_defs {\n    enable_script_security\n}\n" + instance() +
                        instance("", "VI_2", 52, "10.0.0.51") +

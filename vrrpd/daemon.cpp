@@ -15,6 +15,7 @@
 
 #include "config/diagnostic.hpp"
 #include "config/load.hpp"
+#include "vrrpd/dispatch.hpp"
 #include "vrrpd/dumps.hpp"
 #include "vrrpd/metrics.hpp"
 #include "vrrpd/process.hpp"
@@ -822,11 +823,8 @@ void Daemon::on_packet(const SocketKey& key, const ReceivedPacket& packet) {
         old.accept_v3_ipv4_group_pseudo_header = true;
         const auto again = decode_ipv4(packet.bytes, old);
         if (const auto* advert = std::get_if<Advert>(&again); advert && !advert->destination.is_multicast()) {
-            for (auto& i : instances_) {
-                const auto& s = i->settings();
-                if (s.router.vrid == advert->vrid && s.ifindex == key.ifindex && !s.ipv6)
-                    i->receive_old_checksum(*advert);
-            }
+            for (auto* i : receivers_of(key, *advert))
+                i->receive_old_checksum(*advert);
             return;
         }
     }
@@ -844,14 +842,26 @@ void Daemon::on_packet(const SocketKey& key, const ReceivedPacket& packet) {
                 i->reject(*error, packet.source);
         return;
     }
+    // Adverts for other VRIDs are not ours: ignored without a counter (RFC 5798 §7.1).
     const auto& advert = std::get<Advert>(decoded);
+    for (auto* i : receivers_of(key, advert))
+        i->receive(advert);
+}
+
+std::vector<Instance*> Daemon::receivers_of(const SocketKey& key, const Advert& advert) {
+    std::vector<Instance*> on_socket;
+    std::vector<Receiver> views;
     for (auto& i : instances_) {
         const auto& s = i->settings();
-        // Adverts for other VRIDs are not ours: ignored without a counter (RFC 5798 §7.1).
-        if (s.router.vrid != advert.vrid || s.ifindex != key.ifindex || s.ipv6 != key.ipv6)
-            continue;
-        i->receive(advert);
+        if (s.ifindex != key.ifindex || s.ipv6 != key.ipv6) continue;
+        on_socket.push_back(i.get());
+        views.push_back({s.router.vrid, !s.policy.unicast_peers.empty(), s.policy.unicast_peers,
+                         i->last_advert_source()});
     }
+    std::vector<Instance*> out;
+    for (const auto index : advert_receivers(views, advert.vrid, advert.source))
+        out.push_back(on_socket[index]);
+    return out;
 }
 
 void Daemon::watch_netlink() {

@@ -76,6 +76,8 @@ class Daemon {
     void watch_track_processes(const config::Config& config);
     void report_links(Instance& instance);
     void on_packet(const SocketKey& key, const ReceivedPacket& packet);
+    // The instances on that socket the advert is for (vrrpd/dispatch.hpp).
+    std::vector<Instance*> receivers_of(const SocketKey& key, const Advert& advert);
     void watch_netlink();
     void on_netlink_event(const netlink::Event& event);
     void resync();

@@ -220,6 +220,7 @@ void Instance::stop(bool keep_vips) {
 void Instance::receive(const Advert& advert) {
     const State s = router_.state();
     if (s == State::init || s == State::fault) return;  // keepalived ignores everything then
+    last_advert_source_ = advert.source;
     if (auto error = validate(advert, settings_.policy)) {
         reject(*error, advert.source);
         return;

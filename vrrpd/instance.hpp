@@ -184,6 +184,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
     // old_unicast_checksum says never (then rejected as a checksum error, as keepalived does).
     void receive_old_checksum(const Advert& advert);
     bool sends_old_checksum() const { return old_checksum_active_; }
+    // Where the last advert it took came from: tells unicast instances sharing a VRID apart.
+    const std::optional<boost::asio::ip::address>& last_advert_source() const {
+        return last_advert_source_;
+    }
 
     // Interface state from the netlink monitor (tracked interfaces only).
     void link_state(int ifindex, bool running);
@@ -260,6 +264,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
         std::uint8_t priority = 0;
         std::vector<Bytes> payloads;  // one per settings_.destinations entry; empty: unencodable
     };
+    std::optional<boost::asio::ip::address> last_advert_source_;
     bool old_checksum_active_ = false;  // sending keepalived < 1.3.6's unicast checksum
     std::optional<EncodedAdverts> sent_payloads_;
 };

@@ -4,7 +4,10 @@
 // `havip rejoin` saves a's two extra transactions (counted, their rows readable in the file),
 // re-seeds a from b, replication runs both ways, a's latch is cleared, and a is eligible again:
 // it takes the VIP back (priority 150, preemption on) and its writes reach b.
+// The same story with havipd's automatic rejoin (auto_rejoin, on by default): no command, a is
+// rejoined by its own havipd within a bound, with the same saved file and outcome.
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -81,6 +84,14 @@ class RejoinTest : public VrrpPairTest {
     }
 
     std::string config(std::string_view node, int priority) {
+        std::string block = db(node).check_block(check_);
+        // The check block ends with "}\n": the rejoin settings go before it.
+        block.erase(block.rfind('}'));
+        block += auto_rejoin_
+                     ? fmt::format("    rejoin_inventory {}\n    rejoin_admin_option_file {}\n",
+                                   inventory_.string(), admin_cnf_.string())
+                     : std::string{"    auto_rejoin off\n"};
+        block += "}\n";
         VrrpInstanceSpec s;
         s.vrid = 96;
         s.priority = priority;
@@ -88,19 +99,17 @@ class RejoinTest : public VrrpPairTest {
         s.advert_int = 100ms;
         s.state = "BACKUP";
         s.vips = {fmt::format("{}/24", vip4)};
-        MariadbServer::CheckSpec check;
-        check.manage_read_only = true;
-        s.extra_lines = {"track_script {", fmt::format("    {}", check.name), "}"};
-        return render_keepalived_conf(single_instance(s, node)) + "\n" +
-               db(node).check_block(check) + "\n";
+        s.extra_lines = {"track_script {", fmt::format("    {}", check_.name), "}"};
+        return render_keepalived_conf(single_instance(s, node)) + "\n" + block + "\n";
     }
 
-    std::string socket_of(std::string_view node) {
+    std::string daemon_option(std::string_view node, std::string_view option) {
         auto argv = daemon_command(havipd(HAVIPD_BIN), lab().dir() / "x.conf", lab().dir(), node);
         for (std::size_t i = 0; i + 1 < argv.size(); ++i)
-            if (argv[i] == "--socket") return argv[i + 1];
+            if (argv[i] == option) return argv[i + 1];
         return "";
     }
+    std::string socket_of(std::string_view node) { return daemon_option(node, "--socket"); }
     nlohmann::json check_status(std::string_view node) {
         auto r = run_command({havip_bin, "status", "--json", "--socket", socket_of(node)}, 10s);
         auto doc = nlohmann::json::parse(r.out, nullptr, false);
@@ -113,7 +122,12 @@ class RejoinTest : public VrrpPairTest {
 
     // The GTID pair a/b, the admin account on both (unlogged), the inventory and its secrets,
     // havipd on both with a holding the VIP.
-    void start() {
+    void start(bool auto_rejoin) {
+        auto_rejoin_ = auto_rejoin;
+        check_.manage_read_only = true;
+        // havipd runs `havip rejoin` through PATH, as installed; here the build tree's.
+        const std::string path = ::getenv("PATH") ? ::getenv("PATH") : "/usr/bin:/bin";
+        ::setenv("PATH", (fs::path(havip_bin).parent_path().string() + ":" + path).c_str(), 1);
         ASSERT_NO_FATAL_FAILURE(build(vip4));
         db_a_.emplace(lab(), "a", "10.77.0.1", 1);
         db_b_.emplace(lab(), "b", "10.77.0.2", 2);
@@ -172,7 +186,7 @@ class RejoinTest : public VrrpPairTest {
     }
 
     // a fails, b takes over and writes; a returns holding two transactions b never had.
-    void diverge() {
+    void diverge(bool wait_for_peer_alert = true) {
         ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (0, 'before')"));
         ASSERT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
         const auto killed = Clock::now();
@@ -188,8 +202,10 @@ class RejoinTest : public VrrpPairTest {
         ASSERT_TRUE(db_a_->exec("START SLAVE"));
         ASSERT_TRUE(wait_until([&] { return a_.log_mentions("data diverged"); }, 10s, 100ms))
             << check_status("a").dump();
-        ASSERT_TRUE(wait_until([&] { return b_.log_mentions("peer diverged"); }, 10s, 100ms))
-            << check_status("b").dump();
+        if (wait_for_peer_alert) {
+            ASSERT_TRUE(wait_until([&] { return b_.log_mentions("peer diverged"); }, 10s, 100ms))
+                << check_status("b").dump();
+        }
         ASSERT_EQ(holders(), std::vector<std::string>{"b"});
     }
 
@@ -215,9 +231,10 @@ class RejoinTest : public VrrpPairTest {
         return r;
     }
 
-    std::vector<fs::path> saved_files() {
+    std::vector<fs::path> saved_files(fs::path state = {}) {
         std::vector<fs::path> out;
-        const auto dir = lab().dir() / "a-rejoin-state" / "rejoin";
+        if (state.empty()) state = lab().dir() / "a-rejoin-state";
+        const auto dir = state / "rejoin";
         if (!fs::exists(dir)) return out;
         for (const auto& e : fs::directory_iterator(dir))
             if (e.path().extension() == ".sql") out.push_back(e.path());
@@ -227,10 +244,12 @@ class RejoinTest : public VrrpPairTest {
     std::optional<MariadbServer> db_a_, db_b_;
     RunningDaemon a_, b_;
     fs::path admin_cnf_, secrets_, inventory_;
+    MariadbServer::CheckSpec check_;
+    bool auto_rejoin_ = false;
 };
 
 TEST_F(RejoinTest, diverged_old_master_is_saved_reseeded_and_eligible_again) {
-    ASSERT_NO_FATAL_FAILURE(start());
+    ASSERT_NO_FATAL_FAILURE(start(false));
     ASSERT_NO_FATAL_FAILURE(diverge());
 
     // On b, the authority: refused, nothing changed.
@@ -294,6 +313,55 @@ TEST_F(RejoinTest, diverged_old_master_is_saved_reseeded_and_eligible_again) {
     EXPECT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
     EXPECT_EQ(db_b_->value("SELECT note FROM lab.w WHERE id = 5"), "after rejoin");
     EXPECT_FALSE(b_.log_mentions("data diverged"));
+}
+
+TEST_F(RejoinTest, havipd_rejoins_a_diverged_old_master_by_itself) {
+    ASSERT_NO_FATAL_FAILURE(start(true));
+    ASSERT_NO_FATAL_FAILURE(diverge(false));
+    const auto since = Clock::now();  // a's havipd has logged "data diverged"
+    const fs::path state = daemon_option("a", "--state-dir");
+    // No command: a's havipd saves, re-seeds and clears its own latch; a then takes the VIP back.
+    const auto rejoined = wait_until(
+        [&] {
+            auto c = check_status("a");
+            return c.value("diverged", true) == false &&
+                   c.value("rejoins", nlohmann::json::object()).value("succeeded", 0) == 1 &&
+                   holders() == std::vector<std::string>{"a"};
+        },
+        60s, 200ms);
+    ASSERT_TRUE(rejoined) << check_status("a").dump() << "\n"
+                          << a_.process->log_tail(30) << "\n"
+                          << read_file(state / "rejoin" / "chk_db.log");
+    std::cout << fmt::format(
+        "[ figures ] auto rejoin: a latched diverged -> rejoined and VIP back on a in {} ms\n",
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count());
+    const auto c = check_status("a");
+    EXPECT_EQ(c.value("rejoins", nlohmann::json::object()).value("failed", -1), 0) << c.dump();
+    EXPECT_NE(c.value("rejoin", "").find("saved 2 transaction(s)"), std::string::npos) << c.dump();
+    const auto table = run_command({havip_bin, "status", "--socket", socket_of("a")}, 10s).out;
+    EXPECT_NE(table.find("last auto rejoin succeeded"), std::string::npos) << table;
+    std::cout << table;
+    EXPECT_TRUE(a_.log_mentions("auto rejoin started"));
+    EXPECT_TRUE(a_.log_mentions("auto rejoin succeeded"));
+
+    const auto files = saved_files(state);
+    ASSERT_EQ(files.size(), 1u);
+    const auto text = read_file(files.front());
+    EXPECT_EQ(transactions(text).size(), 2u) << text;
+    EXPECT_NE(text.find("crash-window-row-one"), std::string::npos) << text;
+    EXPECT_NE(text.find("crash-window-row-two"), std::string::npos) << text;
+
+    EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM lab.w WHERE id >= 100"), "0");
+    for (auto* d : {&*db_a_, &*db_b_}) {
+        EXPECT_EQ(d->slave_status("Slave_IO_Running"), "Yes") << d->node();
+        EXPECT_EQ(d->slave_status("Slave_SQL_Running"), "Yes") << d->node();
+    }
+    EXPECT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 10s, 50ms));
+    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (6, 'after auto rejoin')"));
+    EXPECT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+    EXPECT_EQ(db_b_->value("SELECT note FROM lab.w WHERE id = 6"), "after auto rejoin");
+    // b, the authority, never ran a rejoin.
+    EXPECT_FALSE(b_.log_mentions("auto rejoin started"));
 }
 
 }  // namespace

@@ -79,12 +79,17 @@ RejoinPlan plan_rejoin(const NodeTarget& local, const NodeTarget& authority,
         auto it = l_state->find(key);
         if (it == l_state->end() || it->second < sequence) authority_ahead = true;
     }
-    if (a.read_only && !authority_ahead) {
+    // The authority is the node taking the writes: writable. A read-only peer is refused even
+    // when it holds transactions this node lacks: in a pair where both latched diverged each
+    // holds some, and two rejoins at once (each node dumping the other while it is emptied)
+    // would leave neither with the data.
+    if (a.read_only) {
         refuse(local,
-               fmt::format("the peer {} is read-only and holds no transaction this node lacks "
-                           "(its gtid_binlog_state '{}', ours '{}'): it is not shown to be the "
-                           "authority, and this node may be the only copy of the writes",
-                           authority.name, a.gtid_binlog_state, l.gtid_binlog_state));
+               fmt::format("the peer {} is read-only{}: it is not shown to be the authority (the "
+                           "writer); when both nodes are latched, decide which keeps its data "
+                           "(`havip promote --force` there), then rejoin the other",
+                           authority.name,
+                           authority_ahead ? "" : " and holds no transaction this node lacks"));
         return plan;
     }
 

@@ -140,6 +140,13 @@ std::optional<std::string> empty_local(Node& local, Node& authority, const Rejoi
             "read: something was written here meanwhile; nothing was dropped, run "
             "havip rejoin again",
             local.target().label(), facts.local.gtid_binlog_state, now);
+    // And the peer still the writer: a peer gone read-only meanwhile may be rejoining itself.
+    auto peer = authority.query("SELECT @@read_only AS ro", "empty");
+    if (auto* e = std::get_if<std::string>(&peer)) return *e;
+    if (first(std::get<std::vector<checks::ReplicaRow>>(peer), "ro") != "0")
+        return fmt::format("{}: refusing: {} became read-only since it was read: it is not shown "
+                           "to be the authority; nothing was dropped",
+                           local.target().label(), authority.target().label());
     std::vector<std::string> statements;
     for (const auto& row : facts.local.replicas) {
         auto it = row.find("Connection_name");

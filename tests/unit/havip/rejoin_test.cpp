@@ -105,10 +105,14 @@ TEST(RejoinPlan, refuses_when_the_peer_is_read_only_and_holds_nothing_more) {
     EXPECT_TRUE(mentions(plan.errors, "not shown to be the authority"));
 }
 
-TEST(RejoinPlan, a_read_only_peer_holding_writes_we_lack_is_still_the_authority) {
+TEST(RejoinPlan, refuses_a_read_only_peer_even_with_writes_we_lack_both_may_be_latched) {
+    // Both nodes latched diverged: each holds transactions the other lacks and neither serves.
+    // Rejoining from both sides at once would empty both; a person decides which keeps its data.
     auto f = diverged();
-    f.authority.read_only = true;  // e.g. between a demote and its next promote
-    EXPECT_TRUE(plan_rejoin(db1, db2, f).errors.empty());
+    f.authority.read_only = true;
+    const auto plan = plan_rejoin(db1, db2, f);
+    EXPECT_TRUE(mentions(plan.errors, "not shown to be the authority")) << plan.errors.size();
+    EXPECT_TRUE(plan.steps.empty());
 }
 
 TEST(RejoinPlan, refuses_a_domain_the_authority_never_logged) {

@@ -59,6 +59,13 @@ RejoinPlan plan_rejoin(const NodeTarget& local, const NodeTarget& authority,
                "is rejoined (the authority is never rejoined)");
     if (!l.log_bin)
         refuse(local, "log_bin is OFF: the transactions the authority lacks cannot be saved");
+    // Which transactions are extra is read from the positions on the strength of
+    // gtid_strict_mode (a domain's sequence only grows along the binary log, so nothing of the
+    // authority's can follow the first extra one); without it they cannot be told apart.
+    if (!l.gtid_strict_mode)
+        refuse(local,
+               "gtid_strict_mode is OFF: the transactions the authority lacks cannot be told "
+               "from the positions; save them by hand");
     if (l.server_id != 0 && l.server_id == a.server_id)
         refuse(authority, fmt::format("server_id {} is also this node's", a.server_id));
     auto l_state = parse_binlog_state(l.gtid_binlog_state);

@@ -682,7 +682,9 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
 void CheckSet::maybe_rejoin(Runner& runner, bool diverged, bool holder) {
     const auto now = std::chrono::steady_clock::now();
     std::error_code ec;
-    const bool files = std::filesystem::exists(runner.rejoin_inventory, ec) &&
+    // A stat of two files, only while latched here.
+    const bool files = diverged && !holder && runner.auto_rejoin &&
+                       std::filesystem::exists(runner.rejoin_inventory, ec) &&
                        std::filesystem::exists(runner.rejoin_admin_option_file, ec);
     const auto go =
         checks::should_rejoin(runner.auto_rejoin, diverged, holder, runner.rejoin, files, now);

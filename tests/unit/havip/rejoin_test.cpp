@@ -123,6 +123,12 @@ TEST(RejoinPlan, refuses_a_domain_the_authority_never_logged) {
     EXPECT_TRUE(mentions(plan.errors, "domain 7"));
 }
 
+TEST(RejoinPlan, refuses_without_gtid_strict_mode_on_this_node) {
+    auto f = diverged();
+    f.local.gtid_strict_mode = false;
+    EXPECT_TRUE(mentions(plan_rejoin(db1, db2, f).errors, "gtid_strict_mode is OFF"));
+}
+
 TEST(RejoinPlan, refuses_unreadable_positions) {
     auto f = diverged();
     f.local.gtid_binlog_state = "garbage";

@@ -144,9 +144,10 @@ std::optional<std::string> empty_local(Node& local, Node& authority, const Rejoi
     auto peer = authority.query("SELECT @@read_only AS ro", "empty");
     if (auto* e = std::get_if<std::string>(&peer)) return *e;
     if (first(std::get<std::vector<checks::ReplicaRow>>(peer), "ro") != "0")
-        return fmt::format("{}: refusing: {} became read-only since it was read: it is not shown "
-                           "to be the authority; nothing was dropped",
-                           local.target().label(), authority.target().label());
+        return fmt::format(
+            "{}: refusing: {} became read-only since it was read: it is not shown "
+            "to be the authority; nothing was dropped",
+            local.target().label(), authority.target().label());
     std::vector<std::string> statements;
     for (const auto& row : facts.local.replicas) {
         auto it = row.find("Connection_name");
@@ -347,7 +348,9 @@ int run_rejoin(const std::vector<std::string>& args, std::ostream& out, std::ost
         auto saved =
             save_extra(o, local_node, peer, final_plan, facts, r.state_dir / "rejoin", out);
         if (auto* e = std::get_if<std::string>(&saved)) {
-            err << *e << "\nrefusing to re-seed: nothing was changed\n";
+            err << *e
+                << "\nrefusing to re-seed: nothing was dropped or reset (only this node's "
+                   "replication was stopped)\n";
             return exit_failed;
         }
     }

@@ -315,6 +315,36 @@ TEST_F(RejoinTest, diverged_old_master_is_saved_reseeded_and_eligible_again) {
     EXPECT_FALSE(b_.log_mentions("data diverged"));
 }
 
+// Nothing is dropped when the extra transactions cannot be saved: here the binary log holding
+// them was purged, so mariadb-binlog cannot find them and the rejoin refuses with a's data intact.
+TEST_F(RejoinTest, refuses_and_drops_nothing_when_the_extra_transactions_cannot_be_saved) {
+    ASSERT_NO_FATAL_FAILURE(start(false));
+    ASSERT_NO_FATAL_FAILURE(diverge());
+    ASSERT_TRUE(db_b_->exec("STOP SLAVE"));  // b's channel does not hold a's old binary log
+    // A binary log stays until InnoDB's checkpoint no longer needs it for crash recovery:
+    // rotate and purge until only the new one is left.
+    ASSERT_TRUE(wait_until(
+        [&] {
+            (void)db_a_->exec(
+                "FLUSH BINARY LOGS; PURGE BINARY LOGS BEFORE NOW() + INTERVAL 1 HOUR");
+            return db_a_->value("SHOW BINARY LOGS") == db_a_->value("SHOW MASTER STATUS");
+        },
+        10s, 200ms))
+        << db_a_->sql("SHOW BINARY LOGS").out;
+    const auto before = db_a_->value("SELECT @@gtid_binlog_state");
+    const auto r = rejoin({});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("refusing to re-seed: nothing was dropped or reset"), std::string::npos)
+        << r.err;
+    EXPECT_TRUE(saved_files().empty());
+    EXPECT_EQ(db_a_->value("SELECT GROUP_CONCAT(id ORDER BY id) FROM lab.w WHERE id >= 100"),
+              "100,101");
+    EXPECT_EQ(db_a_->value("SELECT @@gtid_binlog_state"), before);
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s));
+    EXPECT_EQ(check_status("a").value("diverged", false), true);
+    EXPECT_EQ(holders(), std::vector<std::string>{"b"});
+}
+
 TEST_F(RejoinTest, havipd_rejoins_a_diverged_old_master_by_itself) {
     ASSERT_NO_FATAL_FAILURE(start(true));
     ASSERT_NO_FATAL_FAILURE(diverge(false));

@@ -31,6 +31,17 @@ void rejoin_finished(AutoRejoin& state, bool success, const std::string& summary
         std::chrono::duration_cast<std::chrono::seconds>(*state.backoff.next - now).count());
 }
 
+void rejoin_deferred(AutoRejoin& state, const std::string& summary,
+                     std::chrono::steady_clock::time_point now) {
+    state.running = false;
+    ++state.deferred;
+    const auto next = now + rejoin_peer_retry;
+    if (!state.backoff.next || *state.backoff.next < next) state.backoff.next = next;
+    state.last = fmt::format(
+        "{}; the peer is unreachable, next attempt in {} s", summary,
+        std::chrono::duration_cast<std::chrono::seconds>(*state.backoff.next - now).count());
+}
+
 std::optional<std::string> rejoin_saved_line(std::string_view output) {
     std::size_t at = 0;
     while (at < output.size()) {

@@ -15,12 +15,18 @@
 namespace havip::checks {
 
 inline constexpr std::chrono::minutes rejoin_backoff_cap{10};
+// `havip rejoin`'s exit status when the authority does not answer (nothing was changed): not a
+// failure of the rejoin, tried again after a fixed pause (no growing back-off, so a peer that
+// comes back after an hour is rejoined within seconds).
+inline constexpr int rejoin_exit_peer_unreachable = 3;
+inline constexpr std::chrono::seconds rejoin_peer_retry{5};
 
 struct AutoRejoin {
     bool running = false;
     PromoteBackoff backoff;  // failed rejoins in a row
     std::uint64_t started = 0, succeeded = 0, failed = 0;
-    std::string last;  // the last run's result, for status: "succeeded at …; saved …"
+    std::uint64_t deferred = 0;  // ended at once: the peer was unreachable
+    std::string last;            // the last run's result, for status: "succeeded at …; saved …"
 };
 
 enum class RejoinGo {
@@ -37,6 +43,11 @@ RejoinGo should_rejoin(bool enabled, bool diverged, bool holds_vip, const AutoRe
 
 // Records the end of a run: counters, back-off (reset on success), `last`.
 void rejoin_finished(AutoRejoin& state, bool success, const std::string& summary,
+                     std::chrono::steady_clock::time_point now);
+
+// Records a run that found the peer unreachable: not a failure; tried again after
+// rejoin_peer_retry, the failure back-off left as it was.
+void rejoin_deferred(AutoRejoin& state, const std::string& summary,
                      std::chrono::steady_clock::time_point now);
 
 // `havip rejoin`'s "saved N transaction(s) to PATH: GTIDs" line in its output, trimmed; nullopt

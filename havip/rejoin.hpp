@@ -84,7 +84,9 @@ std::string saved_header(const NodeTarget& local, const NodeTarget& authority,
 
 // `havip rejoin INVENTORY --admin-option-file FILE [--node NAME] [--secrets DIR] [--state-dir DIR]
 // [--socket PATH] [--dry-run] [--seed-timeout S] [--wait-timeout S]`: 0 rejoined (or --dry-run
-// printed the plan), 1 refused or failed, 64 bad usage.
+// printed the plan), 1 refused or failed, 3 the authority is unreachable (nothing changed),
+// 64 bad usage.
+inline constexpr int exit_peer_unreachable = 3;
 int run_rejoin(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 std::string rejoin_usage();
 

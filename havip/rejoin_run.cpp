@@ -293,7 +293,7 @@ int run_rejoin(const std::vector<std::string>& args, std::ostream& out, std::ost
                 "{}: refusing: the authority is not reachable, so this node may "
                 "hold the only copy of the writes; nothing was changed ({})\n",
                 me.label(), *e);
-            return exit_failed;
+            return exit_peer_unreachable;
         }
         facts.authority = std::get<ServerFacts>(a);
     }

@@ -271,7 +271,8 @@ void CheckSet::deliver(const std::string& name, const std::string& type, checks:
                 last.rejoin,
                 last.rejoins_started,
                 last.rejoins_succeeded,
-                last.rejoins_failed};
+                last.rejoins_failed,
+                last.rejoins_deferred};
     if (changed)
         log_.log(outcome == checks::Outcome::ok ? Level::notice : Level::warning,
                  fmt::format("{} {}: {}", type, status, reason),
@@ -757,7 +758,15 @@ void CheckSet::maybe_rejoin(Runner& runner, bool diverged, bool holder) {
                                                   format_time(checks::WallClock::now()), took,
                                                   result.describe(), checks::last_line(text.str()),
                                                   saved ? "; " + *saved : std::string{});
-            checks::rejoin_finished(r->rejoin, ok, summary, std::chrono::steady_clock::now());
+            if (!ok && result.kind == checks::RunResult::Kind::exited &&
+                result.exit_status == checks::rejoin_exit_peer_unreachable) {
+                checks::rejoin_deferred(r->rejoin,
+                                        fmt::format("deferred at {}",
+                                                    format_time(checks::WallClock::now())),
+                                        std::chrono::steady_clock::now());
+            } else {
+                checks::rejoin_finished(r->rejoin, ok, summary, std::chrono::steady_clock::now());
+            }
             log_.log(ok ? Level::notice : Level::warning, "auto rejoin " + r->rejoin.last,
                      {{"MESSAGE_ID", std::string{systemd::message_id_rejoin}},
                       {"HAVIP_CHECK", r->name},
@@ -773,6 +782,7 @@ void CheckSet::rejoin_status(Runner& runner) {
     last.rejoins_started = runner.rejoin.started;
     last.rejoins_succeeded = runner.rejoin.succeeded;
     last.rejoins_failed = runner.rejoin.failed;
+    last.rejoins_deferred = runner.rejoin.deferred;
     if (runner.rejoin.running && runner.rejoin_started_at) {
         last.rejoin = fmt::format("auto rejoin running since {} (pid {})",
                                   format_time(*runner.rejoin_started_at),

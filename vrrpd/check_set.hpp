@@ -80,6 +80,7 @@ class CheckSet {
         // mysql_check auto_rejoin: running now, or the last run's result; and the counts.
         std::string rejoin;
         std::uint64_t rejoins_started = 0, rejoins_succeeded = 0, rejoins_failed = 0;
+        std::uint64_t rejoins_deferred = 0;
     };
     const std::map<std::string, Last>& last() const { return last_; }
 

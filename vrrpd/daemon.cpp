@@ -1057,6 +1057,7 @@ StatusSnapshot Daemon::snapshot() const {
                     c.rejoins_started = it->second.rejoins_started;
                     c.rejoins_succeeded = it->second.rejoins_succeeded;
                     c.rejoins_failed = it->second.rejoins_failed;
+                    c.rejoins_deferred = it->second.rejoins_deferred;
                 }
                 if (auto it = check_since_.find(c.name); it != check_since_.end())
                     c.since = it->second.since;

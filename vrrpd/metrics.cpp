@@ -272,6 +272,7 @@ std::string format_metrics(const StatusSnapshot& snapshot) {
                          w.sample(labels.with("result", "started"), c.rejoins_started);
                          w.sample(labels.with("result", "succeeded"), c.rejoins_succeeded);
                          w.sample(labels.with("result", "failed"), c.rejoins_failed);
+                         w.sample(labels.with("result", "deferred"), c.rejoins_deferred);
                      }
                  }
              });

@@ -26,7 +26,8 @@
 //                                                       the type's others (ok/failed, or
 //                                                       healthy/degraded/unsafe/down)
 //   havip_check_rejoins_total{check,result}             counter, mysql_check auto_rejoin runs:
-//                                                       started | succeeded | failed
+//                                                       started | succeeded | failed |
+//                                                       deferred (the peer was unreachable)
 #pragma once
 
 #include <functional>

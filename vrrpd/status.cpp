@@ -55,7 +55,8 @@ json instance_json(const InstanceSnapshot& i) {
             if (!c.rejoin.empty()) checks.back()["rejoin"] = c.rejoin;
             checks.back()["rejoins"] = {{"started", c.rejoins_started},
                                         {"succeeded", c.rejoins_succeeded},
-                                        {"failed", c.rejoins_failed}};
+                                        {"failed", c.rejoins_failed},
+                                        {"deferred", c.rejoins_deferred}};
         }
     }
     json vip_retries = json::array();

@@ -59,6 +59,7 @@ struct CheckSnapshot {
     // mysql_check auto_rejoin: running now or the last result ("" when none), and the counts.
     std::string rejoin{};
     std::uint64_t rejoins_started = 0, rejoins_succeeded = 0, rejoins_failed = 0;
+    std::uint64_t rejoins_deferred = 0;  // the peer was unreachable
 };
 
 struct TransitionSnapshot {

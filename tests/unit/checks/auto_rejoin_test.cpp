@@ -43,6 +43,24 @@ TEST(AutoRejoin, a_failed_run_backs_off_doubling_and_a_success_resets) {
     EXPECT_EQ(s.last, "succeeded");
 }
 
+TEST(AutoRejoin, an_unreachable_peer_is_tried_again_soon_without_growing_the_back_off) {
+    AutoRejoin s;
+    s.running = true;
+    rejoin_deferred(s, "deferred", t0);
+    EXPECT_FALSE(s.running);
+    EXPECT_EQ(s.deferred, 1u);
+    EXPECT_EQ(s.failed, 0u);
+    EXPECT_EQ(s.backoff.failures, 0u);
+    EXPECT_EQ(should_rejoin(true, true, false, s, true, t0 + 4s), RejoinGo::backing_off);
+    EXPECT_EQ(should_rejoin(true, true, false, s, true, t0 + rejoin_peer_retry), RejoinGo::start);
+    // After failures the longer pause stands.
+    for (int i = 0; i < 6; ++i)
+        rejoin_finished(s, false, "x", t0);
+    rejoin_deferred(s, "deferred", t0);
+    EXPECT_EQ(s.backoff.failures, 6u);
+    EXPECT_EQ(should_rejoin(true, true, false, s, true, t0 + 10s), RejoinGo::backing_off);
+}
+
 TEST(AutoRejoin, reads_the_saved_file_and_the_last_line_from_the_output) {
     const std::string out =
         "step 1 on a: save\n"

@@ -129,6 +129,7 @@ havip_check_status{check="chk_db",type="mysql_check",status="down"} 0
 havip_check_rejoins_total{check="chk_db",result="started"} 0
 havip_check_rejoins_total{check="chk_db",result="succeeded"} 0
 havip_check_rejoins_total{check="chk_db",result="failed"} 0
+havip_check_rejoins_total{check="chk_db",result="deferred"} 0
 )";
     EXPECT_EQ(format_metrics(one_master()), expected);
 }

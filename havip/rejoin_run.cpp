@@ -2,9 +2,14 @@
 // servers for their facts, plans, saves the extra transactions with mariadb-binlog, empties this
 // node and hands it to bootstrap's seed path, then clears havipd's diverged latch.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -320,6 +325,25 @@ int run_rejoin(const std::vector<std::string>& args, std::ostream& out, std::ost
         return exit_done;
     }
     out.flush();
+
+    // One rejoin at a time on this node (havipd's auto_rejoin and a person's, say): a second
+    // would drop what the first is loading. The lock is released when this process ends.
+    {
+        std::error_code ec;
+        fs::create_directories(r.state_dir / "rejoin", ec);
+        fs::permissions(r.state_dir / "rejoin", fs::perms::owner_all, ec);
+        const auto lock = r.state_dir / "rejoin" / "lock";
+        const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            err << fmt::format(
+                "{}: refusing: another havip rejoin holds {} ({}); nothing was "
+                "changed\n",
+                me.label(), lock.string(), fd < 0 ? std::strerror(errno) : "it is running");
+            if (fd >= 0) ::close(fd);
+            return exit_failed;
+        }
+        // Kept open (and locked) until exit.
+    }
 
     // This node's own channel stops first, and its facts are read again: what is saved and
     // what is checked before RESET MASTER is then one fixed binary log.

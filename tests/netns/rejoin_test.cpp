@@ -6,6 +6,10 @@
 // it takes the VIP back (priority 150, preemption on) and its writes reach b.
 // The same story with havipd's automatic rejoin (auto_rejoin, on by default): no command, a is
 // rejoined by its own havipd within a bound, with the same saved file and outcome.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -275,6 +279,21 @@ TEST_F(RejoinTest, diverged_old_master_is_saved_reseeded_and_eligible_again) {
     EXPECT_NE(dry.out.find("dry run: nothing was changed"), std::string::npos) << dry.out;
     EXPECT_TRUE(saved_files().empty());
     EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM lab.w WHERE id >= 100"), "2");
+
+    // Another rejoin running on this node (its lock held): refused, nothing changed.
+    {
+        const auto dir = lab().dir() / "a-rejoin-state" / "rejoin";
+        fs::create_directories(dir);
+        const int fd = ::open((dir / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        ASSERT_GE(fd, 0);
+        ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+        const auto busy = rejoin({});
+        ::close(fd);
+        EXPECT_EQ(busy.exit_code, 1) << busy.out << busy.err;
+        EXPECT_NE(busy.err.find("another havip rejoin holds"), std::string::npos) << busy.err;
+        EXPECT_TRUE(saved_files().empty());
+        EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM lab.w WHERE id >= 100"), "2");
+    }
 
     const auto done = rejoin({});
     ASSERT_EQ(done.exit_code, 0) << done.out << done.err;

@@ -172,6 +172,20 @@ RejoinPlan plan_rejoin(const NodeTarget& local, const NodeTarget& authority,
             "save",
             local.label(), authority.name, l.gtid_binlog_state, a.gtid_binlog_state));
     }
+    // The seed replaces mysql.* too: say before anything is done which accounts go.
+    std::string lost;
+    for (const auto& account : l.all_accounts) {
+        if (std::find(a.all_accounts.begin(), a.all_accounts.end(), account) !=
+            a.all_accounts.end())
+            continue;
+        lost +=
+            (lost.empty() ? "" : ", ") + fmt::format("'{}'@'{}'", account.first, account.second);
+    }
+    if (!lost.empty())
+        plan.notices.push_back(fmt::format(
+            "{}: the re-seed replaces its accounts (mysql.*) with {}'s; accounts only {} has are "
+            "gone afterwards: {}",
+            local.label(), authority.name, local.name, lost));
     plan.steps.push_back(fmt::format(
         "stop {}'s replication, drop its schemas (unlogged) and RESET MASTER: its data and binary "
         "log are replaced by {}'s{}",

@@ -79,6 +79,16 @@ TEST(RejoinPlan, a_stale_node_without_extra_transactions_saves_nothing_and_resee
     EXPECT_EQ(plan.steps.size(), 3u);
 }
 
+TEST(RejoinPlan, names_the_accounts_the_reseed_takes_away) {
+    auto f = diverged();
+    f.local.all_accounts = {{"app", "%"}, {"local_only", "localhost"}};
+    f.authority.all_accounts = {{"app", "%"}};
+    const auto plan = plan_rejoin(db1, db2, f);
+    ASSERT_TRUE(plan.errors.empty());
+    EXPECT_TRUE(mentions(plan.notices, "gone afterwards: 'local_only'@'localhost'"));
+    EXPECT_FALSE(mentions(plan.notices, "'app'@'%'"));
+}
+
 TEST(RejoinPlan, never_rejoins_the_vip_holder) {
     auto f = diverged();
     f.local_holds_vip = true;

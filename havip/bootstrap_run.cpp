@@ -549,7 +549,7 @@ void print_step(std::ostream& out, const Options& o, const BootstrapSettings& s,
 }
 
 std::optional<BootstrapSettings> settings_from_inventory(const Options& o, std::ostream& err,
-                                                        const std::string& command) {
+                                                         const std::string& command) {
     auto loaded = load_inventory(o.inventory);
     if (auto* errors = std::get_if<InventoryErrors>(&loaded)) {
         for (const auto& m : errors->messages)
@@ -590,8 +590,7 @@ std::optional<BootstrapSettings> settings_from_inventory(const Options& o, std::
 }
 
 int execute_bootstrap(const Options& o, const BootstrapSettings& s,
-                      const checks::MysqlCredentials& admin, std::ostream& out,
-                      std::ostream& err) {
+                      const checks::MysqlCredentials& admin, std::ostream& out, std::ostream& err) {
     Node node1(s.nodes[0], admin);
     Node node2(s.nodes[1], admin);
     std::vector<std::string> errors;

@@ -760,10 +760,9 @@ void CheckSet::maybe_rejoin(Runner& runner, bool diverged, bool holder) {
                                                   saved ? "; " + *saved : std::string{});
             if (!ok && result.kind == checks::RunResult::Kind::exited &&
                 result.exit_status == checks::rejoin_exit_peer_unreachable) {
-                checks::rejoin_deferred(r->rejoin,
-                                        fmt::format("deferred at {}",
-                                                    format_time(checks::WallClock::now())),
-                                        std::chrono::steady_clock::now());
+                checks::rejoin_deferred(
+                    r->rejoin, fmt::format("deferred at {}", format_time(checks::WallClock::now())),
+                    std::chrono::steady_clock::now());
             } else {
                 checks::rejoin_finished(r->rejoin, ok, summary, std::chrono::steady_clock::now());
             }

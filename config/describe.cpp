@@ -28,9 +28,12 @@ std::string check_text(const Config& config, const TrackRef& ref) {
                                      : "";
         return fmt::format(
             "mysql_check {} every {}s, timeout {}s, rise {}, fall {}, weight "
-            "{}{}{}",
+            "{}{}{}{}",
             target, format_seconds(m->interval), format_seconds(m->timeout), m->rise, m->fall,
-            m->weight, lag, m->manage_read_only ? ", manages read_only" : "");
+            m->weight, lag, m->manage_read_only ? ", manages read_only" : "",
+            m->auto_rejoin ? fmt::format(", auto rejoin ({} timeout {}s)", m->rejoin_inventory,
+                                         format_seconds(m->rejoin_timeout))
+                           : ", no auto rejoin");
     }
     if (const auto* t = config.find_tcp_check(ref.name)) {
         return fmt::format("tcp_check {}:{} every {}s, timeout {}s, rise {}, fall {}, weight {}",

@@ -127,6 +127,14 @@ struct MysqlCheck {
     // manage_read_only's promote: how long it waits for the relay log (and the fenced peer's
     // last writes) to be applied before read_only=0. Unset: 5 × timeout.
     std::optional<Duration> apply_timeout;
+    // Automatic rejoin (issue 15): when this node is latched diverged as the stale side, havipd
+    // runs `havip rejoin` with bootstrap's credentials (the inventory and the admin option file,
+    // where `havip generate`'s checklist puts them) as a child process, with a deadline and a
+    // back-off after a failure. Off: the latch waits for an operator.
+    bool auto_rejoin = true;
+    std::string rejoin_inventory = "/etc/havip/inventory.yaml";
+    std::string rejoin_admin_option_file = "/etc/havip/admin.cnf";
+    Duration rejoin_timeout = std::chrono::seconds(3600);
     SourceLocation where;
 };
 

@@ -1162,6 +1162,14 @@ class Parser {
                 Duration wait{0};
                 set_duration(node, wait, milliseconds(100), seconds(86400));
                 m.apply_timeout = wait;
+            } else if (k == "auto_rejoin") {
+                set_bool(node, m.auto_rejoin);
+            } else if (k == "rejoin_inventory") {
+                if (auto s = string_value(node)) m.rejoin_inventory = *s;
+            } else if (k == "rejoin_admin_option_file") {
+                if (auto s = string_value(node)) m.rejoin_admin_option_file = *s;
+            } else if (k == "rejoin_timeout") {
+                set_duration(node, m.rejoin_timeout, seconds(1), seconds(86400));
             } else {
                 d_.error(node.keyword.where,
                          fmt::format("unknown keyword \"{}\" in mysql_check", k));

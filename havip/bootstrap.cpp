@@ -77,8 +77,8 @@ bool contained(const checks::MariadbGtidList& sub, const checks::MariadbGtidList
     return true;
 }
 
-// @@gtid_binlog_state: (domain, server) → last sequence. nullopt when it does not parse.
-using BinlogState = std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t>;
+}  // namespace
+
 std::optional<BinlogState> parse_binlog_state(const std::string& text) {
     BinlogState state;
     std::size_t at = 0;
@@ -93,6 +93,8 @@ std::optional<BinlogState> parse_binlog_state(const std::string& text) {
     }
     return state;
 }
+
+namespace {
 
 // The (domain, server) pairs of `sub` that `sup` lacks or has at a lower sequence, as GTIDs.
 std::vector<std::string> missing_from(const BinlogState& sub, const BinlogState& sup) {

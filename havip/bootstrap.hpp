@@ -85,6 +85,7 @@ struct BootstrapSettings {
     ReplicationMode replication = ReplicationMode::async;
     std::chrono::milliseconds semi_sync_timeout{10000};
     double heartbeat_period_s = 1.0;
+    std::string vip;  // the database VIP (IPv4 literal), "" when the inventory has none
 };
 
 // Done as SQL on one node's connection (in order, same session), by running mariadb-dump into
@@ -125,6 +126,11 @@ Plan plan_bootstrap(const BootstrapSettings& settings, const ServerFacts& node1,
 // Whether every transaction of the MariaDB GTID list `subset` is in `superset` (per domain a
 // higher sequence, or the same GTID); false when either does not parse.
 bool gtid_contains(const std::string& superset, const std::string& subset);
+
+// @@gtid_binlog_state: (domain, server) → the last sequence logged. nullopt when it does not
+// parse.
+using BinlogState = std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t>;
+std::optional<BinlogState> parse_binlog_state(const std::string& text);
 
 // `name` with backticks doubled, for SQL identifiers.
 std::string sql_identifier(const std::string& name);

@@ -19,25 +19,13 @@
 #include "checks/child_process.hpp"
 #include "checks/mysql_client.hpp"
 #include "havip/bootstrap.hpp"
+#include "havip/bootstrap_run.hpp"
 
 namespace havip::cli {
-namespace {
+namespace boot {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-constexpr int exit_done = 0;
-constexpr int exit_failed = 1;
-constexpr int exit_bad_usage = 64;
-
-struct Options {
-    fs::path inventory;
-    std::string admin_option_file;
-    std::optional<fs::path> secrets;
-    bool dry_run = false;
-    std::chrono::seconds seed_timeout{3600};
-    std::chrono::seconds wait_timeout{60};
-};
 
 std::optional<std::chrono::seconds> whole_seconds(const std::string& text) {
     long value = 0;
@@ -73,45 +61,6 @@ std::string first(const std::vector<checks::ReplicaRow>& rows, const std::string
     auto it = rows.front().find(column);
     return it != rows.front().end() && it->second ? *it->second : "";
 }
-
-// One node: its target, the admin connection, and the failures prefixed with its label.
-class Node {
-  public:
-    Node(NodeTarget target, const checks::MysqlCredentials& admin)
-        : target_(std::move(target)),
-          connection_(checks::ConnectSettings{.unix_socket = "",
-                                              .host = target_.address,
-                                              .port = target_.port,
-                                              .credentials = admin,
-                                              .connect_timeout_s = 5,
-                                              .read_timeout_s = 60,
-                                              .write_timeout_s = 60,
-                                              .statement_timeout_s = 0}) {}
-
-    const NodeTarget& target() const { return target_; }
-
-    // The rows of `sql`, or the error as "db1 (…): STEP: SQL: error …".
-    std::variant<std::vector<checks::ReplicaRow>, std::string> query(
-        const std::string& sql, const std::string& step, const std::string& shown = "") {
-        auto result = connection_.query(sql);
-        if (auto* e = std::get_if<checks::SqlError>(&result)) {
-            return fmt::format("{}: {}: {}: {}", target_.label(), step, shown.empty() ? sql : shown,
-                               e->describe());
-        }
-        return std::get<std::vector<checks::ReplicaRow>>(result);
-    }
-
-    std::optional<std::string> connect() {
-        if (auto e = connection_.ensure_connected()) {
-            return fmt::format("{}: preflight: cannot connect: {}", target_.label(), e->describe());
-        }
-        return std::nullopt;
-    }
-
-  private:
-    NodeTarget target_;
-    checks::MysqlConnection connection_;
-};
 
 constexpr const char* system_schemas =
     "('mysql', 'information_schema', 'performance_schema', 'sys')";
@@ -599,7 +548,115 @@ void print_step(std::ostream& out, const Options& o, const BootstrapSettings& s,
     }
 }
 
-}  // namespace
+std::optional<BootstrapSettings> settings_from_inventory(const Options& o, std::ostream& err,
+                                                         const std::string& command) {
+    auto loaded = load_inventory(o.inventory);
+    if (auto* errors = std::get_if<InventoryErrors>(&loaded)) {
+        for (const auto& m : errors->messages)
+            err << m << "\n";
+        return std::nullopt;
+    }
+    const Inventory& inventory = std::get<Inventory>(loaded);
+    const Database& db = inventory.database;
+    if (db.nodes.size() != 2) {
+        err << fmt::format(
+            "havip {}: {}: database.nodes has {} node(s); replication "
+            "needs two\n",
+            command, o.inventory.string(), db.nodes.size());
+        return std::nullopt;
+    }
+    BootstrapSettings s;
+    for (int n = 0; n < 2; ++n)
+        s.nodes[n] = {db.nodes[n].name, address_text(db.nodes[n].address), db.port};
+    s.replication = db.replication;
+    s.semi_sync_timeout = db.semi_sync_timeout;
+    s.replication_user = db.replication_user.name;
+    s.monitor_user = db.monitor.name;
+    const fs::path secrets = o.secrets ? *o.secrets : o.inventory.parent_path() / "secrets";
+    for (auto [user, password] : {std::pair{&db.replication_user, &s.replication_password},
+                                  std::pair{&db.monitor, &s.monitor_password}}) {
+        const fs::path file =
+            user->password_file ? *user->password_file : secrets / (user->name + ".password");
+        std::string error;
+        auto secret = read_secret(file, error);
+        if (!secret) {
+            err << "havip " << command << ": " << error << "\n";
+            return std::nullopt;
+        }
+        *password = *secret;
+    }
+    if (db.vip.address.s_addr != 0) s.vip = address_text(db.vip.address);
+    return s;
+}
+
+int execute_bootstrap(const Options& o, const BootstrapSettings& s,
+                      const checks::MysqlCredentials& admin, std::ostream& out, std::ostream& err) {
+    Node node1(s.nodes[0], admin);
+    Node node2(s.nodes[1], admin);
+    std::vector<std::string> errors;
+    ServerFacts facts[2];
+    for (auto [node, f] : {std::pair{&node1, &facts[0]}, std::pair{&node2, &facts[1]}}) {
+        auto gathered = gather(*node, s);
+        if (auto* e = std::get_if<std::string>(&gathered)) {
+            errors.push_back(*e);
+        } else {
+            *f = std::get<ServerFacts>(gathered);
+        }
+    }
+    if (!errors.empty()) {
+        for (const auto& e : errors)
+            err << e << "\n";
+        return exit_failed;
+    }
+    const Plan plan = plan_bootstrap(s, facts[0], facts[1]);
+    if (!plan.errors.empty()) {
+        for (const auto& e : plan.errors)
+            err << e << "\n";
+        return exit_failed;
+    }
+    Executor executor(o, s, node1, node2, facts[0], out);
+    if (plan.already_done()) {
+        if (o.dry_run) {
+            out << "already set up: nothing to do (dry run)\n";
+            return exit_done;
+        }
+        if (auto e = executor.verify_threads("verify")) {
+            err << *e << "\n";
+            return exit_failed;
+        }
+        out << fmt::format(
+            "already set up: {} and {} replicate from each other; nothing "
+            "changed\n",
+            s.nodes[0].label(), s.nodes[1].label());
+        return exit_done;
+    }
+    for (const auto& notice : plan.notices)
+        out << "note: " << notice << "\n";
+    for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+        print_step(out, o, s, plan.steps[i], i + 1);
+        if (o.dry_run) continue;
+        out.flush();
+        if (auto e = executor.run(plan.steps[i], i + 1)) {
+            err << *e << "\n";
+            return exit_failed;
+        }
+    }
+    if (o.dry_run) {
+        out << "dry run: nothing was changed\n";
+        return exit_done;
+    }
+    if (auto e = executor.verify_threads("verify")) {
+        err << *e << "\n";
+        return exit_failed;
+    }
+    out << fmt::format("done: {} and {} replicate from each other\n", s.nodes[0].label(),
+                       s.nodes[1].label());
+    return exit_done;
+}
+
+}  // namespace boot
+
+using namespace boot;
 
 std::string bootstrap_usage() {
     return "Usage: havip bootstrap INVENTORY --admin-option-file FILE [--secrets DIR] [--dry-run]\n"
@@ -660,109 +717,15 @@ int run_bootstrap(const std::vector<std::string>& args, std::ostream& out, std::
     // The tools read the option file by path: make it absolute in case they resolve otherwise.
     o.admin_option_file = fs::absolute(o.admin_option_file).string();
 
-    auto loaded = load_inventory(o.inventory);
-    if (auto* errors = std::get_if<InventoryErrors>(&loaded)) {
-        for (const auto& m : errors->messages)
-            err << m << "\n";
-        return exit_failed;
-    }
-    const Inventory& inventory = std::get<Inventory>(loaded);
-    const Database& db = inventory.database;
-    if (db.nodes.size() != 2) {
-        err << fmt::format(
-            "havip bootstrap: {}: database.nodes has {} node(s); replication "
-            "needs two\n",
-            o.inventory.string(), db.nodes.size());
-        return exit_failed;
-    }
-    BootstrapSettings s;
-    for (int n = 0; n < 2; ++n)
-        s.nodes[n] = {db.nodes[n].name, address_text(db.nodes[n].address), db.port};
-    s.replication = db.replication;
-    s.semi_sync_timeout = db.semi_sync_timeout;
-    s.replication_user = db.replication_user.name;
-    s.monitor_user = db.monitor.name;
-    const fs::path secrets = o.secrets ? *o.secrets : o.inventory.parent_path() / "secrets";
-    for (auto [user, password] : {std::pair{&db.replication_user, &s.replication_password},
-                                  std::pair{&db.monitor, &s.monitor_password}}) {
-        const fs::path file =
-            user->password_file ? *user->password_file : secrets / (user->name + ".password");
-        std::string error;
-        auto secret = read_secret(file, error);
-        if (!secret) {
-            err << "havip bootstrap: " << error << "\n";
-            return exit_failed;
-        }
-        *password = *secret;
-    }
+    auto settings = settings_from_inventory(o, err, "bootstrap");
+    if (!settings) return exit_failed;
     auto admin = checks::read_option_file(o.admin_option_file);
     if (!admin.credentials) {
         err << "havip bootstrap: " << admin.error << "\n";
         return exit_failed;
     }
-
     checks::MysqlLibrary library;
-    Node node1(s.nodes[0], *admin.credentials);
-    Node node2(s.nodes[1], *admin.credentials);
-    std::vector<std::string> errors;
-    ServerFacts facts[2];
-    for (auto [node, f] : {std::pair{&node1, &facts[0]}, std::pair{&node2, &facts[1]}}) {
-        auto gathered = gather(*node, s);
-        if (auto* e = std::get_if<std::string>(&gathered)) {
-            errors.push_back(*e);
-        } else {
-            *f = std::get<ServerFacts>(gathered);
-        }
-    }
-    if (!errors.empty()) {
-        for (const auto& e : errors)
-            err << e << "\n";
-        return exit_failed;
-    }
-    const Plan plan = plan_bootstrap(s, facts[0], facts[1]);
-    if (!plan.errors.empty()) {
-        for (const auto& e : plan.errors)
-            err << e << "\n";
-        return exit_failed;
-    }
-    Executor executor(o, s, node1, node2, facts[0], out);
-    if (plan.already_done()) {
-        if (o.dry_run) {
-            out << "already set up: nothing to do (dry run)\n";
-            return exit_done;
-        }
-        if (auto e = executor.verify_threads("verify")) {
-            err << *e << "\n";
-            return exit_failed;
-        }
-        out << fmt::format(
-            "already set up: {} and {} replicate from each other; nothing "
-            "changed\n",
-            s.nodes[0].label(), s.nodes[1].label());
-        return exit_done;
-    }
-    for (const auto& notice : plan.notices)
-        out << "note: " << notice << "\n";
-    for (std::size_t i = 0; i < plan.steps.size(); ++i) {
-        print_step(out, o, s, plan.steps[i], i + 1);
-        if (o.dry_run) continue;
-        out.flush();
-        if (auto e = executor.run(plan.steps[i], i + 1)) {
-            err << *e << "\n";
-            return exit_failed;
-        }
-    }
-    if (o.dry_run) {
-        out << "dry run: nothing was changed\n";
-        return exit_done;
-    }
-    if (auto e = executor.verify_threads("verify")) {
-        err << *e << "\n";
-        return exit_failed;
-    }
-    out << fmt::format("done: {} and {} replicate from each other\n", s.nodes[0].label(),
-                       s.nodes[1].label());
-    return exit_done;
+    return execute_bootstrap(o, *settings, *admin.credentials, out, err);
 }
 
 }  // namespace havip::cli

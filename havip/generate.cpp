@@ -479,6 +479,13 @@ std::string checklist(const Inventory& inv) {
     }
     s += "\nThe passwords are in `secrets/` here (reused on the next `havip generate`); keep "
          "that directory safe.\n\n";
+    if (!single) {
+        s += "For havipd's automatic rejoin of a stale node (`auto_rejoin`, README Operations), "
+             "put on each\nnode the inventory as `/etc/havip/inventory.yaml` with `secrets/` "
+             "beside it and the admin\noption file given to `havip bootstrap` as "
+             "`/etc/havip/admin.cnf` (mode 0600); without them a\nlatched node waits for "
+             "`havip rejoin` by hand.\n\n";
+    }
     for (const auto& n : db.nodes) {
         s += fmt::format("- {}: copy `{}/` to {}, install the files, then\n", n.name, n.name,
                          ip(n.address));

@@ -8,6 +8,7 @@
 #include "havip/check_mysql.hpp"
 #include "havip/generate.hpp"
 #include "havip/operator.hpp"
+#include "havip/rejoin.hpp"
 #include "havip/status.hpp"
 
 namespace {
@@ -21,7 +22,10 @@ const char* usage =
     "  check mysql [OPTIONS]             mysql_check's verdict once (for a vrrp_script)\n"
     "  generate INVENTORY -o DIR         every node's HA setup files and a checklist\n"
     "  bootstrap INVENTORY --admin-option-file FILE [--secrets DIR] [--dry-run]\n"
-    "                                    set up master-master replication of the two nodes\n";
+    "                                    set up master-master replication of the two nodes\n"
+    "  rejoin INVENTORY --admin-option-file FILE [--dry-run]\n"
+    "                                    save a stale node's extra transactions, re-seed it\n"
+    "                                    from the authority and clear its diverged latch\n";
 
 }  // namespace
 
@@ -40,6 +44,7 @@ int main(int argc, char** argv) {
         return havip::cli::run_operator(command, args, std::cout, std::cerr);
     if (command == "generate") return havip::cli::run_generate(args, std::cout, std::cerr);
     if (command == "bootstrap") return havip::cli::run_bootstrap(args, std::cout, std::cerr);
+    if (command == "rejoin") return havip::cli::run_rejoin(args, std::cout, std::cerr);
     if (command == "-h" || command == "--help" || command == "help") {
         std::cout << usage;
         return 0;

@@ -28,6 +28,9 @@ inline constexpr std::string_view message_id_check_change = "9b2e7d4c1a3f4e8b8c6
 // An operator's write command on the control socket (havip clear-diverged, promote --force),
 // done or refused: the audit trail of decisions taken by people.
 inline constexpr std::string_view message_id_operator_command = "b0ff945db3b145a396db37b451896309";
+// havipd's automatic rejoin of a stale node (`havip rejoin` run as a child): started, and how it
+// ended.
+inline constexpr std::string_view message_id_rejoin = "f067980bfb6c46b7aeb3bcdafd02b547";
 
 enum class Sink { console, journal, syslog };
 

@@ -16,12 +16,17 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "checks/auto_rejoin.hpp"
+#include "checks/child_process.hpp"
 #include "checks/mysql_actions.hpp"
 #include "checks/mysql_client.hpp"
 #include "checks/mysql_failure.hpp"
@@ -197,7 +202,7 @@ struct CheckSet::Runner {
     bool want_writable = false;
     std::optional<bool> writable;
     bool action_failed = false;
-    std::string promote_failure;  // why the last promote failed, while it stands
+    std::string promote_failure;     // why the last promote failed, while it stands
     checks::PromoteBackoff backoff;  // failed promotes in a row: the next one waits
     checks::PromoteSettings promote;
     checks::ConnectSettings peer;  // the fence's login on the peer (see promote())
@@ -210,13 +215,23 @@ struct CheckSet::Runner {
     std::optional<std::chrono::steady_clock::time_point> last_refence;
     // The last START SLAVE IO_THREAD asked for by the decision (restart_io), at most 1/s.
     std::optional<std::chrono::steady_clock::time_point> last_io_restart;
+    // auto_rejoin: the settings, the state and the running child.
+    bool auto_rejoin = false;
+    std::string rejoin_inventory;
+    std::string rejoin_admin_option_file;
+    SteadyDuration rejoin_timeout{};
+    checks::AutoRejoin rejoin;
+    checks::RejoinGo rejoin_go = checks::RejoinGo::not_needed;  // the last answer, logged on change
+    std::shared_ptr<checks::ChildProcess> rejoin_child;
+    std::optional<checks::WallClock::time_point> rejoin_started_at;
 };
 
 CheckSet::CheckSet(asio::io_context& io, systemd::Logger& log, std::string state_directory,
-                   Report report, HoldsVip holds_vip)
+                   Report report, HoldsVip holds_vip, std::string control_socket)
     : io_{io},
       log_{log},
       state_directory_{std::move(state_directory)},
+      control_socket_{std::move(control_socket)},
       report_{std::move(report)},
       holds_vip_{std::move(holds_vip)} {}
 
@@ -231,6 +246,10 @@ void CheckSet::stop() {
         if (r->script) r->script->stop();
         if (r->timer) r->timer->cancel();
         if (r->writer) r->writer->detach_callbacks();
+        // A reload or stop ends a running rejoin (its group is killed); the latch stays and the
+        // next CheckSet starts it again: the node has nothing left to lose by then (its extra
+        // transactions were saved before anything was dropped).
+        if (r->rejoin_child) r->rejoin_child->abandon();
     }
     runners_.clear();
     ticks_.clear();
@@ -241,8 +260,19 @@ void CheckSet::deliver(const std::string& name, const std::string& type, checks:
                        const std::string& failback_hold) {
     auto& last = last_[name];
     const bool changed = last.status != status;
-    last = Last{type, outcome, status, reason, last.action, failback_hold, last.diverged,
-                last.forced};
+    last = Last{type,
+                outcome,
+                status,
+                reason,
+                last.action,
+                failback_hold,
+                last.diverged,
+                last.forced,
+                last.rejoin,
+                last.rejoins_started,
+                last.rejoins_succeeded,
+                last.rejoins_failed,
+                last.rejoins_deferred};
     if (changed)
         log_.log(outcome == checks::Outcome::ok ? Level::notice : Level::warning,
                  fmt::format("{} {}: {}", type, status, reason),
@@ -367,6 +397,10 @@ bool CheckSet::start(const config::Config& config) {
         auto* runner = r.get();
         runner->name = m.name;
         runner->decision = ds;
+        runner->auto_rejoin = m.auto_rejoin;
+        runner->rejoin_inventory = m.rejoin_inventory;
+        runner->rejoin_admin_option_file = m.rejoin_admin_option_file;
+        runner->rejoin_timeout = steady(m.rejoin_timeout);
         runner->timeout = steady(m.timeout);
         runner->manage_read_only = m.manage_read_only;
         // After a reload the instances keep their state: a MASTER stays writable.
@@ -611,8 +645,8 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     // against a dead one.
     // After failed promotes in a row, not before the back-off says (checks/promote_backoff).
     const auto backoff = checks::backoff_hold(runner.backoff, std::chrono::steady_clock::now());
-    runner.action_failed = runner.action_failed &&
-                           (snap.outcome != checks::ProbeOutcome::ok || !backoff.empty());
+    runner.action_failed =
+        runner.action_failed && (snap.outcome != checks::ProbeOutcome::ok || !backoff.empty());
     if (d.alerts != runner.last_alerts) {
         for (const auto& alert : d.alerts)
             log_.log(Level::warning, alert, {{"HAVIP_CHECK", name}, {"HAVIP_REASON", d.positions}});
@@ -643,6 +677,122 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason, hold);
     last_[name].diverged = d.diverged;
     last_[name].forced = d.history.forced_since.has_value();
+    maybe_rejoin(runner, d.diverged, holder);
+}
+
+void CheckSet::maybe_rejoin(Runner& runner, bool diverged, bool holder) {
+    const auto now = std::chrono::steady_clock::now();
+    std::error_code ec;
+    // A stat of two files, only while latched here.
+    const bool files = diverged && !holder && runner.auto_rejoin &&
+                       std::filesystem::exists(runner.rejoin_inventory, ec) &&
+                       std::filesystem::exists(runner.rejoin_admin_option_file, ec);
+    const auto go =
+        checks::should_rejoin(runner.auto_rejoin, diverged, holder, runner.rejoin, files, now);
+    const bool changed = go != runner.rejoin_go;
+    runner.rejoin_go = go;
+    if (go == checks::RejoinGo::missing_files) {
+        runner.rejoin.last = fmt::format(
+            "auto rejoin cannot start: {} or {} is missing (bootstrap's inventory and admin "
+            "option file; README, Operations)",
+            runner.rejoin_inventory, runner.rejoin_admin_option_file);
+        if (changed)
+            log_.log(Level::warning, runner.rejoin.last,
+                     {{"MESSAGE_ID", std::string{systemd::message_id_rejoin}},
+                      {"HAVIP_CHECK", runner.name}});
+    }
+    if (go != checks::RejoinGo::start) {
+        rejoin_status(runner);
+        return;
+    }
+    const auto dir = std::filesystem::path(state_directory_) / "rejoin";
+    std::filesystem::create_directories(dir, ec);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+    const auto output = (dir / (runner.name + ".log")).string();
+    checks::Command command;
+    // Its output is kept (the child's own stdout/stderr are /dev/null): the saved file's name
+    // and, on failure, why.
+    command.argv = {"/bin/sh",
+                    "-c",
+                    "out=$1; shift; exec \"$@\" >\"$out\" 2>&1",
+                    "sh",
+                    output,
+                    "havip",
+                    "rejoin",
+                    runner.rejoin_inventory,
+                    "--admin-option-file",
+                    runner.rejoin_admin_option_file,
+                    "--state-dir",
+                    state_directory_};
+    if (!control_socket_.empty()) {
+        command.argv.push_back("--socket");
+        command.argv.push_back(control_socket_);
+    }
+    runner.rejoin.running = true;
+    ++runner.rejoin.started;
+    runner.rejoin_started_at = checks::WallClock::now();
+    log_.log(
+        Level::notice,
+        fmt::format(
+            "auto rejoin started: this node is latched diverged and does not hold "
+            "the VIP; havip rejoin {} (output in {}, deadline {} s)",
+            runner.rejoin_inventory, output,
+            std::chrono::duration_cast<std::chrono::seconds>(runner.rejoin_timeout).count()),
+        {{"MESSAGE_ID", std::string{systemd::message_id_rejoin}}, {"HAVIP_CHECK", runner.name}});
+    runner.rejoin_child = checks::ChildProcess::start(
+        io_, command, runner.rejoin_timeout,
+        [this, alive = alive_, r = &runner, output](const checks::RunResult& result) {
+            if (!*alive) return;
+            r->rejoin_child.reset();
+            // A small file, read once per run.
+            std::ifstream in(output);
+            std::stringstream text;
+            text << in.rdbuf();
+            const auto saved = checks::rejoin_saved_line(text.str());
+            const bool ok = result.success();
+            const auto took = std::chrono::duration<double>(result.elapsed).count();
+            const auto summary = ok ? fmt::format("succeeded at {} in {:.1f} s; {}",
+                                                  format_time(checks::WallClock::now()), took,
+                                                  saved ? *saved : std::string{"nothing to save"})
+                                    : fmt::format("failed at {} after {:.1f} s ({}): {}{}",
+                                                  format_time(checks::WallClock::now()), took,
+                                                  result.describe(), checks::last_line(text.str()),
+                                                  saved ? "; " + *saved : std::string{});
+            if (!ok && result.kind == checks::RunResult::Kind::exited &&
+                result.exit_status == checks::rejoin_exit_peer_unreachable) {
+                checks::rejoin_deferred(
+                    r->rejoin, fmt::format("deferred at {}", format_time(checks::WallClock::now())),
+                    std::chrono::steady_clock::now());
+            } else {
+                checks::rejoin_finished(r->rejoin, ok, summary, std::chrono::steady_clock::now());
+            }
+            log_.log(ok ? Level::notice : Level::warning, "auto rejoin " + r->rejoin.last,
+                     {{"MESSAGE_ID", std::string{systemd::message_id_rejoin}},
+                      {"HAVIP_CHECK", r->name},
+                      {"HAVIP_REASON", result.describe()}});
+            rejoin_status(*r);
+            if (!r->in_flight) poll_mysql(*r);
+        });
+    rejoin_status(runner);
+}
+
+void CheckSet::rejoin_status(Runner& runner) {
+    auto& last = last_[runner.name];
+    last.rejoins_started = runner.rejoin.started;
+    last.rejoins_succeeded = runner.rejoin.succeeded;
+    last.rejoins_failed = runner.rejoin.failed;
+    last.rejoins_deferred = runner.rejoin.deferred;
+    if (runner.rejoin.running && runner.rejoin_started_at) {
+        last.rejoin = fmt::format("auto rejoin running since {} (pid {})",
+                                  format_time(*runner.rejoin_started_at),
+                                  runner.rejoin_child ? runner.rejoin_child->pid() : 0);
+    } else if (!runner.rejoin.last.empty()) {
+        last.rejoin = "last auto rejoin " + runner.rejoin.last;
+        if (runner.rejoin.last.starts_with("auto rejoin cannot start"))
+            last.rejoin = runner.rejoin.last;
+    } else {
+        last.rejoin.clear();
+    }
 }
 
 void CheckSet::run_read_only_action(Runner& runner, bool refence) {
@@ -738,16 +888,15 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
                     checks::promote_failed(r->backoff, std::chrono::steady_clock::now());
                 }
             }
-            auto text =
-                fmt::format("manage_read_only {} {} in {} ms: {}", what, ok ? "done" : "failed",
-                            took.count(), summary);
+            auto text = fmt::format("manage_read_only {} {} in {} ms: {}", what,
+                                    ok ? "done" : "failed", took.count(), summary);
             if (!ok && promote) {
                 const auto pause = checks::backoff_delay(r->backoff.failures);
                 text += fmt::format(
                     "; next attempt not before {} ({} failed in a row, back-off {:.0f} s)",
-                    format_time(std::chrono::system_clock::now() +
-                                std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                    pause)),
+                    format_time(
+                        std::chrono::system_clock::now() +
+                        std::chrono::duration_cast<std::chrono::system_clock::duration>(pause)),
                     r->backoff.failures, std::chrono::duration<double>(pause).count());
             }
             // For `havip status`: the verdict with every step and its answer.

@@ -30,8 +30,9 @@ class CheckSet {
     // the standby differently).
     using HoldsVip = std::function<bool(const std::string& name)>;
 
+    // control_socket: havipd's, passed to `havip rejoin` so it clears the latch when done.
     CheckSet(boost::asio::io_context& io, systemd::Logger& log, std::string state_directory,
-             Report report, HoldsVip holds_vip);
+             Report report, HoldsVip holds_vip, std::string control_socket = {});
     ~CheckSet();
     CheckSet(const CheckSet&) = delete;
     CheckSet& operator=(const CheckSet&) = delete;
@@ -76,6 +77,10 @@ class CheckSet {
         std::string failback_hold;
         bool diverged = false;  // mysql_check: latched diverged
         bool forced = false;    // mysql_check: eligible by operator decision
+        // mysql_check auto_rejoin: running now, or the last run's result; and the counts.
+        std::string rejoin;
+        std::uint64_t rejoins_started = 0, rejoins_succeeded = 0, rejoins_failed = 0;
+        std::uint64_t rejoins_deferred = 0;
     };
     const std::map<std::string, Last>& last() const { return last_; }
 
@@ -100,10 +105,15 @@ class CheckSet {
     // Applies `change` to the history of each named mysql_check, saves it, probes again.
     void operator_change(const std::vector<std::string>& names,
                          const std::function<void(checks::History&)>& change);
+    // auto_rejoin: starts `havip rejoin` as a child when the check is latched diverged here and
+    // this node does not hold the VIP (checks/auto_rejoin); never waits for it.
+    void maybe_rejoin(Runner& runner, bool diverged, bool holder);
+    void rejoin_status(Runner& runner);
 
     boost::asio::io_context& io_;
     systemd::Logger& log_;
     std::string state_directory_;
+    std::string control_socket_;
     Report report_;
     HoldsVip holds_vip_;
     std::vector<std::unique_ptr<Runner>> runners_;

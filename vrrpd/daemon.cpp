@@ -602,7 +602,8 @@ bool Daemon::start_checks(const config::Config& config) {
             return std::any_of(instances_.begin(), instances_.end(), [&](const auto& i) {
                 return i->state() == State::master && i->tracker().index_of(name).has_value();
             });
-        });
+        },
+        options_.control_socket);
     return checks_->start(config);
 }
 
@@ -1087,6 +1088,11 @@ StatusSnapshot Daemon::snapshot() const {
                     c.read_only_action = it->second.action;
                     c.diverged = it->second.diverged;
                     c.forced = it->second.forced;
+                    c.rejoin = it->second.rejoin;
+                    c.rejoins_started = it->second.rejoins_started;
+                    c.rejoins_succeeded = it->second.rejoins_succeeded;
+                    c.rejoins_failed = it->second.rejoins_failed;
+                    c.rejoins_deferred = it->second.rejoins_deferred;
                 }
                 if (auto it = check_since_.find(c.name); it != check_since_.end())
                     c.since = it->second.since;

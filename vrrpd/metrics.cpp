@@ -261,6 +261,21 @@ std::string format_metrics(const StatusSnapshot& snapshot) {
                 }
             }
         });
+    w.family("havip_check_rejoins_total", "counter",
+             "Automatic rejoins (havip rejoin run by havipd) of a mysql_check's node, by result.",
+             [&] {
+                 std::set<std::string> seen;
+                 for (const auto& i : instances) {
+                     for (const auto& c : i.checks) {
+                         if (c.type != "mysql_check" || !seen.insert(c.name).second) continue;
+                         const auto labels = Labels().add("check", c.name);
+                         w.sample(labels.with("result", "started"), c.rejoins_started);
+                         w.sample(labels.with("result", "succeeded"), c.rejoins_succeeded);
+                         w.sample(labels.with("result", "failed"), c.rejoins_failed);
+                         w.sample(labels.with("result", "deferred"), c.rejoins_deferred);
+                     }
+                 }
+             });
     return w.take();
 }
 

@@ -25,6 +25,9 @@
 //   havip_check_status{check,type,status}               gauge, 1 for the current status, 0 for
 //                                                       the type's others (ok/failed, or
 //                                                       healthy/degraded/unsafe/down)
+//   havip_check_rejoins_total{check,result}             counter, mysql_check auto_rejoin runs:
+//                                                       started | succeeded | failed |
+//                                                       deferred (the peer was unreachable)
 #pragma once
 
 #include <functional>

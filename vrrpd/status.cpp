@@ -52,6 +52,11 @@ json instance_json(const InstanceSnapshot& i) {
         if (c.type == "mysql_check") {
             checks.back()["diverged"] = c.diverged;
             checks.back()["forced"] = c.forced;
+            if (!c.rejoin.empty()) checks.back()["rejoin"] = c.rejoin;
+            checks.back()["rejoins"] = {{"started", c.rejoins_started},
+                                        {"succeeded", c.rejoins_succeeded},
+                                        {"failed", c.rejoins_failed},
+                                        {"deferred", c.rejoins_deferred}};
         }
     }
     json vip_retries = json::array();

@@ -56,6 +56,10 @@ struct CheckSnapshot {
     // operator's `havip promote --force`.
     bool diverged = false;
     bool forced = false;
+    // mysql_check auto_rejoin: running now or the last result ("" when none), and the counts.
+    std::string rejoin{};
+    std::uint64_t rejoins_started = 0, rejoins_succeeded = 0, rejoins_failed = 0;
+    std::uint64_t rejoins_deferred = 0;  // the peer was unreachable
 };
 
 struct TransitionSnapshot {

@@ -180,6 +180,23 @@ TEST(ConfigModel, mysql_check_defaults) {
     EXPECT_FALSE(m.max_lag.has_value());
     EXPECT_EQ(m.connection, "");
     EXPECT_FALSE(m.manage_read_only);
+    EXPECT_TRUE(m.auto_rejoin);
+    EXPECT_EQ(m.rejoin_inventory, "/etc/havip/inventory.yaml");
+    EXPECT_EQ(m.rejoin_admin_option_file, "/etc/havip/admin.cnf");
+    EXPECT_EQ(m.rejoin_timeout, 3600s);
+}
+
+TEST(ConfigModel, mysql_check_auto_rejoin_settings) {
+    auto result = load(
+        "mysql_check db {\n    socket /s\n    option_file /f\n    auto_rejoin off\n"
+        "    rejoin_inventory /srv/inv.yaml\n    rejoin_admin_option_file /srv/admin.cnf\n"
+        "    rejoin_timeout 600\n}\n");
+    EXPECT_THAT(messages(result), IsEmpty());
+    const auto& m = result.config->mysql_checks.at(0);
+    EXPECT_FALSE(m.auto_rejoin);
+    EXPECT_EQ(m.rejoin_inventory, "/srv/inv.yaml");
+    EXPECT_EQ(m.rejoin_admin_option_file, "/srv/admin.cnf");
+    EXPECT_EQ(m.rejoin_timeout, 600s);
 }
 
 TEST(ConfigModel, mysql_check_values) {

@@ -377,7 +377,8 @@ TEST(Generate, checklist_fills_in_the_installer_fields_and_the_manual_steps) {
           "| Controlplane IPs | 10.127.10.211 10.127.10.212 10.127.10.213 |",
           "| MySQL Host IP | 10.127.10.50 (the database VIP) |", "| MySQL Port Number | 3306 |",
           "MySQL Username", "source/destination check", "Reserve the database VIP 10.127.10.50",
-          "SELinux", "`br0`", "host agent", "havip bootstrap", "protocol 112"}) {
+          "SELinux", "`br0`", "host agent", "havip bootstrap", "protocol 112",
+          "`/etc/havip/inventory.yaml`", "`/etc/havip/admin.cnf`"}) {
         EXPECT_NE(c.find(needle), std::string::npos) << needle << "\n" << c;
     }
     // Steps are numbered in order.

@@ -124,6 +124,12 @@ havip_check_status{check="chk_db",type="mysql_check",status="healthy"} 0
 havip_check_status{check="chk_db",type="mysql_check",status="degraded"} 1
 havip_check_status{check="chk_db",type="mysql_check",status="unsafe"} 0
 havip_check_status{check="chk_db",type="mysql_check",status="down"} 0
+# HELP havip_check_rejoins_total Automatic rejoins (havip rejoin run by havipd) of a mysql_check's node, by result.
+# TYPE havip_check_rejoins_total counter
+havip_check_rejoins_total{check="chk_db",result="started"} 0
+havip_check_rejoins_total{check="chk_db",result="succeeded"} 0
+havip_check_rejoins_total{check="chk_db",result="failed"} 0
+havip_check_rejoins_total{check="chk_db",result="deferred"} 0
 )";
     EXPECT_EQ(format_metrics(one_master()), expected);
 }

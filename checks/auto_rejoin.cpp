@@ -1,0 +1,70 @@
+#include "checks/auto_rejoin.hpp"
+
+#include <fmt/format.h>
+
+namespace havip::checks {
+
+RejoinGo should_rejoin(bool enabled, bool diverged, bool holds_vip, const AutoRejoin& state,
+                       bool files_present, std::chrono::steady_clock::time_point now) {
+    if (!diverged || holds_vip) return RejoinGo::not_needed;
+    if (!enabled) return RejoinGo::disabled;
+    if (state.running) return RejoinGo::running;
+    if (state.backoff.next && now < *state.backoff.next) return RejoinGo::backing_off;
+    if (!files_present) return RejoinGo::missing_files;
+    return RejoinGo::start;
+}
+
+void rejoin_finished(AutoRejoin& state, bool success, const std::string& summary,
+                     std::chrono::steady_clock::time_point now) {
+    state.running = false;
+    if (success) {
+        ++state.succeeded;
+        promote_succeeded(state.backoff);
+        state.last = summary;
+        return;
+    }
+    ++state.failed;
+    state.backoff.failures += 1;
+    state.backoff.next = now + backoff_delay(state.backoff.failures, rejoin_backoff_cap);
+    state.last = fmt::format(
+        "{}; {} failed in a row, next attempt in {} s", summary, state.backoff.failures,
+        std::chrono::duration_cast<std::chrono::seconds>(*state.backoff.next - now).count());
+}
+
+void rejoin_deferred(AutoRejoin& state, const std::string& summary,
+                     std::chrono::steady_clock::time_point now) {
+    state.running = false;
+    ++state.deferred;
+    const auto next = now + rejoin_peer_retry;
+    if (!state.backoff.next || *state.backoff.next < next) state.backoff.next = next;
+    state.last = fmt::format(
+        "{}; the peer is unreachable, next attempt in {} s", summary,
+        std::chrono::duration_cast<std::chrono::seconds>(*state.backoff.next - now).count());
+}
+
+std::optional<std::string> rejoin_saved_line(std::string_view output) {
+    std::size_t at = 0;
+    while (at < output.size()) {
+        auto end = output.find('\n', at);
+        if (end == std::string_view::npos) end = output.size();
+        auto line = output.substr(at, end - at);
+        at = end + 1;
+        while (!line.empty() && line.front() == ' ')
+            line.remove_prefix(1);
+        if (line.starts_with("saved ") &&
+            line.find(" transaction(s) to ") != std::string_view::npos)
+            return std::string(line);
+    }
+    return std::nullopt;
+}
+
+std::string last_line(std::string_view output) {
+    while (!output.empty() && (output.back() == '\n' || output.back() == ' '))
+        output.remove_suffix(1);
+    auto nl = output.rfind('\n');
+    auto line = nl == std::string_view::npos ? output : output.substr(nl + 1);
+    if (line.size() > 300) line = line.substr(0, 300);
+    return std::string(line);
+}
+
+}  // namespace havip::checks

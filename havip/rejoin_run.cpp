@@ -1,0 +1,414 @@
+// The executor half of havip/rejoin.hpp: finds which inventory node this host is, asks both
+// servers for their facts, plans, saves the extra transactions with mariadb-binlog, empties this
+// node and hands it to bootstrap's seed path, then clears havipd's diverged latch.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "checks/mysql_client.hpp"
+#include "havip/bootstrap_run.hpp"
+#include "havip/operator.hpp"
+#include "havip/rejoin.hpp"
+#include "havip/status.hpp"
+
+namespace havip::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace boot;
+
+struct RejoinOptions {
+    Options common;
+    std::optional<std::string> node;  // --node: this host's inventory name
+    fs::path state_dir = "/var/lib/havipd";
+    std::string socket = default_socket;
+};
+
+// The IPv4 addresses on this host's (this namespace's) interfaces.
+std::set<std::string> local_addresses() {
+    std::set<std::string> out;
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) != 0) return out;
+    for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+        if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+        char text[INET_ADDRSTRLEN] = {};
+        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr, text,
+                    sizeof text);
+        out.insert(text);
+    }
+    ::freeifaddrs(list);
+    return out;
+}
+
+std::vector<std::string> binlog_command(const Options& o, const NodeTarget& node,
+                                        const RejoinPlan& plan, const std::string& first_log,
+                                        const fs::path& file) {
+    // --defaults-extra-file must come first. --verbose: the BINLOG statements (replayable) with
+    // each row change decoded in ### comments, for the person who reads the file.
+    return {"mariadb-binlog",
+            "--defaults-extra-file=" + o.admin_option_file,
+            "--read-from-remote-server",
+            "--host=" + node.address,
+            "--port=" + std::to_string(node.port),
+            "--protocol=tcp",
+            "--do-domain-ids=" + plan.domains,
+            "--start-position=" + plan.start_position,
+            "--stop-position=" + plan.stop_position,
+            "--to-last-log",
+            "--verbose",
+            "--result-file=" + file.string(),
+            first_log};
+}
+
+std::string read_all(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+bool has_default_channel(const ServerFacts& f) {
+    for (const auto& row : f.replicas) {
+        auto it = row.find("Connection_name");
+        if ((it != row.end() && it->second ? *it->second : "").empty()) return true;
+    }
+    return false;
+}
+
+// Saves the plan's extra transactions of `local` under dir; the file's path, or an error.
+std::variant<fs::path, std::string> save_extra(const Options& o, Node& local,
+                                               const NodeTarget& authority, const RejoinPlan& plan,
+                                               const RejoinFacts& facts, const fs::path& dir,
+                                               std::ostream& out) {
+    const auto label = local.target().label();
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return fmt::format("{}: cannot create {}: {}", label, dir.string(), ec.message());
+    // The transactions are the data of the crash window: only root reads them.
+    fs::permissions(dir, fs::perms::owner_all, ec);
+    auto logs = local.query("SHOW BINARY LOGS", "save");
+    if (auto* e = std::get_if<std::string>(&logs)) return *e;
+    const auto first_log = first(std::get<std::vector<checks::ReplicaRow>>(logs), "Log_name");
+    if (first_log.empty()) return fmt::format("{}: save: SHOW BINARY LOGS lists no file", label);
+    const auto now = std::chrono::system_clock::now();
+    const fs::path file = dir / saved_file_name(now, facts.local.server_id);
+    const fs::path partial = fs::path(file.string() + ".partial");
+    const auto argv = binlog_command(o, local.target(), plan, first_log, partial);
+    out << "    " << shell_words(argv) << "\n";
+    if (auto e = run_child(argv, o.seed_timeout, dir / "mariadb-binlog.err"))
+        return fmt::format("{}: save: {} (partial output kept in {})", label, *e, partial.string());
+    const std::string text = read_all(partial);
+    const auto gtids = binlog_gtids(text);
+    if (auto e = check_saved(plan, facts, gtids))
+        return fmt::format("{}: save: {} (output kept in {})", label, *e, partial.string());
+    {
+        std::ofstream f(file, std::ios::trunc | std::ios::binary);
+        f << saved_header(local.target(), authority, facts, gtids, now) << text;
+        f.flush();
+        if (!f) return fmt::format("{}: save: cannot write {}", label, file.string());
+    }
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, ec);
+    fs::remove(partial, ec);
+    std::string list;
+    for (const auto& g : gtids)
+        list += (list.empty() ? "" : " ") + g;
+    out << fmt::format("    saved {} transaction(s) to {}: {}\n", gtids.size(), file.string(),
+                       list);
+    return file;
+}
+
+// This node loses its data and binary log (the extra part is saved): its inbound channel reset,
+// every schema but the system ones dropped (unlogged), RESET MASTER, no slave position. The
+// authority's channel from this node is stopped, so bootstrap sets it up again.
+std::optional<std::string> empty_local(Node& local, Node& authority, const RejoinFacts& facts,
+                                       std::ostream& out) {
+    // Nothing logged here since the save (a write by an account that passes read_only): else
+    // it would go unsaved.
+    auto state = local.query("SELECT @@gtid_binlog_state AS s", "empty");
+    if (auto* e = std::get_if<std::string>(&state)) return *e;
+    const auto now = first(std::get<std::vector<checks::ReplicaRow>>(state), "s");
+    if (now != facts.local.gtid_binlog_state)
+        return fmt::format(
+            "{}: refusing: gtid_binlog_state moved from '{}' to '{}' since it was "
+            "read: something was written here meanwhile; nothing was dropped, run "
+            "havip rejoin again",
+            local.target().label(), facts.local.gtid_binlog_state, now);
+    // And the peer still the writer: a peer gone read-only meanwhile may be rejoining itself.
+    auto peer = authority.query("SELECT @@read_only AS ro", "empty");
+    if (auto* e = std::get_if<std::string>(&peer)) return *e;
+    if (first(std::get<std::vector<checks::ReplicaRow>>(peer), "ro") != "0")
+        return fmt::format(
+            "{}: refusing: {} became read-only since it was read: it is not shown "
+            "to be the authority; nothing was dropped",
+            local.target().label(), authority.target().label());
+    std::vector<std::string> statements;
+    for (const auto& row : facts.local.replicas) {
+        auto it = row.find("Connection_name");
+        if ((it != row.end() && it->second ? *it->second : "").empty()) {
+            statements.push_back("STOP SLAVE");
+            statements.push_back("RESET SLAVE ALL");
+        }
+    }
+    statements.push_back("SET SESSION sql_log_bin=0");
+    for (const auto& schema : facts.local.schemas)
+        statements.push_back("DROP DATABASE " + sql_identifier(schema.name));
+    statements.push_back("SET SESSION sql_log_bin=1");
+    statements.push_back("RESET MASTER");
+    statements.push_back("SET GLOBAL gtid_slave_pos=''");
+    for (const auto& sql : statements) {
+        out << "    " << sql << ";\n";
+        auto r = local.query(sql, "empty");
+        if (auto* e = std::get_if<std::string>(&r)) return *e;
+    }
+    for (const auto& row : facts.authority.replicas) {
+        auto it = row.find("Connection_name");
+        if ((it != row.end() && it->second ? *it->second : "").empty()) {
+            out << fmt::format("    STOP SLAVE;  -- on {}\n", authority.target().name);
+            auto r = authority.query("STOP SLAVE", "empty");
+            if (auto* e = std::get_if<std::string>(&r)) return *e;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string rejoin_usage() {
+    return "Usage: havip rejoin INVENTORY --admin-option-file FILE [--node NAME] [--secrets DIR]\n"
+           "                   [--state-dir DIR] [--socket PATH] [--dry-run]\n"
+           "                   [--seed-timeout SECONDS] [--wait-timeout SECONDS]\n"
+           "Run on a stale or diverged node: saves the transactions it has and its peer (the\n"
+           "authority) lacks as SQL in DIR/rejoin/ (default /var/lib/havipd/rejoin/), re-seeds it\n"
+           "from the authority as `havip bootstrap` does, replication both ways, and clears the\n"
+           "diverged latch of the running havipd. Refuses on the authority, on a writable node, "
+           "or\n"
+           "when the extra transactions cannot be saved. Credentials as for `havip bootstrap`.\n"
+           "--node names this host in the inventory (default: the node whose address is here).\n"
+           "--dry-run prints the plan and changes nothing.\n";
+}
+
+int run_rejoin(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    RejoinOptions r;
+    Options& o = r.common;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "-h" || a == "--help") {
+            out << rejoin_usage();
+            return exit_done;
+        } else if (a == "--dry-run") {
+            o.dry_run = true;
+        } else if (a == "--admin-option-file" || a == "--secrets" || a == "--seed-timeout" ||
+                   a == "--wait-timeout" || a == "--node" || a == "--state-dir" ||
+                   a == "--socket") {
+            if (i + 1 >= args.size()) {
+                err << "havip rejoin: " << a << " needs a value\n" << rejoin_usage();
+                return exit_bad_usage;
+            }
+            const std::string& v = args[++i];
+            if (a == "--admin-option-file") {
+                o.admin_option_file = v;
+            } else if (a == "--secrets") {
+                o.secrets = v;
+            } else if (a == "--node") {
+                r.node = v;
+            } else if (a == "--state-dir") {
+                r.state_dir = v;
+            } else if (a == "--socket") {
+                r.socket = v;
+            } else {
+                auto seconds = whole_seconds(v);
+                if (!seconds) {
+                    err << "havip rejoin: " << a << " takes whole seconds > 0\n";
+                    return exit_bad_usage;
+                }
+                (a == "--seed-timeout" ? o.seed_timeout : o.wait_timeout) = *seconds;
+            }
+        } else if (!a.empty() && a[0] == '-') {
+            err << "havip rejoin: unknown option " << a << "\n" << rejoin_usage();
+            return exit_bad_usage;
+        } else if (o.inventory.empty()) {
+            o.inventory = a;
+        } else {
+            err << "havip rejoin: one inventory only\n" << rejoin_usage();
+            return exit_bad_usage;
+        }
+    }
+    if (o.inventory.empty() || o.admin_option_file.empty()) {
+        err << rejoin_usage();
+        return exit_bad_usage;
+    }
+    o.admin_option_file = fs::absolute(o.admin_option_file).string();
+    auto settings = settings_from_inventory(o, err, "rejoin");
+    if (!settings) return exit_failed;
+    auto admin = checks::read_option_file(o.admin_option_file);
+    if (!admin.credentials) {
+        err << "havip rejoin: " << admin.error << "\n";
+        return exit_failed;
+    }
+
+    const auto here = local_addresses();
+    int local = -1;
+    for (int n = 0; n < 2; ++n) {
+        const NodeTarget& node = settings->nodes[n];
+        if (r.node ? node.name == *r.node : here.count(node.address) != 0) {
+            if (local >= 0) {
+                err << "havip rejoin: both nodes' addresses are on this host: pass --node NAME\n";
+                return exit_bad_usage;
+            }
+            local = n;
+        }
+    }
+    if (local < 0) {
+        err << (r.node ? fmt::format("havip rejoin: no node '{}' in {}\n", *r.node,
+                                     o.inventory.string())
+                       : fmt::format("havip rejoin: neither node's address ({}, {}) is on this "
+                                     "host: run it on the stale node, or pass --node NAME\n",
+                                     settings->nodes[0].address, settings->nodes[1].address));
+        return exit_bad_usage;
+    }
+    const NodeTarget me = settings->nodes[local];
+    const NodeTarget peer = settings->nodes[1 - local];
+
+    checks::MysqlLibrary library;
+    Node local_node(me, *admin.credentials);
+    Node authority_node(peer, *admin.credentials);
+    RejoinFacts facts;
+    {
+        auto l = gather(local_node, *settings);
+        if (auto* e = std::get_if<std::string>(&l)) {
+            err << *e << "\n";
+            return exit_failed;
+        }
+        facts.local = std::get<ServerFacts>(l);
+        auto a = gather(authority_node, *settings);
+        if (auto* e = std::get_if<std::string>(&a)) {
+            err << fmt::format(
+                "{}: refusing: the authority is not reachable, so this node may "
+                "hold the only copy of the writes; nothing was changed ({})\n",
+                me.label(), *e);
+            return exit_peer_unreachable;
+        }
+        facts.authority = std::get<ServerFacts>(a);
+    }
+    facts.local_holds_vip = !settings->vip.empty() && here.count(settings->vip) != 0;
+
+    const RejoinPlan plan = plan_rejoin(me, peer, facts);
+    if (!plan.errors.empty()) {
+        for (const auto& e : plan.errors)
+            err << e << "\n";
+        return exit_failed;
+    }
+    out << fmt::format("rejoin {} to the authority {}\n", me.label(), peer.label());
+    for (const auto& notice : plan.notices)
+        out << "note: " << notice << "\n";
+    for (std::size_t i = 0; i < plan.steps.size(); ++i)
+        out << fmt::format("step {}: {}\n", i + 1, plan.steps[i]);
+    if (o.dry_run) {
+        if (plan.has_extra())
+            out << "    "
+                << shell_words(binlog_command(o, me, plan, "<first binary log>",
+                                              r.state_dir / "rejoin" / "<file>.partial"))
+                << "\n";
+        out << "dry run: nothing was changed\n";
+        return exit_done;
+    }
+    out.flush();
+
+    // One rejoin at a time on this node (havipd's auto_rejoin and a person's, say): a second
+    // would drop what the first is loading. The lock is released when this process ends.
+    {
+        std::error_code ec;
+        fs::create_directories(r.state_dir / "rejoin", ec);
+        fs::permissions(r.state_dir / "rejoin", fs::perms::owner_all, ec);
+        const auto lock = r.state_dir / "rejoin" / "lock";
+        const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            err << fmt::format(
+                "{}: refusing: another havip rejoin holds {} ({}); nothing was "
+                "changed\n",
+                me.label(), lock.string(), fd < 0 ? std::strerror(errno) : "it is running");
+            if (fd >= 0) ::close(fd);
+            return exit_failed;
+        }
+        // Kept open (and locked) until exit.
+    }
+
+    // This node's own channel stops first, and its facts are read again: what is saved and
+    // what is checked before RESET MASTER is then one fixed binary log.
+    std::size_t index = 0;
+    if (has_default_channel(facts.local)) {
+        auto stopped = local_node.query("STOP SLAVE", "stop");
+        if (auto* e = std::get_if<std::string>(&stopped)) {
+            err << *e << "\n";
+            return exit_failed;
+        }
+        auto again = gather(local_node, *settings);
+        if (auto* e = std::get_if<std::string>(&again)) {
+            err << *e << "\n";
+            return exit_failed;
+        }
+        facts.local = std::get<ServerFacts>(again);
+    }
+    const RejoinPlan final_plan = plan_rejoin(me, peer, facts);
+    if (!final_plan.errors.empty()) {
+        for (const auto& e : final_plan.errors)
+            err << e << "\n";
+        return exit_failed;
+    }
+    if (final_plan.has_extra()) {
+        out << fmt::format("step {} on {}: save the extra transactions\n", ++index, me.label());
+        auto saved =
+            save_extra(o, local_node, peer, final_plan, facts, r.state_dir / "rejoin", out);
+        if (auto* e = std::get_if<std::string>(&saved)) {
+            err << *e
+                << "\nrefusing to re-seed: nothing was dropped or reset (only this node's "
+                   "replication was stopped)\n";
+            return exit_failed;
+        }
+    }
+    out << fmt::format("step {} on {}: empty it (its data and binary log are replaced)\n", ++index,
+                       me.label());
+    if (auto e = empty_local(local_node, authority_node, facts, out)) {
+        err << *e << "\n";
+        return exit_failed;
+    }
+    out << fmt::format("step {}: re-seed {} from {} (havip bootstrap's steps follow)\n", ++index,
+                       me.name, peer.name);
+    out.flush();
+    BootstrapSettings seeded = *settings;
+    seeded.nodes[0] = peer;
+    seeded.nodes[1] = me;
+    if (int rc = execute_bootstrap(o, seeded, *admin.credentials, out, err); rc != exit_done) {
+        err << fmt::format(
+            "{}: the re-seed from {} failed; fix the cause and run havip rejoin "
+            "again (the saved file stays)\n",
+            me.label(), peer.name);
+        return rc;
+    }
+    out << fmt::format("step {}: clear the diverged latch of the running havipd\n", ++index);
+    if (!fs::exists(r.socket)) {
+        out << fmt::format("    no havipd control socket at {}: no latch to clear\n", r.socket);
+    } else if (int rc = run_operator("clear-diverged", {"--socket", r.socket}, out, err); rc != 0) {
+        err << fmt::format(
+            "{}: rejoined, but the diverged latch was not cleared (exit {}); run "
+            "`havip clear-diverged`\n",
+            me.label(), rc);
+        return exit_failed;
+    }
+    out << fmt::format("done: {} rejoined {}\n", me.label(), peer.label());
+    return exit_done;
+}
+
+}  // namespace havip::cli

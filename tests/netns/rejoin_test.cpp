@@ -1,0 +1,417 @@
+// `havip rejoin` on a diverged old master (issue 15). a (the master) is killed, b takes the VIP
+// and writes; a comes back holding two transactions b never had (an async crash window) and
+// latches *diverged*, b keeps the VIP. `havip rejoin --dry-run` on a changes nothing;
+// `havip rejoin` saves a's two extra transactions (counted, their rows readable in the file),
+// re-seeds a from b, replication runs both ways, a's latch is cleared, and a is eligible again:
+// it takes the VIP back (priority 150, preemption on) and its writes reach b.
+// The same story with havipd's automatic rejoin (auto_rejoin, on by default): no command, a is
+// rejoined by its own havipd within a bound, with the same saved file and outcome.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/harness/address_watcher.hpp"
+#include "tests/harness/command.hpp"
+#include "tests/harness/keepalived_conf.hpp"
+#include "tests/harness/lab.hpp"
+#include "tests/harness/mariadb.hpp"
+#include "tests/harness/vrrp_daemon.hpp"
+#include "tests/harness/vrrp_pair.hpp"
+#include "tests/harness/wait.hpp"
+
+namespace havip::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = AddressWatcher::Clock;
+namespace fs = std::filesystem;
+
+constexpr const char* vip4 = "10.77.0.100";
+constexpr const char* admin_password = "admin-lab-secret";
+const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+void write_file(const fs::path& path, const std::string& text, fs::perms mode) {
+    std::ofstream(path, std::ios::trunc) << text;
+    fs::permissions(path, mode);
+}
+
+// The transactions in mariadb-binlog output: its "#… server id N … GTID d-s-n trans" headers.
+std::vector<std::string> transactions(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        auto at = line.find("\tGTID ");
+        if (line.starts_with("#") && line.find(" server id ") != std::string::npos &&
+            at != std::string::npos)
+            out.push_back(line.substr(at + 6, line.find(' ', at + 6) - at - 6));
+    }
+    return out;
+}
+
+class RejoinTest : public VrrpPairTest {
+  protected:
+    void SetUp() override {
+        if (auto reason = mariadb_skip_reason()) GTEST_SKIP() << *reason;
+        if (!fs::exists(havip_bin)) GTEST_SKIP() << havip_bin << " is not built";
+        VrrpPairTest::SetUp();
+    }
+    void TearDown() override {
+        VrrpPairTest::TearDown();
+        db_a_.reset();
+        db_b_.reset();
+    }
+
+    MariadbServer& db(std::string_view node) { return node == "a" ? *db_a_ : *db_b_; }
+    fs::path extra_cnf(std::string_view node) {
+        return lab().dir() / fmt::format("rejoin-{}.cnf", node);
+    }
+
+    std::string config(std::string_view node, int priority) {
+        std::string block = db(node).check_block(check_);
+        // The check block ends with "}\n": the rejoin settings go before it.
+        block.erase(block.rfind('}'));
+        block += auto_rejoin_
+                     ? fmt::format("    rejoin_inventory {}\n    rejoin_admin_option_file {}\n",
+                                   inventory_.string(), admin_cnf_.string())
+                     : std::string{"    auto_rejoin off\n"};
+        block += "}\n";
+        VrrpInstanceSpec s;
+        s.vrid = 96;
+        s.priority = priority;
+        s.version = 3;
+        s.advert_int = 100ms;
+        s.state = "BACKUP";
+        s.vips = {fmt::format("{}/24", vip4)};
+        s.extra_lines = {"track_script {", fmt::format("    {}", check_.name), "}"};
+        return render_keepalived_conf(single_instance(s, node)) + "\n" + block + "\n";
+    }
+
+    std::string daemon_option(std::string_view node, std::string_view option) {
+        auto argv = daemon_command(havipd(HAVIPD_BIN), lab().dir() / "x.conf", lab().dir(), node);
+        for (std::size_t i = 0; i + 1 < argv.size(); ++i)
+            if (argv[i] == option) return argv[i + 1];
+        return "";
+    }
+    std::string socket_of(std::string_view node) { return daemon_option(node, "--socket"); }
+    nlohmann::json check_status(std::string_view node) {
+        auto r = run_command({havip_bin, "status", "--json", "--socket", socket_of(node)}, 10s);
+        auto doc = nlohmann::json::parse(r.out, nullptr, false);
+        try {
+            return doc.at("instances").at(0).at("checks").back();
+        } catch (const std::exception&) {
+            return nlohmann::json{{"reason", "(no status: " + r.out + r.err + ")"}};
+        }
+    }
+
+    // The GTID pair a/b, the admin account on both (unlogged), the inventory and its secrets,
+    // havipd on both with a holding the VIP.
+    void start(bool auto_rejoin) {
+        auto_rejoin_ = auto_rejoin;
+        check_.manage_read_only = true;
+        // havipd runs `havip rejoin` through PATH, as installed; here the build tree's.
+        const std::string path = ::getenv("PATH") ? ::getenv("PATH") : "/usr/bin:/bin";
+        ::setenv("PATH", (fs::path(havip_bin).parent_path().string() + ":" + path).c_str(), 1);
+        ASSERT_NO_FATAL_FAILURE(build(vip4));
+        db_a_.emplace(lab(), "a", "10.77.0.1", 1);
+        db_b_.emplace(lab(), "b", "10.77.0.2", 2);
+        for (const char* node : {"a", "b"}) {
+            std::ofstream(extra_cnf(node)) << "[mariadbd]\n";
+            db(node).include_config(extra_cnf(node));
+        }
+        ASSERT_TRUE(db_a_->start());
+        ASSERT_TRUE(db_b_->start());
+        for (auto* d : {&*db_a_, &*db_b_}) {
+            ASSERT_TRUE(d->exec(fmt::format(
+                "SET sql_log_bin=0; CREATE USER 'admin'@'10.77.0.%' IDENTIFIED BY '{}';"
+                " GRANT ALL PRIVILEGES ON *.* TO 'admin'@'10.77.0.%' WITH GRANT OPTION;",
+                admin_password)));
+        }
+        ASSERT_TRUE(setup_master_master(*db_a_, *db_b_));
+        ASSERT_TRUE(
+            db_a_->exec("CREATE TABLE lab.w (id BIGINT PRIMARY KEY, note VARCHAR(64)) "
+                        "ENGINE=InnoDB"));
+        ASSERT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+
+        admin_cnf_ = lab().dir() / "admin.cnf";
+        write_file(admin_cnf_,
+                   fmt::format("[client]\nuser = admin\npassword = {}\n", admin_password),
+                   fs::perms::owner_read | fs::perms::owner_write);
+        secrets_ = lab().dir() / "secrets";
+        fs::create_directories(secrets_);
+        write_file(secrets_ / "repl.password", "repl-lab-secret\n",
+                   fs::perms::owner_read | fs::perms::owner_write);
+        write_file(secrets_ / "chk.password", "chk-lab-secret\n",
+                   fs::perms::owner_read | fs::perms::owner_write);
+        inventory_ = lab().dir() / "inventory.yaml";
+        write_file(inventory_,
+                   fmt::format("cluster: lab\n"
+                               "topology: 5-node\n"
+                               "database:\n"
+                               "  vip: {}/24\n"
+                               "  vrid: 96\n"
+                               "  interface: eth0\n"
+                               "  advert_interval: 0.1\n"
+                               "  users:\n"
+                               "    monitor: {{name: chk}}\n"
+                               "    replication: {{name: repl}}\n"
+                               "  nodes:\n"
+                               "    - {{name: a, address: 10.77.0.1}}\n"
+                               "    - {{name: b, address: 10.77.0.2}}\n",
+                               vip4),
+                   fs::perms(0644));
+
+        a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 150));
+        ASSERT_TRUE(wait_vip("a", true, 5s, Clock::now() - 1s)) << "havipd on a never took the VIP";
+        b_ = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 100));
+        ASSERT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 5s));
+        ASSERT_TRUE(wait_until([&] { return b_.log_mentions("mysql_check healthy"); }, 5s, 50ms));
+        ASSERT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 5s, 50ms));
+    }
+
+    // a fails, b takes over and writes; a returns holding two transactions b never had.
+    void diverge(bool wait_for_peer_alert = true) {
+        ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (0, 'before')"));
+        ASSERT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+        const auto killed = Clock::now();
+        ASSERT_TRUE(db_a_->kill());
+        ASSERT_TRUE(wait_vip("b", true, 10s, killed)) << "b never took the VIP";
+        ASSERT_TRUE(wait_until([&] { return db_b_->read_only() == false; }, 10s, 50ms))
+            << check_status("b").dump();
+        ASSERT_TRUE(db_b_->exec("INSERT INTO lab.w VALUES (1, 'on b'), (2, 'on b'), (3, 'on b')"));
+        std::ofstream(extra_cnf("a"), std::ios::app) << "skip_slave_start\n";
+        ASSERT_TRUE(db_a_->start());
+        ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (100, 'crash-window-row-one')"));
+        ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (101, 'crash-window-row-two')"));
+        ASSERT_TRUE(db_a_->exec("START SLAVE"));
+        ASSERT_TRUE(wait_until([&] { return a_.log_mentions("data diverged"); }, 10s, 100ms))
+            << check_status("a").dump();
+        if (wait_for_peer_alert) {
+            ASSERT_TRUE(wait_until([&] { return b_.log_mentions("peer diverged"); }, 10s, 100ms))
+                << check_status("b").dump();
+        }
+        ASSERT_EQ(holders(), std::vector<std::string>{"b"});
+    }
+
+    CommandResult rejoin(std::vector<std::string> extra) {
+        std::vector<std::string> argv = {havip_bin,
+                                         "rejoin",
+                                         inventory_.string(),
+                                         "--admin-option-file",
+                                         admin_cnf_.string(),
+                                         "--secrets",
+                                         secrets_.string(),
+                                         "--state-dir",
+                                         (lab().dir() / "a-rejoin-state").string(),
+                                         "--socket",
+                                         socket_of("a"),
+                                         "--wait-timeout",
+                                         "30"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        auto r = lab().run("a", argv, 120s);
+        std::cout << "havip rejoin " << (extra.empty() ? "" : extra.front()) << " exit "
+                  << r.exit_code << "\n"
+                  << r.out << r.err;
+        return r;
+    }
+
+    std::vector<fs::path> saved_files(fs::path state = {}) {
+        std::vector<fs::path> out;
+        if (state.empty()) state = lab().dir() / "a-rejoin-state";
+        const auto dir = state / "rejoin";
+        if (!fs::exists(dir)) return out;
+        for (const auto& e : fs::directory_iterator(dir))
+            if (e.path().extension() == ".sql") out.push_back(e.path());
+        return out;
+    }
+
+    std::optional<MariadbServer> db_a_, db_b_;
+    RunningDaemon a_, b_;
+    fs::path admin_cnf_, secrets_, inventory_;
+    MariadbServer::CheckSpec check_;
+    bool auto_rejoin_ = false;
+};
+
+TEST_F(RejoinTest, diverged_old_master_is_saved_reseeded_and_eligible_again) {
+    ASSERT_NO_FATAL_FAILURE(start(false));
+    ASSERT_NO_FATAL_FAILURE(diverge());
+
+    // On b, the authority: refused, nothing changed.
+    {
+        std::vector<std::string> argv = {havip_bin,
+                                         "rejoin",
+                                         inventory_.string(),
+                                         "--admin-option-file",
+                                         admin_cnf_.string(),
+                                         "--secrets",
+                                         secrets_.string(),
+                                         "--state-dir",
+                                         (lab().dir() / "b-rejoin-state").string(),
+                                         "--socket",
+                                         socket_of("b")};
+        auto r = lab().run("b", argv, 60s);
+        EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+        EXPECT_NE(r.err.find("holds the database VIP"), std::string::npos) << r.err;
+    }
+
+    const auto dry = rejoin({"--dry-run"});
+    EXPECT_EQ(dry.exit_code, 0) << dry.err;
+    EXPECT_NE(dry.out.find("dry run: nothing was changed"), std::string::npos) << dry.out;
+    EXPECT_TRUE(saved_files().empty());
+    EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM lab.w WHERE id >= 100"), "2");
+
+    // Another rejoin running on this node (its lock held): refused, nothing changed.
+    {
+        const auto dir = lab().dir() / "a-rejoin-state" / "rejoin";
+        fs::create_directories(dir);
+        const int fd = ::open((dir / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        ASSERT_GE(fd, 0);
+        ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+        const auto busy = rejoin({});
+        ::close(fd);
+        EXPECT_EQ(busy.exit_code, 1) << busy.out << busy.err;
+        EXPECT_NE(busy.err.find("another havip rejoin holds"), std::string::npos) << busy.err;
+        EXPECT_TRUE(saved_files().empty());
+        EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM lab.w WHERE id >= 100"), "2");
+    }
+
+    const auto done = rejoin({});
+    ASSERT_EQ(done.exit_code, 0) << done.out << done.err;
+
+    // The two extra transactions are in the saved file, their rows readable.
+    const auto files = saved_files();
+    ASSERT_EQ(files.size(), 1u);
+    const auto text = read_file(files.front());
+    const auto gtids = transactions(text);
+    EXPECT_EQ(gtids.size(), 2u) << text;
+    EXPECT_NE(text.find("2 transaction(s)"), std::string::npos) << text;
+    EXPECT_NE(text.find("crash-window-row-one"), std::string::npos) << text;
+    EXPECT_NE(text.find("crash-window-row-two"), std::string::npos) << text;
+    EXPECT_NE(text.find("the authority b (10.77.0.2:3306)"), std::string::npos) << text;
+    std::cout << "[ figures ] saved " << gtids.size() << " transaction(s) in "
+              << files.front().filename() << "\n";
+
+    // a is now a copy of b, and both channels run.
+    EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM lab.w"), "4");
+    EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM lab.w WHERE id >= 100"), "0");
+    for (auto* d : {&*db_a_, &*db_b_}) {
+        EXPECT_EQ(d->slave_status("Slave_IO_Running"), "Yes") << d->node();
+        EXPECT_EQ(d->slave_status("Slave_SQL_Running"), "Yes") << d->node();
+    }
+    // The latch is cleared through the control socket.
+    EXPECT_TRUE(a_.log_mentions("havip clear-diverged"));
+    EXPECT_TRUE(wait_until([&] { return check_status("a").value("diverged", true) == false; }, 5s))
+        << check_status("a").dump();
+
+    // a is eligible again: with the higher priority it takes the VIP back, writable, and what
+    // is written there reaches b.
+    EXPECT_TRUE(wait_until([&] { return holders() == std::vector<std::string>{"a"}; }, 20s, 100ms))
+        << check_status("a").dump();
+    EXPECT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 10s, 50ms));
+    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (5, 'after rejoin')"));
+    EXPECT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+    EXPECT_EQ(db_b_->value("SELECT note FROM lab.w WHERE id = 5"), "after rejoin");
+    EXPECT_FALSE(b_.log_mentions("data diverged"));
+}
+
+// Nothing is dropped when the extra transactions cannot be saved: here the binary log holding
+// them was purged, so mariadb-binlog cannot find them and the rejoin refuses with a's data intact.
+TEST_F(RejoinTest, refuses_and_drops_nothing_when_the_extra_transactions_cannot_be_saved) {
+    ASSERT_NO_FATAL_FAILURE(start(false));
+    ASSERT_NO_FATAL_FAILURE(diverge());
+    ASSERT_TRUE(db_b_->exec("STOP SLAVE"));  // b's channel does not hold a's old binary log
+    // A binary log stays until InnoDB's checkpoint no longer needs it for crash recovery:
+    // rotate and purge until only the new one is left.
+    ASSERT_TRUE(wait_until(
+        [&] {
+            (void)db_a_->exec(
+                "FLUSH BINARY LOGS; PURGE BINARY LOGS BEFORE NOW() + INTERVAL 1 HOUR");
+            return db_a_->value("SHOW BINARY LOGS") == db_a_->value("SHOW MASTER STATUS");
+        },
+        10s, 200ms))
+        << db_a_->sql("SHOW BINARY LOGS").out;
+    const auto before = db_a_->value("SELECT @@gtid_binlog_state");
+    const auto r = rejoin({});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("refusing to re-seed: nothing was dropped or reset"), std::string::npos)
+        << r.err;
+    EXPECT_TRUE(saved_files().empty());
+    EXPECT_EQ(db_a_->value("SELECT GROUP_CONCAT(id ORDER BY id) FROM lab.w WHERE id >= 100"),
+              "100,101");
+    EXPECT_EQ(db_a_->value("SELECT @@gtid_binlog_state"), before);
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s));
+    EXPECT_EQ(check_status("a").value("diverged", false), true);
+    EXPECT_EQ(holders(), std::vector<std::string>{"b"});
+}
+
+TEST_F(RejoinTest, havipd_rejoins_a_diverged_old_master_by_itself) {
+    ASSERT_NO_FATAL_FAILURE(start(true));
+    ASSERT_NO_FATAL_FAILURE(diverge(false));
+    const auto since = Clock::now();  // a's havipd has logged "data diverged"
+    const fs::path state = daemon_option("a", "--state-dir");
+    // No command: a's havipd saves, re-seeds and clears its own latch; a then takes the VIP back.
+    const auto rejoined = wait_until(
+        [&] {
+            auto c = check_status("a");
+            return c.value("diverged", true) == false &&
+                   c.value("rejoins", nlohmann::json::object()).value("succeeded", 0) == 1 &&
+                   holders() == std::vector<std::string>{"a"};
+        },
+        60s, 200ms);
+    ASSERT_TRUE(rejoined) << check_status("a").dump() << "\n"
+                          << a_.process->log_tail(30) << "\n"
+                          << read_file(state / "rejoin" / "chk_db.log");
+    std::cout << fmt::format(
+        "[ figures ] auto rejoin: a latched diverged -> rejoined and VIP back on a in {} ms\n",
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count());
+    const auto c = check_status("a");
+    EXPECT_EQ(c.value("rejoins", nlohmann::json::object()).value("failed", -1), 0) << c.dump();
+    EXPECT_NE(c.value("rejoin", "").find("saved 2 transaction(s)"), std::string::npos) << c.dump();
+    const auto table = run_command({havip_bin, "status", "--socket", socket_of("a")}, 10s).out;
+    EXPECT_NE(table.find("last auto rejoin succeeded"), std::string::npos) << table;
+    std::cout << table;
+    EXPECT_TRUE(a_.log_mentions("auto rejoin started"));
+    EXPECT_TRUE(a_.log_mentions("auto rejoin succeeded"));
+
+    const auto files = saved_files(state);
+    ASSERT_EQ(files.size(), 1u);
+    const auto text = read_file(files.front());
+    EXPECT_EQ(transactions(text).size(), 2u) << text;
+    EXPECT_NE(text.find("crash-window-row-one"), std::string::npos) << text;
+    EXPECT_NE(text.find("crash-window-row-two"), std::string::npos) << text;
+
+    EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM lab.w WHERE id >= 100"), "0");
+    for (auto* d : {&*db_a_, &*db_b_}) {
+        EXPECT_EQ(d->slave_status("Slave_IO_Running"), "Yes") << d->node();
+        EXPECT_EQ(d->slave_status("Slave_SQL_Running"), "Yes") << d->node();
+    }
+    EXPECT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 10s, 50ms));
+    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (6, 'after auto rejoin')"));
+    EXPECT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+    EXPECT_EQ(db_b_->value("SELECT note FROM lab.w WHERE id = 6"), "after auto rejoin");
+    // b, the authority, never ran a rejoin.
+    EXPECT_FALSE(b_.log_mentions("auto rejoin started"));
+}
+
+}  // namespace
+}  // namespace havip::test

@@ -1,0 +1,76 @@
+// When havipd starts `havip rejoin` by itself, and how a run's end is recorded
+// (checks/auto_rejoin.hpp).
+#include "checks/auto_rejoin.hpp"
+
+#include <gtest/gtest.h>
+
+namespace havip::checks {
+namespace {
+
+using namespace std::chrono_literals;
+const auto t0 = std::chrono::steady_clock::time_point{} + 1000s;
+
+TEST(AutoRejoin, starts_only_on_a_latched_node_that_does_not_hold_the_vip) {
+    AutoRejoin s;
+    EXPECT_EQ(should_rejoin(true, true, false, s, true, t0), RejoinGo::start);
+    EXPECT_EQ(should_rejoin(true, false, false, s, true, t0), RejoinGo::not_needed);
+    EXPECT_EQ(should_rejoin(true, true, true, s, true, t0), RejoinGo::not_needed);
+    EXPECT_EQ(should_rejoin(false, true, false, s, true, t0), RejoinGo::disabled);
+    EXPECT_EQ(should_rejoin(true, true, false, s, false, t0), RejoinGo::missing_files);
+    s.running = true;
+    EXPECT_EQ(should_rejoin(true, true, false, s, true, t0), RejoinGo::running);
+}
+
+TEST(AutoRejoin, a_failed_run_backs_off_doubling_and_a_success_resets) {
+    AutoRejoin s;
+    s.running = true;
+    rejoin_finished(s, false, "failed: exit status 1", t0);
+    EXPECT_FALSE(s.running);
+    EXPECT_EQ(s.failed, 1u);
+    EXPECT_EQ(should_rejoin(true, true, false, s, true, t0 + 500ms), RejoinGo::backing_off);
+    EXPECT_EQ(should_rejoin(true, true, false, s, true, t0 + 1s), RejoinGo::start);
+    rejoin_finished(s, false, "failed again", t0 + 1s);
+    EXPECT_EQ(should_rejoin(true, true, false, s, true, t0 + 2s), RejoinGo::backing_off);
+    EXPECT_EQ(should_rejoin(true, true, false, s, true, t0 + 3s), RejoinGo::start);
+    EXPECT_NE(s.last.find("2 failed in a row, next attempt in 2 s"), std::string::npos) << s.last;
+    // Capped at 10 minutes.
+    for (int i = 0; i < 20; ++i)
+        rejoin_finished(s, false, "x", t0);
+    EXPECT_EQ(*s.backoff.next - t0, std::chrono::steady_clock::duration(rejoin_backoff_cap));
+    rejoin_finished(s, true, "succeeded", t0);
+    EXPECT_EQ(s.succeeded, 1u);
+    EXPECT_EQ(should_rejoin(true, true, false, s, true, t0), RejoinGo::start);
+    EXPECT_EQ(s.last, "succeeded");
+}
+
+TEST(AutoRejoin, an_unreachable_peer_is_tried_again_soon_without_growing_the_back_off) {
+    AutoRejoin s;
+    s.running = true;
+    rejoin_deferred(s, "deferred", t0);
+    EXPECT_FALSE(s.running);
+    EXPECT_EQ(s.deferred, 1u);
+    EXPECT_EQ(s.failed, 0u);
+    EXPECT_EQ(s.backoff.failures, 0u);
+    EXPECT_EQ(should_rejoin(true, true, false, s, true, t0 + 4s), RejoinGo::backing_off);
+    EXPECT_EQ(should_rejoin(true, true, false, s, true, t0 + rejoin_peer_retry), RejoinGo::start);
+    // After failures the longer pause stands.
+    for (int i = 0; i < 6; ++i)
+        rejoin_finished(s, false, "x", t0);
+    rejoin_deferred(s, "deferred", t0);
+    EXPECT_EQ(s.backoff.failures, 6u);
+    EXPECT_EQ(should_rejoin(true, true, false, s, true, t0 + 10s), RejoinGo::backing_off);
+}
+
+TEST(AutoRejoin, reads_the_saved_file_and_the_last_line_from_the_output) {
+    const std::string out =
+        "step 1 on a: save\n"
+        "    saved 2 transaction(s) to /var/lib/havipd/rejoin/x-1.sql: 0-1-5 0-1-6\n"
+        "done: a rejoined b\n\n";
+    EXPECT_EQ(rejoin_saved_line(out),
+              "saved 2 transaction(s) to /var/lib/havipd/rejoin/x-1.sql: 0-1-5 0-1-6");
+    EXPECT_EQ(rejoin_saved_line("done\n"), std::nullopt);
+    EXPECT_EQ(last_line(out), "done: a rejoined b");
+}
+
+}  // namespace
+}  // namespace havip::checks

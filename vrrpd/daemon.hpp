@@ -62,6 +62,19 @@ class Daemon {
     };
 
     std::optional<std::vector<InstanceSettings>> resolve(const config::Config& config);
+    // One instance's settings from the interfaces as they are now; nullopt (and logged) when
+    // it cannot run. `rebinding`: its interface came back (follow_interfaces), and a tracked
+    // interface still missing is tracked as down instead of refusing the instance.
+    std::optional<InstanceSettings> resolve_instance(const config::Config& config,
+                                                     const config::VrrpInstance& instance,
+                                                     bool rebinding);
+    // Interfaces followed by name (vrrpd/interface_binding): after a link or address event,
+    // instances whose interface is gone go to FAULT, and those whose interfaces are back
+    // under a new ifindex are resolved again and moved onto them.
+    void follow_interfaces();
+    bool rebind(Instance& instance);
+    // Closes the VRRP and announcement sockets no bound instance uses any more.
+    void close_unused_sockets();
     bool open_sockets(const std::vector<InstanceSettings>& wanted);
     void remove_stale_vips(const std::vector<InstanceSettings>& wanted);
     void run_instances(std::vector<InstanceSettings> wanted);
@@ -103,6 +116,8 @@ class Daemon {
     std::map<SocketKey, std::unique_ptr<VrrpSocket>> sockets_;
     std::map<int, std::unique_ptr<PacketSocket>> announcers_;  // by ifindex
     std::vector<std::shared_ptr<Instance>> instances_;
+    // The configuration running now, for resolving an instance again (follow_interfaces).
+    std::shared_ptr<const config::Config> config_;
     // libmariadb initialised only once a mysql_check is configured: its OpenSSL set-up costs
     // ~2.3 MB of RSS a daemon without one should not pay. Declared before checks_ so the
     // probes' threads are gone before it ends.

@@ -58,6 +58,13 @@ class Lab {
     [[nodiscard]] testing::AssertionResult set_port(std::string_view node, bool up);
     // Takes the node's own interface down or up.
     [[nodiscard]] testing::AssertionResult set_link(std::string_view node, bool up);
+    // Deletes the node's interface (and with it its switch port): the veth is gone, as when
+    // ifupdown or NetworkManager tears down a bridge or a VLAN.
+    [[nodiscard]] testing::AssertionResult delete_link(std::string_view node);
+    // Creates the node's interface again after delete_link: a new veth of the same names (a
+    // new ifindex), its port on the switch and up, the node side down until `up`. Addresses
+    // are the caller's to add again (add_address).
+    [[nodiscard]] testing::AssertionResult recreate_link(std::string_view node, bool up = true);
 
     const std::string& prefix() const { return prefix_; }
     std::string ns(std::string_view node) const;

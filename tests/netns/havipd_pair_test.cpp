@@ -282,6 +282,63 @@ TEST_F(HavipdPair, interface_down_on_master_faults_and_link_up_returns_to_backup
     EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 2s, 5ms));
 }
 
+// ---- Interfaces deleted and created again by name (issue 16) ------------------------------
+
+// Gives the node its interface back as ifupdown would: created down, addressed, then up.
+void recreate_interface(Lab& lab, std::string_view node, std::string_view v4, std::string_view v6) {
+    ASSERT_TRUE(lab.recreate_link(node, false));
+    ASSERT_TRUE(lab.add_address(node, v4));
+    ASSERT_TRUE(lab.add_address(node, v6));
+    ASSERT_TRUE(lab.set_link(node, true));
+}
+
+TEST_F(HavipdPair, master_interface_deleted_faults_and_recreated_by_name_preempts_back) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    send_errors_expected_ = true;  // its priority-0 advert has no interface left to leave by
+    const auto gone = Clock::now();
+    ASSERT_TRUE(lab().delete_link("a"));
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s));
+    const auto taken = wait_vip("b", true, 3s, gone);
+    ASSERT_TRUE(taken.has_value()) << "b never took the VIP";
+    EXPECT_LE(taken->at - gone, backup_v3.master_down + margin(100ms));
+    EXPECT_TRUE(a_.log_mentions("interface eth0 deleted"));
+
+    // A new eth0 (a new ifindex) with the same address: a follows the name, leaves FAULT for
+    // BACKUP, and its adverts on the new link outrank b's, so it preempts back.
+    const auto back = Clock::now();
+    ASSERT_NO_FATAL_FAILURE(recreate_interface(lab(), "a", "10.77.0.1/24", "fd77::1/64"));
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 3s, 2)) << "FAULT did not end in BACKUP";
+    const auto retaken = wait_vip("a", true, 3s, back);
+    ASSERT_TRUE(retaken.has_value()) << "a never took the VIP back on its new eth0";
+    measure("recreated_preempt_back_ms", retaken->at - back, "a's Master_Down_Interval",
+            master_v3.master_down);
+    // b gives the VIP up only on hearing a's adverts: they leave by the new interface.
+    EXPECT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 2s, 2)) << "b never heard a again";
+    EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 2s, 5ms));
+    const auto settled = Clock::now();
+    std::this_thread::sleep_for(backup_v3.master_down + 5 * 100ms);
+    EXPECT_EQ(holders(), Names{"a"}) << "the VIP must be on exactly one node";
+    EXPECT_FALSE(vip_changed_since("a", settled));
+    EXPECT_FALSE(vip_changed_since("b", settled));
+}
+
+TEST_F(HavipdPair, backup_interface_recreated_by_name_returns_to_backup_and_follows_adverts) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    const auto gone = Clock::now();
+    ASSERT_TRUE(lab().delete_link("b"));
+    EXPECT_TRUE(b_.wait_for_state("VI_1", "FAULT", 2s));
+    const auto back = Clock::now();
+    ASSERT_NO_FATAL_FAILURE(recreate_interface(lab(), "b", "10.77.0.2/24", "fd77::2/64"));
+    EXPECT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 3s, 2)) << "FAULT did not end in BACKUP";
+    // Three of b's Master_Down_Intervals: deaf to a's adverts it would have taken the VIP
+    // after one (a dual master).
+    std::this_thread::sleep_for(3 * backup_v3.master_down);
+    EXPECT_EQ(holders(), Names{"a"});
+    EXPECT_EQ(b_.times_entered("VI_1", "MASTER"), 0u) << "b became master beside a";
+    EXPECT_FALSE(vip_changed_since("a", gone)) << "a lost the VIP";
+    EXPECT_FALSE(vip_changed_since("b", back));
+}
+
 TEST_F(HavipdPair, sighup_with_unchanged_config_keeps_the_vip_and_the_state) {
     ASSERT_NO_FATAL_FAILURE(start_pair());
     const auto a_changes = a_.state_changes("VI_1");

@@ -339,6 +339,40 @@ TEST_F(HavipdPair, backup_interface_recreated_by_name_returns_to_backup_and_foll
     EXPECT_FALSE(vip_changed_since("b", back));
 }
 
+TEST_F(HavipdPair, tracked_interface_recreated_by_name_clears_the_fault_and_preempts_back) {
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    // A second interface on a, tracked (weight 0: down means FAULT), as a bond or VLAN would
+    // be: a veth pair inside a (no dummy driver here), running once both ends are up.
+    auto add_tracked = [&] {
+        ASSERT_TRUE(lab().run("a", {"ip", "link", "add", "trk0", "type", "veth", "peer", "name",
+                                    "trk0p"})
+                        .ok());
+        ASSERT_TRUE(lab().run("a", {"ip", "link", "set", "trk0p", "up"}).ok());
+        ASSERT_TRUE(lab().run("a", {"ip", "link", "set", "trk0", "up"}).ok());
+    };
+    ASSERT_NO_FATAL_FAILURE(add_tracked());
+    auto a_spec = spec(master_priority);
+    a_spec.extra_lines = {"track_interface {", "    trk0", "}"};
+    a_config_ = single_instance(a_spec, "a");
+    b_config_ = single_instance(spec(backup_priority), "b");
+    a_ = start_master("a", daemon(), a_config_, 3s);
+    ASSERT_FALSE(HasFailure());
+    b_ = start_backup("b", daemon(), b_config_);
+    ASSERT_FALSE(HasFailure());
+    ASSERT_EQ(holders(), Names{"a"});
+
+    const auto gone = Clock::now();
+    ASSERT_TRUE(lab().run("a", {"ip", "link", "del", "trk0"}).ok());
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s));
+    ASSERT_TRUE(wait_vip("b", true, 3s, gone).has_value()) << "b never took the VIP";
+    // The same name, a new ifindex: a follows it and leaves FAULT.
+    const auto back = Clock::now();
+    ASSERT_NO_FATAL_FAILURE(add_tracked());
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 3s, 2)) << "FAULT did not end in BACKUP";
+    EXPECT_TRUE(wait_vip("a", true, 3s, back).has_value()) << "a never took the VIP back";
+    EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 2s, 5ms));
+}
+
 TEST_F(HavipdPair, sighup_with_unchanged_config_keeps_the_vip_and_the_state) {
     ASSERT_NO_FATAL_FAILURE(start_pair());
     const auto a_changes = a_.state_changes("VI_1");

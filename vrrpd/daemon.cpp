@@ -479,6 +479,26 @@ bool Daemon::open_sockets(const std::vector<InstanceSettings>& wanted) {
     return ok;
 }
 
+void Daemon::join_configured_groups() {
+    for (auto& [key, sock] : sockets_) {
+        const auto user = std::find_if(instances_.begin(), instances_.end(), [&](const auto& i) {
+            return i->settings().ifindex == key.ifindex && i->settings().ipv6 == key.ipv6;
+        });
+        if (user == instances_.end()) continue;
+        const auto& group = (*user)->settings().policy.multicast_group;
+        if (sock->group() == group) continue;
+        const auto before = sock->group() ? sock->group()->to_string() : std::string{"none"};
+        if (auto ec = sock->set_group(group))
+            log_.log(Level::err, fmt::format("cannot join the VRRP group {} on {}: {}",
+                                             group.to_string(), (*user)->settings().ifname,
+                                             ec.message()));
+        else
+            log_.log(Level::notice, fmt::format("VRRP group on {}: {} instead of {}",
+                                                (*user)->settings().ifname, group.to_string(),
+                                                before));
+    }
+}
+
 void Daemon::remove_stale_vips(const std::vector<InstanceSettings>& wanted) {
     // A VIP left behind by a killed daemon (ours or keepalived) must not stay up on a node
     // that is not MASTER (keepalived issues #2361, #672): remove configured VIPs at start-up.
@@ -781,14 +801,15 @@ void Daemon::reload() {
     watch_track_processes(*loaded.config);
     for (std::size_t i = 0; i < first_new; ++i)
         report_links(*instances_[i]);  // interfaces the reload added to track_interface
-    for (auto i = first_new; i < instances_.size(); ++i)
-        instances_[i]->start();
-    // Sockets no instance uses any more.
+    // Sockets no instance uses any more; the others receive the group the reload names.
     std::erase_if(sockets_, [&](const auto& kv) {
         return std::none_of(instances_.begin(), instances_.end(), [&](const auto& i) {
             return i->settings().ifindex == kv.first.ifindex && i->settings().ipv6 == kv.first.ipv6;
         });
     });
+    join_configured_groups();
+    for (auto i = first_new; i < instances_.size(); ++i)
+        instances_[i]->start();
     configure_metrics(*loaded.config);
     log_.log(Level::notice,
              fmt::format("reloaded: {} kept, {} started ({} kept with changed settings)", first_new,

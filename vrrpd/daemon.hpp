@@ -77,6 +77,9 @@ class Daemon {
     void close_unused_sockets();
     bool open_sockets(const std::vector<InstanceSettings>& wanted);
     void remove_stale_vips(const std::vector<InstanceSettings>& wanted);
+    // Each VRRP socket receives the multicast group its instances advertise to (a reload may
+    // have changed vrrp_mcast_group4/6): joins the new one, leaves the old one.
+    void join_configured_groups();
     void run_instances(std::vector<InstanceSettings> wanted);
     bool start_checks(const config::Config& config);
     // A member of `group` changed (Instance::Deps::on_sync): the group follows (sync_group.hpp).

@@ -95,7 +95,13 @@ bool InstanceSettings::same_as(const InstanceSettings& o) const {
 }
 
 RouterKey router_key(const InstanceSettings& s) {
-    return {s.router.vrid, s.ipv6, s.ifindex, !s.policy.unicast_peers.empty(), s.sync_group};
+    const bool unicast = !s.policy.unicast_peers.empty();
+    return {s.router.vrid,
+            s.ipv6,
+            s.ifindex,
+            unicast,
+            s.sync_group,
+            unicast ? s.router.primary_address.to_string() : s.policy.multicast_group.to_string()};
 }
 
 Instance::Instance(InstanceSettings settings, Deps deps)

@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/harness/address_watcher.hpp"
+#include "tests/harness/capture.hpp"
 #include "tests/harness/command.hpp"
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
@@ -489,6 +490,37 @@ TEST_F(HavipdPair, sighup_that_faults_the_kept_master_hands_over_and_keeps_runni
     EXPECT_TRUE(a_.process->running()) << a_.process->log_tail(20);
     EXPECT_FALSE(lab().has_address("a", vip4));
     EXPECT_EQ(holders(), Names{"b"});
+}
+
+// keepalived matches a reloaded instance by its multicast group too (vrrp_exist): another
+// vrrp_mcast_group4 is another router, restarted, and its socket must receive the new group.
+// havipd kept the instance, sent to the new group and still listened on the old one: each
+// node deaf to the other, two masters.
+TEST_F(HavipdPair, sighup_changing_the_multicast_group_moves_the_pair_to_it_with_one_master) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    for (auto* d : {&a_, &b_}) {
+        auto config = single_instance(spec(d == &a_ ? master_priority : backup_priority), d->node);
+        config.global_extra_lines.push_back("vrrp_mcast_group4 224.0.0.119");
+        std::ofstream(d->config, std::ios::trunc) << render_keepalived_conf(config);
+        ASSERT_TRUE(d->process->signal(SIGHUP));
+    }
+    ASSERT_TRUE(wait_until(
+        [&] { return a_.log_mentions("reloaded") && b_.log_mentions("reloaded"); }, 3s, 5ms));
+    EXPECT_TRUE(a_.log_mentions("0 kept, 1 started")) << "another group is another router";
+    EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 3s, 5ms));
+    const auto settled = Clock::now();
+    auto capture = Capture::start(lab(), lab().switch_ns(), lab().port("a"), "a-port");
+    ASSERT_TRUE(capture.has_value());
+    // Three of b's Master_Down_Intervals: deaf to a it would have taken the VIP after one.
+    std::this_thread::sleep_for(3 * backup_v3.master_down);
+    ASSERT_TRUE(capture->stop());
+    EXPECT_EQ(holders(), Names{"a"}) << "the VIP must be on exactly one node";
+    EXPECT_FALSE(vip_changed_since("b", settled)) << "b did not hear a on the new group";
+    const auto decoded = decode_vrrp(capture->file());
+    ASSERT_TRUE(decoded.error.empty()) << decoded.error;
+    ASSERT_FALSE(decoded.adverts.empty());
+    for (const auto& advert : decoded.adverts)
+        EXPECT_EQ(advert.destination, "224.0.0.119") << "from " << advert.source;
 }
 
 TEST_F(HavipdPair, bad_reload_keeps_running_the_old_config_and_logs_why) {

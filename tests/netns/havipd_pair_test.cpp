@@ -293,8 +293,30 @@ void recreate_interface(Lab& lab, std::string_view node, std::string_view v4, st
     ASSERT_TRUE(lab.set_link(node, true));
 }
 
-TEST_F(HavipdPair, master_interface_deleted_faults_and_recreated_by_name_preempts_back) {
-    ASSERT_NO_FATAL_FAILURE(start_pair());
+// Both families: an IPv4 instance rejoins 224.0.0.18 and takes the new primary address, an
+// IPv6 one rejoins ff02::12 and takes the new interface's link-local address.
+struct Family {
+    std::string name;
+    std::string vip;
+};
+
+void PrintTo(const Family& family, std::ostream* out) {
+    *out << family.name;
+}
+
+class HavipdRecreated : public HavipdPairBase, public testing::WithParamInterface<Family> {
+  protected:
+    void start_family_pair() {
+        auto a_spec = spec(master_priority);
+        auto b_spec = spec(backup_priority);
+        const auto& vip = GetParam().vip;
+        a_spec.vips = b_spec.vips = {vip + (vip.find(':') == std::string::npos ? "/24" : "/64")};
+        ASSERT_NO_FATAL_FAILURE(start_pair(a_spec, b_spec, vip));
+    }
+};
+
+TEST_P(HavipdRecreated, master_interface_deleted_faults_and_recreated_by_name_preempts_back) {
+    ASSERT_NO_FATAL_FAILURE(start_family_pair());
     send_errors_expected_ = true;  // its priority-0 advert has no interface left to leave by
     const auto gone = Clock::now();
     ASSERT_TRUE(lab().delete_link("a"));
@@ -323,8 +345,8 @@ TEST_F(HavipdPair, master_interface_deleted_faults_and_recreated_by_name_preempt
     EXPECT_FALSE(vip_changed_since("b", settled));
 }
 
-TEST_F(HavipdPair, backup_interface_recreated_by_name_returns_to_backup_and_follows_adverts) {
-    ASSERT_NO_FATAL_FAILURE(start_pair());
+TEST_P(HavipdRecreated, backup_interface_recreated_by_name_returns_to_backup_and_follows_adverts) {
+    ASSERT_NO_FATAL_FAILURE(start_family_pair());
     const auto gone = Clock::now();
     ASSERT_TRUE(lab().delete_link("b"));
     EXPECT_TRUE(b_.wait_for_state("VI_1", "FAULT", 2s));
@@ -339,6 +361,10 @@ TEST_F(HavipdPair, backup_interface_recreated_by_name_returns_to_backup_and_foll
     EXPECT_FALSE(vip_changed_since("a", gone)) << "a lost the VIP";
     EXPECT_FALSE(vip_changed_since("b", back));
 }
+
+INSTANTIATE_TEST_SUITE_P(Havipd, HavipdRecreated,
+                         testing::Values(Family{"ipv4", vip4}, Family{"ipv6", "fd77::100"}),
+                         [](const auto& param) { return param.param.name; });
 
 TEST_F(HavipdPair, tracked_interface_recreated_by_name_clears_the_fault_and_preempts_back) {
     ASSERT_NO_FATAL_FAILURE(build(vip4));

@@ -893,9 +893,9 @@ void Daemon::on_netlink_event(const netlink::Event& event) {
             if constexpr (std::is_same_v<T, netlink::LinkChanged>) {
                 for (auto& i : instances_)
                     i->link_state(e.link.ifindex, e.link.up() && e.link.running());
-                follow_interfaces();  // one of ours created again
+                follow_interfaces({{e.link.name, e.link.ifindex}});  // one of ours back?
             } else if constexpr (std::is_same_v<T, netlink::LinkRemoved>) {
-                follow_interfaces();  // first: FAULT says the interface was deleted
+                follow_interfaces({{e.name, e.ifindex}});  // first: FAULT says it was deleted
                 for (auto& i : instances_)
                     i->link_state(e.ifindex, false);
             } else if constexpr (std::is_same_v<T, netlink::AddressAdded>) {
@@ -913,19 +913,22 @@ void Daemon::on_netlink_event(const netlink::Event& event) {
         event);
 }
 
-void Daemon::follow_interfaces() {
+void Daemon::follow_interfaces(std::optional<std::pair<std::string, int>> link) {
     if (!config_ || stopping_) return;
     std::vector<InstanceInterfaces> bound;
+    for (const auto& i : instances_) {
+        const auto& s = i->settings();
+        bound.push_back({{s.ifname, s.ifindex}, i->interface_is_lost(), s.other_interfaces});
+    }
+    if (link && !concerns(bound, link->first, link->second)) return;
     PresentInterfaces present;
     auto look_up = [&](const std::string& name) {
         if (present.count(name)) return;
         if (auto idx = rtnl_.ifindex(name)) present[name] = *idx;
     };
-    for (const auto& i : instances_) {
-        const auto& s = i->settings();
-        bound.push_back({{s.ifname, s.ifindex}, i->interface_is_lost(), s.other_interfaces});
-        look_up(s.ifname);
-        for (const auto& o : s.other_interfaces)
+    for (const auto& b : bound) {
+        look_up(b.own.name);
+        for (const auto& o : b.others)
             look_up(o.name);
     }
     const auto plan = plan_interfaces(bound, present);
@@ -936,7 +939,8 @@ void Daemon::follow_interfaces() {
         const auto& s = instances[k]->settings();
         instances[k]->interface_lost(present.count(s.ifname)
                                          ? fmt::format("interface {} was replaced", s.ifname)
-                                         : fmt::format("interface {} deleted", s.ifname));
+                                         : fmt::format("interface {} deleted (or renamed)",
+                                                       s.ifname));
     }
     for (auto k : plan.rebind)
         rebind(*instances[k]);

@@ -71,7 +71,8 @@ class Daemon {
     // Interfaces followed by name (vrrpd/interface_binding): after a link or address event,
     // instances whose interface is gone go to FAULT, and those whose interfaces are back
     // under a new ifindex are resolved again and moved onto them.
-    void follow_interfaces();
+    // With an event's link (name, ifindex), only when it concerns an instance.
+    void follow_interfaces(std::optional<std::pair<std::string, int>> link = std::nullopt);
     bool rebind(Instance& instance);
     // Closes the VRRP and announcement sockets no bound instance uses any more.
     void close_unused_sockets();

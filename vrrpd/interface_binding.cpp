@@ -34,4 +34,14 @@ InterfacePlan plan_interfaces(std::span<const InstanceInterfaces> instances,
     return plan;
 }
 
+bool concerns(std::span<const InstanceInterfaces> instances, const std::string& name,
+              int ifindex) {
+    auto is = [&](const BoundInterface& b) {
+        return b.name == name || (ifindex != 0 && b.ifindex == ifindex);
+    };
+    return std::any_of(instances.begin(), instances.end(), [&](const auto& in) {
+        return is(in.own) || std::any_of(in.others.begin(), in.others.end(), is);
+    });
+}
+
 }  // namespace havip::vrrp

@@ -76,5 +76,13 @@ TEST(InterfaceBinding, tracked_interface_missing_at_the_last_resolution_rebinds_
     EXPECT_EQ(plan_interfaces(instances, {{"eth0", 2}, {"vlan9", 11}}).rebind, (Indexes{0}));
 }
 
+TEST(InterfaceBinding, link_events_of_other_interfaces_do_not_concern_the_instances) {
+    const std::vector instances{on("eth0", 2, {{"vlan9", 11}})};
+    EXPECT_TRUE(concerns(instances, "eth0", 7)) << "eth0 created again";
+    EXPECT_TRUE(concerns(instances, "vlan9", 12));
+    EXPECT_TRUE(concerns(instances, "eth9", 2)) << "eth0 renamed";
+    EXPECT_FALSE(concerns(instances, "veth3f2a", 40)) << "a container's veth";
+}
+
 }  // namespace
 }  // namespace havip::vrrp

@@ -600,6 +600,69 @@ TEST_F(HavipdPair, unicast_peers_elect_and_fail_over_without_multicast) {
     EXPECT_LE(taken->at - stop, backup_v3.skew + margin(100ms));
 }
 
+// keepalived's vrrp_exist matches a unicast instance by its source address, not its peers: a
+// reload changing the peers keeps it in place, one changing unicast_src_ip restarts it.
+class HavipdUnicastReload : public HavipdPairBase {
+  protected:
+    static VrrpInstanceSpec unicast(int priority, std::string source, std::vector<std::string> peers) {
+        auto s = spec(priority);
+        s.unicast_src_ip = std::move(source);
+        s.unicast_peers = std::move(peers);
+        return s;
+    }
+    void SetUp() override {
+        HavipdPairBase::SetUp();
+        if (IsSkipped() || HasFailure()) return;
+        ASSERT_NO_FATAL_FAILURE(build(vip4));
+        for (const char* node : {"a", "b"}) {
+            // No multicast reaches the nodes: only unicast adverts elect.
+            const std::vector<std::string> argv{"bridge",         "link",        "set", "dev",
+                                                lab().port(node), "mcast_flood", "off"};
+            ASSERT_TRUE(succeeded(argv, run_in_netns(lab().switch_ns(), argv)));
+        }
+        a_config_ = single_instance(unicast(master_priority, "10.77.0.1", {"10.77.0.2"}), "a");
+        b_config_ = single_instance(unicast(backup_priority, "10.77.0.2", {"10.77.0.1"}), "b");
+        a_ = start_master("a", daemon(), a_config_, 3s);
+        ASSERT_FALSE(HasFailure());
+        b_ = start_backup("b", daemon(), b_config_);
+        ASSERT_FALSE(HasFailure());
+    }
+    void reload_a(const VrrpInstanceSpec& a_spec) {
+        std::ofstream(a_.config, std::ios::trunc)
+            << render_keepalived_conf(single_instance(a_spec, "a"));
+        ASSERT_TRUE(a_.process->signal(SIGHUP));
+        ASSERT_TRUE(wait_until([&] { return a_.log_mentions("reloaded"); }, 3s, 5ms));
+    }
+};
+
+TEST_F(HavipdUnicastReload, changed_peers_keep_the_instance_and_its_vip) {
+    const auto a_changes = a_.state_changes("VI_1");
+    const auto hup = Clock::now();
+    ASSERT_NO_FATAL_FAILURE(
+        reload_a(unicast(master_priority, "10.77.0.1", {"10.77.0.2", "10.77.0.3"})));
+    EXPECT_TRUE(a_.log_mentions("1 kept, 0 started"));
+    // b keeps hearing a, now one of two peers: nothing moves.
+    std::this_thread::sleep_for(backup_v3.master_down + 5 * 100ms);
+    EXPECT_FALSE(vip_changed_since("a", hup));
+    EXPECT_FALSE(vip_changed_since("b", hup));
+    EXPECT_EQ(a_.state_changes("VI_1"), a_changes) << "a logged a transition on reload";
+}
+
+TEST_F(HavipdUnicastReload, changed_unicast_source_restarts_the_instance_and_it_takes_back) {
+    ASSERT_TRUE(lab().add_address("a", "10.77.0.11/24"));
+    const auto hup = Clock::now();
+    ASSERT_NO_FATAL_FAILURE(reload_a(unicast(master_priority, "10.77.0.11", {"10.77.0.2"})));
+    EXPECT_TRUE(a_.log_mentions("0 kept, 1 started")) << "another source is another router";
+    // The old router left with priority 0 and its VIP; the new one elects from BACKUP and, with
+    // the higher priority, ends up holding the VIP alone, sending from the new source.
+    EXPECT_TRUE(wait_vip("a", false, 2s, hup).has_value()) << "the VIP stayed through a restart";
+    EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 3s, 5ms));
+    const auto settled = Clock::now();
+    std::this_thread::sleep_for(backup_v3.master_down + 5 * 100ms);
+    EXPECT_EQ(holders(), Names{"a"});
+    EXPECT_FALSE(vip_changed_since("b", settled)) << "b did not hear a's new source";
+}
+
 TEST_F(HavipdPair, ipv6_v3_instance_elects_and_hands_over_after_skew_time) {
     auto a_spec = spec(master_priority);
     auto b_spec = spec(backup_priority);

@@ -518,6 +518,31 @@ TEST_F(HavipdPair, sighup_that_faults_the_kept_master_hands_over_and_keeps_runni
     EXPECT_EQ(holders(), Names{"b"});
 }
 
+// keepalived matches a reloaded instance by its interface (vrrp_exist): moved to another
+// interface it is another router, stopped on the old one (priority 0, VIP released) and
+// started on the new one, where it elects again.
+TEST_F(HavipdPair, sighup_moving_the_instance_to_another_interface_restarts_it_there) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    ASSERT_TRUE(lab().add_link("a", "eth1"));
+    ASSERT_TRUE(lab().run("a", {"ip", "addr", "add", "10.77.0.11/24", "dev", "eth1"}).ok());
+    auto moved = spec(master_priority);
+    moved.interface = "eth1";
+    const auto hup = Clock::now();
+    std::ofstream(a_.config, std::ios::trunc) << render_keepalived_conf(single_instance(moved, "a"));
+    ASSERT_TRUE(a_.process->signal(SIGHUP));
+    ASSERT_TRUE(wait_until([&] { return a_.log_mentions("reloaded"); }, 3s, 5ms));
+    EXPECT_TRUE(a_.log_mentions("0 kept, 1 started")) << "another interface is another router";
+    EXPECT_TRUE(wait_vip("a", false, 2s, hup).has_value()) << "the VIP stayed on eth0";
+    // With the higher priority a takes the VIP back, on eth1, and b hears it there.
+    EXPECT_TRUE(wait_until([&] { return has_address(lab().ns("a"), "eth1", vip4); }, 3s, 5ms));
+    EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 3s, 5ms));
+    const auto settled = Clock::now();
+    std::this_thread::sleep_for(backup_v3.master_down + 5 * 100ms);
+    EXPECT_EQ(holders(), Names{"a"});
+    EXPECT_FALSE(vip_changed_since("b", settled)) << "b did not hear a on eth1";
+    EXPECT_FALSE(lab().has_address("a", vip4)) << "the VIP is still on eth0 too";
+}
+
 // keepalived matches a reloaded instance by its multicast group too (vrrp_exist): another
 // vrrp_mcast_group4 is another router, restarted, and its socket must receive the new group.
 // havipd kept the instance, sent to the new group and still listened on the old one: each

@@ -400,6 +400,35 @@ TEST_F(HavipdPair, tracked_interface_recreated_by_name_clears_the_fault_and_pree
     EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 2s, 5ms));
 }
 
+TEST_F(HavipdPair, vip_dev_interface_recreated_by_name_gets_the_vip_back_on_the_master) {
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    ASSERT_TRUE(lab().add_link("a", "eth1"));
+    // An excluded VIP on a's second interface: raised by the master, not advertised.
+    auto a_spec = spec(master_priority);
+    a_spec.extra_lines = {"virtual_ipaddress_excluded {", "    10.88.0.1/24 dev eth1", "}"};
+    a_config_ = single_instance(a_spec, "a");
+    b_config_ = single_instance(spec(backup_priority), "b");
+    a_ = start_master("a", daemon(), a_config_, 3s);
+    ASSERT_FALSE(HasFailure());
+    b_ = start_backup("b", daemon(), b_config_);
+    ASSERT_FALSE(HasFailure());
+    const auto a_changes = a_.state_changes("VI_1");
+    const auto a_ns = lab().ns("a");
+    ASSERT_TRUE(wait_until([&] { return has_address(a_ns, "eth1", "10.88.0.1"); }, 2s, 5ms));
+
+    // eth1 deleted (its address with it) and added again under the same name: the master
+    // follows the name and raises the VIP on the new eth1; nothing else moves.
+    const auto start = Clock::now();
+    ASSERT_TRUE(lab().run("a", {"ip", "link", "del", "eth1"}).ok());
+    ASSERT_TRUE(lab().add_link("a", "eth1"));
+    EXPECT_TRUE(wait_until([&] { return has_address(a_ns, "eth1", "10.88.0.1"); }, 3s, 5ms))
+        << "the VIP never came back on the new eth1";
+    std::this_thread::sleep_for(backup_v3.master_down);
+    EXPECT_EQ(a_.state_changes("VI_1"), a_changes) << "a changed state";
+    EXPECT_FALSE(vip_changed_since("a", start));
+    EXPECT_FALSE(vip_changed_since("b", start));
+}
+
 TEST_F(HavipdPair, sighup_with_unchanged_config_keeps_the_vip_and_the_state) {
     ASSERT_NO_FATAL_FAILURE(start_pair());
     const auto a_changes = a_.state_changes("VI_1");

@@ -595,6 +595,19 @@ void Instance::remove_vips() {
 void Instance::change_vip(const netlink::Vip& vip, VipOp op) {
     const auto key = netlink::to_string(vip);
     auto r = op == VipOp::add ? deps_.addresses.add(vip) : deps_.addresses.remove(vip);
+    if (!r && op == VipOp::add && r.error() == std::errc::no_such_device) {
+        // Its interface is gone (deleted, to be re-created): as keepalived, not added and
+        // not retried; the daemon follows the name and adds it on the new interface
+        // (Instance::rebind). Any retry of the address on the dead interface ends here.
+        vip_retries_.record(key, op, true, {}, Clock::now());
+        retry_targets_.erase(key);
+        arm_vip_retry();
+        log(Level::notice,
+            fmt::format("VIP {} not added: its interface is gone; added when an interface of "
+                        "that name is back",
+                        key));
+        return;
+    }
     const auto before = vip_retries_.pending().find(key);
     const unsigned failed_before =
         before != vip_retries_.pending().end() && before->second.op == op ? before->second.failures

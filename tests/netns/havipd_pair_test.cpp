@@ -429,6 +429,35 @@ TEST_F(HavipdPair, vip_dev_interface_recreated_by_name_gets_the_vip_back_on_the_
     EXPECT_FALSE(vip_changed_since("b", start));
 }
 
+TEST_F(HavipdPair, vip_dev_interface_missing_when_becoming_master_is_added_once_it_is_back) {
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    ASSERT_TRUE(lab().add_link("a", "eth1"));
+    auto a_spec = spec(master_priority);
+    a_spec.extra_lines = {"virtual_ipaddress_excluded {", "    10.88.0.1/24 dev eth1", "}"};
+    a_config_ = single_instance(a_spec, "a");
+    b_config_ = single_instance(spec(backup_priority), "b");
+    a_ = start_master("a", daemon(), a_config_, 3s);
+    ASSERT_FALSE(HasFailure());
+    b_ = start_backup("b", daemon(), b_config_);
+    ASSERT_FALSE(HasFailure());
+    const auto a_ns = lab().ns("a");
+    ASSERT_TRUE(lab().run("a", {"ip", "link", "del", "eth1"}).ok());
+    // The advertised VIP removed behind a's back: a goes BACKUP and retakes (keepalived's
+    // answer), adding its VIPs again while eth1 does not exist.
+    const auto removed = Clock::now();
+    ASSERT_TRUE(
+        lab().run("a", {"ip", "addr", "del", fmt::format("{}/24", vip4), "dev", "eth0"}).ok());
+    ASSERT_TRUE(wait_vip("a", true, 2s, removed).has_value()) << "a never retook the VIP";
+    EXPECT_TRUE(wait_until([&] { return a_.log_mentions("its interface is gone"); }, 2s, 5ms));
+    // Not retried against the dead interface (TearDown: no "cannot add"), and added on the
+    // new eth1 once it is there.
+    std::this_thread::sleep_for(500ms);
+    ASSERT_TRUE(lab().add_link("a", "eth1"));
+    EXPECT_TRUE(wait_until([&] { return has_address(a_ns, "eth1", "10.88.0.1"); }, 3s, 5ms))
+        << "the VIP never came on the new eth1";
+    EXPECT_EQ(holders(), Names{"a"});
+}
+
 TEST_F(HavipdPair, sighup_with_unchanged_config_keeps_the_vip_and_the_state) {
     ASSERT_NO_FATAL_FAILURE(start_pair());
     const auto a_changes = a_.state_changes("VI_1");

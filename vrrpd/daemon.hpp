@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -61,13 +62,11 @@ class Daemon {
         auto operator<=>(const SocketKey&) const = default;
     };
 
-    std::optional<std::vector<InstanceSettings>> resolve(const config::Config& config);
-    // One instance's settings from the interfaces as they are now; nullopt (and logged) when
-    // it cannot run. `rebinding`: its interface came back (follow_interfaces), and a tracked
-    // interface still missing is tracked as down instead of refusing the instance.
-    std::optional<InstanceSettings> resolve_instance(const config::Config& config,
-                                                     const config::VrrpInstance& instance,
-                                                     bool rebinding);
+    // The instances' settings from the interfaces as they are now; nullopt (and logged) when
+    // one cannot run. With `only`, just that instance, whose interface came back
+    // (follow_interfaces): a tracked interface still missing is tracked as down instead.
+    std::optional<std::vector<InstanceSettings>> resolve(const config::Config& config,
+                                                         std::string_view only = {});
     // Interfaces followed by name (vrrpd/interface_binding): after a link or address event,
     // instances whose interface is gone go to FAULT, and those whose interfaces are back
     // under a new ifindex are resolved again and moved onto them.

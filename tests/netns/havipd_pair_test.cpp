@@ -327,7 +327,10 @@ TEST_P(HavipdRecreated, master_interface_deleted_faults_and_recreated_by_name_pr
     EXPECT_TRUE(a_.log_mentions("interface eth0 deleted (or renamed)"));
 
     // A new eth0 (a new ifindex) with the same address: a follows the name, leaves FAULT for
-    // BACKUP, and its adverts on the new link outrank b's, so it preempts back.
+    // BACKUP, and its adverts on the new link outrank b's, so it preempts back. b's port on
+    // the switch carries what reaches b: the takeover's announcements.
+    auto capture = Capture::start(lab(), lab().switch_ns(), lab().port("b"), "b-port");
+    ASSERT_TRUE(capture.has_value());
     const auto back = Clock::now();
     ASSERT_NO_FATAL_FAILURE(recreate_interface(lab(), "a", "10.77.0.1/24", "fd77::1/64"));
     EXPECT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 3s, 2)) << "FAULT did not end in BACKUP";
@@ -338,6 +341,23 @@ TEST_P(HavipdRecreated, master_interface_deleted_faults_and_recreated_by_name_pr
     // b gives the VIP up only on hearing a's adverts: they leave by the new interface.
     EXPECT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 2s, 2)) << "b never heard a again";
     EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 2s, 5ms));
+    // The gratuitous ARP / unsolicited NA left by the new eth0's packet socket, with its MAC.
+    std::this_thread::sleep_for(200ms);
+    ASSERT_TRUE(capture->stop());
+    const auto mac = lab().run("a", {"cat", "/sys/class/net/eth0/address"});
+    ASSERT_TRUE(mac.ok());
+    const bool v6 = GetParam().vip.find(':') != std::string::npos;
+    const std::string filter =
+        v6 ? fmt::format("icmpv6.type == 136 && icmpv6.nd.na.target_address == {}", GetParam().vip)
+           : fmt::format("arp.src.proto_ipv4 == {}", GetParam().vip);
+    const auto announced = run_command(
+        {"tshark", "-n", "-r", capture->file().string(), "-Y", filter, "-T", "fields", "-e",
+         "eth.src"});
+    ASSERT_TRUE(announced.ok()) << announced.err;
+    const std::string new_mac = mac.out.substr(0, mac.out.find('\n'));
+    EXPECT_NE(announced.out.find(new_mac), std::string::npos)
+        << "no announcement from the new eth0 (" << new_mac << "):\n"
+        << announced.out;
     const auto settled = Clock::now();
     std::this_thread::sleep_for(backup_v3.master_down + 5 * 100ms);
     EXPECT_EQ(holders(), Names{"a"}) << "the VIP must be on exactly one node";

@@ -179,6 +179,26 @@ TEST_P(HavipdVsKeepalived, master_interface_recreated_by_name_fails_over_and_tak
     ASSERT_NO_FATAL_FAILURE(expect_a_takes_back(back));
 }
 
+// The backup's interface re-created: it returns to BACKUP and follows the master's adverts on
+// the new link, whichever daemon either side runs (no dual master).
+TEST_P(HavipdVsKeepalived, backup_interface_recreated_by_name_returns_to_backup_without_dual_master) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    const auto gone = Clock::now();
+    ASSERT_TRUE(lab().delete_link("b"));
+    EXPECT_TRUE(b_.wait_for_state("VI_1", "FAULT", 3s));
+    const auto back = Clock::now();
+    ASSERT_TRUE(lab().recreate_link("b", false));
+    ASSERT_TRUE(lab().add_address("b", "10.77.0.2/24"));
+    ASSERT_TRUE(lab().add_address("b", "fd77::2/64"));
+    ASSERT_TRUE(lab().set_link("b", true));
+    EXPECT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 3s, 2)) << "FAULT did not end in BACKUP";
+    // Three of b's Master_Down_Intervals: deaf to a it would have taken the VIP after one.
+    std::this_thread::sleep_for(3 * timing(backup_priority).master_down);
+    EXPECT_EQ(holders(), Names{"a"});
+    EXPECT_FALSE(vip_changed_since("a", gone)) << "a lost the VIP";
+    EXPECT_FALSE(vip_changed_since("b", back)) << "b took the VIP beside a";
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Mixed, HavipdVsKeepalived,
     testing::Values(Mixed{"v2_pass_1s_keepalived_master", 2, 1000ms, std::string("s3cret"), false},

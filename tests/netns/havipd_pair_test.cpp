@@ -386,6 +386,31 @@ INSTANTIATE_TEST_SUITE_P(Havipd, HavipdRecreated,
                          testing::Values(Family{"ipv4", vip4}, Family{"ipv6", "fd77::100"}),
                          [](const auto& param) { return param.param.name; });
 
+// keepalived treats a renamed interface as gone ("Interface name has changed"), and one
+// renamed back as its interface again: here the same ifindex, bound again all the same.
+TEST_F(HavipdPair, renamed_interface_is_gone_until_renamed_back) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    send_errors_expected_ = true;  // its priority-0 advert leaves by a link already down
+    const auto gone = Clock::now();
+    ASSERT_TRUE(lab().set_link("a", false));  // the kernel renames only a down interface
+    ASSERT_TRUE(lab().run("a", {"ip", "link", "set", "eth0", "name", "eth9"}).ok());
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s));
+    ASSERT_TRUE(wait_vip("b", true, 3s, gone).has_value()) << "b never took the VIP";
+    EXPECT_TRUE(wait_until([&] { return a_.log_mentions("interface eth0 deleted (or renamed)"); },
+                           2s, 5ms));
+    // Up under the other name: not a's interface, a stays in FAULT.
+    ASSERT_TRUE(lab().run("a", {"ip", "link", "set", "eth9", "up"}).ok());
+    std::this_thread::sleep_for(master_v3.master_down + 100ms);
+    EXPECT_EQ(a_.times_entered("VI_1", "BACKUP"), 1u) << "a left FAULT on eth9";
+    const auto back = Clock::now();
+    ASSERT_TRUE(lab().run("a", {"ip", "link", "set", "eth9", "down"}).ok());
+    ASSERT_TRUE(lab().run("a", {"ip", "link", "set", "eth9", "name", "eth0"}).ok());
+    ASSERT_TRUE(lab().set_link("a", true));
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 3s, 2)) << "FAULT did not end in BACKUP";
+    EXPECT_TRUE(wait_vip("a", true, 3s, back).has_value()) << "a never took the VIP back";
+    EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 2s, 5ms));
+}
+
 TEST_F(HavipdPair, tracked_interface_recreated_by_name_clears_the_fault_and_preempts_back) {
     ASSERT_NO_FATAL_FAILURE(build(vip4));
     // A second interface on a, tracked (weight 0: down means FAULT), as a bond or VLAN would

@@ -370,6 +370,9 @@ TEST_P(HavipdRecreated, backup_interface_recreated_by_name_returns_to_backup_and
     const auto gone = Clock::now();
     ASSERT_TRUE(lab().delete_link("b"));
     EXPECT_TRUE(b_.wait_for_state("VI_1", "FAULT", 2s));
+    // Meanwhile a reload names a missing interface: refused, the instance keeps waiting.
+    ASSERT_TRUE(b_.process->signal(SIGHUP));
+    EXPECT_TRUE(wait_until([&] { return b_.log_mentions("reload refused"); }, 3s, 5ms));
     const auto back = Clock::now();
     ASSERT_NO_FATAL_FAILURE(recreate_interface(lab(), "b", "10.77.0.2/24", "fd77::2/64"));
     EXPECT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 3s, 2)) << "FAULT did not end in BACKUP";

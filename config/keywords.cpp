@@ -60,7 +60,9 @@ constexpr std::array ignored_keywords{
     IgnoredKeyword{Context::global_defs, "bfd_no_swap", bfd},
     IgnoredKeyword{Context::global_defs, "bfd_rt_priority", bfd},
     IgnoredKeyword{Context::global_defs, "vrrp_priority", "use vrrp_rt_priority"},
-    IgnoredKeyword{Context::global_defs, "dynamic_interfaces", not_impl},
+    IgnoredKeyword{Context::global_defs, "dynamic_interfaces",
+                   "interfaces deleted and re-created are always followed by name; one missing "
+                   "at start-up is still an error"},
     IgnoredKeyword{Context::global_defs, "vrrp_check_unicast_src",
                    "set check_unicast_src per instance"},
     IgnoredKeyword{Context::global_defs, "vrrp_skip_check_adv_addr", not_impl},

@@ -48,6 +48,8 @@ Result<Change> RtnlClient::remove(const Vip& vip) {
     const auto error = socket_.exchange(std::move(request).value(), [](const nlmsghdr*) {});
     if (!error) return Change::applied;
     if (error == std::errc::address_not_available) return Change::already_done;
+    // The interface is gone, and its addresses with it (deleted or re-created by name).
+    if (error == std::errc::no_such_device) return Change::already_done;
     return error;
 }
 

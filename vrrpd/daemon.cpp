@@ -110,14 +110,23 @@ Daemon::Daemon(asio::io_context& io, systemd::Logger& log, systemd::Notifier& no
 
 Daemon::~Daemon() = default;
 
-std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Config& config) {
+std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Config& config,
+                                                             std::string_view only) {
     std::vector<InstanceSettings> out;
     bool ok = true;
+    // Following a re-created interface (`only`), a missing piece (its address not added yet)
+    // is a wait, not a configuration error: the next link or address event tries again.
+    const bool rebinding = !only.empty();
     auto fail = [&](const config::SourceLocation& at, const std::string& message) {
-        log_.log(Level::err, fmt::format("{}{}", where(at), message));
+        if (rebinding)
+            log_.log(Level::notice, fmt::format("{} (FAULT until it is there)", message),
+                     {{"HAVIP_INSTANCE", std::string{only}}});
+        else
+            log_.log(Level::err, fmt::format("{}{}", where(at), message));
         ok = false;
     };
     for (const auto& ci : config.instances) {
+        if (rebinding && ci.name != only) continue;
         InstanceSettings s;
         s.name = ci.name;
         s.ipv6 = ci.family == config::Family::ipv6;
@@ -205,6 +214,7 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
                     return std::nullopt;
                 }
                 v.ifindex = *idx;
+                s.other_interfaces.push_back({va.dev, *idx});
             }
             if (va.broadcast && va.broadcast->is_v4()) v.broadcast = va.broadcast->to_v4();
             v.label = va.label;
@@ -288,13 +298,18 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
         // dont_track_primary, then track_interface.
         auto track_interface = [&](const std::string& name, int weight, bool reverse) {
             auto idx = rtnl_.ifindex(name);
-            if (!idx) return fail(ci.where.name, fmt::format("track_interface {} not found", name));
+            // Gone since start-up while the instance follows its own interface back: tracked
+            // as down (ifindex 0 is no link) until it is back too (vrrpd/interface_binding).
+            if (!idx && !rebinding)
+                return fail(ci.where.name, fmt::format("track_interface {} not found", name));
+            const int ifindex = idx ? *idx : 0;
+            if (name != s.ifname) s.other_interfaces.push_back({name, ifindex});
             checks::TrackSettings t;
             t.name = fmt::format("interface {}", name);
             t.weight = weight;
             t.reverse = reverse;
             s.tracks.push_back(t);
-            s.tracked_ifindexes.push_back(*idx);
+            s.tracked_ifindexes.push_back(ifindex);
         };
         if (!ci.dont_track_primary) track_interface(s.ifname, 0, false);
         for (const auto& ti : ci.track_interfaces)
@@ -465,6 +480,26 @@ bool Daemon::open_sockets(const std::vector<InstanceSettings>& wanted) {
     return ok;
 }
 
+void Daemon::join_configured_groups() {
+    for (auto& [key, sock] : sockets_) {
+        const auto user = std::find_if(instances_.begin(), instances_.end(), [&](const auto& i) {
+            return i->settings().ifindex == key.ifindex && i->settings().ipv6 == key.ipv6;
+        });
+        if (user == instances_.end()) continue;
+        const auto& group = (*user)->settings().policy.multicast_group;
+        if (sock->group() == group) continue;
+        const auto before = sock->group() ? sock->group()->to_string() : std::string{"none"};
+        if (auto ec = sock->set_group(group))
+            log_.log(Level::err, fmt::format("cannot join the VRRP group {} on {}: {}",
+                                             group.to_string(), (*user)->settings().ifname,
+                                             ec.message()));
+        else
+            log_.log(Level::notice, fmt::format("VRRP group on {}: {} instead of {}",
+                                                (*user)->settings().ifname, group.to_string(),
+                                                before));
+    }
+}
+
 void Daemon::remove_stale_vips(const std::vector<InstanceSettings>& wanted) {
     // A VIP left behind by a killed daemon (ours or keepalived) must not stay up on a node
     // that is not MASTER (keepalived issues #2361, #672): remove configured VIPs at start-up.
@@ -494,7 +529,7 @@ void Daemon::run_instances(std::vector<InstanceSettings> wanted) {
         Instance::Deps deps{io_,
                             log_,
                             rtnl_,
-                            *sockets_.at(key),
+                            sockets_.at(key).get(),
                             [this](int ifindex, std::span<const std::uint8_t> frame) {
                                 const auto a = announcers_.find(ifindex);
                                 return a == announcers_.end()
@@ -670,6 +705,7 @@ void Daemon::watch_track_processes(const config::Config& config) {
 
 bool Daemon::start(const config::Config& config) {
     router_id_ = config.global.router_id.value_or(short_host_name());
+    config_ = std::make_shared<const config::Config>(config);
     auto wanted = resolve(config);
     if (!wanted) return false;
     remove_stale_vips(*wanted);
@@ -756,6 +792,7 @@ void Daemon::reload() {
     for (auto w : plan.start)
         fresh.push_back(std::move((*wanted)[w]));
     router_id_ = loaded.config->global.router_id.value_or(short_host_name());
+    config_ = std::make_shared<const config::Config>(*loaded.config);
     const auto first_new = instances_.size();
     run_instances(std::move(fresh));
     if (!start_checks(*loaded.config))
@@ -766,14 +803,15 @@ void Daemon::reload() {
     watch_track_processes(*loaded.config);
     for (std::size_t i = 0; i < first_new; ++i)
         report_links(*instances_[i]);  // interfaces the reload added to track_interface
-    for (auto i = first_new; i < instances_.size(); ++i)
-        instances_[i]->start();
-    // Sockets no instance uses any more.
+    // Sockets no instance uses any more; the others receive the group the reload names.
     std::erase_if(sockets_, [&](const auto& kv) {
         return std::none_of(instances_.begin(), instances_.end(), [&](const auto& i) {
             return i->settings().ifindex == kv.first.ifindex && i->settings().ipv6 == kv.first.ipv6;
         });
     });
+    join_configured_groups();
+    for (auto i = first_new; i < instances_.size(); ++i)
+        instances_[i]->start();
     configure_metrics(*loaded.config);
     log_.log(Level::notice,
              fmt::format("reloaded: {} kept, {} started ({} kept with changed settings)", first_new,
@@ -882,9 +920,16 @@ void Daemon::on_netlink_event(const netlink::Event& event) {
             if constexpr (std::is_same_v<T, netlink::LinkChanged>) {
                 for (auto& i : instances_)
                     i->link_state(e.link.ifindex, e.link.up() && e.link.running());
+                follow_interfaces({{e.link.name, e.link.ifindex}});  // one of ours back?
             } else if constexpr (std::is_same_v<T, netlink::LinkRemoved>) {
+                follow_interfaces({{e.name, e.ifindex}});  // first: FAULT says it was deleted
                 for (auto& i : instances_)
                     i->link_state(e.ifindex, false);
+            } else if constexpr (std::is_same_v<T, netlink::AddressAdded>) {
+                // A re-created interface got the address its instance sends adverts from.
+                if (std::any_of(instances_.begin(), instances_.end(),
+                                [](const auto& i) { return i->interface_is_lost(); }))
+                    follow_interfaces();
             } else if constexpr (std::is_same_v<T, netlink::AddressRemoved>) {
                 for (auto& i : instances_)
                     i->address_removed(e.address.ifindex, e.address.address);
@@ -895,9 +940,76 @@ void Daemon::on_netlink_event(const netlink::Event& event) {
         event);
 }
 
+void Daemon::follow_interfaces(std::optional<std::pair<std::string, int>> link) {
+    if (!config_ || stopping_) return;
+    std::vector<InstanceInterfaces> bound;
+    for (const auto& i : instances_) {
+        const auto& s = i->settings();
+        bound.push_back({{s.ifname, s.ifindex}, i->interface_is_lost(), s.other_interfaces});
+    }
+    if (link && !concerns(bound, link->first, link->second)) return;
+    PresentInterfaces present;
+    auto look_up = [&](const std::string& name) {
+        if (present.count(name)) return;
+        if (auto idx = rtnl_.ifindex(name)) present[name] = *idx;
+    };
+    for (const auto& b : bound) {
+        look_up(b.own.name);
+        for (const auto& o : b.others)
+            look_up(o.name);
+    }
+    const auto plan = plan_interfaces(bound, present);
+    if (plan.empty()) return;
+    // Held here: a state change below publishes the status, which reads every instance.
+    const auto instances = instances_;
+    for (auto k : plan.lose) {
+        const auto& s = instances[k]->settings();
+        instances[k]->interface_lost(present.count(s.ifname)
+                                         ? fmt::format("interface {} was replaced", s.ifname)
+                                         : fmt::format("interface {} deleted (or renamed)",
+                                                       s.ifname));
+    }
+    for (auto k : plan.rebind)
+        rebind(*instances[k]);
+    close_unused_sockets();
+}
+
+bool Daemon::rebind(Instance& instance) {
+    auto resolved = resolve(*config_, instance.settings().name);
+    // E.g. no address on the new interface yet: tried again at the next event.
+    if (!resolved || resolved->size() != 1) return false;
+    auto s = std::move(resolved->front());
+    if (!open_sockets({s})) return false;
+    const auto key = SocketKey{s.ifindex, s.ipv6};
+    log_.log(Level::notice,
+             fmt::format("following interface {} (ifindex {} now)", s.ifname, s.ifindex),
+             {{"HAVIP_INSTANCE", s.name}});
+    instance.rebind(std::move(s), *sockets_.at(key));
+    report_links(instance);
+    return true;
+}
+
+void Daemon::close_unused_sockets() {
+    std::set<SocketKey> used;
+    std::set<int> announcing;
+    for (const auto& i : instances_) {
+        if (i->interface_is_lost()) continue;
+        used.insert({i->settings().ifindex, i->settings().ipv6});
+        for (const auto& [ifindex, link] : i->settings().announce_links)
+            announcing.insert(ifindex);
+    }
+    std::erase_if(sockets_, [&](auto& kv) {
+        if (used.count(kv.first)) return false;
+        kv.second->cancel();
+        return true;
+    });
+    std::erase_if(announcers_, [&](const auto& kv) { return !announcing.count(kv.first); });
+}
+
 void Daemon::resync() {
     // Notifications were lost: rebuild link state and check our VIPs from full dumps.
     log_.log(Level::warning, "netlink notifications lost (ENOBUFS): resynchronising");
+    follow_interfaces();
     for (auto& i : instances_)
         report_links(*i);
     auto all = rtnl_.dump_addresses();

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -61,9 +62,24 @@ class Daemon {
         auto operator<=>(const SocketKey&) const = default;
     };
 
-    std::optional<std::vector<InstanceSettings>> resolve(const config::Config& config);
+    // The instances' settings from the interfaces as they are now; nullopt (and logged) when
+    // one cannot run. With `only`, just that instance, whose interface came back
+    // (follow_interfaces): a tracked interface still missing is tracked as down instead.
+    std::optional<std::vector<InstanceSettings>> resolve(const config::Config& config,
+                                                         std::string_view only = {});
+    // Interfaces followed by name (vrrpd/interface_binding): after a link or address event,
+    // instances whose interface is gone go to FAULT, and those whose interfaces are back
+    // under a new ifindex are resolved again and moved onto them.
+    // With an event's link (name, ifindex), only when it concerns an instance.
+    void follow_interfaces(std::optional<std::pair<std::string, int>> link = std::nullopt);
+    bool rebind(Instance& instance);
+    // Closes the VRRP and announcement sockets no bound instance uses any more.
+    void close_unused_sockets();
     bool open_sockets(const std::vector<InstanceSettings>& wanted);
     void remove_stale_vips(const std::vector<InstanceSettings>& wanted);
+    // Each VRRP socket receives the multicast group its instances advertise to (a reload may
+    // have changed vrrp_mcast_group4/6): joins the new one, leaves the old one.
+    void join_configured_groups();
     void run_instances(std::vector<InstanceSettings> wanted);
     bool start_checks(const config::Config& config);
     // A member of `group` changed (Instance::Deps::on_sync): the group follows (sync_group.hpp).
@@ -105,6 +121,8 @@ class Daemon {
     std::map<SocketKey, std::unique_ptr<VrrpSocket>> sockets_;
     std::map<int, std::unique_ptr<PacketSocket>> announcers_;  // by ifindex
     std::vector<std::shared_ptr<Instance>> instances_;
+    // The configuration running now, for resolving an instance again (follow_interfaces).
+    std::shared_ptr<const config::Config> config_;
     // libmariadb initialised only once a mysql_check is configured: its OpenSSL set-up costs
     // ~2.3 MB of RSS a daemon without one should not pay. Declared before checks_ so the
     // probes' threads are gone before it ends.

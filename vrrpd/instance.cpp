@@ -95,7 +95,13 @@ bool InstanceSettings::same_as(const InstanceSettings& o) const {
 }
 
 RouterKey router_key(const InstanceSettings& s) {
-    return {s.router.vrid, s.ipv6, s.ifindex, !s.policy.unicast_peers.empty(), s.sync_group};
+    const bool unicast = !s.policy.unicast_peers.empty();
+    return {s.router.vrid,
+            s.ipv6,
+            s.ifindex,
+            unicast,
+            s.sync_group,
+            unicast ? s.router.primary_address.to_string() : s.policy.multicast_group.to_string()};
 }
 
 Instance::Instance(InstanceSettings settings, Deps deps)
@@ -156,6 +162,10 @@ void Instance::start() {
 }
 
 void Instance::reconfigure(InstanceSettings next) {
+    take_settings(std::move(next), "settings changed by the reload: applied in place, state kept");
+}
+
+void Instance::take_settings(InstanceSettings next, std::string_view changed_note) {
     const bool changed = !settings_.same_as(next);
     InstanceSettings before = std::exchange(settings_, std::move(next));
     sent_payloads_.reset();
@@ -171,11 +181,10 @@ void Instance::reconfigure(InstanceSettings next) {
     std::erase_if(failback_holds_, [&](const auto& h) { return !tracker_.index_of(h.first); });
     if (was_held && failback_holds_.empty()) handle(PreemptHold{false});
     handle(Reconfigure{settings_.router, static_cast<std::uint8_t>(tracker_.effective_priority())});
-    if (changed)
-        log(Level::notice, "settings changed by the reload: applied in place, state kept");
+    if (changed) log(Level::notice, std::string{changed_note});
     const State s = router_.state();
     if (s != State::init && in_fault() && s != State::fault) {
-        handle(FaultRaised{fmt::format("{}", fmt::join(tracker_.fault_causes(), ", "))});
+        handle(FaultRaised{fault_reason()});
     } else if (s == State::fault && !in_fault()) {
         handle(FaultCleared{});
     }
@@ -199,6 +208,41 @@ void Instance::reconfigure(InstanceSettings next) {
                 change_vip(vip, VipOp::add);
             }
     if (added) start_announcements();
+}
+
+std::string Instance::fault_reason() const {
+    if (interface_lost_) return *interface_lost_;
+    if (tracker_.fault()) return fmt::format("{}", fmt::join(tracker_.fault_causes(), ", "));
+    return sync_fault_.value_or("");
+}
+
+void Instance::interface_lost(const std::string& reason) {
+    if (interface_lost_) return;
+    const bool was_in_fault = in_fault();
+    const bool was_own_fault = own_fault();
+    interface_lost_ = reason;
+    log(Level::warning, fmt::format("{}: FAULT until an interface of that name is back", reason),
+        {{"HAVIP_REASON", "interface deleted"}});
+    if (router_.state() != State::init && !was_in_fault) handle(FaultRaised{reason});
+    // Its socket went with the interface; nothing is sent until rebind().
+    deps_.socket = nullptr;
+    if (deps_.on_sync && !was_own_fault)
+        deps_.on_sync({settings_.name, SyncSignal::Kind::changed, state(), state()});
+}
+
+void Instance::rebind(InstanceSettings next, VrrpSocket& socket) {
+    const bool was_own_fault = own_fault();
+    deps_.socket = &socket;
+    const bool was_lost = interface_lost_.has_value();
+    if (was_lost)
+        log(Level::notice, fmt::format("interface {} is back (ifindex {})", next.ifname,
+                                       next.ifindex));
+    interface_lost_.reset();
+    // The router keeps its state; reconfigure() takes the new indexes, MAC, source address
+    // and VIP interfaces, and leaves FAULT when nothing else holds it there.
+    take_settings(std::move(next), "resolved again on the interfaces present now, state kept");
+    if (deps_.on_sync && was_own_fault != own_fault())
+        deps_.on_sync({settings_.name, SyncSignal::Kind::changed, state(), state()});
 }
 
 void Instance::stop(bool keep_vips) {
@@ -362,13 +406,12 @@ void Instance::sync_order(const SyncOrder& order) {
         case SyncOrder::Kind::fault:
             if (sync_fault_) return;  // a repeat
             sync_fault_ = order.reason;
-            if (router_.state() != State::init && !tracker_.fault())
-                handle(FaultRaised{order.reason});
+            if (router_.state() != State::init && !own_fault()) handle(FaultRaised{order.reason});
             break;
         case SyncOrder::Kind::clear_fault:
             if (!sync_fault_) return;
             sync_fault_.reset();
-            if (router_.state() != State::init && !tracker_.fault()) {
+            if (router_.state() != State::init && !own_fault()) {
                 handle(PriorityChanged{static_cast<std::uint8_t>(tracker_.effective_priority())});
                 handle(FaultCleared{});
             }
@@ -377,7 +420,7 @@ void Instance::sync_order(const SyncOrder& order) {
 }
 
 SyncMemberView Instance::sync_view() const {
-    return {settings_.name, router_.state(), router_.wants_master(), tracker_.fault()};
+    return {settings_.name, router_.state(), router_.wants_master(), own_fault()};
 }
 
 void Instance::handle(const Event& event) {
@@ -520,7 +563,11 @@ void Instance::send_advert(std::uint8_t priority) {
             ++stats_.send_err;
             continue;
         }
-        if (auto ec = deps_.socket.send(payload, settings_.router.primary_address, destination)) {
+        if (!deps_.socket) {  // the interface is gone: nowhere to send (interface_lost)
+            ++stats_.send_err;
+            continue;
+        }
+        if (auto ec = deps_.socket->send(payload, settings_.router.primary_address, destination)) {
             ++stats_.send_err;
             log(Level::warning,
                 fmt::format("advert to {} not sent: {}", destination.to_string(), ec.message()));
@@ -575,6 +622,19 @@ void Instance::remove_vips() {
 void Instance::change_vip(const netlink::Vip& vip, VipOp op) {
     const auto key = netlink::to_string(vip);
     auto r = op == VipOp::add ? deps_.addresses.add(vip) : deps_.addresses.remove(vip);
+    if (!r && op == VipOp::add && r.error() == std::errc::no_such_device) {
+        // Its interface is gone (deleted, to be re-created): as keepalived, not added and
+        // not retried; the daemon follows the name and adds it on the new interface
+        // (Instance::rebind). Any retry of the address on the dead interface ends here.
+        vip_retries_.record(key, op, true, {}, Clock::now());
+        retry_targets_.erase(key);
+        arm_vip_retry();
+        log(Level::notice,
+            fmt::format("VIP {} not added: its interface is gone; added when an interface of "
+                        "that name is back",
+                        key));
+        return;
+    }
     const auto before = vip_retries_.pending().find(key);
     const unsigned failed_before =
         before != vip_retries_.pending().end() && before->second.op == op ? before->second.failures

@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -25,6 +26,7 @@
 #include "systemd/log.hpp"
 #include "vrrpd/announce.hpp"
 #include "vrrpd/fsm.hpp"
+#include "vrrpd/interface_binding.hpp"
 #include "vrrpd/packet.hpp"
 #include "vrrpd/packet_socket.hpp"
 #include "vrrpd/packet_validate.hpp"
@@ -59,6 +61,9 @@ struct InstanceSettings {
     // (named "interface IF"), then checks (by their configured name).
     std::vector<checks::TrackSettings> tracks;
     std::vector<int> tracked_ifindexes;  // parallel to the interface items of `tracks`
+    // Every other interface the instance resolved by name (track_interface, a VIP's `dev`),
+    // with the ifindex it got: followed by name when re-created (vrrpd/interface_binding).
+    std::vector<BoundInterface> other_interfaces;
     // vrrp_scripts the instance names in track_script that script security refused: not
     // tracked (keepalived removes them), but shown in status as "disabled" with the reason.
     struct DisabledCheck {
@@ -146,7 +151,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
         boost::asio::io_context& io;
         systemd::Logger& log;
         netlink::AddressControl& addresses;
-        VrrpSocket& socket;
+        // The VRRP socket of its interface; null while the interface is gone.
+        VrrpSocket* socket;
         // Sends an announcement frame on the interface with this ifindex.
         std::function<std::error_code(int ifindex, std::span<const std::uint8_t>)> announce;
         // Called after every state change, e.g. to update the daemon's STATUS=.
@@ -171,6 +177,15 @@ class Instance : public std::enable_shared_from_this<Instance> {
     // settings — no transition, no priority-0 advert (as keepalived). A MASTER adds and
     // removes the VIPs the reload added and removed, and announces the added ones.
     void reconfigure(InstanceSettings next);
+    // The instance's interface was deleted (or replaced by a new one of the same name): FAULT
+    // with `reason`, as keepalived; a MASTER sends priority 0 and releases its VIPs, then the
+    // socket on the dead interface is no longer used. Ends with rebind().
+    void interface_lost(const std::string& reason);
+    bool interface_is_lost() const { return interface_lost_.has_value(); }
+    // Resolved again on the interfaces of the same names as they are now (new ifindexes, MAC,
+    // source address), on `socket` opened there: as reconfigure(), and a lost interface is
+    // back. The daemon reports the new links' state right after (link_state).
+    void rebind(InstanceSettings next, VrrpSocket& socket);
     // keepalived's stop: a MASTER sends priority 0 and removes its VIPs (unless `keep_vips`,
     // -V). Synchronous: when it returns the advert has been handed to the kernel.
     void stop(bool keep_vips = false);
@@ -217,6 +232,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
     const VipRetries& vip_retries() const { return vip_retries_; }
 
   private:
+    // reconfigure() and rebind(): the new settings in place, logging `changed_note` if any
+    // setting differs.
+    void take_settings(InstanceSettings next, std::string_view changed_note);
     void handle(const Event& event);
     void apply(const Actions& actions);
     void apply(const Action& action);
@@ -232,7 +250,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
     void announce_burst(unsigned count);
     void schedule_announcements(std::size_t next_burst, Clock::time_point start);
     void track_changed(const std::optional<checks::TrackChange>& change);
-    bool in_fault() const { return tracker_.fault() || sync_fault_.has_value(); }
+    // Faults of the instance's own (its tracked items, its interface gone), not its group's.
+    bool own_fault() const { return tracker_.fault() || interface_lost_.has_value(); }
+    bool in_fault() const { return own_fault() || sync_fault_.has_value(); }
+    std::string fault_reason() const;
     void run_notify(State to);
     std::vector<systemd::Field> fields() const;
     void log(systemd::Level level, const std::string& message,
@@ -260,6 +281,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
     // failback_hold: the objecting checks and their reasons.
     std::map<std::string, std::string> failback_holds_;
     std::optional<std::string> sync_fault_;  // the group's FAULT imposed on this member
+    std::optional<std::string> interface_lost_;  // why: the instance's interface is gone
     struct EncodedAdverts {
         std::uint8_t priority = 0;
         std::vector<Bytes> payloads;  // one per settings_.destinations entry; empty: unencodable

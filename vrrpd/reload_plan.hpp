@@ -2,8 +2,8 @@
 // configuration keeps (they keep their state, VIPs and counters and take the new settings in
 // place), which it no longer has (they stop: priority 0 and their VIPs released), and which are
 // new (they start from INIT). keepalived matches a running instance to a configured one by
-// VRID, address family, interface and multicast-or-unicast; havipd also keeps the sync group,
-// since a member changes state with its group.
+// VRID, address family, interface, multicast-or-unicast and the group or unicast source;
+// havipd also keeps the sync group, since a member changes state with its group.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +21,10 @@ struct RouterKey {
     int ifindex = 0;
     bool unicast = false;
     std::string sync_group;
+    // keepalived also tells routers apart by how they address their adverts: a multicast
+    // instance by its group (vrrp_mcast_group4/6), a unicast one by its source address. The
+    // unicast peers are not part of it: a reload changing them keeps the instance.
+    std::string addressing;
 
     bool operator==(const RouterKey&) const = default;
 };

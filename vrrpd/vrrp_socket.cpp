@@ -25,6 +25,25 @@ bool set_option(int fd, int level, int name, const T& value) {
     return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
 }
 
+// Joins (or leaves) the multicast group on the interface.
+std::error_code membership(int fd, bool ipv6, int ifindex, const asio::ip::address& group,
+                           bool join) {
+    bool ok = false;
+    if (!ipv6) {
+        ip_mreqn mreq{};
+        mreq.imr_ifindex = ifindex;
+        mreq.imr_multiaddr.s_addr = htonl(group.to_v4().to_uint());
+        ok = set_option(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, mreq);
+    } else {
+        ipv6_mreq mreq{};
+        auto bytes = group.to_v6().to_bytes();
+        std::memcpy(&mreq.ipv6mr_multiaddr, bytes.data(), bytes.size());
+        mreq.ipv6mr_interface = static_cast<unsigned>(ifindex);
+        ok = set_option(fd, IPPROTO_IPV6, join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP, mreq);
+    }
+    return ok ? std::error_code{} : last_error();
+}
+
 }  // namespace
 
 std::optional<VrrpSocket> VrrpSocket::open(asio::io_context& io, bool ipv6, const std::string& ifname,
@@ -56,10 +75,7 @@ std::optional<VrrpSocket> VrrpSocket::open(asio::io_context& io, bool ipv6, cons
         ip_mreqn mreq{};
         mreq.imr_ifindex = ifindex;
         if (!set_option(fd, IPPROTO_IP, IP_MULTICAST_IF, mreq)) return fail();
-        if (group) {
-            mreq.imr_multiaddr.s_addr = htonl(group->to_v4().to_uint());
-            if (!set_option(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, mreq)) return fail();
-        }
+        if (group && membership(fd, false, ifindex, *group, true)) return fail();
     } else {
         if (!set_option(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255) ||
             !set_option(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, ttl) ||
@@ -68,19 +84,27 @@ std::optional<VrrpSocket> VrrpSocket::open(asio::io_context& io, bool ipv6, cons
             !set_option(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, on) ||
             !set_option(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, on))
             return fail();
-        if (group) {
-            ipv6_mreq mreq{};
-            auto bytes = group->to_v6().to_bytes();
-            std::memcpy(&mreq.ipv6mr_multiaddr, bytes.data(), bytes.size());
-            mreq.ipv6mr_interface = static_cast<unsigned>(ifindex);
-            if (!set_option(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, mreq)) return fail();
-        }
+        if (group && membership(fd, true, ifindex, *group, true)) return fail();
     }
-    return VrrpSocket{io, fd, ipv6, ifindex};
+    return VrrpSocket{io, fd, ipv6, ifindex, group};
 }
 
-VrrpSocket::VrrpSocket(asio::io_context& io, int fd, bool ipv6, int ifindex)
-    : fd_{io, fd}, ipv6_{ipv6}, ifindex_{ifindex}, buffer_(65536) {}
+VrrpSocket::VrrpSocket(asio::io_context& io, int fd, bool ipv6, int ifindex,
+                       std::optional<asio::ip::address> group)
+    : fd_{io, fd}, ipv6_{ipv6}, ifindex_{ifindex}, group_{std::move(group)}, buffer_(65536) {}
+
+std::error_code VrrpSocket::set_group(const std::optional<asio::ip::address>& group) {
+    if (group == group_) return {};
+    const int fd = fd_.native_handle();
+    if (group) {
+        if (auto ec = membership(fd, ipv6_, ifindex_, *group, true)) return ec;
+    }
+    // Left after joining the new one, so no advert on either is missed in between. Leaving
+    // fails only if the membership is already gone (with the interface): nothing to undo.
+    if (group_) membership(fd, ipv6_, ifindex_, *group_, false);
+    group_ = group;
+    return {};
+}
 
 void VrrpSocket::start(Handler handler) {
     handler_ = std::move(handler);

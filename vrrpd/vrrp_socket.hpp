@@ -56,15 +56,21 @@ public:
 
     bool ipv6() const { return ipv6_; }
     int ifindex() const { return ifindex_; }
+    // The multicast group the socket receives (joined on its interface), if any.
+    const std::optional<boost::asio::ip::address>& group() const { return group_; }
+    // Leaves the joined group and joins `group` instead (a reload changed vrrp_mcast_group4/6).
+    std::error_code set_group(const std::optional<boost::asio::ip::address>& group);
 
 private:
-    VrrpSocket(boost::asio::io_context& io, int fd, bool ipv6, int ifindex);
+    VrrpSocket(boost::asio::io_context& io, int fd, bool ipv6, int ifindex,
+               std::optional<boost::asio::ip::address> group);
     void wait();
     void drain();
 
     boost::asio::posix::stream_descriptor fd_;
     bool ipv6_;
     int ifindex_;
+    std::optional<boost::asio::ip::address> group_;
     Handler handler_;
     std::vector<std::uint8_t> buffer_;
 };

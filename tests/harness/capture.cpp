@@ -92,10 +92,11 @@ std::optional<Capture> Capture::start(Lab& lab, std::string_view ns, std::string
                                       std::string_view name) {
     auto file = lab.dir() / (std::string(name) + ".pcap");
     // -Z root: Debian's tcpdump otherwise drops to its own user, which cannot write the build
-    // tree. -U: each packet is written at once, so stop() loses nothing.
-    auto& process = lab.start_in_ns(
-        ns, std::string(name),
-        {"tcpdump", "-Z", "root", "-U", "-n", "-i", std::string(ifname), "-w", file.string()});
+    // tree. -U: each packet is written at once, and --immediate-mode: handed over at once
+    // rather than in blocks of up to a second, so stop() loses nothing however soon it comes.
+    auto& process = lab.start_in_ns(ns, std::string(name),
+                                    {"tcpdump", "-Z", "root", "-U", "--immediate-mode", "-n", "-i",
+                                     std::string(ifname), "-w", file.string()});
     const auto listening = wait_until([&] { return process.log_contains("listening on"); },
                                       std::chrono::seconds(5), std::chrono::milliseconds(5));
     if (!listening) {

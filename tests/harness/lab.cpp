@@ -250,6 +250,43 @@ testing::AssertionResult Lab::set_link(std::string_view node, bool up) {
     return must({"ip", "-n", ns(node), "link", "set", n->ifname, up ? "up" : "down"});
 }
 
+testing::AssertionResult Lab::add_link(std::string_view node, std::string_view ifname) {
+    if (find(node) == nullptr) return testing::AssertionFailure() << "no node '" << node << "'";
+    const std::string name = ns(node);
+    const std::string sw = switch_ns();
+    const std::string peer = fmt::format("{}-{}", port(node), 2 + extra_links_++);
+    const std::string dev(ifname);
+    for (const auto& argv : std::vector<std::vector<std::string>>{
+             {"ip", "-n", name, "link", "add", "name", dev, "type", "veth", "peer", "name", peer,
+              "netns", sw},
+             {"ip", "-n", sw, "link", "set", peer, "master", bridge(), "up"},
+             {"ip", "-n", name, "link", "set", dev, "up"}}) {
+        if (auto r = must(argv); !r) return r;
+    }
+    return testing::AssertionSuccess();
+}
+
+testing::AssertionResult Lab::delete_link(std::string_view node) {
+    const Node* n = find(node);
+    if (n == nullptr) return testing::AssertionFailure() << "no node '" << node << "'";
+    return must({"ip", "-n", ns(node), "link", "del", n->ifname});
+}
+
+testing::AssertionResult Lab::recreate_link(std::string_view node, bool up) {
+    const Node* n = find(node);
+    if (n == nullptr) return testing::AssertionFailure() << "no node '" << node << "'";
+    const std::string name = ns(node);
+    const std::string sw = switch_ns();
+    const std::string peer = port(node);
+    for (const auto& argv : std::vector<std::vector<std::string>>{
+             {"ip", "-n", name, "link", "add", "name", n->ifname, "type", "veth", "peer", "name",
+              peer, "netns", sw},
+             {"ip", "-n", sw, "link", "set", peer, "master", bridge(), "up"}}) {
+        if (auto r = must(argv); !r) return r;
+    }
+    return up ? set_link(node, true) : testing::AssertionSuccess();
+}
+
 std::string Lab::ns(std::string_view node) const {
     return prefix_ + std::string(node);
 }

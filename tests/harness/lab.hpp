@@ -58,6 +58,16 @@ class Lab {
     [[nodiscard]] testing::AssertionResult set_port(std::string_view node, bool up);
     // Takes the node's own interface down or up.
     [[nodiscard]] testing::AssertionResult set_link(std::string_view node, bool up);
+    // A second interface of the node on the switch, `ifname` up, with its port named
+    // port(node) + "-2" (then "-3"…). delete_link and recreate_link act on the first only.
+    [[nodiscard]] testing::AssertionResult add_link(std::string_view node, std::string_view ifname);
+    // Deletes the node's interface (and with it its switch port): the veth is gone, as when
+    // ifupdown or NetworkManager tears down a bridge or a VLAN.
+    [[nodiscard]] testing::AssertionResult delete_link(std::string_view node);
+    // Creates the node's interface again after delete_link: a new veth of the same names (a
+    // new ifindex), its port on the switch and up, the node side down until `up`. Addresses
+    // are the caller's to add again (add_address).
+    [[nodiscard]] testing::AssertionResult recreate_link(std::string_view node, bool up = true);
 
     const std::string& prefix() const { return prefix_; }
     std::string ns(std::string_view node) const;
@@ -101,6 +111,7 @@ class Lab {
     bool switch_ready_ = false;
     std::vector<Node> nodes_;
     std::vector<std::string> created_;  // namespaces, in creation order
+    int extra_links_ = 0;               // add_link's, for unique port names
     std::vector<std::unique_ptr<Process>> processes_;
 };
 

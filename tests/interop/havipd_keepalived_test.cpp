@@ -204,6 +204,50 @@ TEST_F(OldUnicastChecksum, keepalived_follows_a_havipd_master_configured_for_the
     expect_one_master(havipd(HAVIPD_BIN), keepalived());
 }
 
+// Issue 16: the master's interface deleted and created again with the same name (a new
+// ifindex), as ifupdown does to a bridge. keepalived follows the name: FAULT, then back on the
+// new interface; havipd must do the same on either side, and the peer must hear it again.
+TEST_P(HavipdVsKeepalived, master_interface_recreated_by_name_fails_over_and_takes_back) {
+    // Seen here: keepalived 2.2.7 follows the name (FAULT, "Interface eth0 added", BACKUP,
+    // MASTER) but an IPv6 instance keeps the old interface's link-local source, so every advert
+    // fails ("send advert error 22") and the peer stays MASTER too. havipd takes the new one.
+    if (!GetParam().havipd_is_master && GetParam().vip.find(':') != std::string::npos)
+        GTEST_SKIP() << "keepalived 2.2.7 cannot advertise from a re-created IPv6 interface";
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    const auto gone = Clock::now();
+    ASSERT_TRUE(lab().delete_link("a"));
+    const auto md = timing(backup_priority).master_down;
+    const auto taken = wait_vip("b", true, duration_cast<milliseconds>(md) + 3s, gone);
+    ASSERT_TRUE(taken.has_value()) << "b never took the VIP";
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 3s));
+    const auto back = Clock::now();
+    ASSERT_TRUE(lab().recreate_link("a", false));
+    ASSERT_TRUE(lab().add_address("a", "10.77.0.1/24"));
+    ASSERT_TRUE(lab().add_address("a", "fd77::1/64"));
+    ASSERT_TRUE(lab().set_link("a", true));
+    ASSERT_NO_FATAL_FAILURE(expect_a_takes_back(back));
+}
+
+// The backup's interface re-created: it returns to BACKUP and follows the master's adverts on
+// the new link, whichever daemon either side runs (no dual master).
+TEST_P(HavipdVsKeepalived, backup_interface_recreated_by_name_returns_to_backup_without_dual_master) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    const auto gone = Clock::now();
+    ASSERT_TRUE(lab().delete_link("b"));
+    EXPECT_TRUE(b_.wait_for_state("VI_1", "FAULT", 3s));
+    const auto back = Clock::now();
+    ASSERT_TRUE(lab().recreate_link("b", false));
+    ASSERT_TRUE(lab().add_address("b", "10.77.0.2/24"));
+    ASSERT_TRUE(lab().add_address("b", "fd77::2/64"));
+    ASSERT_TRUE(lab().set_link("b", true));
+    EXPECT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 3s, 2)) << "FAULT did not end in BACKUP";
+    // Three of b's Master_Down_Intervals: deaf to a it would have taken the VIP after one.
+    std::this_thread::sleep_for(3 * timing(backup_priority).master_down);
+    EXPECT_EQ(holders(), Names{"a"});
+    EXPECT_FALSE(vip_changed_since("a", gone)) << "a lost the VIP";
+    EXPECT_FALSE(vip_changed_since("b", back)) << "b took the VIP beside a";
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Mixed, HavipdVsKeepalived,
     testing::Values(Mixed{"v2_pass_1s_keepalived_master", 2, 1000ms, std::string("s3cret"), false},

@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/harness/address_watcher.hpp"
+#include "tests/harness/capture.hpp"
 #include "tests/harness/command.hpp"
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
@@ -282,6 +283,229 @@ TEST_F(HavipdPair, interface_down_on_master_faults_and_link_up_returns_to_backup
     EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 2s, 5ms));
 }
 
+// ---- Interfaces deleted and created again by name (issue 16) ------------------------------
+
+// Gives the node its interface back as ifupdown would: created down, addressed, then up.
+void recreate_interface(Lab& lab, std::string_view node, std::string_view v4, std::string_view v6) {
+    ASSERT_TRUE(lab.recreate_link(node, false));
+    ASSERT_TRUE(lab.add_address(node, v4));
+    ASSERT_TRUE(lab.add_address(node, v6));
+    ASSERT_TRUE(lab.set_link(node, true));
+}
+
+// Both families: an IPv4 instance rejoins 224.0.0.18 and takes the new primary address, an
+// IPv6 one rejoins ff02::12 and takes the new interface's link-local address.
+struct Family {
+    std::string name;
+    std::string vip;
+};
+
+void PrintTo(const Family& family, std::ostream* out) {
+    *out << family.name;
+}
+
+class HavipdRecreated : public HavipdPairBase, public testing::WithParamInterface<Family> {
+  protected:
+    void start_family_pair() {
+        auto a_spec = spec(master_priority);
+        auto b_spec = spec(backup_priority);
+        const auto& vip = GetParam().vip;
+        a_spec.vips = b_spec.vips = {vip + (vip.find(':') == std::string::npos ? "/24" : "/64")};
+        ASSERT_NO_FATAL_FAILURE(start_pair(a_spec, b_spec, vip));
+    }
+};
+
+TEST_P(HavipdRecreated, master_interface_deleted_faults_and_recreated_by_name_preempts_back) {
+    ASSERT_NO_FATAL_FAILURE(start_family_pair());
+    send_errors_expected_ = true;  // its priority-0 advert has no interface left to leave by
+    const auto gone = Clock::now();
+    ASSERT_TRUE(lab().delete_link("a"));
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s));
+    const auto taken = wait_vip("b", true, 3s, gone);
+    ASSERT_TRUE(taken.has_value()) << "b never took the VIP";
+    EXPECT_LE(taken->at - gone, backup_v3.master_down + margin(100ms));
+    EXPECT_TRUE(a_.log_mentions("interface eth0 deleted (or renamed)"));
+
+    // A new eth0 (a new ifindex) with the same address: a follows the name, leaves FAULT for
+    // BACKUP, and its adverts on the new link outrank b's, so it preempts back. b's port on
+    // the switch carries what reaches b: the takeover's announcements.
+    auto capture = Capture::start(lab(), lab().switch_ns(), lab().port("b"), "b-port");
+    ASSERT_TRUE(capture.has_value());
+    const auto back = Clock::now();
+    ASSERT_NO_FATAL_FAILURE(recreate_interface(lab(), "a", "10.77.0.1/24", "fd77::1/64"));
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 3s, 2)) << "FAULT did not end in BACKUP";
+    const auto retaken = wait_vip("a", true, 3s, back);
+    ASSERT_TRUE(retaken.has_value()) << "a never took the VIP back on its new eth0";
+    measure("recreated_preempt_back_ms", retaken->at - back, "a's Master_Down_Interval",
+            master_v3.master_down);
+    // b gives the VIP up only on hearing a's adverts: they leave by the new interface.
+    EXPECT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 2s, 2)) << "b never heard a again";
+    EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 2s, 5ms));
+    // The gratuitous ARP / unsolicited NA left by the new eth0's packet socket, with its MAC.
+    std::this_thread::sleep_for(200ms);
+    ASSERT_TRUE(capture->stop());
+    const auto mac = lab().run("a", {"cat", "/sys/class/net/eth0/address"});
+    ASSERT_TRUE(mac.ok());
+    const bool v6 = GetParam().vip.find(':') != std::string::npos;
+    const std::string filter =
+        v6 ? fmt::format("icmpv6.type == 136 && icmpv6.nd.na.target_address == {}", GetParam().vip)
+           : fmt::format("arp.src.proto_ipv4 == {}", GetParam().vip);
+    const auto announced = run_command(
+        {"tshark", "-n", "-r", capture->file().string(), "-Y", filter, "-T", "fields", "-e",
+         "eth.src"});
+    ASSERT_TRUE(announced.ok()) << announced.err;
+    const std::string new_mac = mac.out.substr(0, mac.out.find('\n'));
+    EXPECT_NE(announced.out.find(new_mac), std::string::npos)
+        << "no announcement from the new eth0 (" << new_mac << "):\n"
+        << announced.out;
+    const auto settled = Clock::now();
+    std::this_thread::sleep_for(backup_v3.master_down + 5 * 100ms);
+    EXPECT_EQ(holders(), Names{"a"}) << "the VIP must be on exactly one node";
+    EXPECT_FALSE(vip_changed_since("a", settled));
+    EXPECT_FALSE(vip_changed_since("b", settled));
+}
+
+TEST_P(HavipdRecreated, backup_interface_recreated_by_name_returns_to_backup_and_follows_adverts) {
+    ASSERT_NO_FATAL_FAILURE(start_family_pair());
+    const auto gone = Clock::now();
+    ASSERT_TRUE(lab().delete_link("b"));
+    EXPECT_TRUE(b_.wait_for_state("VI_1", "FAULT", 2s));
+    // Meanwhile a reload names a missing interface: refused, the instance keeps waiting.
+    ASSERT_TRUE(b_.process->signal(SIGHUP));
+    EXPECT_TRUE(wait_until([&] { return b_.log_mentions("reload refused"); }, 3s, 5ms));
+    const auto back = Clock::now();
+    ASSERT_NO_FATAL_FAILURE(recreate_interface(lab(), "b", "10.77.0.2/24", "fd77::2/64"));
+    EXPECT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 3s, 2)) << "FAULT did not end in BACKUP";
+    // Three of b's Master_Down_Intervals: deaf to a's adverts it would have taken the VIP
+    // after one (a dual master).
+    std::this_thread::sleep_for(3 * backup_v3.master_down);
+    EXPECT_EQ(holders(), Names{"a"});
+    EXPECT_EQ(b_.times_entered("VI_1", "MASTER"), 0u) << "b became master beside a";
+    EXPECT_FALSE(vip_changed_since("a", gone)) << "a lost the VIP";
+    EXPECT_FALSE(vip_changed_since("b", back));
+}
+
+INSTANTIATE_TEST_SUITE_P(Havipd, HavipdRecreated,
+                         testing::Values(Family{"ipv4", vip4}, Family{"ipv6", "fd77::100"}),
+                         [](const auto& param) { return param.param.name; });
+
+// keepalived treats a renamed interface as gone ("Interface name has changed"), and one
+// renamed back as its interface again: here the same ifindex, bound again all the same.
+TEST_F(HavipdPair, renamed_interface_is_gone_until_renamed_back) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    send_errors_expected_ = true;  // its priority-0 advert leaves by a link already down
+    const auto gone = Clock::now();
+    ASSERT_TRUE(lab().set_link("a", false));  // the kernel renames only a down interface
+    ASSERT_TRUE(lab().run("a", {"ip", "link", "set", "eth0", "name", "eth9"}).ok());
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s));
+    ASSERT_TRUE(wait_vip("b", true, 3s, gone).has_value()) << "b never took the VIP";
+    EXPECT_TRUE(wait_until([&] { return a_.log_mentions("interface eth0 deleted (or renamed)"); },
+                           2s, 5ms));
+    // Up under the other name: not a's interface, a stays in FAULT.
+    ASSERT_TRUE(lab().run("a", {"ip", "link", "set", "eth9", "up"}).ok());
+    std::this_thread::sleep_for(master_v3.master_down + 100ms);
+    EXPECT_EQ(a_.times_entered("VI_1", "BACKUP"), 1u) << "a left FAULT on eth9";
+    const auto back = Clock::now();
+    ASSERT_TRUE(lab().run("a", {"ip", "link", "set", "eth9", "down"}).ok());
+    ASSERT_TRUE(lab().run("a", {"ip", "link", "set", "eth9", "name", "eth0"}).ok());
+    ASSERT_TRUE(lab().set_link("a", true));
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 3s, 2)) << "FAULT did not end in BACKUP";
+    EXPECT_TRUE(wait_vip("a", true, 3s, back).has_value()) << "a never took the VIP back";
+    EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 2s, 5ms));
+}
+
+TEST_F(HavipdPair, tracked_interface_recreated_by_name_clears_the_fault_and_preempts_back) {
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    // A second interface on a, tracked (weight 0: down means FAULT), as a bond or VLAN would
+    // be: a veth pair inside a (no dummy driver here), running once both ends are up.
+    auto add_tracked = [&] {
+        ASSERT_TRUE(lab().run("a", {"ip", "link", "add", "trk0", "type", "veth", "peer", "name",
+                                    "trk0p"})
+                        .ok());
+        ASSERT_TRUE(lab().run("a", {"ip", "link", "set", "trk0p", "up"}).ok());
+        ASSERT_TRUE(lab().run("a", {"ip", "link", "set", "trk0", "up"}).ok());
+    };
+    ASSERT_NO_FATAL_FAILURE(add_tracked());
+    auto a_spec = spec(master_priority);
+    a_spec.extra_lines = {"track_interface {", "    trk0", "}"};
+    a_config_ = single_instance(a_spec, "a");
+    b_config_ = single_instance(spec(backup_priority), "b");
+    a_ = start_master("a", daemon(), a_config_, 3s);
+    ASSERT_FALSE(HasFailure());
+    b_ = start_backup("b", daemon(), b_config_);
+    ASSERT_FALSE(HasFailure());
+    ASSERT_EQ(holders(), Names{"a"});
+
+    const auto gone = Clock::now();
+    ASSERT_TRUE(lab().run("a", {"ip", "link", "del", "trk0"}).ok());
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s));
+    ASSERT_TRUE(wait_vip("b", true, 3s, gone).has_value()) << "b never took the VIP";
+    // The same name, a new ifindex: a follows it and leaves FAULT.
+    const auto back = Clock::now();
+    ASSERT_NO_FATAL_FAILURE(add_tracked());
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 3s, 2)) << "FAULT did not end in BACKUP";
+    EXPECT_TRUE(wait_vip("a", true, 3s, back).has_value()) << "a never took the VIP back";
+    EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 2s, 5ms));
+}
+
+TEST_F(HavipdPair, vip_dev_interface_recreated_by_name_gets_the_vip_back_on_the_master) {
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    ASSERT_TRUE(lab().add_link("a", "eth1"));
+    // An excluded VIP on a's second interface: raised by the master, not advertised.
+    auto a_spec = spec(master_priority);
+    a_spec.extra_lines = {"virtual_ipaddress_excluded {", "    10.88.0.1/24 dev eth1", "}"};
+    a_config_ = single_instance(a_spec, "a");
+    b_config_ = single_instance(spec(backup_priority), "b");
+    a_ = start_master("a", daemon(), a_config_, 3s);
+    ASSERT_FALSE(HasFailure());
+    b_ = start_backup("b", daemon(), b_config_);
+    ASSERT_FALSE(HasFailure());
+    const auto a_changes = a_.state_changes("VI_1");
+    const auto a_ns = lab().ns("a");
+    ASSERT_TRUE(wait_until([&] { return has_address(a_ns, "eth1", "10.88.0.1"); }, 2s, 5ms));
+
+    // eth1 deleted (its address with it) and added again under the same name: the master
+    // follows the name and raises the VIP on the new eth1; nothing else moves.
+    const auto start = Clock::now();
+    ASSERT_TRUE(lab().run("a", {"ip", "link", "del", "eth1"}).ok());
+    ASSERT_TRUE(lab().add_link("a", "eth1"));
+    EXPECT_TRUE(wait_until([&] { return has_address(a_ns, "eth1", "10.88.0.1"); }, 3s, 5ms))
+        << "the VIP never came back on the new eth1";
+    std::this_thread::sleep_for(backup_v3.master_down);
+    EXPECT_EQ(a_.state_changes("VI_1"), a_changes) << "a changed state";
+    EXPECT_FALSE(vip_changed_since("a", start));
+    EXPECT_FALSE(vip_changed_since("b", start));
+}
+
+TEST_F(HavipdPair, vip_dev_interface_missing_when_becoming_master_is_added_once_it_is_back) {
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    ASSERT_TRUE(lab().add_link("a", "eth1"));
+    auto a_spec = spec(master_priority);
+    a_spec.extra_lines = {"virtual_ipaddress_excluded {", "    10.88.0.1/24 dev eth1", "}"};
+    a_config_ = single_instance(a_spec, "a");
+    b_config_ = single_instance(spec(backup_priority), "b");
+    a_ = start_master("a", daemon(), a_config_, 3s);
+    ASSERT_FALSE(HasFailure());
+    b_ = start_backup("b", daemon(), b_config_);
+    ASSERT_FALSE(HasFailure());
+    const auto a_ns = lab().ns("a");
+    ASSERT_TRUE(lab().run("a", {"ip", "link", "del", "eth1"}).ok());
+    // The advertised VIP removed behind a's back: a goes BACKUP and retakes (keepalived's
+    // answer), adding its VIPs again while eth1 does not exist.
+    const auto removed = Clock::now();
+    ASSERT_TRUE(
+        lab().run("a", {"ip", "addr", "del", fmt::format("{}/24", vip4), "dev", "eth0"}).ok());
+    ASSERT_TRUE(wait_vip("a", true, 2s, removed).has_value()) << "a never retook the VIP";
+    EXPECT_TRUE(wait_until([&] { return a_.log_mentions("its interface is gone"); }, 2s, 5ms));
+    // Not retried against the dead interface (TearDown: no "cannot add"), and added on the
+    // new eth1 once it is there.
+    std::this_thread::sleep_for(500ms);
+    ASSERT_TRUE(lab().add_link("a", "eth1"));
+    EXPECT_TRUE(wait_until([&] { return has_address(a_ns, "eth1", "10.88.0.1"); }, 3s, 5ms))
+        << "the VIP never came on the new eth1";
+    EXPECT_EQ(holders(), Names{"a"});
+}
+
 TEST_F(HavipdPair, sighup_with_unchanged_config_keeps_the_vip_and_the_state) {
     ASSERT_NO_FATAL_FAILURE(start_pair());
     const auto a_changes = a_.state_changes("VI_1");
@@ -400,6 +624,62 @@ TEST_F(HavipdPair, sighup_that_faults_the_kept_master_hands_over_and_keeps_runni
     EXPECT_EQ(holders(), Names{"b"});
 }
 
+// keepalived matches a reloaded instance by its interface (vrrp_exist): moved to another
+// interface it is another router, stopped on the old one (priority 0, VIP released) and
+// started on the new one, where it elects again.
+TEST_F(HavipdPair, sighup_moving_the_instance_to_another_interface_restarts_it_there) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    ASSERT_TRUE(lab().add_link("a", "eth1"));
+    ASSERT_TRUE(lab().run("a", {"ip", "addr", "add", "10.77.0.11/24", "dev", "eth1"}).ok());
+    auto moved = spec(master_priority);
+    moved.interface = "eth1";
+    const auto hup = Clock::now();
+    std::ofstream(a_.config, std::ios::trunc) << render_keepalived_conf(single_instance(moved, "a"));
+    ASSERT_TRUE(a_.process->signal(SIGHUP));
+    ASSERT_TRUE(wait_until([&] { return a_.log_mentions("reloaded"); }, 3s, 5ms));
+    EXPECT_TRUE(a_.log_mentions("0 kept, 1 started")) << "another interface is another router";
+    EXPECT_TRUE(wait_vip("a", false, 2s, hup).has_value()) << "the VIP stayed on eth0";
+    // With the higher priority a takes the VIP back, on eth1, and b hears it there.
+    EXPECT_TRUE(wait_until([&] { return has_address(lab().ns("a"), "eth1", vip4); }, 3s, 5ms));
+    EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 3s, 5ms));
+    const auto settled = Clock::now();
+    std::this_thread::sleep_for(backup_v3.master_down + 5 * 100ms);
+    EXPECT_EQ(holders(), Names{"a"});
+    EXPECT_FALSE(vip_changed_since("b", settled)) << "b did not hear a on eth1";
+    EXPECT_FALSE(lab().has_address("a", vip4)) << "the VIP is still on eth0 too";
+}
+
+// keepalived matches a reloaded instance by its multicast group too (vrrp_exist): another
+// vrrp_mcast_group4 is another router, restarted, and its socket must receive the new group.
+// havipd kept the instance, sent to the new group and still listened on the old one: each
+// node deaf to the other, two masters.
+TEST_F(HavipdPair, sighup_changing_the_multicast_group_moves_the_pair_to_it_with_one_master) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    for (auto* d : {&a_, &b_}) {
+        auto config = single_instance(spec(d == &a_ ? master_priority : backup_priority), d->node);
+        config.global_extra_lines.push_back("vrrp_mcast_group4 224.0.0.119");
+        std::ofstream(d->config, std::ios::trunc) << render_keepalived_conf(config);
+        ASSERT_TRUE(d->process->signal(SIGHUP));
+    }
+    ASSERT_TRUE(wait_until(
+        [&] { return a_.log_mentions("reloaded") && b_.log_mentions("reloaded"); }, 3s, 5ms));
+    EXPECT_TRUE(a_.log_mentions("0 kept, 1 started")) << "another group is another router";
+    EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 3s, 5ms));
+    const auto settled = Clock::now();
+    auto capture = Capture::start(lab(), lab().switch_ns(), lab().port("a"), "a-port");
+    ASSERT_TRUE(capture.has_value());
+    // Three of b's Master_Down_Intervals: deaf to a it would have taken the VIP after one.
+    std::this_thread::sleep_for(3 * backup_v3.master_down);
+    ASSERT_TRUE(capture->stop());
+    EXPECT_EQ(holders(), Names{"a"}) << "the VIP must be on exactly one node";
+    EXPECT_FALSE(vip_changed_since("b", settled)) << "b did not hear a on the new group";
+    const auto decoded = decode_vrrp(capture->file());
+    ASSERT_TRUE(decoded.error.empty()) << decoded.error;
+    ASSERT_FALSE(decoded.adverts.empty());
+    for (const auto& advert : decoded.adverts)
+        EXPECT_EQ(advert.destination, "224.0.0.119") << "from " << advert.source;
+}
+
 TEST_F(HavipdPair, bad_reload_keeps_running_the_old_config_and_logs_why) {
     ASSERT_NO_FATAL_FAILURE(start_pair());
     {
@@ -449,6 +729,69 @@ TEST_F(HavipdPair, unicast_peers_elect_and_fail_over_without_multicast) {
     ASSERT_TRUE(taken.has_value());
     measure("unicast_handover_ms", taken->at - stop, "Skew_Time", backup_v3.skew);
     EXPECT_LE(taken->at - stop, backup_v3.skew + margin(100ms));
+}
+
+// keepalived's vrrp_exist matches a unicast instance by its source address, not its peers: a
+// reload changing the peers keeps it in place, one changing unicast_src_ip restarts it.
+class HavipdUnicastReload : public HavipdPairBase {
+  protected:
+    static VrrpInstanceSpec unicast(int priority, std::string source, std::vector<std::string> peers) {
+        auto s = spec(priority);
+        s.unicast_src_ip = std::move(source);
+        s.unicast_peers = std::move(peers);
+        return s;
+    }
+    void SetUp() override {
+        HavipdPairBase::SetUp();
+        if (IsSkipped() || HasFailure()) return;
+        ASSERT_NO_FATAL_FAILURE(build(vip4));
+        for (const char* node : {"a", "b"}) {
+            // No multicast reaches the nodes: only unicast adverts elect.
+            const std::vector<std::string> argv{"bridge",         "link",        "set", "dev",
+                                                lab().port(node), "mcast_flood", "off"};
+            ASSERT_TRUE(succeeded(argv, run_in_netns(lab().switch_ns(), argv)));
+        }
+        a_config_ = single_instance(unicast(master_priority, "10.77.0.1", {"10.77.0.2"}), "a");
+        b_config_ = single_instance(unicast(backup_priority, "10.77.0.2", {"10.77.0.1"}), "b");
+        a_ = start_master("a", daemon(), a_config_, 3s);
+        ASSERT_FALSE(HasFailure());
+        b_ = start_backup("b", daemon(), b_config_);
+        ASSERT_FALSE(HasFailure());
+    }
+    void reload_a(const VrrpInstanceSpec& a_spec) {
+        std::ofstream(a_.config, std::ios::trunc)
+            << render_keepalived_conf(single_instance(a_spec, "a"));
+        ASSERT_TRUE(a_.process->signal(SIGHUP));
+        ASSERT_TRUE(wait_until([&] { return a_.log_mentions("reloaded"); }, 3s, 5ms));
+    }
+};
+
+TEST_F(HavipdUnicastReload, changed_peers_keep_the_instance_and_its_vip) {
+    const auto a_changes = a_.state_changes("VI_1");
+    const auto hup = Clock::now();
+    ASSERT_NO_FATAL_FAILURE(
+        reload_a(unicast(master_priority, "10.77.0.1", {"10.77.0.2", "10.77.0.3"})));
+    EXPECT_TRUE(a_.log_mentions("1 kept, 0 started"));
+    // b keeps hearing a, now one of two peers: nothing moves.
+    std::this_thread::sleep_for(backup_v3.master_down + 5 * 100ms);
+    EXPECT_FALSE(vip_changed_since("a", hup));
+    EXPECT_FALSE(vip_changed_since("b", hup));
+    EXPECT_EQ(a_.state_changes("VI_1"), a_changes) << "a logged a transition on reload";
+}
+
+TEST_F(HavipdUnicastReload, changed_unicast_source_restarts_the_instance_and_it_takes_back) {
+    ASSERT_TRUE(lab().add_address("a", "10.77.0.11/24"));
+    const auto hup = Clock::now();
+    ASSERT_NO_FATAL_FAILURE(reload_a(unicast(master_priority, "10.77.0.11", {"10.77.0.2"})));
+    EXPECT_TRUE(a_.log_mentions("0 kept, 1 started")) << "another source is another router";
+    // The old router left with priority 0 and its VIP; the new one elects from BACKUP and, with
+    // the higher priority, ends up holding the VIP alone, sending from the new source.
+    EXPECT_TRUE(wait_vip("a", false, 2s, hup).has_value()) << "the VIP stayed through a restart";
+    EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 3s, 5ms));
+    const auto settled = Clock::now();
+    std::this_thread::sleep_for(backup_v3.master_down + 5 * 100ms);
+    EXPECT_EQ(holders(), Names{"a"});
+    EXPECT_FALSE(vip_changed_since("b", settled)) << "b did not hear a's new source";
 }
 
 TEST_F(HavipdPair, ipv6_v3_instance_elects_and_hands_over_after_skew_time) {

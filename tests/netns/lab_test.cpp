@@ -187,6 +187,28 @@ TEST_F(LabNetwork, own_link_down_is_seen_as_no_carrier_by_the_node) {
     EXPECT_EQ(down.out.find("\"UP\""), std::string::npos) << down.out;
 }
 
+TEST_F(LabNetwork, recreated_link_has_the_same_name_a_new_ifindex_and_reaches_the_switch) {
+    ASSERT_TRUE(lab().add_node("a"));
+    ASSERT_TRUE(lab().add_node("b"));
+    ASSERT_TRUE(lab().add_address("b", "10.77.0.2/24"));
+    auto index = [&] { return lab().run("a", {"cat", "/sys/class/net/eth0/ifindex"}); };
+    const auto before = index();
+    ASSERT_TRUE(before.ok());
+    ASSERT_TRUE(lab().delete_link("a"));
+    EXPECT_FALSE(index().ok()) << "eth0 still there";
+    ASSERT_TRUE(lab().recreate_link("a"));
+    const auto after = index();
+    ASSERT_TRUE(after.ok());
+    EXPECT_NE(after.out, before.out) << "the same ifindex";
+    ASSERT_TRUE(lab().add_address("a", "10.77.0.1/24"));
+    EXPECT_TRUE(wait_until([&] { return lab().ping("a", "10.77.0.2", 200ms); }, 5s));
+    // A second interface on the switch beside it.
+    ASSERT_TRUE(lab().add_link("a", "eth1"));
+    ASSERT_TRUE(lab().run("a", {"ip", "addr", "add", "10.78.0.1/24", "dev", "eth1"}).ok());
+    ASSERT_TRUE(lab().add_address("b", "10.78.0.2/24"));
+    EXPECT_TRUE(wait_until([&] { return lab().ping("b", "10.78.0.1", 200ms); }, 5s));
+}
+
 TEST_F(LabNetwork, address_watcher_timestamps_the_vip_appearing_and_going) {
     ASSERT_TRUE(lab().add_node("a"));
     ASSERT_TRUE(lab().add_node("b"));

@@ -152,5 +152,69 @@ TEST_F(SyncGroupTest, a_member_fault_moves_the_whole_group_and_back) {
     EXPECT_NE(b_hooks.find("GROUP G STOP 0\n"), std::string::npos) << b_hooks;
 }
 
+// Issue 16: a member's interface deleted and re-created by name. VI_GW runs on a second
+// interface (eth1) of each node; deleting a's eth1 faults VI_GW, and with it the group, so b
+// takes both VIPs; a new eth1 (a new ifindex) brings VI_GW and then the group back to a.
+TEST_F(SyncGroupTest, a_member_interface_recreated_by_name_moves_the_group_and_back) {
+    ASSERT_NO_FATAL_FAILURE(build(db_vip));
+    auto add_eth1 = [&](std::string_view node, std::string_view cidr) {
+        ASSERT_TRUE(lab().add_link(node, "eth1"));
+        ASSERT_TRUE(
+            lab().run(node, {"ip", "addr", "add", std::string(cidr), "dev", "eth1"}).ok());
+    };
+    ASSERT_NO_FATAL_FAILURE(add_eth1("a", "10.77.0.11/24"));
+    ASSERT_NO_FATAL_FAILURE(add_eth1("b", "10.77.0.12/24"));
+    auto config = [](std::string_view node, int priority) {
+        KeepalivedConfig c;
+        c.router_id = std::string(node);
+        for (auto [name, vrid, vip, ifname] :
+             {std::tuple{"VI_DB", 51, db_vip, "eth0"}, {"VI_GW", 52, gw_vip, "eth1"}}) {
+            VrrpInstanceSpec s;
+            s.name = name;
+            s.interface = ifname;
+            s.vrid = vrid;
+            s.priority = priority;
+            s.version = 3;
+            s.advert_int = 100ms;
+            s.vips = {fmt::format("{}/24", vip)};
+            c.instances.push_back(s);
+        }
+        return render_keepalived_conf(c) +
+               "vrrp_sync_group G {\n    group {\n        VI_DB\n        VI_GW\n    }\n}\n";
+    };
+    // The group on `node` alone: VI_DB's VIP on its eth0, VI_GW's on its eth1.
+    auto group_on = [&](std::string_view node, std::chrono::milliseconds within) {
+        const std::string other = node == "a" ? "b" : "a";
+        auto on = [&](std::string_view n) {
+            return has_address(lab().ns(n), "eth0", db_vip) &&
+                   has_address(lab().ns(n), "eth1", gw_vip);
+        };
+        auto none = [&](std::string_view n) {
+            return !has_address(lab().ns(n), "eth0", db_vip) &&
+                   !has_address(lab().ns(n), "eth1", gw_vip);
+        };
+        auto settled = [&] { return on(node) && none(other); };
+        if (!wait_until(settled, within, 10ms)) return false;
+        std::this_thread::sleep_for(300ms);
+        return settled();
+    };
+    const auto start = Clock::now();
+    auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 150));
+    ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a.process->log_tail(30);
+    auto b = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 100));
+    ASSERT_TRUE(group_on("a", 3s)) << a.process->log_tail(30);
+
+    ASSERT_TRUE(lab().run("a", {"ip", "link", "del", "eth1"}).ok());
+    ASSERT_TRUE(group_on("b", 3s)) << a.process->log_tail(30) << b.process->log_tail(30);
+    EXPECT_TRUE(a.wait_for_state("VI_DB", "FAULT", 1s)) << "VI_DB did not follow its group";
+
+    ASSERT_NO_FATAL_FAILURE(add_eth1("a", "10.77.0.11/24"));
+    ASSERT_TRUE(group_on("a", 3s)) << a.process->log_tail(30) << b.process->log_tail(30);
+    for (const auto* d : {&a, &b}) {
+        EXPECT_TRUE(d->process->running()) << d->node;
+        EXPECT_FALSE(d->log_mentions("cannot ")) << d->node << ":\n" << d->process->log_tail(30);
+    }
+}
+
 }  // namespace
 }  // namespace havip::test

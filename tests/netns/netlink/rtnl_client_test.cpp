@@ -176,6 +176,22 @@ TEST_F(RtnlClientTest, remove_leaves_the_same_address_with_another_prefix_alone)
     EXPECT_FALSE(find_address("va", "10.5.1.9").is_null());
 }
 
+TEST_F(RtnlClientTest, removing_from_a_deleted_interface_is_already_done_adding_is_no_device) {
+    // The interface went with its addresses (deleted, to be re-created by name): nothing is
+    // left to remove, and adding is the caller's to defer until it is back.
+    sh("ip link add vgone type veth peer name vgone2");
+    auto v = vip("10.6.0.9", 24);
+    v.ifindex = index_of("vgone");
+    ASSERT_GT(v.ifindex, 0);
+    sh("ip link del vgone");
+    auto removed = client_->remove(v);
+    ASSERT_TRUE(removed) << removed.error().message();
+    EXPECT_EQ(removed.value(), Change::already_done);
+    auto added = client_->add(v);
+    ASSERT_FALSE(added);
+    EXPECT_EQ(added.error(), std::errc::no_such_device);
+}
+
 TEST_F(RtnlClientTest, invalid_vips_are_refused_with_an_error_value) {
     auto v6_label = vip("fd00::1", 64);
     v6_label.label = "va:x";

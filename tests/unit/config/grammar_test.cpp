@@ -213,6 +213,15 @@ TEST(ConfigGrammar, known_but_unimplemented_keepalived_keyword_is_a_warning) {
     EXPECT_TRUE(result.ok());
 }
 
+TEST(ConfigGrammar, dynamic_interfaces_says_what_havipd_does_instead) {
+    auto result = load("global_defs {\n    dynamic_interfaces\n}\n" + instance(""));
+    EXPECT_THAT(messages(result),
+                ElementsAre("2:5: warning: havipd ignores keepalived's \"dynamic_interfaces\": "
+                            "interfaces deleted and re-created are always followed by name; one "
+                            "missing at start-up is still an error"));
+    EXPECT_TRUE(result.ok());
+}
+
 TEST(ConfigGrammar, unimplemented_keepalived_block_is_skipped_by_balanced_braces) {
     auto result = load(
         "virtual_server 10.0.0.1 80 {\n    real_server 10.0.0.2 80 {\n"

@@ -10,7 +10,12 @@ namespace {
 using Keep = ReloadPlan::Keep;
 
 RouterKey key(std::uint8_t vrid, std::string group = "") {
-    return {.vrid = vrid, .ipv6 = false, .ifindex = 2, .unicast = false, .sync_group = group};
+    return {.vrid = vrid,
+            .ipv6 = false,
+            .ifindex = 2,
+            .unicast = false,
+            .sync_group = group,
+            .addressing = "224.0.0.18"};
 }
 
 TEST(ReloadPlan, unchanged_configuration_keeps_every_instance_in_place) {
@@ -62,6 +67,34 @@ TEST(ReloadPlan, a_running_instance_is_kept_for_one_configured_instance_only) {
     const auto plan = plan_reload(running, wanted);
     EXPECT_EQ(plan.keep, (std::vector<Keep>{{0, 0}}));
     EXPECT_EQ(plan.start, (std::vector<std::size_t>{1}));
+}
+
+// keepalived's vrrp_exist: another multicast group (vrrp_mcast_group4/6) is another router,
+// as is another unicast source; the same one with other unicast peers is kept in place.
+TEST(ReloadPlan, another_multicast_group_restarts_the_instance) {
+    const std::vector running{key(51)};
+    auto moved = key(51);
+    moved.addressing = "224.0.0.119";
+    const std::vector wanted{moved};
+    const auto plan = plan_reload(running, wanted);
+    EXPECT_TRUE(plan.keep.empty());
+    EXPECT_EQ(plan.stop, (std::vector<std::size_t>{0}));
+    EXPECT_EQ(plan.start, (std::vector<std::size_t>{0}));
+}
+
+TEST(ReloadPlan, another_unicast_source_restarts_the_instance) {
+    auto unicast = [](std::string source) {
+        auto k = key(51);
+        k.unicast = true;
+        k.addressing = std::move(source);
+        return k;
+    };
+    const std::vector running{unicast("10.0.0.1")};
+    const std::vector wanted{unicast("10.0.0.9")};
+    const auto plan = plan_reload(running, wanted);
+    EXPECT_TRUE(plan.keep.empty());
+    EXPECT_EQ(plan.stop, (std::vector<std::size_t>{0}));
+    EXPECT_EQ(plan.start, (std::vector<std::size_t>{0}));
 }
 
 }  // namespace

@@ -146,9 +146,15 @@ class Site {
         return settle();
     }
 
+    // An injection that could not be made (the idle clients did not fill the server): no
+    // sample, the site restored.
+    struct Skipped {
+        std::string why;
+    };
+
     // One injection: the time to the VIP on b, or nullopt when it did not move within `bound`;
     // an error message when the site could not be measured or restored.
-    std::variant<std::optional<milliseconds>, std::string> measure(Injection injection,
+    std::variant<std::optional<milliseconds>, std::string, Skipped> measure(Injection injection,
                                                                    milliseconds bound,
                                                                    bool restore) {
         if (auto unsettled = settle()) return *unsettled;
@@ -162,7 +168,12 @@ class Site {
         case Injection::stop: done = db_a_->stop(); break;
         case Injection::connections: {
             auto full = fill_connections();
-            if (!full) return failure(full.error);
+            if (!full) {
+                drop_clients();
+                if (auto reset = db_a_->exec("SET GLOBAL max_connections = 151"); !reset)
+                    return failure(reset.message());
+                return Skipped{full.error};
+            }
             injected = full.at;  // from the moment a new client is refused
             break;
         }
@@ -177,8 +188,7 @@ class Site {
         case Injection::stop: done = db_a_->start(); break;
         case Injection::freeze: done = db_a_->thaw(); break;
         case Injection::connections:
-            if (clients_) clients_->kill_group();
-            clients_ = nullptr;
+            drop_clients();
             done = db_a_->exec("SET GLOBAL max_connections = 151");
             break;
         }
@@ -227,24 +237,47 @@ class Site {
 
     // max_connections is lowered to 20 and idle clients of 'app' (no privileges: no extra
     // connection for them) take every one: each waits on a pipe that never closes. Done when a
-    // new client of 'app' is refused (ER_CON_COUNT_ERROR 1040).
+    // new client of 'app' is refused (ER_CON_COUNT_ERROR 1040). A short-lived connection (the
+    // nc probe, a reconnecting check, b's replication) can hold a slot while the clients start
+    // and leave it free after they were refused: while a new client still gets in, one more
+    // idle client is started.
     Filled fill_connections() {
         if (auto set = db_a_->exec("SET GLOBAL max_connections = 20"); !set)
             return {{}, set.message()};
         const std::string client = fmt::format(
             "mariadb --no-defaults --protocol=socket --socket={} -uapp -papp",
             db_a_->socket().string());
-        clients_ = &lab_->start(
-            "a", fmt::format("idle-clients-{}", ++fills_),
-            {"/bin/sh", "-c",
-             fmt::format("for i in $(seq 24); do sleep 100000 | {} & done; wait", client)});
+        ++fills_;
+        const auto idle = [&](int count) {
+            clients_.push_back(&lab_->start(
+                "a", fmt::format("idle-clients-{}-{}", fills_, clients_.size()),
+                {"/bin/sh", "-c",
+                 fmt::format("for i in $(seq {}); do sleep 100000 | {} & done; wait", count,
+                             client)}));
+        };
+        idle(24);
         const auto deadline = Clock::now() + 20s;
+        std::string last;
         while (Clock::now() < deadline) {
             auto probe = lab_->run("a", {"/bin/sh", "-c", client + " -e 'SELECT 1' 2>&1"}, 5s);
             if (probe.out.find("1040") != std::string::npos) return {Clock::now(), {}};
-            std::this_thread::sleep_for(20ms);
+            last = probe.out + probe.err;
+            if (probe.ok()) idle(1);  // a slot was free
+            std::this_thread::sleep_for(50ms);
         }
-        return {{}, "the idle clients never took every connection"};
+        return {{},
+                fmt::format("the idle clients never took every connection: the last new client "
+                            "said \"{}\"; Threads_connected {}, max_connections {}",
+                            last,
+                            db_a_->value("SELECT VARIABLE_VALUE FROM information_schema."
+                                         "GLOBAL_STATUS WHERE VARIABLE_NAME='THREADS_CONNECTED'")
+                                .value_or("?"),
+                            db_a_->value("SELECT @@max_connections").value_or("?"))};
+    }
+
+    void drop_clients() {
+        for (auto* clients : clients_) clients->kill_group();
+        clients_.clear();
     }
 
     // The guide's instance; the check is the guide's script for keepalived, mysql_check for
@@ -330,13 +363,14 @@ class Site {
     std::unique_ptr<test::MariadbServer> db_b_;
     test::RunningDaemon a_;
     test::RunningDaemon b_;
-    test::Process* clients_ = nullptr;
+    std::vector<test::Process*> clients_;
     int fills_ = 0;
 };
 
 struct Samples {
     std::vector<double> moved_ms;
     int not_moved = 0;
+    int skipped = 0;  // the injection could not be made
     bool run() const { return !moved_ms.empty() || not_moved > 0; }
 };
 
@@ -345,9 +379,14 @@ constexpr int injection_count = 4;
 using Table = Samples[injection_count][variant_count];
 
 std::string median_cell(const Samples& s, milliseconds bound) {
-    if (s.moved_ms.empty()) return fmt::format("not moved in {:.0f} s", ms(bound) / 1000);
-    std::string out = fmt::format("{:.0f}", median(s.moved_ms));
-    if (s.not_moved > 0) out += fmt::format(" ({} not moved)", s.not_moved);
+    std::string out;
+    if (s.moved_ms.empty()) {
+        out = fmt::format("not moved in {:.0f} s", ms(bound) / 1000);
+    } else {
+        out = fmt::format("{:.0f}", median(s.moved_ms));
+        if (s.not_moved > 0) out += fmt::format(" ({} not moved)", s.not_moved);
+    }
+    if (s.skipped > 0) out += fmt::format(" ({} skipped)", s.skipped);
     return out;
 }
 
@@ -451,6 +490,14 @@ std::optional<std::string> run_protocol(const Options& options, const Protocol& 
                 if (interrupted().load()) return "interrupted";
                 auto result = site.measure(injection, options.bound, !options.smoke);
                 if (auto* error = std::get_if<std::string>(&result)) return *error;
+                if (auto* skipped = std::get_if<Site::Skipped>(&result)) {
+                    ++samples[static_cast<int>(injection)][which].skipped;
+                    fmt::print("{} | {:<32} {:<16} run {}/{}: skipped: {}\n", protocol.name,
+                               to_string(injection), site.name(), repetition + 1, runs,
+                               skipped->why);
+                    std::fflush(stdout);
+                    continue;
+                }
                 const auto moved = std::get<std::optional<milliseconds>>(result);
                 auto& s = samples[static_cast<int>(injection)][which];
                 if (moved)

@@ -67,10 +67,14 @@ constexpr Injection all_injections[] = {Injection::kill, Injection::freeze, Inje
                                         Injection::connections};
 std::string_view to_string(Injection injection) {
     switch (injection) {
-    case Injection::kill: return "mysqld killed (SIGKILL)";
-    case Injection::freeze: return "mysqld frozen (SIGSTOP)";
-    case Injection::stop: return "mysqld stopped cleanly (SIGTERM)";
-    case Injection::connections: return "server out of connections";
+        case Injection::kill:
+            return "mysqld killed (SIGKILL)";
+        case Injection::freeze:
+            return "mysqld frozen (SIGSTOP)";
+        case Injection::stop:
+            return "mysqld stopped cleanly (SIGTERM)";
+        case Injection::connections:
+            return "server out of connections";
     }
     return "?";
 }
@@ -80,9 +84,12 @@ constexpr Variant all_variants[] = {Variant::keepalived_nc, Variant::havipd_tune
                                     Variant::havipd_generated};
 std::string_view to_string(Variant variant) {
     switch (variant) {
-    case Variant::keepalived_nc: return "keepalived+nc";
-    case Variant::havipd_tuned: return "havipd tuned";
-    case Variant::havipd_generated: return "havipd generated";
+        case Variant::keepalived_nc:
+            return "keepalived+nc";
+        case Variant::havipd_tuned:
+            return "havipd tuned";
+        case Variant::havipd_generated:
+            return "havipd generated";
     }
     return "?";
 }
@@ -155,28 +162,34 @@ class Site {
     // One injection: the time to the VIP on b, or nullopt when it did not move within `bound`;
     // an error message when the site could not be measured or restored.
     std::variant<std::optional<milliseconds>, std::string, Skipped> measure(Injection injection,
-                                                                   milliseconds bound,
-                                                                   bool restore) {
+                                                                            milliseconds bound,
+                                                                            bool restore) {
         if (auto unsettled = settle()) return *unsettled;
         auto injected = Clock::now();
         const auto since = injected;
         testing::AssertionResult done = testing::AssertionSuccess();
         switch (injection) {
-        case Injection::kill: done = db_a_->kill(); break;
-        case Injection::freeze: done = db_a_->freeze(); break;
-        // Returns once mariadbd has exited; the VIP's arrival is stamped by the watcher.
-        case Injection::stop: done = db_a_->stop(); break;
-        case Injection::connections: {
-            auto full = fill_connections();
-            if (!full) {
-                drop_clients();
-                if (auto reset = db_a_->exec("SET GLOBAL max_connections = 151"); !reset)
-                    return failure(reset.message());
-                return Skipped{full.error};
+            case Injection::kill:
+                done = db_a_->kill();
+                break;
+            case Injection::freeze:
+                done = db_a_->freeze();
+                break;
+            // Returns once mariadbd has exited; the VIP's arrival is stamped by the watcher.
+            case Injection::stop:
+                done = db_a_->stop();
+                break;
+            case Injection::connections: {
+                auto full = fill_connections();
+                if (!full) {
+                    drop_clients();
+                    if (auto reset = db_a_->exec("SET GLOBAL max_connections = 151"); !reset)
+                        return failure(reset.message());
+                    return Skipped{full.error};
+                }
+                injected = full.at;  // from the moment a new client is refused
+                break;
             }
-            injected = full.at;  // from the moment a new client is refused
-            break;
-        }
         }
         if (!done) return failure(done.message());
         const auto moved = watcher_->wait_for(lab_->ns("b"), true, bound, since);
@@ -184,13 +197,17 @@ class Site {
         if (moved) result = std::chrono::duration_cast<milliseconds>(moved->at - injected);
         if (!restore) return result;
         switch (injection) {
-        case Injection::kill:
-        case Injection::stop: done = db_a_->start(); break;
-        case Injection::freeze: done = db_a_->thaw(); break;
-        case Injection::connections:
-            drop_clients();
-            done = db_a_->exec("SET GLOBAL max_connections = 151");
-            break;
+            case Injection::kill:
+            case Injection::stop:
+                done = db_a_->start();
+                break;
+            case Injection::freeze:
+                done = db_a_->thaw();
+                break;
+            case Injection::connections:
+                drop_clients();
+                done = db_a_->exec("SET GLOBAL max_connections = 151");
+                break;
         }
         if (!done) return failure(done.message());
         return result;
@@ -244,16 +261,16 @@ class Site {
     Filled fill_connections() {
         if (auto set = db_a_->exec("SET GLOBAL max_connections = 20"); !set)
             return {{}, set.message()};
-        const std::string client = fmt::format(
-            "mariadb --no-defaults --protocol=socket --socket={} -uapp -papp",
-            db_a_->socket().string());
+        const std::string client =
+            fmt::format("mariadb --no-defaults --protocol=socket --socket={} -uapp -papp",
+                        db_a_->socket().string());
         ++fills_;
         const auto idle = [&](int count) {
-            clients_.push_back(&lab_->start(
-                "a", fmt::format("idle-clients-{}-{}", fills_, clients_.size()),
-                {"/bin/sh", "-c",
-                 fmt::format("for i in $(seq {}); do sleep 100000 | {} & done; wait", count,
-                             client)}));
+            clients_.push_back(
+                &lab_->start("a", fmt::format("idle-clients-{}-{}", fills_, clients_.size()),
+                             {"/bin/sh", "-c",
+                              fmt::format("for i in $(seq {}); do sleep 100000 | {} & done; wait",
+                                          count, client)}));
         };
         idle(24);
         const auto deadline = Clock::now() + 20s;
@@ -269,14 +286,16 @@ class Site {
                 fmt::format("the idle clients never took every connection: the last new client "
                             "said \"{}\"; Threads_connected {}, max_connections {}",
                             last,
-                            db_a_->value("SELECT VARIABLE_VALUE FROM information_schema."
-                                         "GLOBAL_STATUS WHERE VARIABLE_NAME='THREADS_CONNECTED'")
+                            db_a_
+                                ->value("SELECT VARIABLE_VALUE FROM information_schema."
+                                        "GLOBAL_STATUS WHERE VARIABLE_NAME='THREADS_CONNECTED'")
                                 .value_or("?"),
                             db_a_->value("SELECT @@max_connections").value_or("?"))};
     }
 
     void drop_clients() {
-        for (auto* clients : clients_) clients->kill_group();
+        for (auto* clients : clients_)
+            clients->kill_group();
         clients_.clear();
     }
 
@@ -317,8 +336,8 @@ class Site {
             check.rise = 2;
             check.fall = 2;
             check.max_lag = 5000ms;
-            check.lag_weight = -(std::max(0, instance.priority - (is_a ? priority_b : priority_a)) +
-                                 10);
+            check.lag_weight =
+                -(std::max(0, instance.priority - (is_a ? priority_b : priority_a)) + 10);
             return render_keepalived_conf(config) + "\n" + db.check_block(check) + "\n";
         }
         // The guide's script connects to 127.0.0.1:3306; the lab's servers listen on the node
@@ -436,7 +455,8 @@ std::string verdict(const Table& v2, const Table& v3) {
         if (!kk.moved_ms.empty()) {
             const double k = median(kk.moved_ms);
             bool every = gk.not_moved == 0;
-            for (double t : gk.moved_ms) every = every && t < k;
+            for (double t : gk.moved_ms)
+                every = every && t < k;
             out += fmt::format(
                 "- v2 killed, generated: {} below keepalived+nc's median ({:.0f} ms) in every "
                 "repetition (max {:.0f} ms)\n",
@@ -445,12 +465,11 @@ std::string verdict(const Table& v2, const Table& v3) {
     }
     const auto& gk3 = v3[static_cast<int>(Injection::kill)][2];
     if (gk3.run()) {
-        const bool ok = gk3.not_moved == 0 && !gk3.moved_ms.empty() &&
-                        median(gk3.moved_ms) <= 250;
-        out += fmt::format("- v3 killed, generated: median {} ms: {} the target of at most 250 ms\n",
-                           gk3.moved_ms.empty() ? std::string("–")
-                                                : fmt::format("{:.0f}", median(gk3.moved_ms)),
-                           ok ? "meets" : "MISSES");
+        const bool ok = gk3.not_moved == 0 && !gk3.moved_ms.empty() && median(gk3.moved_ms) <= 250;
+        out += fmt::format(
+            "- v3 killed, generated: median {} ms: {} the target of at most 250 ms\n",
+            gk3.moved_ms.empty() ? std::string("–") : fmt::format("{:.0f}", median(gk3.moved_ms)),
+            ok ? "meets" : "MISSES");
     }
     const auto& gf = v2[static_cast<int>(Injection::freeze)][2];
     if (gf.run()) {
@@ -472,10 +491,10 @@ std::optional<std::string> run_protocol(const Options& options, const Protocol& 
     std::vector<std::unique_ptr<Site>> sites;
     sites.push_back(std::make_unique<Site>(test::keepalived(options.keepalived),
                                            Variant::keepalived_nc, protocol));
-    sites.push_back(std::make_unique<Site>(test::havipd(options.havipd), Variant::havipd_tuned,
-                                           protocol));
-    sites.push_back(std::make_unique<Site>(test::havipd(options.havipd),
-                                           Variant::havipd_generated, protocol));
+    sites.push_back(
+        std::make_unique<Site>(test::havipd(options.havipd), Variant::havipd_tuned, protocol));
+    sites.push_back(
+        std::make_unique<Site>(test::havipd(options.havipd), Variant::havipd_generated, protocol));
     for (auto& site : sites) {
         if (auto error = site->start()) return error;
     }
@@ -537,7 +556,8 @@ int run_stress(const Options& options, const std::string& command) {
         }
     }
     std::vector<Site::Alarms> before;
-    for (auto& site : sites) before.push_back(site->alarms(Clock::now()));
+    for (auto& site : sites)
+        before.push_back(site->alarms(Clock::now()));
     const auto log = std::filesystem::path(HAVIP_BINARY_DIR) / "bench-dbfail-stress-ng.log";
     auto stressor = test::Process::start(
         "stress-ng",
@@ -567,9 +587,9 @@ int run_stress(const Options& options, const std::string& command) {
     }
     stressor.stop(1s);
     if (interrupted().load()) return 130;
-    table += fmt::format(
-        "\n- generated defaults: {} the target of no spurious failover under load\n",
-        generated_clean ? "meet" : "MISS");
+    table +=
+        fmt::format("\n- generated defaults: {} the target of no spurious failover under load\n",
+                    generated_clean ? "meet" : "MISS");
     fmt::print("\n{}", table);
     const std::string results = fmt::format(
         "Three healthy MariaDB master-master pairs at once (VRRPv2, 1 s adverts, a 100 / b 90; "
@@ -602,7 +622,8 @@ int run(const Options& options, const std::string& command) {
         }
     }
     std::string tables;
-    for (const auto& [protocol, table] : protocols) tables += render(*protocol, *table, options.bound);
+    for (const auto& [protocol, table] : protocols)
+        tables += render(*protocol, *table, options.bound);
     tables += verdict(v2, v3);
     fmt::print("\n{}", tables);
     const std::string results = fmt::format(
@@ -625,10 +646,12 @@ std::optional<Options> parse(int argc, char** argv) {
     Arguments args(argc, argv);
     while (args.next()) {
         if (args.common(options)) continue;
-        if (auto runs = args.number("--runs", 1, 1000)) options.runs = static_cast<int>(*runs);
+        if (auto runs = args.number("--runs", 1, 1000))
+            options.runs = static_cast<int>(*runs);
         else if (auto seconds = args.number("--stress", 1, 7200))
             options.stress = std::chrono::seconds(*seconds);
-        else return std::nullopt;
+        else
+            return std::nullopt;
     }
     return options;
 }

@@ -77,6 +77,18 @@ std::string sql_quote(const std::string& text) {
     return out + "'";
 }
 
+std::vector<std::chrono::milliseconds> step_times(std::chrono::steady_clock::time_point started,
+                                                  const std::vector<ActionStep>& steps) {
+    std::vector<std::chrono::milliseconds> out;
+    auto previous = started;
+    for (const auto& s : steps) {
+        const auto end = std::max(s.at, previous);
+        out.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(end - previous));
+        previous = end;
+    }
+    return out;
+}
+
 std::string ActionResult::describe() const {
     if (ok) return fmt::format("{} steps ok", steps.size());
     for (const auto& s : steps) {

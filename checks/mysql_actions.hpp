@@ -22,7 +22,14 @@ struct ActionStep {
     std::string description;  // the statement or what it waited for
     bool ok = false;
     std::string detail;  // the answer or the error
+    // When it ended (set where the step is recorded), so each step's time can be reported.
+    std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
 };
+
+// Each step's own time, in order: from the end of the step before (`started` for the first)
+// to its end. A step recorded before the one before it (clocks of two threads) counts 0.
+std::vector<std::chrono::milliseconds> step_times(std::chrono::steady_clock::time_point started,
+                                                  const std::vector<ActionStep>& steps);
 
 struct ActionResult {
     bool ok = false;  // every step succeeded; on failure the node must be treated as not writable

@@ -858,13 +858,19 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
             }
             std::string summary;
             bool ok = false;
+            std::vector<std::string> steps;  // for `havip status`: every step, answer and time
             if (outcome == checks::JobOutcome::completed) {
                 // The worker is done with `result` only when the job completed.
-                for (const auto& s : result->steps)
-                    log_.log(
-                        s.ok ? Level::notice : Level::warning,
-                        fmt::format("manage_read_only {}: {}: {}", what, s.description, s.detail),
-                        {{"HAVIP_CHECK", r->name}});
+                const auto times = checks::step_times(started, result->steps);
+                for (std::size_t i = 0; i < result->steps.size(); ++i) {
+                    const auto& s = result->steps[i];
+                    const auto ms = times[i].count();
+                    log_.log(s.ok ? Level::notice : Level::warning,
+                             fmt::format("manage_read_only {}: {}: {} ({} ms)", what,
+                                         s.description, s.detail, ms),
+                             {{"HAVIP_CHECK", r->name}, {"HAVIP_STEP_MS", std::to_string(ms)}});
+                    steps.push_back(fmt::format("{} -> {} ({} ms)", s.description, s.detail, ms));
+                }
                 ok = result->ok;
                 summary = result->describe();
             } else if (outcome == checks::JobOutcome::timed_out) {
@@ -899,11 +905,6 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
                         std::chrono::duration_cast<std::chrono::system_clock::duration>(pause)),
                     r->backoff.failures, std::chrono::duration<double>(pause).count());
             }
-            // For `havip status`: the verdict with every step and its answer.
-            std::vector<std::string> steps;
-            if (outcome == checks::JobOutcome::completed)
-                for (const auto& s : result->steps)
-                    steps.push_back(fmt::format("{} -> {}", s.description, s.detail));
             last_[r->name].action =
                 steps.empty() ? text : fmt::format("{} [{}]", text, fmt::join(steps, "; "));
             log_.log(ok ? Level::notice : Level::warning, text,

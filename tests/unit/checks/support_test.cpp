@@ -245,6 +245,17 @@ TEST(MysqlActions, semi_sync_master_side_goes_off_after_read_only_1) {
                                         "SET GLOBAL rpl_semi_sync_master_enabled=OFF"}));
 }
 
+TEST(MysqlActions, each_step_is_timed_from_the_end_of_the_one_before) {
+    using namespace std::chrono_literals;
+    const auto t0 = std::chrono::steady_clock::time_point{} + 10s;
+    std::vector<ActionStep> steps(3);
+    steps[0].at = t0 + 120ms;  // fence
+    steps[1].at = t0 + 450ms;  // wait for the relay log
+    steps[2].at = t0 + 440ms;  // recorded on another clock: never negative
+    EXPECT_EQ(step_times(t0, steps),
+              (std::vector<std::chrono::milliseconds>{120ms, 330ms, 0ms}));
+}
+
 TEST(MysqlActions, names_are_quoted_for_sql) {
     EXPECT_EQ(sql_quote("a'b\\c"), "'a''b\\\\c'");
 }

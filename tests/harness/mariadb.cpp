@@ -60,10 +60,13 @@ class TemplateDatadir {
         root_ = runs / fmt::format("mariadb-template-{}{}", ::getpid(), test_db_ ? "-testdb" : "");
         std::error_code ec;
         fs::remove_all(root_, ec);
-        fs::create_directories(root_, ec);
+        // A private tmpdir: the bootstrap server's temporary tables in a shared /tmp were seen
+        // removed under it ("Could not remove temporary table '/tmp/#sql-temptable-…'").
+        fs::create_directories(root_ / "tmp", ec);
         std::vector<std::string> argv = {install_db_bin,
                                          "--no-defaults",
                                          fmt::format("--datadir={}", (root_ / "data").string()),
+                                         fmt::format("--tmpdir={}", (root_ / "tmp").string()),
                                          "--user=root",
                                          "--auth-root-authentication-method=socket"};
         if (!test_db_) argv.push_back("--skip-test-db");
@@ -149,6 +152,9 @@ testing::AssertionResult MariadbServer::prepare() {
     if (ec) return testing::AssertionFailure() << "cannot create " << dir_ << ": " << ec.message();
     auto copied = run_command({"cp", "-a", std::get<fs::path>(made).string(), datadir_.string()});
     if (!copied.ok()) return succeeded({"cp", "-a"}, copied);
+    std::error_code tmp_ec;
+    fs::create_directories(dir_ / "tmp", tmp_ec);
+    if (tmp_ec) return testing::AssertionFailure() << "cannot make " << (dir_ / "tmp") << ": " << tmp_ec.message();
 
     // shared/reference/mysql-health.md, "Setup the generator/bootstrapper should produce";
     // slave_net_timeout at its low end so a hung peer is noticed within the tests' budget.
@@ -158,6 +164,7 @@ testing::AssertionResult MariadbServer::prepare() {
         "datadir = {datadir}\n"
         "socket = {socket}\n"
         "pid-file = {dir}/mysqld.pid\n"
+        "tmpdir = {dir}/tmp\n"
         "log_error = {error_log}\n"
         "bind-address = {address}\n"
         "port = 3306\n"

@@ -176,6 +176,8 @@ class Site {
     Site& operator=(const Site&) = delete;
 
     bool is_havipd() const { return daemon_.kind == test::DaemonKind::havipd; }
+    // Names the series' directory under --keep-logs.
+    void set_label(std::string label) { label_ = std::move(label); }
 
     // Lab, databases, daemons, the writer running; an error message when that failed.
     std::optional<std::string> start() {
@@ -480,13 +482,16 @@ class Site {
     // Logs, configs and the servers' error logs, not the datadirs.
     void keep_logs() const {
         namespace fs = std::filesystem;
-        const fs::path to = fs::path(options_.keep_logs) / lab_->prefix();
+        // One directory per series: the labs of one run share a prefix and their file names.
+        const fs::path to = fs::path(options_.keep_logs) / lab_->prefix() / label_;
         std::error_code ec;
         for (auto it = fs::recursive_directory_iterator(lab_->dir(), ec);
              it != fs::recursive_directory_iterator(); it.increment(ec)) {
             if (ec) break;
             const auto ext = it->path().extension();
-            if (!it->is_regular_file() || (ext != ".log" && ext != ".conf" && ext != ".cnf"))
+            // .sql: the files automatic rejoins saved.
+            if (!it->is_regular_file() ||
+                (ext != ".log" && ext != ".conf" && ext != ".cnf" && ext != ".sql"))
                 continue;
             const auto target = to / fs::relative(it->path(), lab_->dir());
             fs::create_directories(target.parent_path(), ec);
@@ -626,6 +631,7 @@ class Site {
     test::RunningDaemon b_;
     int starts_[2] = {0, 0};
     std::optional<test::Writer> writer_;
+    std::string label_;
 };
 
 // One series in a fresh lab; a failure is recorded in the series, not thrown.
@@ -637,6 +643,8 @@ Series run_series(Kind kind, Mode mode, const test::Daemon& daemon, int runs,
     series.daemon = daemon.kind;
     series.planned = runs;
     Site site(daemon, mode, options);
+    site.set_label(fmt::format("{}-{}-{}", short_name(kind), to_string(mode),
+                               test::to_string(daemon.kind)));
     if (auto error = site.start()) {
         series.error = *error;
         fmt::print(stderr, "{}\n", *error);

@@ -448,12 +448,13 @@ class Executor {
                 if (*name->second == "Binlog_snapshot_position") position = *value->second;
             }
         }
+        // A number from the server; anything else is not put into the statement.
+        if (position.find_first_not_of("0123456789") != std::string::npos) position.clear();
         std::optional<std::string> error;
         if (auto* e = std::get_if<std::string>(&status)) error = *e;
-        if (!error) {
+        if (!error && !file.empty() && !position.empty()) {
             auto r = node.query(
-                fmt::format("SELECT BINLOG_GTID_POS({}, {}) AS pos", sql_quote(file),
-                            position.empty() ? std::string("NULL") : position),
+                fmt::format("SELECT BINLOG_GTID_POS({}, {}) AS pos", sql_quote(file), position),
                 what);
             if (auto* e = std::get_if<std::string>(&r))
                 error = *e;

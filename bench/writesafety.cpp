@@ -19,11 +19,13 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -53,6 +55,7 @@ using std::chrono::milliseconds;
 constexpr const char* vip = "10.77.0.100";
 constexpr const char* nc_bin = "/usr/bin/nc";
 constexpr const char* writer_password = "w-lab-secret";
+constexpr const char* admin_password = "admin-lab-secret";
 
 struct Options : CommonOptions {
     std::optional<int> runs;  // both daemons; unset: the defaults below
@@ -145,6 +148,12 @@ struct Series {
     std::size_t only_b = 0;
     bool replication_ok = false;
     std::string replication;  // "running both ways" or what is wrong
+    // havipd's automatic rejoins: the files `havip rejoin` saved on either node (the
+    // transactions a diverged node had and the authority lacked, dropped from the node).
+    std::size_t rejoin_files = 0;
+    std::size_t saved_transactions = 0;  // the files' headers: "N transaction(s)"
+    std::optional<std::size_t> missing_saved;  // acknowledged, missing on the holder, saved
+    std::optional<std::size_t> lost_silently;  // acknowledged, missing on a node, not saved
     std::string error;        // the series stopped early: why
     bool ran() const { return !injections.empty(); }
     int not_moved() const {
@@ -167,6 +176,8 @@ class Site {
     Site& operator=(const Site&) = delete;
 
     bool is_havipd() const { return daemon_.kind == test::DaemonKind::havipd; }
+    // Names the series' directory under --keep-logs.
+    void set_label(std::string label) { label_ = std::move(label); }
 
     // Lab, databases, daemons, the writer running; an error message when that failed.
     std::optional<std::string> start() {
@@ -187,6 +198,9 @@ class Site {
             write_extra_cnf(node, false);
             db(node).include_config(extra_cnf(node));
             if (auto started = db(node).start(); !started) return failure(started.message());
+        }
+        if (is_havipd()) {
+            if (auto prepared = prepare_rejoin()) return failure(*prepared);
         }
         if (auto replicating = test::setup_master_master(*db_a_, *db_b_); !replicating)
             return failure(replicating.message());
@@ -348,6 +362,26 @@ class Site {
             for (const auto& [id, server] : *rows[1])
                 if (!rows[0]->contains(id)) ++series.only_b;
         }
+        {
+            const auto saved = saved_by_rejoins();  // none with keepalived
+            series.rejoin_files = saved.files;
+            series.saved_transactions = saved.transactions;
+            // Every acknowledged id missing on either node must be in a saved file: else it
+            // was lost silently.
+            if (rows[0] && rows[1]) {
+                std::size_t on_holder = 0;
+                std::size_t silent = 0;
+                for (const auto id : acked) {
+                    const bool saved_id = saved.ids.contains(id);
+                    const bool off_holder = !rows[holder]->contains(id);
+                    const bool off_other = !rows[1 - holder]->contains(id);
+                    if (off_holder && saved_id) ++on_holder;
+                    if ((off_holder || off_other) && !saved_id) ++silent;
+                }
+                series.missing_saved = on_holder;
+                series.lost_silently = silent;
+            }
+        }
         series.replication_ok = replication_running();
         series.replication = series.replication_ok ? "running both ways" : replication_problem();
     }
@@ -359,16 +393,105 @@ class Site {
   private:
     test::MariadbServer& db(std::string_view node) { return node == "a" ? *db_a_ : *db_b_; }
 
+    // What havipd's automatic rejoin takes, as in tests/netns/rejoin_test.cpp (bootstrap's
+    // inputs): an admin account on both servers (unlogged), its option file, an inventory with
+    // the lab's two nodes and the harness's replication and monitor passwords in secrets/ next
+    // to it. `havip` itself is found through PATH (set in run()).
+    std::optional<std::string> prepare_rejoin() {
+        namespace fs = std::filesystem;
+        for (const char* node : {"a", "b"}) {
+            if (auto made = db(node).exec(fmt::format(
+                    "SET sql_log_bin=0; CREATE USER 'admin'@'10.77.0.%' IDENTIFIED BY '{}';"
+                    " GRANT ALL PRIVILEGES ON *.* TO 'admin'@'10.77.0.%' WITH GRANT OPTION;",
+                    admin_password));
+                !made)
+                return made.message();
+        }
+        const auto write = [](const fs::path& path, const std::string& text, fs::perms mode) {
+            std::ofstream(path, std::ios::trunc) << text;
+            fs::permissions(path, mode);
+        };
+        const auto owner = fs::perms::owner_read | fs::perms::owner_write;
+        write(admin_cnf(), fmt::format("[client]\nuser = admin\npassword = {}\n", admin_password),
+              owner);
+        fs::create_directories(lab_->dir() / "secrets");
+        write(lab_->dir() / "secrets" / "repl.password", "repl-lab-secret\n", owner);
+        write(lab_->dir() / "secrets" / "chk.password", "chk-lab-secret\n", owner);
+        write(inventory(),
+              fmt::format("cluster: lab\n"
+                          "topology: 5-node\n"
+                          "database:\n"
+                          "  vip: {}/24\n"
+                          "  vrid: 97\n"
+                          "  interface: eth0\n"
+                          "  advert_interval: 0.1\n"
+                          "  users:\n"
+                          "    monitor: {{name: chk}}\n"
+                          "    replication: {{name: repl}}\n"
+                          "  nodes:\n"
+                          "    - {{name: a, address: 10.77.0.1}}\n"
+                          "    - {{name: b, address: 10.77.0.2}}\n",
+                          vip),
+              fs::perms(0644));
+        return std::nullopt;
+    }
+    std::filesystem::path admin_cnf() const { return lab_->dir() / "admin.cnf"; }
+    std::filesystem::path inventory() const { return lab_->dir() / "inventory.yaml"; }
+
+    // The files havipd's automatic rejoins saved on either node (<state dir>/rejoin/*.sql):
+    // their number, the transactions their headers count, and the writer's ids in them (the
+    // `@1=` of each decoded `### INSERT INTO `lab`.`w`` row).
+    struct Saved {
+        std::size_t files = 0;
+        std::size_t transactions = 0;
+        std::set<std::uint64_t> ids;
+    };
+    Saved saved_by_rejoins() const {
+        namespace fs = std::filesystem;
+        Saved saved;
+        for (const char* node : {"a", "b"}) {
+            const auto dir = lab_->dir() / fmt::format("{}-havipd-state", node) / "rejoin";
+            std::error_code ec;
+            if (!fs::exists(dir, ec)) continue;
+            for (const auto& entry : fs::directory_iterator(dir, ec)) {
+                if (entry.path().extension() != ".sql") continue;
+                ++saved.files;
+                std::ifstream in(entry.path());
+                bool in_insert = false;
+                for (std::string line; std::getline(in, line);) {
+                    if (line.starts_with("-- havip rejoin: ")) {
+                        std::size_t n = 0;
+                        const char* from = line.data() + 17;
+                        if (std::from_chars(from, line.data() + line.size(), n).ec == std::errc{})
+                            saved.transactions += n;
+                    } else if (line.starts_with("### INSERT INTO `lab`.`w`")) {
+                        in_insert = true;
+                    } else if (in_insert && line.starts_with("###   @1=")) {
+                        std::uint64_t id = 0;
+                        if (std::from_chars(line.data() + 9, line.data() + line.size(), id).ec ==
+                            std::errc{})
+                            saved.ids.insert(id);
+                        in_insert = false;
+                    }
+                }
+            }
+        }
+        return saved;
+    }
+
     // Logs, configs and the servers' error logs, not the datadirs.
     void keep_logs() const {
         namespace fs = std::filesystem;
-        const fs::path to = fs::path(options_.keep_logs) / lab_->prefix();
+        // One directory per series: the labs of one run share a prefix and their file names.
+        const fs::path to = fs::path(options_.keep_logs) / lab_->prefix() / label_;
         std::error_code ec;
         for (auto it = fs::recursive_directory_iterator(lab_->dir(), ec);
              it != fs::recursive_directory_iterator(); it.increment(ec)) {
             if (ec) break;
             const auto ext = it->path().extension();
-            if (!it->is_regular_file() || (ext != ".log" && ext != ".conf" && ext != ".cnf"))
+            // .sql: the files automatic rejoins saved.
+            if (!it->is_regular_file() ||
+                (ext != ".log" && ext != ".conf" && ext != ".cnf" && ext != ".sql"))
                 continue;
             const auto target = to / fs::relative(it->path(), lab_->dir());
             fs::create_directories(target.parent_path(), ec);
@@ -419,7 +542,12 @@ class Site {
             check.timeout = 400ms;
             check.fall = 2;
             check.manage_read_only = true;
-            return render_keepalived_conf(config) + "\n" + db(node).check_block(check) + "\n";
+            // The check block ends with "}\n": the rejoin settings go before it.
+            auto block = db(node).check_block(check);
+            block.erase(block.rfind('}'));
+            block += fmt::format("    rejoin_inventory {}\n    rejoin_admin_option_file {}\n}}\n",
+                                 inventory().string(), admin_cnf().string());
+            return render_keepalived_conf(config) + "\n" + block + "\n";
         }
         // The HA guide's check (see bench/dbfail.cpp): a TCP connect to the server's port.
         const auto script = lab_->dir() / fmt::format("chk_db-{}", node);
@@ -503,6 +631,7 @@ class Site {
     test::RunningDaemon b_;
     int starts_[2] = {0, 0};
     std::optional<test::Writer> writer_;
+    std::string label_;
 };
 
 // One series in a fresh lab; a failure is recorded in the series, not thrown.
@@ -514,6 +643,8 @@ Series run_series(Kind kind, Mode mode, const test::Daemon& daemon, int runs,
     series.daemon = daemon.kind;
     series.planned = runs;
     Site site(daemon, mode, options);
+    site.set_label(fmt::format("{}-{}-{}", short_name(kind), to_string(mode),
+                               test::to_string(daemon.kind)));
     if (auto error = site.start()) {
         series.error = *error;
         fmt::print(stderr, "{}\n", *error);
@@ -551,33 +682,36 @@ std::string count_cell(const std::optional<std::size_t>& value) {
 
 std::string render(const std::vector<Series>& all, long bound_s) {
     std::string out =
-        "| failure | replication | daemon | n | VIP moved median (ms) | not moved | acked | write "
-        "errors | longest gap (ms) | gap median (ms) | lost on holder | lost on other | "
-        "conflicting | only on a / b | final holder | replication at end |\n"
+        "| failure | replication | daemon | injections done | VIP moved median (ms) | not moved | "
+        "acked | write errors | longest gap (ms) | gap median (ms) | missing on holder | saved in "
+        "rejoin files | lost silently | missing on other | rejoin files (transactions) | "
+        "conflicting | only on a / b | final holders | replication both ways at end |\n"
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-        "| ---: | --- | --- |\n";
+        "| ---: | ---: | ---: | ---: | --- | --- |\n";
     std::vector<std::string> notes;
     for (const auto& s : all) {
         std::vector<double> moved;
         for (const auto& i : s.injections)
             if (i.moved) moved.push_back(static_cast<double>(i.moved->count()));
         const bool single = s.final_holder == "a" || s.final_holder == "b";
-        const std::string n = static_cast<int>(s.injections.size()) == s.planned
-                                  ? fmt::format("{}", s.planned)
-                                  : fmt::format("{} of {}", s.injections.size(), s.planned);
+        const bool havipd = s.daemon == test::DaemonKind::havipd;
         out += fmt::format(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} / {} | {} | {} "
-            "|\n",
-            to_string(s.kind), to_string(s.mode), test::to_string(s.daemon), n,
-            moved.empty() ? std::string("–") : fmt::format("{:.0f}", median(moved)), s.not_moved(),
-            s.writer.acked, s.writer.errors, s.writer.longest_gap.count(),
+            "| {} | {} | {} | {} of {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} "
+            "| {} / {} | {} | {} |\n",
+            to_string(s.kind), to_string(s.mode), test::to_string(s.daemon), s.injections.size(),
+            s.planned, moved.empty() ? std::string("–") : fmt::format("{:.0f}", median(moved)),
+            s.not_moved(), s.writer.acked, s.writer.errors, s.writer.longest_gap.count(),
             s.gaps_ms.empty() ? std::string("–") : fmt::format("{:.0f}", median(s.gaps_ms)),
             single ? count_cell(s.missing_on_holder) : std::string("–"),
+            single && havipd ? count_cell(s.missing_saved) : std::string("–"),
+            count_cell(s.lost_silently),
             single ? count_cell(s.missing_on_other)
                    : fmt::format("a {} / b {}", count_cell(s.missing_on_holder),
                                  count_cell(s.missing_on_other)),
+            havipd ? fmt::format("{} ({})", s.rejoin_files, s.saved_transactions)
+                   : std::string("–"),
             s.conflicting, s.only_a, s.only_b, s.final_holder.empty() ? "–" : s.final_holder,
-            s.replication_ok ? "running" : "**broken**");
+            s.replication_ok ? "yes" : "**no**");
         if (!s.replication_ok && !s.replication.empty())
             notes.push_back(fmt::format("{}, {}, {}: replication at the end: {}", to_string(s.kind),
                                         to_string(s.mode), test::to_string(s.daemon),
@@ -622,34 +756,50 @@ std::string render(const std::vector<Series>& all, long bound_s) {
             const auto diverged = [](const Series& s) {
                 return s.only_a + s.only_b + s.conflicting;
             };
-            const auto describe = [&](const Series& s) {
+            const auto describe = [&](const Series& s) -> std::string {
                 const bool single = s.final_holder == "a" || s.final_holder == "b";
                 const std::string missing =
                     single ? fmt::format(
-                                 "{} acknowledged writes missing on the final holder, {} "
-                                 "on the other node",
-                                 count_cell(s.missing_on_holder), count_cell(s.missing_on_other))
+                                 "{} acknowledged writes missing on the final holder ({} of "
+                                 "them saved in rejoin files), {} on the other node",
+                                 count_cell(s.missing_on_holder),
+                                 s.daemon == test::DaemonKind::havipd
+                                     ? count_cell(s.missing_saved)
+                                     : std::string("none"),
+                                 count_cell(s.missing_on_other))
                            : fmt::format(
                                  "VIP on {} at the end, acknowledged writes missing on a "
                                  "{}, on b {}",
                                  s.final_holder, count_cell(s.missing_on_holder),
                                  count_cell(s.missing_on_other));
                 return fmt::format(
-                    "{}, {} rows not the same on both, replication {}, {} "
-                    "failovers not within {} s",
-                    missing, diverged(s), s.replication_ok ? "running" : "broken", s.not_moved(),
-                    bound_s);
+                    "{} of {} injections, {}, {} lost silently, {} rows not the same on both, "
+                    "replication {}, {} failovers not within {} s",
+                    s.injections.size(), s.planned, missing, count_cell(s.lost_silently),
+                    diverged(s), s.replication_ok ? "running" : "broken", s.not_moved(), bound_s);
             };
             std::string line =
                 fmt::format("- {}, {}: havipd: {}", to_string(kind), to_string(mode), describe(*h));
             if (k != nullptr) line += fmt::format("; keepalived: {}", describe(*k));
-            if (mode == Mode::semi_sync)
-                line += fmt::format(
-                    " — havipd {} the target of no acknowledged write missing on the holder",
-                    h->missing_on_holder == std::size_t{0} &&
-                            (h->final_holder == "a" || h->final_holder == "b")
-                        ? "meets"
-                        : "MISSES");
+            // Issue 15's target: every injection done, one holder, replication both ways at
+            // the end; semi-sync: no acknowledged write missing anywhere; async: the ones
+            // missing on the holder all saved in rejoin files, none lost silently.
+            const bool single = h->final_holder == "a" || h->final_holder == "b";
+            const bool available = static_cast<int>(h->injections.size()) == h->planned &&
+                                   single && h->replication_ok;
+            const bool safe =
+                mode == Mode::semi_sync
+                    ? h->missing_on_holder == std::size_t{0} &&
+                          h->missing_on_other == std::size_t{0}
+                    : h->lost_silently == std::size_t{0} && h->missing_on_holder &&
+                          h->missing_saved == h->missing_on_holder;
+            line += fmt::format(
+                " — havipd {} the target ({})", available && safe ? "meets" : "MISSES",
+                mode == Mode::semi_sync
+                    ? "all injections, one holder, replication both ways, no acknowledged write "
+                      "missing anywhere"
+                    : "all injections, one holder, replication both ways, the acknowledged "
+                      "writes missing on the holder all in rejoin files, none lost silently");
             out += line + "\n";
         }
     }
@@ -667,6 +817,12 @@ int run(const Options& options, const std::string& command) {
     if (auto reason = skip_reason(binaries, true)) {
         fmt::print("skipped: {}\n", *reason);
         return exit_skipped;
+    }
+    // havipd's automatic rejoin runs `havip rejoin` through PATH, as installed; here the build
+    // tree's (as tests/netns/rejoin_test.cpp does).
+    {
+        const std::string path = ::getenv("PATH") ? ::getenv("PATH") : "/usr/bin:/bin";
+        ::setenv("PATH", (std::string(HAVIP_BINARY_DIR) + "/havip:" + path).c_str(), 1);
     }
     checks::MysqlLibrary library;  // before the writers' threads
     const int havipd_runs = options.smoke ? 1 : options.runs.value_or(options.havipd_runs);

@@ -403,21 +403,70 @@ class Executor {
             }
         } remove{dir};
         const fs::path file = dir / "seed.sql";
+        // What node 1 had committed before the dump: the binary log position of a consistent
+        // snapshot, as GTIDs. Not @@gtid_binlog_pos: under semi-sync AFTER_SYNC a transaction is
+        // logged before it commits and waits there for a replica's acknowledgement, which the
+        // node being seeded cannot give, so it is in the binary log but in no dump; node 2's
+        // channel fetches it from the binary log once it runs.
+        std::string before;
+        if (auto e = committed_position(*nodes_[0], what, before)) return e;
         if (auto e = run_child(dump_command(o_, from, file), o_.seed_timeout, dir / "dump.err"))
             return fmt::format("{}: {}: {}", from.label(), what, *e);
         if (auto e = run_child(load_command(o_, into, file), o_.seed_timeout, dir / "load.err"))
             return fmt::format("{}: {}: {}", into.label(), what, *e);
         // --master-data=1 --gtid put SET GLOBAL gtid_slave_pos at the dump's position; it must
-        // hold everything node 1 had logged before the dump started.
+        // hold everything node 1 had committed before the dump started.
         auto pos = nodes_[1]->query("SELECT @@gtid_slave_pos AS pos", what);
         if (auto* e = std::get_if<std::string>(&pos)) return *e;
         const std::string slave_pos = first(std::get<std::vector<checks::ReplicaRow>>(pos), "pos");
-        if (!gtid_contains(slave_pos, facts_[0]->gtid_binlog_pos)) {
+        if (!gtid_contains(slave_pos, before)) {
             return fmt::format(
-                "{}: {}: gtid_slave_pos is '{}' after the load, not at least {}'s "
-                "'{}'",
-                into.label(), what, slave_pos, from.name, facts_[0]->gtid_binlog_pos);
+                "{}: {}: gtid_slave_pos is '{}' after the load, not at least what {} had "
+                "committed before the dump, '{}'",
+                into.label(), what, slave_pos, from.name, before);
         }
+        return std::nullopt;
+    }
+
+    // BINLOG_GTID_POS of binlog_snapshot_file/position inside a consistent snapshot: the
+    // transactions committed (visible to a dump), in binary log order.
+    // An error, or the position in `gtids`.
+    static std::optional<std::string> committed_position(Node& node, const std::string& what,
+                                                         std::string& gtids) {
+        auto begun = node.query("START TRANSACTION WITH CONSISTENT SNAPSHOT", what);
+        if (auto* e = std::get_if<std::string>(&begun)) return *e;
+        std::string file;
+        std::string position;
+        auto status = node.query("SHOW SESSION STATUS LIKE 'binlog_snapshot_%'", what);
+        if (auto* rows = std::get_if<std::vector<checks::ReplicaRow>>(&status)) {
+            for (const auto& row : *rows) {
+                const auto name = row.find("Variable_name");
+                const auto value = row.find("Value");
+                if (name == row.end() || value == row.end() || !name->second || !value->second)
+                    continue;
+                if (*name->second == "Binlog_snapshot_file") file = *value->second;
+                if (*name->second == "Binlog_snapshot_position") position = *value->second;
+            }
+        }
+        // A number from the server; anything else is not put into the statement.
+        if (position.find_first_not_of("0123456789") != std::string::npos) position.clear();
+        std::optional<std::string> error;
+        if (auto* e = std::get_if<std::string>(&status)) error = *e;
+        if (!error && !file.empty() && !position.empty()) {
+            auto r = node.query(
+                fmt::format("SELECT BINLOG_GTID_POS({}, {}) AS pos", sql_quote(file), position),
+                what);
+            if (auto* e = std::get_if<std::string>(&r))
+                error = *e;
+            else
+                gtids = first(std::get<std::vector<checks::ReplicaRow>>(r), "pos");
+        }
+        (void)node.query("COMMIT", what);
+        if (error) return error;
+        if (file.empty() || position.empty())
+            return fmt::format("{}: {}: no binary log snapshot position (binlog_snapshot_file "
+                               "'{}', binlog_snapshot_position '{}')",
+                               node.target().label(), what, file, position);
         return std::nullopt;
     }
 

@@ -136,7 +136,15 @@ class RejoinTest : public VrrpPairTest {
         db_a_.emplace(lab(), "a", "10.77.0.1", 1);
         db_b_.emplace(lab(), "b", "10.77.0.2", 2);
         for (const char* node : {"a", "b"}) {
-            std::ofstream(extra_cnf(node)) << "[mariadbd]\n";
+            std::ofstream(extra_cnf(node))
+                << "[mariadbd]\n"
+                // As `havip generate` writes for `replication: semi-sync`: the slave side on
+                // both, the master side moved by manage_read_only with the VIP.
+                << (semi_sync_ ? "rpl_semi_sync_slave_enabled = ON\n"
+                                 "rpl_semi_sync_master_enabled = OFF\n"
+                                 "rpl_semi_sync_master_wait_point = AFTER_SYNC\n"
+                                 "rpl_semi_sync_master_timeout = 2000\n"
+                               : "");
             db(node).include_config(extra_cnf(node));
         }
         ASSERT_TRUE(db_a_->start());
@@ -250,6 +258,7 @@ class RejoinTest : public VrrpPairTest {
     fs::path admin_cnf_, secrets_, inventory_;
     MariadbServer::CheckSpec check_;
     bool auto_rejoin_ = false;
+    bool semi_sync_ = false;
 };
 
 TEST_F(RejoinTest, diverged_old_master_is_saved_reseeded_and_eligible_again) {
@@ -362,6 +371,49 @@ TEST_F(RejoinTest, refuses_and_drops_nothing_when_the_extra_transactions_cannot_
     EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s));
     EXPECT_EQ(check_status("a").value("diverged", false), true);
     EXPECT_EQ(holders(), std::vector<std::string>{"b"});
+}
+
+// Semi-sync (AFTER_SYNC): a commit on the authority is in its binary log before it commits, and
+// waits there for a replica's acknowledgement. While a is being re-seeded nothing acknowledges,
+// so such a commit is in b's @@gtid_binlog_pos but in no dump; a's channel fetches it from the
+// binary log once it runs. The re-seed must not refuse because of it (seen in bench/writesafety,
+// link down under semi-sync: "gtid_slave_pos is '0-2-1499' after the load, not at least b's
+// '0-2-1500'", failing again until the authority's semi-sync timeout let the commit through).
+TEST_F(RejoinTest, reseeds_while_a_semi_sync_commit_on_the_authority_waits_for_this_node) {
+    semi_sync_ = true;
+    ASSERT_NO_FATAL_FAILURE(start(false));
+    ASSERT_NO_FATAL_FAILURE(diverge());
+    // b, the holder, has the master side on (havipd's promote). It fell back to async while a
+    // was down; switched off and on again it waits for an acknowledgement at once, with or
+    // without a replica (rpl_semi_sync_master_wait_no_slave), as right after a promote.
+    // Nothing acknowledges from now on: b's next commit waits (up to 20 s) for a.
+    ASSERT_TRUE(db_b_->exec("SET GLOBAL rpl_semi_sync_master_timeout = 20000;"
+                            " SET GLOBAL rpl_semi_sync_master_enabled = OFF;"
+                            " SET GLOBAL rpl_semi_sync_master_enabled = ON"));
+    ASSERT_EQ(db_b_->value("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+                           "WHERE VARIABLE_NAME='RPL_SEMI_SYNC_MASTER_STATUS'"),
+              "ON")
+        << db_b_->sql("SHOW GLOBAL STATUS LIKE 'rpl_semi_sync_master%'").out;
+    ASSERT_TRUE(db_a_->exec("STOP SLAVE"));
+    const auto before = db_b_->value("SELECT @@gtid_binlog_pos").value_or("");
+    std::thread waiting([&] { (void)db_b_->exec("INSERT INTO lab.w VALUES (7, 'waits for a')"); });
+    const bool logged =
+        wait_until(
+            [&] { return db_b_->value("SELECT @@gtid_binlog_pos").value_or("") != before; }, 5s,
+            50ms)
+            .has_value();
+    const bool visible = db_b_->value("SELECT COUNT(*) FROM lab.w WHERE id = 7") == "1";
+    const auto done = logged && !visible ? rejoin({}) : CommandResult{};
+    waiting.join();  // a's channel acknowledges it once running (or the 20 s timeout)
+    ASSERT_TRUE(logged) << "the INSERT on b was never logged";
+    ASSERT_FALSE(visible) << "the INSERT on b committed without waiting for a";
+    ASSERT_EQ(done.exit_code, 0) << done.out << done.err;
+    EXPECT_TRUE(wait_caught_up(*db_b_, *db_a_, 10s));
+    EXPECT_EQ(db_a_->value("SELECT note FROM lab.w WHERE id = 7"), "waits for a");
+    for (auto* d : {&*db_a_, &*db_b_}) {
+        EXPECT_EQ(d->slave_status("Slave_IO_Running"), "Yes") << d->node();
+        EXPECT_EQ(d->slave_status("Slave_SQL_Running"), "Yes") << d->node();
+    }
 }
 
 TEST_F(RejoinTest, havipd_rejoins_a_diverged_old_master_by_itself) {

@@ -151,10 +151,10 @@ struct Series {
     // havipd's automatic rejoins: the files `havip rejoin` saved on either node (the
     // transactions a diverged node had and the authority lacked, dropped from the node).
     std::size_t rejoin_files = 0;
-    std::size_t saved_transactions = 0;  // the files' headers: "N transaction(s)"
+    std::size_t saved_transactions = 0;        // the files' headers: "N transaction(s)"
     std::optional<std::size_t> missing_saved;  // acknowledged, missing on the holder, saved
     std::optional<std::size_t> lost_silently;  // acknowledged, missing on a node, not saved
-    std::string error;        // the series stopped early: why
+    std::string error;                         // the series stopped early: why
     bool ran() const { return !injections.empty(); }
     int not_moved() const {
         return static_cast<int>(std::count_if(injections.begin(), injections.end(),
@@ -643,8 +643,8 @@ Series run_series(Kind kind, Mode mode, const test::Daemon& daemon, int runs,
     series.daemon = daemon.kind;
     series.planned = runs;
     Site site(daemon, mode, options);
-    site.set_label(fmt::format("{}-{}-{}", short_name(kind), to_string(mode),
-                               test::to_string(daemon.kind)));
+    site.set_label(
+        fmt::format("{}-{}-{}", short_name(kind), to_string(mode), test::to_string(daemon.kind)));
     if (auto error = site.start()) {
         series.error = *error;
         fmt::print(stderr, "{}\n", *error);
@@ -763,9 +763,8 @@ std::string render(const std::vector<Series>& all, long bound_s) {
                                  "{} acknowledged writes missing on the final holder ({} of "
                                  "them saved in rejoin files), {} on the other node",
                                  count_cell(s.missing_on_holder),
-                                 s.daemon == test::DaemonKind::havipd
-                                     ? count_cell(s.missing_saved)
-                                     : std::string("none"),
+                                 s.daemon == test::DaemonKind::havipd ? count_cell(s.missing_saved)
+                                                                      : std::string("none"),
                                  count_cell(s.missing_on_other))
                            : fmt::format(
                                  "VIP on {} at the end, acknowledged writes missing on a "
@@ -785,14 +784,13 @@ std::string render(const std::vector<Series>& all, long bound_s) {
             // the end; semi-sync: no acknowledged write missing anywhere; async: the ones
             // missing on the holder all saved in rejoin files, none lost silently.
             const bool single = h->final_holder == "a" || h->final_holder == "b";
-            const bool available = static_cast<int>(h->injections.size()) == h->planned &&
-                                   single && h->replication_ok;
-            const bool safe =
-                mode == Mode::semi_sync
-                    ? h->missing_on_holder == std::size_t{0} &&
-                          h->missing_on_other == std::size_t{0}
-                    : h->lost_silently == std::size_t{0} && h->missing_on_holder &&
-                          h->missing_saved == h->missing_on_holder;
+            const bool available =
+                static_cast<int>(h->injections.size()) == h->planned && single && h->replication_ok;
+            const bool safe = mode == Mode::semi_sync
+                                  ? h->missing_on_holder == std::size_t{0} &&
+                                        h->missing_on_other == std::size_t{0}
+                                  : h->lost_silently == std::size_t{0} && h->missing_on_holder &&
+                                        h->missing_saved == h->missing_on_holder;
             line += fmt::format(
                 " — havipd {} the target ({})", available && safe ? "meets" : "MISSES",
                 mode == Mode::semi_sync

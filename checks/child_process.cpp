@@ -7,8 +7,8 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -158,9 +158,10 @@ std::string kernel_support_error(int pidfd_open_errno, int waitid_errno, std::st
     else if (waitid_errno == EINVAL)
         missing = "waitid(P_PIDFD) (Linux 5.4)";
     if (!missing) return "";
-    return fmt::format("havipd needs Linux 5.4 or later to run scripts and notify hooks; this "
-                       "kernel ({}) lacks {}",
-                       release, missing);
+    return fmt::format(
+        "havipd needs Linux 5.4 or later to run scripts and notify hooks; this "
+        "kernel ({}) lacks {}",
+        release, missing);
 }
 
 std::string probe_kernel_support() {
@@ -169,8 +170,8 @@ std::string probe_kernel_support() {
     const int fd = pidfd_open(::getpid());
     if (fd < 0) return kernel_support_error(errno, 0, release);
     siginfo_t info{};
-    const int rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd), &info,
-                            WEXITED | WNOHANG);
+    const int rc =
+        ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd), &info, WEXITED | WNOHANG);
     const int err = rc == 0 ? 0 : errno;
     ::close(fd);
     return kernel_support_error(0, err, release);

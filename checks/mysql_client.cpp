@@ -51,7 +51,8 @@ MysqlLibrary::MysqlLibrary() {
 MysqlLibrary::~MysqlLibrary() {
     // A probe worker still in a connect uses the library: end it only once they are all gone
     // (else leave it: this happens at exit, where the process ends anyway).
-    if (const auto& api = mysql_api(); api.loaded() && wait_for_probe_workers(std::chrono::seconds(3)))
+    if (const auto& api = mysql_api();
+        api.loaded() && wait_for_probe_workers(std::chrono::seconds(3)))
         api.library_end();
 }
 
@@ -291,8 +292,7 @@ Snapshot take_snapshot(MysqlConnection& c) {
     // 2006 gone away, 2013 lost: the connection held since an earlier interval was closed,
     // by a server that died or restarted since. Reconnecting now tells which, in this interval.
     if (auto* e = std::get_if<SqlError>(&answer);
-        e && held && (e->code == 2006 || e->code == 2013) && !c.connected() &&
-        !c.interrupted()) {
+        e && held && (e->code == 2006 || e->code == 2013) && !c.connected() && !c.interrupted()) {
         snap.held_connection_lost = true;
         // A server being killed can still take a connect on its listening socket for a moment
         // and then reset it (2013 at the handshake): ask again until the kernel's answer

@@ -136,13 +136,13 @@ void MysqlProbe::watch_idle(int fd) {
     stop_watch();
     if (fd < 0) return;
     idle_watch_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, fd);
-    idle_watch_->async_wait(
-        boost::asio::posix::stream_descriptor::wait_read,
-        [this, alive = alive_, generation = watch_generation_](const boost::system::error_code& ec) {
-            if (ec || !*alive || generation != watch_generation_) return;
-            stop_watch();
-            if (idle_readable_) idle_readable_();
-        });
+    idle_watch_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                            [this, alive = alive_,
+                             generation = watch_generation_](const boost::system::error_code& ec) {
+                                if (ec || !*alive || generation != watch_generation_) return;
+                                stop_watch();
+                                if (idle_readable_) idle_readable_();
+                            });
 }
 
 void MysqlProbe::stop_watch() {

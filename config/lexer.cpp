@@ -469,8 +469,8 @@ class Lexer {
     Diagnostics& diagnostics_;
     std::map<std::string, std::vector<std::string>, std::less<>> variables_;
     std::vector<fs::path> stack_;
-    std::size_t files_read_ = 0;      // over every include, for max_files_read
-    std::uintmax_t bytes_read_ = 0;   // and max_bytes_read
+    std::size_t files_read_ = 0;     // over every include, for max_files_read
+    std::uintmax_t bytes_read_ = 0;  // and max_bytes_read
     std::size_t order_ = 0;
     std::vector<Token> tokens_;
 };

@@ -464,9 +464,10 @@ class Executor {
         (void)node.query("COMMIT", what);
         if (error) return error;
         if (file.empty() || position.empty())
-            return fmt::format("{}: {}: no binary log snapshot position (binlog_snapshot_file "
-                               "'{}', binlog_snapshot_position '{}')",
-                               node.target().label(), what, file, position);
+            return fmt::format(
+                "{}: {}: no binary log snapshot position (binlog_snapshot_file "
+                "'{}', binlog_snapshot_position '{}')",
+                node.target().label(), what, file, position);
         return std::nullopt;
     }
 

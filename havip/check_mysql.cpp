@@ -130,9 +130,12 @@ int check_mysql(const std::vector<std::string>& args) {
         } else if (a == "--connection") {
             ds.connection_name = v;
         } else if (a == "--role") {
-            if (v == "holder") role = checks::Role::holder;
-            else if (v == "standby") role = checks::Role::standby;
-            else return bad();
+            if (v == "holder")
+                role = checks::Role::holder;
+            else if (v == "standby")
+                role = checks::Role::standby;
+            else
+                return bad();
         } else if (a == "--vip") {
             boost::system::error_code ec;
             vip = boost::asio::ip::make_address(v, ec);
@@ -185,7 +188,8 @@ int check_mysql(const std::vector<std::string>& args) {
                                      ec.message());
     }
     std::cout << fmt::format("{}: {}\n", checks::to_string(d.status), d.reason);
-    for (const auto& alert : d.alerts) std::cout << "alert: " << alert << '\n';
+    for (const auto& alert : d.alerts)
+        std::cout << "alert: " << alert << '\n';
     return d.status == checks::Status::healthy ? exit_healthy : exit_not_healthy;
 }
 

@@ -214,9 +214,8 @@ std::string table_of(const json& document) {
         for (const auto& r : i.value("vip_retries", json::array())) {
             const auto failures = r.value("failures", 0);
             out += fmt::format("    VIP {} failing: {}: {} ({} attempt{}, next in {:.0f} ms)\n",
-                               text(r, "operation"), text(r, "vip"), text(r, "error", ""),
-                               failures, failures == 1 ? "" : "s",
-                               r.value("next_attempt_in_ms", 0.0));
+                               text(r, "operation"), text(r, "vip"), text(r, "error", ""), failures,
+                               failures == 1 ? "" : "s", r.value("next_attempt_in_ms", 0.0));
         }
         for (const auto& c : i.value("checks", json::array())) {
             const std::string reason = text(c, "reason", "");
@@ -237,8 +236,9 @@ std::string table_of(const json& document) {
             if (const std::string rejoin = text(c, "rejoin", ""); !rejoin.empty())
                 out += fmt::format("      {}\n", rejoin);
             if (c.value("forced", false))
-                out += "      eligible by operator decision (havip promote --force) until the "
-                       "next normal change of writer\n";
+                out +=
+                    "      eligible by operator decision (havip promote --force) until the "
+                    "next normal change of writer\n";
         }
         const auto s = i.value("stats", json::object());
         out += fmt::format(

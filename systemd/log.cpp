@@ -84,8 +84,8 @@ void Logger::log(Level level, std::string_view message, std::span<const Field> f
                 const auto note = fmt::format(
                     "{} log entries dropped: journald was not reading (havipd never waits for it)",
                     dropped_);
-                const std::vector<JournalField> lost{{"MESSAGE", note}, {"PRIORITY", "4"},
-                                                     {"SYSLOG_IDENTIFIER", "havipd"}};
+                const std::vector<JournalField> lost{
+                    {"MESSAGE", note}, {"PRIORITY", "4"}, {"SYSLOG_IDENTIFIER", "havipd"}};
                 if (send_journal_entry(journal_fd_, journal_datagram(lost))) dropped_ = 0;
             }
             break;

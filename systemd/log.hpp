@@ -57,7 +57,7 @@ class Logger {
   private:
     Sink sink_;
     bool detail_;
-    int journal_fd_ = -1;  // an unbound datagram socket, for the journal sink
+    int journal_fd_ = -1;        // an unbound datagram socket, for the journal sink
     std::uint64_t dropped_ = 0;  // journal entries journald was too busy to take
 };
 

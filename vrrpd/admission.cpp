@@ -4,8 +4,8 @@
 
 namespace havip::vrrp {
 
-bool session_admitted(std::span<const std::string> live, const std::string& client,
-                      bool privileged, const AdmissionLimits& limits) {
+bool session_admitted(std::span<const std::string> live, const std::string& client, bool privileged,
+                      const AdmissionLimits& limits) {
     if (live.size() >= limits.max_sessions) return false;
     if (privileged) return true;
     if (live.size() + limits.reserved >= limits.max_sessions) return false;

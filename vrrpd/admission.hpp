@@ -16,7 +16,7 @@ struct AdmissionLimits {
 
 // Whether a new session from `client` is taken, given the clients of the live sessions. A
 // privileged client (root on the control socket) is bound by max_sessions only.
-bool session_admitted(std::span<const std::string> live, const std::string& client,
-                      bool privileged, const AdmissionLimits& limits);
+bool session_admitted(std::span<const std::string> live, const std::string& client, bool privileged,
+                      const AdmissionLimits& limits);
 
 }  // namespace havip::vrrp

@@ -866,8 +866,8 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
                     const auto& s = result->steps[i];
                     const auto ms = times[i].count();
                     log_.log(s.ok ? Level::notice : Level::warning,
-                             fmt::format("manage_read_only {}: {}: {} ({} ms)", what,
-                                         s.description, s.detail, ms),
+                             fmt::format("manage_read_only {}: {}: {} ({} ms)", what, s.description,
+                                         s.detail, ms),
                              {{"HAVIP_CHECK", r->name}, {"HAVIP_STEP_MS", std::to_string(ms)}});
                     steps.push_back(fmt::format("{} -> {} ({} ms)", s.description, s.detail, ms));
                 }

@@ -146,7 +146,8 @@ void admit(const std::shared_ptr<ControlSocket::Shared>& shared, stream_protocol
                                   control_sessions_for_root})) {
         refuse(socket, "too many clients");
     } else {
-        const Caller caller{static_cast<std::uint32_t>(cred.uid), static_cast<std::uint32_t>(cred.gid),
+        const Caller caller{static_cast<std::uint32_t>(cred.uid),
+                            static_cast<std::uint32_t>(cred.gid),
                             static_cast<std::int32_t>(cred.pid)};
         auto session = std::make_shared<ControlSocket::Session>(shared, std::move(socket), caller);
         session->client = client;

@@ -194,11 +194,10 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
             s.destinations = {p.multicast_group};
         if (ci.unicast() && !s.ipv6 && r.version == ProtocolVersion::v3) {
             using Old = config::VrrpInstance::OldUnicastChecksum;
-            s.old_checksum = ci.old_unicast_checksum == Old::always
-                                 ? InstanceSettings::OldChecksum::always
-                             : ci.old_unicast_checksum == Old::never
-                                 ? InstanceSettings::OldChecksum::never
-                                 : InstanceSettings::OldChecksum::automatic;
+            s.old_checksum =
+                ci.old_unicast_checksum == Old::always  ? InstanceSettings::OldChecksum::always
+                : ci.old_unicast_checksum == Old::never ? InstanceSettings::OldChecksum::never
+                                                        : InstanceSettings::OldChecksum::automatic;
         }
 
         auto to_vip = [&](const config::VirtualAddress& va) -> std::optional<netlink::Vip> {
@@ -359,9 +358,9 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
             if (const auto* sc = config.find_script(ref.name)) {
                 // Refused by script security: keepalived removes it from the instance.
                 if (sc->script.refused) {
-                    const bool listed = std::any_of(
-                        s.disabled_checks.begin(), s.disabled_checks.end(),
-                        [&](const auto& d) { return d.name == ref.name; });
+                    const bool listed =
+                        std::any_of(s.disabled_checks.begin(), s.disabled_checks.end(),
+                                    [&](const auto& d) { return d.name == ref.name; });
                     if (!listed) s.disabled_checks.push_back({ref.name, *sc->script.refused});
                     return;
                 }
@@ -490,13 +489,13 @@ void Daemon::join_configured_groups() {
         if (sock->group() == group) continue;
         const auto before = sock->group() ? sock->group()->to_string() : std::string{"none"};
         if (auto ec = sock->set_group(group))
-            log_.log(Level::err, fmt::format("cannot join the VRRP group {} on {}: {}",
-                                             group.to_string(), (*user)->settings().ifname,
-                                             ec.message()));
+            log_.log(Level::err,
+                     fmt::format("cannot join the VRRP group {} on {}: {}", group.to_string(),
+                                 (*user)->settings().ifname, ec.message()));
         else
-            log_.log(Level::notice, fmt::format("VRRP group on {}: {} instead of {}",
-                                                (*user)->settings().ifname, group.to_string(),
-                                                before));
+            log_.log(Level::notice,
+                     fmt::format("VRRP group on {}: {} instead of {}", (*user)->settings().ifname,
+                                 group.to_string(), before));
     }
 }
 
@@ -861,7 +860,8 @@ void Daemon::on_packet(const SocketKey& key, const ReceivedPacket& packet) {
         DecodeOptions old;
         old.accept_v3_ipv4_group_pseudo_header = true;
         const auto again = decode_ipv4(packet.bytes, old);
-        if (const auto* advert = std::get_if<Advert>(&again); advert && !advert->destination.is_multicast()) {
+        if (const auto* advert = std::get_if<Advert>(&again);
+            advert && !advert->destination.is_multicast()) {
             for (auto* i : receivers_of(key, *advert))
                 i->receive_old_checksum(*advert);
             return;
@@ -964,10 +964,9 @@ void Daemon::follow_interfaces(std::optional<std::pair<std::string, int>> link) 
     const auto instances = instances_;
     for (auto k : plan.lose) {
         const auto& s = instances[k]->settings();
-        instances[k]->interface_lost(present.count(s.ifname)
-                                         ? fmt::format("interface {} was replaced", s.ifname)
-                                         : fmt::format("interface {} deleted (or renamed)",
-                                                       s.ifname));
+        instances[k]->interface_lost(
+            present.count(s.ifname) ? fmt::format("interface {} was replaced", s.ifname)
+                                    : fmt::format("interface {} deleted (or renamed)", s.ifname));
     }
     for (auto k : plan.rebind)
         rebind(*instances[k]);
@@ -1078,7 +1077,9 @@ void Daemon::open_control_socket() {
     std::string detail;
     control_ = ControlSocket::open(
         io_, settings,
-        [this](std::string_view line, const Caller& caller) { return control_request(line, caller); },
+        [this](std::string_view line, const Caller& caller) {
+            return control_request(line, caller);
+        },
         ec, &detail);
     // VRRP matters more than its status: without the socket the daemon still runs.
     if (!control_)

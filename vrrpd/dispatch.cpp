@@ -28,13 +28,13 @@ std::vector<std::size_t> advert_receivers(std::span<const Receiver> receivers, s
     const auto last = std::find_if(unicast.begin(), unicast.end(), [&](std::size_t i) {
         return receivers[i].last_source && same(*receivers[i].last_source, source);
     });
-    const auto peer = last != unicast.end()
-                          ? last
-                          : std::find_if(unicast.begin(), unicast.end(), [&](std::size_t i) {
-                                return std::any_of(receivers[i].peers.begin(),
-                                                   receivers[i].peers.end(),
-                                                   [&](const auto& p) { return same(p, source); });
-                            });
+    const auto peer =
+        last != unicast.end()
+            ? last
+            : std::find_if(unicast.begin(), unicast.end(), [&](std::size_t i) {
+                  return std::any_of(receivers[i].peers.begin(), receivers[i].peers.end(),
+                                     [&](const auto& p) { return same(p, source); });
+              });
     if (peer != unicast.end()) out.push_back(*peer);
     return out;
 }

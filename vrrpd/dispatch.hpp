@@ -15,7 +15,7 @@ namespace havip::vrrp {
 struct Receiver {
     std::uint8_t vrid = 0;
     bool unicast = false;
-    std::span<const boost::asio::ip::address> peers;  // unicast_peer
+    std::span<const boost::asio::ip::address> peers;      // unicast_peer
     std::optional<boost::asio::ip::address> last_source;  // of the last advert it took
 };
 

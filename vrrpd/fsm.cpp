@@ -254,8 +254,7 @@ void Router::on_adver_fired(TimePoint now, Actions& out) {
 
 void Router::on_priority_changed(const PriorityChanged& change, TimePoint now, Actions& out) {
     // The owner's 255 never changes; 0 is not a priority (a fault is reported as FaultRaised).
-    if (is_owner() || change.effective_priority == 0 ||
-        change.effective_priority == vars_.priority)
+    if (is_owner() || change.effective_priority == 0 || change.effective_priority == vars_.priority)
         return;
     vars_.priority = change.effective_priority;
     const Duration old_down_interval = vars_.master_down_interval;

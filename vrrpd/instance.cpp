@@ -90,8 +90,7 @@ bool InstanceSettings::same_as(const InstanceSettings& o) const {
            announce.master_refresh == o.announce.master_refresh &&
            announce.refresh_repeat == o.announce.refresh_repeat && same_tracks(tracks, o.tracks) &&
            tracked_ifindexes == o.tracked_ifindexes && disabled_checks == o.disabled_checks &&
-           sync_group == o.sync_group &&
-           r.sync_group == orr.sync_group;
+           sync_group == o.sync_group && r.sync_group == orr.sync_group;
 }
 
 RouterKey router_key(const InstanceSettings& s) {
@@ -235,8 +234,8 @@ void Instance::rebind(InstanceSettings next, VrrpSocket& socket) {
     deps_.socket = &socket;
     const bool was_lost = interface_lost_.has_value();
     if (was_lost)
-        log(Level::notice, fmt::format("interface {} is back (ifindex {})", next.ifname,
-                                       next.ifindex));
+        log(Level::notice,
+            fmt::format("interface {} is back (ifindex {})", next.ifname, next.ifindex));
     interface_lost_.reset();
     // The router keeps its state; reconfigure() takes the new indexes, MAC, source address
     // and VIP interfaces, and leaves FAULT when nothing else holds it there.
@@ -544,8 +543,7 @@ void Instance::send_advert(std::uint8_t priority) {
             EncodeOptions options;
             if (old_checksum_active_)
                 options.v3_ipv4_checksum = V3Ipv4Checksum::group_pseudo_header;
-            auto bytes =
-                settings_.ipv6 ? encode_payload(advert) : encode_ipv4(advert, options);
+            auto bytes = settings_.ipv6 ? encode_payload(advert) : encode_ipv4(advert, options);
             if (const auto* e = std::get_if<EncodeError>(&bytes)) {
                 // The configuration was validated: this is a bug, not a runtime condition.
                 log(Level::err, fmt::format("cannot encode advert: {}", describe(*e)));
@@ -636,9 +634,9 @@ void Instance::change_vip(const netlink::Vip& vip, VipOp op) {
         return;
     }
     const auto before = vip_retries_.pending().find(key);
-    const unsigned failed_before =
-        before != vip_retries_.pending().end() && before->second.op == op ? before->second.failures
-                                                                          : 0;
+    const unsigned failed_before = before != vip_retries_.pending().end() && before->second.op == op
+                                       ? before->second.failures
+                                       : 0;
     const auto now = Clock::now();
     vip_retries_.record(key, op, static_cast<bool>(r), r ? std::string{} : r.error().message(),
                         now);
@@ -655,11 +653,11 @@ void Instance::change_vip(const netlink::Vip& vip, VipOp op) {
         // added for an hour logs a dozen lines, not 700.
         if ((p.failures & (p.failures - 1)) == 0)
             log(Level::err,
-                fmt::format("cannot {} VIP {}: {}; retrying in {} ms (attempt {})",
-                            to_string(op), key, p.error,
-                            std::chrono::duration_cast<std::chrono::milliseconds>(p.next - now)
-                                .count(),
-                            p.failures + 1),
+                fmt::format(
+                    "cannot {} VIP {}: {}; retrying in {} ms (attempt {})", to_string(op), key,
+                    p.error,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(p.next - now).count(),
+                    p.failures + 1),
                 {{"HAVIP_REASON", fmt::format("vip {} failed", to_string(op))}});
     }
     arm_vip_retry();
@@ -671,8 +669,8 @@ void Instance::arm_vip_retry() {
         vip_retry_timer_.cancel();
         return;
     }
-    vip_retry_timer_.expires_at(Clock::time_point{
-        std::chrono::duration_cast<Clock::duration>(next->time_since_epoch())});
+    vip_retry_timer_.expires_at(
+        Clock::time_point{std::chrono::duration_cast<Clock::duration>(next->time_since_epoch())});
     vip_retry_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
         if (ec) return;
         if (auto self = weak.lock()) self->retry_vips();
@@ -708,9 +706,9 @@ void Instance::start_announcements() {
 // `next_burst` indexes on_master first, then each_refresh of successive periods.
 void Instance::schedule_announcements(std::size_t next_burst, Clock::time_point start) {
     const auto now = Clock::now();
-    const auto next = vrrp::next_burst(
-        announce_schedule_, next_burst,
-        std::chrono::duration_cast<std::chrono::microseconds>(now - start));
+    const auto next =
+        vrrp::next_burst(announce_schedule_, next_burst,
+                         std::chrono::duration_cast<std::chrono::microseconds>(now - start));
     if (!next) return;
     next_burst = next->index;
     const unsigned count = next->burst.count;

@@ -53,7 +53,7 @@ struct InstanceSettings {
     // automatic: switch to it on an advert that carries it; always: send it from the start.
     enum class OldChecksum { never, automatic, always };
     OldChecksum old_checksum = OldChecksum::never;
-    MacAddress mac{};                                    // the interface's
+    MacAddress mac{};  // the interface's
     // Every interface a VIP or excluded VIP is raised on: announcements go out there.
     std::map<int, AnnounceLink> announce_links;
     AnnounceSettings announce;
@@ -280,7 +280,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
     std::array<std::uint64_t, all_decode_errors.size()> reject_suppressed_{};
     // failback_hold: the objecting checks and their reasons.
     std::map<std::string, std::string> failback_holds_;
-    std::optional<std::string> sync_fault_;  // the group's FAULT imposed on this member
+    std::optional<std::string> sync_fault_;      // the group's FAULT imposed on this member
     std::optional<std::string> interface_lost_;  // why: the instance's interface is gone
     struct EncodedAdverts {
         std::uint8_t priority = 0;

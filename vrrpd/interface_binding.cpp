@@ -34,8 +34,7 @@ InterfacePlan plan_interfaces(std::span<const InstanceInterfaces> instances,
     return plan;
 }
 
-bool concerns(std::span<const InstanceInterfaces> instances, const std::string& name,
-              int ifindex) {
+bool concerns(std::span<const InstanceInterfaces> instances, const std::string& name, int ifindex) {
     auto is = [&](const BoundInterface& b) {
         return b.name == name || (ifindex != 0 && b.ifindex == ifindex);
     };

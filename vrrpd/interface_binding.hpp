@@ -54,7 +54,6 @@ InterfacePlan plan_interfaces(std::span<const InstanceInterfaces> instances,
 // Whether a link event (the interface's name and ifindex) can change a plan: it names one of
 // the instances' interfaces or is one they are bound to (a rename). Other interfaces coming
 // and going on a busy host (containers' veths) are not looked at.
-bool concerns(std::span<const InstanceInterfaces> instances, const std::string& name,
-              int ifindex);
+bool concerns(std::span<const InstanceInterfaces> instances, const std::string& name, int ifindex);
 
 }  // namespace havip::vrrp

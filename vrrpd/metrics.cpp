@@ -225,8 +225,7 @@ std::string format_metrics(const StatusSnapshot& snapshot) {
     w.family("havip_vrrp_vip_retries_pending", "gauge",
              "VIPs whose add or remove failed and is being retried.", [&] {
                  for (const auto& i : instances)
-                     w.sample(instance_labels(i),
-                              static_cast<std::uint64_t>(i.vip_retries.size()));
+                     w.sample(instance_labels(i), static_cast<std::uint64_t>(i.vip_retries.size()));
              });
     w.family("havip_vrrp_notify_pending", "gauge",
              "Notify hooks waiting or running for the instance.", [&] {
@@ -234,8 +233,7 @@ std::string format_metrics(const StatusSnapshot& snapshot) {
                      w.sample(instance_labels(i), static_cast<std::uint64_t>(i.notify.pending));
              });
     w.family("havip_vrrp_notify_superseded_total", "counter",
-             "Notify hooks removed before they started because a newer state's were queued.",
-             [&] {
+             "Notify hooks removed before they started because a newer state's were queued.", [&] {
                  for (const auto& i : instances)
                      w.sample(instance_labels(i), i.notify.superseded);
              });

@@ -79,7 +79,8 @@ void admit(const std::shared_ptr<MetricsServer::Shared>& shared, tcp::socket soc
     const auto peer = socket.remote_endpoint(ec);
     const std::string client = ec ? std::string{} : peer.address().to_string();
     const auto max = shared->settings.max_clients;
-    if (!session_admitted(shared->clients(), client, false, {max, std::max<std::size_t>(1, max / 2), 0})) {
+    if (!session_admitted(shared->clients(), client, false,
+                          {max, std::max<std::size_t>(1, max / 2), 0})) {
         refuse(socket);
     } else {
         auto session = std::make_shared<MetricsServer::Session>(shared, std::move(socket));

@@ -26,7 +26,9 @@ namespace havip::vrrp {
 
 namespace {
 
-std::error_code last_error() { return {errno, std::generic_category()}; }
+std::error_code last_error() {
+    return {errno, std::generic_category()};
+}
 
 std::string process_name(pid_t pid) {
     std::ifstream in(fmt::format("/proc/{}/comm", pid));
@@ -168,14 +170,14 @@ std::error_code write_pid_file(const std::string& path, std::string& detail) {
             ::kill(static_cast<pid_t>(other), 0) == 0) {
             auto name = process_name(static_cast<pid_t>(other));
             if (name == "havipd" || name == "keepalived") {
-                detail = fmt::format("{} (pid {}) is already running with pid file {}", name,
-                                     other, path);
+                detail = fmt::format("{} (pid {}) is already running with pid file {}", name, other,
+                                     path);
                 return std::make_error_code(std::errc::device_or_resource_busy);
             }
         }
     }
-    if (auto ec = checks::write_file_atomically(path, fmt::format("{}\n", ::getpid()), 0644,
-                                                false)) {
+    if (auto ec =
+            checks::write_file_atomically(path, fmt::format("{}\n", ::getpid()), 0644, false)) {
         detail = fmt::format("cannot write pid file {}", path);
         return ec;
     }

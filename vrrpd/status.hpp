@@ -105,7 +105,7 @@ struct InstanceSnapshot {
     int priority = 0;  // configured
     int effective_priority = 0;
     std::vector<VipSnapshot> vips;
-    std::optional<std::string> master_ip;  // the last master heard (or ourselves as MASTER)
+    std::optional<std::string> master_ip;   // the last master heard (or ourselves as MASTER)
     std::optional<std::string> sync_group;  // the vrrp_sync_group it changes state with
     std::optional<TransitionSnapshot> last_transition;
     std::vector<CheckSnapshot> checks;

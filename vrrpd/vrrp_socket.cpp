@@ -18,7 +18,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::error_code last_error() { return {errno, std::generic_category()}; }
+std::error_code last_error() {
+    return {errno, std::generic_category()};
+}
 
 template <typename T>
 bool set_option(int fd, int level, int name, const T& value) {
@@ -46,9 +48,10 @@ std::error_code membership(int fd, bool ipv6, int ifindex, const asio::ip::addre
 
 }  // namespace
 
-std::optional<VrrpSocket> VrrpSocket::open(asio::io_context& io, bool ipv6, const std::string& ifname,
-                                           int ifindex, std::optional<asio::ip::address> group,
-                                           int ttl, int receive_buffer, std::error_code& ec) {
+std::optional<VrrpSocket> VrrpSocket::open(asio::io_context& io, bool ipv6,
+                                           const std::string& ifname, int ifindex,
+                                           std::optional<asio::ip::address> group, int ttl,
+                                           int receive_buffer, std::error_code& ec) {
     int fd = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
                       ip_protocol_vrrp);
     if (fd < 0) {
@@ -173,7 +176,8 @@ void VrrpSocket::drain() {
     }
 }
 
-std::error_code VrrpSocket::send(std::span<const std::uint8_t> packet, const asio::ip::address& source,
+std::error_code VrrpSocket::send(std::span<const std::uint8_t> packet,
+                                 const asio::ip::address& source,
                                  const asio::ip::address& destination) {
     iovec iov{const_cast<std::uint8_t*>(packet.data()), packet.size()};
     msghdr msg{};

@@ -29,7 +29,7 @@ struct ReceivedPacket {
 };
 
 class VrrpSocket {
-public:
+  public:
     using Handler = std::function<void(const ReceivedPacket&)>;
 
     // Opens the socket for `ifname`/`ifindex`; `multicast_group` empty for unicast-only use.
@@ -61,7 +61,7 @@ public:
     // Leaves the joined group and joins `group` instead (a reload changed vrrp_mcast_group4/6).
     std::error_code set_group(const std::optional<boost::asio::ip::address>& group);
 
-private:
+  private:
     VrrpSocket(boost::asio::io_context& io, int fd, bool ipv6, int ifindex,
                std::optional<boost::asio::ip::address> group);
     void wait();

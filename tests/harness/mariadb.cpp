@@ -154,7 +154,9 @@ testing::AssertionResult MariadbServer::prepare() {
     if (!copied.ok()) return succeeded({"cp", "-a"}, copied);
     std::error_code tmp_ec;
     fs::create_directories(dir_ / "tmp", tmp_ec);
-    if (tmp_ec) return testing::AssertionFailure() << "cannot make " << (dir_ / "tmp") << ": " << tmp_ec.message();
+    if (tmp_ec)
+        return testing::AssertionFailure()
+               << "cannot make " << (dir_ / "tmp") << ": " << tmp_ec.message();
 
     // shared/reference/mysql-health.md, "Setup the generator/bootstrapper should produce";
     // slave_net_timeout at its low end so a hung peer is noticed within the tests' budget.

@@ -186,7 +186,8 @@ class OldUnicastChecksum : public VrrpPairTest {
         ASSERT_FALSE(HasFailure());
         const auto start = Clock::now();
         std::this_thread::sleep_for(rfc_timing(3, backup_priority, 100ms).master_down + 1s);
-        EXPECT_FALSE(vip_changed_since("b", start)) << "b took the VIP: " << b.process->log_tail(10);
+        EXPECT_FALSE(vip_changed_since("b", start))
+            << "b took the VIP: " << b.process->log_tail(10);
         EXPECT_EQ(holders(), Names{"a"});
         EXPECT_EQ(b.times_entered("VI_1", "MASTER"), 0u) << b.process->log_tail(10);
         // And b still takes over when a stops.
@@ -230,7 +231,8 @@ TEST_P(HavipdVsKeepalived, master_interface_recreated_by_name_fails_over_and_tak
 
 // The backup's interface re-created: it returns to BACKUP and follows the master's adverts on
 // the new link, whichever daemon either side runs (no dual master).
-TEST_P(HavipdVsKeepalived, backup_interface_recreated_by_name_returns_to_backup_without_dual_master) {
+TEST_P(HavipdVsKeepalived,
+       backup_interface_recreated_by_name_returns_to_backup_without_dual_master) {
     ASSERT_NO_FATAL_FAILURE(start_pair());
     const auto gone = Clock::now();
     ASSERT_TRUE(lab().delete_link("b"));
@@ -250,14 +252,13 @@ TEST_P(HavipdVsKeepalived, backup_interface_recreated_by_name_returns_to_backup_
 
 INSTANTIATE_TEST_SUITE_P(
     Mixed, HavipdVsKeepalived,
-    testing::Values(Mixed{"v2_pass_1s_keepalived_master", 2, 1000ms, std::string("s3cret"), false},
-                    Mixed{"v2_pass_1s_havipd_master", 2, 1000ms, std::string("s3cret"), true},
-                    Mixed{"v3_100ms_keepalived_master", 3, 100ms, std::nullopt, false},
-                    Mixed{"v3_100ms_havipd_master", 3, 100ms, std::nullopt, true},
-                    Mixed{"v3_ipv6_100ms_keepalived_master", 3, 100ms, std::nullopt, false,
-                          "fd77::100", 64},
-                    Mixed{"v3_ipv6_100ms_havipd_master", 3, 100ms, std::nullopt, true, "fd77::100",
-                          64}),
+    testing::Values(
+        Mixed{"v2_pass_1s_keepalived_master", 2, 1000ms, std::string("s3cret"), false},
+        Mixed{"v2_pass_1s_havipd_master", 2, 1000ms, std::string("s3cret"), true},
+        Mixed{"v3_100ms_keepalived_master", 3, 100ms, std::nullopt, false},
+        Mixed{"v3_100ms_havipd_master", 3, 100ms, std::nullopt, true},
+        Mixed{"v3_ipv6_100ms_keepalived_master", 3, 100ms, std::nullopt, false, "fd77::100", 64},
+        Mixed{"v3_ipv6_100ms_havipd_master", 3, 100ms, std::nullopt, true, "fd77::100", 64}),
     [](const auto& param) { return param.param.name; });
 
 }  // namespace

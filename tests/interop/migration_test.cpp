@@ -52,9 +52,7 @@ class Migration : public VrrpPairTest {
     }
 
     MariadbServer& db(std::string_view node) { return node == "a" ? *db_a_ : *db_b_; }
-    std::string generated(std::string_view node) {
-        return node == "a" ? "db1" : "db2";
-    }
+    std::string generated(std::string_view node) { return node == "a" ? "db1" : "db2"; }
     fs::path monitor_cnf(std::string_view node) {
         return lab().dir() / fmt::format("{}-monitor.cnf", node);
     }
@@ -75,11 +73,11 @@ class Migration : public VrrpPairTest {
         ASSERT_TRUE(db_a_->start());
         ASSERT_TRUE(db_b_->start());
         ASSERT_TRUE(setup_master_master(*db_a_, *db_b_));
-        ASSERT_TRUE(db_a_->exec(
-            fmt::format("CREATE TABLE lab.w (id BIGINT PRIMARY KEY) ENGINE=InnoDB;"
-                        "CREATE USER 'w'@'10.77.0.%' IDENTIFIED BY '{}';"
-                        "GRANT INSERT, SELECT ON lab.* TO 'w'@'10.77.0.%';",
-                        writer_password)));
+        ASSERT_TRUE(
+            db_a_->exec(fmt::format("CREATE TABLE lab.w (id BIGINT PRIMARY KEY) ENGINE=InnoDB;"
+                                    "CREATE USER 'w'@'10.77.0.%' IDENTIFIED BY '{}';"
+                                    "GRANT INSERT, SELECT ON lab.* TO 'w'@'10.77.0.%';",
+                                    writer_password)));
         ASSERT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
 
         const fs::path inventory = lab().dir() / "inventory.yaml";
@@ -179,10 +177,11 @@ TEST_F(Migration, keepalived_pair_to_havipd_pair_one_node_at_a_time_losing_no_wr
     auto r = db_a_->sql("SELECT id FROM lab.w", 20s);
     ASSERT_TRUE(r.ok()) << r.err;
     const auto lost = missing_ids(writer_->acked(), parse_ids(r.out));
-    std::cout << fmt::format("[ figures ] migration: acked {} of {} attempted ({} errors), lost "
-                             "{}, longest write gap {} ms\n",
-                             figures.acked, figures.attempted, figures.errors, lost.size(),
-                             figures.longest_gap.count())
+    std::cout << fmt::format(
+                     "[ figures ] migration: acked {} of {} attempted ({} errors), lost "
+                     "{}, longest write gap {} ms\n",
+                     figures.acked, figures.attempted, figures.errors, lost.size(),
+                     figures.longest_gap.count())
               << std::flush;
     EXPECT_TRUE(lost.empty()) << lost.size() << " acknowledged writes missing on a";
     EXPECT_TRUE(wait_until([&] { return replicating("a") && replicating("b"); }, 10s, 100ms))

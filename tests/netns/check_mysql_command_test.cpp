@@ -73,7 +73,8 @@ TEST_F(CheckMysqlCommand, sql_quote_means_the_same_on_a_server_with_no_backslash
     checks::MysqlConnection session(cs);
     ASSERT_FALSE(session.ensure_connected());
     const std::string text = "it's a\\b\\'c";
-    auto answer = session.query("SELECT " + checks::sql_quote(text) + " AS v, @@global.sql_mode AS m");
+    auto answer =
+        session.query("SELECT " + checks::sql_quote(text) + " AS v, @@global.sql_mode AS m");
     ASSERT_TRUE(std::holds_alternative<std::vector<checks::ReplicaRow>>(answer))
         << std::get<checks::SqlError>(answer).message;
     const auto& rows = std::get<std::vector<checks::ReplicaRow>>(answer);

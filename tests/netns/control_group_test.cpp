@@ -266,15 +266,15 @@ TEST_F(ControlGroupTest, under_the_units_bounding_set_the_group_socket_and_root_
     const auto socket = run_ / "sub" / "ctl.sock";
     const auto name = std::string(::getgrgid(nogroup)->gr_name);
     ASSERT_NO_FATAL_FAILURE(start(socket, name, {"script_user root"},
-                                  {fmt::format("notify_master \"{}\"", hook.string())},
-                                  launcher));
+                                  {fmt::format("notify_master \"{}\"", hook.string())}, launcher));
     struct stat st {};
     ASSERT_EQ(::stat(socket.c_str(), &st), 0);
     EXPECT_EQ(st.st_gid, nogroup) << launcher;
     EXPECT_EQ(client_as_nobody(socket, nogroup, {}), answered) << launcher;
     EXPECT_TRUE(daemon_.wait_for_state("VI_1", "MASTER", 3000ms)) << daemon_.process->log_tail(20);
     EXPECT_TRUE(wait_until([&] { return fs::exists(locked / "hook.out"); }, 3s))
-        << launcher << "\n" << daemon_.process->log_tail(20);
+        << launcher << "\n"
+        << daemon_.process->log_tail(20);
 }
 
 }  // namespace

@@ -350,9 +350,8 @@ TEST_P(HavipdRecreated, master_interface_deleted_faults_and_recreated_by_name_pr
     const std::string filter =
         v6 ? fmt::format("icmpv6.type == 136 && icmpv6.nd.na.target_address == {}", GetParam().vip)
            : fmt::format("arp.src.proto_ipv4 == {}", GetParam().vip);
-    const auto announced = run_command(
-        {"tshark", "-n", "-r", capture->file().string(), "-Y", filter, "-T", "fields", "-e",
-         "eth.src"});
+    const auto announced = run_command({"tshark", "-n", "-r", capture->file().string(), "-Y",
+                                        filter, "-T", "fields", "-e", "eth.src"});
     ASSERT_TRUE(announced.ok()) << announced.err;
     const std::string new_mac = mac.out.substr(0, mac.out.find('\n'));
     EXPECT_NE(announced.out.find(new_mac), std::string::npos)
@@ -419,9 +418,10 @@ TEST_F(HavipdPair, tracked_interface_recreated_by_name_clears_the_fault_and_pree
     // A second interface on a, tracked (weight 0: down means FAULT), as a bond or VLAN would
     // be: a veth pair inside a (no dummy driver here), running once both ends are up.
     auto add_tracked = [&] {
-        ASSERT_TRUE(lab().run("a", {"ip", "link", "add", "trk0", "type", "veth", "peer", "name",
-                                    "trk0p"})
-                        .ok());
+        ASSERT_TRUE(
+            lab()
+                .run("a", {"ip", "link", "add", "trk0", "type", "veth", "peer", "name", "trk0p"})
+                .ok());
         ASSERT_TRUE(lab().run("a", {"ip", "link", "set", "trk0p", "up"}).ok());
         ASSERT_TRUE(lab().run("a", {"ip", "link", "set", "trk0", "up"}).ok());
     };
@@ -634,7 +634,8 @@ TEST_F(HavipdPair, sighup_moving_the_instance_to_another_interface_restarts_it_t
     auto moved = spec(master_priority);
     moved.interface = "eth1";
     const auto hup = Clock::now();
-    std::ofstream(a_.config, std::ios::trunc) << render_keepalived_conf(single_instance(moved, "a"));
+    std::ofstream(a_.config, std::ios::trunc)
+        << render_keepalived_conf(single_instance(moved, "a"));
     ASSERT_TRUE(a_.process->signal(SIGHUP));
     ASSERT_TRUE(wait_until([&] { return a_.log_mentions("reloaded"); }, 3s, 5ms));
     EXPECT_TRUE(a_.log_mentions("0 kept, 1 started")) << "another interface is another router";
@@ -735,7 +736,8 @@ TEST_F(HavipdPair, unicast_peers_elect_and_fail_over_without_multicast) {
 // reload changing the peers keeps it in place, one changing unicast_src_ip restarts it.
 class HavipdUnicastReload : public HavipdPairBase {
   protected:
-    static VrrpInstanceSpec unicast(int priority, std::string source, std::vector<std::string> peers) {
+    static VrrpInstanceSpec unicast(int priority, std::string source,
+                                    std::vector<std::string> peers) {
         auto s = spec(priority);
         s.unicast_src_ip = std::move(source);
         s.unicast_peers = std::move(peers);
@@ -826,7 +828,8 @@ TEST_F(HavipdPair, more_vips_than_an_advert_holds_are_all_raised_and_adverts_kee
     std::this_thread::sleep_for(backup_v3.master_down + 3 * 100ms);
     EXPECT_FALSE(vip_changed_since("b", steady)) << "b did not hear a's adverts";
     EXPECT_EQ(holders(), Names{"a"});
-    const auto listed = lab().run("a", {"ip", "-4", "-o", "addr", "show", "dev", lab().ifname("a")});
+    const auto listed =
+        lab().run("a", {"ip", "-4", "-o", "addr", "show", "dev", lab().ifname("a")});
     ASSERT_TRUE(listed.ok()) << listed.out;
     int vips = 0;
     for (std::size_t at = listed.out.find(" 10.77."); at != std::string::npos;

@@ -174,7 +174,8 @@ TEST_F(MysqlCheckTest, killed_mysqld_moves_vip_and_returning_old_master_stays_ba
     EXPECT_TRUE(b_.log_mentions("manage_read_only promote done"));
     // Each step with its own time (issue 18: the promote is measured step by step).
     EXPECT_TRUE(std::regex_search(
-        b_.process->log(), std::regex(R"(manage_read_only promote: SET GLOBAL read_only=0: .* \(\d+ ms\))")))
+        b_.process->log(),
+        std::regex(R"(manage_read_only promote: SET GLOBAL read_only=0: .* \(\d+ ms\))")))
         << b_.process->log_tail(20);
     ASSERT_TRUE(db_b_->exec("INSERT INTO lab.t (node) VALUES ('b-after-failover')"));
 

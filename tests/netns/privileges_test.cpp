@@ -64,7 +64,6 @@ void write_script(const fs::path& path, const std::string& body) {
                               fs::perms::others_read | fs::perms::others_exec);
 }
 
-
 using Privileges = VrrpPairTest;
 
 TEST_F(Privileges, havipd_keeps_only_vrrp_capabilities_and_still_runs_scripts_and_fails_over) {

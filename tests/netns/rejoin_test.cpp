@@ -387,9 +387,10 @@ TEST_F(RejoinTest, reseeds_while_a_semi_sync_commit_on_the_authority_waits_for_t
     // was down; switched off and on again it waits for an acknowledgement at once, with or
     // without a replica (rpl_semi_sync_master_wait_no_slave), as right after a promote.
     // Nothing acknowledges from now on: b's next commit waits (up to 20 s) for a.
-    ASSERT_TRUE(db_b_->exec("SET GLOBAL rpl_semi_sync_master_timeout = 20000;"
-                            " SET GLOBAL rpl_semi_sync_master_enabled = OFF;"
-                            " SET GLOBAL rpl_semi_sync_master_enabled = ON"));
+    ASSERT_TRUE(
+        db_b_->exec("SET GLOBAL rpl_semi_sync_master_timeout = 20000;"
+                    " SET GLOBAL rpl_semi_sync_master_enabled = OFF;"
+                    " SET GLOBAL rpl_semi_sync_master_enabled = ON"));
     ASSERT_EQ(db_b_->value("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
                            "WHERE VARIABLE_NAME='RPL_SEMI_SYNC_MASTER_STATUS'"),
               "ON")
@@ -398,9 +399,8 @@ TEST_F(RejoinTest, reseeds_while_a_semi_sync_commit_on_the_authority_waits_for_t
     const auto before = db_b_->value("SELECT @@gtid_binlog_pos").value_or("");
     std::thread waiting([&] { (void)db_b_->exec("INSERT INTO lab.w VALUES (7, 'waits for a')"); });
     const bool logged =
-        wait_until(
-            [&] { return db_b_->value("SELECT @@gtid_binlog_pos").value_or("") != before; }, 5s,
-            50ms)
+        wait_until([&] { return db_b_->value("SELECT @@gtid_binlog_pos").value_or("") != before; },
+                   5s, 50ms)
             .has_value();
     const bool visible = db_b_->value("SELECT COUNT(*) FROM lab.w WHERE id = 7") == "1";
     const auto done = logged && !visible ? rejoin({}) : CommandResult{};

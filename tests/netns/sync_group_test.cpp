@@ -159,8 +159,7 @@ TEST_F(SyncGroupTest, a_member_interface_recreated_by_name_moves_the_group_and_b
     ASSERT_NO_FATAL_FAILURE(build(db_vip));
     auto add_eth1 = [&](std::string_view node, std::string_view cidr) {
         ASSERT_TRUE(lab().add_link(node, "eth1"));
-        ASSERT_TRUE(
-            lab().run(node, {"ip", "addr", "add", std::string(cidr), "dev", "eth1"}).ok());
+        ASSERT_TRUE(lab().run(node, {"ip", "addr", "add", std::string(cidr), "dev", "eth1"}).ok());
     };
     ASSERT_NO_FATAL_FAILURE(add_eth1("a", "10.77.0.11/24"));
     ASSERT_NO_FATAL_FAILURE(add_eth1("b", "10.77.0.12/24"));

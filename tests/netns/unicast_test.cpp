@@ -46,22 +46,24 @@ KeepalivedConfig config(std::string node, std::vector<VrrpInstanceSpec> instance
 using UnicastTest = LabTest;
 
 TEST_F(UnicastTest, instances_sharing_a_vrid_hear_only_their_own_peers) {
-    for (const auto& [node, address] : {std::pair{"a", "10.77.0.1/24"}, {"b", "10.77.0.2/24"},
-                                        {"c", "10.77.0.3/24"}}) {
+    for (const auto& [node, address] :
+         {std::pair{"a", "10.77.0.1/24"}, {"b", "10.77.0.2/24"}, {"c", "10.77.0.3/24"}}) {
         ASSERT_TRUE(lab().add_node(node));
         ASSERT_TRUE(lab().add_address(node, address));
     }
     const std::string vip_ab = "10.77.0.101", vip_ac = "10.77.0.102";
     AddressWatcher ab({lab().ns("a"), lab().ns("b")}, vip_ab);
     AddressWatcher ac({lab().ns("a"), lab().ns("c")}, vip_ac);
-    auto a = start_vrrp_daemon(
-        lab(), "a", havipd(HAVIPD_BIN),
-        config("a", {unicast("TO_B", 150, "10.77.0.1", "10.77.0.2", vip_ab),
-                     unicast("TO_C", 100, "10.77.0.1", "10.77.0.3", vip_ac)}));
-    auto b = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN),
-                               config("b", {unicast("TO_A", 100, "10.77.0.2", "10.77.0.1", vip_ab)}));
-    auto c = start_vrrp_daemon(lab(), "c", havipd(HAVIPD_BIN),
-                               config("c", {unicast("TO_A", 200, "10.77.0.3", "10.77.0.1", vip_ac)}));
+    auto a =
+        start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN),
+                          config("a", {unicast("TO_B", 150, "10.77.0.1", "10.77.0.2", vip_ab),
+                                       unicast("TO_C", 100, "10.77.0.1", "10.77.0.3", vip_ac)}));
+    auto b =
+        start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN),
+                          config("b", {unicast("TO_A", 100, "10.77.0.2", "10.77.0.1", vip_ab)}));
+    auto c =
+        start_vrrp_daemon(lab(), "c", havipd(HAVIPD_BIN),
+                          config("c", {unicast("TO_A", 200, "10.77.0.3", "10.77.0.1", vip_ac)}));
     // Settled: a holds the a–b VIP, c the a–c one, and it stays so.
     EXPECT_TRUE(wait_until([&] { return ab.holders() == std::vector<std::string>{lab().ns("a")}; },
                            5s, 20ms))
@@ -75,7 +77,8 @@ TEST_F(UnicastTest, instances_sharing_a_vrid_hear_only_their_own_peers) {
     EXPECT_EQ(ac.holders(), std::vector<std::string>{lab().ns("c")});
     EXPECT_FALSE(ab.wait_for(lab().ns("a"), false, 0ms, since).has_value())
         << "a's instance facing b lost its VIP";
-    EXPECT_EQ(a.times_entered("TO_B", "BACKUP"), 1u) << "TO_B was demoted: " << a.process->log_tail(20);
+    EXPECT_EQ(a.times_entered("TO_B", "BACKUP"), 1u)
+        << "TO_B was demoted: " << a.process->log_tail(20);
     // Neither instance is handed the other's adverts (they would be rejected for their
     // address list, and counted and logged as errors keepalived never reports).
     EXPECT_FALSE(a.log_mentions("rejected advert")) << a.process->log_tail(20);

@@ -167,7 +167,8 @@ TEST_F(ProcessTest, timeout_reported_when_the_leader_dies_and_the_rest_of_its_gr
     pid_t bg = 0;
     std::ifstream(pidfile) >> bg;
     ASSERT_GT(bg, 0);
-    EXPECT_TRUE(run_until([&] { return process_gone(bg); }, 2s)) << "subshell " << bg << " survived";
+    EXPECT_TRUE(run_until([&] { return process_gone(bg); }, 2s))
+        << "subshell " << bg << " survived";
 }
 
 TEST_F(ProcessTest, a_run_the_daemon_cannot_start_is_skipped_not_a_failure) {
@@ -359,8 +360,8 @@ TEST_F(ProcessTest, a_transitions_hooks_are_superseded_together) {
     queue.enqueue({"notify_master", sh("sleep 0.2"), 5s});
     queue.enqueue(std::vector<NotifyJob>{{"notify_backup", sh("true"), 5s},
                                          {"notify BACKUP", sh("true"), 5s}});
-    queue.enqueue(std::vector<NotifyJob>{{"notify_fault", sh("true"), 5s},
-                                         {"notify FAULT", sh("true"), 5s}});
+    queue.enqueue(
+        std::vector<NotifyJob>{{"notify_fault", sh("true"), 5s}, {"notify FAULT", sh("true"), 5s}});
     EXPECT_EQ(queue.superseded(), 2u);
     ASSERT_TRUE(run_until([&] { return queue.pending() == 0; }));
     EXPECT_EQ(ran, (std::vector<std::string>{"notify_master", "notify_fault", "notify FAULT"}));
@@ -373,8 +374,8 @@ TEST_F(ProcessTest, the_running_transitions_remaining_hooks_are_not_superseded) 
     NotifyQueue queue{io_, [&](const NotifyReport& r) { ran.push_back(r.label); }};
     queue.enqueue(std::vector<NotifyJob>{{"notify_master", sh("sleep 0.2"), 5s},
                                          {"notify MASTER", sh("true"), 5s}});
-    queue.enqueue(std::vector<NotifyJob>{{"notify_stop", sh("true"), 5s},
-                                         {"notify STOP", sh("true"), 5s}});
+    queue.enqueue(
+        std::vector<NotifyJob>{{"notify_stop", sh("true"), 5s}, {"notify STOP", sh("true"), 5s}});
     EXPECT_EQ(queue.superseded(), 0u);
     ASSERT_TRUE(run_until([&] { return queue.pending() == 0; }));
     EXPECT_EQ(ran, (std::vector<std::string>{"notify_master", "notify MASTER", "notify_stop",

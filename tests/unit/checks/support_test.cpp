@@ -252,8 +252,7 @@ TEST(MysqlActions, each_step_is_timed_from_the_end_of_the_one_before) {
     steps[0].at = t0 + 120ms;  // fence
     steps[1].at = t0 + 450ms;  // wait for the relay log
     steps[2].at = t0 + 440ms;  // recorded on another clock: never negative
-    EXPECT_EQ(step_times(t0, steps),
-              (std::vector<std::chrono::milliseconds>{120ms, 330ms, 0ms}));
+    EXPECT_EQ(step_times(t0, steps), (std::vector<std::chrono::milliseconds>{120ms, 330ms, 0ms}));
 }
 
 TEST(MysqlActions, names_are_quoted_for_sql) {

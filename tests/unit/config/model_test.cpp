@@ -81,8 +81,9 @@ TEST(ConfigModel, virtual_address_options_are_parsed) {
 // Issue 16: keepalived adds every IPv6 VIP with IFA_F_NODAD unless the line says "-nodad";
 // havipd read "-nodad" the other way round, so its IPv6 VIPs were "tentative" after takeover.
 TEST(ConfigModel, ipv6_vips_skip_dad_unless_the_line_says_minus_nodad) {
-    auto result = load(instance("    version 3\n", "VI_1", 51, "fd00::50/64\n        fd00::51/64 -nodad\n"
-                                                "        fd00::52/64 nodad"));
+    auto result = load(instance("    version 3\n", "VI_1", 51,
+                                "fd00::50/64\n        fd00::51/64 -nodad\n"
+                                "        fd00::52/64 nodad"));
     ASSERT_THAT(messages(result), IsEmpty());
     const auto& vips = result.config->instances.at(0).virtual_addresses;
     ASSERT_EQ(vips.size(), 3u);
@@ -288,9 +289,10 @@ TEST(ConfigModel, unicast_instance_needs_no_interface) {
 TEST(ConfigModel, old_unicast_checksum_alone_or_never_as_keepalived_reads_it) {
     using Old = VrrpInstance::OldUnicastChecksum;
     const auto with = [](const std::string& line) {
-        return load("vrrp_instance U {\n    virtual_router_id 60\n    unicast_src_ip 10.0.0.1\n"
-                    "    unicast_peer {\n        10.0.0.2\n    }\n" +
-                    line + "    virtual_ipaddress {\n        10.0.0.60\n    }\n}\n");
+        return load(
+            "vrrp_instance U {\n    virtual_router_id 60\n    unicast_src_ip 10.0.0.1\n"
+            "    unicast_peer {\n        10.0.0.2\n    }\n" +
+            line + "    virtual_ipaddress {\n        10.0.0.60\n    }\n}\n");
     };
     auto plain = with("");
     EXPECT_EQ(plain.config->instances.at(0).old_unicast_checksum, Old::automatic);
@@ -301,8 +303,9 @@ TEST(ConfigModel, old_unicast_checksum_alone_or_never_as_keepalived_reads_it) {
     EXPECT_THAT(messages(never), IsEmpty());
     EXPECT_EQ(never.config->instances.at(0).old_unicast_checksum, Old::never);
     auto bad = with("    old_unicast_checksum sometimes\n");
-    EXPECT_THAT(messages(bad), ElementsAre(HasSubstr(
-                                   "7:26: error: old_unicast_checksum takes no value or \"never\"")));
+    EXPECT_THAT(
+        messages(bad),
+        ElementsAre(HasSubstr("7:26: error: old_unicast_checksum takes no value or \"never\"")));
 }
 
 TEST(ConfigModel, sync_group_members_and_notify) {

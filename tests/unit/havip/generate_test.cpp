@@ -226,10 +226,9 @@ TEST(Generate, frozen_database_moves_the_vip_within_2_5_s_with_1_s_adverts) {
         ASSERT_EQ(p.advert_int, std::chrono::seconds(1));
         // A probe ends before the next is due, so none is skipped while one hangs.
         EXPECT_LT(m.timeout, m.interval);
-        const duration<double> skew =
-            duration<double>(p.advert_int) * (256 - p.priority) / 256.0;
-        const duration<double> worst = m.fall * duration<double>(m.interval) +
-                                       duration<double>(m.timeout) + skew;
+        const duration<double> skew = duration<double>(p.advert_int) * (256 - p.priority) / 256.0;
+        const duration<double> worst =
+            m.fall * duration<double>(m.interval) + duration<double>(m.timeout) + skew;
         EXPECT_LE(worst.count(), 2.5) << nodes[i];
         const auto& text = files[fmt::format("{}/havipd.conf", nodes[i])].content;
         EXPECT_NE(text.find("frozen"), std::string::npos) << "the comment explains the bound";
@@ -242,9 +241,8 @@ TEST(Generate, check_timing_does_not_follow_fast_adverts) {
     auto fast = load_vrrp(
         by_path(generate_files(sample("5-node-semi-sync.yaml"), passwords))["mysql-b/havipd.conf"]
             .content);
-    auto slow =
-        load_vrrp(by_path(generate_files(sample("5-node.yaml"), passwords))["db2/havipd.conf"]
-                      .content);
+    auto slow = load_vrrp(
+        by_path(generate_files(sample("5-node.yaml"), passwords))["db2/havipd.conf"].content);
     ASSERT_TRUE(fast.ok() && slow.ok());
     ASSERT_EQ(fast.config->instances.at(0).advert_int, std::chrono::milliseconds(100));
     const auto& f = fast.config->mysql_checks.at(0);

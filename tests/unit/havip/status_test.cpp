@@ -127,7 +127,9 @@ TEST(StatusTable, terminal_controls_in_a_reason_are_shown_escaped_not_sent) {
     // A MySQL error text can carry what the server was sent: an ESC sequence that would
     // clear the operator's screen, a CSI (C1, UTF-8 C2 9B), a newline faking a status line.
     doc["instances"][0]["checks"][0]["reason"] =
-        "down: 1045 \x1b" "[2J\xc2\x9b" "31m\n    check fake (mysql_check): healthy é";
+        "down: 1045 \x1b"
+        "[2J\xc2\x9b"
+        "31m\n    check fake (mysql_check): healthy é";
     const auto t = render_table(doc);
     EXPECT_EQ(t.find('\x1b'), std::string::npos) << t;
     EXPECT_EQ(t.find("\xc2\x9b"), std::string::npos) << t;
@@ -141,8 +143,9 @@ TEST(StatusTable, a_document_of_unexpected_types_is_reported_not_thrown) {
         std::string table;
         EXPECT_NO_THROW(table = render_table(json::parse(text))) << text;
     }
-    EXPECT_NE(render_table(json::parse(R"({"instances":{"a":1}})")).find("not what this havip reads"),
-              std::string::npos);
+    EXPECT_NE(
+        render_table(json::parse(R"({"instances":{"a":1}})")).find("not what this havip reads"),
+        std::string::npos);
 }
 
 // A one-connection server on a unix socket: reads a line, answers `reply` (or nothing).

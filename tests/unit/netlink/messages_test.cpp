@@ -221,7 +221,8 @@ TEST(NetlinkMessages, a_message_longer_than_the_buffer_ends_the_walk) {
     for_each_message(buffer, [&](const nlmsghdr* nlh) { seen.push_back(nlh->nlmsg_type); });
     EXPECT_EQ(seen.size(), 1u);
     seen.clear();
-    for_each_message(buffer.first(20), [&](const nlmsghdr* nlh) { seen.push_back(nlh->nlmsg_type); });
+    for_each_message(buffer.first(20),
+                     [&](const nlmsghdr* nlh) { seen.push_back(nlh->nlmsg_type); });
     EXPECT_EQ(seen.size(), 1u);
 }
 

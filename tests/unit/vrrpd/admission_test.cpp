@@ -25,7 +25,8 @@ TEST(Admission, one_user_gets_at_most_its_share) {
 TEST(Admission, the_last_slots_are_roots_and_the_total_binds_everyone) {
     std::vector<std::string> live;
     for (int uid = 1000; uid < 1003; ++uid)
-        for (int i = 0; i < 4; ++i) live.push_back(std::to_string(uid));
+        for (int i = 0; i < 4; ++i)
+            live.push_back(std::to_string(uid));
     ASSERT_EQ(live.size(), 12u);
     EXPECT_FALSE(session_admitted(live, "1003", false, control)) << "took a slot kept for root";
     for (int i = 0; i < 4; ++i) {

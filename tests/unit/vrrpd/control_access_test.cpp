@@ -10,11 +10,11 @@ namespace havip::vrrp {
 namespace {
 
 TEST(ControlDirectory, ours_or_roots_and_closed_to_others_is_safe) {
-    EXPECT_EQ(control_directory_problem(0, S_IFDIR | 0700, 0), "");         // RuntimeDirectory=
-    EXPECT_EQ(control_directory_problem(0, S_IFDIR | 0755, 0), "");         // /run
-    EXPECT_EQ(control_directory_problem(0, S_IFDIR | 01777, 0), "");        // /tmp: sticky
-    EXPECT_EQ(control_directory_problem(0, S_IFDIR | 0755, 1000), "");      // root's, daemon not root
-    EXPECT_EQ(control_directory_problem(1000, S_IFDIR | 0700, 1000), "");   // the daemon's own
+    EXPECT_EQ(control_directory_problem(0, S_IFDIR | 0700, 0), "");     // RuntimeDirectory=
+    EXPECT_EQ(control_directory_problem(0, S_IFDIR | 0755, 0), "");     // /run
+    EXPECT_EQ(control_directory_problem(0, S_IFDIR | 01777, 0), "");    // /tmp: sticky
+    EXPECT_EQ(control_directory_problem(0, S_IFDIR | 0755, 1000), "");  // root's, daemon not root
+    EXPECT_EQ(control_directory_problem(1000, S_IFDIR | 0700, 1000), "");  // the daemon's own
 }
 
 TEST(ControlDirectory, another_users_or_writable_by_others_is_refused_with_why) {

@@ -17,7 +17,8 @@ const std::vector<address> peers_a{make_address("10.0.0.2")};
 const std::vector<address> peers_b{make_address("10.0.0.3"), make_address("10.0.0.4")};
 
 TEST(AdvertReceivers, a_vrid_goes_to_its_instances_only) {
-    const std::vector<Receiver> r{{51, false, {}, {}}, {52, false, {}, {}}, {53, true, peers_a, {}}};
+    const std::vector<Receiver> r{
+        {51, false, {}, {}}, {52, false, {}, {}}, {53, true, peers_a, {}}};
     EXPECT_EQ(advert_receivers(r, 52, make_address("10.0.0.9")), Indexes{1});
     EXPECT_EQ(advert_receivers(r, 53, make_address("10.0.0.9")), Indexes{2})
         << "alone on its VRID, a unicast instance takes it and its own checks decide";

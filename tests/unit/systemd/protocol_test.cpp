@@ -56,7 +56,8 @@ TEST(JournalEntry, a_journald_that_does_not_read_never_makes_the_sender_wait) {
     const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     timeval two_seconds{2, 0};
     ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &two_seconds, sizeof two_seconds), 0);
-    const std::array<JournalField, 1> fields{{{"MESSAGE", std::string(512, 'x')}}};
+    const std::string message(512, 'x');  // outlives the fields, which only view it
+    const std::array<JournalField, 1> fields{{{"MESSAGE", message}}};
     const auto datagram = journal_datagram(fields);
     int sent = 0, dropped = 0;
     const auto start = std::chrono::steady_clock::now();

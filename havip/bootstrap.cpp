@@ -450,6 +450,15 @@ class Planner {
         return monitor_grants;
     }
 
+    // What `user`@`host` needs on the `havip` schema: the check records a term there on each
+    // promote (creating the table the first time) and reads the peer's (checks/term.hpp).
+    std::vector<std::string> needed_on_havip(const std::string& user,
+                                             const std::string& host) const {
+        if (user != s_.monitor_user) return {};
+        if (host != "localhost") return {"SELECT"};
+        return {"SELECT", "INSERT", "UPDATE", "CREATE"};
+    }
+
     // Creates the accounts the node lacks and brings those it has to the inventory's password
     // (ALTER USER: the peer's channel and havipd log in with it) and grants, unlogged: each node
     // gets its own, so they are not replicated a second time (and a CREATE USER replicated onto
@@ -470,11 +479,13 @@ class Planner {
             auto existing = std::find_if(
                 f.users.begin(), f.users.end(),
                 [&](const AccountFacts& a) { return a.user == user && a.host == host; });
-            auto grant = [&](const std::vector<std::string>& privileges) {
+            const auto on_havip = needed_on_havip(user, host);
+            auto grant = [&](const std::vector<std::string>& privileges, const char* on) {
+                if (privileges.empty()) return;
                 std::string list;
                 for (const auto& p : privileges)
                     list += (list.empty() ? "" : ", ") + p;
-                run.push_back(fmt::format("GRANT {} ON *.* TO {}", list, account(user, host)));
+                run.push_back(fmt::format("GRANT {} ON {} TO {}", list, on, account(user, host)));
                 shown.push_back(run.back());
             };
             if (existing == f.users.end()) {
@@ -482,7 +493,8 @@ class Planner {
                                           sql_quote(password)));
                 shown.push_back(
                     fmt::format("CREATE USER {} IDENTIFIED BY {}", account(user, host), masked));
-                grant(needed);
+                grant(needed, "*.*");
+                grant(on_havip, "havip.*");
                 add(created, name);
                 continue;
             }
@@ -502,8 +514,15 @@ class Planner {
                     existing->privileges.end())
                     missing.push_back(p);
             }
-            if (!missing.empty()) {
-                grant(missing);
+            std::vector<std::string> missing_on_havip;
+            for (const auto& p : on_havip) {
+                if (std::find(existing->privileges.begin(), existing->privileges.end(),
+                              "havip:" + p) == existing->privileges.end())
+                    missing_on_havip.push_back(p);
+            }
+            if (!missing.empty() || !missing_on_havip.empty()) {
+                grant(missing, "*.*");
+                grant(missing_on_havip, "havip.*");
                 add(granted, name);
             }
         }

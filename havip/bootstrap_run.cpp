@@ -122,11 +122,20 @@ std::variant<ServerFacts, std::string> gather(Node& node, const BootstrapSetting
             ask("SELECT GRANTEE AS grantee, PRIVILEGE_TYPE AS privilege FROM "
                 "information_schema.USER_PRIVILEGES");
         if (!privileges) return failure;
+        // On the `havip` schema (terms, checks/term.hpp): "havip:SELECT" ….
+        auto on_schema =
+            ask("SELECT GRANTEE AS grantee, PRIVILEGE_TYPE AS privilege FROM "
+                "information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = 'havip'");
+        if (!on_schema) return failure;
         for (auto& account : f.users) {
             const std::string grantee = fmt::format("'{}'@'{}'", account.user, account.host);
             for (const auto& row : *privileges) {
                 if (text(row, "grantee") == grantee)
                     account.privileges.push_back(text(row, "privilege"));
+            }
+            for (const auto& row : *on_schema) {
+                if (text(row, "grantee") == grantee)
+                    account.privileges.push_back("havip:" + text(row, "privilege"));
             }
         }
     }

@@ -191,7 +191,10 @@ std::string users_sql(const Inventory& inv, std::size_t i, const Passwords& pw) 
         "CREATE USER IF NOT EXISTS {0} IDENTIFIED BY '{1}';\n"
         "ALTER USER {0} IDENTIFIED BY '{1}';\n"
         "GRANT SLAVE MONITOR, BINLOG MONITOR, PROCESS, CONNECTION ADMIN, READ_ONLY ADMIN, "
-        "REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.* TO {0};\n",
+        "REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.* TO {0};\n"
+        "-- Each promote records its term in havip.heartbeat (creating it the first time), so\n"
+        "-- of two diverged copies the newer one is known (README, Data safety).\n"
+        "GRANT SELECT, INSERT, UPDATE, CREATE ON havip.* TO {0};\n",
         m, pw.monitor);
     if (const DatabaseNode* peer = peer_of(db, i)) {
         s += fmt::format(
@@ -199,7 +202,9 @@ std::string users_sql(const Inventory& inv, std::size_t i, const Passwords& pw) 
             "-- becomes writable (it logs in from its own address with the same account).\n"
             "CREATE USER IF NOT EXISTS {0} IDENTIFIED BY '{1}';\n"
             "ALTER USER {0} IDENTIFIED BY '{1}';\n"
-            "GRANT READ_ONLY ADMIN ON *.* TO {0};\n",
+            "GRANT READ_ONLY ADMIN ON *.* TO {0};\n"
+            "-- … and reads this node's term when the two copies differ.\n"
+            "GRANT SELECT ON havip.* TO {0};\n",
             fmt::format("'{}'@'{}'", db.monitor.name, ip(peer->address)), pw.monitor);
         const std::string r = fmt::format("'{}'@'{}'", db.replication_user.name, ip(peer->address));
         s += fmt::format(

@@ -64,6 +64,13 @@ AccountFacts account(const std::string& user, const std::string& host) {
         a.authentication_string = native_password_hash("m-secret");
         a.privileges =
             host == "localhost" ? monitor_privileges : std::vector<std::string>{"READ_ONLY ADMIN"};
+        // On the havip schema (terms): as gather() reports them.
+        if (host == "localhost") {
+            for (const char* p : {"havip:SELECT", "havip:INSERT", "havip:UPDATE", "havip:CREATE"})
+                a.privileges.push_back(p);
+        } else {
+            a.privileges.push_back("havip:SELECT");
+        }
     }
     return a;
 }
@@ -434,6 +441,25 @@ TEST(BootstrapPlan, existing_accounts_are_not_recreated) {
     EXPECT_FALSE(has_statement_starting(plan, 0, "CREATE USER"));
     EXPECT_FALSE(has_statement_starting(plan, 0, "SET SESSION sql_log_bin"));
     EXPECT_FALSE(has_statement_starting(plan, 0, "GRANT"));
+}
+
+TEST(BootstrapPlan, existing_monitor_accounts_are_granted_what_terms_need_on_the_havip_schema) {
+    ServerFacts a = fresh(1);
+    add_all_users(a);
+    for (auto& user : a.users)
+        std::erase_if(user.privileges,
+                      [](const std::string& p) { return p.starts_with("havip:"); });
+    const Plan plan = plan_bootstrap(settings(), a, fresh(2));
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    const auto on1 = statements(plan, 0);
+    auto has = [&](const std::string& text) {
+        return std::find(on1.begin(), on1.end(), text) != on1.end();
+    };
+    EXPECT_TRUE(
+        has("GRANT SELECT, INSERT, UPDATE, CREATE ON havip.* TO 'havip_monitor'@'localhost'"));
+    EXPECT_TRUE(has("GRANT SELECT ON havip.* TO 'havip_monitor'@'10.0.0.2'"));
+    EXPECT_FALSE(has_statement_starting(plan, 0, "CREATE USER"));
+    EXPECT_FALSE(has_statement_starting(plan, 0, "GRANT SELECT ON havip.* TO 'repl'"));
 }
 
 TEST(BootstrapPlan, existing_account_with_another_password_is_given_the_inventorys_unlogged) {

@@ -1,0 +1,59 @@
+#include "checks/term.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace havip::checks {
+
+namespace {
+
+std::optional<std::string> field(const ReplicaRow& row, const char* name) {
+    auto it = row.find(name);
+    if (it == row.end()) return std::nullopt;
+    return it->second;
+}
+
+}  // namespace
+
+bool data_differ(const std::vector<ReplicaRow>& rows) {
+    for (const auto& row : rows) {
+        const auto sql = field(row, "Last_SQL_Errno").value_or("0");
+        const auto io = field(row, "Last_IO_Errno").value_or("0");
+        if (sql == "1950" || sql == "1062") return true;
+        if (io == "1236" &&
+            field(row, "Last_IO_Error").value_or("").find("not in the master's binlog") !=
+                std::string::npos)
+            return true;
+    }
+    return false;
+}
+
+std::variant<std::uint64_t, SqlError> read_term(SqlSession& session, const std::string& sql) {
+    auto answer = session.query(sql);
+    if (auto* e = std::get_if<SqlError>(&answer)) return *e;
+    const auto& rows = std::get<std::vector<ReplicaRow>>(answer);
+    const auto text = rows.empty() ? std::nullopt : field(rows.front(), "t");
+    std::uint64_t term = 0;
+    if (!text || std::from_chars(text->data(), text->data() + text->size(), term).ec != std::errc{})
+        return SqlError{0, fmt::format("not a term: {}", text.value_or("NULL"))};
+    return term;
+}
+
+std::variant<std::uint64_t, SqlError> read_peer_term(MysqlConnection& peer) {
+    if (auto e = peer.ensure_connected()) return *e;
+    auto term = read_term(peer);
+    peer.close();
+    if (auto* e = std::get_if<SqlError>(&term); e && (e->code == 1146 || e->code == 1049))
+        return std::uint64_t{0};
+    return term;
+}
+
+std::string record_term_sql(std::uint32_t server_id, std::uint64_t term) {
+    return fmt::format(
+        "INSERT INTO havip.heartbeat (server_id, term, written_at) VALUES ({}, {}, NOW(6)) "
+        "ON DUPLICATE KEY UPDATE term = VALUES(term), written_at = VALUES(written_at)",
+        server_id, term);
+}
+
+}  // namespace havip::checks

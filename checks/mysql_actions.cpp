@@ -1,4 +1,5 @@
 #include "checks/mysql_actions.hpp"
+#include "checks/term.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -99,6 +100,21 @@ std::string ActionResult::describe() const {
 
 namespace {
 
+// Why the channel's SQL thread will apply nothing more (it stopped, e.g. on 1950 when the two
+// nodes' data differ), or nothing when it runs or its state cannot be read.
+std::optional<std::string> applier_stopped(SqlSession& session, const std::string& name) {
+    auto answer = session.query(
+        session.is_mariadb() ? fmt::format("SHOW SLAVE{} STATUS", channel_clause(session, name))
+                             : fmt::format("SHOW REPLICA STATUS{}", mysql_channel(name)));
+    const auto* rows = std::get_if<std::vector<ReplicaRow>>(&answer);
+    if (!rows || value(*rows, {"Slave_SQL_Running", "Replica_SQL_Running"}) != "No")
+        return std::nullopt;
+    const auto error = value(*rows, {"Last_SQL_Errno"}).value_or("0");
+    if (error == "0") return "the replication SQL thread is stopped";
+    return fmt::format("the replication SQL thread stopped with error {} ({})", error,
+                       value(*rows, {"Last_SQL_Error"}).value_or(""));
+}
+
 // Waits in slices until `gtids` is applied, from the shared budget `left` (seconds); records
 // one step per slice, the last one saying how it ended. False: not applied, or the wait failed.
 bool wait_applied(ActionResult& r, SqlSession& session, const std::string& gtids,
@@ -120,6 +136,12 @@ bool wait_applied(ActionResult& r, SqlSession& session, const std::string& gtids
         left -= now;
         if (w && left > 1e-6) {
             r.steps.back().detail = fmt::format("{} not applied yet", gtids);
+            if (auto stopped = applier_stopped(session, settings.connection_name)) {
+                r.steps.back().ok = false;
+                r.steps.back().detail = fmt::format(
+                    "{} not applied: {}; waiting longer cannot apply it", gtids, *stopped);
+                return false;
+            }
             continue;
         }
         r.steps.back().ok = false;
@@ -250,6 +272,42 @@ Fenced fence(ActionResult& r, SqlSession& session, const std::vector<ReplicaRow>
     return {true, to_string(wanted)};
 }
 
+// The promote's new term (checks/term.hpp): the highest in our data, plus one, as this
+// server's row, before read_only=0 so it precedes every client write of the term. The first
+// promote creates the table. It never fails the promote: without a term (no grant, a full
+// disk) the writer mark tells diverged branches apart, as it did before terms.
+void record_term(ActionResult& r, SqlSession& session) {
+    ActionStep s;
+    s.ok = true;
+    s.description = "record the new term in havip.heartbeat";
+    const auto give_up = [&](const std::string& why) {
+        s.detail = fmt::format(
+            "not recorded ({}): which of two diverged branches is newer falls "
+            "back to the writer mark",
+            why);
+        s.at = std::chrono::steady_clock::now();
+        r.steps.push_back(s);
+    };
+    auto ids = session.query("SELECT @@server_id AS id");
+    const auto* rows = std::get_if<std::vector<ReplicaRow>>(&ids);
+    const auto id = rows ? value(*rows, {"id"}) : std::nullopt;
+    const auto server_id = id ? number(*id).value_or(0) : 0;
+    if (server_id == 0) return give_up(rows ? "no server id" : std::get<SqlError>(ids).describe());
+    auto current = read_term(session);
+    if (auto* e = std::get_if<SqlError>(&current); e && (e->code == 1146 || e->code == 1049)) {
+        for (const char* ddl : {term_schema, term_table})
+            if (auto failed = session.execute(ddl)) return give_up(failed->describe());
+        current = std::uint64_t{0};
+    }
+    if (auto* e = std::get_if<SqlError>(&current)) return give_up(e->describe());
+    const auto term = std::get<std::uint64_t>(current) + 1;
+    if (auto failed = session.execute(record_term_sql(server_id, term)))
+        return give_up(failed->describe());
+    s.detail = fmt::format("term {} (server id {})", term, server_id);
+    s.at = std::chrono::steady_clock::now();
+    r.steps.push_back(s);
+}
+
 }  // namespace
 
 bool peer_alive(const SqlError& error) {
@@ -329,6 +387,7 @@ ActionResult promote(SqlSession& session, const PromoteSettings& settings,
     if (semi_sync_pair(r, session, settings.semi_sync_master) &&
         !step(r, session, "SET GLOBAL rpl_semi_sync_master_enabled=ON"))
         return finish(r);
+    if (settings.record_term) record_term(r, session);
     if (!step(r, session, "SET GLOBAL read_only=0")) return finish(r);
     return finish(r);
 }

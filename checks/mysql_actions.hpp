@@ -68,6 +68,11 @@ struct PromoteSettings {
     // and which will never be applied here. Neither the relay log nor the fenced peer's
     // position is waited for; the fence still sets read_only=1 there.
     bool peer_diverged = false;
+    // Record the promote's term before read_only=0 (checks/term.hpp): the highest term in our
+    // data plus one, as this server's row of havip.heartbeat, creating the table the first
+    // time. A failure is reported in the step and does not fail the promote. The daemon turns
+    // it on; off, the promote writes nothing but read_only's and semi-sync's variables.
+    bool record_term = false;
     // Whether the daemon gave up on this promote (its deadline passed on the loop, which then
     // records it as failed): asked right before the writes that make the node writable
     // (semi-sync's master side, read_only=0), so a promote still running on its worker after

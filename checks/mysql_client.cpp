@@ -1,4 +1,5 @@
 #include "checks/mysql_client.hpp"
+#include "checks/term.hpp"
 
 #include "checks/mysql_probe.hpp"
 
@@ -342,6 +343,11 @@ Snapshot take_snapshot(MysqlConnection& c) {
         snap.replica_error_message = e->message;
     } else {
         snap.replicas = std::move(std::get<std::vector<ReplicaRow>>(replicas));
+    }
+    // Only while the data differ: which branch is newer (checks/term.hpp).
+    if (data_differ(snap.replicas)) {
+        auto term = read_term(c, c.bounded(term_query));
+        if (auto* t = std::get_if<std::uint64_t>(&term)) snap.term = *t;
     }
     auto semi = c.query("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'");
     if (auto* r = std::get_if<std::vector<ReplicaRow>>(&semi)) {

@@ -367,6 +367,50 @@ std::string writer_gap(const Snapshot& snap, const History& h) {
                        own->empty() ? std::string{"''"} : *own);
 }
 
+// How long the data may differ before a peer whose term cannot be read is given up on: the
+// writer mark decides then, as without terms.
+constexpr auto term_wait = std::chrono::seconds{5};
+
+enum class TermVerdict {
+    unknown,  // no terms (no table, no grant, equal, or the peer never answered): writer mark
+    pending,  // the peer's term is being read
+    newer,    // this node's branch is the newer one
+    older,    // the peer's is
+};
+
+struct Terms {
+    TermVerdict verdict = TermVerdict::unknown;
+    std::string text;  // "term 3 here, 2 on the peer", for the latch's reason
+};
+
+Terms compare_terms(Decision& d, const Snapshot& snap, const std::optional<Channel>& ch,
+                    bool differ, const Now& now) {
+    if (!differ || !snap.term || d.history.diverged || d.history.peer_diverged) return {};
+    const auto& h = d.history;
+    if (h.peer_term) {
+        const auto here = *snap.term;
+        const auto there = *h.peer_term;
+        const auto text = fmt::format("term {} here, {} on the peer", here, there);
+        if (here > there) return {TermVerdict::newer, text};
+        if (here < there)
+            return {TermVerdict::older,
+                    fmt::format("{}: the peer's branch is the newer one", text)};
+        return {TermVerdict::unknown, fmt::format("{} (equal: the writer mark decides)", text)};
+    }
+    if (h.peer_term_given_up || now.steady - *h.conflict_since >= term_wait) {
+        return {TermVerdict::unknown,
+                fmt::format("the peer's term could not be read within {} s ({}): the writer "
+                            "mark decides",
+                            std::chrono::duration_cast<std::chrono::seconds>(term_wait).count(),
+                            h.peer_term_error.empty() ? "no answer" : h.peer_term_error)};
+    }
+    auto host = column(*ch->row, {"Master_Host", "Source_Host"});
+    auto port = to_int<unsigned>(column(*ch->row, {"Master_Port", "Source_Port"}));
+    if (!host || host->empty()) return {};
+    d.ask_peer_term = PeerAddress{*host, port.value_or(3306)};
+    return {TermVerdict::pending, {}};
+}
+
 std::string semi_sync_value(const Snapshot& snap, std::initializer_list<const char*> names) {
     for (const char* n : names) {
         auto it = snap.semi_sync.find(n);
@@ -500,11 +544,11 @@ void decide_standby(Decision& d, const Snapshot& snap, const std::optional<Chann
         const std::string gap = writer_gap(snap, d.history);
         d.status = gap.empty() ? Status::healthy : Status::unsafe;
         d.reason = gap.empty()
-                       ? fmt::format("peer diverged and needs rejoin; this node was the writer "
-                                     "(up to {}) and has not heard from its peer since",
-                                     d.history.writer_position.empty()
-                                         ? std::string{"its last write"}
-                                         : d.history.writer_position)
+                       ? fmt::format(
+                             "peer diverged and needs rejoin; this node was the writer "
+                             "(up to {}) and has not heard from its peer since",
+                             d.history.writer_position.empty() ? std::string{"its last write"}
+                                                               : d.history.writer_position)
                        : fmt::format("peer diverged, and {}", gap);
         return;
     }
@@ -655,19 +699,21 @@ void apply_force(Decision& d) {
     if (d.status == Status::unsafe) {
         d.status = Status::healthy;
         d.forced = true;
-        d.reason = fmt::format("eligible by operator decision (havip promote --force at {}, {}); "
-                               "without it: {}",
-                               since, d.history.forced_by, d.reason);
+        d.reason = fmt::format(
+            "eligible by operator decision (havip promote --force at {}, {}); "
+            "without it: {}",
+            since, d.history.forced_by, d.reason);
         d.failback_hold.clear();
         d.caught_up = true;
     } else {
-        d.reason += fmt::format("; made eligible by operator decision (havip promote --force at "
-                                "{}, {}) until the next normal change of writer",
-                                since, d.history.forced_by);
+        d.reason += fmt::format(
+            "; made eligible by operator decision (havip promote --force at "
+            "{}, {}) until the next normal change of writer",
+            since, d.history.forced_by);
     }
     d.alerts.push_back(fmt::format(
-        "eligible by operator decision (havip promote --force at {}, {}), not by its data",
-        since, d.history.forced_by));
+        "eligible by operator decision (havip promote --force at {}, {}), not by its data", since,
+        d.history.forced_by));
 }
 
 }  // namespace
@@ -695,6 +741,14 @@ void clear_diverged(History& history) {
 void force_eligible(History& history, WallClock::time_point now, std::string by) {
     history.forced_since = now;
     history.forced_by = std::move(by);
+}
+
+void record_peer_term(History& history, std::optional<std::uint64_t> term, std::string error,
+                      bool last_try) {
+    if (!history.conflict_since) return;  // the data no longer differ: nothing to decide
+    history.peer_term = term;
+    history.peer_term_error = std::move(error);
+    history.peer_term_given_up = last_try && !term;
 }
 
 void took_vip(History& history, std::optional<Status> last) {
@@ -756,14 +810,49 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
         d.history.peer_diverged = false;
         d.history.peer_diverged_reason.clear();
     }
-    // Who is latched when the two nodes' data differ: the stale side only. The writer that
-    // holds the VIP (or held it when its peer diverged, and has not heard from it since) is
-    // the authority: its peer's extra transactions make the peer the one to rejoin. A node
-    // that is not — a returning old master, whatever its state file says about the writer it
-    // once was — latches.
-    const bool authority =
-        d.history.writer && (role != Role::standby || d.history.peer_diverged);
+    // The data differ: 1950 (gtid_strict_mode refused an out-of-order GTID) or 1062 (a row
+    // already exists) mean the nodes took different writes; 1236 "GTID … not in the master's
+    // binlog" that this node (typically an old master back from a crash) holds transactions
+    // its master never had. Purged binlogs give 1236 too with another text; that is broken,
+    // not diverged. When the GTID asked for is the master's own, the master truncated it in
+    // semi-sync crash recovery and fetches it back from us: retry for a while before calling
+    // that diverged.
+    const bool missing = ch && ch->io_errno == 1236 &&
+                         ch->io_error.find("not in the master's binlog") != std::string::npos;
+    if (!missing) d.history.master_gtid_missing_since.reset();
+    if (missing && !d.history.diverged && masters_own_gtid(ch->io_error, snap.server_id)) {
+        if (!d.history.master_gtid_missing_since) d.history.master_gtid_missing_since = now.steady;
+        if (now.steady - *d.history.master_gtid_missing_since < refetch_grace) d.restart_io = true;
+    }
+    const bool differ = ch && (in(ch->sql_errno, {1950, 1062}) || (missing && !d.restart_io));
+    if (!differ) {
+        d.history.conflict_since.reset();
+        d.history.peer_term.reset();
+        d.history.peer_term_error.clear();
+        d.history.peer_term_given_up = false;
+    } else if (!d.history.conflict_since) {
+        d.history.conflict_since = now.steady;
+    }
+    // Which branch is newer: the one with the higher term (every promote wrote max + 1 into
+    // its data). Asked of the peer's server once the data differ; until it answers (for
+    // term_wait at most) neither side is latched. Unknown or equal terms: the writer mark
+    // decides, as without terms.
+    const Terms terms = compare_terms(d, snap, ch, differ, now);
+    // Who is latched when the two nodes' data differ: the stale side only. The node with the
+    // newer term is the authority; without terms, the writer that holds the VIP (or held it
+    // when its peer diverged, and has not heard from it since). Its peer's extra transactions
+    // make the peer the one to rejoin. A node that is not — a returning old master, whatever
+    // its state file says about the writer it once was — latches.
+    bool authority = d.history.writer && (role != Role::standby || d.history.peer_diverged);
+    if (terms.verdict == TermVerdict::newer) {
+        authority = true;
+        d.history.writer = true;  // the writer of the newest term, wherever the VIP is now
+    } else if (terms.verdict == TermVerdict::older) {
+        authority = false;
+    }
     const auto conflict = [&](std::string reason) {
+        if (terms.verdict == TermVerdict::pending) return;
+        if (!terms.text.empty()) reason = fmt::format("{}; {}", terms.text, reason);
         if (authority) {
             if (!d.history.peer_diverged) {
                 d.history.peer_diverged = true;
@@ -775,37 +864,17 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
             d.history.diverged_reason = std::move(reason);
         }
     };
-    if (ch) {
-        // 1950: gtid_strict_mode refused an out-of-order GTID; 1062: a row already exists.
-        // Both mean the nodes took different writes.
-        if (in(ch->sql_errno, {1950, 1062}))
-            conflict(fmt::format("replication SQL {}; {}",
-                                 error_text(ch->sql_errno, ch->sql_error),
-                                 positions_text(snap, ch)));
-        // 1236 "GTID … not in the master's binlog": this node (typically an old master back
-        // from a crash) holds transactions its master never had. Purged binlogs give 1236 too
-        // with another text; that is broken, not diverged. When the GTID asked for is the
-        // master's own, the master truncated it in semi-sync crash recovery and fetches it
-        // back from us: retry for a while before calling that diverged.
-        const bool missing = ch->io_errno == 1236 &&
-                             ch->io_error.find("not in the master's binlog") != std::string::npos;
-        if (!missing) d.history.master_gtid_missing_since.reset();
-        if (missing && !d.history.diverged && masters_own_gtid(ch->io_error, snap.server_id)) {
-            if (!d.history.master_gtid_missing_since)
-                d.history.master_gtid_missing_since = now.steady;
-            if (now.steady - *d.history.master_gtid_missing_since < refetch_grace)
-                d.restart_io = true;
-        }
-        if (missing && !d.restart_io)
-            conflict(authority
-                         ? fmt::format("the peer lacks this node's writes: replication IO {}; {}",
-                                       error_text(ch->io_errno, ch->io_error),
-                                       positions_text(snap, ch))
-                         : fmt::format(
-                               "this node has transactions its master lacks: replication IO "
-                               "{}; {}",
-                               error_text(ch->io_errno, ch->io_error), positions_text(snap, ch)));
-    }
+    if (ch && in(ch->sql_errno, {1950, 1062}))
+        conflict(fmt::format("replication SQL {}; {}", error_text(ch->sql_errno, ch->sql_error),
+                             positions_text(snap, ch)));
+    if (missing && !d.restart_io)
+        conflict(authority
+                     ? fmt::format("the peer lacks this node's writes: replication IO {}; {}",
+                                   error_text(ch->io_errno, ch->io_error), positions_text(snap, ch))
+                     : fmt::format("this node has transactions its master lacks: replication IO "
+                                   "{}; {}",
+                                   error_text(ch->io_errno, ch->io_error),
+                                   positions_text(snap, ch)));
     d.diverged = d.history.diverged;
     if (d.history.peer_diverged)
         d.alerts.push_back(fmt::format(
@@ -822,14 +891,23 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
             std::chrono::duration_cast<std::chrono::seconds>(refetch_grace).count()));
     if (role == Role::holder) {
         decide_holder(d, snap, ch, settings);
+        if (terms.verdict == TermVerdict::pending)
+            d.reason += "; its data differ from the peer's: reading the peer's term";
     } else {
         decide_standby(d, snap, ch, settings, now);
-        // A node whose data diverged must not take the VIP silently, even if an operator
-        // skipped the failing event and replication runs again.
-        if (d.diverged && d.status != Status::down) {
+        if (terms.verdict == TermVerdict::pending && d.status != Status::down) {
             d.status = Status::unsafe;
-            d.reason = fmt::format("data diverged ({}); {}", d.history.diverged_reason, d.reason);
+            d.reason = fmt::format(
+                "the two nodes' data differ; reading the peer's term to tell the stale side ({})",
+                d.reason);
         }
+    }
+    // A node whose data diverged must not take or keep the VIP silently, even if an operator
+    // skipped the failing event and replication runs again. A holder is latched only by the
+    // peer's newer term: it holds the VIP on the stale branch, and the peer has the newer one.
+    if (d.diverged && d.status != Status::down) {
+        d.status = Status::unsafe;
+        d.reason = fmt::format("data diverged ({}); {}", d.history.diverged_reason, d.reason);
     }
     if (d.diverged) {
         d.alerts.push_back(fmt::format("data diverged: {}", d.history.diverged_reason));

@@ -83,6 +83,13 @@ struct Snapshot {
     // SELECT @@slave_net_timeout: the server's own, which bounds how long a hung master keeps
     // IO=Yes and so what "fresh" means. Overrides DecisionSettings::slave_net_timeout.
     std::optional<double> slave_net_timeout;
+
+    // The highest term in this node's data (SELECT MAX(term) FROM havip.heartbeat; 0 for an
+    // empty table), read only while the inbound channel shows the two nodes' data differ. Each
+    // promote writes max + 1 there before read_only=0, and the row replicates with the data,
+    // so the newer of two branches is the one with the higher term. nullopt: not read, or
+    // unreadable (no table, no grant): the decision then falls back to the writer mark.
+    std::optional<std::uint64_t> term;
 };
 
 // Holds the VIP (MASTER) or not; promoting: holds it, but manage_read_only's promote has not
@@ -151,7 +158,27 @@ struct History {
     // standby). Persisted: a person's decision survives a restart, and so does its record.
     std::optional<WallClock::time_point> forced_since;
     std::string forced_by;  // "uid 0, pid 4242"
+    // Terms (see Snapshot::term). Since when the channel has shown the data differ, and the
+    // peer's highest term read from its server during that time (record_peer_term), or why it
+    // could not be. Not persisted: asked again after a restart.
+    std::optional<SteadyClock::time_point> conflict_since;
+    std::optional<std::uint64_t> peer_term;
+    std::string peer_term_error;
+    bool peer_term_given_up = false;  // no term will come: the writer mark decides at once
 };
+
+// Where the peer's term is read: the Master_Host:Master_Port of the inbound channel.
+struct PeerAddress {
+    std::string host;  // an IP literal
+    unsigned port = 3306;
+    bool operator==(const PeerAddress&) const = default;
+};
+
+// The peer answered its highest term (`term`), or could not be asked (`error`). `last_try`:
+// nobody will ask again (a one-shot `havip check mysql`), so without a term the writer mark
+// decides now rather than after the wait.
+void record_peer_term(History& history, std::optional<std::uint64_t> term, std::string error,
+                      bool last_try = false);
 
 // The operator's way out of the latch (`havip clear-diverged`): forgets that the data diverged.
 // If the channel still fails the same way the next decision latches again.
@@ -202,6 +229,9 @@ struct Decision {
     std::string positions;
     // The verdict was unsafe and counts as healthy by an operator's `havip promote --force`.
     bool forced = false;
+    // The data differ and this node's term is known: read the peer's from its server there
+    // (the daemon does, off the probe's deadline, and records it with record_peer_term).
+    std::optional<PeerAddress> ask_peer_term;
     History history;  // to store and pass to the next decision
 };
 

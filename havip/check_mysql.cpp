@@ -13,10 +13,12 @@
 
 #include <fmt/format.h>
 
+#include "checks/mysql_actions.hpp"
 #include "checks/mysql_client.hpp"
 #include "checks/mysql_decision.hpp"
 #include "checks/mysql_history.hpp"
 #include "checks/mysql_probe.hpp"
+#include "checks/term.hpp"
 
 namespace havip::cli {
 
@@ -52,6 +54,26 @@ bool holds_address(const boost::asio::ip::address& vip) {
     }
     ::freeifaddrs(list);
     return found;
+}
+
+// The data differ: the peer's term, read once with the check's login (checks/term.hpp).
+void record_peer_term(checks::History& history, const checks::PeerAddress& at,
+                      const checks::ConnectSettings& login) {
+    if (!checks::is_ip_literal(at.host)) {
+        checks::record_peer_term(history, std::nullopt, "Master_Host is not an IP address", true);
+        return;
+    }
+    auto settings = login;
+    settings.unix_socket.clear();
+    settings.host = at.host;
+    settings.port = at.port;
+    checks::MysqlConnection peer{settings};
+    auto term = checks::read_peer_term(peer);
+    if (auto* t = std::get_if<std::uint64_t>(&term))
+        checks::record_peer_term(history, *t, "", true);
+    else
+        checks::record_peer_term(history, std::nullopt, std::get<checks::SqlError>(term).describe(),
+                                 true);
 }
 
 }  // namespace
@@ -181,7 +203,14 @@ int check_mysql(const std::vector<std::string>& args) {
         std::cout << "down: the probe gave no answer\n";
         return exit_not_healthy;
     }
-    auto d = checks::decide(*snapshot, *role, history, ds, checks::WallClock::now());
+    const auto now = checks::WallClock::now();
+    auto d = checks::decide(*snapshot, *role, history, ds, now);
+    if (d.ask_peer_term) {
+        // The data differ: which branch is newer is the peer's term to say (checks/term.hpp).
+        // Asked once, bounded like the check; no answer leaves it to the writer mark.
+        record_peer_term(d.history, *d.ask_peer_term, cs);
+        d = checks::decide(*snapshot, *role, d.history, ds, now);
+    }
     if (!state_file.empty()) {
         if (auto ec = checks::save_history(state_file, d.history))
             std::cerr << fmt::format("havip check mysql: cannot save {}: {}\n", state_file,

@@ -35,6 +35,7 @@
 #include "checks/promote_backoff.hpp"
 #include "checks/script.hpp"
 #include "checks/tcp_check.hpp"
+#include "checks/term.hpp"
 #include "vrrpd/status.hpp"
 
 namespace havip::vrrp {
@@ -206,6 +207,11 @@ struct CheckSet::Runner {
     checks::PromoteBackoff backoff;  // failed promotes in a row: the next one waits
     checks::PromoteSettings promote;
     checks::ConnectSettings peer;  // the fence's login on the peer (see promote())
+    // Terms: the peer's server, asked for its term while the data differ, on its own worker
+    // so the check's deadline never waits for the peer.
+    std::unique_ptr<checks::MysqlProbe> peer_probe;
+    std::optional<checks::PeerAddress> peer_probe_at;
+    bool asking_peer_term = false;
     SteadyDuration promote_deadline{};
     SteadyDuration demote_deadline{};
     SteadyDuration refence_deadline{};
@@ -406,25 +412,28 @@ bool CheckSet::start(const config::Config& config) {
         // After a reload the instances keep their state: a MASTER stays writable.
         runner->want_writable = m.manage_read_only && holds_vip_(m.name);
         runner->promote.connection_name = m.connection;  // also for restart_io
+        // The fence, and the read of the peer's term, log in on the peer as the check does
+        // (generated setups have the same check user on both nodes). Connector/C only knows
+        // whole seconds: 1 s to connect, after a 0.5 s TCP probe; 3 s to read, since
+        // read_only=1 may wait 2 s for locks.
+        runner->peer = cs;
+        runner->peer.unix_socket.clear();
+        runner->peer.connect_timeout_s = 1;
+        runner->peer.read_timeout_s = runner->peer.write_timeout_s = 3;
         if (m.manage_read_only) {
             // The wait for "applied" is bounded by apply_timeout (default a few check timeouts),
             // cut into waits that end before the client's whole-second read timeout (which
             // would drop the connection).
             const double timeout_s = std::chrono::duration<double>(m.timeout).count();
             const double read_s = cs.read_timeout_s;
-            runner->promote.stop_channel = false;      // master-master: see PromoteSettings
+            runner->promote.stop_channel = false;  // master-master: see PromoteSettings
+            runner->promote.record_term = true;
             runner->promote.semi_sync_master.reset();  // asked until a snapshot says
             runner->promote.apply_timeout = m.apply_timeout
                                                 ? std::chrono::duration<double>(*m.apply_timeout)
                                                 : std::chrono::duration<double>(5 * timeout_s);
             runner->promote.wait_slice =
                 std::chrono::duration<double>(std::max(0.1, read_s - 0.25));
-            // The fence logs in on the peer as the check does (generated setups have the same
-            // check user on both nodes). Connector/C only knows whole seconds: 1 s to connect,
-            // after a 0.5 s TCP probe; 3 s to read, since read_only=1 may wait 2 s for locks.
-            runner->peer = cs;
-            runner->peer.connect_timeout_s = 1;
-            runner->peer.read_timeout_s = runner->peer.write_timeout_s = 3;
             // Connect, SHOW SLAVE STATUS and SET each within a client timeout, plus the waits
             // (one budget for both).
             const auto client = std::chrono::seconds(cs.connect_timeout_s + 2 * cs.read_timeout_s);
@@ -584,6 +593,51 @@ void CheckSet::restart_io(Runner& runner) {
         });
 }
 
+void CheckSet::ask_peer_term(Runner& runner, const checks::PeerAddress& at) {
+    if (runner.asking_peer_term) return;
+    if (!checks::is_ip_literal(at.host)) {
+        checks::record_peer_term(runner.history, std::nullopt,
+                                 fmt::format("Master_Host {} is not an IP address (a name lookup "
+                                             "could block)",
+                                             at.host));
+        return;
+    }
+    if (!runner.peer_probe || runner.peer_probe_at != at) {
+        auto login = runner.peer;
+        login.host = at.host;
+        login.port = at.port;
+        runner.peer_probe = std::make_unique<checks::MysqlProbe>(io_, login);
+        runner.peer_probe_at = at;
+    }
+    runner.asking_peer_term = true;
+    using Answer = std::variant<std::uint64_t, checks::SqlError>;
+    auto answer = std::make_shared<Answer>(checks::SqlError{0, "no answer"});
+    runner.peer_probe->run(
+        [answer](checks::MysqlConnection& c) { *answer = checks::read_peer_term(c); },
+        std::chrono::seconds(3),
+        [this, alive = alive_, r = &runner, answer, at](checks::JobOutcome outcome) {
+            if (!*alive) return;
+            r->asking_peer_term = false;
+            std::optional<std::uint64_t> term;
+            std::string error;
+            if (outcome != checks::JobOutcome::completed)
+                error = "no answer within 3 s";
+            else if (auto* t = std::get_if<std::uint64_t>(answer.get()))
+                term = *t;
+            else
+                error = std::get<checks::SqlError>(*answer).describe();
+            checks::record_peer_term(r->history, term, error);
+            log_.log(term ? Level::notice : Level::warning,
+                     term ? fmt::format("the data differ from the peer's: its term is {} ({}:{})",
+                                        *term, at.host, at.port)
+                          : fmt::format("the data differ from the peer's: cannot read its term "
+                                        "({}:{}): {}",
+                                        at.host, at.port, error),
+                     {{"HAVIP_CHECK", r->name}});
+            if (!r->in_flight) poll_mysql(*r);
+        });
+}
+
 void CheckSet::run_owed_action(Runner& runner) {
     if (runner.in_flight) return;
     if (runner.rival) {
@@ -659,6 +713,7 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
         runner.action_failed = false;
     }
     if (d.restart_io && !runner.in_flight) restart_io(runner);
+    if (d.ask_peer_term) ask_peer_term(runner, *d.ask_peer_term);
     if (promoting && !runner.promote_failure.empty() && d.status != checks::Status::down) {
         d.status = checks::Status::unsafe;
         d.reason = fmt::format("cannot become writable ({}); as a standby: {}",

@@ -99,6 +99,7 @@ class CheckSet {
     void run_owed_action(Runner& runner);
     // START SLAVE IO_THREAD on the worker, at most once a second (Decision::restart_io).
     void restart_io(Runner& runner);
+    void ask_peer_term(Runner& runner, const checks::PeerAddress& at);
     void judge_mysql(Runner& runner, const checks::Snapshot& snapshot);
     // mysql_check: the VIP is (or is no longer) on an instance tracking the runner's check.
     void note_holder(Runner& runner, bool holds);

@@ -219,10 +219,13 @@ testing::AssertionResult MariadbServer::start(std::chrono::milliseconds timeout)
         "CREATE USER 'chk'@'localhost' IDENTIFIED BY '{chk}';"
         "GRANT SLAVE MONITOR, BINLOG MONITOR, PROCESS, CONNECTION ADMIN, READ_ONLY ADMIN,"
         " REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.* TO 'chk'@'localhost';"
+        // Terms (checks/term.hpp), as `havip generate` grants them.
+        "GRANT SELECT, INSERT, UPDATE, CREATE ON havip.* TO 'chk'@'localhost';"
         // The new master's fence logs in here from the lab network (as `havip generate` sets
         // it up: the peer's address, only what the fence does).
         "CREATE USER 'chk'@'10.77.0.%' IDENTIFIED BY '{chk}';"
         "GRANT READ_ONLY ADMIN ON *.* TO 'chk'@'10.77.0.%';"
+        "GRANT SELECT ON havip.* TO 'chk'@'10.77.0.%';"
         "CREATE USER 'repl'@'10.77.0.%' IDENTIFIED BY '{repl}';"
         "GRANT REPLICATION SLAVE ON *.* TO 'repl'@'10.77.0.%';"
         "CREATE DATABASE lab; CREATE TABLE lab.t (id INT AUTO_INCREMENT PRIMARY KEY,"

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -463,6 +464,68 @@ TEST_F(RejoinTest, havipd_rejoins_a_diverged_old_master_by_itself) {
     EXPECT_EQ(db_b_->value("SELECT note FROM lab.w WHERE id = 6"), "after auto rejoin");
     // b, the authority, never ran a rejoin.
     EXPECT_FALSE(b_.log_mentions("auto rejoin started"));
+}
+
+// Terms (checks/term.hpp). A partition: a (priority 150) holds the VIP and is cut off; b takes
+// over on a newer term and takes writes; a, alone, takes one too (as the async tail of a
+// master that keeps serving a few clients). When the link is back a preempts b, its channel
+// meets b's writes (1950) and b's meets a's. b's branch is the newer: a is the stale side
+// and is rejoined (its row saved), b's writes are served. Before terms a, holding the VIP
+// with its writer mark, was taken for the authority and b was rejoined: b's acknowledged
+// writes of the partition went to b's rejoin file and a served without them.
+TEST_F(RejoinTest,
+       after_a_partition_the_newer_terms_writes_are_served_and_the_old_master_rejoined) {
+    ASSERT_NO_FATAL_FAILURE(start(true));
+    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (0, 'before')"));
+    ASSERT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+    auto port = [&](int state) {
+        return run_in_netns(lab().switch_ns(), {"bridge", "link", "set", "dev", lab().port("a"),
+                                                "state", std::to_string(state)});
+    };
+    struct Heal {  // also on a failed assertion
+        std::function<CommandResult(int)> set;
+        ~Heal() { set(3); }
+    } heal{port};
+    const auto cut = Clock::now();
+    ASSERT_TRUE(port(0).ok());  // a's switch port stops forwarding; a stays MASTER alone
+    ASSERT_TRUE(wait_vip("b", true, 10s, cut)) << "b never took the VIP";
+    ASSERT_TRUE(wait_until([&] { return db_b_->read_only() == false; }, 15s, 50ms))
+        << check_status("b").dump();
+    ASSERT_TRUE(db_b_->exec("INSERT INTO lab.w VALUES (1, 'on b'), (2, 'on b'), (3, 'on b')"));
+    ASSERT_EQ(db_a_->read_only(), false);
+    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (100, 'a-cut-off')"));
+    ASSERT_TRUE(port(3).ok());
+    const auto healed = Clock::now();
+
+    const fs::path state = daemon_option("a", "--state-dir");
+    const auto settled = wait_until(
+        [&] {
+            auto c = check_status("a");
+            return c.value("rejoins", nlohmann::json::object()).value("succeeded", 0) == 1 &&
+                   c.value("diverged", true) == false &&
+                   db_a_->value("SELECT COUNT(*) FROM lab.w WHERE id BETWEEN 1 AND 3") == "3" &&
+                   holders().size() == 1;
+        },
+        90s, 250ms);
+    EXPECT_TRUE(settled) << "a: " << check_status("a").dump() << "\nb: " << check_status("b").dump()
+                         << "\n"
+                         << a_.process->log_tail(40) << "\n"
+                         << b_.process->log_tail(40);
+    std::cout << fmt::format(
+        "[ figures ] partition healed -> a rejoined from b in {} ms\n",
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - healed).count());
+    // b, the newer term, never ran a rejoin; its writes are on both nodes.
+    EXPECT_FALSE(b_.log_mentions("auto rejoin started"));
+    for (auto* d : {&*db_a_, &*db_b_}) {
+        EXPECT_EQ(d->value("SELECT COUNT(*) FROM lab.w WHERE id BETWEEN 1 AND 3"), "3")
+            << d->node();
+        EXPECT_EQ(d->value("SELECT COUNT(*) FROM lab.w WHERE id = 100"), "0") << d->node();
+    }
+    // a's row of the partition is kept for the operator.
+    const auto files = saved_files(state);
+    ASSERT_EQ(files.size(), 1u);
+    EXPECT_NE(read_file(files.front()).find("a-cut-off"), std::string::npos);
+    EXPECT_TRUE(a_.log_mentions("on the peer: the peer's branch is the newer one"));
 }
 
 }  // namespace

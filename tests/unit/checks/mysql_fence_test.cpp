@@ -269,8 +269,8 @@ TEST(MysqlFence, the_peers_writes_share_the_apply_budget_with_the_relay_log) {
     JournalSession local("local", journal);
     // 1.0 s in all: 0.7 s on the relay log (timeout), 0.3 s more reaches it; the peer's
     // position gets the 0.3 s left, not a fresh second, and is not reached.
-    local.answers = {channel("0-1-40", "10.0.0.1"), row("id", "2"), row("w", "-1"), row("w", "0"),
-                     row("w", "-1")};
+    local.answers = {channel("0-1-40", "10.0.0.1"),   row("id", "2"), row("w", "-1"),
+                     row("Slave_SQL_Running", "Yes"), row("w", "0"),  row("w", "-1")};
     Peer peer{journal, {{}, {}, row("p", "0-1-45")}, {}, {}};
     auto r = promote(local, master_master(1.0s, 0.7s), peer.connector());
     EXPECT_FALSE(r.ok);
@@ -320,12 +320,10 @@ TEST(MysqlFence, a_writer_whose_peer_diverged_fences_it_but_waits_for_none_of_it
     settings.peer_diverged = true;
     auto r = promote(local, settings, peer.connector());
     EXPECT_TRUE(r.ok) << r.describe();
-    EXPECT_THAT(journal, ElementsAre("local: SHOW SLAVE STATUS",
-                                     "peer: SET SESSION lock_wait_timeout=2",
-                                     "peer: SET GLOBAL read_only=1",
-                                     "peer: SELECT @@gtid_binlog_pos AS p",
-                                     "local: SELECT @@server_id AS id",
-                                     "local: SET GLOBAL read_only=0"));
+    EXPECT_THAT(journal,
+                ElementsAre("local: SHOW SLAVE STATUS", "peer: SET SESSION lock_wait_timeout=2",
+                            "peer: SET GLOBAL read_only=1", "peer: SELECT @@gtid_binlog_pos AS p",
+                            "local: SELECT @@server_id AS id", "local: SET GLOBAL read_only=0"));
     EXPECT_TRUE(has_step(r, "skipped: the peer diverged"));
 }
 

@@ -9,6 +9,7 @@
 
 #include "checks/mysql_actions.hpp"
 #include "checks/mysql_client.hpp"
+#include "checks/term.hpp"
 
 namespace havip::checks {
 namespace {
@@ -54,24 +55,48 @@ TEST(MysqlPromoteMasterMaster, keeps_the_channel_running_and_clears_read_only_on
 
 TEST(MysqlPromoteMasterMaster, waits_in_slices_until_the_relay_log_is_applied) {
     ScriptedSession s;
-    s.answers = {row("Gtid_IO_Pos", "0-1-40"), row("w", "-1"), row("w", "0")};
+    s.answers = {row("Gtid_IO_Pos", "0-1-40"), row("w", "-1"), row("Slave_SQL_Running", "Yes"),
+                 row("w", "0")};
     auto r = promote(s, master_master(1.6s, 0.7s));
     EXPECT_TRUE(r.ok) << r.describe();
-    ASSERT_EQ(s.sent.size(), 4u);
-    EXPECT_EQ(s.sent[1], s.sent[2]);  // the same 0.7 s wait, twice
-    EXPECT_EQ(s.sent[3], "SET GLOBAL read_only=0");
+    ASSERT_EQ(s.sent.size(), 5u);
+    EXPECT_EQ(s.sent[1], s.sent[3]);            // the same 0.7 s wait, twice
+    EXPECT_EQ(s.sent[2], "SHOW SLAVE STATUS");  // between them: is the SQL thread running?
+    EXPECT_EQ(s.sent[4], "SET GLOBAL read_only=0");
+}
+
+// The SQL thread stopped (1950: the two nodes' data differ): the rest of the wait cannot apply
+// anything, so the promote fails at once instead of holding the server read-only for the
+// whole apply_timeout.
+TEST(MysqlPromoteMasterMaster, a_stopped_sql_thread_ends_the_wait_at_once) {
+    ScriptedSession s;
+    s.answers = {row("Gtid_IO_Pos", "0-2-40"), row("w", "-1"),
+                 std::vector<ReplicaRow>{{{"Slave_SQL_Running", "No"},
+                                          {"Last_SQL_Errno", "1950"},
+                                          {"Last_SQL_Error", "out-of-order sequence number"}}}};
+    auto r = promote(s, master_master(30s, 0.7s));
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(s.sent.size(), 3u);  // one slice, the status, and no read_only=0
+    EXPECT_NE(r.describe().find("SQL thread stopped with error 1950"), std::string::npos)
+        << r.describe();
 }
 
 TEST(MysqlPromoteMasterMaster, gives_up_read_only_never_after_the_total_bound) {
     ScriptedSession s;
-    s.answers = {row("Gtid_IO_Pos", "0-1-40"), row("w", "-1"), row("w", "-1"), row("w", "-1")};
+    const auto running = row("Slave_SQL_Running", "Yes");
+    s.answers = {row("Gtid_IO_Pos", "0-1-40"),
+                 row("w", "-1"),
+                 running,
+                 row("w", "-1"),
+                 running,
+                 row("w", "-1")};
     auto r = promote(s, master_master(1.6s, 0.7s));
     EXPECT_FALSE(r.ok);
     // 0.7 + 0.7 + the 0.2 left: three waits, and read_only is never touched.
-    EXPECT_EQ(s.sent, (std::vector<std::string>{"SHOW SLAVE STATUS",
-                                                "SELECT MASTER_GTID_WAIT('0-1-40', 0.700) AS w",
-                                                "SELECT MASTER_GTID_WAIT('0-1-40', 0.700) AS w",
-                                                "SELECT MASTER_GTID_WAIT('0-1-40', 0.200) AS w"}));
+    EXPECT_EQ(s.sent, (std::vector<std::string>{
+                          "SHOW SLAVE STATUS", "SELECT MASTER_GTID_WAIT('0-1-40', 0.700) AS w",
+                          "SHOW SLAVE STATUS", "SELECT MASTER_GTID_WAIT('0-1-40', 0.700) AS w",
+                          "SHOW SLAVE STATUS", "SELECT MASTER_GTID_WAIT('0-1-40', 0.200) AS w"}));
     EXPECT_NE(r.describe().find("not applied within 1.6 s"), std::string::npos) << r.describe();
 }
 
@@ -95,6 +120,53 @@ TEST(MysqlPromoteMasterMaster, a_failed_wait_stops_before_read_only) {
     auto r = promote(s, master_master(1.6s, 0.7s));
     EXPECT_FALSE(r.ok);
     EXPECT_EQ(s.sent.size(), 2u);
+}
+
+// Terms (checks/term.hpp): the promote records the next term before read_only=0.
+PromoteSettings with_term() {
+    auto p = master_master(1.6s, 0.7s);
+    p.record_term = true;
+    return p;
+}
+
+TEST(MysqlPromoteTerm, the_first_promote_creates_the_table_and_records_term_1) {
+    ScriptedSession s;
+    s.answers = {row("Gtid_IO_Pos", ""), row("id", "2"),
+                 SqlError{1146, "Table 'havip.heartbeat' doesn't exist"}};
+    auto r = promote(s, with_term());
+    EXPECT_TRUE(r.ok) << r.describe();
+    EXPECT_EQ(s.sent, (std::vector<std::string>{
+                          "SHOW SLAVE STATUS", "SELECT @@server_id AS id", term_query, term_schema,
+                          term_table,
+                          "INSERT INTO havip.heartbeat (server_id, term, written_at) VALUES (2, "
+                          "1, NOW(6)) ON DUPLICATE KEY UPDATE term = VALUES(term), written_at = "
+                          "VALUES(written_at)",
+                          "SET GLOBAL read_only=0"}));
+    ASSERT_GE(r.steps.size(), 2u);
+    EXPECT_EQ(r.steps[r.steps.size() - 2].detail, "term 1 (server id 2)");
+}
+
+TEST(MysqlPromoteTerm, the_next_term_is_the_highest_in_the_data_plus_one) {
+    ScriptedSession s;
+    s.answers = {row("Gtid_IO_Pos", ""), row("id", "1"), row("t", "4")};
+    auto r = promote(s, with_term());
+    EXPECT_TRUE(r.ok) << r.describe();
+    ASSERT_EQ(s.sent.size(), 5u);
+    EXPECT_NE(s.sent[3].find("VALUES (1, 5, NOW(6))"), std::string::npos) << s.sent[3];
+    EXPECT_EQ(s.sent[4], "SET GLOBAL read_only=0");
+}
+
+TEST(MysqlPromoteTerm, a_term_that_cannot_be_recorded_does_not_stop_the_promote) {
+    ScriptedSession s;
+    s.answers = {row("Gtid_IO_Pos", ""), row("id", "1"), row("t", "4"),
+                 SqlError{1142, "INSERT command denied to user 'chk'@'localhost'"}};
+    auto r = promote(s, with_term());
+    EXPECT_TRUE(r.ok) << r.describe();
+    EXPECT_EQ(s.sent.back(), "SET GLOBAL read_only=0");
+    ASSERT_GE(r.steps.size(), 2u);
+    EXPECT_NE(r.steps[r.steps.size() - 2].detail.find("not recorded (error 1142"),
+              std::string::npos)
+        << r.steps[r.steps.size() - 2].detail;
 }
 
 }  // namespace

@@ -93,8 +93,8 @@ History b_writer() {
 
 TEST(MysqlStaleSide, writer_holding_the_vip_is_not_latched_when_its_returning_peer_diverged) {
     for (unsigned error : {1950u, 1062u, 1236u}) {
-        auto d = decide(b_channel_stopped(false, error), Role::holder, b_writer(), settings(),
-                        t0 + 10s);
+        auto d =
+            decide(b_channel_stopped(false, error), Role::holder, b_writer(), settings(), t0 + 10s);
         EXPECT_EQ(d.status, Status::healthy) << error << ": " << d.reason;
         EXPECT_FALSE(d.diverged) << error << ": " << d.history.diverged_reason;
         EXPECT_FALSE(d.history.diverged) << error;
@@ -109,11 +109,10 @@ TEST(MysqlStaleSide, writer_holding_the_vip_is_not_latched_when_its_returning_pe
 }
 
 TEST(MysqlStaleSide, writer_whose_peer_diverged_stays_eligible_as_a_standby_after_a_restart) {
-    auto serving =
-        decide(b_channel_stopped(false), Role::holder, b_writer(), settings(), t0 + 10s);
+    auto serving = decide(b_channel_stopped(false), Role::holder, b_writer(), settings(), t0 + 10s);
     // havipd (or mysqld) on b restarts: b is judged as a standby, long after.
-    auto d = decide(b_channel_stopped(true), Role::standby, restarted(serving.history),
-                    settings(), t0 + 2h);
+    auto d = decide(b_channel_stopped(true), Role::standby, restarted(serving.history), settings(),
+                    t0 + 2h);
     EXPECT_EQ(d.status, Status::healthy) << d.reason;
     EXPECT_FALSE(d.diverged) << d.history.diverged_reason;
     EXPECT_NE(d.reason.find("peer diverged"), std::string::npos) << d.reason;
@@ -121,8 +120,7 @@ TEST(MysqlStaleSide, writer_whose_peer_diverged_stays_eligible_as_a_standby_afte
 }
 
 TEST(MysqlStaleSide, writer_whose_peer_diverged_is_not_eligible_alone_without_its_writes) {
-    auto serving =
-        decide(b_channel_stopped(false), Role::holder, b_writer(), settings(), t0 + 10s);
+    auto serving = decide(b_channel_stopped(false), Role::holder, b_writer(), settings(), t0 + 10s);
     auto restored = b_channel_stopped(true);
     restored.gtid_binlog_pos = "0-2-12";  // an older backup: 0-2-13 … 0-2-15 are gone
     auto d = decide(restored, Role::standby, restarted(serving.history), settings(), t0 + 1h);
@@ -135,8 +133,8 @@ TEST(MysqlStaleSide, stale_node_back_with_transactions_the_writer_lacks_is_latch
     History a;
     a.writer = true;
     a.writer_position = "0-1-10";
-    auto d = decide(a_back_with_extra_transaction(), Role::standby, restarted(a), settings(),
-                    t0 + 1min);
+    auto d =
+        decide(a_back_with_extra_transaction(), Role::standby, restarted(a), settings(), t0 + 1min);
     EXPECT_TRUE(d.diverged);
     EXPECT_EQ(d.status, Status::unsafe) << d.reason;
     EXPECT_FALSE(d.history.peer_diverged);
@@ -150,8 +148,7 @@ TEST(MysqlStaleSide, standby_that_never_held_the_vip_is_latched_on_1950_as_befor
 }
 
 TEST(MysqlStaleSide, peer_diverged_ends_once_the_rejoined_peer_replicates_again) {
-    auto serving =
-        decide(b_channel_stopped(false), Role::holder, b_writer(), settings(), t0 + 10s);
+    auto serving = decide(b_channel_stopped(false), Role::holder, b_writer(), settings(), t0 + 10s);
     ASSERT_TRUE(serving.history.peer_diverged);
     auto healthy = load_snapshot("mariadb-10.11/standby-healthy.txt");
     healthy.read_only = false;
@@ -160,6 +157,108 @@ TEST(MysqlStaleSide, peer_diverged_ends_once_the_rejoined_peer_replicates_again)
     d = decide(healthy, Role::holder, d.history, settings(), t0 + 1h + 1s);
     EXPECT_FALSE(d.history.peer_diverged);
     EXPECT_EQ(d.reason.find("peer diverged"), std::string::npos) << d.reason;
+}
+
+// Terms (checks/term.hpp). A partition: X held the VIP and wrote on term 1, its peer took over
+// on term 2 and wrote; the link is back and X's channel meets the peer's writes (1950). Which
+// branch is newer is the term's to say, not who holds the VIP now.
+TEST(MysqlTerms, holder_waits_for_the_peers_term_before_latching_anyone) {
+    auto snap = b_channel_stopped(false, 1950);
+    snap.term = 1;
+    auto d = decide(snap, Role::holder, b_writer(), settings(), t0 + 10s);
+    EXPECT_EQ(d.status, Status::healthy) << d.reason;
+    EXPECT_FALSE(d.diverged);
+    EXPECT_FALSE(d.history.peer_diverged);
+    ASSERT_TRUE(d.ask_peer_term);
+    EXPECT_EQ(*d.ask_peer_term, (PeerAddress{"127.0.0.1", 33061}));
+    EXPECT_NE(d.reason.find("reading the peer's term"), std::string::npos) << d.reason;
+}
+
+TEST(MysqlTerms, holder_on_the_older_term_is_the_stale_side_and_leaves_the_vip) {
+    auto snap = b_channel_stopped(false, 1950);
+    snap.term = 1;
+    auto d = decide(snap, Role::holder, b_writer(), settings(), t0 + 10s);
+    record_peer_term(d.history, 2, "");
+    d = decide(snap, Role::holder, d.history, settings(), t0 + 11s);
+    EXPECT_TRUE(d.diverged);
+    EXPECT_FALSE(d.history.peer_diverged);
+    EXPECT_EQ(d.status, Status::unsafe) << d.reason;
+    EXPECT_NE(d.reason.find("term 1 here, 2 on the peer"), std::string::npos) << d.reason;
+    EXPECT_FALSE(d.ask_peer_term);
+    // Latched: a restart does not forget it, and the term is not asked again.
+    d = decide(snap, Role::holder, restarted(d.history), settings(), t0 + 1h);
+    EXPECT_TRUE(d.diverged);
+    EXPECT_EQ(d.status, Status::unsafe) << d.reason;
+}
+
+TEST(MysqlTerms, standby_on_the_newer_term_is_the_authority_and_stays_eligible) {
+    // The peer took the VIP back when the link returned; this node's channel now asks the
+    // peer for a GTID of its own the peer never got (1236).
+    auto snap = b_channel_stopped(true, 1236);
+    snap.term = 2;
+    auto d = decide(snap, Role::standby, {}, settings(), t0);
+    EXPECT_EQ(d.status, Status::unsafe) << d.reason;
+    EXPECT_FALSE(d.diverged) << d.history.diverged_reason;
+    EXPECT_TRUE(d.ask_peer_term);
+    EXPECT_NE(d.reason.find("reading the peer's term"), std::string::npos) << d.reason;
+    record_peer_term(d.history, 1, "");
+    d = decide(snap, Role::standby, d.history, settings(), t0 + 1s);
+    EXPECT_FALSE(d.diverged) << d.history.diverged_reason;
+    EXPECT_TRUE(d.history.peer_diverged);
+    EXPECT_TRUE(d.history.writer);
+    EXPECT_EQ(d.status, Status::healthy) << d.reason;
+    EXPECT_NE(d.history.peer_diverged_reason.find("term 2 here, 1 on the peer"), std::string::npos)
+        << d.history.peer_diverged_reason;
+}
+
+TEST(MysqlTerms, without_an_answer_from_the_peer_the_writer_mark_decides_after_the_wait) {
+    auto snap = b_channel_stopped(false, 1950);
+    snap.term = 1;
+    auto d = decide(snap, Role::holder, b_writer(), settings(), t0 + 10s);
+    record_peer_term(d.history, std::nullopt, "error 1142 (SELECT command denied)");
+    d = decide(snap, Role::holder, d.history, settings(), t0 + 12s);
+    EXPECT_FALSE(d.history.peer_diverged);  // still waiting
+    d = decide(snap, Role::holder, d.history, settings(), t0 + 16s);
+    EXPECT_TRUE(d.history.peer_diverged);
+    EXPECT_FALSE(d.diverged);
+    EXPECT_NE(d.history.peer_diverged_reason.find("1142"), std::string::npos)
+        << d.history.peer_diverged_reason;
+}
+
+TEST(MysqlTerms, a_one_shot_run_that_cannot_read_the_peers_term_decides_by_the_writer_mark_now) {
+    // `havip check mysql` asks once and is gone: it does not wait for a next interval.
+    auto snap = b_channel_stopped(false, 1950);
+    snap.term = 1;
+    auto d = decide(snap, Role::holder, b_writer(), settings(), t0 + 10s);
+    record_peer_term(d.history, std::nullopt, "error 2003 (Can't connect)", true);
+    d = decide(snap, Role::holder, d.history, settings(), t0 + 10s);
+    EXPECT_TRUE(d.history.peer_diverged);
+    EXPECT_NE(d.history.peer_diverged_reason.find("2003"), std::string::npos)
+        << d.history.peer_diverged_reason;
+}
+
+TEST(MysqlTerms, equal_terms_leave_it_to_the_writer_mark) {
+    auto snap = b_channel_stopped(false, 1950);
+    snap.term = 3;
+    auto d = decide(snap, Role::holder, b_writer(), settings(), t0 + 10s);
+    record_peer_term(d.history, 3, "");
+    d = decide(snap, Role::holder, d.history, settings(), t0 + 11s);
+    EXPECT_TRUE(d.history.peer_diverged);
+    EXPECT_FALSE(d.diverged);
+    EXPECT_EQ(d.status, Status::healthy) << d.reason;
+}
+
+TEST(MysqlTerms, a_peer_term_is_forgotten_once_the_data_agree_again) {
+    auto snap = b_channel_stopped(true, 1236);
+    snap.term = 2;
+    auto d = decide(snap, Role::standby, {}, settings(), t0);
+    record_peer_term(d.history, 5, "");
+    auto healthy = load_snapshot("mariadb-10.11/standby-healthy.txt");
+    d = decide(healthy, Role::standby, d.history, settings(), t0 + 1s);
+    EXPECT_FALSE(d.history.peer_term);
+    EXPECT_FALSE(d.history.conflict_since);
+    record_peer_term(d.history, 7, "");  // an answer that comes late changes nothing
+    EXPECT_FALSE(d.history.peer_term);
 }
 
 }  // namespace

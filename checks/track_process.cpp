@@ -21,6 +21,8 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "checks/background.hpp"
+
 namespace havip::checks {
 
 namespace asio = boost::asio;
@@ -108,13 +110,51 @@ std::optional<int> to_pid(std::string_view name) {
 
 enum class Cause { scan, fork, change };
 
+// A live (non-zombie) process's name and, when `command_line`, its arguments.
+struct Info {
+    std::string comm;
+    std::vector<std::string> argv;
+};
+std::optional<Info> read_info(int pid, bool command_line) {
+    const std::string dir = fmt::format("/proc/{}/", pid);
+    auto stat_text = read_proc(dir + "stat", 1024);
+    if (!stat_text) return std::nullopt;
+    auto stat = parse_proc_stat(*stat_text);
+    // keepalived does not count zombies: they are not running.
+    if (!stat || stat->state == 'Z' || stat->state == 'X') return std::nullopt;
+    Info info{std::move(stat->comm), {}};
+    if (command_line) {
+        auto cmdline = read_proc(dir + "cmdline", 128 * 1024);
+        if (!cmdline) return std::nullopt;
+        info.argv = split_cmdline(*cmdline);
+    }
+    return info;
+}
+
+// Events held while a scan runs, beyond which the scan's result is thrown away for a new one.
+constexpr std::size_t max_held_events = 4096;
+
 }  // namespace
 
+// /proc lists processes (thread group leaders) only, so threads are never counted.
+std::vector<std::set<int>> scan_processes(const std::vector<ProcessMatch>& matches) {
+    const bool command_line = std::any_of(matches.begin(), matches.end(), uses_command_line);
+    std::vector<std::set<int>> found(matches.size());
+    if (DIR* dir = ::opendir("/proc")) {
+        while (const dirent* entry = ::readdir(dir)) {
+            const auto pid = to_pid(entry->d_name);
+            if (!pid) continue;
+            const auto info = read_info(*pid, command_line);
+            if (!info) continue;
+            for (std::size_t i = 0; i < matches.size(); ++i)
+                if (process_matches(matches[i], info->comm, info->argv)) found[i].insert(*pid);
+        }
+        ::closedir(dir);
+    }
+    return found;
+}
+
 struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
-    struct Info {
-        std::string comm;
-        std::vector<std::string> argv;
-    };
     struct Tracked {
         std::set<int> pids;
         std::optional<bool> reported;
@@ -122,14 +162,17 @@ struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
         std::unique_ptr<asio::steady_timer> timer;
     };
 
-    Impl(asio::io_context& io_, std::vector<Process> p, Report r, Warn w)
+    Impl(asio::io_context& io_, std::vector<Process> p, Report r, Warn w, Scan s)
         : io(io_),
           processes(std::move(p)),
           report(std::move(r)),
           warn(std::move(w)),
+          scan_fn(std::move(s)),
           connector(io_),
-          poll_timer(io_) {
+          poll_timer(io_),
+          background(io_) {
         for (const Process& process : processes) {
+            matches.push_back(process.match);
             any_command_line = any_command_line || uses_command_line(process.match);
             Tracked t;
             t.timer = std::make_unique<asio::steady_timer>(io);
@@ -141,6 +184,8 @@ struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
     std::vector<Process> processes;
     Report report;
     Warn warn;
+    Scan scan_fn;
+    std::vector<ProcessMatch> matches;  // parallel to `processes`, for the scan
     bool any_command_line = false;
     std::vector<Tracked> tracked;  // parallel to `processes`
     asio::posix::stream_descriptor connector;
@@ -148,6 +193,12 @@ struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
     asio::steady_timer poll_timer;
     std::map<int, std::unique_ptr<asio::posix::stream_descriptor>> pidfds;  // fallback only
     alignas(8) std::array<char, 16384> buffer{};
+    Background background;         // runs the scans
+    bool scanning = false;         // a scan runs in the background
+    bool rescan = false;           // and another was asked for meanwhile
+    bool replaying = false;        // scanned() applies `held` again: no reports
+    bool listed = false;           // a scan's result has been applied
+    std::vector<proc_event> held;  // what the connector said while the scan ran
 
     void close() {
         boost::system::error_code ignored;
@@ -158,23 +209,6 @@ struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
         pidfds.clear();
     }
 
-    // A live (non-zombie) process's name and, when some match needs it, command line.
-    std::optional<Info> read_info(int pid) const {
-        const std::string dir = fmt::format("/proc/{}/", pid);
-        auto stat_text = read_proc(dir + "stat", 1024);
-        if (!stat_text) return std::nullopt;
-        auto stat = parse_proc_stat(*stat_text);
-        // keepalived does not count zombies: they are not running.
-        if (!stat || stat->state == 'Z' || stat->state == 'X') return std::nullopt;
-        Info info{std::move(stat->comm), {}};
-        if (any_command_line) {
-            auto cmdline = read_proc(dir + "cmdline", 128 * 1024);
-            if (!cmdline) return std::nullopt;
-            info.argv = split_cmdline(*cmdline);
-        }
-        return info;
-    }
-
     void report_now(std::size_t i, bool running) {
         Tracked& t = tracked[i];
         t.reported = running;
@@ -183,6 +217,9 @@ struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void evaluate(std::size_t i, Cause cause) {
+        // Nothing is known before the first scan's result (events before it only update the
+        // sets); during scanned()'s replay, it evaluates everything once done.
+        if (!listed || replaying) return;
         Tracked& t = tracked[i];
         const Process& p = processes[i];
         const bool running = quorum_met(t.pids.size(), p.quorum, p.quorum_max);
@@ -230,7 +267,7 @@ struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
 
     // Re-reads one process (exec, comm change) and updates which entries it counts for.
     void refresh(int pid) {
-        const auto info = read_info(pid);
+        const auto info = read_info(pid, any_command_line);
         for (std::size_t i = 0; i < processes.size(); ++i) {
             const bool match = info && process_matches(processes[i].match, info->comm, info->argv);
             if (match)
@@ -241,26 +278,45 @@ struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
         }
     }
 
-    // /proc lists processes (thread group leaders) only, so threads are never counted.
+    // Asks for a scan of /proc, on the background thread; one at a time, and one more at most
+    // when asked for while it runs.
     void scan() {
-        std::vector<std::set<int>> found(processes.size());
-        if (DIR* dir = ::opendir("/proc")) {
-            while (const dirent* entry = ::readdir(dir)) {
-                const auto pid = to_pid(entry->d_name);
-                if (!pid) continue;
-                const auto info = read_info(*pid);
-                if (!info) continue;
-                for (std::size_t i = 0; i < processes.size(); ++i)
-                    if (process_matches(processes[i].match, info->comm, info->argv))
-                        found[i].insert(*pid);
-            }
-            ::closedir(dir);
+        if (scanning) {
+            rescan = true;
+            return;
         }
+        scanning = true;
+        held.clear();
+        background.run([scan = scan_fn, matches = matches] { return scan(matches); },
+                       [weak = weak_from_this()](std::vector<std::set<int>> found) {
+                           if (auto self = weak.lock()) self->scanned(std::move(found));
+                       });
+    }
+
+    // The scan's result, on the loop. The events the connector delivered while it ran were
+    // handled at once, but the scan may have read a process before or after them: they are
+    // applied again on top of its result, in order, so an exit or exec seen meanwhile is not
+    // undone by the older listing.
+    void scanned(std::vector<std::set<int>> found) {
+        scanning = false;
+        listed = true;
+        replaying = true;
         for (std::size_t i = 0; i < processes.size(); ++i)
             tracked[i].pids = std::move(found[i]);
+        for (const auto& ev : held)
+            handle(ev);
+        held.clear();
+        replaying = false;
         if (!connected) watch_exits();
         evaluate_all(Cause::scan);
+        if (rescan) {
+            rescan = false;
+            scan();
+        }
     }
+
+    // The first scan at start-up, on the caller's thread.
+    void scan_now() { scanned(scan_fn(matches)); }
 
     // --- The proc connector ----------------------------------------------------------------
 
@@ -358,6 +414,14 @@ struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void handle(const proc_event& ev) {
+        if (scanning && ev.what != proc_event::PROC_EVENT_NONE) {
+            if (held.size() < max_held_events) {
+                held.push_back(ev);
+            } else {
+                held.clear();
+                rescan = true;  // too much happened meanwhile: only another scan knows
+            }
+        }
         switch (ev.what) {
             case proc_event::PROC_EVENT_NONE:
                 // The subscription's answer: an error means no events will come.
@@ -451,6 +515,14 @@ struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
                                    auto self = weak.lock();
                                    if (!self || ec) return;
                                    self->pidfds.erase(pid);
+                                   // Counted out at once, as an exit event would be (and
+                                   // held against a scan running now); then a scan, in the
+                                   // background, for what else changed.
+                                   proc_event exit{};
+                                   exit.what = proc_event::PROC_EVENT_EXIT;
+                                   exit.event_data.exit.process_pid = pid;
+                                   exit.event_data.exit.process_tgid = pid;
+                                   self->handle(exit);
                                    self->scan();
                                });
             pidfds.emplace(pid, std::move(stream));
@@ -459,21 +531,25 @@ struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
 };
 
 TrackProcessWatcher::TrackProcessWatcher(asio::io_context& io, std::vector<Process> processes,
-                                         Report report, Warn warn)
-    : impl_(std::make_shared<Impl>(io, std::move(processes), std::move(report), std::move(warn))) {}
+                                         Report report, Warn warn, Scan scan)
+    : impl_(std::make_shared<Impl>(io, std::move(processes), std::move(report), std::move(warn),
+                                   std::move(scan))) {}
 
 TrackProcessWatcher::~TrackProcessWatcher() {
     impl_->close();
 }
 
-void TrackProcessWatcher::start() {
+void TrackProcessWatcher::start(FirstScan first) {
     // Subscribed before the scan, so that nothing between the two is missed.
-    if (impl_->open_connector()) {
+    const bool connected = impl_->open_connector();
+    if (first == FirstScan::now)
+        impl_->scan_now();
+    else
         impl_->scan();
+    if (connected)
         impl_->arm();
-    } else {
-        impl_->start_polling();
-    }
+    else
+        impl_->poll();
 }
 
 }  // namespace havip::checks

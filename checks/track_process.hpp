@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,10 @@ std::optional<ProcStat> parse_proc_stat(std::string_view text);
 // /proc/PID/cmdline: NUL-separated words (the last NUL optional).
 std::vector<std::string> split_cmdline(std::string_view text);
 
+// For each match (by index), the live processes (not zombies) that match it: one pass over
+// /proc. On a host with many processes this takes long, so the watcher runs it off the loop.
+std::vector<std::set<int>> scan_processes(const std::vector<ProcessMatch>& matches);
+
 class TrackProcessWatcher {
   public:
     struct Process {
@@ -72,15 +77,23 @@ class TrackProcessWatcher {
     // namespace) and /proc is scanned every second instead; exits are still seen at once,
     // through a pidfd per counted process.
     using Warn = std::function<void(const std::string&)>;
+    // How /proc is scanned (scan_processes); called on the watcher's background thread.
+    using Scan = std::function<std::vector<std::set<int>>(const std::vector<ProcessMatch>&)>;
 
     TrackProcessWatcher(boost::asio::io_context& io, std::vector<Process> processes, Report report,
-                        Warn warn);
+                        Warn warn, Scan scan = scan_processes);
     ~TrackProcessWatcher();
     TrackProcessWatcher(const TrackProcessWatcher&) = delete;
     TrackProcessWatcher& operator=(const TrackProcessWatcher&) = delete;
 
+    // Where the first scan runs: `now` (daemon start-up, before the loop runs: every process's
+    // state is reported before start() returns, so instances start with it), or `background`
+    // (a reload, on the running loop: reported when the scan is done). Every later scan (a
+    // second apart without the connector, or after lost events) runs in the background, and the
+    // events that arrive meanwhile are applied again on top of its result.
+    enum class FirstScan { now, background };
     // Subscribes to process events, scans /proc and reports every process's state.
-    void start();
+    void start(FirstScan first = FirstScan::now);
 
   private:
     struct Impl;

@@ -29,10 +29,7 @@ struct LoadOptions {
     bool refused_scripts_are_errors = true;
     // A user's uid and primary gid, or the named group's gid; nullopt when either does not
     // exist. Null = the system's user database (getpwnam_r, getgrnam_r).
-    struct Ids {
-        uid_t uid = 0;
-        gid_t gid = 0;
-    };
+    using Ids = RunIds;
     std::function<std::optional<Ids>(const std::string& user,
                                      const std::optional<std::string>& group)>
         lookup_user;

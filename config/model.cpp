@@ -44,4 +44,11 @@ const SyncGroup* Config::find_sync_group_of(std::string_view instance) const {
     return nullptr;
 }
 
+std::string unknown_ids(const Command& command) {
+    if (!command.ids_unknown) return "its user was not looked up when the configuration was loaded";
+    std::string out = "unknown user '" + command.run_user.value_or("") + "'";
+    if (command.run_group) out += " or group '" + *command.run_group + "'";
+    return out;
+}
+
 }  // namespace havip::config

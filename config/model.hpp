@@ -3,6 +3,8 @@
 // location of its keyword (and of the values later diagnostics point at).
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -23,6 +25,12 @@ enum class InitialState { backup, master };
 enum class AuthType { none, pass };
 enum class Family { ipv4, ipv6 };
 
+// The uid and gid a user name (and group name) stood for when the configuration was loaded.
+struct RunIds {
+    uid_t uid = 0;
+    gid_t gid = 0;
+};
+
 // A `script` or `notify*` command: the string as written and its words.
 struct Command {
     std::string raw;
@@ -34,8 +42,20 @@ struct Command {
     // runs it (no run_user: the daemon's own user, root), and why it must never run.
     std::optional<std::string> run_user;
     std::optional<std::string> run_group;
+    // What run_user and run_group name, looked up while loading (off the daemon's loop: a
+    // lookup may wait seconds on LDAP or sssd), so running the command never looks up a name.
+    // Set whenever run_user is and the command may run (scripts checked, not refused).
+    std::optional<RunIds> run_ids;
+    // run_user or run_group named no one when it was looked up. keepalived drops such a
+    // command; the daemon refuses to run it and says so (a notify hook fails the start or the
+    // reload, a vrrp_script counts as failed).
+    bool ids_unknown = false;
     std::optional<std::string> refused;
 };
+
+// Why a command with run_user has no run_ids: "unknown user 'NAME'" (or "… or group 'G'"), as
+// the daemon says when it refuses to run it.
+std::string unknown_ids(const Command& command);
 
 // An address and TCP port to listen on: `127.0.0.1:9650`, `[::1]:9650`.
 struct ListenAddress {

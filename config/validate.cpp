@@ -174,8 +174,14 @@ class Validator {
         Ids ids{::geteuid(), ::getegid()};
         if (run_as->user) {
             auto found = lookup_ids(*run_as->user, run_as->group);
-            if (!found) return;  // the daemon refuses an unknown user when it starts the script
+            if (!found) {
+                // The daemon refuses to run it and says why (as before the lookup moved here);
+                // it never looks a name up itself.
+                command.ids_unknown = true;
+                return;
+            }
             ids = *found;
+            command.run_ids = ids;
         }
         const auto inspected = inspect_script_path(program);
         if (!inspected.path) {

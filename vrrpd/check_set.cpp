@@ -56,63 +56,6 @@ unsigned whole_seconds_at_least_one(config::Duration d) {
         1, static_cast<long long>(std::ceil(std::chrono::duration<double>(d).count()))));
 }
 
-// Writes the mysql_check history off the loop: the write ends in fsync, which a busy or full
-// disk can stall for seconds. Latest wins: only the newest history matters.
-class HistoryWriter {
-  public:
-    HistoryWriter(asio::io_context& io, std::string path,
-                  std::function<void(std::error_code)> on_error)
-        : io_{io}, path_{std::move(path)}, on_error_{std::move(on_error)}, thread_{[this] {
-              loop();
-          }} {}
-    // Errors after this are not reported: the CheckSet that would log them is going away.
-    void detach_callbacks() { *alive_ = false; }
-    ~HistoryWriter() {
-        {
-            std::lock_guard lock{mutex_};
-            stopping_ = true;
-        }
-        wake_.notify_one();
-        thread_.join();
-    }
-    void store(const checks::History& h) {
-        {
-            std::lock_guard lock{mutex_};
-            pending_ = h;
-        }
-        wake_.notify_one();
-    }
-
-  private:
-    void loop() {
-        std::unique_lock lock{mutex_};
-        for (;;) {
-            wake_.wait(lock, [&] { return stopping_ || pending_; });
-            if (!pending_) return;  // stopping with nothing left to write
-            auto h = std::move(*pending_);
-            pending_.reset();
-            lock.unlock();
-            auto ec = checks::save_history(path_, h);
-            if (ec)
-                asio::post(io_, [alive = alive_, cb = on_error_, ec] {
-                    if (*alive) cb(ec);
-                });
-            lock.lock();
-            if (stopping_ && !pending_) return;
-        }
-    }
-
-    asio::io_context& io_;
-    std::string path_;
-    std::function<void(std::error_code)> on_error_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::optional<checks::History> pending_;
-    bool stopping_ = false;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-    std::thread thread_;
-};
-
 // The fence's first contact with the peer: a plain TCP connect bounded in milliseconds, so a
 // peer whose host is gone costs half a second rather than Connector/C's whole-second connect
 // timeout (and the ARP timeout behind it). Refused or no answer: the peer is down.
@@ -185,7 +128,7 @@ struct CheckSet::Runner {
     std::unique_ptr<checks::ScriptRunner> script;
     std::unique_ptr<asio::steady_timer> timer;  // tcp_check and mysql_check intervals
     std::unique_ptr<checks::MysqlProbe> probe;
-    std::unique_ptr<HistoryWriter> writer;
+    std::string history_path;  // mysql_check: where its history is saved
     checks::History history;
     std::optional<checks::Status> last_status;  // the last decision's
     bool held_vip = false;                      // as holders_changed() last saw it
@@ -233,10 +176,12 @@ struct CheckSet::Runner {
 };
 
 CheckSet::CheckSet(asio::io_context& io, systemd::Logger& log, std::string state_directory,
-                   Report report, HoldsVip holds_vip, std::string control_socket)
+                   checks::HistoryWriter& history, Report report, HoldsVip holds_vip,
+                   std::string control_socket)
     : io_{io},
       log_{log},
       state_directory_{std::move(state_directory)},
+      history_{history},
       control_socket_{std::move(control_socket)},
       report_{std::move(report)},
       holds_vip_{std::move(holds_vip)} {}
@@ -251,7 +196,6 @@ void CheckSet::stop() {
     for (auto& r : runners_) {
         if (r->script) r->script->stop();
         if (r->timer) r->timer->cancel();
-        if (r->writer) r->writer->detach_callbacks();
         // A reload or stop ends a running rejoin (its group is killed); the latch stays and the
         // next CheckSet starts it again: the node has nothing left to lose by then (its extra
         // transactions were saved before anything was dropped).
@@ -304,17 +248,17 @@ bool CheckSet::start(const config::Config& config) {
         checks::ScriptSettings settings;
         settings.name = s.name;
         settings.command.argv = s.script.argv;
-        const auto& user = s.script.run_user;
-        const auto& group = s.script.run_group;
-        if (user) {
-            auto cred = checks::resolve_credentials(*user, group.value_or(""));
-            if (!cred.credentials) {
-                log_.log(Level::err, fmt::format("{}:{}:{}: vrrp_script {}: {}", s.where.file,
-                                                 s.where.line, s.where.column, s.name, cred.error));
+        // The user was looked up when the configuration was loaded, off the loop.
+        if (s.script.run_user) {
+            if (!s.script.run_ids) {
+                log_.log(Level::err,
+                         fmt::format("{}:{}:{}: vrrp_script {}: {}", s.where.file, s.where.line,
+                                     s.where.column, s.name, config::unknown_ids(s.script)));
                 ok = false;
                 continue;
             }
-            settings.command.credentials = cred.credentials;
+            settings.command.credentials =
+                checks::Credentials{s.script.run_ids->uid, s.script.run_ids->gid};
         }
         settings.interval = steady(s.interval);
         settings.timeout = steady(s.timeout);
@@ -459,21 +403,21 @@ bool CheckSet::start(const config::Config& config) {
                                        std::chrono::seconds(2 * cs.read_timeout_s);
         }
         const auto path = fmt::format("{}/{}.state", state_directory_, m.name);
-        auto loaded = checks::load_history(path);
-        if (loaded.error && loaded.error != std::errc::no_such_file_or_directory)
-            log_.log(Level::warning,
-                     fmt::format("mysql_check history {}: {}; latched as diverged until an "
-                                 "operator removes it (README, Data safety)",
-                                 path, loaded.detail),
-                     {{"HAVIP_CHECK", m.name}});
-        r->history = loaded.history;
-        r->writer =
-            std::make_unique<HistoryWriter>(io_, path, [this, path, name = m.name](auto ec) {
+        r->history_path = path;
+        if (auto unwritten = history_.unwritten(path)) {
+            // The check ran under the previous configuration and its last history is still on
+            // its way to the disk: the file holds an older one.
+            r->history = std::move(*unwritten);
+        } else {
+            auto loaded = checks::load_history(path);
+            if (loaded.error && loaded.error != std::errc::no_such_file_or_directory)
                 log_.log(Level::warning,
-                         fmt::format("cannot save mysql_check history {}: {} (kept in memory)",
-                                     path, ec.message()),
-                         {{"HAVIP_CHECK", name}});
-            });
+                         fmt::format("mysql_check history {}: {}; latched as diverged until an "
+                                     "operator removes it (README, Data safety)",
+                                     path, loaded.detail),
+                         {{"HAVIP_CHECK", m.name}});
+            r->history = loaded.history;
+        }
         r->probe = std::make_unique<checks::MysqlProbe>(io_, cs);
         // A server that dies closes the idle connection: probe now, not at the next interval.
         r->probe->on_idle_readable([this, alive, runner] {
@@ -507,9 +451,26 @@ void CheckSet::note_holder(Runner& runner, bool holds) {
     if (holds && !runner.held_vip) {
         // Taken while eligible: the writer from now on, however long the promote takes.
         checks::took_vip(runner.history, runner.last_status);
-        runner.writer->store(runner.history);
+        save_history(runner);
     }
     runner.held_vip = holds;
+}
+
+void CheckSet::save_history(Runner& runner) {
+    history_.store(runner.history_path, runner.history,
+                   [this, io = &io_, alive = alive_, path = runner.history_path,
+                    name = runner.name](std::error_code ec) {
+                       // On the writer's thread, perhaps after this check set is gone: only
+                       // the loop, which outlives it, looks at `alive` and `this`.
+                       asio::post(*io, [this, alive, path, name, ec] {
+                           if (!*alive) return;
+                           log_.log(Level::warning,
+                                    fmt::format("cannot save mysql_check history {}: {} (kept "
+                                                "in memory)",
+                                                path, ec.message()),
+                                    {{"HAVIP_CHECK", name}});
+                       });
+                   });
 }
 
 void CheckSet::operator_change(const std::vector<std::string>& names,
@@ -517,7 +478,7 @@ void CheckSet::operator_change(const std::vector<std::string>& names,
     for (auto& r : runners_) {
         if (!r->probe || std::find(names.begin(), names.end(), r->name) == names.end()) continue;
         change(r->history);
-        r->writer->store(r->history);
+        save_history(*r);
         auto& last = last_[r->name];
         last.diverged = r->history.diverged;
         last.forced = r->history.forced_since.has_value();
@@ -694,7 +655,7 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     auto d = checks::decide(snap, role, runner.history, runner.decision,
                             checks::Now{checks::WallClock::now(), checks::SteadyClock::now()});
     runner.history = d.history;
-    runner.writer->store(d.history);
+    save_history(runner);
     // A failed promote/demote is retried once the server answers again, not in a tight loop
     // against a dead one.
     // After failed promotes in a row, not before the back-off says (checks/promote_backoff).

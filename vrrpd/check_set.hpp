@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "checks/history_writer.hpp"
 #include "checks/mysql_decision.hpp"
 #include "checks/track.hpp"
 #include "config/model.hpp"
@@ -31,8 +32,11 @@ class CheckSet {
     using HoldsVip = std::function<bool(const std::string& name)>;
 
     // control_socket: havipd's, passed to `havip rejoin` so it clears the latch when done.
+    // history: the daemon's writer of mysql_check histories, which outlives this check set so
+    // that a check removed and added back by reloads writes its file in order.
     CheckSet(boost::asio::io_context& io, systemd::Logger& log, std::string state_directory,
-             Report report, HoldsVip holds_vip, std::string control_socket = {});
+             checks::HistoryWriter& history, Report report, HoldsVip holds_vip,
+             std::string control_socket = {});
     ~CheckSet();
     CheckSet(const CheckSet&) = delete;
     CheckSet& operator=(const CheckSet&) = delete;
@@ -103,6 +107,8 @@ class CheckSet {
     void judge_mysql(Runner& runner, const checks::Snapshot& snapshot);
     // mysql_check: the VIP is (or is no longer) on an instance tracking the runner's check.
     void note_holder(Runner& runner, bool holds);
+    // Hands the runner's history to the writer (never waits for the disk).
+    void save_history(Runner& runner);
     // Applies `change` to the history of each named mysql_check, saves it, probes again.
     void operator_change(const std::vector<std::string>& names,
                          const std::function<void(checks::History&)>& change);
@@ -114,6 +120,7 @@ class CheckSet {
     boost::asio::io_context& io_;
     systemd::Logger& log_;
     std::string state_directory_;
+    checks::HistoryWriter& history_;
     std::string control_socket_;
     Report report_;
     HoldsVip holds_vip_;

@@ -100,7 +100,8 @@ Daemon::Daemon(asio::io_context& io, systemd::Logger& log, systemd::Notifier& no
       monitor_{std::move(monitor)},
       monitor_fd_{io, ::fcntl(monitor_.fd(), F_DUPFD_CLOEXEC, 0)},  // no script inherits it
       signals_{io, SIGHUP, SIGTERM, SIGINT},
-      watchdog_timer_{io} {
+      watchdog_timer_{io},
+      loader_{io} {
     // keepalived's dump signals must not kill us (their default action) when its tooling
     // sends them; havipd answers them through the control socket instead.
     signals_.add(SIGUSR1);
@@ -275,15 +276,13 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
             if (!c || c->refused) return std::nullopt;
             checks::Command cmd;
             cmd.argv = c->argv;
-            const auto& user = c->run_user;
-            const auto& group = c->run_group;
-            if (user) {
-                auto cred = checks::resolve_credentials(*user, group.value_or(""));
-                if (!cred.credentials) {
-                    fail(c->where, fmt::format("notify command: {}", cred.error));
+            // Looked up when the configuration was loaded: never here, on the loop.
+            if (c->run_user) {
+                if (!c->run_ids) {
+                    fail(c->where, fmt::format("notify command: {}", config::unknown_ids(*c)));
                     return std::nullopt;
                 }
-                cmd.credentials = cred.credentials;
+                cmd.credentials = checks::Credentials{c->run_ids->uid, c->run_ids->gid};
             }
             return cmd;
         };
@@ -618,7 +617,7 @@ bool Daemon::start_checks(const config::Config& config) {
     // Before the first probe thread exists (mysql_library_init is not thread-safe).
     if (!config.mysql_checks.empty() && !mysql_library_) mysql_library_.emplace();
     checks_ = std::make_unique<CheckSet>(
-        io_, log_, options_.state_directory,
+        io_, log_, options_.state_directory, history_writer_,
         [this](const std::string& name, checks::Outcome outcome, const std::string& reason) {
             for (auto& i : instances_)
                 i->check_result(name, outcome, reason);
@@ -665,7 +664,8 @@ void Daemon::watch_track_files(const config::Config& config) {
 }
 
 // Like track files, a vrrp_track_process is watched only when an instance tracks it.
-void Daemon::watch_track_processes(const config::Config& config) {
+void Daemon::watch_track_processes(const config::Config& config,
+                                   checks::TrackProcessWatcher::FirstScan first) {
     std::vector<checks::TrackProcessWatcher::Process> processes;
     for (const auto& p : config.track_processes) {
         const std::string item = "process " + p.name;
@@ -699,7 +699,7 @@ void Daemon::watch_track_processes(const config::Config& config) {
                                 running ? reason : "not running: " + reason);
         },
         [this](const std::string& message) { log_.log(Level::warning, message); });
-    track_processes_->start();
+    track_processes_->start(first);
 }
 
 bool Daemon::start(const config::Config& config) {
@@ -712,7 +712,8 @@ bool Daemon::start(const config::Config& config) {
     run_instances(std::move(*wanted));
     if (!start_checks(config)) return false;
     watch_track_files(config);
-    watch_track_processes(config);
+    // Before the loop runs: instances start with every process's state.
+    watch_track_processes(config, checks::TrackProcessWatcher::FirstScan::now);
     for (auto& i : instances_)
         i->start();
     watch_netlink();
@@ -735,6 +736,12 @@ bool Daemon::start(const config::Config& config) {
 }
 
 void Daemon::reload() {
+    if (stopping_) return;
+    if (reload_running_) {
+        reload_again_ = true;  // the file may have changed after it was read: read it again
+        return;
+    }
+    reload_running_ = true;
     notifier_.reloading();
     log_.log(Level::notice, fmt::format("reloading {}", options_.config_file));
     config::LoadOptions lo;
@@ -743,7 +750,23 @@ void Daemon::reload() {
         return ::if_nametoindex(std::string{name}.c_str()) != 0;
     };
     lo.refused_scripts_are_errors = false;  // runs without them, as keepalived
-    auto loaded = config::load_file(options_.config_file, lo);
+    // Off the loop: the adverts go on while the file is read, its users looked up and its
+    // scripts checked.
+    loader_.run([path = options_.config_file, lo] { return config::load_file(path, lo); },
+                [this](config::LoadResult loaded) { reloaded(std::move(loaded)); });
+}
+
+void Daemon::reloaded(config::LoadResult loaded) {
+    reload_running_ = false;
+    if (stopping_) return;
+    apply_reload(loaded);
+    if (reload_again_) {
+        reload_again_ = false;
+        reload();
+    }
+}
+
+void Daemon::apply_reload(config::LoadResult& loaded) {
     for (const auto& d : loaded.diagnostics)
         log_.log(d.severity == config::Severity::error ? Level::err : Level::warning,
                  config::format(d));
@@ -799,7 +822,8 @@ void Daemon::reload() {
                  "reload: some checks cannot run; their instances count them as failed "
                  "until the next good reload");
     watch_track_files(*loaded.config);
-    watch_track_processes(*loaded.config);
+    // On the running loop: the first scan too runs in the background.
+    watch_track_processes(*loaded.config, checks::TrackProcessWatcher::FirstScan::background);
     for (std::size_t i = 0; i < first_new; ++i)
         report_links(*instances_[i]);  // interfaces the reload added to track_interface
     // Sockets no instance uses any more; the others receive the group the reload names.

@@ -16,9 +16,12 @@
 #include <utility>
 #include <vector>
 
+#include "checks/background.hpp"
+#include "checks/history_writer.hpp"
 #include "checks/mysql_client.hpp"
 #include "checks/track_file.hpp"
 #include "checks/track_process.hpp"
+#include "config/load.hpp"
 #include "config/model.hpp"
 #include "netlink/monitor.hpp"
 #include "netlink/rtnl_client.hpp"
@@ -43,7 +46,8 @@ class Daemon {
 
     // Brings up every instance of `config`. False (and logged) when it cannot run it.
     bool start(const config::Config& config);
-    // Re-reads the configuration file; on any error keeps running the old one.
+    // Re-reads the configuration file off the loop, then applies it on the loop; on any
+    // error keeps running the old one.
     void reload();
     // Every MASTER sends priority 0 and removes its VIPs; then the io_context runs out.
     void stop();
@@ -82,6 +86,9 @@ class Daemon {
     void join_configured_groups();
     void run_instances(std::vector<InstanceSettings> wanted);
     bool start_checks(const config::Config& config);
+    // The loaded file of a reload, on the loop: applied unless it has errors.
+    void reloaded(config::LoadResult loaded);
+    void apply_reload(config::LoadResult& loaded);
     // A member of `group` changed (Instance::Deps::on_sync): the group follows (sync_group.hpp).
     void sync_group_changed(const std::string& group, const SyncSignal& signal);
     // Runs a sync group's hook for `state` and its `notify` with "GROUP NAME STATE 0".
@@ -89,7 +96,8 @@ class Daemon {
                          const std::optional<checks::Command>& specific, const char* label,
                          const std::string& state);
     void watch_track_files(const config::Config& config);
-    void watch_track_processes(const config::Config& config);
+    void watch_track_processes(const config::Config& config,
+                               checks::TrackProcessWatcher::FirstScan first);
     void report_links(Instance& instance);
     void on_packet(const SocketKey& key, const ReceivedPacket& packet);
     // The instances on that socket the advert is for (vrrpd/dispatch.hpp).
@@ -127,10 +135,18 @@ class Daemon {
     // ~2.3 MB of RSS a daemon without one should not pay. Declared before checks_ so the
     // probes' threads are gone before it ends.
     std::optional<checks::MysqlLibrary> mysql_library_;
+    // Before checks_, so it outlives every CheckSet: it writes the last histories when the
+    // daemon ends, after the loop.
+    checks::HistoryWriter history_writer_;
     std::unique_ptr<CheckSet> checks_;
     std::unique_ptr<checks::TrackFileWatcher> track_files_;
     std::unique_ptr<checks::TrackProcessWatcher> track_processes_;
     bool stopping_ = false;
+    // A reload reads, parses and validates the file here: validation looks user names up
+    // (NSS, which may wait seconds on LDAP or sssd) and stats every script.
+    checks::Background loader_;
+    bool reload_running_ = false;
+    bool reload_again_ = false;  // a SIGHUP came while a reload was loading
     std::unique_ptr<ControlSocket> control_;
     std::optional<gid_t> control_group_;  // havip_control_group, resolved at start
     std::unique_ptr<MetricsServer> metrics_;

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -18,6 +19,7 @@
 
 #include "checks/track.hpp"
 #include "checks/track_process.hpp"
+#include "tests/unit/checks/loop_probe.hpp"
 
 extern char** environ;
 
@@ -283,6 +285,64 @@ TEST_F(TrackProcessWatcherTest, a_return_within_terminate_delay_is_never_reporte
     ASSERT_GT(spawn(), 0);
     EXPECT_TRUE(stays(true, 800ms));
     EXPECT_EQ(reports, 1);  // only the start-up report
+}
+
+// --- Scans off the loop (issue 17 item 7) ---------------------------------------------------
+
+// A host with many processes: the scan takes a second. The loop must not wait for it.
+TEST_F(TrackProcessWatcherTest, a_slow_scan_runs_off_the_loop_and_reports_when_done) {
+    ASSERT_GT(spawn(), 0);
+    std::this_thread::sleep_for(50ms);
+    testing::LoopProbe probe{io_, 20ms};
+    TrackProcessWatcher w(
+        io_, {watched(by_name(name_))},
+        [&](const std::string& name, bool running, const std::string& reason) {
+            state_[name] = running;
+            reasons_[name] = reason;
+        },
+        [](const std::string&) {},
+        [](const std::vector<ProcessMatch>& matches) {
+            std::this_thread::sleep_for(1s);
+            return scan_processes(matches);
+        });
+    w.start(TrackProcessWatcher::FirstScan::background);
+    EXPECT_FALSE(state_.contains("p"));  // not yet: the scan runs
+    probe.run_until([&] { return state_.contains("p"); }, 10s);
+    ASSERT_TRUE(state_.contains("p"));
+    EXPECT_TRUE(state_["p"]) << reasons_["p"];
+    EXPECT_LT(probe.longest_gap(), 500ms) << "the loop waited for the scan";
+}
+
+// The scan listed a process that then exited before its result was applied: the exit, seen
+// meanwhile, wins over the older listing.
+TEST_F(TrackProcessWatcherTest, an_exit_during_a_scan_is_not_undone_by_its_listing) {
+    const pid_t pid = spawn();
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(50ms);
+    std::atomic<bool> listed{false};
+    bool connector = true;
+    TrackProcessWatcher w(
+        io_, {watched(by_name(name_))},
+        [&](const std::string& name, bool running, const std::string& reason) {
+            state_[name] = running;
+            reasons_[name] = reason;
+        },
+        [&](const std::string&) { connector = false; },
+        [&](const std::vector<ProcessMatch>& matches) {
+            auto found = scan_processes(matches);
+            listed = true;
+            std::this_thread::sleep_for(600ms);  // the process exits meanwhile
+            return found;
+        });
+    w.start(TrackProcessWatcher::FirstScan::background);
+    if (!connector) GTEST_SKIP() << "no proc connector here (not root, or a netns)";
+    const auto end = std::chrono::steady_clock::now() + 5s;
+    while (!listed && std::chrono::steady_clock::now() < end)
+        std::this_thread::sleep_for(1ms);
+    kill_only(pid);
+    EXPECT_TRUE(wait_for(false, 3s)) << reasons_["p"];
+    EXPECT_EQ(reasons_["p"], "0 processes (quorum 1)");
+    EXPECT_TRUE(stays(false, 300ms));
 }
 
 // A shell that forks a child which then execs sleep: for a moment there are two processes of

@@ -235,3 +235,40 @@ TEST_F(ConfigScriptSecurity, no_script_user_and_no_keepalived_script_refuses_eve
 
 }  // namespace
 }  // namespace havip::config
+
+namespace havip::config {
+namespace {
+
+// The user a script runs as is looked up while loading (off the daemon's loop), and the ids
+// travel with the command: running it never looks a name up (issue 17 item 7).
+TEST(ConfigScriptUser, the_ids_of_the_user_and_group_travel_with_the_command) {
+    auto result = testing::load(
+        "global_defs {\n    enable_script_security\n}\n"
+        "vrrp_script chk {\n    script /bin/true\n"
+        "    user nobody nogroup\n}\n" +
+        testing::instance("    track_script {\n        chk\n    }\n"));
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(testing::messages(result));
+    const auto& command = result.config->scripts.at(0).script;
+    EXPECT_EQ(command.run_user, "nobody");
+    ASSERT_TRUE(command.run_ids.has_value());
+    EXPECT_EQ(command.run_ids->uid, 65534u);
+    EXPECT_EQ(command.run_ids->gid, 65534u);
+}
+
+// No one by that name: the command has no ids, and the daemon, which never looks the name up
+// itself, refuses to run it with the reason (`havipd -t` keeps its warnings: command_test).
+TEST(ConfigScriptUser, an_unknown_user_leaves_no_ids_and_the_reason_for_the_daemon) {
+    auto result = testing::load(
+        "global_defs {\n    enable_script_security\n}\n"
+        "vrrp_script chk {\n    script /bin/true\n"
+        "    user havip_no_such_user nogroup\n}\n" +
+        testing::instance("    track_script {\n        chk\n    }\n"));
+    const auto& command = result.config->scripts.at(0).script;
+    EXPECT_EQ(command.run_user, "havip_no_such_user");
+    EXPECT_FALSE(command.run_ids.has_value());
+    EXPECT_TRUE(command.ids_unknown);
+    EXPECT_EQ(unknown_ids(command), "unknown user 'havip_no_such_user' or group 'nogroup'");
+}
+
+}  // namespace
+}  // namespace havip::config

@@ -147,6 +147,10 @@ struct MysqlCheck {
     // manage_read_only's promote: how long it waits for the relay log (and the fenced peer's
     // last writes) to be applied before read_only=0. Unset: 5 × timeout.
     std::optional<Duration> apply_timeout;
+    // The peer's server_id: a channel replicating from another server (a wrong CHANGE MASTER,
+    // a third server) is "replicating from the wrong master", unsafe, however current it is.
+    // `havip generate` writes it. Unset: not compared.
+    std::optional<std::uint32_t> peer_server_id;
     // Automatic rejoin (issue 15): when this node is latched diverged as the stale side, havipd
     // runs `havip rejoin` with bootstrap's credentials (the inventory and the admin option file,
     // where `havip generate`'s checklist puts them) as a child process, with a deadline and a

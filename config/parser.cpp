@@ -1162,6 +1162,9 @@ class Parser {
                 Duration wait{0};
                 set_duration(node, wait, milliseconds(100), seconds(86400));
                 m.apply_timeout = wait;
+            } else if (k == "peer_server_id") {
+                if (auto id = integer(node, 1, 4294967295LL))
+                    m.peer_server_id = static_cast<std::uint32_t>(*id);
             } else if (k == "auto_rejoin") {
                 set_bool(node, m.auto_rejoin);
             } else if (k == "rejoin_inventory") {

@@ -89,6 +89,8 @@ std::string check_mysql_usage() {
            "  --timeout S          hard deadline, fractional seconds (default 2)\n"
            "  --max-lag S          lag above this is degraded (default 5)\n"
            "  --connection NAME    MariaDB multi-source connection (default \"\")\n"
+           "  --peer-server-id N   the peer's server_id: a channel from another server is\n"
+           "                       replicating from the wrong master (unsafe)\n"
            "  --role holder|standby  judge as the VIP holder or the standby, or:\n"
            "  --vip IP             holder when IP is on a local interface (default: standby)\n"
            "  --state FILE         keep the history between runs (needed to judge a standby\n"
@@ -151,6 +153,11 @@ int check_mysql(const std::vector<std::string>& args) {
             ds.max_lag = std::max(ds.max_lag, 4 * ds.lag_warn);
         } else if (a == "--connection") {
             ds.connection_name = v;
+        } else if (a == "--peer-server-id") {
+            std::uint32_t id = 0;
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
+            if (ec != std::errc{} || p != v.data() + v.size() || id == 0) return bad();
+            ds.expected_master_server_id = id;
         } else if (a == "--role") {
             if (v == "holder")
                 role = checks::Role::holder;

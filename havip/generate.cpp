@@ -65,6 +65,11 @@ const DatabaseNode* peer_of(const Database& db, std::size_t i) {
     return &db.nodes[1 - i];
 }
 
+// The server_id mariadb_cnf gives `node`: its place in the inventory, from 1.
+std::size_t peer_server_id(const Database& db, const DatabaseNode& node) {
+    return static_cast<std::size_t>(&node - db.nodes.data()) + 1;
+}
+
 std::string header(const Inventory& inv, const DatabaseNode& node, const std::string& what,
                    const std::string& comment) {
     return fmt::format("{} havip generate: {} for {} ({}), cluster {}, {} layout.\n", comment, what,
@@ -355,11 +360,19 @@ std::string havipd_conf(const Inventory& inv, std::size_t i) {
         "    # node left to serve. With nothing to apply it returns at once. Like interval and\n"
         "    # timeout, it does not follow advert_int.\n"
         "    apply_timeout {}\n"
+        "{}"
         "}}\n\n",
         mysql_socket_path, monitor_cnf_path, peer ? peer->name : "the peer", skew, check_fall,
         seconds_text(check_interval), seconds_text(check_timeout), frozen, frozen + skew,
         seconds_text(check_interval), seconds_text(check_timeout), check_fall, generated_max_lag_s,
-        unsafe_lag_s, generated_max_lag_s, lag_weight(db, i), unsafe_lag_s, apply_timeout_s);
+        unsafe_lag_s, generated_max_lag_s, lag_weight(db, i), unsafe_lag_s, apply_timeout_s,
+        peer ? fmt::format("    # This node replicates from {} (server_id {}, mariadb.cnf): a "
+                           "channel from any\n"
+                           "    # other server is the wrong master, unsafe however current it "
+                           "looks.\n"
+                           "    peer_server_id {}\n",
+                           peer->name, peer_server_id(db, *peer), peer_server_id(db, *peer))
+             : std::string{});
     s += parts.instance;
     return s;
 }
@@ -398,7 +411,7 @@ std::string keepalived_conf(const Inventory& inv, std::size_t i) {
         "# standby whose peer is gone.\n"
         "vrrp_script chk_mysql {{\n"
         "    script \"{} check mysql --option-file {} --socket {} --vip {} "
-        "--state /var/lib/havip/chk_mysql.state --timeout 0.8\"\n"
+        "--state /var/lib/havip/chk_mysql.state --timeout 0.8{}\"\n"
         "    interval 1\n"
         "    # Backstop only: the check stops itself after 0.8 s.\n"
         "    timeout 2\n"
@@ -408,7 +421,9 @@ std::string keepalived_conf(const Inventory& inv, std::size_t i) {
         "    # cannot lower the priority for lag only, so a lagging standby does not take over.\n"
         "    weight 0\n"
         "}}\n\n",
-        havip_bin_path, monitor_cnf_path, mysql_socket_path, ip(db.vip.address));
+        havip_bin_path, monitor_cnf_path, mysql_socket_path, ip(db.vip.address),
+        peer_of(db, i) ? fmt::format(" --peer-server-id {}", peer_server_id(db, *peer_of(db, i)))
+                       : std::string{});
     s += parts.instance;
     return s;
 }

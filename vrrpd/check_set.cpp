@@ -342,6 +342,7 @@ bool CheckSet::start(const config::Config& config) {
             ds.max_lag = std::max(ds.max_lag, 4 * ds.lag_warn);
         }
         ds.manage_read_only = m.manage_read_only;
+        ds.expected_master_server_id = m.peer_server_id;
 
         auto r = std::make_unique<Runner>();
         auto* runner = r.get();

@@ -200,6 +200,16 @@ TEST(ConfigModel, mysql_check_auto_rejoin_settings) {
     EXPECT_EQ(m.rejoin_timeout, 600s);
 }
 
+TEST(ConfigModel, mysql_check_peer_server_id) {
+    auto result = load("mysql_check db {\n    socket /s\n    peer_server_id 4294967295\n}\n");
+    EXPECT_THAT(messages(result), IsEmpty());
+    EXPECT_EQ(result.config->mysql_checks.at(0).peer_server_id, 4294967295u);
+    auto unset = load("mysql_check db {\n    socket /s\n}\n");
+    EXPECT_FALSE(unset.config->mysql_checks.at(0).peer_server_id);
+    auto zero = load("mysql_check db {\n    socket /s\n    peer_server_id 0\n}\n");
+    EXPECT_THAT(messages(zero), ElementsAre(HasSubstr("3:20")));
+}
+
 TEST(ConfigModel, mysql_check_values) {
     auto result = load(
         "mysql_check db {\n    host 127.0.0.1\n    port 3307\n"

@@ -279,6 +279,22 @@ TEST(Generate, promote_waits_for_the_relay_log_as_long_as_an_eligible_standby_ma
     }
 }
 
+// Issue 15 item 9: a standby replicating from any server but its peer is the wrong master.
+TEST(Generate, each_check_knows_the_server_id_of_the_peer_it_replicates_from) {
+    auto files = by_path(generate_files(sample("5-node.yaml"), passwords));
+    for (const auto& [node, peer_id] : {std::pair{"db1", 2u}, std::pair{"db2", 1u}}) {
+        auto r = load_vrrp(files[fmt::format("{}/havipd.conf", node)].content);
+        ASSERT_TRUE(r.ok()) << diagnostics(r);
+        EXPECT_EQ(r.config->mysql_checks.at(0).peer_server_id, peer_id) << node;
+        // … the server_id that node's own mariadb.cnf gives it.
+        const auto other = std::string(node) == "db1" ? "db2" : "db1";
+        EXPECT_NE(files[fmt::format("{}/mariadb.cnf", other)].content.find(
+                      fmt::format("server_id = {}\n", peer_id)),
+                  std::string::npos)
+            << other;
+    }
+}
+
 TEST(Generate, keepalived_config_runs_havip_check_and_flips_read_only_on_notify) {
     auto files = by_path(generate_files(sample("5-node.yaml"), passwords));
     const std::string text = files["db2/keepalived.conf"].content;
@@ -300,6 +316,7 @@ TEST(Generate, keepalived_config_runs_havip_check_and_flips_read_only_on_notify)
     EXPECT_EQ(arg_after("--option-file"), monitor_cnf_path);
     EXPECT_EQ(arg_after("--vip"), "10.127.10.50");
     EXPECT_FALSE(arg_after("--state").empty());
+    EXPECT_EQ(arg_after("--peer-server-id"), "1");  // db2 replicates from db1
     EXPECT_EQ(c.scripts[0].fall, 2);
     const auto& v = c.instances.at(0);
     EXPECT_EQ(v.priority, 100);

@@ -226,6 +226,7 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
         for (const auto& va : ci.virtual_addresses) {
             auto v = to_vip(va);
             if (!v) continue;
+            if (va.no_track) s.untracked_vips.push_back({v->ifindex, v->address});
             // Only the instance's family is advertised (RFC 5798 §5.2.9); keepalived raises
             // the others with the VIPs, as if they were excluded.
             if (va.address.is_v6() == s.ipv6) {
@@ -251,7 +252,10 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
             p.vips.resize(capacity);
         }
         for (const auto& va : ci.excluded_addresses)
-            if (auto v = to_vip(va)) s.excluded_vips.push_back(*v);
+            if (auto v = to_vip(va)) {
+                s.excluded_vips.push_back(*v);
+                if (va.no_track) s.untracked_vips.push_back({v->ifindex, v->address});
+            }
 
         if (auto mac = rtnl_.mac(s.ifindex)) s.mac = *mac;
         for (const auto* list : {&s.vips, &s.excluded_vips})
@@ -583,6 +587,9 @@ void Daemon::sync_group_changed(const std::string& group, const SyncSignal& sign
     last = state;
     log_.log(Level::notice, fmt::format("sync group {}: {}", group, to_string(*state)),
              {{"HAVIP_SYNC_GROUP", group}});
+    // Its members stepped down only to take their VIPs back after Skew_Time: keepalived's
+    // set_vrrp_backup marks the group BACKUP without its hooks; MASTER's run when it is back.
+    if (signal.retake && *state == State::backup) return;
     const auto& n = members.front()->settings().sync_notify;
     const auto* specific = *state == State::master   ? &n.master
                            : *state == State::backup ? &n.backup
@@ -931,6 +938,9 @@ void Daemon::on_netlink_event(const netlink::Event& event) {
                                 [](const auto& i) { return i->interface_is_lost(); }))
                     follow_interfaces();
             } else if constexpr (std::is_same_v<T, netlink::AddressRemoved>) {
+                // Addresses that went with their interface (deleted) were not removed by
+                // someone else: the interface's loss is followed by name (follow_interfaces).
+                if (!rtnl_.link(e.address.ifindex)) return;
                 for (auto& i : instances_)
                     i->address_removed(e.address.ifindex, e.address.address);
             } else if constexpr (std::is_same_v<T, netlink::Resync>) {
@@ -1015,12 +1025,15 @@ void Daemon::resync() {
     if (!all) return;
     for (auto& i : instances_) {
         if (i->state() != State::master) continue;
-        for (const auto& vip : i->settings().vips) {
-            bool present = std::any_of(all->begin(), all->end(), [&](const auto& a) {
-                return a.ifindex == vip.ifindex && a.address == vip.address;
-            });
-            if (!present) i->address_removed(vip.ifindex, vip.address);
-        }
+        const auto& s = i->settings();
+        for (const auto* list : {&s.vips, &s.excluded_vips})
+            for (const auto& vip : *list) {
+                bool present = std::any_of(all->begin(), all->end(), [&](const auto& a) {
+                    return a.ifindex == vip.ifindex && a.address == vip.address;
+                });
+                // The first one found missing steps the instance down; the others are ignored.
+                if (!present) i->address_removed(vip.ifindex, vip.address);
+            }
     }
 }
 

@@ -109,6 +109,7 @@ Actions Router::handle(const Event& event, TimePoint now) {
                        out.emplace_back(SendAdvert{0});
                        become_backup(e.reason, now, out);
                    },
+                   [&](const SyncRetake& e) { retake_after_skew(e.reason, now, out); },
                    [&](const Reconfigure& e) { on_reconfigure(e, now, out); },
                },
                event);
@@ -306,10 +307,15 @@ void Router::on_fault_cleared(TimePoint now, Actions& out) {
 }
 
 void Router::on_vips_lost(TimePoint now, Actions& out) {
+    retake_after_skew("VIPs removed externally", now, out);
+}
+
+void Router::retake_after_skew(std::string reason, TimePoint now, Actions& out) {
     if (state_ != State::master) return;
     // keepalived's answer: step down with priority 0 and retake after Skew_Time, re-adding
-    // every VIP, so the address comes back and the peers are told.
-    change_state(State::backup, "VIPs removed externally", out);
+    // every VIP, so the address comes back and the peers are told. A peer arms its own
+    // Skew_Time on the priority 0; ours is shorter when we outrank it, so it never takes over.
+    change_state(State::backup, std::move(reason), out, true);
     cancel(TimerId::adver, out);
     out.emplace_back(SendAdvert{0});
     out.emplace_back(RemoveVips{});
@@ -356,8 +362,8 @@ void Router::become_backup(std::string reason, TimePoint now, Actions& out) {
     arm(TimerId::master_down, now + vars_.master_down_interval, out);
 }
 
-void Router::change_state(State to, std::string reason, Actions& out) {
-    out.emplace_back(StateChanged{state_, to, std::move(reason)});
+void Router::change_state(State to, std::string reason, Actions& out, bool retake) {
+    out.emplace_back(StateChanged{state_, to, std::move(reason), retake});
     state_ = to;
     wants_master_ = false;
 }

@@ -552,12 +552,11 @@ void Daemon::run_instances(std::vector<InstanceSettings> wanted) {
                                     },
                                     rival.source.to_string());
                             }};
-        if (!s.sync_group.empty()) {
-            // After the member's own handling, never inside it: the orders re-enter members.
-            deps.on_sync = [this, group = s.sync_group](const SyncSignal& signal) {
-                asio::post(io_, [this, group, signal] { sync_group_changed(group, signal); });
-            };
-        }
+        // After the member's own handling, never inside it: the orders re-enter members. The
+        // group is the one the member is in when it signals: a reload may change it.
+        deps.on_sync = [this](const std::string& group, const SyncSignal& signal) {
+            asio::post(io_, [this, group, signal] { sync_group_changed(group, signal); });
+        };
         auto instance = std::make_shared<Instance>(std::move(s), deps);
         report_links(*instance);
         instances_.push_back(instance);
@@ -598,6 +597,19 @@ void Daemon::sync_group_changed(const std::string& group, const SyncSignal& sign
                         : *state == State::backup ? "notify_backup"
                                                   : "notify_fault";
     run_sync_notify(group, n, *specific, label, std::string{to_string(*state)});
+}
+
+void Daemon::regroup(const std::string& group) {
+    std::vector<SyncMemberView> views;
+    for (const auto& i : instances_)
+        if (i->settings().sync_group == group) views.push_back(i->sync_view());
+    if (views.empty()) return;
+    // A group new to this run (formed or renamed by the reload) is in its members' state
+    // already: no transition happened, so its notify hooks do not run for it.
+    if (auto& last = sync_states_[group]; !last) last = group_state(views);
+    // A member's own fault now faults the others, as after any change of a member.
+    const auto& first = views.front();
+    sync_group_changed(group, {first.name, SyncSignal::Kind::changed, first.state, first.state});
 }
 
 void Daemon::run_sync_notify(const std::string& group, const InstanceSettings::Notify& n,
@@ -771,6 +783,12 @@ void Daemon::reload() {
     for (const auto& s : *wanted)
         wanted_keys.push_back(router_key(s));
     const auto plan = plan_reload(running_keys, wanted_keys);
+    std::vector<std::string> running_groups, wanted_groups;
+    for (const auto& i : instances_)
+        running_groups.push_back(i->settings().sync_group);
+    for (const auto& s : *wanted)
+        wanted_groups.push_back(s.sync_group);
+    const auto joined = joined_sync_groups(plan, running_groups, wanted_groups);
     std::vector<std::shared_ptr<Instance>> stopping, kept;
     for (auto r : plan.stop)
         stopping.push_back(instances_[r]);
@@ -818,6 +836,14 @@ void Daemon::reload() {
     join_configured_groups();
     for (auto i = first_new; i < instances_.size(); ++i)
         instances_[i]->start();
+    // Groups the reload did away with (renamed, say) are forgotten; those kept instances
+    // joined take their members as they are.
+    std::erase_if(sync_states_, [&](const auto& kv) {
+        return std::none_of(instances_.begin(), instances_.end(),
+                            [&](const auto& i) { return i->settings().sync_group == kv.first; });
+    });
+    for (const auto& group : joined)
+        regroup(group);
     configure_metrics(*loaded.config);
     log_.log(Level::notice,
              fmt::format("reloaded: {} kept, {} started ({} kept with changed settings)", first_new,

@@ -271,6 +271,9 @@ void Router::on_priority_changed(const PriorityChanged& change, TimePoint now, A
 }
 
 void Router::on_reconfigure(const Reconfigure& change, TimePoint now, Actions& out) {
+    // A member taken out of its sync group whose down timer had expired was waiting for the
+    // group only: alone now, it takes over as the timer said.
+    const bool left_waiting = config_.sync_group && !change.config.sync_group && wants_master_;
     config_ = change.config;
     vars_.priority = is_owner() ? owner_priority : change.effective_priority;
     vars_.advertisement_interval = config_.advertisement_interval;
@@ -284,6 +287,7 @@ void Router::on_reconfigure(const Reconfigure& change, TimePoint now, Actions& o
     if (state_ == State::master && adver_deadline_ &&
         *adver_deadline_ > now + vars_.advertisement_interval)
         arm(TimerId::adver, now + vars_.advertisement_interval, out);
+    if (left_waiting && state_ == State::backup) become_master(down_timer_reason_, now, out);
 }
 
 void Router::on_fault_raised(const FaultRaised& fault, Actions& out) {

@@ -96,11 +96,7 @@ bool InstanceSettings::same_as(const InstanceSettings& o) const {
 
 RouterKey router_key(const InstanceSettings& s) {
     const bool unicast = !s.policy.unicast_peers.empty();
-    return {s.router.vrid,
-            s.ipv6,
-            s.ifindex,
-            unicast,
-            s.sync_group,
+    return {s.router.vrid, s.ipv6, s.ifindex, unicast,
             unicast ? s.router.primary_address.to_string() : s.policy.multicast_group.to_string()};
 }
 
@@ -168,6 +164,9 @@ void Instance::reconfigure(InstanceSettings next) {
 void Instance::take_settings(InstanceSettings next, std::string_view changed_note) {
     const bool changed = !settings_.same_as(next);
     InstanceSettings before = std::exchange(settings_, std::move(next));
+    // A FAULT the old sync group imposed is not the new one's (nor an ungrouped instance's):
+    // the new group says again, from its members as they are (Daemon::reload).
+    if (before.sync_group != settings_.sync_group) sync_fault_.reset();
     sent_payloads_.reset();
     // A switch made on hearing an old peer stays, unless the reload now says never.
     old_checksum_active_ = settings_.old_checksum == InstanceSettings::OldChecksum::always ||
@@ -398,7 +397,7 @@ void Instance::address_removed(int ifindex, const asio::ip::address& address) {
 }
 
 void Instance::sync_signal(const SyncSignal& signal) {
-    if (deps_.on_sync) deps_.on_sync(signal);
+    if (deps_.on_sync && !settings_.sync_group.empty()) deps_.on_sync(settings_.sync_group, signal);
 }
 
 void Instance::sync_order(const SyncOrder& order) {

@@ -160,9 +160,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
         std::function<std::error_code(int ifindex, std::span<const std::uint8_t>)> announce;
         // Called after every state change, e.g. to update the daemon's STATUS=.
         std::function<void()> on_state_change;
-        // Sync group members: every state change and every wish for MASTER, for the group
-        // (vrrpd/sync_group.hpp). Called from inside the instance: defer what it triggers.
-        std::function<void(const SyncSignal&)> on_sync;
+        // Sync group members: every state change and every wish for MASTER, for the group the
+        // instance is in now (vrrpd/sync_group.hpp; a reload may move it to another).
+        // Called from inside the instance: defer what it triggers.
+        std::function<void(const std::string& group, const SyncSignal&)> on_sync;
         // As MASTER we answered a master we outrank (Router's RivalMaster): a partition healed
         // with both of us MASTER. manage_read_only re-fences (CheckSet::rival_master).
         std::function<void(const Instance&, const RivalMaster&)> on_rival_master;

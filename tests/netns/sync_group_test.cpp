@@ -37,6 +37,13 @@ std::string read_file(const fs::path& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+std::size_t occurrences(const std::string& text, std::string_view what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+        ++n;
+    return n;
+}
+
 class SyncGroupTest : public VrrpPairTest {
   protected:
     // Node `node`'s configuration: both instances, the group with a notify hook writing its
@@ -302,6 +309,66 @@ TEST_F(SyncGroupTest, a_member_vip_removed_externally_is_retaken_in_place_withou
         },
         2s, 20ms))
         << read_file(a_notify);
+    for (const auto* d : {&a, &b}) {
+        EXPECT_TRUE(d->process->running()) << d->node;
+        EXPECT_FALSE(d->log_mentions("cannot ")) << d->node << ":\n" << d->process->log_tail(30);
+    }
+}
+
+// Issue 16: keepalived matches a reloaded instance by VRID, family, interface and addressing
+// (vrrp_exist), not by its sync group: a reload that puts two running instances in a group,
+// and one that renames the group, keeps them as they are. havipd restarted them (priority 0,
+// b took both VIPs, a preempted back). After both reloads the group still acts as one: a
+// fault of VI_GW takes VI_DB to b with it.
+TEST_F(SyncGroupTest, sighup_grouping_the_instances_or_renaming_the_group_keeps_their_state) {
+    ASSERT_NO_FATAL_FAILURE(build(db_vip));
+    const auto a_flag = lab().dir() / "a-flag";
+    const auto b_flag = lab().dir() / "b-flag";
+    std::ofstream(a_flag) << "0\n";
+    std::ofstream(b_flag) << "0\n";
+    const auto start = Clock::now();
+    auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), two_members("a", 200, "", a_flag));
+    ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a.process->log_tail(30);
+    auto b = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), two_members("b", 50, "", b_flag));
+    ASSERT_TRUE(b.wait_for_state("VI_GW", "BACKUP", 3s)) << b.process->log_tail(30);
+    ASSERT_TRUE(both_on("a", 3s)) << a.process->log_tail(30);
+
+    const auto reload = [&](std::string_view group, int round) {
+        for (auto [d, priority, flag] : {std::tuple{&a, 200, a_flag}, {&b, 50, b_flag}}) {
+            std::ofstream(d->config, std::ios::trunc)
+                << two_members(d->node, priority, group, flag);
+            ASSERT_TRUE(d->process->signal(SIGHUP));
+        }
+        for (const auto* d : {&a, &b})
+            ASSERT_TRUE(wait_until(
+                [&] { return occurrences(d->process->log(), "reloaded: ") >= std::size_t(round); },
+                3s, 5ms))
+                << d->process->log_tail(20);
+    };
+    const auto a_changes = a.state_changes("VI_DB") + a.state_changes("VI_GW");
+    const auto b_changes = b.state_changes("VI_DB") + b.state_changes("VI_GW");
+    const auto hup = Clock::now();
+    ASSERT_NO_FATAL_FAILURE(reload("G", 1));
+    EXPECT_TRUE(a.log_mentions("reloaded: 2 kept, 0 started")) << a.process->log_tail(20);
+    ASSERT_NO_FATAL_FAILURE(reload("G2", 2));
+    // b's Master_Down_Interval and more: a restarted instance would have been taken over.
+    std::this_thread::sleep_for(1500ms);
+    EXPECT_FALSE(vip_changed_since("a", hup)) << "the VIP went away during a reload";
+    EXPECT_FALSE(vip_changed_since("b", hup)) << "b took over during a reload";
+    EXPECT_TRUE(holds("a", db_vip) && holds("a", gw_vip) && !holds("b", gw_vip));
+    EXPECT_EQ(a.state_changes("VI_DB") + a.state_changes("VI_GW"), a_changes)
+        << "a logged a transition on reload\n"
+        << a.process->log_tail(30);
+    EXPECT_EQ(b.state_changes("VI_DB") + b.state_changes("VI_GW"), b_changes)
+        << "b logged a transition on reload\n"
+        << b.process->log_tail(30);
+
+    // The renamed group is a group: VI_GW's fault on a takes VI_DB to b too, and back.
+    std::ofstream(a_flag) << "1\n";
+    ASSERT_TRUE(both_on("b", 3s)) << a.process->log_tail(30) << b.process->log_tail(30);
+    EXPECT_TRUE(a.log_mentions("sync group G2: VI_GW is in FAULT")) << a.process->log_tail(30);
+    std::ofstream(a_flag) << "0\n";
+    ASSERT_TRUE(both_on("a", 3s)) << a.process->log_tail(30) << b.process->log_tail(30);
     for (const auto* d : {&a, &b}) {
         EXPECT_TRUE(d->process->running()) << d->node;
         EXPECT_FALSE(d->log_mentions("cannot ")) << d->node << ":\n" << d->process->log_tail(30);

@@ -108,6 +108,25 @@ TEST(SyncGroupFsm, losing_a_vip_is_a_retake_and_a_better_peer_is_not) {
     EXPECT_FALSE(retakes(displaced));
 }
 
+// Issue 16: a reload taking a member out of its group while it waited for the group: alone,
+// it does what its expired timer said.
+TEST(SyncGroupFsm, leaving_the_group_while_wanting_master_takes_over) {
+    Router router = member();
+    router.handle(MasterDownTimerFired{}, at(3'609'375'000ns));
+    ASSERT_TRUE(router.wants_master());
+    auto alone = make_config(100);
+    EXPECT_THAT(lines(router.handle(Reconfigure{alone, 100}, at(4s))),
+                ::testing::Contains("state BACKUP -> MASTER (master down timer expired)"));
+    EXPECT_EQ(router.state(), State::master);
+    // Joining a group, or staying in one, changes nothing by itself.
+    Router waiting = member();
+    waiting.handle(MasterDownTimerFired{}, at(3'609'375'000ns));
+    auto grouped = make_config(100);
+    grouped.sync_group = true;
+    EXPECT_THAT(waiting.handle(Reconfigure{grouped, 100}, at(4s)), IsEmpty());
+    EXPECT_TRUE(waiting.wants_master());
+}
+
 TEST(SyncGroupFsm, outside_a_group_the_down_timer_takes_over_alone) {
     Router router(make_config(100));
     router.handle(Startup{}, at(0s));

@@ -227,6 +227,7 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
         for (const auto& va : ci.virtual_addresses) {
             auto v = to_vip(va);
             if (!v) continue;
+            if (va.no_track) s.untracked_vips.push_back({v->ifindex, v->address});
             // Only the instance's family is advertised (RFC 5798 §5.2.9); keepalived raises
             // the others with the VIPs, as if they were excluded.
             if (va.address.is_v6() == s.ipv6) {
@@ -252,7 +253,10 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
             p.vips.resize(capacity);
         }
         for (const auto& va : ci.excluded_addresses)
-            if (auto v = to_vip(va)) s.excluded_vips.push_back(*v);
+            if (auto v = to_vip(va)) {
+                s.excluded_vips.push_back(*v);
+                if (va.no_track) s.untracked_vips.push_back({v->ifindex, v->address});
+            }
 
         if (auto mac = rtnl_.mac(s.ifindex)) s.mac = *mac;
         for (const auto* list : {&s.vips, &s.excluded_vips})
@@ -547,12 +551,11 @@ void Daemon::run_instances(std::vector<InstanceSettings> wanted) {
                                     },
                                     rival.source.to_string());
                             }};
-        if (!s.sync_group.empty()) {
-            // After the member's own handling, never inside it: the orders re-enter members.
-            deps.on_sync = [this, group = s.sync_group](const SyncSignal& signal) {
-                asio::post(io_, [this, group, signal] { sync_group_changed(group, signal); });
-            };
-        }
+        // After the member's own handling, never inside it: the orders re-enter members. The
+        // group is the one the member is in when it signals: a reload may change it.
+        deps.on_sync = [this](const std::string& group, const SyncSignal& signal) {
+            asio::post(io_, [this, group, signal] { sync_group_changed(group, signal); });
+        };
         auto instance = std::make_shared<Instance>(std::move(s), deps);
         report_links(*instance);
         instances_.push_back(instance);
@@ -582,6 +585,9 @@ void Daemon::sync_group_changed(const std::string& group, const SyncSignal& sign
     last = state;
     log_.log(Level::notice, fmt::format("sync group {}: {}", group, to_string(*state)),
              {{"HAVIP_SYNC_GROUP", group}});
+    // Its members stepped down only to take their VIPs back after Skew_Time: keepalived's
+    // set_vrrp_backup marks the group BACKUP without its hooks; MASTER's run when it is back.
+    if (signal.retake && *state == State::backup) return;
     const auto& n = members.front()->settings().sync_notify;
     const auto* specific = *state == State::master   ? &n.master
                            : *state == State::backup ? &n.backup
@@ -590,6 +596,19 @@ void Daemon::sync_group_changed(const std::string& group, const SyncSignal& sign
                         : *state == State::backup ? "notify_backup"
                                                   : "notify_fault";
     run_sync_notify(group, n, *specific, label, std::string{to_string(*state)});
+}
+
+void Daemon::regroup(const std::string& group) {
+    std::vector<SyncMemberView> views;
+    for (const auto& i : instances_)
+        if (i->settings().sync_group == group) views.push_back(i->sync_view());
+    if (views.empty()) return;
+    // A group new to this run (formed or renamed by the reload) is in its members' state
+    // already: no transition happened, so its notify hooks do not run for it.
+    if (auto& last = sync_states_[group]; !last) last = group_state(views);
+    // A member's own fault now faults the others, as after any change of a member.
+    const auto& first = views.front();
+    sync_group_changed(group, {first.name, SyncSignal::Kind::changed, first.state, first.state});
 }
 
 void Daemon::run_sync_notify(const std::string& group, const InstanceSettings::Notify& n,
@@ -787,6 +806,12 @@ void Daemon::apply_reload(config::LoadResult& loaded) {
     for (const auto& s : *wanted)
         wanted_keys.push_back(router_key(s));
     const auto plan = plan_reload(running_keys, wanted_keys);
+    std::vector<std::string> running_groups, wanted_groups;
+    for (const auto& i : instances_)
+        running_groups.push_back(i->settings().sync_group);
+    for (const auto& s : *wanted)
+        wanted_groups.push_back(s.sync_group);
+    const auto joined = joined_sync_groups(plan, running_groups, wanted_groups);
     std::vector<std::shared_ptr<Instance>> stopping, kept;
     for (auto r : plan.stop)
         stopping.push_back(instances_[r]);
@@ -835,6 +860,14 @@ void Daemon::apply_reload(config::LoadResult& loaded) {
     join_configured_groups();
     for (auto i = first_new; i < instances_.size(); ++i)
         instances_[i]->start();
+    // Groups the reload did away with (renamed, say) are forgotten; those kept instances
+    // joined take their members as they are.
+    std::erase_if(sync_states_, [&](const auto& kv) {
+        return std::none_of(instances_.begin(), instances_.end(),
+                            [&](const auto& i) { return i->settings().sync_group == kv.first; });
+    });
+    for (const auto& group : joined)
+        regroup(group);
     configure_metrics(*loaded.config);
     log_.log(Level::notice,
              fmt::format("reloaded: {} kept, {} started ({} kept with changed settings)", first_new,
@@ -955,6 +988,9 @@ void Daemon::on_netlink_event(const netlink::Event& event) {
                                 [](const auto& i) { return i->interface_is_lost(); }))
                     follow_interfaces();
             } else if constexpr (std::is_same_v<T, netlink::AddressRemoved>) {
+                // Addresses that went with their interface (deleted) were not removed by
+                // someone else: the interface's loss is followed by name (follow_interfaces).
+                if (!rtnl_.link(e.address.ifindex)) return;
                 for (auto& i : instances_)
                     i->address_removed(e.address.ifindex, e.address.address);
             } else if constexpr (std::is_same_v<T, netlink::Resync>) {
@@ -1039,12 +1075,15 @@ void Daemon::resync() {
     if (!all) return;
     for (auto& i : instances_) {
         if (i->state() != State::master) continue;
-        for (const auto& vip : i->settings().vips) {
-            bool present = std::any_of(all->begin(), all->end(), [&](const auto& a) {
-                return a.ifindex == vip.ifindex && a.address == vip.address;
-            });
-            if (!present) i->address_removed(vip.ifindex, vip.address);
-        }
+        const auto& s = i->settings();
+        for (const auto* list : {&s.vips, &s.excluded_vips})
+            for (const auto& vip : *list) {
+                bool present = std::any_of(all->begin(), all->end(), [&](const auto& a) {
+                    return a.ifindex == vip.ifindex && a.address == vip.address;
+                });
+                // The first one found missing steps the instance down; the others are ignored.
+                if (!present) i->address_removed(vip.ifindex, vip.address);
+            }
     }
 }
 

@@ -91,6 +91,9 @@ class Daemon {
     void apply_reload(config::LoadResult& loaded);
     // A member of `group` changed (Instance::Deps::on_sync): the group follows (sync_group.hpp).
     void sync_group_changed(const std::string& group, const SyncSignal& signal);
+    // A reload put kept instances in `group` (joined_sync_groups): the group takes them as
+    // they are, then judges their faults.
+    void regroup(const std::string& group);
     // Runs a sync group's hook for `state` and its `notify` with "GROUP NAME STATE 0".
     void run_sync_notify(const std::string& group, const InstanceSettings::Notify& notify,
                          const std::optional<checks::Command>& specific, const char* label,

@@ -109,6 +109,7 @@ Actions Router::handle(const Event& event, TimePoint now) {
                        out.emplace_back(SendAdvert{0});
                        become_backup(e.reason, now, out);
                    },
+                   [&](const SyncRetake& e) { retake_after_skew(e.reason, now, out); },
                    [&](const Reconfigure& e) { on_reconfigure(e, now, out); },
                },
                event);
@@ -270,6 +271,9 @@ void Router::on_priority_changed(const PriorityChanged& change, TimePoint now, A
 }
 
 void Router::on_reconfigure(const Reconfigure& change, TimePoint now, Actions& out) {
+    // A member taken out of its sync group whose down timer had expired was waiting for the
+    // group only: alone now, it takes over as the timer said.
+    const bool left_waiting = config_.sync_group && !change.config.sync_group && wants_master_;
     config_ = change.config;
     vars_.priority = is_owner() ? owner_priority : change.effective_priority;
     vars_.advertisement_interval = config_.advertisement_interval;
@@ -283,6 +287,7 @@ void Router::on_reconfigure(const Reconfigure& change, TimePoint now, Actions& o
     if (state_ == State::master && adver_deadline_ &&
         *adver_deadline_ > now + vars_.advertisement_interval)
         arm(TimerId::adver, now + vars_.advertisement_interval, out);
+    if (left_waiting && state_ == State::backup) become_master(down_timer_reason_, now, out);
 }
 
 void Router::on_fault_raised(const FaultRaised& fault, Actions& out) {
@@ -306,10 +311,15 @@ void Router::on_fault_cleared(TimePoint now, Actions& out) {
 }
 
 void Router::on_vips_lost(TimePoint now, Actions& out) {
+    retake_after_skew("VIPs removed externally", now, out);
+}
+
+void Router::retake_after_skew(std::string reason, TimePoint now, Actions& out) {
     if (state_ != State::master) return;
     // keepalived's answer: step down with priority 0 and retake after Skew_Time, re-adding
-    // every VIP, so the address comes back and the peers are told.
-    change_state(State::backup, "VIPs removed externally", out);
+    // every VIP, so the address comes back and the peers are told. A peer arms its own
+    // Skew_Time on the priority 0; ours is shorter when we outrank it, so it never takes over.
+    change_state(State::backup, std::move(reason), out, true);
     cancel(TimerId::adver, out);
     out.emplace_back(SendAdvert{0});
     out.emplace_back(RemoveVips{});
@@ -356,8 +366,8 @@ void Router::become_backup(std::string reason, TimePoint now, Actions& out) {
     arm(TimerId::master_down, now + vars_.master_down_interval, out);
 }
 
-void Router::change_state(State to, std::string reason, Actions& out) {
-    out.emplace_back(StateChanged{state_, to, std::move(reason)});
+void Router::change_state(State to, std::string reason, Actions& out, bool retake) {
+    out.emplace_back(StateChanged{state_, to, std::move(reason), retake});
     state_ = to;
     wants_master_ = false;
 }

@@ -84,7 +84,8 @@ struct FaultRaised {
     std::string reason;
 };
 struct FaultCleared {};
-// A VIP was removed by someone else while we are MASTER.
+// A VIP was removed by someone else while we are MASTER: keepalived steps down with priority 0
+// and takes the VIPs back after its own Skew_Time (keepalived_netlink.c set_vrrp_backup).
 struct VipsLostExternally {};
 // Failback gating (issue 9): while held, a BACKUP does not preempt a living lower-priority
 // master — its adverts are accepted and the Master_Down_Timer restarts, as for a
@@ -105,6 +106,13 @@ struct SyncMaster {
 struct SyncBackup {
     std::string reason;
 };
+// vrrp_sync_group: another member lost a VIP to someone else and is taking it back: a MASTER
+// does as if it had lost one itself (priority 0, VIPs released, Master_Down_Timer at its
+// Skew_Time), so the whole group retakes its VIPs on this node before any peer's skew runs
+// out, rather than failing over (keepalived's set_vrrp_backup handles the group's masters so).
+struct SyncRetake {
+    std::string reason;
+};
 
 // A reload changed this router's configuration but not what it is (VRID, family, interface:
 // keepalived's match): it keeps its state and timers and takes the new settings, with no
@@ -117,7 +125,7 @@ struct Reconfigure {
 
 using Event = std::variant<Startup, Shutdown, AdvertReceived, MasterDownTimerFired, AdverTimerFired,
                            PriorityChanged, FaultRaised, FaultCleared, VipsLostExternally,
-                           PreemptHold, SyncMaster, SyncBackup, Reconfigure>;
+                           PreemptHold, SyncMaster, SyncBackup, SyncRetake, Reconfigure>;
 
 // ---- Actions ------------------------------------------------------------------------------
 
@@ -140,6 +148,9 @@ struct StateChanged {
     State from = State::init;
     State to = State::init;
     std::string reason;  // short and human: "master down timer expired"
+    // MASTER -> BACKUP only to take the VIPs back after Skew_Time (VipsLostExternally,
+    // SyncRetake): a sync group retakes with this member instead of following it to BACKUP.
+    bool retake = false;
 };
 
 // A sync group member's Master_Down_Timer expired: it would take over, and waits for its group.
@@ -199,12 +210,14 @@ class Router {
     void on_fault_raised(const FaultRaised& fault, Actions& out);
     void on_fault_cleared(TimePoint now, Actions& out);
     void on_vips_lost(TimePoint now, Actions& out);
+    // MASTER -> BACKUP with priority 0 and the VIPs released, back after Skew_Time.
+    void retake_after_skew(std::string reason, TimePoint now, Actions& out);
 
     // Entering BACKUP or MASTER from INIT/FAULT (RFC 5798 §6.4.1).
     void start_up(std::string reason, TimePoint now, Actions& out);
     void become_master(std::string reason, TimePoint now, Actions& out);
     void become_backup(std::string reason, TimePoint now, Actions& out);
-    void change_state(State to, std::string reason, Actions& out);
+    void change_state(State to, std::string reason, Actions& out, bool retake = false);
 
     void arm(TimerId which, TimePoint deadline, Actions& out);
     void cancel(TimerId which, Actions& out);

@@ -90,16 +90,13 @@ bool InstanceSettings::same_as(const InstanceSettings& o) const {
            announce.master_refresh == o.announce.master_refresh &&
            announce.refresh_repeat == o.announce.refresh_repeat && same_tracks(tracks, o.tracks) &&
            tracked_ifindexes == o.tracked_ifindexes && disabled_checks == o.disabled_checks &&
-           sync_group == o.sync_group && r.sync_group == orr.sync_group;
+           untracked_vips == o.untracked_vips && sync_group == o.sync_group &&
+           r.sync_group == orr.sync_group;
 }
 
 RouterKey router_key(const InstanceSettings& s) {
     const bool unicast = !s.policy.unicast_peers.empty();
-    return {s.router.vrid,
-            s.ipv6,
-            s.ifindex,
-            unicast,
-            s.sync_group,
+    return {s.router.vrid, s.ipv6, s.ifindex, unicast,
             unicast ? s.router.primary_address.to_string() : s.policy.multicast_group.to_string()};
 }
 
@@ -167,6 +164,9 @@ void Instance::reconfigure(InstanceSettings next) {
 void Instance::take_settings(InstanceSettings next, std::string_view changed_note) {
     const bool changed = !settings_.same_as(next);
     InstanceSettings before = std::exchange(settings_, std::move(next));
+    // A FAULT the old sync group imposed is not the new one's (nor an ungrouped instance's):
+    // the new group says again, from its members as they are (Daemon::reload).
+    if (before.sync_group != settings_.sync_group) sync_fault_.reset();
     sent_payloads_.reset();
     // A switch made on hearing an old peer stays, unless the reload now says never.
     old_checksum_active_ = settings_.old_checksum == InstanceSettings::OldChecksum::always ||
@@ -225,8 +225,7 @@ void Instance::interface_lost(const std::string& reason) {
     if (router_.state() != State::init && !was_in_fault) handle(FaultRaised{reason});
     // Its socket went with the interface; nothing is sent until rebind().
     deps_.socket = nullptr;
-    if (deps_.on_sync && !was_own_fault)
-        deps_.on_sync({settings_.name, SyncSignal::Kind::changed, state(), state()});
+    if (!was_own_fault) sync_signal({settings_.name, SyncSignal::Kind::changed, state(), state()});
 }
 
 void Instance::rebind(InstanceSettings next, VrrpSocket& socket) {
@@ -240,8 +239,8 @@ void Instance::rebind(InstanceSettings next, VrrpSocket& socket) {
     // The router keeps its state; reconfigure() takes the new indexes, MAC, source address
     // and VIP interfaces, and leaves FAULT when nothing else holds it there.
     take_settings(std::move(next), "resolved again on the interfaces present now, state kept");
-    if (deps_.on_sync && was_own_fault != own_fault())
-        deps_.on_sync({settings_.name, SyncSignal::Kind::changed, state(), state()});
+    if (was_own_fault != own_fault())
+        sync_signal({settings_.name, SyncSignal::Kind::changed, state(), state()});
 }
 
 void Instance::stop(bool keep_vips) {
@@ -381,17 +380,24 @@ void Instance::track_changed(const std::optional<checks::TrackChange>& change) {
         handle(PriorityChanged{static_cast<std::uint8_t>(tracker_.effective_priority())});
     // The group judges by whose fault it is (sync_view): tell it even when the state stays
     // FAULT because the group's fault was already in force.
-    if (deps_.on_sync && change->fault_after != change->fault_before)
-        deps_.on_sync({settings_.name, SyncSignal::Kind::changed, state(), state()});
+    if (change->fault_after != change->fault_before)
+        sync_signal({settings_.name, SyncSignal::Kind::changed, state(), state()});
 }
 
 void Instance::address_removed(int ifindex, const asio::ip::address& address) {
     if (router_.state() != State::master) return;
-    auto ours = [&](const netlink::Vip& v) { return v.ifindex == ifindex && v.address == address; };
-    if (std::none_of(settings_.vips.begin(), settings_.vips.end(), ours)) return;
+    std::vector<HeldAddress> held;
+    for (const auto* list : {&settings_.vips, &settings_.excluded_vips})
+        for (const auto& v : *list)
+            held.push_back({v.ifindex, v.address});
+    if (!answers_removal(held, settings_.untracked_vips, {ifindex, address})) return;
     log(Level::warning, fmt::format("VIP {} was removed by someone else", address.to_string()),
         {{"HAVIP_REASON", "vip removed externally"}});
     handle(VipsLostExternally{});
+}
+
+void Instance::sync_signal(const SyncSignal& signal) {
+    if (deps_.on_sync && !settings_.sync_group.empty()) deps_.on_sync(settings_.sync_group, signal);
 }
 
 void Instance::sync_order(const SyncOrder& order) {
@@ -401,6 +407,9 @@ void Instance::sync_order(const SyncOrder& order) {
             break;
         case SyncOrder::Kind::backup:
             handle(SyncBackup{order.reason});
+            break;
+        case SyncOrder::Kind::retake:
+            handle(SyncRetake{order.reason});
             break;
         case SyncOrder::Kind::fault:
             if (sync_fault_) return;  // a repeat
@@ -463,11 +472,10 @@ void Instance::apply(const Action& action) {
                      {"HAVIP_REASON", a.reason}});
                 run_notify(a.to);
                 if (deps_.on_state_change) deps_.on_state_change();
-                if (deps_.on_sync)
-                    deps_.on_sync({settings_.name, SyncSignal::Kind::changed, a.from, a.to});
+                sync_signal({settings_.name, SyncSignal::Kind::changed, a.from, a.to, a.retake});
             } else if constexpr (std::is_same_v<T, SyncWantsMaster>) {
                 log(Level::info, "master down timer expired: waiting for the sync group");
-                if (deps_.on_sync) deps_.on_sync({settings_.name, SyncSignal::Kind::wants_master});
+                sync_signal({settings_.name, SyncSignal::Kind::wants_master});
             } else if constexpr (std::is_same_v<T, RivalMaster>) {
                 // Logged where it is acted on, at most once a second (CheckSet::rival_master).
                 if (deps_.on_rival_master) deps_.on_rival_master(*this, a);

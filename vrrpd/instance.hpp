@@ -32,6 +32,7 @@
 #include "vrrpd/packet_validate.hpp"
 #include "vrrpd/reload_plan.hpp"
 #include "vrrpd/sync_group.hpp"
+#include "vrrpd/vip_removal.hpp"
 #include "vrrpd/vip_retry.hpp"
 #include "vrrpd/vrrp_socket.hpp"
 
@@ -47,6 +48,8 @@ struct InstanceSettings {
     ReceivePolicy policy;                     // what a received advert must satisfy
     std::vector<netlink::Vip> vips;           // advertised, of the instance's family
     std::vector<netlink::Vip> excluded_vips;  // virtual_ipaddress_excluded: raised, not advertised
+    // VIPs and excluded VIPs marked `no_track`: removed by someone else, they are left so.
+    std::vector<HeldAddress> untracked_vips;
     std::vector<boost::asio::ip::address> destinations;  // the multicast group, or unicast peers
     // keepalived's old_unicast_checksum, for unicast VRRPv3 over IPv4 (never otherwise): the
     // checksum over the multicast group's pseudo-header that keepalived before 1.3.6 sent.
@@ -157,9 +160,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
         std::function<std::error_code(int ifindex, std::span<const std::uint8_t>)> announce;
         // Called after every state change, e.g. to update the daemon's STATUS=.
         std::function<void()> on_state_change;
-        // Sync group members: every state change and every wish for MASTER, for the group
-        // (vrrpd/sync_group.hpp). Called from inside the instance: defer what it triggers.
-        std::function<void(const SyncSignal&)> on_sync;
+        // Sync group members: every state change and every wish for MASTER, for the group the
+        // instance is in now (vrrpd/sync_group.hpp; a reload may move it to another).
+        // Called from inside the instance: defer what it triggers.
+        std::function<void(const std::string& group, const SyncSignal&)> on_sync;
         // As MASTER we answered a master we outrank (Router's RivalMaster): a partition healed
         // with both of us MASTER. manage_read_only re-fences (CheckSet::rival_master).
         std::function<void(const Instance&, const RivalMaster&)> on_rival_master;
@@ -206,7 +210,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
     // Interface state from the netlink monitor (tracked interfaces only).
     void link_state(int ifindex, bool running);
-    // An address disappeared from one of our interfaces (netlink monitor).
+    // An address disappeared from one of our interfaces (netlink monitor): a MASTER losing one
+    // of its VIPs or excluded VIPs, unless no_track (vrrpd/vip_removal), steps down with
+    // priority 0 and takes them back after Skew_Time; its sync group retakes with it.
     void address_removed(int ifindex, const boost::asio::ip::address& address);
     // A tracked check reported (checks/).
     void check_result(const std::string& name, checks::Outcome outcome, std::string reason);
@@ -250,6 +256,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
     void announce_burst(unsigned count);
     void schedule_announcements(std::size_t next_burst, Clock::time_point start);
     void track_changed(const std::optional<checks::TrackChange>& change);
+    // Tells the instance's sync group, if it is in one (Deps::on_sync).
+    void sync_signal(const SyncSignal& signal);
     // Faults of the instance's own (its tracked items, its interface gone), not its group's.
     bool own_fault() const { return tracker_.fault() || interface_lost_.has_value(); }
     bool in_fault() const { return own_fault() || sync_fault_.has_value(); }

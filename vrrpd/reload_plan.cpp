@@ -1,5 +1,7 @@
 #include "vrrpd/reload_plan.hpp"
 
+#include <set>
+
 namespace havip::vrrp {
 
 ReloadPlan plan_reload(std::span<const RouterKey> running, std::span<const RouterKey> wanted) {
@@ -19,6 +21,17 @@ ReloadPlan plan_reload(std::span<const RouterKey> running, std::span<const Route
     for (std::size_t r = 0; r < running.size(); ++r)
         if (!taken[r]) plan.stop.push_back(r);
     return plan;
+}
+
+std::vector<std::string> joined_sync_groups(const ReloadPlan& plan,
+                                            std::span<const std::string> running_groups,
+                                            std::span<const std::string> wanted_groups) {
+    std::set<std::string> joined;
+    for (const auto& k : plan.keep) {
+        const auto& group = wanted_groups[k.wanted];
+        if (!group.empty() && group != running_groups[k.running]) joined.insert(group);
+    }
+    return {joined.begin(), joined.end()};
 }
 
 }  // namespace havip::vrrp

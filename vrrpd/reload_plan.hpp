@@ -2,8 +2,9 @@
 // configuration keeps (they keep their state, VIPs and counters and take the new settings in
 // place), which it no longer has (they stop: priority 0 and their VIPs released), and which are
 // new (they start from INIT). keepalived matches a running instance to a configured one by
-// VRID, address family, interface, multicast-or-unicast and the group or unicast source;
-// havipd also keeps the sync group, since a member changes state with its group.
+// VRID, address family, interface, multicast-or-unicast and the group or unicast source
+// (vrrp_exist), and so does havipd: the sync group is not part of it, so a reload that puts a
+// running instance in a group, takes it out or renames the group keeps it in place.
 #pragma once
 
 #include <cstddef>
@@ -20,7 +21,6 @@ struct RouterKey {
     bool ipv6 = false;
     int ifindex = 0;
     bool unicast = false;
-    std::string sync_group;
     // keepalived also tells routers apart by how they address their adverts: a multicast
     // instance by its group (vrrp_mcast_group4/6), a unicast one by its source address. The
     // unicast peers are not part of it: a reload changing them keeps the instance.
@@ -43,5 +43,15 @@ struct ReloadPlan {
 // Each running instance is kept for at most one configured instance (the first that matches);
 // a second configured instance with the same key starts afresh.
 ReloadPlan plan_reload(std::span<const RouterKey> running, std::span<const RouterKey> wanted);
+
+// The sync groups that the plan's kept instances joined: those a kept instance is in after the
+// reload and was not in before (a group formed of running instances, a renamed group, an
+// existing group a running instance was added to), each once, in order of name.
+// `running_groups` and `wanted_groups` are parallel to plan_reload's inputs ("" for none).
+// Such a group takes its members' states as they are, with no transition (as keepalived), and
+// then judges their faults as after any member's change.
+std::vector<std::string> joined_sync_groups(const ReloadPlan& plan,
+                                            std::span<const std::string> running_groups,
+                                            std::span<const std::string> wanted_groups);
 
 }  // namespace havip::vrrp

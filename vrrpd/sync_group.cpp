@@ -34,8 +34,11 @@ std::vector<SyncOrder> plan_sync(std::string_view group, const std::vector<SyncM
                signal.to == State::backup) {
         for (const auto& m : members)
             if (m.name != signal.member && m.state == State::master)
-                order(m, SyncOrder::Kind::backup,
-                      fmt::format("sync group {}: {} became BACKUP", group, signal.member));
+                order(m, signal.retake ? SyncOrder::Kind::retake : SyncOrder::Kind::backup,
+                      signal.retake
+                          ? fmt::format("sync group {}: {} is retaking its VIPs", group,
+                                        signal.member)
+                          : fmt::format("sync group {}: {} became BACKUP", group, signal.member));
     } else if (signal.kind == Kind::wants_master) {
         const auto master = std::find_if(members.begin(), members.end(),
                                          [](const auto& m) { return m.state == State::master; });

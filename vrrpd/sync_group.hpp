@@ -5,6 +5,9 @@
 //   member has a fault of its own;
 // - a member that became MASTER takes the BACKUP members with it;
 // - a member that left MASTER for BACKUP (a better peer) takes the MASTER members with it;
+// - a member that left MASTER to take back a VIP someone else removed (it retakes after its
+//   Skew_Time) has the MASTER members do the same, so the group returns to MASTER here
+//   together, before a peer's skew runs out: keepalived 2.2.7's set_vrrp_backup;
 // - a member whose Master_Down_Timer expired only wants MASTER (vrrpd/fsm.hpp, sync_group):
 //   the group goes MASTER when every member is BACKUP and wants it, i.e. no member hears a
 //   master any more. One member still hearing its master keeps the whole group BACKUP.
@@ -33,10 +36,11 @@ struct SyncSignal {
     Kind kind = Kind::changed;
     State from = State::init;  // for `changed`
     State to = State::init;
+    bool retake = false;  // MASTER -> BACKUP to take the VIPs back (StateChanged::retake)
 };
 
 struct SyncOrder {
-    enum class Kind { master, backup, fault, clear_fault };
+    enum class Kind { master, backup, retake, fault, clear_fault };
     std::string member;
     Kind kind = Kind::master;
     std::string reason;  // for the member's log and status: "sync group G: VI_2 became MASTER"

@@ -263,6 +263,38 @@ TEST_F(HavipdPair, vip_removed_externally_comes_back_on_exactly_one_node) {
     EXPECT_FALSE(vip_changed_since("b", removed)) << "b took the VIP as well";
 }
 
+// Issue 16: keepalived 2.2.7 (address_is_ours) answers the removal of an excluded VIP as of a
+// VIP, and leaves one marked no_track alone. a's excluded 10.77.0.150 deleted: a retakes it
+// after its Skew_Time (b, which does not know it, never takes the VIP); its no_track
+// 10.77.0.151 deleted: it stays deleted and nothing moves.
+TEST_F(HavipdPair, excluded_vip_removed_externally_is_retaken_and_a_no_track_one_is_left) {
+    auto a_spec = spec(master_priority);
+    a_spec.extra_lines = {"virtual_ipaddress_excluded {", "    10.77.0.150/24",
+                          "    10.77.0.151/24 no_track", "}"};
+    ASSERT_NO_FATAL_FAILURE(start_pair(a_spec, spec(backup_priority)));
+    ASSERT_TRUE(wait_until([&] { return lab().has_address("a", "10.77.0.151"); }, 2s, 5ms));
+
+    const auto removed = Clock::now();
+    ASSERT_TRUE(lab().run("a", {"ip", "addr", "del", "10.77.0.150/24", "dev", "eth0"}).ok());
+    EXPECT_TRUE(wait_until([&] { return lab().has_address("a", "10.77.0.150"); }, 2s, 5ms))
+        << "the excluded VIP never came back\n"
+        << a_.process->log_tail(20);
+    EXPECT_TRUE(a_.log_mentions("VIP 10.77.0.150 was removed by someone else"));
+    std::this_thread::sleep_for(backup_v3.master_down + 2 * 100ms);
+    EXPECT_FALSE(vip_changed_since("b", removed)) << "b took the VIP";
+    EXPECT_EQ(holders(), Names{"a"});
+
+    const auto changes = a_.state_changes("VI_1");
+    const auto untracked = Clock::now();
+    ASSERT_TRUE(lab().run("a", {"ip", "addr", "del", "10.77.0.151/24", "dev", "eth0"}).ok());
+    std::this_thread::sleep_for(backup_v3.master_down + 2 * 100ms);
+    EXPECT_FALSE(lab().has_address("a", "10.77.0.151")) << "the no_track VIP was added back";
+    EXPECT_FALSE(a_.log_mentions("VIP 10.77.0.151 was removed"));
+    EXPECT_EQ(a_.state_changes("VI_1"), changes) << a_.process->log_tail(20);
+    EXPECT_FALSE(vip_changed_since("a", untracked));
+    EXPECT_FALSE(vip_changed_since("b", untracked));
+}
+
 TEST_F(HavipdPair, interface_down_on_master_faults_and_link_up_returns_to_backup) {
     ASSERT_NO_FATAL_FAILURE(start_pair());
     send_errors_expected_ = true;

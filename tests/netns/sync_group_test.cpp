@@ -37,6 +37,13 @@ std::string read_file(const fs::path& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+std::size_t occurrences(const std::string& text, std::string_view what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+        ++n;
+    return n;
+}
+
 class SyncGroupTest : public VrrpPairTest {
   protected:
     // Node `node`'s configuration: both instances, the group with a notify hook writing its
@@ -75,6 +82,15 @@ class SyncGroupTest : public VrrpPairTest {
     }
 
     bool holds(std::string_view node, const char* vip) { return lab().has_address(node, vip); }
+
+    // A notify hook that appends its arguments to `out`.
+    fs::path notify_hook(std::string_view node, const fs::path& out) {
+        const auto hook = lab().dir() / fmt::format("{}-notify.sh", node);
+        { std::ofstream(hook) << "#!/bin/sh\necho \"$@\" >>" << out.string() << "\n"; }
+        fs::permissions(hook, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
+        return hook;
+    }
 
     // Both VIPs on `node` and none on the other, for a few adverts.
     bool both_on(std::string_view node, std::chrono::milliseconds within) {
@@ -209,6 +225,150 @@ TEST_F(SyncGroupTest, a_member_interface_recreated_by_name_moves_the_group_and_b
 
     ASSERT_NO_FATAL_FAILURE(add_eth1("a", "10.77.0.11/24"));
     ASSERT_TRUE(group_on("a", 3s)) << a.process->log_tail(30) << b.process->log_tail(30);
+    for (const auto* d : {&a, &b}) {
+        EXPECT_TRUE(d->process->running()) << d->node;
+        EXPECT_FALSE(d->log_mentions("cannot ")) << d->node << ":\n" << d->process->log_tail(30);
+    }
+}
+
+// Two members on eth0, VRRPv3 at 200 ms, a at 200 and b at 50: a's Skew_Time (43.75 ms) is
+// well below b's (160.9 ms), so a retaking after its own skew is never raced by b. Each
+// instance tracks `flag` (weight 0: non-zero = FAULT) when given; `group` names the sync
+// group holding both ("" for none); the group's `notify` runs `hook` when given.
+std::string two_members(std::string_view node, int priority, std::string_view group,
+                        const fs::path& flag = {}, const fs::path& hook = {}) {
+    KeepalivedConfig c;
+    c.router_id = std::string(node);
+    for (auto [name, vrid, vip] : {std::tuple{"VI_DB", 51, db_vip}, {"VI_GW", 52, gw_vip}}) {
+        VrrpInstanceSpec s;
+        s.name = name;
+        s.vrid = vrid;
+        s.priority = priority;
+        s.version = 3;
+        s.advert_int = 200ms;
+        s.vips = {fmt::format("{}/24", vip)};
+        if (!flag.empty() && vrid == 52) s.extra_lines = {"track_file {", "    flag", "}"};
+        c.instances.push_back(s);
+    }
+    if (!hook.empty()) c.global_extra_lines = {"script_user root", "enable_script_security"};
+    std::string out = render_keepalived_conf(c);
+    if (!flag.empty())
+        out +=
+            fmt::format("track_file flag {{\n    file \"{}\"\n    weight 0\n}}\n", flag.string());
+    if (!group.empty())
+        out += fmt::format(
+            "vrrp_sync_group {} {{\n    group {{\n        VI_DB\n        VI_GW\n"
+            "    }}\n{}}}\n",
+            group, hook.empty() ? "" : fmt::format("    notify \"{}\" root\n", hook.string()));
+    return out;
+}
+
+// Issue 16: an operator (or another tool) deletes one member's VIP on the MASTER. keepalived
+// 2.2.7 (set_vrrp_backup) steps every MASTER member of the group down with priority 0 and a
+// down timer of its own Skew_Time, so the group retakes its VIPs on the same node before any
+// peer's skew runs out. havipd failed the group over to b (the other member got a plain
+// SyncBackup, waiting a whole Master_Down_Interval) and then preempted back.
+TEST_F(SyncGroupTest, a_member_vip_removed_externally_is_retaken_in_place_without_failover) {
+    ASSERT_NO_FATAL_FAILURE(build(db_vip));
+    const auto start = Clock::now();
+    const auto a_notify = lab().dir() / "a-notify.out";
+    auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN),
+                               two_members("a", 200, "G", {}, notify_hook("a", a_notify)));
+    ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a.process->log_tail(30);
+    auto b = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), two_members("b", 50, "G"));
+    ASSERT_TRUE(b.wait_for_state("VI_GW", "BACKUP", 3s)) << b.process->log_tail(30);
+    ASSERT_TRUE(both_on("a", 3s)) << a.process->log_tail(30);
+    ASSERT_TRUE(wait_until(
+        [&] { return read_file(a_notify) == "GROUP G BACKUP 0\nGROUP G MASTER 0\n"; }, 2s, 20ms))
+        << read_file(a_notify);
+
+    const auto removed = Clock::now();
+    ASSERT_TRUE(
+        lab().run("a", {"ip", "addr", "del", fmt::format("{}/24", db_vip), "dev", "eth0"}).ok());
+    const auto back = wait_vip("a", true, 2s, removed);
+    ASSERT_TRUE(back.has_value()) << "the VIP never came back on a\n" << a.process->log_tail(30);
+    fmt::print("[ measure  ] sync_vip_restored_ms {:.3f}\n",
+               std::chrono::duration<double, std::milli>(back->at - removed).count());
+    // b's Master_Down_Interval (760.9 ms) and then some: b would have taken over by now.
+    ASSERT_TRUE(both_on("a", 2s)) << a.process->log_tail(30) << b.process->log_tail(30);
+    std::this_thread::sleep_for(1s);
+    EXPECT_FALSE(vip_changed_since("b", removed))
+        << "b took the group's VIP\n"
+        << a.process->log_tail(30) << b.process->log_tail(30);
+    EXPECT_EQ(b.times_entered("VI_DB", "MASTER"), 0u) << b.process->log_tail(30);
+    EXPECT_EQ(b.times_entered("VI_GW", "MASTER"), 0u) << b.process->log_tail(30);
+    EXPECT_TRUE(holds("a", db_vip) && holds("a", gw_vip));
+    EXPECT_TRUE(a.log_mentions("removed by someone else"));
+    EXPECT_TRUE(a.log_mentions("[VI_GW vrid 52] MASTER -> BACKUP: sync group G: VI_DB is retaking"))
+        << a.process->log_tail(30);
+    // The group's hooks: MASTER again once it is back, and no BACKUP for the retake (keepalived
+    // marks the group BACKUP silently meanwhile).
+    EXPECT_TRUE(wait_until(
+        [&] {
+            return read_file(a_notify) == "GROUP G BACKUP 0\nGROUP G MASTER 0\nGROUP G MASTER 0\n";
+        },
+        2s, 20ms))
+        << read_file(a_notify);
+    for (const auto* d : {&a, &b}) {
+        EXPECT_TRUE(d->process->running()) << d->node;
+        EXPECT_FALSE(d->log_mentions("cannot ")) << d->node << ":\n" << d->process->log_tail(30);
+    }
+}
+
+// Issue 16: keepalived matches a reloaded instance by VRID, family, interface and addressing
+// (vrrp_exist), not by its sync group: a reload that puts two running instances in a group,
+// and one that renames the group, keeps them as they are. havipd restarted them (priority 0,
+// b took both VIPs, a preempted back). After both reloads the group still acts as one: a
+// fault of VI_GW takes VI_DB to b with it.
+TEST_F(SyncGroupTest, sighup_grouping_the_instances_or_renaming_the_group_keeps_their_state) {
+    ASSERT_NO_FATAL_FAILURE(build(db_vip));
+    const auto a_flag = lab().dir() / "a-flag";
+    const auto b_flag = lab().dir() / "b-flag";
+    std::ofstream(a_flag) << "0\n";
+    std::ofstream(b_flag) << "0\n";
+    const auto start = Clock::now();
+    auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), two_members("a", 200, "", a_flag));
+    ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a.process->log_tail(30);
+    auto b = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), two_members("b", 50, "", b_flag));
+    ASSERT_TRUE(b.wait_for_state("VI_GW", "BACKUP", 3s)) << b.process->log_tail(30);
+    ASSERT_TRUE(both_on("a", 3s)) << a.process->log_tail(30);
+
+    const auto reload = [&](std::string_view group, int round) {
+        for (auto [d, priority, flag] : {std::tuple{&a, 200, a_flag}, {&b, 50, b_flag}}) {
+            std::ofstream(d->config, std::ios::trunc)
+                << two_members(d->node, priority, group, flag);
+            ASSERT_TRUE(d->process->signal(SIGHUP));
+        }
+        for (const auto* d : {&a, &b})
+            ASSERT_TRUE(wait_until(
+                [&] { return occurrences(d->process->log(), "reloaded: ") >= std::size_t(round); },
+                3s, 5ms))
+                << d->process->log_tail(20);
+    };
+    const auto a_changes = a.state_changes("VI_DB") + a.state_changes("VI_GW");
+    const auto b_changes = b.state_changes("VI_DB") + b.state_changes("VI_GW");
+    const auto hup = Clock::now();
+    ASSERT_NO_FATAL_FAILURE(reload("G", 1));
+    EXPECT_TRUE(a.log_mentions("reloaded: 2 kept, 0 started")) << a.process->log_tail(20);
+    ASSERT_NO_FATAL_FAILURE(reload("G2", 2));
+    // b's Master_Down_Interval and more: a restarted instance would have been taken over.
+    std::this_thread::sleep_for(1500ms);
+    EXPECT_FALSE(vip_changed_since("a", hup)) << "the VIP went away during a reload";
+    EXPECT_FALSE(vip_changed_since("b", hup)) << "b took over during a reload";
+    EXPECT_TRUE(holds("a", db_vip) && holds("a", gw_vip) && !holds("b", gw_vip));
+    EXPECT_EQ(a.state_changes("VI_DB") + a.state_changes("VI_GW"), a_changes)
+        << "a logged a transition on reload\n"
+        << a.process->log_tail(30);
+    EXPECT_EQ(b.state_changes("VI_DB") + b.state_changes("VI_GW"), b_changes)
+        << "b logged a transition on reload\n"
+        << b.process->log_tail(30);
+
+    // The renamed group is a group: VI_GW's fault on a takes VI_DB to b too, and back.
+    std::ofstream(a_flag) << "1\n";
+    ASSERT_TRUE(both_on("b", 3s)) << a.process->log_tail(30) << b.process->log_tail(30);
+    EXPECT_TRUE(a.log_mentions("sync group G2: VI_GW is in FAULT")) << a.process->log_tail(30);
+    std::ofstream(a_flag) << "0\n";
+    ASSERT_TRUE(both_on("a", 3s)) << a.process->log_tail(30) << b.process->log_tail(30);
     for (const auto* d : {&a, &b}) {
         EXPECT_TRUE(d->process->running()) << d->node;
         EXPECT_FALSE(d->log_mentions("cannot ")) << d->node << ":\n" << d->process->log_tail(30);

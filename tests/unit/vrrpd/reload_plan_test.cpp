@@ -9,13 +9,9 @@ namespace {
 
 using Keep = ReloadPlan::Keep;
 
-RouterKey key(std::uint8_t vrid, std::string group = "") {
-    return {.vrid = vrid,
-            .ipv6 = false,
-            .ifindex = 2,
-            .unicast = false,
-            .sync_group = group,
-            .addressing = "224.0.0.18"};
+RouterKey key(std::uint8_t vrid) {
+    return {
+        .vrid = vrid, .ipv6 = false, .ifindex = 2, .unicast = false, .addressing = "224.0.0.18"};
 }
 
 TEST(ReloadPlan, unchanged_configuration_keeps_every_instance_in_place) {
@@ -95,6 +91,29 @@ TEST(ReloadPlan, another_unicast_source_restarts_the_instance) {
     EXPECT_TRUE(plan.keep.empty());
     EXPECT_EQ(plan.stop, (std::vector<std::size_t>{0}));
     EXPECT_EQ(plan.start, (std::vector<std::size_t>{0}));
+}
+
+// Issue 16: keepalived's vrrp_exist ignores sync groups, so a reload grouping running
+// instances, renaming their group or adding one to a group keeps them; the groups they joined
+// are named so the daemon can settle them.
+TEST(ReloadPlan, the_groups_kept_instances_joined_are_named_once) {
+    const std::vector running{key(51), key(52), key(53), key(54)};
+    const auto plan = plan_reload(running, running);
+    ASSERT_EQ(plan.keep.size(), 4u);
+    const std::vector<std::string> before{"", "G", "G", "H"};
+    const std::vector<std::string> after{"G2", "G2", "G", ""};
+    EXPECT_EQ(joined_sync_groups(plan, before, after), (std::vector<std::string>{"G2"}));
+    EXPECT_TRUE(joined_sync_groups(plan, before, before).empty());
+    const std::vector<std::string> added{"H", "G", "G", "H"};
+    EXPECT_EQ(joined_sync_groups(plan, before, added), (std::vector<std::string>{"H"}));
+}
+
+TEST(ReloadPlan, started_instances_join_no_group_by_the_plan) {
+    const std::vector running{key(51)};
+    const std::vector wanted{key(52)};
+    const auto plan = plan_reload(running, wanted);
+    const std::vector<std::string> before{"G"}, after{"G2"};
+    EXPECT_TRUE(joined_sync_groups(plan, before, after).empty());
 }
 
 }  // namespace

@@ -69,6 +69,64 @@ TEST(SyncGroupFsm, sync_backup_sends_priority_zero_and_leaves_master) {
     EXPECT_THAT(router.handle(SyncBackup{"again"}, at(6s)), IsEmpty());
 }
 
+bool retakes(const Actions& actions) {
+    for (const auto& a : actions)
+        if (const auto* c = std::get_if<StateChanged>(&a)) return c->retake;
+    return false;
+}
+
+// Issue 16: a member whose VIP someone else removed retakes it after its Skew_Time, and the
+// group's other MASTER members do the same (keepalived 2.2.7's set_vrrp_backup), so they all
+// want MASTER again after their skew, before a lower peer's skew runs out.
+TEST(SyncGroupFsm, sync_retake_steps_a_master_down_until_its_skew_time) {
+    Router router = member();
+    router.handle(MasterDownTimerFired{}, at(3'609'375'000ns));
+    router.handle(SyncMaster{"x"}, at(4s));
+    const auto actions = router.handle(SyncRetake{"sync group G: DB is retaking its VIPs"}, at(5s));
+    EXPECT_THAT(lines(actions),
+                ElementsAre("state MASTER -> BACKUP (sync group G: DB is retaking its VIPs)",
+                            "cancel adver", "send advert priority 0", "remove VIPs",
+                            "arm master_down at 5.609375s"));
+    EXPECT_TRUE(retakes(actions));
+    EXPECT_THAT(lines(router.handle(MasterDownTimerFired{}, at(5'609'375'000ns))),
+                ElementsAre("sync group: wants MASTER"));
+    // Not a MASTER: nothing to retake.
+    Router backup = member();
+    EXPECT_THAT(backup.handle(SyncRetake{"x"}, at(1s)), IsEmpty());
+}
+
+TEST(SyncGroupFsm, losing_a_vip_is_a_retake_and_a_better_peer_is_not) {
+    Router router = member();
+    router.handle(MasterDownTimerFired{}, at(3'609'375'000ns));
+    router.handle(SyncMaster{"x"}, at(4s));
+    EXPECT_TRUE(retakes(router.handle(VipsLostExternally{}, at(5s))));
+    EXPECT_EQ(router.state(), State::backup);
+    router.handle(MasterDownTimerFired{}, at(5'609'375'000ns));
+    router.handle(SyncMaster{"x"}, at(6s));
+    const auto displaced = router.handle(advert(200), at(7s));
+    ASSERT_EQ(router.state(), State::backup);
+    EXPECT_FALSE(retakes(displaced));
+}
+
+// Issue 16: a reload taking a member out of its group while it waited for the group: alone,
+// it does what its expired timer said.
+TEST(SyncGroupFsm, leaving_the_group_while_wanting_master_takes_over) {
+    Router router = member();
+    router.handle(MasterDownTimerFired{}, at(3'609'375'000ns));
+    ASSERT_TRUE(router.wants_master());
+    auto alone = make_config(100);
+    EXPECT_THAT(lines(router.handle(Reconfigure{alone, 100}, at(4s))),
+                ::testing::Contains("state BACKUP -> MASTER (master down timer expired)"));
+    EXPECT_EQ(router.state(), State::master);
+    // Joining a group, or staying in one, changes nothing by itself.
+    Router waiting = member();
+    waiting.handle(MasterDownTimerFired{}, at(3'609'375'000ns));
+    auto grouped = make_config(100);
+    grouped.sync_group = true;
+    EXPECT_THAT(waiting.handle(Reconfigure{grouped, 100}, at(4s)), IsEmpty());
+    EXPECT_TRUE(waiting.wants_master());
+}
+
 TEST(SyncGroupFsm, outside_a_group_the_down_timer_takes_over_alone) {
     Router router(make_config(100));
     router.handle(Startup{}, at(0s));
@@ -119,6 +177,22 @@ TEST(SyncGroupPlan, a_master_displaced_by_a_better_peer_takes_the_masters_with_i
     EXPECT_THAT(plan_sync("G", {view("DB", State::backup), view("GW", State::master)},
                           changed("DB", State::fault, State::backup)),
                 IsEmpty());
+}
+
+TEST(SyncGroupPlan, a_master_retaking_its_vips_has_the_masters_retake_with_it) {
+    auto retaking = changed("DB", State::master, State::backup);
+    retaking.retake = true;
+    EXPECT_THAT(
+        plan_sync("G",
+                  {view("DB", State::backup), view("GW", State::master), view("X", State::backup)},
+                  retaking),
+        ElementsAre(SyncOrder{"GW", Kind::retake, "sync group G: DB is retaking its VIPs"}));
+    // Every member then wants MASTER after its own skew: the group takes over together.
+    EXPECT_THAT(
+        plan_sync("G", {view("DB", State::backup, true), view("GW", State::backup, true)},
+                  wants("GW")),
+        ElementsAre(SyncOrder{"DB", Kind::master, "sync group G: no member hears a master"},
+                    SyncOrder{"GW", Kind::master, "sync group G: no member hears a master"}));
 }
 
 TEST(SyncGroupPlan, own_fault_of_one_member_faults_the_others_until_it_clears) {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -829,12 +830,29 @@ void Daemon::apply_reload(config::LoadResult& loaded) {
         old->stop();
     }
     stopping.clear();
+    // Which kept MASTER lists each VIP after the reload: a VIP moved between two of them
+    // stays on the interface (release_dropped_vips).
+    std::map<std::string, std::vector<std::size_t>> mastered;
+    for (std::size_t k = 0; k < plan.keep.size(); ++k) {
+        if (kept[k]->state() != State::master) continue;
+        const auto& s = (*wanted)[plan.keep[k].wanted];
+        for (const auto* list : {&s.vips, &s.excluded_vips})
+            for (const auto& vip : *list)
+                mastered[netlink::to_string(vip)].push_back(k);
+    }
     std::size_t changed = 0;
     for (std::size_t k = 0; k < plan.keep.size(); ++k) {
-        auto& s = (*wanted)[plan.keep[k].wanted];
+        const auto& s = (*wanted)[plan.keep[k].wanted];
         if (!kept[k]->settings().same_as(s)) ++changed;
-        kept[k]->reconfigure(std::move(s));
+        kept[k]->release_dropped_vips(s, [&](const netlink::Vip& vip) {
+            auto it = mastered.find(netlink::to_string(vip));
+            return it != mastered.end() &&
+                   std::any_of(it->second.begin(), it->second.end(),
+                               [&](std::size_t other) { return other != k; });
+        });
     }
+    for (std::size_t k = 0; k < plan.keep.size(); ++k)
+        kept[k]->reconfigure(std::move((*wanted)[plan.keep[k].wanted]));
     std::vector<InstanceSettings> fresh;
     for (auto w : plan.start)
         fresh.push_back(std::move((*wanted)[w]));

@@ -19,6 +19,15 @@ namespace {
 // One log line per rejected-advert rule per this period; the rest are counted.
 constexpr auto reject_log_period = std::chrono::seconds{10};
 
+// Whether `vip` is one of `in`'s VIPs or eVIPs.
+bool listed(const InstanceSettings& in, const netlink::Vip& vip) {
+    const auto key = netlink::to_string(vip);
+    for (const auto* list : {&in.vips, &in.excluded_vips})
+        for (const auto& v : *list)
+            if (netlink::to_string(v) == key) return true;
+    return false;
+}
+
 bool same_vips(const std::vector<netlink::Vip>& a, const std::vector<netlink::Vip>& b) {
     auto key = [](const netlink::Vip& v) { return netlink::to_string(v); };
     if (a.size() != b.size()) return false;
@@ -157,6 +166,23 @@ void Instance::start() {
     handle(Startup{});
 }
 
+void Instance::release_dropped_vips(const InstanceSettings& next,
+                                    const std::function<bool(const netlink::Vip&)>& taken_over) {
+    if (router_.state() != State::master) return;
+    for (auto* list : {&settings_.vips, &settings_.excluded_vips})
+        std::erase_if(*list, [&](const netlink::Vip& vip) {
+            if (listed(next, vip)) return false;
+            const bool handed = taken_over(vip);
+            log(Level::notice,
+                fmt::format("VIP {} dropped by the reload: {}", netlink::to_string(vip),
+                            handed ? "left in place for the kept master that takes "
+                                     "it over"
+                                   : "removed"));
+            if (!handed) change_vip(vip, VipOp::remove);
+            return true;
+        });
+}
+
 void Instance::reconfigure(InstanceSettings next) {
     take_settings(std::move(next), "settings changed by the reload: applied in place, state kept");
 }
@@ -188,14 +214,8 @@ void Instance::take_settings(InstanceSettings next, std::string_view changed_not
         handle(FaultCleared{});
     }
     if (router_.state() != State::master) return;
-    // The VIPs the reload took away, then those it added: a MASTER holds exactly the new list.
-    auto listed = [](const InstanceSettings& in, const netlink::Vip& vip) {
-        const auto key = netlink::to_string(vip);
-        for (const auto* list : {&in.vips, &in.excluded_vips})
-            for (const auto& v : *list)
-                if (netlink::to_string(v) == key) return true;
-        return false;
-    };
+    // The VIPs the reload took away (unless release_dropped_vips did), then those it added: a
+    // MASTER holds exactly the new list.
     bool added = false;
     for (const auto* list : {&before.vips, &before.excluded_vips})
         for (const auto& vip : *list)

@@ -181,6 +181,14 @@ class Instance : public std::enable_shared_from_this<Instance> {
     // settings — no transition, no priority-0 advert (as keepalived). A MASTER adds and
     // removes the VIPs the reload added and removed, and announces the added ones.
     void reconfigure(InstanceSettings next);
+    // A reload's first phase, on every kept instance before any takes its new settings: a
+    // MASTER lets go of the VIPs `next` no longer lists, so one dropped by a reload that also
+    // faults this instance does not stay behind. It removes them from the interface, except
+    // those `taken_over` says another kept MASTER lists now: those stay where they are, and
+    // the address never goes (removed here and added there, its RTM_DELADDR would reach the
+    // new owner after its add, as a VIP removed by someone else).
+    void release_dropped_vips(const InstanceSettings& next,
+                              const std::function<bool(const netlink::Vip&)>& taken_over);
     // The instance's interface was deleted (or replaced by a new one of the same name): FAULT
     // with `reason`, as keepalived; a MASTER sends priority 0 and releases its VIPs, then the
     // socket on the dead interface is no longer used. Ends with rebind().

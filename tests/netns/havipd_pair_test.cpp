@@ -656,6 +656,83 @@ TEST_F(HavipdPair, sighup_that_faults_the_kept_master_hands_over_and_keeps_runni
     EXPECT_EQ(holders(), Names{"b"});
 }
 
+// Issue 16: a VIP that one reload moves from one kept master to another was added by the
+// new owner and then removed by the old one when the new owner came first: the new owner saw
+// its VIP removed by someone else and stepped down to retake it (priority 0, its VIPs gone
+// for a Skew_Time). Every kept instance now gives up what it loses before any takes what it
+// gains.
+TEST_F(HavipdPair, sighup_moving_a_vip_between_two_kept_masters_keeps_it_on_the_interface) {
+    constexpr const char* second_vip = "10.77.0.102";
+    constexpr const char* moved_vip = "10.77.0.103";
+    const auto two = [&](int priority, bool moved_to_first) {
+        auto first = spec(priority);
+        auto second = spec(priority);
+        second.name = "VI_2";
+        second.vrid = 52;
+        second.vips = {fmt::format("{}/24", second_vip)};
+        (moved_to_first ? first : second).vips.push_back(fmt::format("{}/24", moved_vip));
+        return std::vector{first, second};
+    };
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    a_config_ = single_instance(spec(master_priority), "a");
+    a_config_.instances = two(master_priority, false);
+    a_ = start_master("a", daemon(), a_config_, 3s);
+    ASSERT_FALSE(HasFailure());
+    ASSERT_TRUE(wait_until([&] { return lab().has_address("a", moved_vip); }, 3s, 10ms));
+
+    // Whichever of the two the daemon reconfigures first: to VI_1, then back to VI_2.
+    for (const bool to_first : {true, false}) {
+        SCOPED_TRACE(to_first ? "moved to VI_1" : "moved back to VI_2");
+        a_config_.instances = two(master_priority, to_first);
+        std::ofstream(a_.config, std::ios::trunc) << render_keepalived_conf(a_config_);
+        const auto reloaded = [&] {
+            const auto log = a_.process->log_tail(100000);
+            std::size_t n = 0;
+            for (auto at = log.find("2 kept, 0 started"); at != std::string::npos;
+                 at = log.find("2 kept, 0 started", at + 1))
+                ++n;
+            return n;
+        };
+        const auto before = reloaded();
+        ASSERT_TRUE(a_.process->signal(SIGHUP));
+        ASSERT_TRUE(wait_until([&] { return reloaded() > before; }, 3s, 5ms))
+            << a_.process->log_tail(20);
+        std::this_thread::sleep_for(500ms);  // a retake would have come by now
+        EXPECT_TRUE(lab().has_address("a", moved_vip)) << a_.process->log_tail(20);
+        // Neither instance saw the VIP go (a retake: priority 0, the VIPs dropped and re-added).
+        EXPECT_FALSE(a_.log_mentions("removed by someone else")) << a_.process->log_tail(20);
+        EXPECT_TRUE(lab().has_address("a", second_vip));
+        EXPECT_TRUE(lab().has_address("a", vip4));
+    }
+}
+
+// Issue 16: a reload that both drops a VIP and faults the master left that VIP behind: the
+// fault removed the new list's VIPs, the reload's diff came after, on an instance no longer
+// MASTER.
+TEST_F(HavipdPair, sighup_dropping_a_vip_and_faulting_the_master_removes_that_vip_too) {
+    constexpr const char* dropped_vip = "10.77.0.104";
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    auto both = spec(master_priority);
+    both.vips.push_back(fmt::format("{}/24", dropped_vip));
+    a_config_ = single_instance(both, "a");
+    a_ = start_master("a", daemon(), a_config_, 3s);
+    ASSERT_FALSE(HasFailure());
+    ASSERT_TRUE(wait_until([&] { return lab().has_address("a", dropped_vip); }, 3s, 10ms));
+
+    auto faulted = spec(master_priority);
+    faulted.extra_lines = {"track_script {", "    chk_never", "}"};
+    a_config_ = single_instance(faulted, "a");
+    std::ofstream(a_.config, std::ios::trunc)
+        << "vrrp_script chk_never {\n    script \"/bin/false\"\n    interval 60\n"
+           "    weight 0\n    init_fail\n}\n"
+        << render_keepalived_conf(a_config_);
+    ASSERT_TRUE(a_.process->signal(SIGHUP));
+    EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 3s)) << a_.process->log_tail(20);
+    EXPECT_TRUE(wait_until([&] { return !lab().has_address("a", dropped_vip); }, 2s, 10ms))
+        << "the dropped VIP stayed on the faulted node";
+    EXPECT_FALSE(lab().has_address("a", vip4));
+}
+
 // keepalived matches a reloaded instance by its interface (vrrp_exist): moved to another
 // interface it is another router, stopped on the old one (priority 0, VIP released) and
 // started on the new one, where it elects again.

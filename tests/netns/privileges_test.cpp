@@ -168,7 +168,9 @@ TEST_F(Privileges, the_loop_runs_sched_rr_by_default_and_its_scripts_at_normal_p
     sched_param param{};
     ASSERT_EQ(::sched_getparam(a.process->pid(), &param), 0);
     EXPECT_EQ(param.sched_priority, 1);
-    ASSERT_TRUE(wait_until([&] { return fs::exists(out / "notify-sched"); }, 3s, 20ms))
+    // The shell creates the file before chrt writes into it: wait for its line.
+    ASSERT_TRUE(wait_until(
+        [&] { return read_file(out / "notify-sched").find('\n') != std::string::npos; }, 3s, 20ms))
         << a.process->log_tail(30);
     EXPECT_NE(read_file(out / "notify-sched").find("SCHED_OTHER"), std::string::npos)
         << read_file(out / "notify-sched");

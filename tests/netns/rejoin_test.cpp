@@ -202,6 +202,12 @@ class RejoinTest : public VrrpPairTest {
     void diverge(bool wait_for_peer_alert = true) {
         ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (0, 'before')"));
         ASSERT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+        // b's check has seen its channel advance (in contact, caught up): a standby that never
+        // was cannot know it is current, and would rightly not take over (a slow build starts
+        // b's havipd late enough for the kill to come first).
+        ASSERT_TRUE(
+            wait_until([&] { return b_.log_mentions("failback hold released"); }, 10s, 50ms))
+            << b_.process->log_tail(20);
         const auto killed = Clock::now();
         ASSERT_TRUE(db_a_->kill());
         ASSERT_TRUE(wait_vip("b", true, 10s, killed)) << "b never took the VIP";

@@ -110,6 +110,11 @@ Actions Router::handle(const Event& event, TimePoint now) {
                        become_backup(e.reason, now, out);
                    },
                    [&](const SyncRetake& e) { retake_after_skew(e.reason, now, out); },
+                   [&](const HandOver& e) {
+                       if (state_ != State::master) return;
+                       out.emplace_back(SendAdvert{0});
+                       become_backup(e.reason, now, out, true);
+                   },
                    [&](const Reconfigure& e) { on_reconfigure(e, now, out); },
                },
                event);
@@ -155,6 +160,11 @@ void Router::on_advert(const AdvertReceived& advert, TimePoint now, Actions& out
 
 // RFC 5798 §6.4.2, "If an ADVERTISEMENT is received", plus keepalived's preempt_delay.
 void Router::on_advert_backup(const AdvertReceived& advert, TimePoint now, Actions& out) {
+    if (vips_kept_ && advert.priority > 0) {
+        // The new master speaks (its gratuitous ARP / NA goes with this advert).
+        vips_kept_ = false;
+        out.emplace_back(RemoveVips{});
+    }
     if (advert.priority == 0) {
         // The master is leaving: take over after Skew_Time, not a whole Master_Down_Interval.
         down_timer_reason_ = fmt::format("priority 0 received from {}", advert.source.to_string());
@@ -355,11 +365,12 @@ void Router::become_master(std::string reason, TimePoint now, Actions& out) {
     preempt_until_.reset();
 }
 
-void Router::become_backup(std::string reason, TimePoint now, Actions& out) {
+void Router::become_backup(std::string reason, TimePoint now, Actions& out, bool keep_vips) {
     const bool was_master = state_ == State::master;
     change_state(State::backup, std::move(reason), out);
     cancel(TimerId::adver, out);
-    if (was_master) out.emplace_back(RemoveVips{});
+    if (was_master && !keep_vips) out.emplace_back(RemoveVips{});
+    vips_kept_ = was_master && keep_vips;
     if (was_master) preempt_until_.reset();  // restarts at the next lower-priority advert
     master_address_.reset();
     down_timer_reason_ = "master down timer expired";
@@ -370,6 +381,11 @@ void Router::change_state(State to, std::string reason, Actions& out, bool retak
     out.emplace_back(StateChanged{state_, to, std::move(reason), retake});
     state_ = to;
     wants_master_ = false;
+    if (vips_kept_ && to != State::backup) {
+        // Leaving BACKUP with the VIPs of a hand-over still here: MASTER keeps them.
+        vips_kept_ = false;
+        if (to != State::master) out.emplace_back(RemoveVips{});
+    }
 }
 
 // ---- Timers -------------------------------------------------------------------------------

@@ -114,6 +114,18 @@ struct SyncRetake {
     std::string reason;
 };
 
+// A planned switchover (`havip switchover`): a MASTER hands the VIPs to its peer — priority 0,
+// so the peer takes over after its Skew_Time, and BACKUP with a full Master_Down_Timer, so
+// that if no peer takes over we become MASTER again by ourselves. The caller holds preemption
+// (PreemptHold) so that we do not take the VIPs straight back from a lower-priority peer.
+// The addresses stay until the new master's first advert (or until this router leaves
+// BACKUP): the clients' neighbour caches still point here, and a connection attempt answered
+// by the read-only server fails at once, where one to a removed address waits out TCP's 1 s
+// SYN retransmission. The new master's gratuitous ARP / NA moves the clients.
+struct HandOver {
+    std::string reason;
+};
+
 // A reload changed this router's configuration but not what it is (VRID, family, interface:
 // keepalived's match): it keeps its state and timers and takes the new settings, with no
 // transition and no priority-0 advert, as keepalived does. A MASTER's next advert carries the
@@ -125,7 +137,7 @@ struct Reconfigure {
 
 using Event = std::variant<Startup, Shutdown, AdvertReceived, MasterDownTimerFired, AdverTimerFired,
                            PriorityChanged, FaultRaised, FaultCleared, VipsLostExternally,
-                           PreemptHold, SyncMaster, SyncBackup, SyncRetake, Reconfigure>;
+                           PreemptHold, SyncMaster, SyncBackup, SyncRetake, HandOver, Reconfigure>;
 
 // ---- Actions ------------------------------------------------------------------------------
 
@@ -216,7 +228,7 @@ class Router {
     // Entering BACKUP or MASTER from INIT/FAULT (RFC 5798 §6.4.1).
     void start_up(std::string reason, TimePoint now, Actions& out);
     void become_master(std::string reason, TimePoint now, Actions& out);
-    void become_backup(std::string reason, TimePoint now, Actions& out);
+    void become_backup(std::string reason, TimePoint now, Actions& out, bool keep_vips = false);
     void change_state(State to, std::string reason, Actions& out, bool retake = false);
 
     void arm(TimerId which, TimePoint deadline, Actions& out);
@@ -240,6 +252,7 @@ class Router {
     std::optional<boost::asio::ip::address> master_address_;
     bool preempt_held_ = false;  // PreemptHold in force
     bool wants_master_ = false;  // see wants_master()
+    bool vips_kept_ = false;     // BACKUP after a HandOver, the VIPs not yet released
     // Why the master-down timer is running, for the StateChanged reason when it expires.
     std::string down_timer_reason_;
 };

@@ -202,9 +202,9 @@ void Instance::take_settings(InstanceSettings next, std::string_view changed_not
     announce_schedule_ = announcement_schedule(settings_.announce);
     tracker_ = tracker_.reconfigured(settings_.router.priority, settings_.tracks);
     // A failback hold by a check this instance no longer tracks ends with it.
-    const bool was_held = !failback_holds_.empty();
+    const bool was_held = preempt_held();
     std::erase_if(failback_holds_, [&](const auto& h) { return !tracker_.index_of(h.first); });
-    if (was_held && failback_holds_.empty()) handle(PreemptHold{false});
+    if (was_held && !preempt_held()) handle(PreemptHold{false});
     handle(Reconfigure{settings_.router, static_cast<std::uint8_t>(tracker_.effective_priority())});
     if (changed) log(Level::notice, std::string{changed_note});
     const State s = router_.state();
@@ -343,14 +343,15 @@ void Instance::check_result(const std::string& name, checks::Outcome outcome, st
 
 void Instance::failback_hold(const std::string& name, const std::string& reason) {
     if (!tracker_.index_of(name)) return;
-    const bool was_held = !failback_holds_.empty();
+    const bool was_held = preempt_held();
     if (reason.empty())
         failback_holds_.erase(name);
     else
         failback_holds_[name] = reason;
-    const bool held = !failback_holds_.empty();
+    const bool held = preempt_held();
     if (held == was_held) return;
     handle(PreemptHold{held});
+    if (switchover_hold_) return;  // the switchover's hold was said when it started
     // Only a preempting BACKUP is affected; say so when it is (issue 9: the journal tells why
     // the VIP stays where it is).
     if (!settings_.router.preempt || router_.state() == State::master) return;
@@ -366,6 +367,32 @@ void Instance::failback_hold(const std::string& name, const std::string& reason)
                         "master is allowed again",
                         name),
             {{"HAVIP_CHECK", name}});
+}
+
+void Instance::hand_over(const std::string& reason, const std::string& hold) {
+    if (router_.state() != State::master) return;
+    switchover_hold(hold);
+    handle(HandOver{reason});
+}
+
+void Instance::switchover_hold(const std::string& hold) {
+    const bool was_held = preempt_held();
+    const bool had = switchover_hold_.has_value();
+    if (hold.empty())
+        switchover_hold_.reset();
+    else
+        switchover_hold_ = hold;
+    if (preempt_held() != was_held) handle(PreemptHold{preempt_held()});
+    if (had == switchover_hold_.has_value()) return;
+    if (switchover_hold_)
+        log(Level::notice,
+            fmt::format("switchover hold: {}; this node does not preempt the peer until `havip "
+                        "switchover` moves the VIP back or `havip switchover --end-hold` ends "
+                        "the hold",
+                        hold),
+            {{"HAVIP_REASON", hold}});
+    else
+        log(Level::notice, "switchover hold ended");
 }
 
 void Instance::track_file_value(const std::string& name, long long value,
@@ -484,6 +511,13 @@ void Instance::apply(const Action& action) {
                 last_transition_ =
                     Transition{std::chrono::system_clock::now(), a.from, a.to, a.reason};
                 if (a.to == State::master) ++stats_.become_master;
+                // Master again (the peer failed, or a switchover moved the VIP back): the
+                // hold has done its work.
+                if (a.to == State::master && switchover_hold_) {
+                    switchover_hold_.reset();
+                    handle(PreemptHold{preempt_held()});
+                    log(Level::notice, "switchover hold ended: this node is MASTER again");
+                }
                 if (a.from == State::master) ++stats_.release_master;
                 log(a.to == State::fault ? Level::warning : Level::notice,
                     fmt::format("{} -> {}: {}", to_string(a.from), to_string(a.to), a.reason),

@@ -230,6 +230,14 @@ class Instance : public std::enable_shared_from_this<Instance> {
     // again (empty): while any tracked check objects, the router does not preempt a live
     // lower-priority master (PreemptHold). Logged when the hold starts and ends.
     void failback_hold(const std::string& name, const std::string& reason);
+    // `havip switchover`: a MASTER hands the VIPs to its peer (priority 0, then BACKUP; with
+    // nobody taking over it becomes MASTER again after Master_Down_Interval) and holds
+    // preemption with `hold` (the why, for status) so it does not take them straight back.
+    void hand_over(const std::string& reason, const std::string& hold);
+    // Sets the switchover hold (restored from the state directory) or ends it (empty). It also
+    // ends when the instance next becomes MASTER.
+    void switchover_hold(const std::string& hold);
+    const std::optional<std::string>& switchover_hold() const { return switchover_hold_; }
     // What the sync group decided for this member (plan_sync).
     void sync_order(const SyncOrder& order);
     SyncMemberView sync_view() const;
@@ -296,6 +304,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
     std::array<std::uint64_t, all_decode_errors.size()> reject_suppressed_{};
     // failback_hold: the objecting checks and their reasons.
     std::map<std::string, std::string> failback_holds_;
+    std::optional<std::string> switchover_hold_;
+    bool preempt_held() const { return !failback_holds_.empty() || switchover_hold_; }
     std::optional<std::string> sync_fault_;      // the group's FAULT imposed on this member
     std::optional<std::string> interface_lost_;  // why: the instance's interface is gone
     struct EncodedAdverts {

@@ -18,8 +18,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using boost::asio::ip::make_address;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 using fsm_test::advert;
 using fsm_test::at;
@@ -113,6 +115,63 @@ TEST(FsmPreemptHold, hold_outlasts_a_fault_and_applies_after_it_clears) {
     EXPECT_THAT(router.handle(advert(100), at(3s)), testing::SizeIs(1));
     router.handle(PreemptHold{false}, at(4s));
     EXPECT_THAT(router.handle(advert(100), at(5s)), IsEmpty());
+}
+
+// `havip switchover`: the MASTER hands over with priority 0 and stays BACKUP, held, while the
+// lower-priority peer is MASTER; with nobody taking over it becomes MASTER again by itself.
+Router master_at_200() {
+    Router router(make_config(200));
+    router.handle(Startup{}, at(0s));
+    router.handle(MasterDownTimerFired{}, at(3'218'750'000ns));
+    EXPECT_EQ(router.state(), State::master);
+    return router;
+}
+
+TEST(FsmHandOver, a_master_sends_priority_zero_and_becomes_backup_with_a_full_down_timer) {
+    Router router = master_at_200();
+    router.handle(PreemptHold{true}, at(5s));
+    // The VIPs stay until the new master speaks.
+    EXPECT_THAT(
+        lines(router.handle(HandOver{"switchover to 10.0.0.2"}, at(5s))),
+        ElementsAre("send advert priority 0", "state MASTER -> BACKUP (switchover to 10.0.0.2)",
+                    "cancel adver", "arm master_down at 8.21875s"));
+    // The peer took over: the VIPs go; it is followed, not preempted, while held.
+    EXPECT_THAT(lines(router.handle(advert(100), at(5'500'000'000ns))),
+                ElementsAre("remove VIPs", "arm master_down at 8.71875s"));
+    EXPECT_THAT(lines(router.handle(advert(100), at(6s))),
+                ElementsAre("arm master_down at 9.21875s"));
+    EXPECT_EQ(router.state(), State::backup);
+}
+
+TEST(FsmHandOver, nobody_taking_over_makes_the_old_master_master_again_with_its_vips) {
+    Router router = master_at_200();
+    router.handle(PreemptHold{true}, at(5s));
+    router.handle(HandOver{"switchover"}, at(5s));
+    // A priority-0 advert (another router leaving) releases nothing.
+    EXPECT_THAT(lines(router.handle(advert(0), at(6s))), Not(Contains("remove VIPs")));
+    const auto back = lines(router.handle(MasterDownTimerFired{}, at(8'218'750'000ns)));
+    EXPECT_EQ(router.state(), State::master);
+    EXPECT_THAT(back, Not(Contains("remove VIPs")));
+    // Later a normal step-down releases them again.
+    EXPECT_THAT(lines(router.handle(advert(250), at(9s))), Contains("remove VIPs"));
+}
+
+TEST(FsmHandOver, a_fault_or_shutdown_during_the_hand_over_releases_the_vips) {
+    for (const bool fault : {true, false}) {
+        Router router = master_at_200();
+        router.handle(HandOver{"switchover"}, at(5s));
+        const auto out = fault ? lines(router.handle(FaultRaised{"chk_db"}, at(5'010'000'000ns)))
+                               : lines(router.handle(Shutdown{}, at(5'010'000'000ns)));
+        EXPECT_THAT(out, Contains("remove VIPs")) << fault;
+        EXPECT_THAT(out, Not(Contains("send advert priority 0"))) << fault;
+    }
+}
+
+TEST(FsmHandOver, a_backup_ignores_it) {
+    Router router(make_config(200));
+    router.handle(Startup{}, at(0s));
+    EXPECT_THAT(router.handle(HandOver{"switchover"}, at(1s)), IsEmpty());
+    EXPECT_EQ(router.state(), State::backup);
 }
 
 }  // namespace

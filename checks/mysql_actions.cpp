@@ -310,6 +310,21 @@ void record_term(ActionResult& r, SqlSession& session) {
 
 }  // namespace
 
+std::optional<std::vector<ReplicaRow>> run_step(ActionResult& result, SqlSession& session,
+                                                const std::string& sql) {
+    return step(result, session, sql);
+}
+
+std::optional<std::string> first_value(const std::vector<ReplicaRow>& rows,
+                                       std::initializer_list<const char*> names) {
+    return value(rows, names);
+}
+
+bool wait_gtids_applied(ActionResult& result, SqlSession& session, const std::string& gtids,
+                        const PromoteSettings& settings, double& left) {
+    return wait_applied(result, session, gtids, settings, left);
+}
+
 bool peer_alive(const SqlError& error) {
     return (error.code >= 1000 && error.code < 2000) || error.code == 2013;
 }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -133,6 +134,18 @@ ActionResult demote(SqlSession& session, std::optional<bool> semi_sync_master = 
 
 // The holder found read_only=1 that it did not set (decision: clear_read_only).
 ActionResult clear_read_only(SqlSession& session);
+
+// Runs `sql` and records it as a step of `result`; the rows when it worked.
+std::optional<std::vector<ReplicaRow>> run_step(ActionResult& result, SqlSession& session,
+                                                const std::string& sql);
+// The first of `names` that the first row has.
+std::optional<std::string> first_value(const std::vector<ReplicaRow>& rows,
+                                       std::initializer_list<const char*> names);
+// Waits until `session` has applied `gtids` (MASTER_GTID_WAIT, in slices of
+// settings.wait_slice, from the budget `left` in seconds, which it lowers), recording a step per
+// slice. False: not applied within the budget, the applier stopped, or the wait failed.
+bool wait_gtids_applied(ActionResult& result, SqlSession& session, const std::string& gtids,
+                        const PromoteSettings& settings, double& left);
 
 // 'text' as an SQL string literal: quotes doubled, backslashes escaped (the sessions havip
 // opens run without NO_BACKSLASH_ESCAPES: checks/mysql_client.cpp). Also used by bootstrap.

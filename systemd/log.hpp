@@ -31,6 +31,8 @@ inline constexpr std::string_view message_id_operator_command = "b0ff945db3b145a
 // havipd's automatic rejoin of a stale node (`havip rejoin` run as a child): started, and how it
 // ended.
 inline constexpr std::string_view message_id_rejoin = "f067980bfb6c46b7aeb3bcdafd02b547";
+// `havip switchover`: started, and how it ended (switched, refused, rolled back, failed).
+inline constexpr std::string_view message_id_switchover = "613da83d82564f63927d693d2c5c94ef";
 
 enum class Sink { console, journal, syslog };
 

@@ -155,6 +155,13 @@ struct CheckSet::Runner {
     std::unique_ptr<checks::MysqlProbe> peer_probe;
     std::optional<checks::PeerAddress> peer_probe_at;
     bool asking_peer_term = false;
+    // `havip switchover`: writes held off (hold_writes), who waits for the demote, and the
+    // switchover's own worker (this server, the check's login).
+    bool hold_writes = false;
+    std::function<void(bool, const std::string&)> on_read_only;
+    checks::ConnectSettings local_login;
+    std::unique_ptr<checks::MysqlProbe> switchover_probe;
+    std::optional<std::uint32_t> peer_server_id;
     SteadyDuration promote_deadline{};
     SteadyDuration demote_deadline{};
     SteadyDuration refence_deadline{};
@@ -357,6 +364,8 @@ bool CheckSet::start(const config::Config& config) {
         // After a reload the instances keep their state: a MASTER stays writable.
         runner->want_writable = m.manage_read_only && holds_vip_(m.name);
         runner->promote.connection_name = m.connection;  // also for restart_io
+        runner->local_login = cs;
+        runner->peer_server_id = m.peer_server_id;
         // The fence, and the read of the peer's term, log in on the peer as the check does
         // (generated setups have the same check user on both nodes). Connector/C only knows
         // whole seconds: 1 s to connect, after a 0.5 s TCP probe; 3 s to read, since
@@ -502,7 +511,7 @@ void CheckSet::holders_changed() {
         const bool holds = holds_vip_(r->name);
         note_holder(*r, holds);
         if (!r->manage_read_only) continue;
-        const bool want = holds;
+        const bool want = wants_writable(*r);
         if (want == r->want_writable) continue;
         r->want_writable = want;
         log_.log(Level::notice,
@@ -611,12 +620,66 @@ void CheckSet::run_owed_action(Runner& runner) {
     }
     if (runner.manage_read_only && runner.writable != runner.want_writable && !runner.action_failed)
         run_read_only_action(runner);
+    if (!runner.in_flight && runner.on_read_only) {
+        // Nothing owed (hold_writes): the server is as wanted already, or the last try failed.
+        auto done = std::move(runner.on_read_only);
+        runner.on_read_only = nullptr;
+        done(runner.writable == runner.want_writable, runner.writable == runner.want_writable
+                                                          ? "read_only already as wanted"
+                                                          : last_[runner.name].action);
+    }
+}
+
+bool CheckSet::wants_writable(const Runner& runner) const {
+    return holds_vip_(runner.name) && !runner.hold_writes;
+}
+
+void CheckSet::hold_writes(const std::string& name, bool hold,
+                           std::function<void(bool ok, const std::string& what)> done) {
+    for (auto& r : runners_) {
+        if (!r->probe || r->name != name || !r->manage_read_only) continue;
+        r->hold_writes = hold;
+        r->want_writable = wants_writable(*r);
+        r->action_failed = false;  // asked by a person: try at once
+        if (done) r->on_read_only = std::move(done);
+        if (!r->in_flight) run_owed_action(*r);
+        return;
+    }
+    if (done) done(false, fmt::format("no mysql_check {} with manage_read_only", name));
+}
+
+bool CheckSet::run_switchover_job(const std::string& name, SwitchoverJob job,
+                                  std::chrono::steady_clock::duration deadline,
+                                  std::function<void(bool completed)> done) {
+    for (auto& r : runners_) {
+        if (!r->probe || r->name != name) continue;
+        if (!r->switchover_probe)
+            r->switchover_probe = std::make_unique<checks::MysqlProbe>(io_, r->local_login);
+        r->switchover_probe->run(
+            [job = std::move(job), connect_peer = peer_connector(r->peer)](
+                checks::MysqlConnection& c) { job(c, connect_peer); },
+            deadline,
+            [alive = alive_, done = std::move(done)](checks::JobOutcome outcome) {
+                if (*alive) done(outcome == checks::JobOutcome::completed);
+            });
+        return true;
+    }
+    return false;
+}
+
+std::optional<CheckSet::SwitchoverFacts> CheckSet::switchover_facts(const std::string& name) const {
+    for (const auto& r : runners_) {
+        if (!r->probe || r->name != name) continue;
+        return SwitchoverFacts{r->manage_read_only, r->promote.connection_name, r->peer_server_id,
+                               r->writable, r->in_flight && r->writable != r->want_writable};
+    }
+    return std::nullopt;
 }
 
 void CheckSet::poll_mysql(Runner& runner) {
     if (runner.in_flight) return;
     // holders_changed() acts at once; this catches any change it was not told about.
-    if (runner.manage_read_only) runner.want_writable = holds_vip_(runner.name);
+    if (runner.manage_read_only) runner.want_writable = wants_writable(runner);
     if (runner.manage_read_only &&
         (runner.rival || (runner.writable != runner.want_writable && !runner.action_failed))) {
         run_owed_action(runner);
@@ -632,7 +695,8 @@ void CheckSet::take_mysql_snapshot(Runner& runner) {
                                if (!*alive) return;
                                r->in_flight = false;
                                judge_mysql(*r, snap);
-                               if (r->rival) run_owed_action(*r);  // a re-fence waited for us
+                               // A re-fence or a switchover's demote waited for us.
+                               if (r->rival || r->on_read_only) run_owed_action(*r);
                            });
 }
 
@@ -931,6 +995,11 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
                 // rather than at the next snapshot.
                 deliver(r->name, "mysql_check", checks::Outcome::unsafe, "unsafe",
                         fmt::format("cannot become writable ({})", summary));
+            }
+            if (!promote && !refence && r->on_read_only) {
+                auto done = std::move(r->on_read_only);
+                r->on_read_only = nullptr;
+                done(ok, text);
             }
             // The role may have changed while we worked, or a rival appeared.
             run_owed_action(*r);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "checks/history_writer.hpp"
+#include "checks/mysql_actions.hpp"
 #include "checks/mysql_decision.hpp"
 #include "checks/track.hpp"
 #include "config/model.hpp"
@@ -69,6 +70,30 @@ class CheckSet {
     void clear_diverged(const std::vector<std::string>& names);
     void promote_force(const std::vector<std::string>& names, const std::string& by);
 
+    // `havip switchover` (vrrpd/switchover): while `hold` is on, the named mysql_check's server
+    // stays read-only although an instance tracking it holds the VIP. `done` is called once the
+    // demote this owes has ended (ok, and what it did or why it failed), at once when nothing
+    // is owed. Off: the check makes the server writable again if its instance is MASTER.
+    void hold_writes(const std::string& name, bool hold,
+                     std::function<void(bool ok, const std::string& what)> done = {});
+    // Runs `job` for a switchover on a worker of the check's own (a connection to its server
+    // with the check's login; `connect_peer` logs in on the peer as the fence does), bounded by
+    // `deadline`; `done(completed)` on the loop. False: no such mysql_check.
+    using SwitchoverJob =
+        std::function<void(checks::MysqlConnection& local, const checks::PeerConnector& peer)>;
+    bool run_switchover_job(const std::string& name, SwitchoverJob job,
+                            std::chrono::steady_clock::duration deadline,
+                            std::function<void(bool completed)> done);
+    // What a switchover needs to know of a mysql_check; nothing for an unknown check.
+    struct SwitchoverFacts {
+        bool manage_read_only = false;
+        std::string connection_name;
+        std::optional<std::uint32_t> peer_server_id;
+        std::optional<bool> writable;  // as the last promote/demote left it
+        bool promote_running = false;  // a promote, demote or re-fence is running
+    };
+    std::optional<SwitchoverFacts> switchover_facts(const std::string& name) const;
+
     // The last verdict of each check, for status output.
     struct Last {
         std::string type;  // "vrrp_script", "tcp_check", "mysql_check"
@@ -96,6 +121,9 @@ class CheckSet {
     // mysql_check: starts the next job on the worker (an owed promote/demote, else a snapshot).
     void poll_mysql(Runner& runner);
     void take_mysql_snapshot(Runner& runner);
+    // Whether the runner's server should be writable: an instance tracking it holds the VIP
+    // and no switchover holds writes.
+    bool wants_writable(const Runner& runner) const;
     // A promote or demote as want_writable says, or with `refence` the partition-heal sequence
     // (read_only=1, then promote) against the rival pending in the runner.
     void run_read_only_action(Runner& runner, bool refence = false);

@@ -28,6 +28,8 @@ struct Caller {
 enum class WriteCommand {
     clear_diverged,  // forget the diverged latch of the named mysql_checks
     promote_force,   // make the named mysql_checks' unsafe verdicts count as healthy
+    switchover,      // move the VIP to the peer, no write lost (vrrpd/switchover)
+    end_hold,        // end the switchover hold of an instance
 };
 const char* to_string(WriteCommand command);
 
@@ -36,6 +38,11 @@ struct ControlAction {
     WriteCommand command = WriteCommand::clear_diverged;
     std::vector<std::string> checks;
     std::string by;  // "uid 0, pid 4242": recorded with a promote --force
+    // switchover and end_hold: the instance; switchover: its options.
+    std::string instance;
+    std::optional<std::string> to;
+    bool dry_run = false;
+    double timeout_s = 30;
 };
 
 // One line for the journal, with MESSAGE_ID message_id_operator_command: every write command
@@ -61,8 +68,13 @@ struct ControlAnswer {
 // write). Without "instance" clear-diverged acts on every latched mysql_check, and promote on
 // the one instance that tracks a mysql_check (several: the request must name one). The answer
 // is {"version":1,"command":…,"done":[{"check","was"}],"message":…} or {"version":1,"error":…}
-// (with "refused":"permission" when the caller may not write). Anything else goes to
-// answer_request.
+// (with "refused":"permission" when the caller may not write).
+//   {"version":1,"command":"switchover"[,"instance":"VI_1"][,"to":"10.0.0.2"][,"dry_run":true]
+//    [,"timeout":30]}
+//   {"version":1,"command":"switchover","end_hold":true[,"instance":"VI_1"]}
+// start a switchover of an instance that is MASTER here and tracks one mysql_check with
+// manage_read_only (answered {"started":true,…}; status shows its steps), or end the hold a
+// switchover left on the old master. Anything else goes to answer_request.
 ControlAnswer plan_request(std::string_view line, const Caller& caller,
                            const std::function<StatusSnapshot()>& status);
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -14,6 +15,7 @@
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
 
+#include "checks/atomic_file.hpp"
 #include "config/diagnostic.hpp"
 #include "config/load.hpp"
 #include "vrrpd/dispatch.hpp"
@@ -108,6 +110,14 @@ Daemon::Daemon(asio::io_context& io, systemd::Logger& log, systemd::Notifier& no
     signals_.add(SIGUSR1);
     signals_.add(SIGUSR2);
     signals_.add(SIGRTMIN + 2);
+    switchover_ = std::make_unique<SwitchoverRunner>(
+        SwitchoverRunner::Deps{io_, log_,
+                               [this](const std::string& name) -> Instance* {
+                                   for (auto& i : instances_)
+                                       if (i->settings().name == name) return i.get();
+                                   return nullptr;
+                               },
+                               [this] { return checks_.get(); }});
 }
 
 Daemon::~Daemon() = default;
@@ -542,6 +552,7 @@ void Daemon::run_instances(std::vector<InstanceSettings> wanted) {
                             [this] {
                                 publish_status();
                                 if (checks_) checks_->holders_changed();  // manage_read_only
+                                save_switchover_holds();                  // a MASTER again has none
                             },
                             {},
                             [this](const Instance& instance, const RivalMaster& rival) {
@@ -736,6 +747,7 @@ bool Daemon::start(const config::Config& config) {
     watch_track_processes(config, checks::TrackProcessWatcher::FirstScan::now);
     for (auto& i : instances_)
         i->start();
+    restore_switchover_holds();
     watch_netlink();
     watch_signals();
     watch_dog();
@@ -860,6 +872,7 @@ void Daemon::apply_reload(config::LoadResult& loaded) {
     config_ = std::make_shared<const config::Config>(*loaded.config);
     const auto first_new = instances_.size();
     run_instances(std::move(fresh));
+    switchover_->interrupt("a reload");  // its check set is replaced
     if (!start_checks(*loaded.config))
         log_.log(Level::err,
                  "reload: some checks cannot run; their instances count them as failed "
@@ -900,6 +913,7 @@ void Daemon::stop() {
     log_.log(Level::notice, "stopping");
     if (control_) control_->close();
     if (metrics_) metrics_->close();
+    switchover_->interrupt("havipd stopping");
     if (checks_) checks_->stop();
     track_files_.reset();  // its pending inotify read would keep the loop alive
     track_processes_.reset();
@@ -1172,10 +1186,21 @@ nlohmann::json Daemon::control_request(std::string_view line, const Caller& call
     auto answer = plan_request(line, caller, [this] { return snapshot(); });
     if (answer.action && checks_) {
         const auto& a = *answer.action;
-        if (a.command == WriteCommand::clear_diverged)
+        if (a.command == WriteCommand::clear_diverged) {
             checks_->clear_diverged(a.checks);
-        else
+        } else if (a.command == WriteCommand::promote_force) {
             checks_->promote_force(a.checks, a.by);
+        } else if (a.command == WriteCommand::end_hold) {
+            for (auto& i : instances_)
+                if (i->settings().name == a.instance) i->switchover_hold("");
+            save_switchover_holds();
+        } else {
+            switchover_->start(
+                {a.instance, a.checks.front(), a.to, a.dry_run,
+                 std::chrono::duration_cast<Duration>(std::chrono::duration<double>(a.timeout_s)),
+                 a.by});
+            save_switchover_holds();
+        }
     }
     if (const auto& audit = answer.audit) {
         std::string checks;
@@ -1236,6 +1261,48 @@ void Daemon::write_dump(int signo) {
         log_.log(Level::info, fmt::format("wrote {}", path.string()));
 }
 
+void Daemon::restore_switchover_holds() {
+    const auto path = std::filesystem::path(options_.state_directory) / "switchover-hold";
+    std::ifstream in(path);  // a small regular file in root's state directory
+    if (!in) return;
+    const auto holds = nlohmann::json::parse(in, nullptr, false);
+    if (!holds.is_object()) {
+        log_.log(Level::warning,
+                 fmt::format("{}: not a JSON object; no switchover hold restored", path.string()));
+        return;
+    }
+    constexpr std::string_view restored = " (restored at start)";
+    for (auto& i : instances_)
+        if (auto it = holds.find(i->settings().name);
+            it != holds.end() && it->is_string() && i->state() != State::master) {
+            auto hold = it->get<std::string>();
+            if (!hold.ends_with(restored)) hold += restored;
+            i->switchover_hold(hold);
+        }
+    save_switchover_holds();
+}
+
+void Daemon::save_switchover_holds() {
+    std::map<std::string, std::string> holds;
+    for (const auto& i : instances_)
+        if (const auto& h = i->switchover_hold()) holds[i->settings().name] = *h;
+    if (holds == saved_holds_) return;
+    saved_holds_ = holds;
+    const auto path = std::filesystem::path(options_.state_directory) / "switchover-hold";
+    std::error_code ec;
+    if (holds.empty()) {
+        std::filesystem::remove(path, ec);
+    } else {
+        // Small and rare (a switchover): written on the loop, not made durable.
+        ec = checks::write_file_atomically(path.string(), nlohmann::json(holds).dump() + "\n", 0600,
+                                           false);
+    }
+    if (ec)
+        log_.log(Level::warning, fmt::format("cannot write {}: {}; a restart of havipd forgets "
+                                             "the switchover hold",
+                                             path.string(), ec.message()));
+}
+
 StatusSnapshot Daemon::snapshot() const {
     StatusSnapshot out;
     out.now = std::chrono::system_clock::now();
@@ -1290,11 +1357,17 @@ StatusSnapshot Daemon::snapshot() const {
                 }
                 if (auto it = check_since_.find(c.name); it != check_since_.end())
                     c.since = it->second.since;
+                if (auto facts = checks_->switchover_facts(c.name))
+                    c.manage_read_only = facts->manage_read_only;
             }
             is.checks.push_back(std::move(c));
         }
         for (const auto& d : s.disabled_checks)
             is.checks.push_back({d.name, "vrrp_script", "disabled", d.reason, std::nullopt, ""});
+        is.switchover_hold = i->switchover_hold().value_or("");
+        is.switchover = switchover_->snapshot(s.name);
+        if (auto it = switchover_->counts().find(s.name); it != switchover_->counts().end())
+            is.switchovers = it->second;
         const auto& st = i->stats();
         auto& o = is.stats;
         o.advert_rcvd = st.advert_rcvd;

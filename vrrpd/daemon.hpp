@@ -34,6 +34,7 @@
 #include "vrrpd/options.hpp"
 #include "vrrpd/packet_socket.hpp"
 #include "vrrpd/status.hpp"
+#include "vrrpd/switchover_run.hpp"
 #include "vrrpd/vrrp_socket.hpp"
 
 namespace havip::vrrp {
@@ -111,6 +112,10 @@ class Daemon {
     void watch_signals();
     void watch_dog();
     void publish_status();
+    // The instances' switchover holds, in <state dir>/switchover-hold: restored at start, so a
+    // restarted old master does not preempt; written when they change.
+    void restore_switchover_holds();
+    void save_switchover_holds();
     void open_control_socket();
     // One control request: status, or an operator's write command (executed on the checks and
     // audited in the journal with MESSAGE_ID message_id_operator_command).
@@ -142,6 +147,9 @@ class Daemon {
     // daemon ends, after the loop.
     checks::HistoryWriter history_writer_;
     std::unique_ptr<CheckSet> checks_;
+    std::unique_ptr<SwitchoverRunner> switchover_;
+    // The switchover holds as last written to <state dir>/switchover-hold (by instance).
+    std::map<std::string, std::string> saved_holds_;
     std::unique_ptr<checks::TrackFileWatcher> track_files_;
     std::unique_ptr<checks::TrackProcessWatcher> track_processes_;
     bool stopping_ = false;

@@ -274,6 +274,16 @@ std::string format_metrics(const StatusSnapshot& snapshot) {
                      }
                  }
              });
+    w.family("havip_switchovers_total", "counter",
+             "Finished `havip switchover` runs of an instance, by result.", [&] {
+                 for (const auto& i : instances)
+                     for (const auto result :
+                          {"switched", "dry_run", "refused", "rolled_back", "failed"}) {
+                         const auto it = i.switchovers.find(result);
+                         w.sample(instance_labels(i).with("result", result),
+                                  it == i.switchovers.end() ? 0 : it->second);
+                     }
+             });
     return w.take();
 }
 

@@ -74,7 +74,22 @@ json instance_json(const InstanceSnapshot& i) {
                       {"to", std::string(to_string(t.to))},
                       {"reason", t.reason}};
     }
-    return {
+    json switchover = nullptr;
+    if (const auto& sw = i.switchover) {
+        json steps = json::array();
+        for (const auto& st : sw->steps)
+            steps.push_back(
+                {{"step", st.step}, {"ok", st.ok}, {"detail", st.detail}, {"ms", st.ms}});
+        switchover = {{"running", sw->running},
+                      {"step", sw->running ? json(sw->step) : json(nullptr)},
+                      {"result", sw->result},
+                      {"summary", sw->summary},
+                      {"target", sw->target},
+                      {"by", sw->by},
+                      {"started", format_time(sw->started)},
+                      {"steps", steps}};
+    }
+    json instance = {
         {"name", i.name},
         {"state", std::string(to_string(i.state))},
         {"vrid", i.vrid},
@@ -101,6 +116,10 @@ json instance_json(const InstanceSnapshot& i) {
           {"superseded", i.notify.superseded},
           {"dropped", i.notify.dropped}}},
     };
+    if (!i.switchover_hold.empty()) instance["switchover_hold"] = i.switchover_hold;
+    if (!switchover.is_null()) instance["switchover"] = switchover;
+    if (!i.switchovers.empty()) instance["switchovers"] = i.switchovers;
+    return instance;
 }
 
 json error(std::string message) {

@@ -60,6 +60,7 @@ struct CheckSnapshot {
     std::string rejoin{};
     std::uint64_t rejoins_started = 0, rejoins_succeeded = 0, rejoins_failed = 0;
     std::uint64_t rejoins_deferred = 0;  // the peer was unreachable
+    bool manage_read_only = false;       // mysql_check: promotes and demotes its server
 };
 
 struct TransitionSnapshot {
@@ -96,6 +97,24 @@ struct VipSnapshot {
     std::string ifname;
 };
 
+// `havip switchover`: the running one, or the last one, with each step's time.
+struct SwitchoverSnapshot {
+    bool running = false;
+    std::string step;    // the running step
+    std::string result;  // running, switched, dry_run, refused, rolled_back, failed
+    std::string summary;
+    std::string target;  // "10.0.0.2:3306" once the preflight found it
+    std::string by;
+    WallTime started;
+    struct Step {
+        std::string step;
+        bool ok = false;
+        std::string detail;
+        double ms = 0;
+    };
+    std::vector<Step> steps;
+};
+
 struct InstanceSnapshot {
     std::string name;
     State state = State::init;
@@ -109,6 +128,11 @@ struct InstanceSnapshot {
     std::optional<std::string> sync_group;  // the vrrp_sync_group it changes state with
     std::optional<TransitionSnapshot> last_transition;
     std::vector<CheckSnapshot> checks;
+    // `havip switchover`: why this BACKUP does not preempt (empty: no hold), the running or
+    // last switchover, and the finished ones by result.
+    std::string switchover_hold;
+    std::optional<SwitchoverSnapshot> switchover;
+    std::map<std::string, std::uint64_t> switchovers;
     StatsSnapshot stats;
     JitterSnapshot jitter;
     NotifySnapshot notify;

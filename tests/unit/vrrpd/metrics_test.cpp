@@ -37,6 +37,7 @@ StatusSnapshot one_master() {
     i.notify = {2, 6, 1};
     i.vip_retries = {{"10.0.0.100/24", "add", 3, "Permission denied", 400ms}};
     i.vip_add_failures = 3;
+    i.switchovers = {{"switched", 4}, {"rolled_back", 1}};
     s.instances.push_back(i);
     return s;
 }
@@ -130,6 +131,13 @@ havip_check_rejoins_total{check="chk_db",result="started"} 0
 havip_check_rejoins_total{check="chk_db",result="succeeded"} 0
 havip_check_rejoins_total{check="chk_db",result="failed"} 0
 havip_check_rejoins_total{check="chk_db",result="deferred"} 0
+# HELP havip_switchovers_total Finished `havip switchover` runs of an instance, by result.
+# TYPE havip_switchovers_total counter
+havip_switchovers_total{instance="VI_1",vrid="51",interface="eth0",result="switched"} 4
+havip_switchovers_total{instance="VI_1",vrid="51",interface="eth0",result="dry_run"} 0
+havip_switchovers_total{instance="VI_1",vrid="51",interface="eth0",result="refused"} 0
+havip_switchovers_total{instance="VI_1",vrid="51",interface="eth0",result="rolled_back"} 1
+havip_switchovers_total{instance="VI_1",vrid="51",interface="eth0",result="failed"} 0
 )";
     EXPECT_EQ(format_metrics(one_master()), expected);
 }

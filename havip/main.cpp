@@ -18,6 +18,7 @@ const char* usage =
     "Commands:\n"
     "  status [--socket PATH] [--json]   state, checks and counters of the running havipd\n"
     "  clear-diverged [INSTANCE]         clear the diverged latch in the running havipd (root)\n"
+    "  switchover [INSTANCE]             move the VIP to the peer with no write lost (root)\n"
     "  promote --force [INSTANCE]        make this node eligible by decision of a person (root)\n"
     "  check mysql [OPTIONS]             mysql_check's verdict once (for a vrrp_script)\n"
     "  generate INVENTORY -o DIR         every node's HA setup files and a checklist\n"
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
     if (command == "status") return havip::cli::run_status(args, std::cout, std::cerr);
     if (command == "check" && !args.empty() && args.front() == "mysql")
         return havip::cli::check_mysql({args.begin() + 1, args.end()});
-    if (command == "clear-diverged" || command == "promote")
+    if (command == "clear-diverged" || command == "promote" || command == "switchover")
         return havip::cli::run_operator(command, args, std::cout, std::cerr);
     if (command == "generate") return havip::cli::run_generate(args, std::cout, std::cerr);
     if (command == "bootstrap") return havip::cli::run_bootstrap(args, std::cout, std::cerr);

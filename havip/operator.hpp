@@ -3,6 +3,8 @@
 //   havip promote --force [INSTANCE]   make a stale or latched node eligible by decision of a
 //                                      person, recorded as such until the next normal writer
 //                                      change
+//   havip switchover [INSTANCE]        move the VIP to the peer with no write lost, showing
+//                                      each step as it runs (vrrpd/switchover)
 #pragma once
 
 #include <optional>
@@ -29,17 +31,35 @@ struct OperatorArgs {
     bool force = false;
     bool json = false;
     bool help = false;
+    // switchover
+    std::optional<std::string> to;
+    bool dry_run = false;
+    bool end_hold = false;
+    std::optional<double> timeout;
 };
 
 // The arguments after the command name.
 std::variant<OperatorArgs, UsageError> parse_operator_args(const std::string& command,
-                                                          const std::vector<std::string>& args);
+                                                           const std::vector<std::string>& args);
 std::string operator_usage(const std::string& command);
 // The request line's document.
 nlohmann::json operator_request(const OperatorArgs& args);
 // What the daemon answered, for a person; and the exit code it means.
 std::string render_operator_reply(const nlohmann::json& reply);
 int operator_exit_code(const nlohmann::json& reply);
+
+// `havip switchover`'s progress in a status document: the instance's switchover lines not
+// printed yet (`printed` steps were), and whether the one started after `before` (its "started"
+// then, "" for none) has finished, with its result.
+struct SwitchoverProgress {
+    std::string lines;
+    std::size_t printed = 0;
+    bool finished = false;
+    std::string result;
+    std::string summary;
+};
+SwitchoverProgress switchover_progress(const nlohmann::json& status, const std::string& instance,
+                                       const std::string& before, std::size_t printed);
 
 int run_operator(const std::string& command, const std::vector<std::string>& args,
                  std::ostream& out, std::ostream& err);

@@ -240,6 +240,21 @@ std::string table_of(const json& document) {
                     "      eligible by operator decision (havip promote --force) until the "
                     "next normal change of writer\n";
         }
+        if (const std::string hold = text(i, "switchover_hold", ""); !hold.empty())
+            out += fmt::format(
+                "    switchover hold: {}; does not preempt until `havip "
+                "switchover` on the holder moves the VIP back, or `havip "
+                "switchover --end-hold {}` here\n",
+                hold, text(i, "name"));
+        if (const auto sw = i.value("switchover", json(nullptr)); sw.is_object()) {
+            out += fmt::format("    switchover {} {}: {}\n",
+                               sw.value("running", false) ? "running since" : "last started",
+                               text(sw, "started"), text(sw, "summary"));
+            for (const auto& st : sw.value("steps", json::array()))
+                out += fmt::format("      {} {} ({:.0f} ms): {}\n", text(st, "step"),
+                                   st.value("ok", false) ? "ok" : "FAILED", st.value("ms", 0.0),
+                                   text(st, "detail", ""));
+        }
         const auto s = i.value("stats", json::object());
         out += fmt::format(
             "    adverts received {} sent {}; became master {}, released {}; priority 0 "

@@ -160,9 +160,9 @@ void Router::on_advert(const AdvertReceived& advert, TimePoint now, Actions& out
 
 // RFC 5798 §6.4.2, "If an ADVERTISEMENT is received", plus keepalived's preempt_delay.
 void Router::on_advert_backup(const AdvertReceived& advert, TimePoint now, Actions& out) {
-    if (vips_kept_ && advert.priority > 0) {
-        // The new master speaks (its gratuitous ARP / NA goes with this advert).
-        vips_kept_ = false;
+    if (vips_kept_ > 0 && advert.priority > 0 && --vips_kept_ == 0) {
+        // The new master has spoken twice: its gratuitous ARP / NA moved the clients an
+        // advert interval ago.
         out.emplace_back(RemoveVips{});
     }
     if (advert.priority == 0) {
@@ -357,9 +357,11 @@ void Router::start_up(std::string reason, TimePoint now, Actions& out) {
 void Router::become_master(std::string reason, TimePoint now, Actions& out) {
     change_state(State::master, std::move(reason), out);
     cancel(TimerId::master_down, out);
-    out.emplace_back(SendAdvert{vars_.priority});
+    // The gratuitous ARP / NA before the advert: a master handing over (HandOver) keeps the
+    // VIPs until it hears this advert, so the clients have moved by the time it lets go.
     out.emplace_back(AddVips{});
     out.emplace_back(Announce{});
+    out.emplace_back(SendAdvert{vars_.priority});
     arm(TimerId::adver, now + vars_.advertisement_interval, out);
     master_address_ = config_.primary_address;
     preempt_until_.reset();
@@ -370,7 +372,7 @@ void Router::become_backup(std::string reason, TimePoint now, Actions& out, bool
     change_state(State::backup, std::move(reason), out);
     cancel(TimerId::adver, out);
     if (was_master && !keep_vips) out.emplace_back(RemoveVips{});
-    vips_kept_ = was_master && keep_vips;
+    vips_kept_ = was_master && keep_vips ? 2 : 0;
     if (was_master) preempt_until_.reset();  // restarts at the next lower-priority advert
     master_address_.reset();
     down_timer_reason_ = "master down timer expired";
@@ -381,9 +383,9 @@ void Router::change_state(State to, std::string reason, Actions& out, bool retak
     out.emplace_back(StateChanged{state_, to, std::move(reason), retake});
     state_ = to;
     wants_master_ = false;
-    if (vips_kept_ && to != State::backup) {
+    if (vips_kept_ > 0 && to != State::backup) {
         // Leaving BACKUP with the VIPs of a hand-over still here: MASTER keeps them.
-        vips_kept_ = false;
+        vips_kept_ = 0;
         if (to != State::master) out.emplace_back(RemoveVips{});
     }
 }

@@ -118,10 +118,11 @@ struct SyncRetake {
 // so the peer takes over after its Skew_Time, and BACKUP with a full Master_Down_Timer, so
 // that if no peer takes over we become MASTER again by ourselves. The caller holds preemption
 // (PreemptHold) so that we do not take the VIPs straight back from a lower-priority peer.
-// The addresses stay until the new master's first advert (or until this router leaves
-// BACKUP): the clients' neighbour caches still point here, and a connection attempt answered
-// by the read-only server fails at once, where one to a removed address waits out TCP's 1 s
-// SYN retransmission. The new master's gratuitous ARP / NA moves the clients.
+// The addresses stay until the new master's second advert (or until this router leaves
+// BACKUP): until its gratuitous ARP / NA (sent before its first advert) the clients' caches
+// point here, and a connection attempt answered by the read-only server fails at once where
+// one to a removed address waits out TCP's 1 s SYN retransmission; for one more advert
+// interval the answers to what clients sent before they moved can still leave from the VIP.
 struct HandOver {
     std::string reason;
 };
@@ -252,7 +253,8 @@ class Router {
     std::optional<boost::asio::ip::address> master_address_;
     bool preempt_held_ = false;  // PreemptHold in force
     bool wants_master_ = false;  // see wants_master()
-    bool vips_kept_ = false;     // BACKUP after a HandOver, the VIPs not yet released
+    // BACKUP after a HandOver: the new master's adverts still to hear before the VIPs go.
+    int vips_kept_ = 0;
     // Why the master-down timer is running, for the StateChanged reason when it expires.
     std::string down_timer_reason_;
 };

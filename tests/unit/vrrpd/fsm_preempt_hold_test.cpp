@@ -135,11 +135,14 @@ TEST(FsmHandOver, a_master_sends_priority_zero_and_becomes_backup_with_a_full_do
         lines(router.handle(HandOver{"switchover to 10.0.0.2"}, at(5s))),
         ElementsAre("send advert priority 0", "state MASTER -> BACKUP (switchover to 10.0.0.2)",
                     "cancel adver", "arm master_down at 8.21875s"));
-    // The peer took over: the VIPs go; it is followed, not preempted, while held.
+    // The peer took over: the VIPs go at its second advert; it is followed, not preempted,
+    // while held.
     EXPECT_THAT(lines(router.handle(advert(100), at(5'500'000'000ns))),
-                ElementsAre("remove VIPs", "arm master_down at 8.71875s"));
+                ElementsAre("arm master_down at 8.71875s"));
     EXPECT_THAT(lines(router.handle(advert(100), at(6s))),
-                ElementsAre("arm master_down at 9.21875s"));
+                ElementsAre("remove VIPs", "arm master_down at 9.21875s"));
+    EXPECT_THAT(lines(router.handle(advert(100), at(7s))),
+                ElementsAre("arm master_down at 10.21875s"));
     EXPECT_EQ(router.state(), State::backup);
 }
 

@@ -56,7 +56,7 @@ TEST(FsmStartup, address_owner_becomes_master_at_once) {
     Router router(make_config(255));
     EXPECT_THAT(lines(router.handle(Startup{}, at(2s))),
                 ElementsAre("state INIT -> MASTER (startup: address owner (priority 255))",
-                            "send advert priority 255", "add VIPs", "announce", "arm adver at 3s"));
+                            "add VIPs", "announce", "send advert priority 255", "arm adver at 3s"));
     EXPECT_EQ(router.state(), State::master);
     EXPECT_EQ(router.master_address(), make_address("10.0.0.5"));
 }
@@ -84,8 +84,8 @@ TEST(FsmBackup, backup_takes_over_after_skew_on_priority_zero) {
                 ElementsAre("arm master_down at 1.609375s"));
     EXPECT_THAT(
         lines(router.handle(MasterDownTimerFired{}, at(1'609'375'000ns))),
-        ElementsAre("state BACKUP -> MASTER (priority 0 received from 10.0.0.2)",
-                    "send advert priority 100", "add VIPs", "announce", "arm adver at 2.609375s"));
+        ElementsAre("state BACKUP -> MASTER (priority 0 received from 10.0.0.2)", "add VIPs",
+                    "announce", "send advert priority 100", "arm adver at 2.609375s"));
     EXPECT_EQ(router.state(), State::master);
 }
 
@@ -115,16 +115,15 @@ TEST(FsmBackup, backup_discards_lower_priority_and_preempts_when_its_timer_expir
     EXPECT_THAT(
         lines(router.handle(MasterDownTimerFired{}, at(3'609'375'000ns))),
         ElementsAre("state BACKUP -> MASTER (preempting lower priority 50 from 10.0.0.2)",
-                    "send advert priority 100", "add VIPs", "announce", "arm adver at 4.609375s"));
+                    "add VIPs", "announce", "send advert priority 100", "arm adver at 4.609375s"));
 }
 
 TEST(FsmBackup, backup_becomes_master_when_master_down_timer_expires) {
     Router router = started_backup();
     router.handle(advert(150), at(1s));
-    EXPECT_THAT(
-        lines(router.handle(MasterDownTimerFired{}, at(4'609'375'000ns))),
-        ElementsAre("state BACKUP -> MASTER (master down timer expired)",
-                    "send advert priority 100", "add VIPs", "announce", "arm adver at 5.609375s"));
+    EXPECT_THAT(lines(router.handle(MasterDownTimerFired{}, at(4'609'375'000ns))),
+                ElementsAre("state BACKUP -> MASTER (master down timer expired)", "add VIPs",
+                            "announce", "send advert priority 100", "arm adver at 5.609375s"));
     EXPECT_FALSE(router.deadline(TimerId::master_down));
     EXPECT_EQ(router.deadline(TimerId::adver), at(5'609'375'000ns));
 }
@@ -244,10 +243,10 @@ TEST(FsmBackup, priority_change_in_backup_changes_skew_and_preemption) {
 
 TEST(FsmBackup, priority_change_in_backup_shifts_the_running_master_down_timer) {
     // keepalived moves a backup's running timer by the change in Master_Down_Interval.
-    Router router = started_backup();  // priority 100: skew 0.609375 s
+    Router router = started_backup();    // priority 100: skew 0.609375 s
     router.handle(advert(200), at(1s));  // armed at 4.609375 s
     EXPECT_THAT(lines(router.handle(PriorityChanged{50}, at(2s))),
-                ElementsAre("arm master_down at 4.8046875s"));  // skew 0.8046875 s
+                ElementsAre("arm master_down at 4.8046875s"));           // skew 0.8046875 s
     EXPECT_THAT(router.handle(PriorityChanged{50}, at(2s)), IsEmpty());  // no change, no arm
     EXPECT_THAT(lines(router.handle(PriorityChanged{100}, at(3s))),
                 ElementsAre("arm master_down at 4.609375s"));
@@ -416,7 +415,7 @@ TEST(FsmFault, address_owner_retakes_at_once_when_fault_clears) {
     router.handle(FaultRaised{"eth0 down"}, at(1s));
     EXPECT_THAT(lines(router.handle(FaultCleared{}, at(2s))),
                 ElementsAre("state FAULT -> MASTER (fault cleared: address owner (priority 255))",
-                            "send advert priority 255", "add VIPs", "announce", "arm adver at 3s"));
+                            "add VIPs", "announce", "send advert priority 255", "arm adver at 3s"));
 }
 
 TEST(FsmFault, fault_cleared_in_init_lets_startup_go_to_backup) {
@@ -460,10 +459,9 @@ TEST(FsmVips, master_losing_vips_steps_down_and_retakes_after_skew) {
         lines(router.handle(VipsLostExternally{}, at(5s))),
         ElementsAre("state MASTER -> BACKUP (VIPs removed externally)", "cancel adver",
                     "send advert priority 0", "remove VIPs", "arm master_down at 5.609375s"));
-    EXPECT_THAT(
-        lines(router.handle(MasterDownTimerFired{}, at(5'609'375'000ns))),
-        ElementsAre("state BACKUP -> MASTER (retaking VIPs after skew time)",
-                    "send advert priority 100", "add VIPs", "announce", "arm adver at 6.609375s"));
+    EXPECT_THAT(lines(router.handle(MasterDownTimerFired{}, at(5'609'375'000ns))),
+                ElementsAre("state BACKUP -> MASTER (retaking VIPs after skew time)", "add VIPs",
+                            "announce", "send advert priority 100", "arm adver at 6.609375s"));
 }
 
 TEST(FsmVips, higher_master_wins_while_vips_are_being_retaken) {

@@ -37,7 +37,7 @@ TEST(SyncGroupFsm, expired_down_timer_asks_the_group_instead_of_taking_over) {
 
     EXPECT_THAT(lines(router.handle(SyncMaster{"sync group G: no member hears a master"}, at(4s))),
                 ElementsAre("state BACKUP -> MASTER (sync group G: no member hears a master)",
-                            "send advert priority 100", "add VIPs", "announce", "arm adver at 5s"));
+                            "add VIPs", "announce", "send advert priority 100", "arm adver at 5s"));
     EXPECT_FALSE(router.wants_master());
 }
 

@@ -150,6 +150,41 @@ SwitchoverPreflight switchover_preflight(SqlSession& local, const SwitchoverSett
         return out;
     }
     r.steps.back().detail = fmt::format("read-only, server id {}", target.server_id);
+    // The target must be applying this node's writes: a channel stopped by an error is how a
+    // diverged standby looks from here (its havipd latches it and would not take the VIP).
+    const auto show = show_channel(peer, settings.connection_name);
+    auto theirs = peer.query(show);
+    const auto* error = std::get_if<SqlError>(&theirs);
+    if (error && error->code == 1227) {
+        // A peer account set up before switchover existed: the catch-up wait below still
+        // proves the target applies this node's writes.
+        r.steps.push_back({fmt::format("target {}: {}", target.where(), show), true,
+                           "not allowed (grant SLAVE MONITOR to the peer account, as `havip "
+                           "generate` does): judged by the wait below"});
+    } else if (error) {
+        fail(r, fmt::format("target {}: {}", target.where(), show), error->describe());
+        return out;
+    } else {
+        const auto& rows = std::get<std::vector<ReplicaRow>>(theirs);
+        r.steps.push_back(
+            {fmt::format("target {}: {}", target.where(), show), true, "replicating"});
+        if (rows.empty()) {
+            fail(r, "the target",
+                 fmt::format("no channel '{}' there: it does not replicate from this node",
+                             settings.connection_name));
+            return out;
+        }
+        const auto their_io = first_value(rows, {"Slave_IO_Running", "Replica_IO_Running"});
+        const auto their_sql = first_value(rows, {"Slave_SQL_Running", "Replica_SQL_Running"});
+        if (their_io != "Yes" || their_sql != "Yes") {
+            const auto why = first_value(rows, {"Last_SQL_Error", "Last_IO_Error"});
+            fail(r, "the target",
+                 fmt::format("its replication from this node is not running (IO {}, SQL {}{})",
+                             their_io.value_or("?"), their_sql.value_or("?"),
+                             why && !why->empty() ? ": " + *why : std::string{}));
+            return out;
+        }
+    }
     auto wanted = position.empty() ? std::optional<std::string>{""}
                                    : wait_list(r, local, position, target.server_id);
     if (!wanted) return out;

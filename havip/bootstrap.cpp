@@ -446,7 +446,8 @@ class Planner {
     std::vector<std::string> needed_privileges(const std::string& user,
                                                const std::string& host) const {
         if (user != s_.monitor_user) return {"REPLICATION SLAVE"};
-        if (host != "localhost") return {"READ_ONLY ADMIN"};  // the peer's fence: read_only=1
+        // The peer's fence (read_only=1) and its switchover's read of this node's channel.
+        if (host != "localhost") return {"READ_ONLY ADMIN", "SLAVE MONITOR"};
         return monitor_grants;
     }
 

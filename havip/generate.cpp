@@ -207,7 +207,8 @@ std::string users_sql(const Inventory& inv, std::size_t i, const Passwords& pw) 
             "-- becomes writable (it logs in from its own address with the same account).\n"
             "CREATE USER IF NOT EXISTS {0} IDENTIFIED BY '{1}';\n"
             "ALTER USER {0} IDENTIFIED BY '{1}';\n"
-            "GRANT READ_ONLY ADMIN ON *.* TO {0};\n"
+            "-- A switchover from the peer reads this node's channel before it moves the VIP.\n"
+            "GRANT READ_ONLY ADMIN, SLAVE MONITOR ON *.* TO {0};\n"
             "-- … and reads this node's term when the two copies differ.\n"
             "GRANT SELECT ON havip.* TO {0};\n",
             fmt::format("'{}'@'{}'", db.monitor.name, ip(peer->address)), pw.monitor);

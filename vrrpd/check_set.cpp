@@ -155,10 +155,9 @@ struct CheckSet::Runner {
     std::unique_ptr<checks::MysqlProbe> peer_probe;
     std::optional<checks::PeerAddress> peer_probe_at;
     bool asking_peer_term = false;
-    // `havip switchover`: writes held off (hold_writes), who waits for the demote, and the
-    // switchover's own worker (this server, the check's login).
+    // `havip switchover`: writes held off (hold_writes), and the switchover's own worker (this
+    // server, the check's login with a read timeout above demote's lock wait).
     bool hold_writes = false;
-    std::function<void(bool, const std::string&)> on_read_only;
     checks::ConnectSettings local_login;
     std::unique_ptr<checks::MysqlProbe> switchover_probe;
     std::optional<std::uint32_t> peer_server_id;
@@ -365,6 +364,11 @@ bool CheckSet::start(const config::Config& config) {
         runner->want_writable = m.manage_read_only && holds_vip_(m.name);
         runner->promote.connection_name = m.connection;  // also for restart_io
         runner->local_login = cs;
+        // demote's SET GLOBAL read_only=1 waits up to its lock_wait_timeout (2 s) for a
+        // session's locks: the answer must come before the client gives up, or the statement
+        // is left waiting on the server and takes effect later.
+        runner->local_login.read_timeout_s = std::max(cs.read_timeout_s, 4U);
+        runner->local_login.write_timeout_s = std::max(cs.write_timeout_s, 4U);
         runner->peer_server_id = m.peer_server_id;
         // The fence, and the read of the peer's term, log in on the peer as the check does
         // (generated setups have the same check user on both nodes). Connector/C only knows
@@ -620,32 +624,24 @@ void CheckSet::run_owed_action(Runner& runner) {
     }
     if (runner.manage_read_only && runner.writable != runner.want_writable && !runner.action_failed)
         run_read_only_action(runner);
-    if (!runner.in_flight && runner.on_read_only) {
-        // Nothing owed (hold_writes): the server is as wanted already, or the last try failed.
-        auto done = std::move(runner.on_read_only);
-        runner.on_read_only = nullptr;
-        done(runner.writable == runner.want_writable, runner.writable == runner.want_writable
-                                                          ? "read_only already as wanted"
-                                                          : last_[runner.name].action);
-    }
 }
 
 bool CheckSet::wants_writable(const Runner& runner) const {
     return holds_vip_(runner.name) && !runner.hold_writes;
 }
 
-void CheckSet::hold_writes(const std::string& name, bool hold,
-                           std::function<void(bool ok, const std::string& what)> done) {
+void CheckSet::hold_writes(const std::string& name, bool hold) {
     for (auto& r : runners_) {
         if (!r->probe || r->name != name || !r->manage_read_only) continue;
         r->hold_writes = hold;
         r->want_writable = wants_writable(*r);
-        r->action_failed = false;  // asked by a person: try at once
-        if (done) r->on_read_only = std::move(done);
+        // Held: the switchover sets read_only itself, on its own connection, and says when it
+        // could not. Released: made writable again at once if the instance is MASTER.
+        if (hold) r->writable = false;
+        r->action_failed = false;
         if (!r->in_flight) run_owed_action(*r);
         return;
     }
-    if (done) done(false, fmt::format("no mysql_check {} with manage_read_only", name));
 }
 
 bool CheckSet::run_switchover_job(const std::string& name, SwitchoverJob job,
@@ -670,8 +666,12 @@ bool CheckSet::run_switchover_job(const std::string& name, SwitchoverJob job,
 std::optional<CheckSet::SwitchoverFacts> CheckSet::switchover_facts(const std::string& name) const {
     for (const auto& r : runners_) {
         if (!r->probe || r->name != name) continue;
-        return SwitchoverFacts{r->manage_read_only, r->promote.connection_name, r->peer_server_id,
-                               r->writable, r->in_flight && r->writable != r->want_writable};
+        return SwitchoverFacts{r->manage_read_only,
+                               r->promote.connection_name,
+                               r->peer_server_id,
+                               r->writable,
+                               r->in_flight && r->writable != r->want_writable,
+                               r->promote.semi_sync_master};
     }
     return std::nullopt;
 }
@@ -695,8 +695,7 @@ void CheckSet::take_mysql_snapshot(Runner& runner) {
                                if (!*alive) return;
                                r->in_flight = false;
                                judge_mysql(*r, snap);
-                               // A re-fence or a switchover's demote waited for us.
-                               if (r->rival || r->on_read_only) run_owed_action(*r);
+                               if (r->rival) run_owed_action(*r);  // a re-fence waited for us
                            });
 }
 
@@ -995,11 +994,6 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
                 // rather than at the next snapshot.
                 deliver(r->name, "mysql_check", checks::Outcome::unsafe, "unsafe",
                         fmt::format("cannot become writable ({})", summary));
-            }
-            if (!promote && !refence && r->on_read_only) {
-                auto done = std::move(r->on_read_only);
-                r->on_read_only = nullptr;
-                done(ok, text);
             }
             // The role may have changed while we worked, or a rival appeared.
             run_owed_action(*r);

@@ -70,12 +70,10 @@ class CheckSet {
     void clear_diverged(const std::vector<std::string>& names);
     void promote_force(const std::vector<std::string>& names, const std::string& by);
 
-    // `havip switchover` (vrrpd/switchover): while `hold` is on, the named mysql_check's server
-    // stays read-only although an instance tracking it holds the VIP. `done` is called once the
-    // demote this owes has ended (ok, and what it did or why it failed), at once when nothing
-    // is owed. Off: the check makes the server writable again if its instance is MASTER.
-    void hold_writes(const std::string& name, bool hold,
-                     std::function<void(bool ok, const std::string& what)> done = {});
+    // `havip switchover` holds writes off (the server stays read-only although the instance is
+    // MASTER: the switchover sets read_only itself) and releases them (writable again at once
+    // if the instance is MASTER, by the usual promote).
+    void hold_writes(const std::string& name, bool hold);
     // Runs `job` for a switchover on a worker of the check's own (a connection to its server
     // with the check's login; `connect_peer` logs in on the peer as the fence does), bounded by
     // `deadline`; `done(completed)` on the loop. False: no such mysql_check.
@@ -89,8 +87,9 @@ class CheckSet {
         bool manage_read_only = false;
         std::string connection_name;
         std::optional<std::uint32_t> peer_server_id;
-        std::optional<bool> writable;  // as the last promote/demote left it
-        bool promote_running = false;  // a promote, demote or re-fence is running
+        std::optional<bool> writable;          // as the last promote/demote left it
+        bool promote_running = false;          // a promote, demote or re-fence is running
+        std::optional<bool> semi_sync_master;  // demote also switches the master side off
     };
     std::optional<SwitchoverFacts> switchover_facts(const std::string& name) const;
 

@@ -75,31 +75,11 @@ void SwitchoverRunner::run_step() {
                                                 to_string(instance->state())));
             return database_step(step);
         case SwitchoverStep::read_only:
-            checks->hold_writes(
-                r.request.check, true,
-                [this, alive = alive_, job = r.job](bool ok, const std::string& what) {
-                    if (!*alive || !running_ || running_->job != job) return;
-                    running_->job++;
-                    if (ok) return ended(true, "read_only=1: no new write commits");
-                    // Say who holds the lock the demote waited for.
-                    auto detail = std::make_shared<std::string>(what);
-                    auto* c = deps_.checks();
-                    const auto job2 = running_->job;
-                    if (!c ||
-                        !c->run_switchover_job(
-                            running_->request.check,
-                            [detail](checks::MysqlConnection& local, const checks::PeerConnector&) {
-                                if (!local.ensure_connected())
-                                    *detail += "; " + checks::blocking_sessions(local);
-                            },
-                            std::chrono::seconds(3),
-                            [this, alive, detail, job2](bool) {
-                                if (!*alive || !running_ || running_->job != job2) return;
-                                ended(false, *detail);
-                            }))
-                        ended(false, what);
-                });
-            return;
+            // The check stops making the server writable; the switchover's own connection sets
+            // read_only=1 (bounded by its lock wait) and, when a lock keeps it from that, lists
+            // the sessions that may hold it.
+            checks->hold_writes(r.request.check, true);
+            return database_step(step);
         case SwitchoverStep::catch_up:
         case SwitchoverStep::target_writable:
             return database_step(step);
@@ -133,7 +113,10 @@ void SwitchoverRunner::database_step(SwitchoverStep step) {
     auto answer = std::make_shared<Answer>();
     const auto db = r.db;
     const auto target = r.target;
-    CheckSet::SwitchoverJob job = [step, answer, db, target, seconds](
+    std::optional<bool> semi_sync;
+    if (auto facts = deps_.checks()->switchover_facts(r.request.check))
+        semi_sync = facts->semi_sync_master;
+    CheckSet::SwitchoverJob job = [step, answer, db, target, seconds, semi_sync](
                                       checks::MysqlConnection& local,
                                       const checks::PeerConnector& peer) {
         if (step != SwitchoverStep::target_writable) {
@@ -147,6 +130,13 @@ void SwitchoverRunner::database_step(SwitchoverStep step) {
             auto p = checks::switchover_preflight(local, db, peer);
             answer->result = std::move(p.result);
             answer->target = p.target;
+        } else if (step == SwitchoverStep::read_only) {
+            answer->result = checks::demote(local, semi_sync);
+            auto& last = answer->result.steps.back();
+            if (answer->result.ok)
+                last.detail = "read_only=1: no new write commits";
+            else
+                last.detail += "; " + checks::blocking_sessions(local);
         } else if (step == SwitchoverStep::catch_up) {
             answer->result = checks::switchover_catch_up(local, *target, db, peer,
                                                          std::chrono::duration<double>(seconds));

@@ -224,7 +224,7 @@ testing::AssertionResult MariadbServer::start(std::chrono::milliseconds timeout)
         // The new master's fence logs in here from the lab network (as `havip generate` sets
         // it up: the peer's address, only what the fence does).
         "CREATE USER 'chk'@'10.77.0.%' IDENTIFIED BY '{chk}';"
-        "GRANT READ_ONLY ADMIN ON *.* TO 'chk'@'10.77.0.%';"
+        "GRANT READ_ONLY ADMIN, SLAVE MONITOR ON *.* TO 'chk'@'10.77.0.%';"
         "GRANT SELECT ON havip.* TO 'chk'@'10.77.0.%';"
         "CREATE USER 'repl'@'10.77.0.%' IDENTIFIED BY '{repl}';"
         "GRANT REPLICATION SLAVE ON *.* TO 'repl'@'10.77.0.%';"

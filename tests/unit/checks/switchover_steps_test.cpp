@@ -52,7 +52,10 @@ TEST(SwitchoverPreflight,
     JournalSession local("local", journal);
     // Domain 0's last transaction came from the target (server 2) through log_slave_updates.
     local.answers = {channel_row("Yes", "Yes"), own_row("0", "0-2-7,1-1-40")};
-    Peer peer{journal, {target_row("1", "2"), wait_row("0")}, std::nullopt, {}};
+    Peer peer{journal,
+              {target_row("1", "2"), channel_row("Yes", "Yes", "10.0.0.1"), wait_row("0")},
+              std::nullopt,
+              {}};
     auto p = switchover_preflight(local, settings(), peer.connector());
     ASSERT_TRUE(p.result.ok) << last_detail(p.result);
     ASSERT_TRUE(p.target);
@@ -61,6 +64,7 @@ TEST(SwitchoverPreflight,
     EXPECT_THAT(journal, ElementsAre("local: SHOW SLAVE 'peer' STATUS",
                                      "local: SELECT @@read_only AS ro, @@gtid_binlog_pos AS p",
                                      "peer: SELECT @@read_only AS ro, @@server_id AS id",
+                                     "peer: SHOW SLAVE 'peer' STATUS",
                                      "peer: SELECT MASTER_GTID_WAIT('1-1-40', 0.500) AS w"));
 }
 
@@ -68,7 +72,11 @@ TEST(SwitchoverPreflight, refuses_a_lagging_target_without_changing_anything) {
     std::vector<std::string> journal;
     JournalSession local("local", journal);
     local.answers = {channel_row("Yes", "Yes"), own_row("0", "0-1-90")};
-    Peer peer{journal, {target_row("1", "2"), wait_row("-1"), wait_row("-1")}, std::nullopt, {}};
+    Peer peer{journal,
+              {target_row("1", "2"), channel_row("Yes", "Yes", "10.0.0.1"), wait_row("-1"),
+               wait_row("-1")},
+              std::nullopt,
+              {}};
     auto p = switchover_preflight(local, settings(), peer.connector());
     EXPECT_FALSE(p.result.ok);
     EXPECT_FALSE(p.target);
@@ -86,6 +94,35 @@ TEST(SwitchoverPreflight, refuses_when_this_node_would_not_replicate_from_the_ne
     EXPECT_FALSE(p.result.ok);
     EXPECT_THAT(last_detail(p.result), HasSubstr("replication from 10.0.0.2:3306 is not running"));
     EXPECT_TRUE(peer.connects.empty());
+}
+
+TEST(SwitchoverPreflight, refuses_a_target_whose_replication_from_here_stopped) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {channel_row("Yes", "Yes"), own_row("0", "0-1-9")};
+    auto stopped = channel_row("Yes", "No", "10.0.0.1");
+    stopped.front()["Last_SQL_Error"] = "Error 1950: An attempt was made to binlog GTID 0-2-5";
+    Peer peer{journal, {target_row("1", "2"), stopped}, std::nullopt, {}};
+    auto p = switchover_preflight(local, settings(), peer.connector());
+    EXPECT_FALSE(p.result.ok);
+    EXPECT_THAT(last_detail(p.result),
+                HasSubstr("its replication from this node is not running (IO Yes, SQL No: Error "
+                          "1950"));
+    EXPECT_FALSE(p.target);
+}
+
+TEST(SwitchoverPreflight, a_peer_account_without_slave_monitor_is_judged_by_the_wait) {
+    std::vector<std::string> journal;
+    JournalSession local("local", journal);
+    local.answers = {channel_row("Yes", "Yes"), own_row("0", "0-1-9")};
+    Peer peer{journal,
+              {target_row("1", "2"), SqlError{1227, "Access denied; you need SLAVE MONITOR"},
+               wait_row("0")},
+              std::nullopt,
+              {}};
+    auto p = switchover_preflight(local, settings(), peer.connector());
+    ASSERT_TRUE(p.result.ok) << last_detail(p.result);
+    EXPECT_THAT(p.result.steps[p.result.steps.size() - 2].detail, HasSubstr("SLAVE MONITOR"));
 }
 
 TEST(SwitchoverPreflight, refuses_a_writable_target_a_wrong_server_and_a_wrong_address) {

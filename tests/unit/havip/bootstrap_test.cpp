@@ -62,8 +62,9 @@ AccountFacts account(const std::string& user, const std::string& host) {
         a.privileges = {"REPLICATION SLAVE"};
     } else {
         a.authentication_string = native_password_hash("m-secret");
-        a.privileges =
-            host == "localhost" ? monitor_privileges : std::vector<std::string>{"READ_ONLY ADMIN"};
+        a.privileges = host == "localhost"
+                           ? monitor_privileges
+                           : std::vector<std::string>{"READ_ONLY ADMIN", "SLAVE MONITOR"};
         // On the havip schema (terms): as gather() reports them.
         if (host == "localhost") {
             for (const char* p : {"havip:SELECT", "havip:INSERT", "havip:UPDATE", "havip:CREATE"})
@@ -292,9 +293,9 @@ TEST(BootstrapPlan, accounts_for_both_peers_and_the_monitor_are_created_unlogged
         has("GRANT SLAVE MONITOR, BINLOG MONITOR, PROCESS, CONNECTION ADMIN, READ_ONLY "
             "ADMIN, REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.* TO "
             "'havip_monitor'@'localhost'"));
-    // The peer's fence logs in by address and may only set read_only.
+    // The peer's fence logs in by address and may only set read_only and read the channel.
     EXPECT_TRUE(has("CREATE USER 'havip_monitor'@'10.0.0.2' IDENTIFIED BY 'm-secret'"));
-    EXPECT_TRUE(has("GRANT READ_ONLY ADMIN ON *.* TO 'havip_monitor'@'10.0.0.2'"));
+    EXPECT_TRUE(has("GRANT READ_ONLY ADMIN, SLAVE MONITOR ON *.* TO 'havip_monitor'@'10.0.0.2'"));
     const auto end = std::find(on1.begin(), on1.end(), "SET SESSION sql_log_bin=1");
     ASSERT_NE(end, on1.end());
     // Every CREATE/GRANT sits between the two sql_log_bin statements.

@@ -360,7 +360,8 @@ TEST(Generate, users_sql_creates_the_monitor_and_the_peer_replication_account_un
     EXPECT_NE(sql.find("CREATE USER IF NOT EXISTS 'havip_monitor'@'10.127.10.218' IDENTIFIED BY '" +
                        passwords.monitor + "';"),
               std::string::npos);
-    EXPECT_NE(sql.find("GRANT READ_ONLY ADMIN ON *.* TO 'havip_monitor'@'10.127.10.218';"),
+    EXPECT_NE(sql.find("GRANT READ_ONLY ADMIN, SLAVE MONITOR ON *.* TO "
+                       "'havip_monitor'@'10.127.10.218';"),
               std::string::npos);
 }
 

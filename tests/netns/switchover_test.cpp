@@ -4,8 +4,10 @@
 // BACKUP, also across a restart of its havipd; a lagging or unreachable target is refused with
 // nothing changed; a target whose havipd does not take the VIP rolls back.
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -131,11 +133,43 @@ class SwitchoverTest : public VrrpPairTest {
                db_b_->slave_status("Slave_IO_Running") == "Yes" &&
                db_b_->slave_status("Slave_SQL_Running") == "Yes";
     }
+    // A session on the node holding `LOCK TABLES lab.w WRITE` while it runs `then` ("{}" in it
+    // is replaced by a fresh id), in the background.
+    std::future<CommandResult> lock_then(std::string_view node, std::string then) {
+        const auto id = 1000 + ++locks_;
+        then = fmt::format(fmt::runtime(then), id);
+        auto future = std::async(std::launch::async, [this, node = std::string(node), then] {
+            return db(node).sql(fmt::format("LOCK TABLES lab.w WRITE; {}; UNLOCK TABLES;", then),
+                                30s);
+        });
+        EXPECT_TRUE(wait_until(
+            [&] {
+                return db(node).value(
+                           "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                           "WHERE INFO LIKE 'SELECT SLEEP%'") == "1";
+            },
+            5s, 20ms));
+        return future;
+    }
+    // The step a running switchover is at, "" when none runs.
+    std::string running_step(std::string_view node) {
+        const auto sw = instance_status(node).value("switchover", nlohmann::json::object());
+        const auto step = sw.find("step");
+        return step != sw.end() && step->is_string() ? step->get<std::string>() : "";
+    }
+    // One VIP holder, its server writable and the other's read-only.
+    bool single_writable_holder() {
+        const auto h = holders();
+        if (h.size() != 1) return false;
+        const auto other = h.front() == "a" ? "b" : "a";
+        return db(h.front()).read_only() == false && db(other).read_only() == true;
+    }
     std::string logs() { return a_.process->log_tail(40) + "\n----\n" + b_.process->log_tail(40); }
 
     std::optional<MariadbServer> db_a_, db_b_;
     std::optional<Writer> writer_;
     RunningDaemon a_, b_;
+    int locks_ = 0;
 };
 
 TEST_F(SwitchoverTest, moves_the_vip_and_the_writer_both_ways_with_no_acknowledged_write_lost) {
@@ -155,7 +189,8 @@ TEST_F(SwitchoverTest, moves_the_vip_and_the_writer_both_ways_with_no_acknowledg
     for (const char* step : {"preflight", "read_only", "catch_up", "hand_over", "target_writable"})
         EXPECT_NE(r.out.find(step), std::string::npos) << step << "\n" << r.out;
     EXPECT_NE(r.out.find("switched over in"), std::string::npos) << r.out;
-    EXPECT_EQ(holders(), std::vector<std::string>{"b"});
+    // a lets the VIP go at b's second advert, an interval after b took it.
+    EXPECT_TRUE(wait_until([&] { return holders() == std::vector<std::string>{"b"}; }, 1s));
     EXPECT_EQ(db_b_->read_only(), false);
     EXPECT_EQ(db_a_->read_only(), true);
     std::this_thread::sleep_for(2s);
@@ -181,7 +216,7 @@ TEST_F(SwitchoverTest, moves_the_vip_and_the_writer_both_ways_with_no_acknowledg
     // b -> a: run on the new holder; a's hold ends when it is MASTER again.
     r = havip("b", {"switchover", "--to", "10.77.0.1"});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err << logs();
-    EXPECT_EQ(holders(), std::vector<std::string>{"a"});
+    EXPECT_TRUE(wait_until([&] { return holders() == std::vector<std::string>{"a"}; }, 1s));
     EXPECT_EQ(db_a_->read_only(), false);
     EXPECT_EQ(db_b_->read_only(), true);
     EXPECT_FALSE(instance_status("a").contains("switchover_hold"));
@@ -198,30 +233,43 @@ TEST_F(SwitchoverTest, moves_the_vip_and_the_writer_both_ways_with_no_acknowledg
                              writer_->figures().longest_gap.count());
 }
 
-TEST_F(SwitchoverTest, is_refused_with_nothing_changed_when_the_target_lags_or_is_down) {
+TEST_F(SwitchoverTest, is_refused_with_nothing_changed_when_the_target_lags_stopped_or_is_down) {
     ASSERT_NO_FATAL_FAILURE(start());
-    // b's applier stops; a takes one more write: b lags.
-    ASSERT_TRUE(db_b_->exec("STOP SLAVE SQL_THREAD"));
+    // On the backup: refused, naming where to run it.
+    auto r = havip("b", {"switchover"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("on the node holding the VIP (10.77.0.1)"), std::string::npos) << r.err;
+
+    // b's applier waits for a table lock there; a takes one more write: b lags.
+    auto locker = lock_then("b", "SELECT SLEEP(4)");
     ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (1)"));
-    auto r = havip("a", {"switchover"});
+    r = havip("a", {"switchover"});
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
     EXPECT_NE(r.err.find("the target lags"), std::string::npos) << r.out << r.err;
     EXPECT_NE(r.err.find("refused, nothing was changed"), std::string::npos) << r.err;
     EXPECT_EQ(holders(), std::vector<std::string>{"a"});
     EXPECT_EQ(db_a_->read_only(), false);
+    locker.get();
 
-    // A dry run says the same without starting.
-    ASSERT_TRUE(db_b_->exec("START SLAVE SQL_THREAD"));
+    // A dry run passes without starting anything.
     ASSERT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
     r = havip("a", {"switchover", "--dry-run"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("dry run"), std::string::npos) << r.out;
     EXPECT_EQ(holders(), std::vector<std::string>{"a"});
 
-    // On the backup: refused, naming where to run it.
-    r = havip("b", {"switchover"});
-    EXPECT_EQ(r.exit_code, 1);
-    EXPECT_NE(r.err.find("on the node holding the VIP (10.77.0.1)"), std::string::npos) << r.err;
+    // b's applier stopped by an error (a row b has and a then writes): what a diverged
+    // standby looks like from a.
+    ASSERT_TRUE(db_b_->exec("SET sql_log_bin=0; INSERT INTO lab.w VALUES (2)"));
+    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (2)"));
+    ASSERT_TRUE(wait_until([&] { return db_b_->slave_status("Slave_SQL_Running") == "No"; }, 10s));
+    r = havip("a", {"switchover"});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("its replication from this node is not running (IO Yes, SQL No"),
+              std::string::npos)
+        << r.out << r.err;
+    EXPECT_EQ(holders(), std::vector<std::string>{"a"});
+    EXPECT_EQ(db_a_->read_only(), false);
 
     // b's server down.
     ASSERT_TRUE(db_b_->stop());
@@ -229,6 +277,71 @@ TEST_F(SwitchoverTest, is_refused_with_nothing_changed_when_the_target_lags_or_i
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
     EXPECT_EQ(holders(), std::vector<std::string>{"a"});
     EXPECT_EQ(db_a_->read_only(), false);
+}
+
+TEST_F(SwitchoverTest, rolls_back_naming_the_session_that_keeps_read_only_from_being_set) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    // A session on a holds a table lock for longer than the read_only step waits (2 s).
+    auto locker = lock_then("a", "SELECT SLEEP(6)");
+    const auto r = havip("a", {"switchover"});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("rolled back"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("sessions that may hold it"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("SLEEP(6)"), std::string::npos) << r.out;
+    EXPECT_EQ(holders(), std::vector<std::string>{"a"});
+    EXPECT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 10s, 50ms))
+        << a_.process->log_tail(40);
+    EXPECT_EQ(db_b_->read_only(), true);
+    locker.get();
+}
+
+TEST_F(SwitchoverTest, rolls_back_when_the_target_cannot_apply_the_last_writes) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    // The read_only step waits for a's table lock; meanwhile b's applier stops, and the lock's
+    // holder writes one row before it lets go: b cannot apply a's final position.
+    auto locker = lock_then("a", "SELECT SLEEP(1.5); INSERT INTO lab.w VALUES (42)");
+    auto run = std::async(std::launch::async, [&] { return havip("a", {"switchover"}); });
+    ASSERT_TRUE(wait_until([&] { return running_step("a") == "read_only"; }, 5s, 20ms));
+    ASSERT_TRUE(db_b_->exec("STOP SLAVE SQL_THREAD"));
+    const auto r = run.get();
+    locker.get();
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("rolled back"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("catch_up         FAILED"), std::string::npos) << r.out;
+    EXPECT_EQ(holders(), std::vector<std::string>{"a"});
+    EXPECT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 10s, 50ms))
+        << a_.process->log_tail(40);
+    EXPECT_EQ(db_b_->read_only(), true);
+    EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM lab.w WHERE id = 42"), "1");
+    ASSERT_TRUE(db_b_->exec("START SLAVE SQL_THREAD"));
+    EXPECT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+}
+
+// A reload or a restart of the old master's havipd while the switchover waits: it ends, and
+// the pair settles with one VIP holder whose server is the only writable one.
+TEST_F(SwitchoverTest, a_reload_or_restart_in_the_middle_leaves_a_single_writable_holder) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    for (const bool restart : {false, true}) {
+        SCOPED_TRACE(restart ? "restart" : "reload");
+        auto locker = lock_then("a", "SELECT SLEEP(1.5); INSERT INTO lab.w VALUES ({})");
+        auto run = std::async(std::launch::async, [&] { return havip("a", {"switchover"}); });
+        ASSERT_TRUE(wait_until([&] { return running_step("a") == "read_only"; }, 5s, 20ms));
+        if (restart) {
+            a_.process->stop();
+            a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 150));
+        } else {
+            ASSERT_TRUE(a_.process->signal(SIGHUP));
+        }
+        const auto r = run.get();
+        locker.get();
+        EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+        EXPECT_TRUE(wait_until([&] { return single_writable_holder(); }, 20s, 100ms)) << logs();
+        // And it stays so.
+        std::this_thread::sleep_for(1s);
+        EXPECT_TRUE(single_writable_holder()) << logs();
+        EXPECT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+    }
+    EXPECT_TRUE(a_.log_mentions("interrupted by a reload")) << logs();
 }
 
 TEST_F(SwitchoverTest, rolls_back_when_the_target_does_not_take_the_vip) {

@@ -1,15 +1,17 @@
 // bench/writesafety: what a failover does to the writes of a client (issue 8, item 6). A client
 // in a third namespace writes numbered rows through the VIP at a steady rate while the VIP
 // holder fails, again and again: its mysqld SIGKILLed, its VRRP daemon SIGKILLed (the VIP stays
-// on the node until the daemon is restarted), its switch port down. Each row records which
+// on the node until the daemon is restarted), its switch port down; or the VIP is moved on
+// purpose (issue 19), by `havip switchover` or the HA guide's way with keepalived (stop it on
+// the holder, start it again). Each row records which
 // server executed it (@@server_id). After each series the acknowledged ids missing on either
 // node, the rows only one node has or that differ between the nodes, and the state of the
 // replication in both directions are counted. Each (failure, replication mode, daemon) series
-// gets a fresh lab: nodes a, b (MariaDB GTID master-master, VRRPv3 100 ms, priorities 150/100,
-// preempting) and c (the client). havipd tracks mysql_check with manage_read_only as in
-// tests/netns/data_safety_test.cpp; keepalived tracks the HA guide's nc script, with both
-// servers writable as in the guide (nothing manages read_only). Replication is asynchronous, or
-// semi-synchronous (AFTER_SYNC) with the settings `havip generate` writes for
+// gets a fresh lab: nodes a, b (MariaDB GTID master-master, VRRPv3 100 ms or, with --vrrp 2,
+// VRRPv2 1 s, priorities 150/100, preempting) and c (the client). havipd tracks mysql_check with
+// manage_read_only as in tests/netns/data_safety_test.cpp; keepalived tracks the HA guide's nc
+// script, with both servers writable as in the guide (nothing manages read_only). Replication is
+// asynchronous, or semi-synchronous (AFTER_SYNC) with the settings `havip generate` writes for
 // `replication: semi-sync`.
 #include <signal.h>
 #include <sys/stat.h>
@@ -67,10 +69,14 @@ struct Options : CommonOptions {
     milliseconds steady{2000};  // writing through the settled pair before the next injection
     // havip generate's default database.semi_sync_timeout.
     milliseconds semi_sync_timeout{10000};
+    // Planned switchovers: VIP moves per series, for both daemons.
+    int switchover_moves = 10;
+    // VRRPv3 with 100 ms adverts, or (2) VRRPv2 with the HA guide's 1 s adverts.
+    int vrrp_version = 3;
     // Copy each lab's logs and configs to this directory before the lab goes.
     std::string keep_logs;
     // Only these (empty: all), for a partial run.
-    std::vector<std::string> kinds;    // mysqld, daemon, link
+    std::vector<std::string> kinds;    // mysqld, daemon, link, switchover
     std::vector<std::string> modes;    // semi-sync, async
     std::vector<std::string> daemons;  // keepalived, havipd
 };
@@ -79,10 +85,22 @@ bool selected(const std::vector<std::string>& only, std::string_view name) {
     return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
 }
 
-enum class Kind { mysqld_kill, daemon_kill, link_down };
-constexpr Kind all_kinds[] = {Kind::mysqld_kill, Kind::daemon_kill, Kind::link_down};
+// The failures, and the planned switchover (nothing fails: the VIP is moved on purpose).
+enum class Kind { mysqld_kill, daemon_kill, link_down, switchover };
+constexpr Kind all_kinds[] = {Kind::mysqld_kill, Kind::daemon_kill, Kind::link_down,
+                              Kind::switchover};
 std::string_view short_name(Kind kind) {
-    return kind == Kind::mysqld_kill ? "mysqld" : kind == Kind::daemon_kill ? "daemon" : "link";
+    switch (kind) {
+        case Kind::mysqld_kill:
+            return "mysqld";
+        case Kind::daemon_kill:
+            return "daemon";
+        case Kind::link_down:
+            return "link";
+        case Kind::switchover:
+            return "switchover";
+    }
+    return "?";
 }
 std::string_view to_string(Kind kind) {
     switch (kind) {
@@ -92,6 +110,8 @@ std::string_view to_string(Kind kind) {
             return "VRRP daemon SIGKILL";
         case Kind::link_down:
             return "link down";
+        case Kind::switchover:
+            return "planned switchover";
     }
     return "?";
 }
@@ -121,7 +141,9 @@ Rows parse_rows(const std::string& text) {
     return rows;
 }
 
-// What one injection gave.
+// What one injection gave; for the planned switchover, what one VIP move gave (the injection
+// is the move's start: SIGTERM to keepalived, keepalived started again, `havip switchover`
+// run; the restore is the end of the writing through the new holder after it).
 struct Injected {
     std::optional<milliseconds> moved;  // injection → VIP on the peer
     Clock::time_point at;
@@ -129,6 +151,11 @@ struct Injected {
     bool replication_healthy = false;  // both directions running after the restore
     bool settled = false;              // one holder, stable, after the restore
     bool semi_sync_active = false;     // the holder's Rpl_semi_sync_master_status before
+    // `havip switchover` refused or rolled back (exit 1): the first line of what it said.
+    std::string refused;
+    // After a move by `havip switchover`, the VIP was back on the old holder once the pair
+    // settled: the switchover hold did not hold.
+    bool went_back = false;
 };
 
 // What one series (failure kind × replication mode × daemon) gave.
@@ -247,10 +274,7 @@ class Site {
         if (!holder) return failure("no single VIP holder before the injection");
         const std::string node = *holder;
         const std::string peer = node == "a" ? "b" : "a";
-        if (mode_ == Mode::semi_sync) {
-            auto status = db(node).sql("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'", 5s);
-            result.semi_sync_active = status.ok() && status.out.find("ON") != std::string::npos;
-        }
+        result.semi_sync_active = semi_sync_on(node);
         result.at = Clock::now();
         switch (kind) {
             case Kind::mysqld_kill:
@@ -265,6 +289,8 @@ class Site {
             case Kind::link_down:
                 if (auto done = lab_->set_port(node, false); !done) return failure(done.message());
                 break;
+            case Kind::switchover:  // not a failure: switchover()
+                return failure("a switchover is no injection");
         }
         if (auto moved = watcher_->wait_for(lab_->ns(peer), true, options_.bound, result.at))
             result.moved = std::chrono::duration_cast<milliseconds>(moved->at - result.at);
@@ -285,6 +311,8 @@ class Site {
             case Kind::link_down:
                 if (auto done = lab_->set_port(node, true); !done) return failure(done.message());
                 break;
+            case Kind::switchover:
+                break;
         }
         // Replication restarts by itself (MASTER_CONNECT_RETRY=1), unless it broke.
         result.replication_healthy =
@@ -303,6 +331,70 @@ class Site {
         // not pile onto a pair still recovering from the last one.
         if (!interrupted().load()) std::this_thread::sleep_for(options_.steady);
         return result;
+    }
+
+    // One planned switchover from the node holding the VIP, and the wait for a settled pair.
+    // havipd: `havip switchover` on the holder, one move. keepalived, the HA guide's way:
+    // SIGTERM to keepalived on the holder, the maintenance (--hold) once the VIP is on the
+    // peer, keepalived started again; when that takes the VIP back (a's higher priority and
+    // preempt), that is a second move of the same switchover. One Injected per move; an error
+    // message when the site can no longer be driven.
+    std::variant<std::vector<Injected>, std::string> switchover() {
+        const auto holder = single_holder();
+        if (!holder) return failure("no single VIP holder before the switchover");
+        const std::string node = *holder;
+        const std::string peer = node == "a" ? "b" : "a";
+        std::vector<Injected> moves(1);
+        Injected& away = moves[0];
+        away.semi_sync_active = semi_sync_on(node);
+        away.at = Clock::now();
+        if (is_havipd()) {
+            const auto run = run_switchover(node);
+            // 0: moved; 1: refused or rolled back, the VIP where it was. Anything else (could
+            // not reach havipd, usage, a hang) means the bench cannot drive the command.
+            if (run.timed_out || (run.exit_code != 0 && run.exit_code != 1))
+                return failure(fmt::format("havip switchover on {} {}: {}", node,
+                                           run.timed_out ? "did not finish in 60 s"
+                                                         : fmt::format("exited {}", run.exit_code),
+                                           first_line(run.err.empty() ? run.out : run.err)));
+            if (run.exit_code == 1) {
+                away.refused = first_line(run.err);
+                if (away.refused.empty()) away.refused = "(nothing on stderr)";
+            }
+        } else {
+            auto& daemon = node == "a" ? a_ : b_;
+            if (!daemon.process->signal(SIGTERM)) return failure("cannot signal keepalived");
+            if (!daemon.process->wait_exit(10s))
+                return failure("keepalived did not stop within 10 s of SIGTERM");
+        }
+        if (auto moved = watcher_->wait_for(lab_->ns(peer), true,
+                                            away.refused.empty() ? options_.bound : 0ms, away.at))
+            away.moved = std::chrono::duration_cast<milliseconds>(moved->at - away.at);
+        // The maintenance of the old holder (keepalived) or writing through the new one.
+        std::this_thread::sleep_for(options_.hold);
+        away.restored = Clock::now();
+        settle(away);
+        if (is_havipd()) away.went_back = away.moved && single_holder() == node;
+        if (!is_havipd()) {
+            Injected back;
+            back.semi_sync_active = semi_sync_on(peer);
+            back.at = Clock::now();
+            (node == "a" ? a_ : b_) = start_daemon(node);
+            if (auto moved = watcher_->wait_for(lab_->ns(node), true, options_.bound, back.at)) {
+                back.moved = std::chrono::duration_cast<milliseconds>(moved->at - back.at);
+                std::this_thread::sleep_for(options_.hold);
+                back.restored = Clock::now();
+                settle(back);
+                moves.push_back(back);
+            } else {
+                // Not taken back: keepalived started again as a backup, no second move. The
+                // next switchover starts from the peer.
+                (void)test::wait_until([&] { return interrupted().load() || quiet(1500ms); }, 10s,
+                                       100ms);
+            }
+        }
+        if (!interrupted().load()) std::this_thread::sleep_for(options_.steady);
+        return moves;
     }
 
     // Stops the writer, lets replication drain and counts.
@@ -393,6 +485,59 @@ class Site {
   private:
     test::MariadbServer& db(std::string_view node) { return node == "a" ? *db_a_ : *db_b_; }
 
+    // The node's Rpl_semi_sync_master_status is ON (false in async mode).
+    bool semi_sync_on(std::string_view node) {
+        if (mode_ != Mode::semi_sync) return false;
+        auto status = db(node).sql("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'", 5s);
+        return status.ok() && status.out.find("ON") != std::string::npos;
+    }
+
+    // After a switchover's move and the writing through the new holder: replication running
+    // both ways (up to 20 s), then one holder for 1.5 s (up to 10 s), as after a restore.
+    void settle(Injected& move) {
+        move.replication_healthy =
+            test::wait_until([&] { return interrupted().load() || replication_running(); },
+                             options_.smoke ? 10s : 20s, 200ms)
+                .has_value();
+        move.settled =
+            test::wait_until([&] { return interrupted().load() || quiet(1500ms); }, 10s, 100ms)
+                .has_value();
+    }
+
+    // havipd's control socket on the node: the path the harness gave it (--socket).
+    std::string control_socket(std::string_view node) const {
+        const auto argv =
+            test::daemon_command(daemon_, lab_->dir() / "unused.conf", lab_->dir(), node);
+        const auto at = std::find(argv.begin(), argv.end(), "--socket");
+        return at == argv.end() || at + 1 == argv.end() ? std::string() : *(at + 1);
+    }
+
+    // `havip switchover` on the node, as an operator runs it on the VIP holder; what it
+    // printed is kept in <lab dir>/switchover-<n>-<node>.log (--keep-logs copies it).
+    test::CommandResult run_switchover(std::string_view node) {
+        const std::vector<std::string> argv = {std::string(HAVIP_BINARY_DIR) + "/havip/havip",
+                                               "switchover",
+                                               "--socket",
+                                               control_socket(node),
+                                               "--timeout",
+                                               "30"};
+        const auto started = Clock::now();
+        auto result = lab_->run(node, argv, 60s);
+        const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+        std::ofstream(lab_->dir() / fmt::format("switchover-{}-{}.log", ++switchovers_, node))
+            << fmt::format("$ {}\nexit {}{}, {} ms\n--- stdout\n{}--- stderr\n{}",
+                           test::describe(argv), result.exit_code,
+                           result.timed_out ? " (timed out)" : "", took.count(), result.out,
+                           result.err);
+        return result;
+    }
+
+    static std::string first_line(const std::string& text) {
+        const auto start = text.find_first_not_of(" \n");
+        if (start == std::string::npos) return {};
+        return text.substr(start, text.find('\n', start) - start);
+    }
+
     // What havipd's automatic rejoin takes, as in tests/netns/rejoin_test.cpp (bootstrap's
     // inputs): an admin account on both servers (unlogged), its option file, an inventory with
     // the lab's two nodes and the harness's replication and monitor passwords in secrets/ next
@@ -424,14 +569,14 @@ class Site {
                           "  vip: {}/24\n"
                           "  vrid: 97\n"
                           "  interface: eth0\n"
-                          "  advert_interval: 0.1\n"
+                          "  advert_interval: {}\n"
                           "  users:\n"
                           "    monitor: {{name: chk}}\n"
                           "    replication: {{name: repl}}\n"
                           "  nodes:\n"
                           "    - {{name: a, address: 10.77.0.1}}\n"
                           "    - {{name: b, address: 10.77.0.2}}\n",
-                          vip),
+                          vip, options_.vrrp_version == 2 ? "1" : "0.1"),
               fs::perms(0644));
         return std::nullopt;
     }
@@ -527,8 +672,8 @@ class Site {
         const bool is_a = node == "a";
         test::VrrpInstanceSpec instance;
         instance.vrid = 97;
-        instance.version = 3;
-        instance.advert_int = 100ms;
+        instance.version = options_.vrrp_version;
+        instance.advert_int = options_.vrrp_version == 2 ? milliseconds(1000) : 100ms;
         instance.state = "BACKUP";
         instance.priority = is_a ? 150 : 100;
         instance.vips = {fmt::format("{}/24", vip)};
@@ -630,6 +775,7 @@ class Site {
     test::RunningDaemon a_;
     test::RunningDaemon b_;
     int starts_[2] = {0, 0};
+    int switchovers_ = 0;
     std::optional<test::Writer> writer_;
     std::string label_;
 };
@@ -643,32 +789,52 @@ Series run_series(Kind kind, Mode mode, const test::Daemon& daemon, int runs,
     series.daemon = daemon.kind;
     series.planned = runs;
     Site site(daemon, mode, options);
-    site.set_label(
-        fmt::format("{}-{}-{}", short_name(kind), to_string(mode), test::to_string(daemon.kind)));
+    site.set_label(fmt::format("{}-{}-{}{}", short_name(kind), to_string(mode),
+                               test::to_string(daemon.kind),
+                               options.vrrp_version == 2 ? "-v2" : ""));
     if (auto error = site.start()) {
         series.error = *error;
         fmt::print(stderr, "{}\n", *error);
         return series;
     }
-    for (int i = 0; i < runs && !interrupted().load(); ++i) {
-        auto result = site.inject(kind);
-        if (auto* error = std::get_if<std::string>(&result)) {
-            series.error = *error;
-            fmt::print(stderr, "{}\n", *error);
-            break;
+    // A keepalived switchover can move the VIP twice (away and, on the restart, back): the
+    // series counts moves, so its last switchover may end one past `runs`.
+    while (static_cast<int>(series.injections.size()) < runs && !interrupted().load()) {
+        std::vector<Injected> injected;
+        if (kind == Kind::switchover) {
+            auto result = site.switchover();
+            if (auto* error = std::get_if<std::string>(&result)) {
+                series.error = *error;
+                fmt::print(stderr, "{}\n", *error);
+                break;
+            }
+            injected = std::move(std::get<std::vector<Injected>>(result));
+        } else {
+            auto result = site.inject(kind);
+            if (auto* error = std::get_if<std::string>(&result)) {
+                series.error = *error;
+                fmt::print(stderr, "{}\n", *error);
+                break;
+            }
+            injected.push_back(std::get<Injected>(result));
         }
-        const auto& injected = std::get<Injected>(result);
-        series.injections.push_back(injected);
-        fmt::print("{:<20} {:<9} {:<10} {}/{}: {}{}, replication {}, {}\n", to_string(kind),
-                   to_string(mode), test::to_string(daemon.kind), i + 1, runs,
-                   mode == Mode::async         ? ""
-                   : injected.semi_sync_active ? "semi-sync on, "
-                                               : "semi-sync OFF, ",
-                   injected.moved
-                       ? fmt::format("VIP on the peer after {} ms", injected.moved->count())
-                       : fmt::format("VIP not on the peer in {} ms", options.bound.count()),
-                   injected.replication_healthy ? "running" : "NOT running",
-                   injected.settled ? "settled" : "NOT settled");
+        for (const auto& one : injected) {
+            series.injections.push_back(one);
+            fmt::print("{:<20} {:<9} {:<10} {}/{}: {}{}{}, replication {}, {}{}\n", to_string(kind),
+                       to_string(mode), test::to_string(daemon.kind), series.injections.size(),
+                       runs,
+                       mode == Mode::async    ? ""
+                       : one.semi_sync_active ? "semi-sync on, "
+                                              : "semi-sync OFF, ",
+                       one.moved ? fmt::format("VIP on the peer after {} ms", one.moved->count())
+                       : one.refused.empty()
+                           ? fmt::format("VIP not on the peer in {} ms", options.bound.count())
+                           : "VIP not moved",
+                       one.refused.empty() ? "" : fmt::format(" (refused: {})", one.refused),
+                       one.replication_healthy ? "running" : "NOT running",
+                       one.settled ? "settled" : "NOT settled",
+                       one.went_back ? ", VIP back on the old holder" : "");
+        }
         std::fflush(stdout);
     }
     if (interrupted().load()) return series;  // the lab goes at once
@@ -680,7 +846,12 @@ std::string count_cell(const std::optional<std::size_t>& value) {
     return value ? fmt::format("{}", *value) : std::string("–");
 }
 
-std::string render(const std::vector<Series>& all, long bound_s) {
+// Issue 19's target for havipd's planned switchovers: the median write gap.
+double switchover_gap_target_ms(int vrrp_version) {
+    return vrrp_version == 2 ? 1500.0 : 500.0;
+}
+
+std::string render(const std::vector<Series>& all, long bound_s, int vrrp_version) {
     std::string out =
         "| failure | replication | daemon | injections done | VIP moved median (ms) | not moved | "
         "acked | write errors | longest gap (ms) | gap median (ms) | missing on holder | saved in "
@@ -737,10 +908,21 @@ std::string render(const std::vector<Series>& all, long bound_s) {
                 s.injections.size()));
         if (unhealthy > 0 || unsettled > 0)
             notes.push_back(fmt::format(
-                "{}, {}, {}: after {} of {} restores replication was not running both ways "
+                "{}, {}, {}: after {} of {} {} replication was not running both ways "
                 "within 20 s, after {} the VIP did not settle on one node",
                 to_string(s.kind), to_string(s.mode), test::to_string(s.daemon), unhealthy,
-                s.injections.size(), unsettled));
+                s.injections.size(), s.kind == Kind::switchover ? "moves" : "restores", unsettled));
+        for (std::size_t i = 0; i < s.injections.size(); ++i) {
+            const auto& one = s.injections[i];
+            if (!one.refused.empty())
+                notes.push_back(fmt::format("{}, {}, {}: switchover {} refused or rolled back: {}",
+                                            to_string(s.kind), to_string(s.mode),
+                                            test::to_string(s.daemon), i + 1, one.refused));
+            if (one.went_back)
+                notes.push_back(fmt::format(
+                    "{}, {}, {}: after switchover {} the VIP went back to the old holder",
+                    to_string(s.kind), to_string(s.mode), test::to_string(s.daemon), i + 1));
+        }
     }
     out += "\n";
     // Verdicts: havipd against keepalived on the same failure and mode.
@@ -780,6 +962,32 @@ std::string render(const std::vector<Series>& all, long bound_s) {
             std::string line =
                 fmt::format("- {}, {}: havipd: {}", to_string(kind), to_string(mode), describe(*h));
             if (k != nullptr) line += fmt::format("; keepalived: {}", describe(*k));
+            if (kind == Kind::switchover) {
+                // Issue 19's target: every move made, none refused, one holder, replication
+                // both ways, no acknowledged write missing anywhere, and the median write gap.
+                const bool single = h->final_holder == "a" || h->final_holder == "b";
+                const bool all_moved =
+                    static_cast<int>(h->injections.size()) >= h->planned && h->not_moved() == 0;
+                const bool safe = h->missing_on_holder == std::size_t{0} &&
+                                  h->missing_on_other == std::size_t{0} &&
+                                  h->lost_silently == std::size_t{0};
+                const double target = switchover_gap_target_ms(vrrp_version);
+                const double gap = h->gaps_ms.empty() ? 1e9 : median(h->gaps_ms);
+                const auto gap_of = [](const Series& s) {
+                    return s.gaps_ms.empty() ? std::string("–")
+                                             : fmt::format("{:.0f} ms", median(s.gaps_ms));
+                };
+                line += fmt::format(
+                    "; write gap median havipd {}{} — havipd {} the target (every move made, one "
+                    "holder, replication both ways, no acknowledged write missing anywhere, write "
+                    "gap median at most {:.0f} ms with VRRPv{} {} adverts)",
+                    gap_of(*h), k != nullptr ? fmt::format(", keepalived {}", gap_of(*k)) : "",
+                    all_moved && single && h->replication_ok && safe && gap <= target ? "meets"
+                                                                                      : "MISSES",
+                    target, vrrp_version, vrrp_version == 2 ? "1 s" : "100 ms");
+                out += line + "\n";
+                continue;
+            }
             // Issue 15's target: every injection done, one holder, replication both ways at
             // the end; semi-sync: no acknowledged write missing anywhere; async: the ones
             // missing on the holder all saved in rejoin files, none lost silently.
@@ -811,7 +1019,9 @@ std::string render(const std::vector<Series>& all, long bound_s) {
 
 int run(const Options& options, const std::string& command) {
     std::vector<std::string> binaries = {options.havipd};
-    if (!options.smoke) binaries.insert(binaries.end(), {options.keepalived, nc_bin});
+    if (!options.smoke)
+        binaries.insert(binaries.end(), {options.keepalived, nc_bin,
+                                         std::string(HAVIP_BINARY_DIR) + "/havip/havip"});
     if (auto reason = skip_reason(binaries, true)) {
         fmt::print("skipped: {}\n", *reason);
         return exit_skipped;
@@ -825,6 +1035,7 @@ int run(const Options& options, const std::string& command) {
     checks::MysqlLibrary library;  // before the writers' threads
     const int havipd_runs = options.smoke ? 1 : options.runs.value_or(options.havipd_runs);
     const int keepalived_runs = options.runs.value_or(options.keepalived_runs);
+    const int switchover_moves = options.runs.value_or(options.switchover_moves);
     std::vector<Series> all;
     const auto started = Clock::now();
     if (options.smoke) {
@@ -841,23 +1052,26 @@ int run(const Options& options, const std::string& command) {
                         !selected(options.daemons, test::to_string(daemon.kind)))
                         continue;
                     if (interrupted().load()) return 130;
-                    const int runs =
-                        daemon.kind == test::DaemonKind::havipd ? havipd_runs : keepalived_runs;
+                    const int runs = kind == Kind::switchover                  ? switchover_moves
+                                     : daemon.kind == test::DaemonKind::havipd ? havipd_runs
+                                                                               : keepalived_runs;
                     all.push_back(run_series(kind, mode, daemon, runs, options));
                 }
             }
         }
     }
     if (interrupted().load()) return 130;
-    const std::string table = render(all, options.bound.count() / 1000);
+    const std::string table = render(all, options.bound.count() / 1000, options.vrrp_version);
     fmt::print("\n{}\n(took {} s)\n", table,
                std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count());
     const std::string results = fmt::format(
-        "{} injections per series for havipd, {} for keepalived; writes every {} µs through "
+        "VRRPv{} with {} adverts; {} injections per series for havipd, {} for keepalived, {} "
+        "VIP moves per planned switchover series for both; writes every {} µs through "
         "the VIP; VIP wait bounded at {} s, {} s of writing through the peer before each "
         "restore, {} s through the settled pair before the next injection; semi-sync: "
         "AFTER_SYNC, rpl_semi_sync_master_timeout {} ms.\n\n{}",
-        havipd_runs, keepalived_runs, 1'000'000 / std::max(1, options.rate),
+        options.vrrp_version, options.vrrp_version == 2 ? "1 s" : "100 ms", havipd_runs,
+        keepalived_runs, switchover_moves, 1'000'000 / std::max(1, options.rate),
         options.bound.count() / 1000, options.hold.count() / 1000.0,
         options.steady.count() / 1000.0, options.semi_sync_timeout.count(), table);
     if (!publish(options, "writesafety", "Write safety", command, results)) return 1;
@@ -877,6 +1091,8 @@ std::optional<Options> parse(int argc, char** argv) {
                 options.hold = 1s;
                 options.steady = 0ms;
             }
+        } else if (auto version = args.number("--vrrp", 2, 3)) {
+            options.vrrp_version = static_cast<int>(*version);
         } else if (auto runs = args.number("--runs", 1, 1000)) {
             options.runs = static_cast<int>(*runs);
         } else if (auto rate = args.number("--rate", 1, most)) {
@@ -910,13 +1126,17 @@ int main(int argc, char** argv) {
         argc, argv, havip::bench::parse, havip::bench::run,
         "usage: writesafety [--smoke] [--write-readme] [--runs N] [--rate WRITES_PER_S]\n"
         "                   [--hold MS] [--steady MS] [--semi-sync-timeout MS]\n"
-        "                   [--havipd PATH]\n"
-        "                   [--keepalived PATH] [--kind mysqld|daemon|link]...\n"
+        "                   [--havipd PATH] [--vrrp 2|3]\n"
+        "                   [--keepalived PATH] [--kind mysqld|daemon|link|switchover]...\n"
         "                   [--mode semi-sync|async]... [--daemon keepalived|havipd]...\n"
         "                   [--keep-logs DIR]\n"
         "  A client writes through the VIP while the holder's mysqld is SIGKILLed, its VRRP\n"
         "  daemon SIGKILLed, its link downed, N times per series (default 10 for havipd, 5\n"
         "  for keepalived), async and semi-sync; counts acknowledged writes lost, rows that\n"
         "  differ between the nodes, replication state. Needs root.\n"
+        "  --kind switchover: planned VIP moves instead (default 10 per series for both):\n"
+        "  `havip switchover` on the holder, or keepalived stopped (SIGTERM) on the holder and\n"
+        "  started again once the VIP is on the peer, each move counted.\n"
+        "  --vrrp 2: VRRPv2 with 1 s adverts (the HA guide's) instead of VRRPv3 with 100 ms.\n"
         "  --smoke: one havipd SIGKILL for havipd only (async), seconds.\n");
 }

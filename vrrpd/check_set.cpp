@@ -666,12 +666,8 @@ bool CheckSet::run_switchover_job(const std::string& name, SwitchoverJob job,
 std::optional<CheckSet::SwitchoverFacts> CheckSet::switchover_facts(const std::string& name) const {
     for (const auto& r : runners_) {
         if (!r->probe || r->name != name) continue;
-        return SwitchoverFacts{r->manage_read_only,
-                               r->promote.connection_name,
-                               r->peer_server_id,
-                               r->writable,
-                               r->in_flight && r->writable != r->want_writable,
-                               r->promote.semi_sync_master};
+        return SwitchoverFacts{r->manage_read_only, r->promote.connection_name, r->peer_server_id,
+                               r->writable, r->promote.semi_sync_master};
     }
     return std::nullopt;
 }

@@ -88,7 +88,6 @@ class CheckSet {
         std::string connection_name;
         std::optional<std::uint32_t> peer_server_id;
         std::optional<bool> writable;          // as the last promote/demote left it
-        bool promote_running = false;          // a promote, demote or re-fence is running
         std::optional<bool> semi_sync_master;  // demote also switches the master side off
     };
     std::optional<SwitchoverFacts> switchover_facts(const std::string& name) const;

@@ -351,6 +351,11 @@ TEST_F(DataSafetyTest, only_the_stale_side_is_latched_when_the_old_master_return
     ASSERT_NO_FATAL_FAILURE(start_pair());
     ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w (id) VALUES (0)"));
     ASSERT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+    // b's check has seen its channel in contact and caught up: a standby that never was cannot
+    // know it is current and rightly would not take over (an ASan build starts b's havipd late
+    // enough for the kill to come first).
+    ASSERT_TRUE(wait_until([&] { return b_.log_mentions("failback hold released"); }, 10s, 50ms))
+        << b_.process->log_tail(20);
     const auto killed = Clock::now();
     ASSERT_TRUE(db_a_->kill());
     ASSERT_TRUE(wait_vip("b", true, 10s, killed)) << "b never took the VIP";

@@ -235,8 +235,8 @@ void SwitchoverRunner::ended(bool ok, std::string detail) {
 
 void SwitchoverRunner::finish() {
     auto& r = *running_;
-    // Writes stay held only by a switchover that handed the VIP over (we are BACKUP: the
-    // check would not make the server writable anyway).
+    // The check decides read_only again: a MASTER (rolled back) is made writable, a BACKUP
+    // (handed over) stays read-only.
     if (auto* checks = deps_.checks()) checks->hold_writes(r.request.check, false);
     const auto result = std::string{to_string(r.plan.result())};
     ++counts_[r.request.instance][result];

@@ -44,7 +44,6 @@ class SwitchoverRunner {
     SwitchoverRunner(const SwitchoverRunner&) = delete;
     SwitchoverRunner& operator=(const SwitchoverRunner&) = delete;
 
-    bool running() const { return running_ != nullptr; }
     void start(SwitchoverRequest request);
     // A reload or stop replaces the check set under a running switchover: it ends as failed
     // with `why`; the new check set makes the server writable or not by where the VIP is.

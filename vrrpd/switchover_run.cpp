@@ -233,11 +233,12 @@ void SwitchoverRunner::ended(bool ok, std::string detail) {
     run_step();
 }
 
-void SwitchoverRunner::finish() {
+void SwitchoverRunner::finish(bool release_writes) {
     auto& r = *running_;
     // The check decides read_only again: a MASTER (rolled back) is made writable, a BACKUP
     // (handed over) stays read-only.
-    if (auto* checks = deps_.checks()) checks->hold_writes(r.request.check, false);
+    if (auto* checks = deps_.checks(); checks && release_writes)
+        checks->hold_writes(r.request.check, false);
     const auto result = std::string{to_string(r.plan.result())};
     ++counts_[r.request.instance][result];
     const bool ok = r.plan.result() == SwitchoverResult::switched ||
@@ -258,7 +259,10 @@ void SwitchoverRunner::interrupt(const std::string& why) {
     r.plan.ended(false, fmt::format("interrupted by {}", why), Clock::now());
     if (!r.plan.finished())  // in roll_back now: nothing more runs
         r.plan.ended(true, "the new configuration decides read_only", Clock::now());
-    finish();
+    // The check set under it is replaced (reload) or stopped: releasing the writes there would
+    // start a promote on the way out — in a stopping havipd, one that still writes a term on
+    // this server after the peer has taken over.
+    finish(false);
 }
 
 std::optional<SwitchoverSnapshot> SwitchoverRunner::snapshot(const std::string& instance) const {

@@ -63,7 +63,9 @@ class SwitchoverRunner {
     void watch_hand_over();
     void watch_roll_back();
     void ended(bool ok, std::string detail);
-    void finish();
+    // `release_writes`: let the check set decide read_only again (not when it is being
+    // replaced or stopped: that one would start a promote nobody waits for).
+    void finish(bool release_writes = true);
     SwitchoverSnapshot describe(const Running& r) const;
 
     Deps deps_;

@@ -342,6 +342,16 @@ TEST_F(SwitchoverTest, a_reload_or_restart_in_the_middle_leaves_a_single_writabl
         EXPECT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
     }
     EXPECT_TRUE(a_.log_mentions("interrupted by a reload")) << logs();
+    // A stopping havipd leaves read_only to whoever takes over: it starts no promote of its
+    // own on the way out (one did, and wrote a term here after b had taken over).
+    const auto log = a_.process->log();
+    const auto interrupted = log.find("interrupted by havipd stopping");
+    ASSERT_NE(interrupted, std::string::npos) << logs();
+    const auto stop = log.rfind(" stopping\n", interrupted);
+    ASSERT_NE(stop, std::string::npos) << logs();
+    const auto restart = log.find("INIT -> BACKUP: startup", stop);
+    EXPECT_EQ(log.substr(stop, restart - stop).find("manage_read_only promote"), std::string::npos)
+        << log.substr(stop, restart - stop);
 }
 
 TEST_F(SwitchoverTest, rolls_back_when_the_target_does_not_take_the_vip) {

@@ -14,6 +14,8 @@ namespace havip::cli {
 namespace {
 
 constexpr const char* masked = "'***'";
+// havipd's own schema (checks/term.hpp): the terms its promotes record, no operator data.
+constexpr std::string_view havip_schema = "havip";
 
 const std::vector<std::string> monitor_grants = {
     // shared/reference/mysql-health.md, "Privileges (MariaDB 10.11)": the acting account.
@@ -347,12 +349,13 @@ class Planner {
                             a.gtid_current_pos.empty() ? "''" : a.gtid_current_pos));
             return SeedChoice::none;
         }
-        // A schema without a table, view, routine, trigger or event holds no data: the seed
-        // may go ahead (it is dropped first, so node 2 becomes a copy).
+        // A schema without a table, view, routine, trigger or event holds no data, nor does
+        // `havip` (havipd's own: the terms its promotes recorded): the seed may go ahead (they
+        // are dropped first, so node 2 becomes a copy).
         std::string holding;
         std::uint64_t tables = 0;
         for (const auto& schema : b.schemas) {
-            if (schema.empty()) continue;
+            if (schema.empty() || schema.name == havip_schema) continue;
             holding += (holding.empty() ? "" : ", ") + schema.name;
             tables += schema.tables;
         }
@@ -401,11 +404,14 @@ class Planner {
             names += (names.empty() ? "" : ", ") + sql_identifier(name);
         }
         run.push_back("SET SESSION sql_log_bin=1");
+        const bool bookkeeping = std::find(empty_schemas_.begin(), empty_schemas_.end(),
+                                           havip_schema) != empty_schemas_.end();
         sql(1, std::move(run),
-            fmt::format("{} {} no tables, views, routines, triggers or events: no data, so {} "
-                        "counts as empty; dropped (unlogged) so the seed leaves a copy of {}",
-                        names, empty_schemas_.size() == 1 ? "holds" : "hold", s_.nodes[1].name,
-                        s_.nodes[0].name));
+            fmt::format("{} {} {}no tables, views, routines, triggers or events: no data, so "
+                        "{} counts as empty; dropped (unlogged) so the seed leaves a copy of {}",
+                        names, empty_schemas_.size() == 1 ? "holds" : "hold",
+                        bookkeeping ? "havipd's own records (its terms) or " : "",
+                        s_.nodes[1].name, s_.nodes[0].name));
     }
 
     // The node that holds the writes: node 1 unless it is read-only and node 2 is not (the VIP

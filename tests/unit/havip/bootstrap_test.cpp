@@ -397,6 +397,37 @@ TEST(BootstrapPlan, peer_with_only_empty_schemas_is_seeded_and_they_are_dropped_
         << plan.steps[drop].reason;
 }
 
+TEST(BootstrapPlan, peers_havip_schema_is_bookkeeping_not_data_and_dropped_before_the_seed) {
+    // havipd's own schema (terms recorded by promotes) on a node that replicated from node 1
+    // before: not the operator's data, so the seed goes ahead and replaces it.
+    ServerFacts b = with_data(2, "0-1-5");
+    b.schemas = {{.name = "havip", .tables = 1}, {.name = "test"}};
+    const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    EXPECT_TRUE(plan.seeds);
+    const int drop = step_index(plan, [](const Step& s) {
+        return s.node == 1 &&
+               s.statements == std::vector<std::string>{"SET SESSION sql_log_bin=0",
+                                                        "DROP DATABASE `havip`",
+                                                        "DROP DATABASE `test`",
+                                                        "SET SESSION sql_log_bin=1"};
+    });
+    const int seed = step_index(plan, [](const Step& s) { return s.kind == StepKind::seed; });
+    ASSERT_GE(drop, 0);
+    EXPECT_LT(drop, seed);
+    EXPECT_NE(plan.steps[drop].reason.find("havipd's own"), std::string::npos)
+        << plan.steps[drop].reason;
+}
+
+TEST(BootstrapPlan, peer_with_data_besides_its_havip_schema_is_refused_naming_only_the_data) {
+    ServerFacts b = with_data(2, "0-1-5");
+    b.schemas = {{.name = "havip", .tables = 1}, {.name = "shop", .tables = 2}};
+    const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
+    ASSERT_EQ(plan.errors.size(), 1u) << joined_errors(plan);
+    EXPECT_NE(plan.errors[0].find("shop, 2 tables"), std::string::npos) << plan.errors[0];
+    EXPECT_EQ(plan.errors[0].find("havip,"), std::string::npos) << plan.errors[0];
+}
+
 TEST(BootstrapPlan, schema_holding_only_a_routine_or_an_event_is_data_and_refused) {
     for (const SchemaFacts& schema :
          {SchemaFacts{.name = "app", .routines = 1}, SchemaFacts{.name = "app", .events = 1},

@@ -344,11 +344,9 @@ Snapshot take_snapshot(MysqlConnection& c) {
     } else {
         snap.replicas = std::move(std::get<std::vector<ReplicaRow>>(replicas));
     }
-    // Only while the data differ: which branch is newer (checks/term.hpp).
-    if (data_differ(snap.replicas)) {
-        auto term = read_term(c, c.bounded(term_query));
-        if (auto* t = std::get_if<std::uint64_t>(&term)) snap.term = *t;
-    }
+    // Which branch is newer while the data differ (checks/term.hpp), and shown in status.
+    auto term = read_term(c, c.bounded(term_query));
+    if (auto* t = std::get_if<std::uint64_t>(&term)) snap.term = *t;
     auto semi = c.query("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'");
     if (auto* r = std::get_if<std::vector<ReplicaRow>>(&semi)) {
         for (auto& row : *r) {

@@ -85,10 +85,11 @@ struct Snapshot {
     std::optional<double> slave_net_timeout;
 
     // The highest term in this node's data (SELECT MAX(term) FROM havip.heartbeat; 0 for an
-    // empty table), read only while the inbound channel shows the two nodes' data differ. Each
-    // promote writes max + 1 there before read_only=0, and the row replicates with the data,
-    // so the newer of two branches is the one with the higher term. nullopt: not read, or
-    // unreadable (no table, no grant): the decision then falls back to the writer mark.
+    // empty table), read every interval for `havip status`, and used only while the inbound
+    // channel shows the two nodes' data differ. Each promote writes max + 1 there before
+    // read_only=0, and the row replicates with the data, so the newer of two branches is the
+    // one with the higher term. nullopt: unreadable (no table yet, no grant): the decision
+    // then falls back to the writer mark.
     std::optional<std::uint64_t> term;
 };
 

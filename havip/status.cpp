@@ -75,6 +75,27 @@ std::string pad(const std::string& s, std::size_t width) {
     return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
 }
 
+// A mysql_check's term: the highest promote recorded in its server's data, and the peer's while
+// the two differ (the higher term is the newer branch, the authority). Empty when none is known.
+std::string term_line(const json& check) {
+    auto number = [&](const char* key) -> std::optional<std::uint64_t> {
+        const auto it = check.find(key);
+        if (it == check.end() || !it->is_number_integer() || it->get<std::int64_t>() < 0)
+            return std::nullopt;
+        return it->get<std::uint64_t>();
+    };
+    const auto here = number("term");
+    if (!here) return {};
+    const auto there = number("peer_term");
+    if (!there)
+        return fmt::format("      term {} (the last promote recorded in this node's data)\n",
+                           *here);
+    return fmt::format("      term {} here, {} on the peer: {}\n", *here, *there,
+                       *here > *there   ? "this node holds the newer branch (the authority)"
+                       : *here < *there ? "the peer holds the newer branch (the authority)"
+                                      : "equal: the writer mark tells the newer branch");
+}
+
 }  // namespace
 
 std::string status_usage() {
@@ -225,6 +246,7 @@ std::string table_of(const json& document) {
                                since.empty() ? "" : " since " + since);
             if (const std::string action = text(c, "read_only_action", ""); !action.empty())
                 out += fmt::format("      {}\n", action);
+            out += term_line(c);
             // Every latch says its way out.
             if (c.value("diverged", false))
                 out += fmt::format(

@@ -216,19 +216,12 @@ void CheckSet::deliver(const std::string& name, const std::string& type, checks:
                        const std::string& failback_hold) {
     auto& last = last_[name];
     const bool changed = last.status != status;
-    last = Last{type,
-                outcome,
-                status,
-                reason,
-                last.action,
-                failback_hold,
-                last.diverged,
-                last.forced,
-                last.rejoin,
-                last.rejoins_started,
-                last.rejoins_succeeded,
-                last.rejoins_failed,
-                last.rejoins_deferred};
+    // The verdict is new; the rest (action, latch, term, rejoin) is kept as it was.
+    last.type = type;
+    last.outcome = outcome;
+    last.status = status;
+    last.reason = reason;
+    last.failback_hold = failback_hold;
     if (changed)
         log_.log(outcome == checks::Outcome::ok ? Level::notice : Level::warning,
                  fmt::format("{} {}: {}", type, status, reason),
@@ -753,6 +746,8 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason, hold);
     last_[name].diverged = d.diverged;
     last_[name].forced = d.history.forced_since.has_value();
+    last_[name].term = snap.term;
+    last_[name].peer_term = d.history.peer_term;
     maybe_rejoin(runner, d.diverged, holder);
 }
 

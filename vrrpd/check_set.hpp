@@ -104,6 +104,9 @@ class CheckSet {
         std::string failback_hold;
         bool diverged = false;  // mysql_check: latched diverged
         bool forced = false;    // mysql_check: eligible by operator decision
+        // mysql_check: the highest term in this node's data (nullopt: none recorded or not
+        // readable), and the peer's, read while the two nodes' data differ.
+        std::optional<std::uint64_t> term{}, peer_term{};
         // mysql_check auto_rejoin: running now, or the last run's result; and the counts.
         std::string rejoin;
         std::uint64_t rejoins_started = 0, rejoins_succeeded = 0, rejoins_failed = 0;

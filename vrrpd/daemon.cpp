@@ -1349,6 +1349,8 @@ StatusSnapshot Daemon::snapshot() const {
                     c.read_only_action = it->second.action;
                     c.diverged = it->second.diverged;
                     c.forced = it->second.forced;
+                    c.term = it->second.term;
+                    c.peer_term = it->second.peer_term;
                     c.rejoin = it->second.rejoin;
                     c.rejoins_started = it->second.rejoins_started;
                     c.rejoins_succeeded = it->second.rejoins_succeeded;

@@ -52,6 +52,8 @@ json instance_json(const InstanceSnapshot& i) {
         if (c.type == "mysql_check") {
             checks.back()["diverged"] = c.diverged;
             checks.back()["forced"] = c.forced;
+            checks.back()["term"] = c.term ? json(*c.term) : json(nullptr);
+            checks.back()["peer_term"] = c.peer_term ? json(*c.peer_term) : json(nullptr);
             if (!c.rejoin.empty()) checks.back()["rejoin"] = c.rejoin;
             checks.back()["rejoins"] = {{"started", c.rejoins_started},
                                         {"succeeded", c.rejoins_succeeded},

@@ -56,6 +56,8 @@ struct CheckSnapshot {
     // operator's `havip promote --force`.
     bool diverged = false;
     bool forced = false;
+    // mysql_check: the highest term in this node's data, and the peer's while the data differ.
+    std::optional<std::uint64_t> term{}, peer_term{};
     // mysql_check auto_rejoin: running now or the last result ("" when none), and the counts.
     std::string rejoin{};
     std::uint64_t rejoins_started = 0, rejoins_succeeded = 0, rejoins_failed = 0;

@@ -386,6 +386,10 @@ TEST_F(DataSafetyTest, only_the_stale_side_is_latched_when_the_old_master_return
     const auto table = run_command({havip_bin, "status", "--socket", socket}, 10s).out;
     EXPECT_NE(table.find("latched diverged"), std::string::npos) << table;
     EXPECT_NE(table.find("havip clear-diverged VI_1"), std::string::npos) << table;
+    // … and the terms that tell the stale side: a's first promote recorded 1, b's takeover 2.
+    EXPECT_NE(table.find("term 1 here, 2 on the peer: the peer holds the newer branch"),
+              std::string::npos)
+        << table;
 
     // b's havipd restarts: b is still the writer, its peer still diverged.
     ASSERT_TRUE(b_.process->signal(SIGTERM));

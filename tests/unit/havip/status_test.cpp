@@ -116,6 +116,24 @@ TEST(StatusTable, shows_a_vip_add_being_retried) {
         << t;
 }
 
+// The term was in the latch reason only (issue 15): each mysql_check shows it, and which side
+// is the authority while the data differ.
+TEST(StatusTable, shows_a_mysql_checks_term_and_the_authority_when_the_peers_is_known) {
+    auto d = document();
+    auto& check = d["instances"][0]["checks"][0];
+    EXPECT_EQ(render_table(d).find("term "), std::string::npos);  // none known: no line
+    check["term"] = 3;
+    EXPECT_NE(render_table(d).find(
+                  "      term 3 (the last promote recorded in this node's data)\n"),
+              std::string::npos)
+        << render_table(d);
+    check["peer_term"] = 4;
+    EXPECT_NE(render_table(d).find("      term 3 here, 4 on the peer: the peer holds the newer "
+                                   "branch (the authority)\n"),
+              std::string::npos)
+        << render_table(d);
+}
+
 TEST(StatusTable, prints_a_dash_for_an_unknown_master) {
     const auto t = render_table(document());
     const auto row = t.substr(t.find("VI_2"));

@@ -171,5 +171,20 @@ TEST(ControlProtocol, malformed_requests_get_an_error_answer) {
     EXPECT_EQ(calls, 0);
 }
 
+TEST(StatusDocument, a_mysql_check_gives_its_term_and_the_peers_or_null) {
+    auto s = sample();
+    auto& check = s.instances[0].checks[1];
+    auto checks = status_document(s)["instances"][0]["checks"];
+    EXPECT_TRUE(checks[1]["term"].is_null());
+    EXPECT_TRUE(checks[1]["peer_term"].is_null());
+    EXPECT_FALSE(checks[0].contains("term"));  // not a mysql_check
+    check.term = 3;
+    check.peer_term = 4;
+    checks = status_document(s)["instances"][0]["checks"];
+    EXPECT_EQ(checks[1]["term"], 3);
+    EXPECT_EQ(checks[1]["peer_term"], 4);
+}
+
 }  // namespace
 }  // namespace havip::vrrp
+

@@ -39,6 +39,7 @@ MysqlApi load() {
     resolve(api.get_server_info, "mysql_get_server_info");
     resolve(api.get_server_version, "mysql_get_server_version");
     resolve(api.get_socket, "mysql_get_socket");
+    resolve(api.thread_id, "mysql_thread_id");
     resolve(api.real_query, "mysql_real_query");
     resolve(api.store_result, "mysql_store_result");
     resolve(api.field_count, "mysql_field_count");

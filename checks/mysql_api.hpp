@@ -24,6 +24,7 @@ struct MysqlApi {
     decltype(&::mysql_get_server_info) get_server_info = nullptr;
     decltype(&::mysql_get_server_version) get_server_version = nullptr;
     decltype(&::mysql_get_socket) get_socket = nullptr;
+    decltype(&::mysql_thread_id) thread_id = nullptr;
     decltype(&::mysql_real_query) real_query = nullptr;
     decltype(&::mysql_store_result) store_result = nullptr;
     decltype(&::mysql_field_count) field_count = nullptr;

@@ -3,6 +3,7 @@
 
 #include "checks/mysql_probe.hpp"
 
+#include "checks/mysql_actions.hpp"
 #include "checks/mysql_api.hpp"
 #include "checks/mysql_failure.hpp"
 
@@ -20,6 +21,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -173,7 +175,21 @@ std::optional<SqlError> MysqlConnection::ensure_connected() {
     mariadb_ = info.find("MariaDB") != std::string::npos;
     version_ = api.get_server_version(m);
     fd_ = static_cast<int>(api.get_socket(m));
+    thread_id_ = api.thread_id(m);
+    if (orphan_) end_orphan();
     return std::nullopt;
+}
+
+void MysqlConnection::end_orphan() {
+    const Orphan orphan = *std::exchange(orphan_, std::nullopt);
+    // Only that thread, still running that statement for this account: after a restart of the
+    // server its id may be another session's.
+    auto found = query(fmt::format(
+        "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE ID = {} AND USER = "
+        "SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND INFO = {}",
+        orphan.thread_id, sql_quote(orphan.sql)));
+    if (auto* rows = std::get_if<std::vector<ReplicaRow>>(&found); rows && !rows->empty())
+        execute(fmt::format("KILL CONNECTION {}", orphan.thread_id));
 }
 
 int MysqlConnection::duplicate_socket() const {
@@ -231,8 +247,11 @@ std::string MysqlConnection::bounded(const std::string& sql) const {
 std::variant<std::vector<ReplicaRow>, SqlError> MysqlConnection::query(const std::string& sql) {
     if (auto e = ensure_connected()) return *e;
     const auto& api = mysql_api();
+    in_flight_ = sql;
     auto fail = [&]() -> SqlError {
         SqlError e{api.error_number(mysql_), api.error(mysql_)};
+        if (interrupted_ && !in_flight_.empty()) orphan_ = Orphan{thread_id_, in_flight_};
+        in_flight_.clear();
         if (is_client_error(e.code) || interrupted_) close();
         return e;
     };
@@ -260,6 +279,7 @@ std::variant<std::vector<ReplicaRow>, SqlError> MysqlConnection::query(const std
         api.free_result(res);
     } while (api.next_result(mysql_) == 0);
     if (api.error_number(mysql_) != 0) return fail();
+    in_flight_.clear();
     return rows;
 }
 

@@ -108,6 +108,18 @@ class MysqlConnection : public SqlSession {
     std::mutex fd_mutex_;
     int fd_ = -1;
     std::atomic<bool> interrupted_{false};
+    // The server thread of this connection, and the statement it was sent and has not answered.
+    unsigned long thread_id_ = 0;
+    std::string in_flight_;
+    // A statement an interrupt left running on the server (the socket is shut down, the server
+    // goes on): a promote's wait, a STOP SLAVE or a status read stuck on a lock would hold that
+    // connection until it ended by itself, one more each interval. The next connect ends it.
+    struct Orphan {
+        unsigned long thread_id = 0;
+        std::string sql;
+    };
+    std::optional<Orphan> orphan_;
+    void end_orphan();
 };
 
 // The errno of a plain non-blocking connect() to the server's unix socket or host:port,

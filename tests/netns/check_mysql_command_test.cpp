@@ -3,16 +3,21 @@
 // must (keepalived counts a script still running at its timeout as failed).
 #include <chrono>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
 #include "checks/mysql_actions.hpp"
 #include "checks/mysql_client.hpp"
+#include "checks/mysql_probe.hpp"
 #include "tests/harness/command.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/mariadb.hpp"
+#include "tests/harness/wait.hpp"
 
 namespace havip::test {
 namespace {
@@ -53,6 +58,50 @@ TEST_F(CheckMysqlCommand, exits_with_the_verdict_as_soon_as_the_server_answered)
     EXPECT_EQ(r.out.rfind("healthy: ", 0), 0u) << r.out;
     // The answer takes milliseconds; the deadline is 0.8 s.
     EXPECT_LT(took, 800ms + 500ms) << r.out;
+}
+
+// A job past its deadline is let go on the client side (its socket shut down), but the server
+// went on running its statement: a promote's wait, a STOP SLAVE or a replica status stuck on a
+// lock held each interval's connection until it ended by itself, piling up connections (issue
+// 15, item 5). The probe's next connect ends that server thread.
+TEST_F(CheckMysqlCommand, a_statement_left_running_by_a_timed_out_job_is_ended_on_the_server) {
+    ASSERT_TRUE(lab().add_node("a"));
+    ASSERT_TRUE(lab().add_address("a", "10.77.0.1/24"));
+    MariadbServer db(lab(), "a", "10.77.0.1", 1);
+    ASSERT_TRUE(db.start());
+    const auto creds = checks::read_option_file(db.monitor_option_file().string());
+    ASSERT_TRUE(creds.credentials) << creds.error;
+    checks::ConnectSettings cs;
+    cs.unix_socket = db.socket().string();
+    cs.credentials = *creds.credentials;
+    checks::MysqlLibrary library;
+    boost::asio::io_context io;
+    auto work = boost::asio::make_work_guard(io);  // answers come from the worker thread
+    auto probe = std::make_unique<checks::MysqlProbe>(io, cs);
+    auto run = [&](std::string sql, std::chrono::milliseconds timeout) {
+        std::optional<checks::JobOutcome> outcome;
+        probe->run([sql](checks::MysqlConnection& c) { c.query(sql); }, timeout,
+                   [&](checks::JobOutcome o) { outcome = o; });
+        const auto until = std::chrono::steady_clock::now() + timeout + 5s;
+        while (!outcome && std::chrono::steady_clock::now() < until)
+            io.run_one_for(50ms);
+        return outcome;
+    };
+    const std::string sleeping = "SELECT SLEEP(30) AS havip_test_sleep";
+    EXPECT_EQ(run(sleeping, 300ms), checks::JobOutcome::timed_out);
+    // The next job, once the worker has let go of the interrupted one (busy until then).
+    std::optional<checks::JobOutcome> next;
+    for (int i = 0; i < 20 && (next = run("SELECT 1 AS x", 5s)) == checks::JobOutcome::busy; ++i)
+        std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(next, checks::JobOutcome::completed);
+    const auto still_running = [&] {
+        return db.value(
+                   "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = '" +
+                   sleeping + "'") != std::optional<std::string>("0");
+    };
+    EXPECT_TRUE(wait_until([&] { return !still_running(); }, 2s, 50ms))
+        << "the timed-out job's statement still runs on the server";
+    probe.reset();
 }
 
 // A server run with NO_BACKSLASH_ESCAPES (some DBAs set it for ANSI behaviour) reads '\\' as two

@@ -108,7 +108,9 @@ std::optional<int> to_pid(std::string_view name) {
     return pid;
 }
 
-enum class Cause { scan, fork, change };
+// What changed the count: a scan, a fork (the child counts as its parent until it execs), a
+// process that came to match (exec, rename), or one that stopped matching or exited.
+enum class Cause { scan, fork, change, loss };
 
 // A live (non-zombie) process's name and, when `command_line`, its arguments.
 struct Info {
@@ -234,6 +236,9 @@ struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
             }
             return;
         }
+        // A gain still waiting out its fork_delay: a process lost meanwhile (another forked
+        // child that exec'd something else) makes it no less a fork's.
+        if (t.pending && running && cause == Cause::loss) return;
         // keepalived's delays: terminate_delay on a loss (a parent re-forking), fork_delay on
         // a gain made by a fork (fork then exec of something else).
         const std::chrono::microseconds delay =
@@ -268,14 +273,15 @@ struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
     // Re-reads one process (exec, comm change) and updates which entries it counts for.
     void refresh(int pid) {
         const auto info = read_info(pid, any_command_line);
-        for (std::size_t i = 0; i < processes.size(); ++i) {
-            const bool match = info && process_matches(processes[i].match, info->comm, info->argv);
-            if (match)
-                tracked[i].pids.insert(pid);
-            else
-                tracked[i].pids.erase(pid);
-            evaluate(i, Cause::change);
-        }
+        for (std::size_t i = 0; i < processes.size(); ++i)
+            count(i, pid, info && process_matches(processes[i].match, info->comm, info->argv));
+    }
+
+    // Whether `pid` counts for entry `i` now; evaluated only when that changed, so another
+    // process's exec does not end the fork_delay of a gain still pending.
+    void count(std::size_t i, int pid, bool match) {
+        if (match ? tracked[i].pids.insert(pid).second : tracked[i].pids.erase(pid) != 0)
+            evaluate(i, match ? Cause::change : Cause::loss);
     }
 
     // Asks for a scan of /proc, on the background thread; one at a time, and one more at most
@@ -455,11 +461,7 @@ struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
                 for (std::size_t i = 0; i < processes.size(); ++i) {
                     // A command line does not change with the name.
                     if (uses_command_line(processes[i].match)) continue;
-                    if (process_matches(processes[i].match, comm, {}))
-                        tracked[i].pids.insert(c.process_tgid);
-                    else
-                        tracked[i].pids.erase(c.process_tgid);
-                    evaluate(i, Cause::change);
+                    count(i, c.process_tgid, process_matches(processes[i].match, comm, {}));
                 }
                 break;
             }
@@ -467,7 +469,7 @@ struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
                 const auto& e = ev.event_data.exit;
                 if (e.process_pid != e.process_tgid) break;  // a thread ended, not the process
                 for (std::size_t i = 0; i < processes.size(); ++i)
-                    if (tracked[i].pids.erase(e.process_tgid) != 0) evaluate(i, Cause::change);
+                    if (tracked[i].pids.erase(e.process_tgid) != 0) evaluate(i, Cause::loss);
                 break;
             }
             default:

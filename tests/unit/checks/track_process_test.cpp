@@ -350,7 +350,10 @@ TEST_F(TrackProcessWatcherTest, an_exit_during_a_scan_is_not_undone_by_its_listi
 class TrackProcessForkTest : public TrackProcessWatcherTest {
   protected:
     // Runs the forking shell with the watcher counting a quorum of 2 shells; the reports.
-    std::vector<bool> run_forking_shell(std::chrono::microseconds fork_delay) {
+    // `script` runs under the shell's name; `unrelated_after`: also starts /bin/true then.
+    std::vector<bool> run_forking_shell(
+        std::chrono::microseconds fork_delay, std::string script = "sleep 0.8 & wait",
+        std::optional<std::chrono::milliseconds> unrelated_after = std::nullopt) {
         const std::string shell = fmt::format("tps{}", ::getpid());
         fs::copy_file("/bin/sh", dir_ / shell);
         fs::permissions(dir_ / shell, fs::perms::owner_all);
@@ -367,15 +370,23 @@ class TrackProcessForkTest : public TrackProcessWatcherTest {
         w.start();
         if (!connector) return {};
         const std::string path = (dir_ / shell).string();
-        std::string c = "-c", script = "sleep 0.8 & wait";
+        std::string c = "-c";
         char* argv[] = {const_cast<char*>(path.c_str()), c.data(), script.data(), nullptr};
         pid_t pid = 0;
         if (::posix_spawn(&pid, path.c_str(), nullptr, nullptr, argv, environ) != 0) return {};
         children_.push_back(pid);
-        const auto end = std::chrono::steady_clock::now() + 900ms;
+        const auto started = std::chrono::steady_clock::now();
+        const auto end = started + 900ms;
         while (std::chrono::steady_clock::now() < end) {
             io_.run_for(10ms);
             io_.restart();
+            if (unrelated_after && std::chrono::steady_clock::now() >= started + *unrelated_after) {
+                unrelated_after.reset();
+                char true_path[] = "/bin/true";
+                char* true_argv[] = {true_path, nullptr};
+                if (::posix_spawn(&pid, true_path, nullptr, nullptr, true_argv, environ) == 0)
+                    children_.push_back(pid);
+            }
         }
         return reports;
     }
@@ -393,6 +404,17 @@ TEST_F(TrackProcessForkTest, fork_delay_ignores_a_fork_that_execs_something_else
     // enough to count it within the run if it did not.
     const auto reports = run_forking_shell(500ms);
     if (reports.empty()) GTEST_SKIP() << "no proc connector here (not root, or a netns)";
+    EXPECT_EQ(reports, std::vector<bool>{false});
+}
+
+// The fork's gain waits out fork_delay even when other processes exec meanwhile (an unrelated
+// /bin/true, and a grandchild forked by the subshell that execs sleep, leaving the count at 2):
+// each of those re-judged the count as a change and reported the fork's gain at once.
+TEST_F(TrackProcessForkTest, fork_delay_holds_while_other_processes_exec_meanwhile) {
+    const auto reports =
+        run_forking_shell(1s, "( sleep 0.3; exec sleep 0.5 ) & wait", std::chrono::milliseconds(100));
+    if (reports.empty()) GTEST_SKIP() << "no proc connector here (not root, or a netns)";
+    // Two shells for 0.3 s, less than the delay: the gain never counts.
     EXPECT_EQ(reports, std::vector<bool>{false});
 }
 

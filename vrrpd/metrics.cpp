@@ -274,6 +274,20 @@ std::string format_metrics(const StatusSnapshot& snapshot) {
                      }
                  }
              });
+    w.family("havip_check_rejoin_methods_total", "counter",
+             "Succeeded automatic rejoins of a mysql_check's node, by how it was brought back: "
+             "flashback (its extra transactions rolled back) or reseed (a dump of the peer).",
+             [&] {
+                 std::set<std::string> seen;
+                 for (const auto& i : instances) {
+                     for (const auto& c : i.checks) {
+                         if (c.type != "mysql_check" || !seen.insert(c.name).second) continue;
+                         const auto labels = Labels().add("check", c.name);
+                         w.sample(labels.with("method", "flashback"), c.rejoins_flashback);
+                         w.sample(labels.with("method", "reseed"), c.rejoins_reseed);
+                     }
+                 }
+             });
     w.family("havip_switchovers_total", "counter",
              "Finished `havip switchover` runs of an instance, by result.", [&] {
                  for (const auto& i : instances)

@@ -279,11 +279,15 @@ Rewind rewind(const Options& o, const BootstrapSettings& settings,
     rewound.nodes[0] = authority.target();
     rewound.nodes[1] = me;
     rewound.rewound = true;
-    if (execute_bootstrap(o, rewound, admin, out, err) != exit_done) {
-        why = fmt::format(
-            "{}: replication from the branch point did not run cleanly after the flashback (see "
-            "above)",
-            me.label());
+    std::ostringstream failed;
+    const int rc = execute_bootstrap(o, rewound, admin, out, failed);
+    err << failed.str();
+    if (rc != exit_done) {
+        std::string first_error = failed.str();
+        first_error = first_error.substr(0, first_error.find('\n'));
+        why = fmt::format("replication from the branch point did not run cleanly after the "
+                          "flashback: {}",
+                          first_error);
         return Rewind::reseed_after_reset;
     }
     return Rewind::rejoined;

@@ -6,6 +6,8 @@
 // it takes the VIP back (priority 150, preemption on) and its writes reach b.
 // The same story with havipd's automatic rejoin (auto_rejoin, on by default): no command, a is
 // rejoined by its own havipd within a bound, with the same saved file and outcome.
+// Rows only (issue 15's flashback) a is rolled back in place; a DDL among its extra transactions
+// makes it re-seeded instead.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -260,6 +262,37 @@ class RejoinTest : public VrrpPairTest {
         return out;
     }
 
+    // Data a re-seed copies and a flashback leaves alone: 100,000 rows (~12 MB) on both nodes.
+    void bulk() {
+        ASSERT_TRUE(
+            db_a_->exec("CREATE TABLE lab.bulk (id BIGINT PRIMARY KEY, pad CHAR(100)) "
+                        "ENGINE=InnoDB; INSERT INTO lab.bulk SELECT seq, REPEAT('x', 100) FROM "
+                        "lab.seq_1_to_100000"));
+        ASSERT_TRUE(wait_caught_up(*db_a_, *db_b_, 60s));
+    }
+
+    // A table on a alone, unlogged: a re-seed drops it, a flashback does not touch it.
+    void mark_a() {
+        ASSERT_TRUE(
+            db_a_->exec("SET sql_log_bin=0; CREATE DATABASE only_a; CREATE TABLE only_a.m "
+                        "(id INT PRIMARY KEY) ENGINE=InnoDB; INSERT INTO only_a.m VALUES (7)"));
+    }
+    bool a_marked() { return db_a_->value("SELECT id FROM only_a.m") == "7"; }
+
+    // After a rejoin: a holds b's rows and none of its own crash window, replication runs
+    // both ways, and a write on b (the holder) reaches a.
+    void expect_copy_of_b() {
+        EXPECT_EQ(db_a_->value("SELECT GROUP_CONCAT(id ORDER BY id) FROM lab.w"), "0,1,2,3");
+        EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM lab.bulk"), "100000");
+        for (auto* d : {&*db_a_, &*db_b_}) {
+            EXPECT_EQ(d->slave_status("Slave_IO_Running"), "Yes") << d->node();
+            EXPECT_EQ(d->slave_status("Slave_SQL_Running"), "Yes") << d->node();
+        }
+        ASSERT_TRUE(db_b_->exec("INSERT INTO lab.w VALUES (4, 'on b after the rejoin')"));
+        EXPECT_TRUE(wait_caught_up(*db_b_, *db_a_, 10s));
+        EXPECT_EQ(db_a_->value("SELECT note FROM lab.w WHERE id = 4"), "on b after the rejoin");
+    }
+
     std::optional<MariadbServer> db_a_, db_b_;
     RunningDaemon a_, b_;
     fs::path admin_cnf_, secrets_, inventory_;
@@ -348,6 +381,120 @@ TEST_F(RejoinTest, diverged_old_master_is_saved_reseeded_and_eligible_again) {
     EXPECT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
     EXPECT_EQ(db_b_->value("SELECT note FROM lab.w WHERE id = 5"), "after rejoin");
     EXPECT_FALSE(b_.log_mentions("data diverged"));
+}
+
+// Flashback (issue 15): a's two crash-window transactions are row events with full images, so
+// they are saved, then rolled back in place; a resumes replication at the branch point. No
+// re-seed: a table only a has (unlogged, so no part of any history) is still there, which a
+// re-seed's DROP DATABASE would have removed.
+TEST_F(RejoinTest, diverged_old_master_is_rolled_back_by_flashback_not_reseeded) {
+    ASSERT_NO_FATAL_FAILURE(start(false));
+    ASSERT_NO_FATAL_FAILURE(bulk());
+    ASSERT_NO_FATAL_FAILURE(mark_a());
+    ASSERT_NO_FATAL_FAILURE(diverge());
+
+    const auto dry = rejoin({"--dry-run"});
+    EXPECT_EQ(dry.exit_code, 0) << dry.err;
+    EXPECT_NE(dry.out.find("method: flashback: 2 extra transaction(s), all row events"),
+              std::string::npos)
+        << dry.out;
+    EXPECT_TRUE(saved_files().empty());
+
+    const auto began = Clock::now();
+    const auto done = rejoin({});
+    const auto took = Clock::now() - began;
+    ASSERT_EQ(done.exit_code, 0) << done.out << done.err;
+    EXPECT_NE(done.out.find("(method: flashback)"), std::string::npos) << done.out;
+    EXPECT_NE(done.out.find("rolled back 2 transaction(s)"), std::string::npos) << done.out;
+    EXPECT_EQ(done.out.find("re-seed a from b"), std::string::npos) << done.out;
+    std::cout << fmt::format("[ figures ] havip rejoin by flashback (100,000-row table): {} ms\n",
+                             std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+
+    const auto files = saved_files();
+    ASSERT_EQ(files.size(), 1u);
+    const auto text = read_file(files.front());
+    EXPECT_EQ(transactions(text).size(), 2u) << text;
+    EXPECT_NE(text.find("crash-window-row-one"), std::string::npos) << text;
+    EXPECT_NE(text.find("crash-window-row-two"), std::string::npos) << text;
+
+    EXPECT_TRUE(a_marked()) << "only_a.m is gone: a was re-seeded";
+    EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM lab.w WHERE id >= 100"), "0");
+    // a's binary log starts again at the branch point: its own extra GTIDs are gone from it.
+    EXPECT_EQ(db_a_->value("SELECT @@gtid_binlog_state").value_or("").find("0-1-"),
+              std::string::npos)
+        << db_a_->value("SELECT @@gtid_binlog_state").value_or("");
+    ASSERT_NO_FATAL_FAILURE(expect_copy_of_b());
+    EXPECT_TRUE(wait_until([&] { return check_status("a").value("diverged", true) == false; }, 5s))
+        << check_status("a").dump();
+    // Eligible again: a takes the VIP back, and its writes reach b.
+    EXPECT_TRUE(wait_until([&] { return holders() == std::vector<std::string>{"a"}; }, 20s, 100ms))
+        << check_status("a").dump();
+    EXPECT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 10s, 50ms));
+    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (5, 'after rejoin')"));
+    EXPECT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+    EXPECT_EQ(db_b_->value("SELECT note FROM lab.w WHERE id = 5"), "after rejoin");
+}
+
+// A DDL among the extra transactions cannot be rolled back by flashback: the rejoin says so and
+// re-seeds (a's unlogged table goes with the rest of its data), with the same outcome.
+TEST_F(RejoinTest, a_ddl_among_the_extra_transactions_falls_back_to_the_reseed) {
+    ASSERT_NO_FATAL_FAILURE(start(false));
+    ASSERT_NO_FATAL_FAILURE(bulk());
+    ASSERT_NO_FATAL_FAILURE(mark_a());
+    ASSERT_NO_FATAL_FAILURE(diverge());
+    ASSERT_TRUE(db_a_->exec("CREATE TABLE lab.crash_window_ddl (id INT PRIMARY KEY)"));
+
+    const auto began = Clock::now();
+    const auto done = rejoin({});
+    const auto took = Clock::now() - began;
+    ASSERT_EQ(done.exit_code, 0) << done.out << done.err;
+    EXPECT_NE(done.out.find("method: reseed: 1 extra transaction(s) are not row events"),
+              std::string::npos)
+        << done.out;
+    EXPECT_NE(done.out.find("(DDL: CREATE TABLE lab.crash_window_ddl"), std::string::npos)
+        << done.out;
+    EXPECT_NE(done.out.find("(method: reseed)"), std::string::npos) << done.out;
+    std::cout << fmt::format("[ figures ] havip rejoin by re-seed (100,000-row table): {} ms\n",
+                             std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+
+    const auto files = saved_files();
+    ASSERT_EQ(files.size(), 1u);
+    const auto text = read_file(files.front());
+    EXPECT_EQ(transactions(text).size(), 3u) << text;
+    EXPECT_NE(text.find("crash_window_ddl"), std::string::npos) << text;
+    EXPECT_FALSE(a_marked()) << "only_a.m is still there: a was not re-seeded";
+    EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = "
+                           "'crash_window_ddl'"),
+              "0");
+    ASSERT_NO_FATAL_FAILURE(expect_copy_of_b());
+}
+
+// A flashback that does not restore the branch point (here a row a deleted unlogged, which no
+// binary log holds) shows when replication resumes: b's UPDATE of that row stops a's applier
+// (1032). The rejoin then re-seeds a instead of leaving it half done.
+TEST_F(RejoinTest, a_flashback_that_does_not_replicate_cleanly_is_replaced_by_the_reseed) {
+    ASSERT_NO_FATAL_FAILURE(start(false));
+    ASSERT_NO_FATAL_FAILURE(diverge());
+    ASSERT_TRUE(db_a_->exec("SET sql_log_bin=0; DELETE FROM lab.w WHERE id = 0"));
+    ASSERT_TRUE(db_b_->exec("UPDATE lab.w SET note = 'changed on b' WHERE id = 0"));
+
+    const auto done = rejoin({});
+    ASSERT_EQ(done.exit_code, 0) << done.out << done.err;
+    EXPECT_NE(done.out.find("method: flashback"), std::string::npos) << done.out;
+    EXPECT_NE(done.out.find("rolled back 2 transaction(s)"), std::string::npos) << done.out;
+    EXPECT_NE(done.out.find("re-seeding instead"), std::string::npos) << done.out;
+    EXPECT_NE(done.err.find("1032"), std::string::npos) << done.err;
+    EXPECT_NE(done.out.find("(method: reseed)"), std::string::npos) << done.out;
+    EXPECT_EQ(saved_files().size(), 1u);
+    EXPECT_EQ(db_a_->value("SELECT note FROM lab.w WHERE id = 0"), "changed on b");
+    EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM lab.w WHERE id >= 100"), "0");
+    for (auto* d : {&*db_a_, &*db_b_}) {
+        EXPECT_EQ(d->slave_status("Slave_IO_Running"), "Yes") << d->node();
+        EXPECT_EQ(d->slave_status("Slave_SQL_Running"), "Yes") << d->node();
+    }
+    ASSERT_TRUE(db_b_->exec("INSERT INTO lab.w VALUES (4, 'on b after the rejoin')"));
+    EXPECT_TRUE(wait_caught_up(*db_b_, *db_a_, 10s));
+    EXPECT_EQ(db_a_->value("SELECT note FROM lab.w WHERE id = 4"), "on b after the rejoin");
 }
 
 // Nothing is dropped when the extra transactions cannot be saved: here the binary log holding
@@ -451,6 +598,11 @@ TEST_F(RejoinTest, havipd_rejoins_a_diverged_old_master_by_itself) {
     std::cout << table;
     EXPECT_TRUE(a_.log_mentions("auto rejoin started"));
     EXPECT_TRUE(a_.log_mentions("auto rejoin succeeded"));
+    // By flashback: two row-event transactions, no re-seed.
+    EXPECT_TRUE(a_.log_mentions("by flashback; saved 2 transaction(s)")) << a_.process->log_tail(20);
+    EXPECT_EQ(c.value("rejoins", nlohmann::json::object()).value("flashback", 0), 1) << c.dump();
+    EXPECT_NE(read_file(state / "rejoin" / "chk_db.log").find("(method: flashback)"),
+              std::string::npos);
 
     const auto files = saved_files(state);
     ASSERT_EQ(files.size(), 1u);

@@ -31,6 +31,26 @@ std::optional<Gtid> parse_gtid(std::string_view text) {
     return Gtid{domain, g.server_id, g.sequence};
 }
 
+// An event header of mariadb-binlog's output:
+// "#261206  2:50:01 server id 1  end_log_pos 1234 CRC32 0x…\tGTID 0-1-102 trans".
+bool is_header(std::string_view line) {
+    return !line.empty() && line.front() == '#' &&
+           line.find(" server id ") != std::string_view::npos &&
+           line.find("end_log_pos") != std::string_view::npos;
+}
+
+// Calls f with each line of text, without its newline.
+template <typename F>
+void each_line(std::string_view text, F&& f) {
+    std::size_t at = 0;
+    while (at < text.size()) {
+        auto end = text.find('\n', at);
+        if (end == std::string_view::npos) end = text.size();
+        f(text.substr(at, end - at));
+        at = end + 1;
+    }
+}
+
 std::string utc(std::chrono::system_clock::time_point now, const char* format) {
     const std::time_t t = std::chrono::system_clock::to_time_t(now);
     std::tm tm{};
@@ -205,26 +225,17 @@ RejoinPlan plan_rejoin(const NodeTarget& local, const NodeTarget& authority,
 
 std::vector<std::string> binlog_gtids(std::string_view text) {
     std::vector<std::string> out;
-    std::size_t at = 0;
-    while (at < text.size()) {
-        auto end = text.find('\n', at);
-        if (end == std::string_view::npos) end = text.size();
-        const std::string_view line = text.substr(at, end - at);
-        at = end + 1;
-        // "#261206  2:50:01 server id 1  end_log_pos 1234 CRC32 0x…\tGTID 0-1-102 trans"
-        if (line.empty() || line.front() != '#' ||
-            line.find(" server id ") == std::string_view::npos ||
-            line.find("end_log_pos") == std::string_view::npos)
-            continue;
+    each_line(text, [&](std::string_view line) {
+        if (!is_header(line)) return;
         auto g = line.find("GTID ");
-        if (g == std::string_view::npos || g == 0) continue;
+        if (g == std::string_view::npos || g == 0) return;
         const char before = line[g - 1];
-        if (before != '\t' && before != ' ') continue;
+        if (before != '\t' && before != ' ') return;
         auto rest = line.substr(g + 5);
         auto stop = rest.find_first_of(" \t");
         auto token = rest.substr(0, stop);
         if (parse_gtid(token)) out.emplace_back(token);
-    }
+    });
     return out;
 }
 
@@ -273,12 +284,6 @@ const char* to_string(RejoinMethod method) {
 
 namespace {
 
-bool is_header(std::string_view line) {
-    return !line.empty() && line.front() == '#' &&
-           line.find(" server id ") != std::string_view::npos &&
-           line.find("end_log_pos") != std::string_view::npos;
-}
-
 std::string lower(std::string_view text) {
     std::string out(text);
     for (char& c : out)
@@ -316,22 +321,17 @@ BinlogScan scan_binlog(std::string_view text) {
             scan.partial_images.push_back(gtid);
         image = Image::none;
     };
-    std::size_t at = 0;
-    while (at < text.size()) {
-        auto end = text.find('\n', at);
-        if (end == std::string_view::npos) end = text.size();
-        const std::string_view line = text.substr(at, end - at);
-        at = end + 1;
+    each_line(text, [&](std::string_view line) {
         if (image != Image::none) {
             if (line.starts_with("###   @")) {
                 const auto column = std::string(line.substr(7, line.find('=') - 7));
                 (image == Image::before ? before : after).insert(column);
-                continue;
+                return;
             }
-            if (line == "### WHERE" && image == Image::before && before.empty()) continue;
+            if (line == "### WHERE" && image == Image::before && before.empty()) return;
             if (line == "### SET" && image == Image::before) {
                 image = Image::after;
-                continue;
+                return;
             }
             end_update();
         }
@@ -339,7 +339,7 @@ BinlogScan scan_binlog(std::string_view text) {
             before.clear();
             after.clear();
             image = Image::before;  // "### WHERE" follows
-            continue;
+            return;
         }
         if (is_header(line)) {
             in_query = false;
@@ -358,21 +358,21 @@ BinlogScan scan_binlog(std::string_view text) {
             } else if (line.find("\tQuery\t") != std::string_view::npos) {
                 in_query = true;
             }
-            continue;
+            return;
         }
         if (!in_query || line.empty() || line.front() == '#' || line.starts_with("/*!") ||
             line.starts_with("SET ") || line.starts_with("use "))
-            continue;
+            return;
         in_query = false;
         if (ddl && flagged == gtid && scan.not_rows.back().ends_with(" (DDL)")) {
             scan.not_rows.back().pop_back();
             scan.not_rows.back() += fmt::format(": {})", line.substr(0, 60));
-            continue;
+            return;
         }
-        if (transaction_control(line) || flagged == gtid) continue;
+        if (transaction_control(line) || flagged == gtid) return;
         flagged = gtid;
         scan.not_rows.push_back(fmt::format("{} (a statement: {})", gtid, line.substr(0, 60)));
-    }
+    });
     end_update();
     return scan;
 }

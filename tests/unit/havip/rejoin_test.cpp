@@ -285,6 +285,15 @@ TEST(RejoinMethod, a_statement_format_event_is_reseeded) {
         "exec_time=0\terror_code=0\txid=0\n"
         "SET TIMESTAMP=1796599375/*!*/;\nCOMMIT\n/*!*/;\n";
     EXPECT_TRUE(scan_binlog(range_output() + commit).not_rows.empty());
+    // LOAD DATA logged as a statement: no Query event, still no row events.
+    const std::string load =
+        "#261206 23:22:55 server id 1  end_log_pos 1994 CRC32 0xc \tGTID 0-1-103 trans\n"
+        "START TRANSACTION\n/*!*/;\n"
+        "#261206 23:22:55 server id 1  end_log_pos 2094 CRC32 0xd \tBegin_load_query\t"
+        "thread_id=8\n"
+        "#261206 23:22:55 server id 1  end_log_pos 2125 CRC32 0xe \tXid = 47\nCOMMIT/*!*/;\n";
+    EXPECT_EQ(scan_binlog(range_output() + load).not_rows,
+              std::vector<std::string>{"0-1-103 (a Begin_load_query event)"});
 }
 
 TEST(RejoinMethod, transactions_no_longer_in_the_binary_log_are_reseeded) {

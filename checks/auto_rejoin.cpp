@@ -15,10 +15,12 @@ RejoinGo should_rejoin(bool enabled, bool diverged, bool holds_vip, const AutoRe
 }
 
 void rejoin_finished(AutoRejoin& state, bool success, const std::string& summary,
-                     std::chrono::steady_clock::time_point now) {
+                     std::chrono::steady_clock::time_point now, std::string_view method) {
     state.running = false;
     if (success) {
         ++state.succeeded;
+        if (method == "flashback") ++state.by_flashback;
+        if (method == "reseed") ++state.by_reseed;
         promote_succeeded(state.backoff);
         state.last = summary;
         return;
@@ -54,6 +56,21 @@ std::optional<std::string> rejoin_saved_line(std::string_view output) {
         if (line.starts_with("saved ") &&
             line.find(" transaction(s) to ") != std::string_view::npos)
             return std::string(line);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> rejoin_method(std::string_view output) {
+    constexpr std::string_view key = "(method: ";
+    for (auto at = output.find("done: "); at != std::string_view::npos;
+         at = output.find("done: ", at + 1)) {
+        auto end = output.find('\n', at);
+        auto line = output.substr(at, end == std::string_view::npos ? end : end - at);
+        auto m = line.rfind(key);
+        if (m == std::string_view::npos) continue;
+        auto name = line.substr(m + key.size());
+        name = name.substr(0, name.find(')'));
+        if (name == "flashback" || name == "reseed") return std::string(name);
     }
     return std::nullopt;
 }

@@ -26,6 +26,8 @@ struct AutoRejoin {
     PromoteBackoff backoff;  // failed rejoins in a row
     std::uint64_t started = 0, succeeded = 0, failed = 0;
     std::uint64_t deferred = 0;  // ended at once: the peer was unreachable
+    // Succeeded runs by how the node was brought back (`havip rejoin`'s "(method: …)").
+    std::uint64_t by_flashback = 0, by_reseed = 0;
     std::string last;            // the last run's result, for status: "succeeded at …; saved …"
 };
 
@@ -41,9 +43,10 @@ enum class RejoinGo {
 RejoinGo should_rejoin(bool enabled, bool diverged, bool holds_vip, const AutoRejoin& state,
                        bool files_present, std::chrono::steady_clock::time_point now);
 
-// Records the end of a run: counters, back-off (reset on success), `last`.
+// Records the end of a run: counters (by method when it succeeded: "flashback", "reseed"),
+// back-off (reset on success), `last`.
 void rejoin_finished(AutoRejoin& state, bool success, const std::string& summary,
-                     std::chrono::steady_clock::time_point now);
+                     std::chrono::steady_clock::time_point now, std::string_view method = {});
 
 // Records a run that found the peer unreachable: not a failure; tried again after
 // rejoin_peer_retry, the failure back-off left as it was.
@@ -53,6 +56,10 @@ void rejoin_deferred(AutoRejoin& state, const std::string& summary,
 // `havip rejoin`'s "saved N transaction(s) to PATH: GTIDs" line in its output, trimmed; nullopt
 // when it saved nothing.
 std::optional<std::string> rejoin_saved_line(std::string_view output);
+
+// The method of `havip rejoin`'s "done: … (method: flashback)" line: "flashback" or "reseed";
+// nullopt when there is none.
+std::optional<std::string> rejoin_method(std::string_view output);
 
 // The last non-empty line of the output (the reason of a refusal or failure), at most 300 bytes.
 std::string last_line(std::string_view output);

@@ -207,7 +207,7 @@ class Planner {
         // slave_pos on the peer: its gtid_slave_pos is exactly what the seed (or the position
         // just set) says it holds.
         channel_steps(1, inbound[1], "slave_pos", semi_changed[1], false);
-        // Node 1 after a seed: node 2 holds nothing node 1 lacks, so node 1 may start at node
+        // Node 1 after a seed (or a rewind): node 2 holds nothing node 1 lacks, so node 1 may start at node
         // 2's binlog position. Not current_pos: node 1 takes writes node 2 has not all applied
         // yet, and a GTID node 2 has not logged is refused (1236, "not in the master's binlog",
         // which stops the IO thread). Nor node 2's seed position: it is in node 2's
@@ -216,7 +216,8 @@ class Planner {
         // once node 2 has applied (and logged) it, node 1 starts at node 2's binlog position.
         // Otherwise current_pos: node 1's own writes are in its binlog position, not its slave
         // position, so it asks node 2 only for what it has not written.
-        if (seed == SeedChoice::seed) {
+        const bool reset = seed == SeedChoice::seed || seed == SeedChoice::rewound;
+        if (reset) {
             verify_steps(0);
             channel_steps(0, inbound[0], "slave_pos", semi_changed[0], true);
         } else {
@@ -234,13 +235,13 @@ class Planner {
                     s_.nodes[n].name);
                 plan_.steps.push_back(std::move(wait));
             }
-            if (seed != SeedChoice::seed) verify_steps(writer());
+            if (!reset) verify_steps(writer());
         }
         return std::move(plan_);
     }
 
   private:
-    enum class SeedChoice { none, seed, in_sync };
+    enum class SeedChoice { none, seed, in_sync, rewound };
 
     void error(int n, const std::string& what) {
         plan_.errors.push_back(fmt::format("{}: {}", s_.nodes[n].label(), what));
@@ -316,6 +317,7 @@ class Planner {
     SeedChoice choose_seed() {
         const ServerFacts& a = *facts_[0];
         const ServerFacts& b = *facts_[1];
+        if (s_.rewound) return rewound();
         auto a_pos = checks::parse_mariadb_gtid_list(a.gtid_current_pos)
                          .value.value_or(checks::MariadbGtidList{});
         auto b_pos = checks::parse_mariadb_gtid_list(b.gtid_current_pos)
@@ -369,6 +371,31 @@ class Planner {
             fmt::format("it holds schemas ({}, {} tables) and its GTID position '{}' is not "
                         "{}'s '{}', so its data cannot be shown to be a copy",
                         holding, tables, b.gtid_current_pos, s_.nodes[0].name, a.gtid_current_pos));
+        return SeedChoice::none;
+    }
+
+    // After `havip rejoin`'s flashback: node 2 logged nothing since its RESET MASTER, and its
+    // gtid_slave_pos (the branch point) is in node 1's history.
+    SeedChoice rewound() {
+        const ServerFacts& a = *facts_[0];
+        const ServerFacts& b = *facts_[1];
+        // Each GTID of the position is one node 1 logged: (domain, server) at that sequence.
+        auto a_state = parse_binlog_state(a.gtid_binlog_state);
+        auto b_pos = checks::parse_mariadb_gtid_list(b.gtid_slave_pos).value;
+        bool in_history = a_state && b_pos;
+        for (const auto& [domain, g] : b_pos.value_or(checks::MariadbGtidList{})) {
+            auto it = a_state ? a_state->find({domain, g.server_id}) : BinlogState::iterator{};
+            if (!a_state || it == a_state->end() || it->second < g.sequence) in_history = false;
+        }
+        if (!b.gtid_binlog_state.empty())
+            error(1, fmt::format("refusing: rewound, but its binary log holds '{}'",
+                                 b.gtid_binlog_state));
+        else if (!in_history)
+            error(1, fmt::format("refusing: rewound to gtid_slave_pos '{}', which is not in {}'s "
+                                 "history (gtid_binlog_state '{}')",
+                                 b.gtid_slave_pos, s_.nodes[0].name, a.gtid_binlog_state));
+        else
+            return SeedChoice::rewound;
         return SeedChoice::none;
     }
 

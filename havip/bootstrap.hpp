@@ -51,6 +51,7 @@ struct ServerFacts {
     bool gtid_strict_mode = false;
     bool log_slave_updates = false;
     std::string binlog_format;  // ROW | MIXED | STATEMENT
+    std::string binlog_row_image;  // FULL | NOBLOB | MINIMAL: flashback needs FULL
     std::uint32_t gtid_domain_id = 0;
     std::string gtid_binlog_pos;
     std::string gtid_slave_pos;
@@ -86,6 +87,10 @@ struct BootstrapSettings {
     std::chrono::milliseconds semi_sync_timeout{10000};
     double heartbeat_period_s = 1.0;
     std::string vip;  // the database VIP (IPv4 literal), "" when the inventory has none
+    // Set by `havip rejoin` after a flashback: node 2's data is node 1's history up to node 2's
+    // gtid_slave_pos and its binary log is reset. Instead of a seed it replicates from that
+    // position, and node 1 from node 2's binary log, as after a seed.
+    bool rewound = false;
 };
 
 // Done as SQL on one node's connection (in order, same session), by running mariadb-dump into

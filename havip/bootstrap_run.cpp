@@ -83,7 +83,8 @@ std::variant<ServerFacts, std::string> gather(Node& node, const BootstrapSetting
             ask("SELECT VERSION() AS version, @@server_id AS server_id, @@read_only AS ro, "
                 "@@log_bin AS "
                 "log_bin, @@gtid_strict_mode AS strict, @@log_slave_updates AS lsu, "
-                "@@binlog_format AS format, @@gtid_domain_id AS domain, "
+                "@@binlog_format AS format, @@binlog_row_image AS image, "
+                "@@gtid_domain_id AS domain, "
                 "@@gtid_binlog_pos AS binlog, @@gtid_slave_pos AS slave, "
                 "@@gtid_current_pos AS cur, @@gtid_binlog_state AS state");
         if (!rows) return failure;
@@ -95,6 +96,7 @@ std::variant<ServerFacts, std::string> gather(Node& node, const BootstrapSetting
         f.gtid_strict_mode = first(*rows, "strict") == "1";
         f.log_slave_updates = first(*rows, "lsu") == "1";
         f.binlog_format = first(*rows, "format");
+        f.binlog_row_image = first(*rows, "image");
         f.gtid_domain_id =
             static_cast<std::uint32_t>(std::strtoul(first(*rows, "domain").c_str(), nullptr, 10));
         f.gtid_binlog_pos = first(*rows, "binlog");

@@ -85,6 +85,11 @@ std::optional<std::string> run_child(const std::vector<std::string>& argv,
                                      std::chrono::seconds timeout,
                                      const std::filesystem::path& errors);
 
+// mariadb loading `file` into `into` with the binary log off for that session (the seed's load;
+// havip rejoin's flashback).
+std::vector<std::string> load_command(const Options& o, const NodeTarget& into,
+                                      const std::filesystem::path& file);
+
 // argv as a shell would read it back (for printing the commands a step runs).
 std::string shell_words(const std::vector<std::string>& argv);
 

@@ -25,8 +25,9 @@ const char* usage =
     "  bootstrap INVENTORY --admin-option-file FILE [--secrets DIR] [--dry-run]\n"
     "                                    set up master-master replication of the two nodes\n"
     "  rejoin INVENTORY --admin-option-file FILE [--dry-run]\n"
-    "                                    save a stale node's extra transactions, re-seed it\n"
-    "                                    from the authority and clear its diverged latch\n";
+    "                                    save a stale node's extra transactions, roll them\n"
+    "                                    back (or re-seed it from the authority) and clear\n"
+    "                                    its diverged latch\n";
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 #include "havip/rejoin.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <ctime>
 #include <map>
@@ -28,6 +29,26 @@ std::optional<Gtid> parse_gtid(std::string_view text) {
     if (!one.value || one.value->size() != 1) return std::nullopt;
     const auto& [domain, g] = *one.value->begin();
     return Gtid{domain, g.server_id, g.sequence};
+}
+
+// An event header of mariadb-binlog's output:
+// "#261206  2:50:01 server id 1  end_log_pos 1234 CRC32 0x…\tGTID 0-1-102 trans".
+bool is_header(std::string_view line) {
+    return !line.empty() && line.front() == '#' &&
+           line.find(" server id ") != std::string_view::npos &&
+           line.find("end_log_pos") != std::string_view::npos;
+}
+
+// Calls f with each line of text, without its newline.
+template <typename F>
+void each_line(std::string_view text, F&& f) {
+    std::size_t at = 0;
+    while (at < text.size()) {
+        auto end = text.find('\n', at);
+        if (end == std::string_view::npos) end = text.size();
+        f(text.substr(at, end - at));
+        at = end + 1;
+    }
 }
 
 std::string utc(std::chrono::system_clock::time_point now, const char* format) {
@@ -204,26 +225,17 @@ RejoinPlan plan_rejoin(const NodeTarget& local, const NodeTarget& authority,
 
 std::vector<std::string> binlog_gtids(std::string_view text) {
     std::vector<std::string> out;
-    std::size_t at = 0;
-    while (at < text.size()) {
-        auto end = text.find('\n', at);
-        if (end == std::string_view::npos) end = text.size();
-        const std::string_view line = text.substr(at, end - at);
-        at = end + 1;
-        // "#261206  2:50:01 server id 1  end_log_pos 1234 CRC32 0x…\tGTID 0-1-102 trans"
-        if (line.empty() || line.front() != '#' ||
-            line.find(" server id ") == std::string_view::npos ||
-            line.find("end_log_pos") == std::string_view::npos)
-            continue;
+    each_line(text, [&](std::string_view line) {
+        if (!is_header(line)) return;
         auto g = line.find("GTID ");
-        if (g == std::string_view::npos || g == 0) continue;
+        if (g == std::string_view::npos || g == 0) return;
         const char before = line[g - 1];
-        if (before != '\t' && before != ' ') continue;
+        if (before != '\t' && before != ' ') return;
         auto rest = line.substr(g + 5);
         auto stop = rest.find_first_of(" \t");
         auto token = rest.substr(0, stop);
         if (parse_gtid(token)) out.emplace_back(token);
-    }
+    });
     return out;
 }
 
@@ -266,6 +278,211 @@ std::optional<std::string> check_saved(const RejoinPlan& plan, const RejoinFacts
     return std::nullopt;
 }
 
+const char* to_string(RejoinMethod method) {
+    return method == RejoinMethod::flashback ? "flashback" : "reseed";
+}
+
+namespace {
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+// A Query event's statement that is part of a row-event transaction: its start or end.
+bool transaction_control(std::string_view statement) {
+    if (auto end = statement.find("/*!*/;"); end != std::string_view::npos)
+        statement = statement.substr(0, end);
+    while (!statement.empty() && (statement.back() == ';' || statement.back() == ' '))
+        statement.remove_suffix(1);
+    const auto word = lower(statement);
+    return word == "begin" || word == "commit" || word == "rollback" ||
+           word == "start transaction";
+}
+
+// The event type of a header line: the word after the tab ("Write_rows", "Xid", "Table_map").
+std::string_view event_type(std::string_view header) {
+    auto tab = header.find('\t');
+    auto type = tab == std::string_view::npos ? std::string_view{} : header.substr(tab + 1);
+    return type.substr(0, type.find_first_of(" :\t"));
+}
+
+// The events of a row-event transaction as mariadb-binlog prints them (GTID and Query are read
+// apart), and those around transactions.
+bool row_transaction_event(std::string_view type) {
+    for (std::string_view known : {"Table_map", "Write_rows", "Update_rows", "Delete_rows",
+                                   "Write_rows_v1", "Update_rows_v1", "Delete_rows_v1",
+                                   "Write_rows_compressed", "Update_rows_compressed",
+                                   "Delete_rows_compressed", "Annotate_rows", "Xid", "Rotate",
+                                   "Gtid", "Binlog", "Start", "Stop", "Format_desc"})
+        if (type == known) return true;
+    return false;
+}
+
+}  // namespace
+
+BinlogScan scan_binlog(std::string_view text) {
+    BinlogScan scan;
+    scan.gtids = binlog_gtids(text);
+    scan.bytes = text.size();
+    std::string gtid = "?";  // the transaction being read
+    bool ddl = false;
+    bool in_query = false;   // after a Query header, before its statement
+    std::string flagged;     // the last transaction put in not_rows
+    // An UPDATE's before (WHERE) and after (SET) images: the columns each lists.
+    enum class Image { none, before, after } image = Image::none;
+    std::set<std::string> before, after;
+    auto end_update = [&] {
+        if (image == Image::after && before != after &&
+            (scan.partial_images.empty() || scan.partial_images.back() != gtid))
+            scan.partial_images.push_back(gtid);
+        image = Image::none;
+    };
+    each_line(text, [&](std::string_view line) {
+        if (image != Image::none) {
+            if (line.starts_with("###   @")) {
+                const auto column = std::string(line.substr(7, line.find('=') - 7));
+                (image == Image::before ? before : after).insert(column);
+                return;
+            }
+            if (line == "### WHERE" && image == Image::before && before.empty()) return;
+            if (line == "### SET" && image == Image::before) {
+                image = Image::after;
+                return;
+            }
+            end_update();
+        }
+        if (line.starts_with("### UPDATE ")) {
+            before.clear();
+            after.clear();
+            image = Image::before;  // "### WHERE" follows
+            return;
+        }
+        if (is_header(line)) {
+            in_query = false;
+            if (auto g = line.find("\tGTID "); g != std::string_view::npos) {
+                auto rest = line.substr(g + 6);
+                const auto stop = rest.find(' ');
+                gtid = std::string(rest.substr(0, stop));
+                ddl = stop != std::string_view::npos &&
+                      rest.substr(stop).find(" ddl") != std::string_view::npos;
+                // Flagged at once (whatever its statement looks like); the statement is added
+                // when it is read.
+                if (ddl) {
+                    scan.not_rows.push_back(gtid + " (DDL)");
+                    flagged = gtid;
+                }
+            } else if (line.find("\tQuery\t") != std::string_view::npos) {
+                in_query = true;
+            } else if (auto type = event_type(line);
+                       gtid != "?" && flagged != gtid && !row_transaction_event(type)) {
+                // LOAD DATA as a statement (Begin_load_query, Execute_load_query), and any
+                // event flashback has no inverse for.
+                flagged = gtid;
+                scan.not_rows.push_back(fmt::format("{} (a {} event)", gtid, type));
+            }
+            return;
+        }
+        if (!in_query || line.empty() || line.front() == '#' || line.starts_with("/*!") ||
+            line.starts_with("SET ") || line.starts_with("use "))
+            return;
+        in_query = false;
+        if (ddl && flagged == gtid && scan.not_rows.back().ends_with(" (DDL)")) {
+            scan.not_rows.back().pop_back();
+            scan.not_rows.back() += fmt::format(": {})", line.substr(0, 60));
+            return;
+        }
+        if (transaction_control(line) || flagged == gtid) return;
+        flagged = gtid;
+        scan.not_rows.push_back(fmt::format("{} (a statement: {})", gtid, line.substr(0, 60)));
+    });
+    end_update();
+    return scan;
+}
+
+RejoinPlan with_method(RejoinPlan plan, const NodeTarget& local, const NodeTarget& authority,
+                       const RejoinFacts& facts, const BinlogScan& scan) {
+    const ServerFacts& l = facts.local;
+    auto reseed = [&](std::string why) {
+        plan.method = RejoinMethod::reseed;
+        plan.method_why = std::move(why);
+        return plan;
+    };
+    if (!plan.errors.empty()) return reseed("refused");
+    if (!plan.has_extra())
+        return reseed(
+            "no extra transaction in the binary log to roll back: what diverged is not there, so "
+            "the whole node is re-seeded");
+    if (l.binlog_format != "ROW")
+        return reseed(fmt::format("binlog_format is {}, not ROW: flashback inverts row events only",
+                                  l.binlog_format));
+    if (l.binlog_row_image != "FULL")
+        return reseed(fmt::format(
+            "binlog_row_image is {}, not FULL: flashback needs every column's before image",
+            l.binlog_row_image.empty() ? "unknown" : l.binlog_row_image));
+    if (auto e = check_saved(plan, facts, scan.gtids))
+        return reseed("not every extra transaction is in this node's binary log: " + *e);
+    if (scan.gtids.size() > flashback_max_transactions)
+        return reseed(fmt::format("{} extra transactions, more than flashback's bound of {}",
+                                  scan.gtids.size(), flashback_max_transactions));
+    if (scan.bytes > flashback_max_bytes)
+        return reseed(fmt::format("the range is {} MiB of binary log, more than flashback's {} MiB",
+                                  scan.bytes >> 20, flashback_max_bytes >> 20));
+    auto listed = [](const std::vector<std::string>& items) {
+        std::string out;
+        for (std::size_t i = 0; i < items.size() && i < 3; ++i)
+            out += (out.empty() ? "" : ", ") + items[i];
+        if (items.size() > 3) out += fmt::format(" and {} more", items.size() - 3);
+        return out;
+    };
+    if (!scan.not_rows.empty())
+        return reseed(fmt::format(
+            "{} extra transaction(s) are not row events, which flashback cannot invert: {}",
+            scan.not_rows.size(), listed(scan.not_rows)));
+    if (!scan.partial_images.empty())
+        return reseed(fmt::format(
+            "{} extra transaction(s) have UPDATEs without a full before image (logged with "
+            "binlog_row_image other than FULL): {}",
+            scan.partial_images.size(), listed(scan.partial_images)));
+
+    plan.method = RejoinMethod::flashback;
+    plan.method_why = fmt::format(
+        "{} extra transaction(s), all row events with full images ({} KiB of binary log)",
+        scan.gtids.size(), (scan.bytes + 1023) / 1024);
+    // The save stays first and the latch is cleared last; the re-seed between is replaced.
+    std::vector<std::string> steps = {plan.steps.front()};
+    steps.push_back(fmt::format(
+        "stop replication between {} and {} both ways; roll back the extra transactions with "
+        "mariadb-binlog --flashback over the same range, applied with sql_log_bin=0 ({} stays "
+        "read-only): {}",
+        local.name, authority.name, local.name, plan.method_why));
+    steps.push_back(fmt::format(
+        "RESET MASTER on {} and SET GLOBAL gtid_slave_pos='{}' (where the histories part); then "
+        "`havip bootstrap`'s steps after a seed: replicate from {} there, and {} from {}'s binary "
+        "log; wait until both channels run and are caught up. An applier error there (1032/1062: "
+        "the rollback did not restore the branch point) falls back to the re-seed",
+        local.name, branch_position(plan, facts), authority.name, authority.name, local.name));
+    steps.push_back(plan.steps.back());
+    plan.steps = std::move(steps);
+    return plan;
+}
+
+std::string branch_position(const RejoinPlan& plan, const RejoinFacts& facts) {
+    auto current = checks::parse_mariadb_gtid_list(facts.local.gtid_current_pos)
+                       .value.value_or(checks::MariadbGtidList{});
+    std::map<std::uint32_t, std::string> by_domain;
+    for (const auto& [domain, g] : current)
+        by_domain[domain] = gtid_text(domain, g.server_id, g.sequence);
+    for (const auto& range : plan.extra)
+        by_domain[range.domain] = range.after;
+    std::string out;
+    for (const auto& [domain, text] : by_domain)
+        out += (out.empty() ? "" : ",") + text;
+    return out;
+}
+
 std::string saved_file_name(std::chrono::system_clock::time_point now, std::uint32_t server_id) {
     return fmt::format("{}-{}.sql", utc(now, "%Y%m%dT%H%M%SZ"), server_id);
 }
@@ -280,7 +497,8 @@ std::string saved_header(const NodeTarget& local, const NodeTarget& authority,
                     "(server_id {}) did not have",
                     gtids.size(), local.label(), facts.local.server_id, authority.label(),
                     facts.authority.server_id));
-    line(fmt::format("saved at {} before {} was re-seeded from {}; they are applied NOWHERE now",
+    line(fmt::format("saved at {} before {} was rolled back or re-seeded to {}'s history; they are "
+                     "applied NOWHERE now",
                      utc(now, "%Y-%m-%dT%H:%M:%SZ"), local.name, authority.name));
     line(fmt::format("{}: gtid_binlog_pos '{}', gtid_binlog_state '{}'", local.name,
                      facts.local.gtid_binlog_pos, facts.local.gtid_binlog_state));

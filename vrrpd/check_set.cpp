@@ -820,10 +820,12 @@ void CheckSet::maybe_rejoin(Runner& runner, bool diverged, bool holder) {
             std::stringstream text;
             text << in.rdbuf();
             const auto saved = checks::rejoin_saved_line(text.str());
+            const auto method = checks::rejoin_method(text.str()).value_or("");
             const bool ok = result.success();
             const auto took = std::chrono::duration<double>(result.elapsed).count();
-            const auto summary = ok ? fmt::format("succeeded at {} in {:.1f} s; {}",
+            const auto summary = ok ? fmt::format("succeeded at {} in {:.1f} s by {}; {}",
                                                   format_time(checks::WallClock::now()), took,
+                                                  method.empty() ? "?" : method,
                                                   saved ? *saved : std::string{"nothing to save"})
                                     : fmt::format("failed at {} after {:.1f} s ({}): {}{}",
                                                   format_time(checks::WallClock::now()), took,
@@ -835,12 +837,14 @@ void CheckSet::maybe_rejoin(Runner& runner, bool diverged, bool holder) {
                     r->rejoin, fmt::format("deferred at {}", format_time(checks::WallClock::now())),
                     std::chrono::steady_clock::now());
             } else {
-                checks::rejoin_finished(r->rejoin, ok, summary, std::chrono::steady_clock::now());
+                checks::rejoin_finished(r->rejoin, ok, summary, std::chrono::steady_clock::now(),
+                                        method);
             }
             log_.log(ok ? Level::notice : Level::warning, "auto rejoin " + r->rejoin.last,
                      {{"MESSAGE_ID", std::string{systemd::message_id_rejoin}},
                       {"HAVIP_CHECK", r->name},
-                      {"HAVIP_REASON", result.describe()}});
+                      {"HAVIP_REASON", result.describe()},
+                      {"HAVIP_REJOIN_METHOD", method}});
             rejoin_status(*r);
             if (!r->in_flight) poll_mysql(*r);
         });
@@ -853,6 +857,8 @@ void CheckSet::rejoin_status(Runner& runner) {
     last.rejoins_succeeded = runner.rejoin.succeeded;
     last.rejoins_failed = runner.rejoin.failed;
     last.rejoins_deferred = runner.rejoin.deferred;
+    last.rejoins_flashback = runner.rejoin.by_flashback;
+    last.rejoins_reseed = runner.rejoin.by_reseed;
     if (runner.rejoin.running && runner.rejoin_started_at) {
         last.rejoin = fmt::format("auto rejoin running since {} (pid {})",
                                   format_time(*runner.rejoin_started_at),

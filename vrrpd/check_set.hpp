@@ -111,6 +111,7 @@ class CheckSet {
         std::string rejoin;
         std::uint64_t rejoins_started = 0, rejoins_succeeded = 0, rejoins_failed = 0;
         std::uint64_t rejoins_deferred = 0;
+        std::uint64_t rejoins_flashback = 0, rejoins_reseed = 0;  // succeeded, by method
     };
     const std::map<std::string, Last>& last() const { return last_; }
 

@@ -1356,6 +1356,8 @@ StatusSnapshot Daemon::snapshot() const {
                     c.rejoins_succeeded = it->second.rejoins_succeeded;
                     c.rejoins_failed = it->second.rejoins_failed;
                     c.rejoins_deferred = it->second.rejoins_deferred;
+                    c.rejoins_flashback = it->second.rejoins_flashback;
+                    c.rejoins_reseed = it->second.rejoins_reseed;
                 }
                 if (auto it = check_since_.find(c.name); it != check_since_.end())
                     c.since = it->second.since;

@@ -259,20 +259,32 @@ std::string format_metrics(const StatusSnapshot& snapshot) {
                 }
             }
         });
+    // Each mysql_check once (two instances tracking one check show it once), with its labels.
+    auto each_mysql_check = [&](auto&& sample) {
+        std::set<std::string> seen;
+        for (const auto& i : instances)
+            for (const auto& c : i.checks)
+                if (c.type == "mysql_check" && seen.insert(c.name).second)
+                    sample(c, Labels().add("check", c.name));
+    };
     w.family("havip_check_rejoins_total", "counter",
              "Automatic rejoins (havip rejoin run by havipd) of a mysql_check's node, by result.",
              [&] {
-                 std::set<std::string> seen;
-                 for (const auto& i : instances) {
-                     for (const auto& c : i.checks) {
-                         if (c.type != "mysql_check" || !seen.insert(c.name).second) continue;
-                         const auto labels = Labels().add("check", c.name);
-                         w.sample(labels.with("result", "started"), c.rejoins_started);
-                         w.sample(labels.with("result", "succeeded"), c.rejoins_succeeded);
-                         w.sample(labels.with("result", "failed"), c.rejoins_failed);
-                         w.sample(labels.with("result", "deferred"), c.rejoins_deferred);
-                     }
-                 }
+                 each_mysql_check([&](const auto& c, const Labels& labels) {
+                     w.sample(labels.with("result", "started"), c.rejoins_started);
+                     w.sample(labels.with("result", "succeeded"), c.rejoins_succeeded);
+                     w.sample(labels.with("result", "failed"), c.rejoins_failed);
+                     w.sample(labels.with("result", "deferred"), c.rejoins_deferred);
+                 });
+             });
+    w.family("havip_check_rejoin_methods_total", "counter",
+             "Succeeded automatic rejoins of a mysql_check's node, by how it was brought back: "
+             "flashback (its extra transactions rolled back) or reseed (a dump of the peer).",
+             [&] {
+                 each_mysql_check([&](const auto& c, const Labels& labels) {
+                     w.sample(labels.with("method", "flashback"), c.rejoins_flashback);
+                     w.sample(labels.with("method", "reseed"), c.rejoins_reseed);
+                 });
              });
     w.family("havip_switchovers_total", "counter",
              "Finished `havip switchover` runs of an instance, by result.", [&] {

@@ -58,7 +58,9 @@ json instance_json(const InstanceSnapshot& i) {
             checks.back()["rejoins"] = {{"started", c.rejoins_started},
                                         {"succeeded", c.rejoins_succeeded},
                                         {"failed", c.rejoins_failed},
-                                        {"deferred", c.rejoins_deferred}};
+                                        {"deferred", c.rejoins_deferred},
+                                        {"flashback", c.rejoins_flashback},
+                                        {"reseed", c.rejoins_reseed}};
         }
     }
     json vip_retries = json::array();

@@ -174,6 +174,7 @@ testing::AssertionResult MariadbServer::prepare() {
         "log_bin = {datadir}/binlog\n"
         "relay_log = {datadir}/relay\n"
         "binlog_format = ROW\n"
+        "binlog_row_image = FULL\n"
         "log_slave_updates = ON\n"
         "gtid_domain_id = 0\n"
         "gtid_strict_mode = ON\n"

@@ -2,8 +2,9 @@
 // and writes; a comes back holding two transactions b never had (an async crash window) and
 // latches *diverged*, b keeps the VIP. `havip rejoin --dry-run` on a changes nothing;
 // `havip rejoin` saves a's two extra transactions (counted, their rows readable in the file),
-// re-seeds a from b, replication runs both ways, a's latch is cleared, and a is eligible again:
-// it takes the VIP back (priority 150, preemption on) and its writes reach b.
+// rolls them back (flashback: they are row events) or re-seeds a from b (a DDL among them),
+// replication runs both ways, a's latch is cleared, and a is eligible again: it takes the VIP
+// back (priority 150, preemption on) and its writes reach b.
 // The same story with havipd's automatic rejoin (auto_rejoin, on by default): no command, a is
 // rejoined by its own havipd within a bound, with the same saved file and outcome.
 #include <fcntl.h>
@@ -260,6 +261,52 @@ class RejoinTest : public VrrpPairTest {
         return out;
     }
 
+    // Data a re-seed copies and a flashback leaves alone: 100,000 rows (~12 MB) on both nodes.
+    void bulk() {
+        ASSERT_TRUE(
+            db_a_->exec("CREATE TABLE lab.bulk (id BIGINT PRIMARY KEY, pad CHAR(100)) "
+                        "ENGINE=InnoDB; INSERT INTO lab.bulk SELECT seq, REPEAT('x', 100) FROM "
+                        "lab.seq_1_to_100000"));
+        ASSERT_TRUE(wait_caught_up(*db_a_, *db_b_, 60s));
+    }
+
+    // A table on a alone, unlogged: a re-seed drops it, a flashback does not touch it.
+    void mark_a() {
+        ASSERT_TRUE(
+            db_a_->exec("SET sql_log_bin=0; CREATE DATABASE only_a; CREATE TABLE only_a.m "
+                        "(id INT PRIMARY KEY) ENGINE=InnoDB; INSERT INTO only_a.m VALUES (7)"));
+    }
+    bool a_marked() { return db_a_->value("SELECT id FROM only_a.m") == "7"; }
+
+    // After a rejoin: a holds b's rows and none of its own crash window, replication runs
+    // both ways, and a write on b (the holder) reaches a.
+    void expect_copy_of_b() {
+        EXPECT_EQ(db_a_->value("SELECT GROUP_CONCAT(id ORDER BY id) FROM lab.w"), "0,1,2,3");
+        for (auto* d : {&*db_a_, &*db_b_}) {
+            EXPECT_EQ(d->slave_status("Slave_IO_Running"), "Yes") << d->node();
+            EXPECT_EQ(d->slave_status("Slave_SQL_Running"), "Yes") << d->node();
+        }
+        ASSERT_TRUE(db_b_->exec("INSERT INTO lab.w VALUES (4, 'on b after the rejoin')"));
+        EXPECT_TRUE(wait_caught_up(*db_b_, *db_a_, 10s));
+        EXPECT_EQ(db_a_->value("SELECT note FROM lab.w WHERE id = 4"), "on b after the rejoin");
+    }
+
+    // a's latch cleared, a eligible again: with the higher priority it takes the VIP back,
+    // writable, and what is written there (row `id`) reaches b.
+    void expect_eligible_again(int id) {
+        EXPECT_TRUE(
+            wait_until([&] { return check_status("a").value("diverged", true) == false; }, 5s))
+            << check_status("a").dump();
+        EXPECT_TRUE(
+            wait_until([&] { return holders() == std::vector<std::string>{"a"}; }, 20s, 100ms))
+            << check_status("a").dump();
+        EXPECT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 10s, 50ms));
+        ASSERT_TRUE(db_a_->exec(fmt::format("INSERT INTO lab.w VALUES ({}, 'after rejoin')", id)));
+        EXPECT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+        EXPECT_EQ(db_b_->value(fmt::format("SELECT note FROM lab.w WHERE id = {}", id)),
+                  "after rejoin");
+    }
+
     std::optional<MariadbServer> db_a_, db_b_;
     RunningDaemon a_, b_;
     fs::path admin_cnf_, secrets_, inventory_;
@@ -268,7 +315,7 @@ class RejoinTest : public VrrpPairTest {
     bool semi_sync_ = false;
 };
 
-TEST_F(RejoinTest, diverged_old_master_is_saved_reseeded_and_eligible_again) {
+TEST_F(RejoinTest, diverged_old_master_is_saved_rejoined_and_eligible_again) {
     ASSERT_NO_FATAL_FAILURE(start(false));
     ASSERT_NO_FATAL_FAILURE(diverge());
 
@@ -334,20 +381,111 @@ TEST_F(RejoinTest, diverged_old_master_is_saved_reseeded_and_eligible_again) {
         EXPECT_EQ(d->slave_status("Slave_IO_Running"), "Yes") << d->node();
         EXPECT_EQ(d->slave_status("Slave_SQL_Running"), "Yes") << d->node();
     }
-    // The latch is cleared through the control socket.
+    // The latch is cleared through the control socket; a is eligible again.
     EXPECT_TRUE(a_.log_mentions("havip clear-diverged"));
-    EXPECT_TRUE(wait_until([&] { return check_status("a").value("diverged", true) == false; }, 5s))
-        << check_status("a").dump();
-
-    // a is eligible again: with the higher priority it takes the VIP back, writable, and what
-    // is written there reaches b.
-    EXPECT_TRUE(wait_until([&] { return holders() == std::vector<std::string>{"a"}; }, 20s, 100ms))
-        << check_status("a").dump();
-    EXPECT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 10s, 50ms));
-    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (5, 'after rejoin')"));
-    EXPECT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
-    EXPECT_EQ(db_b_->value("SELECT note FROM lab.w WHERE id = 5"), "after rejoin");
+    ASSERT_NO_FATAL_FAILURE(expect_eligible_again(5));
     EXPECT_FALSE(b_.log_mentions("data diverged"));
+}
+
+// Flashback (issue 15): a's two crash-window transactions are row events with full images, so
+// they are saved, then rolled back in place; a resumes replication at the branch point. No
+// re-seed: a table only a has (unlogged, so no part of any history) is still there, which a
+// re-seed's DROP DATABASE would have removed.
+TEST_F(RejoinTest, diverged_old_master_is_rolled_back_by_flashback_not_reseeded) {
+    ASSERT_NO_FATAL_FAILURE(start(false));
+    ASSERT_NO_FATAL_FAILURE(bulk());
+    ASSERT_NO_FATAL_FAILURE(mark_a());
+    ASSERT_NO_FATAL_FAILURE(diverge());
+
+    const auto dry = rejoin({"--dry-run"});
+    EXPECT_EQ(dry.exit_code, 0) << dry.err;
+    EXPECT_NE(dry.out.find("method: flashback: 2 extra transaction(s), all row events"),
+              std::string::npos)
+        << dry.out;
+    EXPECT_TRUE(saved_files().empty());
+
+    const auto began = Clock::now();
+    const auto done = rejoin({});
+    const auto took = Clock::now() - began;
+    ASSERT_EQ(done.exit_code, 0) << done.out << done.err;
+    EXPECT_NE(done.out.find("(method: flashback)"), std::string::npos) << done.out;
+    EXPECT_NE(done.out.find("rolled back 2 transaction(s)"), std::string::npos) << done.out;
+    EXPECT_EQ(done.out.find("re-seed a from b"), std::string::npos) << done.out;
+    std::cout << fmt::format("[ figures ] havip rejoin by flashback (100,000-row table): {} ms\n",
+                             std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+
+    const auto files = saved_files();
+    ASSERT_EQ(files.size(), 1u);
+    const auto text = read_file(files.front());
+    EXPECT_EQ(transactions(text).size(), 2u) << text;
+    EXPECT_NE(text.find("crash-window-row-one"), std::string::npos) << text;
+    EXPECT_NE(text.find("crash-window-row-two"), std::string::npos) << text;
+
+    EXPECT_TRUE(a_marked()) << "only_a.m is gone: a was re-seeded";
+    EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM lab.w WHERE id >= 100"), "0");
+    // a's binary log starts again at the branch point: its own extra GTIDs are gone from it.
+    EXPECT_EQ(db_a_->value("SELECT @@gtid_binlog_state").value_or("").find("0-1-"),
+              std::string::npos)
+        << db_a_->value("SELECT @@gtid_binlog_state").value_or("");
+    EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM lab.bulk"), "100000");
+    ASSERT_NO_FATAL_FAILURE(expect_copy_of_b());
+    ASSERT_NO_FATAL_FAILURE(expect_eligible_again(5));
+}
+
+// A DDL among the extra transactions cannot be rolled back by flashback: the rejoin says so and
+// re-seeds (a's unlogged table goes with the rest of its data), with the same outcome.
+TEST_F(RejoinTest, a_ddl_among_the_extra_transactions_falls_back_to_the_reseed) {
+    ASSERT_NO_FATAL_FAILURE(start(false));
+    ASSERT_NO_FATAL_FAILURE(bulk());
+    ASSERT_NO_FATAL_FAILURE(mark_a());
+    ASSERT_NO_FATAL_FAILURE(diverge());
+    ASSERT_TRUE(db_a_->exec("CREATE TABLE lab.crash_window_ddl (id INT PRIMARY KEY)"));
+
+    const auto began = Clock::now();
+    const auto done = rejoin({});
+    const auto took = Clock::now() - began;
+    ASSERT_EQ(done.exit_code, 0) << done.out << done.err;
+    EXPECT_NE(done.out.find("method: reseed: 1 extra transaction(s) are not row events"),
+              std::string::npos)
+        << done.out;
+    EXPECT_NE(done.out.find("(DDL: CREATE TABLE lab.crash_window_ddl"), std::string::npos)
+        << done.out;
+    EXPECT_NE(done.out.find("(method: reseed)"), std::string::npos) << done.out;
+    std::cout << fmt::format("[ figures ] havip rejoin by re-seed (100,000-row table): {} ms\n",
+                             std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+
+    const auto files = saved_files();
+    ASSERT_EQ(files.size(), 1u);
+    const auto text = read_file(files.front());
+    EXPECT_EQ(transactions(text).size(), 3u) << text;
+    EXPECT_NE(text.find("crash_window_ddl"), std::string::npos) << text;
+    EXPECT_FALSE(a_marked()) << "only_a.m is still there: a was not re-seeded";
+    EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = "
+                           "'crash_window_ddl'"),
+              "0");
+    EXPECT_EQ(db_a_->value("SELECT COUNT(*) FROM lab.bulk"), "100000");
+    ASSERT_NO_FATAL_FAILURE(expect_copy_of_b());
+}
+
+// A flashback that does not restore the branch point (here a row a deleted unlogged, which no
+// binary log holds) shows when replication resumes: b's UPDATE of that row stops a's applier
+// (1032). The rejoin then re-seeds a instead of leaving it half done.
+TEST_F(RejoinTest, a_flashback_that_does_not_replicate_cleanly_is_replaced_by_the_reseed) {
+    ASSERT_NO_FATAL_FAILURE(start(false));
+    ASSERT_NO_FATAL_FAILURE(diverge());
+    ASSERT_TRUE(db_a_->exec("SET sql_log_bin=0; DELETE FROM lab.w WHERE id = 0"));
+    ASSERT_TRUE(db_b_->exec("UPDATE lab.w SET note = 'changed on b' WHERE id = 0"));
+
+    const auto done = rejoin({});
+    ASSERT_EQ(done.exit_code, 0) << done.out << done.err;
+    EXPECT_NE(done.out.find("method: flashback"), std::string::npos) << done.out;
+    EXPECT_NE(done.out.find("rolled back 2 transaction(s)"), std::string::npos) << done.out;
+    EXPECT_NE(done.out.find("re-seeding instead"), std::string::npos) << done.out;
+    EXPECT_NE(done.err.find("1032"), std::string::npos) << done.err;
+    EXPECT_NE(done.out.find("(method: reseed)"), std::string::npos) << done.out;
+    EXPECT_EQ(saved_files().size(), 1u);
+    EXPECT_EQ(db_a_->value("SELECT note FROM lab.w WHERE id = 0"), "changed on b");
+    ASSERT_NO_FATAL_FAILURE(expect_copy_of_b());
 }
 
 // Nothing is dropped when the extra transactions cannot be saved: here the binary log holding
@@ -381,46 +519,67 @@ TEST_F(RejoinTest, refuses_and_drops_nothing_when_the_extra_transactions_cannot_
 }
 
 // Semi-sync (AFTER_SYNC): a commit on the authority is in its binary log before it commits, and
-// waits there for a replica's acknowledgement. While a is being re-seeded nothing acknowledges,
+// waits there for a replica's acknowledgement. While a is being rejoined nothing acknowledges,
 // so such a commit is in b's @@gtid_binlog_pos but in no dump; a's channel fetches it from the
 // binary log once it runs. The re-seed must not refuse because of it (seen in bench/writesafety,
 // link down under semi-sync: "gtid_slave_pos is '0-2-1499' after the load, not at least b's
-// '0-2-1500'", failing again until the authority's semi-sync timeout let the commit through).
-TEST_F(RejoinTest, reseeds_while_a_semi_sync_commit_on_the_authority_waits_for_this_node) {
-    semi_sync_ = true;
-    ASSERT_NO_FATAL_FAILURE(start(false));
-    ASSERT_NO_FATAL_FAILURE(diverge());
-    // b, the holder, has the master side on (havipd's promote). It fell back to async while a
-    // was down; switched off and on again it waits for an acknowledgement at once, with or
-    // without a replica (rpl_semi_sync_master_wait_no_slave), as right after a promote.
-    // Nothing acknowledges from now on: b's next commit waits (up to 20 s) for a.
-    ASSERT_TRUE(
-        db_b_->exec("SET GLOBAL rpl_semi_sync_master_timeout = 20000;"
-                    " SET GLOBAL rpl_semi_sync_master_enabled = OFF;"
-                    " SET GLOBAL rpl_semi_sync_master_enabled = ON"));
-    ASSERT_EQ(db_b_->value("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
-                           "WHERE VARIABLE_NAME='RPL_SEMI_SYNC_MASTER_STATUS'"),
-              "ON")
-        << db_b_->sql("SHOW GLOBAL STATUS LIKE 'rpl_semi_sync_master%'").out;
-    ASSERT_TRUE(db_a_->exec("STOP SLAVE"));
-    const auto before = db_b_->value("SELECT @@gtid_binlog_pos").value_or("");
-    std::thread waiting([&] { (void)db_b_->exec("INSERT INTO lab.w VALUES (7, 'waits for a')"); });
-    const bool logged =
-        wait_until([&] { return db_b_->value("SELECT @@gtid_binlog_pos").value_or("") != before; },
-                   5s, 50ms)
-            .has_value();
-    const bool visible = db_b_->value("SELECT COUNT(*) FROM lab.w WHERE id = 7") == "1";
-    const auto done = logged && !visible ? rejoin({}) : CommandResult{};
-    waiting.join();  // a's channel acknowledges it once running (or the 20 s timeout)
-    ASSERT_TRUE(logged) << "the INSERT on b was never logged";
-    ASSERT_FALSE(visible) << "the INSERT on b committed without waiting for a";
-    ASSERT_EQ(done.exit_code, 0) << done.out << done.err;
-    EXPECT_TRUE(wait_caught_up(*db_b_, *db_a_, 10s));
-    EXPECT_EQ(db_a_->value("SELECT note FROM lab.w WHERE id = 7"), "waits for a");
-    for (auto* d : {&*db_a_, &*db_b_}) {
-        EXPECT_EQ(d->slave_status("Slave_IO_Running"), "Yes") << d->node();
-        EXPECT_EQ(d->slave_status("Slave_SQL_Running"), "Yes") << d->node();
+// '0-2-1500'", failing again until the authority's semi-sync timeout let the commit through),
+// nor the flashback. `method`: "reseed" (a DDL in a's crash window forces it) or "flashback".
+class SemiSyncRejoinTest : public RejoinTest {
+  protected:
+    void run(const std::string& method) {
+        semi_sync_ = true;
+        ASSERT_NO_FATAL_FAILURE(start(false));
+        ASSERT_NO_FATAL_FAILURE(diverge());
+        if (method == "reseed") {
+            ASSERT_TRUE(db_a_->exec("CREATE TABLE lab.crash_window_ddl (id INT PRIMARY KEY)"));
+        }
+        // b, the holder, has the master side on (havipd's promote). It fell back to async while
+        // a was down; switched off and on again it waits for an acknowledgement at once, with or
+        // without a replica (rpl_semi_sync_master_wait_no_slave), as right after a promote.
+        // Nothing acknowledges from now on: b's next commit waits (up to 20 s) for a.
+        ASSERT_TRUE(
+            db_b_->exec("SET GLOBAL rpl_semi_sync_master_timeout = 20000;"
+                        " SET GLOBAL rpl_semi_sync_master_enabled = OFF;"
+                        " SET GLOBAL rpl_semi_sync_master_enabled = ON"));
+        ASSERT_EQ(db_b_->value("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+                               "WHERE VARIABLE_NAME='RPL_SEMI_SYNC_MASTER_STATUS'"),
+                  "ON")
+            << db_b_->sql("SHOW GLOBAL STATUS LIKE 'rpl_semi_sync_master%'").out;
+        ASSERT_TRUE(db_a_->exec("STOP SLAVE"));
+        const auto before = db_b_->value("SELECT @@gtid_binlog_pos").value_or("");
+        std::thread waiting(
+            [&] { (void)db_b_->exec("INSERT INTO lab.w VALUES (7, 'waits for a')"); });
+        const bool logged = wait_until(
+                                [&] {
+                                    return db_b_->value("SELECT @@gtid_binlog_pos").value_or("") !=
+                                           before;
+                                },
+                                5s, 50ms)
+                                .has_value();
+        const bool visible = db_b_->value("SELECT COUNT(*) FROM lab.w WHERE id = 7") == "1";
+        const auto done = logged && !visible ? rejoin({}) : CommandResult{};
+        waiting.join();  // a's channel acknowledges it once running (or the 20 s timeout)
+        ASSERT_TRUE(logged) << "the INSERT on b was never logged";
+        ASSERT_FALSE(visible) << "the INSERT on b committed without waiting for a";
+        ASSERT_EQ(done.exit_code, 0) << done.out << done.err;
+        EXPECT_NE(done.out.find("(method: " + method + ")"), std::string::npos) << done.out;
+        EXPECT_TRUE(wait_caught_up(*db_b_, *db_a_, 10s));
+        EXPECT_EQ(db_a_->value("SELECT note FROM lab.w WHERE id = 7"), "waits for a");
+        for (auto* d : {&*db_a_, &*db_b_}) {
+            EXPECT_EQ(d->slave_status("Slave_IO_Running"), "Yes") << d->node();
+            EXPECT_EQ(d->slave_status("Slave_SQL_Running"), "Yes") << d->node();
+        }
     }
+};
+
+TEST_F(SemiSyncRejoinTest, reseeds_while_a_semi_sync_commit_on_the_authority_waits_for_this_node) {
+    run("reseed");
+}
+
+TEST_F(SemiSyncRejoinTest,
+       rolls_back_while_a_semi_sync_commit_on_the_authority_waits_for_this_node) {
+    run("flashback");
 }
 
 TEST_F(RejoinTest, havipd_rejoins_a_diverged_old_master_by_itself) {
@@ -451,6 +610,11 @@ TEST_F(RejoinTest, havipd_rejoins_a_diverged_old_master_by_itself) {
     std::cout << table;
     EXPECT_TRUE(a_.log_mentions("auto rejoin started"));
     EXPECT_TRUE(a_.log_mentions("auto rejoin succeeded"));
+    // By flashback: two row-event transactions, no re-seed.
+    EXPECT_TRUE(a_.log_mentions("by flashback; saved 2 transaction(s)")) << a_.process->log_tail(20);
+    EXPECT_EQ(c.value("rejoins", nlohmann::json::object()).value("flashback", 0), 1) << c.dump();
+    EXPECT_NE(read_file(state / "rejoin" / "chk_db.log").find("(method: flashback)"),
+              std::string::npos);
 
     const auto files = saved_files(state);
     ASSERT_EQ(files.size(), 1u);

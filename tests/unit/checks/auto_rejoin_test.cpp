@@ -72,5 +72,25 @@ TEST(AutoRejoin, reads_the_saved_file_and_the_last_line_from_the_output) {
     EXPECT_EQ(last_line(out), "done: a rejoined b");
 }
 
+TEST(AutoRejoin, counts_succeeded_runs_by_the_method_havip_rejoin_names) {
+    const std::string flashback =
+        "method: flashback: 2 extra transaction(s), all row events with full images\n"
+        "done: a (10.0.0.1:3306) rejoined b (10.0.0.2:3306) (method: flashback)\n";
+    const std::string fell_back =
+        "method: flashback: 2 extra transaction(s)\n"
+        "flashback did not rejoin a: …; re-seeding instead\n"
+        "done: a (10.0.0.1:3306) rejoined b (10.0.0.2:3306) (method: reseed)\n";
+    EXPECT_EQ(rejoin_method(flashback), "flashback");
+    EXPECT_EQ(rejoin_method(fell_back), "reseed");
+    EXPECT_EQ(rejoin_method("method: flashback: …\nrefusing\n"), std::nullopt);
+    AutoRejoin s;
+    rejoin_finished(s, true, "ok", t0, "flashback");
+    rejoin_finished(s, true, "ok", t0, "reseed");
+    rejoin_finished(s, false, "failed", t0, "flashback");  // a failed run is not counted by method
+    EXPECT_EQ(s.by_flashback, 1u);
+    EXPECT_EQ(s.by_reseed, 1u);
+    EXPECT_EQ(s.succeeded, 2u);
+}
+
 }  // namespace
 }  // namespace havip::checks

@@ -465,6 +465,50 @@ TEST(BootstrapPlan, peer_at_node_ones_position_is_not_seeded_but_starts_from_it)
     EXPECT_FALSE(has_statement_starting(plan, 1, "CREATE USER 'repl'@'10.0.0.1'"));
 }
 
+// `havip rejoin` after a flashback: db2 holds data (db1's history up to the branch point), its
+// binary log was reset and its gtid_slave_pos set there. Not seeded, not refused for its data:
+// it replicates from that position, and db1 from db2's binary log once the verify row is in it,
+// as after a seed.
+TEST(BootstrapPlan, rewound_peer_replicates_from_its_branch_point_and_back_as_after_a_seed) {
+    BootstrapSettings s = settings();
+    s.rewound = true;
+    ServerFacts a = with_data(1, "0-2-105");
+    a.gtid_binlog_state = "0-1-100,0-2-105";
+    add_all_users(a);
+    a.replicas = {channel("10.0.0.2", "No", "No")};
+    ServerFacts b = with_data(2, "");
+    add_all_users(b);
+    b.gtid_slave_pos = b.gtid_current_pos = "0-1-100";
+    const Plan plan = plan_bootstrap(s, a, b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    EXPECT_FALSE(plan.seeds);
+    EXPECT_EQ(step_index(plan, [](const Step& x) { return x.kind == StepKind::seed; }), -1);
+    EXPECT_FALSE(has_statement_starting(plan, 1, "SET GLOBAL gtid_slave_pos"));
+    const int change2 = change_master_step(plan, 1);
+    const int mark = step_index(plan, [](const Step& x) { return x.kind == StepKind::mark; });
+    const int position =
+        step_index(plan, [](const Step& x) { return x.kind == StepKind::peer_position; });
+    const int change1 = change_master_step(plan, 0);
+    ASSERT_GE(change2, 0);
+    EXPECT_NE(statements(plan, 1).front().find("MASTER_USE_GTID=slave_pos"), std::string::npos);
+    EXPECT_LT(change2, mark);
+    EXPECT_EQ(plan.steps[mark].node, 0);
+    EXPECT_LT(mark, position);
+    EXPECT_EQ(plan.steps[position].node, 0);
+    EXPECT_LT(position, change1);
+
+    // A rewound node that logged something since, or whose position is not in db1's history,
+    // is refused.
+    ServerFacts logged = b;
+    logged.gtid_binlog_state = "0-2-1";
+    EXPECT_NE(joined_errors(plan_bootstrap(s, a, logged)).find("its binary log holds '0-2-1'"),
+              std::string::npos);
+    ServerFacts elsewhere = b;
+    elsewhere.gtid_slave_pos = "0-1-101";
+    EXPECT_NE(joined_errors(plan_bootstrap(s, a, elsewhere)).find("not in db1's history"),
+              std::string::npos);
+}
+
 TEST(BootstrapPlan, existing_accounts_are_not_recreated) {
     ServerFacts a = fresh(1);
     add_all_users(a);

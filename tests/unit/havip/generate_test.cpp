@@ -117,6 +117,7 @@ TEST(Generate, mariadb_settings_pair_the_two_servers) {
     for (auto* m : {&a, &b}) {
         EXPECT_EQ((*m)["auto_increment_increment"], "2");
         EXPECT_EQ((*m)["binlog_format"], "ROW");
+        EXPECT_EQ((*m)["binlog_row_image"], "FULL");
         EXPECT_EQ((*m)["log_slave_updates"], "ON");
         EXPECT_EQ((*m)["gtid_domain_id"], "0");
         EXPECT_EQ((*m)["gtid_strict_mode"], "ON");

@@ -131,6 +131,10 @@ havip_check_rejoins_total{check="chk_db",result="started"} 0
 havip_check_rejoins_total{check="chk_db",result="succeeded"} 0
 havip_check_rejoins_total{check="chk_db",result="failed"} 0
 havip_check_rejoins_total{check="chk_db",result="deferred"} 0
+# HELP havip_check_rejoin_methods_total Succeeded automatic rejoins of a mysql_check's node, by how it was brought back: flashback (its extra transactions rolled back) or reseed (a dump of the peer).
+# TYPE havip_check_rejoin_methods_total counter
+havip_check_rejoin_methods_total{check="chk_db",method="flashback"} 0
+havip_check_rejoin_methods_total{check="chk_db",method="reseed"} 0
 # HELP havip_switchovers_total Finished `havip switchover` runs of an instance, by result.
 # TYPE havip_switchovers_total counter
 havip_switchovers_total{instance="VI_1",vrid="51",interface="eth0",result="switched"} 4

@@ -33,6 +33,9 @@ struct MysqlApi {
     decltype(&::mysql_fetch_lengths) fetch_lengths = nullptr;
     decltype(&::mysql_free_result) free_result = nullptr;
     decltype(&::mysql_next_result) next_result = nullptr;
+    decltype(&::mysql_send_query) send_query = nullptr;
+    decltype(&::mysql_read_query_result) read_query_result = nullptr;
+    decltype(&::mysql_thread_id) thread_id = nullptr;
 
     // Empty when every function above is set; otherwise why not (dlopen's or dlsym's words),
     // and none of them may be called.

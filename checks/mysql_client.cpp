@@ -326,16 +326,24 @@ std::optional<MysqlConnection::Answer> MysqlConnection::finish_within(
 
 namespace {
 
+// Session `id`'s row in the processlist while it runs a statement (column s: its state,
+// "Waiting for backup lock"), none when it is gone or idle (an id reused after a restart of
+// the server is most likely an idle session); a user sees its own sessions without PROCESS.
+MysqlConnection::Answer session_row(MysqlConnection& c, unsigned long id) {
+    return c.query(
+        fmt::format("SELECT COALESCE(STATE, '') AS s FROM information_schema.PROCESSLIST "
+                    "WHERE ID = {} AND COMMAND = 'Query'",
+                    id));
+}
+
 // From a session of its own (the statement's is busy): the state in which the statement of
-// session `id` waits ("Waiting for global read lock") — a user sees its own sessions in the
-// processlist without PROCESS — and, when `kill`, KILL QUERY on it (allowed on one's own).
+// session `id` waits, and, when `kill`, KILL QUERY on it (allowed on one's own).
 std::string inspect_stuck(const ConnectSettings& settings, unsigned long id, bool kill) {
     ConnectSettings side = settings;
     side.connect_timeout_s = side.read_timeout_s = side.write_timeout_s = 1;
     MysqlConnection c(side);
     std::string state;
-    auto rows = c.query(fmt::format(
-        "SELECT COALESCE(STATE, '') AS s FROM information_schema.PROCESSLIST WHERE ID = {}", id));
+    auto rows = session_row(c, id);
     if (auto* r = std::get_if<std::vector<ReplicaRow>>(&rows); r && !r->empty())
         state = (*r)[0]["s"].value_or("");
     if (kill) c.execute(fmt::format("KILL QUERY {}", id));
@@ -486,9 +494,7 @@ Snapshot take_snapshot(MysqlConnection& c, std::chrono::milliseconds step_bound,
     if (c.stuck_replica_thread != 0) {
         // An earlier one waits still (on the channel's mutex, which KILL does not end): ask
         // again only once it is gone, or each interval would leave one more session waiting.
-        auto still = c.query(fmt::format(
-            "SELECT COALESCE(STATE, '') AS s FROM information_schema.PROCESSLIST WHERE ID = {}",
-            c.stuck_replica_thread));
+        auto still = session_row(c, c.stuck_replica_thread);
         if (auto* r = std::get_if<std::vector<ReplicaRow>>(&still); r && r->empty())
             c.stuck_replica_thread = 0;
         else if (r)

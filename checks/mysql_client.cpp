@@ -156,7 +156,16 @@ void MysqlConnection::abandon() {
 
 MysqlConnection& MysqlConnection::write_session() {
     std::lock_guard lock(fd_mutex_);
-    if (!write_session_) write_session_ = std::make_unique<MysqlConnection>(settings_);
+    if (!write_session_) {
+        // Unlogged at every connect, so no reconnect can leave it logging: a replicated
+        // heartbeat would put GTIDs of its own into every crash window and wait for semi-sync's
+        // timeout whenever the standby is gone (README, Data safety). Lock waits end on their
+        // own too; the probe's bound and KILL QUERY come first.
+        ConnectSettings unlogged = settings_;
+        unlogged.init_command =
+            "SET SESSION sql_log_bin=0, lock_wait_timeout=1, innodb_lock_wait_timeout=1";
+        write_session_ = std::make_unique<MysqlConnection>(std::move(unlogged));
+    }
     return *write_session_;
 }
 
@@ -187,6 +196,8 @@ std::optional<SqlError> MysqlConnection::ensure_connected() {
     // these sessions drop that one mode (sent with the handshake, no extra round trip later).
     api.options(m, MYSQL_INIT_COMMAND,
                 "SET SESSION sql_mode=REPLACE(@@sql_mode,'NO_BACKSLASH_ESCAPES','')");
+    if (!settings_.init_command.empty())
+        api.options(m, MYSQL_INIT_COMMAND, settings_.init_command.c_str());
     const char* host = settings_.unix_socket.empty() ? settings_.host.c_str() : "localhost";
     const char* sock = settings_.unix_socket.empty() ? nullptr : settings_.unix_socket.c_str();
     if (!api.real_connect(m, host, settings_.credentials.user.c_str(),
@@ -326,13 +337,14 @@ std::optional<MysqlConnection::Answer> MysqlConnection::finish_within(
 
 namespace {
 
-// Session `id`'s row in the processlist while it runs a statement (column s: its state,
-// "Waiting for backup lock"), none when it is gone or idle (an id reused after a restart of
-// the server is most likely an idle session); a user sees its own sessions without PROCESS.
+// Session `id`'s row in the processlist unless it is idle (column s: its state, "Waiting for
+// backup lock"), none when it is gone or idle (an id reused after a restart of the server is
+// most likely an idle session); a user sees its own sessions without PROCESS. Only Sleep is
+// left out: an abandoned replica status no longer matched COMMAND = 'Query' (netns test).
 MysqlConnection::Answer session_row(MysqlConnection& c, unsigned long id) {
     return c.query(
         fmt::format("SELECT COALESCE(STATE, '') AS s FROM information_schema.PROCESSLIST "
-                    "WHERE ID = {} AND COMMAND = 'Query'",
+                    "WHERE ID = {} AND COMMAND <> 'Sleep'",
                     id));
 }
 
@@ -341,6 +353,7 @@ MysqlConnection::Answer session_row(MysqlConnection& c, unsigned long id) {
 std::string inspect_stuck(const ConnectSettings& settings, unsigned long id, bool kill) {
     ConnectSettings side = settings;
     side.connect_timeout_s = side.read_timeout_s = side.write_timeout_s = 1;
+    side.init_command.clear();
     MysqlConnection c(side);
     std::string state;
     auto rows = session_row(c, id);
@@ -362,18 +375,9 @@ WriteProbe write_probe(MysqlConnection& w, std::uint32_t server_id,
         probe.error_message = e.message;
         return probe;
     };
-    const bool fresh = !w.connected();
+    // The session is unlogged from its connect on (write_session); without BINLOG ADMIN the
+    // connect fails with 1227.
     if (auto e = w.ensure_connected()) return failed(*e);
-    // Unlogged: a replicated heartbeat would put GTIDs of its own into every crash window and
-    // wait for semi-sync's timeout whenever the standby is gone (README, Data safety). Lock
-    // waits end on their own too; the bound and KILL QUERY come first.
-    if (fresh) {
-        if (auto e = w.execute("SET SESSION sql_log_bin=0, lock_wait_timeout=1, "
-                               "innodb_lock_wait_timeout=1")) {
-            w.close();
-            return failed(*e);
-        }
-    }
     const auto within = [&](const std::string& sql) -> std::optional<MysqlConnection::Answer> {
         auto answer = w.query_within(sql, bound);
         if (answer) return answer;

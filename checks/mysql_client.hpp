@@ -54,6 +54,9 @@ struct ConnectSettings {
     unsigned read_timeout_s = 2;
     unsigned write_timeout_s = 2;
     double statement_timeout_s = 1.0;  // server side: SET STATEMENT max_statement_time
+    // Run by the client library at every connect, a reconnect too (the write probe's session:
+    // sql_log_bin=0); a failure fails the connect.
+    std::string init_command;
 };
 
 struct SqlError {

@@ -427,6 +427,24 @@ TEST_F(MysqlCheckTest, holder_whose_writes_do_not_commit_is_degraded_and_keeps_t
     EXPECT_EQ(holders(), std::vector<std::string>{"a"});
 }
 
+// Issue 15, item 7: without BINLOG ADMIN the write probe's session cannot be unlogged; the
+// check is degraded and names the grant to add, it does not fail, and the VIP stays.
+TEST_F(MysqlCheckTest, holder_without_the_write_probes_grant_is_degraded_naming_it) {
+    ASSERT_NO_FATAL_FAILURE(start_databases());
+    ASSERT_TRUE(
+        db_a_->exec("SET sql_log_bin=0; REVOKE BINLOG ADMIN ON *.* FROM 'chk'@'localhost';"));
+    const auto advert = 200ms;
+    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, managed_check(), true),
+                                       config("b", b_priority, advert, managed_check(), true),
+                                       advert));
+    EXPECT_TRUE(wait_read_only(*db_a_, false));
+    EXPECT_TRUE(wait_until([&] { return a_.log_mentions("GRANT BINLOG ADMIN"); }, 3s, 50ms))
+        << a_.process->log_tail(20);
+    std::cout << "[ reason   ] " << line_with(a_.process->log(), "mysql_check degraded: ") << "\n";
+    EXPECT_EQ(holders(), std::vector<std::string>{"a"});
+    EXPECT_FALSE(a_.log_mentions("mysql_check down"));
+}
+
 // Issue 15, item 7: the holder's inbound channel is information, not its health. The
 // holder's relay log is on a file system that fills up; its IO thread, receiving a write from
 // the peer, waits for space (MariaDB retries a full disk every 60 s) holding the channel's

@@ -393,6 +393,19 @@ TEST_F(MysqlCheckTest, holder_whose_writes_do_not_commit_is_degraded_and_keeps_t
                                        advert));
     EXPECT_TRUE(wait_read_only(*db_a_, false));
     ASSERT_TRUE(wait_until([&] { return a_.log_mentions("mysql_check healthy"); }, 5s, 50ms));
+    // The probe's row is committed every interval and never logged: no GTID of its own on
+    // either node, nothing replicated.
+    const auto position = db_a_->value("SELECT @@gtid_binlog_pos");
+    const auto seq = [&] {
+        return db_a_->value("SELECT seq FROM havip.probe WHERE server_id = 1");
+    };
+    const auto before = seq();
+    std::this_thread::sleep_for(1s);
+    EXPECT_NE(seq(), before) << "the write probe does not write";
+    EXPECT_EQ(db_a_->value("SELECT @@gtid_binlog_pos"), position);
+    EXPECT_EQ(db_b_->value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = "
+                           "'probe' AND TABLE_SCHEMA = 'havip'"),
+              "0");
     const auto locked = Clock::now();
     auto& lock = lab().start("a", "a-ftwrl-session",
                              {"/usr/bin/mariadb", "--no-defaults", "--protocol=socket",

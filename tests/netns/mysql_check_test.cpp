@@ -42,6 +42,8 @@ constexpr const char* vip4 = "10.77.0.100";
 constexpr int a_priority = 150;
 constexpr int b_priority = 100;
 
+MariadbServer::CheckSpec managed_check();
+
 class MysqlCheckTest : public VrrpPairTest {
   protected:
     void SetUp() override {
@@ -99,6 +101,16 @@ class MysqlCheckTest : public VrrpPairTest {
         ASSERT_TRUE(wait_until([&] { return b_.log_mentions("mysql_check healthy"); },
                                healthy_within, 50ms));
         std::this_thread::sleep_for(1500ms);
+    }
+
+    // Both nodes with managed_check() and nopreempt, adverts every 200 ms; a ends up the
+    // writable holder.
+    void start_managed_pair() {
+        const auto advert = 200ms;
+        ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, managed_check(), true),
+                                           config("b", b_priority, advert, managed_check(), true),
+                                           advert));
+        EXPECT_TRUE(wait_read_only(*db_a_, false));
     }
 
     // Waits until the server's read_only is `value` (the manage_read_only actions are async).
@@ -387,11 +399,7 @@ TEST_F(MysqlCheckTest, standby_reports_unsafe_without_sql_thread_and_degraded_wh
 // fence this server, which waits on the same lock), and once the lock is gone it is healthy.
 TEST_F(MysqlCheckTest, holder_whose_writes_do_not_commit_is_degraded_and_keeps_the_vip) {
     ASSERT_NO_FATAL_FAILURE(start_databases());
-    const auto advert = 200ms;
-    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, managed_check(), true),
-                                       config("b", b_priority, advert, managed_check(), true),
-                                       advert));
-    EXPECT_TRUE(wait_read_only(*db_a_, false));
+    ASSERT_NO_FATAL_FAILURE(start_managed_pair());
     ASSERT_TRUE(wait_until([&] { return a_.log_mentions("mysql_check healthy"); }, 5s, 50ms));
     // The probe's row is committed every interval and never logged: no GTID of its own on
     // either node, nothing replicated.
@@ -446,11 +454,7 @@ TEST_F(MysqlCheckTest, holder_without_the_write_probes_grant_is_degraded_naming_
     ASSERT_NO_FATAL_FAILURE(start_databases());
     ASSERT_TRUE(
         db_a_->exec("SET sql_log_bin=0; REVOKE BINLOG ADMIN ON *.* FROM 'chk'@'localhost';"));
-    const auto advert = 200ms;
-    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, managed_check(), true),
-                                       config("b", b_priority, advert, managed_check(), true),
-                                       advert));
-    EXPECT_TRUE(wait_read_only(*db_a_, false));
+    ASSERT_NO_FATAL_FAILURE(start_managed_pair());
     EXPECT_TRUE(wait_until([&] { return a_.log_mentions("GRANT BINLOG ADMIN"); }, 3s, 50ms))
         << a_.process->log_tail(20);
     std::cout << "[ reason   ] " << line_with(a_.process->log(), "mysql_check degraded: ") << "\n";
@@ -491,11 +495,7 @@ TEST_F(MysqlCheckTest, holder_whose_replica_status_hangs_keeps_the_vip) {
     ASSERT_TRUE(db_a_->start());
     ASSERT_TRUE(db_b_->start());
     ASSERT_TRUE(setup_master_master(*db_a_, *db_b_));
-    const auto advert = 200ms;
-    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, managed_check(), true),
-                                       config("b", b_priority, advert, managed_check(), true),
-                                       advert));
-    EXPECT_TRUE(wait_read_only(*db_a_, false));
+    ASSERT_NO_FATAL_FAILURE(start_managed_pair());
     // Fill the relay log's file system, then a write from the peer (root writes through
     // read_only) has nowhere to go on a.
     run_command({"dd", "if=/dev/zero", fmt::format("of={}/fill", relay.string()), "bs=64k"}, 10s);

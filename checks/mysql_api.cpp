@@ -39,7 +39,6 @@ MysqlApi load() {
     resolve(api.get_server_info, "mysql_get_server_info");
     resolve(api.get_server_version, "mysql_get_server_version");
     resolve(api.get_socket, "mysql_get_socket");
-    resolve(api.thread_id, "mysql_thread_id");
     resolve(api.real_query, "mysql_real_query");
     resolve(api.store_result, "mysql_store_result");
     resolve(api.field_count, "mysql_field_count");
@@ -49,6 +48,9 @@ MysqlApi load() {
     resolve(api.fetch_lengths, "mysql_fetch_lengths");
     resolve(api.free_result, "mysql_free_result");
     resolve(api.next_result, "mysql_next_result");
+    resolve(api.send_query, "mysql_send_query");
+    resolve(api.read_query_result, "mysql_read_query_result");
+    resolve(api.thread_id, "mysql_thread_id");
     // The handle stays open for the life of the process: the table points into it.
     return api;
 }

@@ -24,7 +24,6 @@ struct MysqlApi {
     decltype(&::mysql_get_server_info) get_server_info = nullptr;
     decltype(&::mysql_get_server_version) get_server_version = nullptr;
     decltype(&::mysql_get_socket) get_socket = nullptr;
-    decltype(&::mysql_thread_id) thread_id = nullptr;
     decltype(&::mysql_real_query) real_query = nullptr;
     decltype(&::mysql_store_result) store_result = nullptr;
     decltype(&::mysql_field_count) field_count = nullptr;
@@ -34,6 +33,9 @@ struct MysqlApi {
     decltype(&::mysql_fetch_lengths) fetch_lengths = nullptr;
     decltype(&::mysql_free_result) free_result = nullptr;
     decltype(&::mysql_next_result) next_result = nullptr;
+    decltype(&::mysql_send_query) send_query = nullptr;
+    decltype(&::mysql_read_query_result) read_query_result = nullptr;
+    decltype(&::mysql_thread_id) thread_id = nullptr;
 
     // Empty when every function above is set; otherwise why not (dlopen's or dlsym's words),
     // and none of them may be called.

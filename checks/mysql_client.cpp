@@ -125,16 +125,54 @@ MysqlConnection::~MysqlConnection() {
 }
 
 void MysqlConnection::close() {
+    MysqlConnection* writer = nullptr;
+    {
+        std::lock_guard lock(fd_mutex_);
+        if (mysql_) mysql_api().close(mysql_);
+        mysql_ = nullptr;
+        fd_ = -1;
+        writer = write_session_.get();
+    }
+    if (writer) writer->close();
+}
+
+void MysqlConnection::interrupt() {
+    MysqlConnection* writer = nullptr;
+    {
+        std::lock_guard lock(fd_mutex_);
+        interrupted_ = true;
+        if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+        writer = write_session_.get();
+    }
+    if (writer) writer->interrupt();
+}
+
+void MysqlConnection::abandon() {
     std::lock_guard lock(fd_mutex_);
+    // Shut down first: mysql_close must not wait on a connection whose answer never comes.
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
     if (mysql_) mysql_api().close(mysql_);
     mysql_ = nullptr;
     fd_ = -1;
 }
 
-void MysqlConnection::interrupt() {
+MysqlConnection& MysqlConnection::write_session() {
     std::lock_guard lock(fd_mutex_);
-    interrupted_ = true;
-    if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+    if (!write_session_) {
+        // Unlogged at every connect, so no reconnect can leave it logging: a replicated
+        // heartbeat would put GTIDs of its own into every crash window and wait for semi-sync's
+        // timeout whenever the standby is gone (README, Data safety). Lock waits end on their
+        // own too; the probe's bound and KILL QUERY come first.
+        ConnectSettings unlogged = settings_;
+        unlogged.init_command =
+            "SET SESSION sql_log_bin=0, lock_wait_timeout=1, innodb_lock_wait_timeout=1";
+        write_session_ = std::make_unique<MysqlConnection>(std::move(unlogged));
+    }
+    return *write_session_;
+}
+
+unsigned long MysqlConnection::thread_id() const {
+    return mysql_ ? mysql_api().thread_id(mysql_) : 0;
 }
 
 std::optional<SqlError> MysqlConnection::ensure_connected() {
@@ -160,6 +198,8 @@ std::optional<SqlError> MysqlConnection::ensure_connected() {
     // these sessions drop that one mode (sent with the handshake, no extra round trip later).
     api.options(m, MYSQL_INIT_COMMAND,
                 "SET SESSION sql_mode=REPLACE(@@sql_mode,'NO_BACKSLASH_ESCAPES','')");
+    if (!settings_.init_command.empty())
+        api.options(m, MYSQL_INIT_COMMAND, settings_.init_command.c_str());
     const char* host = settings_.unix_socket.empty() ? settings_.host.c_str() : "localhost";
     const char* sock = settings_.unix_socket.empty() ? nullptr : settings_.unix_socket.c_str();
     if (!api.real_connect(m, host, settings_.credentials.user.c_str(),
@@ -170,12 +210,13 @@ std::optional<SqlError> MysqlConnection::ensure_connected() {
         return e;
     }
     std::string info = api.get_server_info(m);
-    std::lock_guard lock(fd_mutex_);
-    mysql_ = m;
-    mariadb_ = info.find("MariaDB") != std::string::npos;
-    version_ = api.get_server_version(m);
-    fd_ = static_cast<int>(api.get_socket(m));
-    thread_id_ = api.thread_id(m);
+    {
+        std::lock_guard lock(fd_mutex_);
+        mysql_ = m;
+        mariadb_ = info.find("MariaDB") != std::string::npos;
+        version_ = api.get_server_version(m);
+        fd_ = static_cast<int>(api.get_socket(m));
+    }
     if (orphan_) end_orphan();
     return std::nullopt;
 }
@@ -184,10 +225,10 @@ void MysqlConnection::end_orphan() {
     const Orphan orphan = *std::exchange(orphan_, std::nullopt);
     // Only that thread, still running that statement for this account: after a restart of the
     // server its id may be another session's.
-    auto found = query(fmt::format(
-        "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE ID = {} AND USER = "
-        "SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND INFO = {}",
-        orphan.thread_id, sql_quote(orphan.sql)));
+    auto found = query(
+        fmt::format("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE ID = {} AND USER = "
+                    "SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND INFO = {}",
+                    orphan.thread_id, sql_quote(orphan.sql)));
     if (auto* rows = std::get_if<std::vector<ReplicaRow>>(&found); rows && !rows->empty())
         execute(fmt::format("KILL CONNECTION {}", orphan.thread_id));
 }
@@ -244,18 +285,18 @@ std::string MysqlConnection::bounded(const std::string& sql) const {
                        settings_.statement_timeout_s, sql);
 }
 
-std::variant<std::vector<ReplicaRow>, SqlError> MysqlConnection::query(const std::string& sql) {
-    if (auto e = ensure_connected()) return *e;
+SqlError MysqlConnection::fail() {
     const auto& api = mysql_api();
-    in_flight_ = sql;
-    auto fail = [&]() -> SqlError {
-        SqlError e{api.error_number(mysql_), api.error(mysql_)};
-        if (interrupted_ && !in_flight_.empty()) orphan_ = Orphan{thread_id_, in_flight_};
-        in_flight_.clear();
-        if (is_client_error(e.code) || interrupted_) close();
-        return e;
-    };
-    if (api.real_query(mysql_, sql.data(), sql.size()) != 0) return fail();
+    SqlError e{api.error_number(mysql_), api.error(mysql_)};
+    if (interrupted_ && !in_flight_.empty()) orphan_ = Orphan{thread_id(), in_flight_};
+    in_flight_.clear();
+    if (is_client_error(e.code) || interrupted_) close();
+    return e;
+}
+
+// The rows of the statement whose answer has begun (after real_query or read_query_result).
+MysqlConnection::Answer MysqlConnection::read_answer() {
+    const auto& api = mysql_api();
     std::vector<ReplicaRow> rows;
     // Statements with several results (none of ours) are drained so the connection stays usable.
     do {
@@ -283,8 +324,123 @@ std::variant<std::vector<ReplicaRow>, SqlError> MysqlConnection::query(const std
     return rows;
 }
 
-Snapshot take_snapshot(MysqlConnection& c) {
+MysqlConnection::Answer MysqlConnection::query(const std::string& sql) {
+    if (auto e = ensure_connected()) return *e;
+    in_flight_ = sql;
+    if (mysql_api().real_query(mysql_, sql.data(), sql.size()) != 0) return fail();
+    return read_answer();
+}
+
+std::optional<MysqlConnection::Answer> MysqlConnection::query_within(
+    const std::string& sql, std::chrono::milliseconds bound) {
+    if (auto e = ensure_connected()) return *e;
+    in_flight_ = sql;
+    if (mysql_api().send_query(mysql_, sql.data(), sql.size()) != 0) return fail();
+    return finish_within(bound);
+}
+
+std::optional<MysqlConnection::Answer> MysqlConnection::finish_within(
+    std::chrono::milliseconds bound) {
+    if (!mysql_) return SqlError{2006, "not connected"};
+    // The answer has begun when the socket is readable (interrupt() makes it so too: the read
+    // then fails at once).
+    pollfd p{fd_, POLLIN, 0};
+    int ready = 0;
+    const auto until = std::chrono::steady_clock::now() + bound;
+    do {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            until - std::chrono::steady_clock::now());
+        ready = ::poll(&p, 1, static_cast<int>(std::max<long>(0, left.count())));
+    } while (ready < 0 && errno == EINTR);
+    if (ready <= 0) return std::nullopt;
+    if (mysql_api().read_query_result(mysql_) != 0) return fail();
+    return read_answer();
+}
+
+namespace {
+
+// Session `id`'s row in the processlist unless it is idle (column s: its state, "Waiting for
+// backup lock"), none when it is gone or idle (an id reused after a restart of the server is
+// most likely an idle session); a user sees its own sessions without PROCESS. Only Sleep is
+// left out: an abandoned replica status no longer matched COMMAND = 'Query' (netns test).
+MysqlConnection::Answer session_row(MysqlConnection& c, unsigned long id) {
+    return c.query(
+        fmt::format("SELECT COALESCE(STATE, '') AS s FROM information_schema.PROCESSLIST "
+                    "WHERE ID = {} AND COMMAND <> 'Sleep'",
+                    id));
+}
+
+// From a session of its own (the statement's is busy): the state in which the statement of
+// session `id` waits, and, when `kill`, KILL QUERY on it (allowed on one's own).
+std::string inspect_stuck(const ConnectSettings& settings, unsigned long id, bool kill) {
+    ConnectSettings side = settings;
+    side.connect_timeout_s = side.read_timeout_s = side.write_timeout_s = 1;
+    side.init_command.clear();
+    MysqlConnection c(side);
+    std::string state;
+    auto rows = session_row(c, id);
+    if (auto* r = std::get_if<std::vector<ReplicaRow>>(&rows); r && !r->empty())
+        state = (*r)[0]["s"].value_or("");
+    if (kill) c.execute(fmt::format("KILL QUERY {}", id));
+    return state;
+}
+
+// The write probe: commits one row of havip.probe in a session that does not write the
+// binlog, within `bound`; a statement that does not answer in time is killed (the session's
+// state saying what it waited for). Creates the table, unlogged too, the first time.
+WriteProbe write_probe(MysqlConnection& w, std::uint32_t server_id,
+                       std::chrono::milliseconds bound) {
+    WriteProbe probe;
+    probe.bound_s = std::chrono::duration<double>(bound).count();
+    const auto failed = [&](const SqlError& e) {
+        probe.error_code = e.code;
+        probe.error_message = e.message;
+        return probe;
+    };
+    // The session is unlogged from its connect on (write_session); without BINLOG ADMIN the
+    // connect fails with 1227.
+    if (auto e = w.ensure_connected()) return failed(*e);
+    const auto within = [&](const std::string& sql) -> std::optional<MysqlConnection::Answer> {
+        auto answer = w.query_within(sql, bound);
+        if (answer) return answer;
+        // The statement runs on: say what it waits for, and end it. If even KILL does not end
+        // it in time (a commit stuck in fsync), the session is closed.
+        probe.waiting_for = inspect_stuck(w.settings(), w.thread_id(), true);
+        if (!w.finish_within(bound)) w.abandon();
+        return std::nullopt;
+    };
+    const std::string insert = fmt::format(
+        "INSERT INTO havip.probe (server_id, seq, written_at) VALUES ({}, 1, NOW(6)) "
+        "ON DUPLICATE KEY UPDATE seq = seq + 1, written_at = NOW(6)",
+        server_id);
+    auto answer = within(insert);
+    if (auto* e = answer ? std::get_if<SqlError>(&*answer) : nullptr;
+        e && (e->code == 1146 || e->code == 1049)) {
+        for (const char* ddl :
+             {"CREATE DATABASE IF NOT EXISTS havip",
+              "CREATE TABLE IF NOT EXISTS havip.probe (server_id INT UNSIGNED PRIMARY KEY, "
+              "seq BIGINT UNSIGNED NOT NULL, written_at TIMESTAMP(6) NOT NULL) ENGINE=InnoDB"}) {
+            answer = within(ddl);
+            if (!answer || std::holds_alternative<SqlError>(*answer)) break;
+        }
+        if (answer && !std::holds_alternative<SqlError>(*answer)) answer = within(insert);
+    }
+    if (!answer) return probe;
+    if (auto* e = std::get_if<SqlError>(&*answer)) return failed(*e);
+    probe.committed = true;
+    return probe;
+}
+
+}  // namespace
+
+Snapshot take_snapshot(MysqlConnection& c, std::chrono::milliseconds step_bound,
+                       const std::function<void(const Snapshot&)>& progress) {
     Snapshot snap;
+    const auto step = [&](ProbeStep next) {
+        snap.step = next;
+        if (progress) progress(snap);
+    };
+    step(ProbeStep::connect);
     snap.transport = transport_of(c.settings().unix_socket, c.settings().host);
     auto connect = [&]() -> bool {
         auto e = c.ensure_connected();
@@ -301,6 +457,7 @@ Snapshot take_snapshot(MysqlConnection& c) {
     };
     const bool held = c.connected();
     if (!connect()) return snap;
+    step(ProbeStep::variables);
     auto variables = [&] {
         const bool maria = c.is_mariadb();
         return c.query(c.bounded(
@@ -347,12 +504,46 @@ Snapshot take_snapshot(MysqlConnection& c) {
             snap.gtid_executed = r["executed"];
         }
     }
+    // Writable (the holder, or both nodes of a pair without manage_read_only): prove that a
+    // write commits. First, so a hung replica status cannot hide it.
+    if (snap.read_only == false && snap.server_id && maria) {
+        step(ProbeStep::write);
+        snap.write = write_probe(c.write_session(), *snap.server_id, step_bound);
+    }
+    step(ProbeStep::replica_status);
     // MySQL 8.0.22 renamed the statement; MariaDB's ALL shows every named connection.
     std::string show = maria                         ? "SHOW ALL SLAVES STATUS"
                        : c.server_version() >= 80022 ? "SHOW REPLICA STATUS"
                                                      : "SHOW SLAVE STATUS";
-    auto replicas = c.query(c.bounded(show));
-    if (auto* e = std::get_if<SqlError>(&replicas)) {
+    const double bound_s = std::chrono::duration<double>(step_bound).count();
+    std::optional<MysqlConnection::Answer> replicas;
+    if (c.stuck_replica_thread != 0) {
+        // An earlier one waits still (on the channel's mutex, which KILL does not end): ask
+        // again only once it is gone, or each interval would leave one more session waiting.
+        auto still = session_row(c, c.stuck_replica_thread);
+        if (auto* r = std::get_if<std::vector<ReplicaRow>>(&still); r && r->empty())
+            c.stuck_replica_thread = 0;
+        else if (r)
+            snap.replica_waiting_for = (*r)[0]["s"].value_or("");
+    }
+    if (c.stuck_replica_thread == 0) {
+        replicas = c.query_within(c.bounded(show), step_bound);
+        if (!replicas) {
+            // Left waiting: look at it from a session of its own, and carry the rest of this
+            // snapshot on a new connection.
+            c.stuck_replica_thread = c.thread_id();
+            snap.replica_waiting_for = inspect_stuck(c.settings(), c.stuck_replica_thread, false);
+            c.abandon();
+        }
+    }
+    if (!replicas) {
+        snap.replica_unanswered = bound_s;
+        if (auto e = c.ensure_connected()) {
+            snap.replica_error = e->code;
+            snap.replica_error_message = e->message;
+            return snap;
+        }
+    } else if (auto* e = std::get_if<SqlError>(&*replicas)) {
         if (!c.connected()) {  // the connection itself failed mid-way
             snap.outcome = ProbeOutcome::query_failed;
             snap.error_code = e->code;
@@ -362,11 +553,13 @@ Snapshot take_snapshot(MysqlConnection& c) {
         snap.replica_error = e->code;
         snap.replica_error_message = e->message;
     } else {
-        snap.replicas = std::move(std::get<std::vector<ReplicaRow>>(replicas));
+        snap.replicas = std::move(std::get<std::vector<ReplicaRow>>(*replicas));
     }
+    step(ProbeStep::term);
     // Which branch is newer while the data differ (checks/term.hpp), and shown in status.
     auto term = read_term(c, c.bounded(term_query));
     if (auto* t = std::get_if<std::uint64_t>(&term)) snap.term = *t;
+    step(ProbeStep::semi_sync);
     auto semi = c.query("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'");
     if (auto* r = std::get_if<std::vector<ReplicaRow>>(&semi)) {
         for (auto& row : *r) {
@@ -375,6 +568,7 @@ Snapshot take_snapshot(MysqlConnection& c) {
             if (name && value) snap.semi_sync[*name] = *value;
         }
     }
+    snap.step = ProbeStep::done;
     return snap;
 }
 

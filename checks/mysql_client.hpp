@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -52,6 +54,9 @@ struct ConnectSettings {
     unsigned read_timeout_s = 2;
     unsigned write_timeout_s = 2;
     double statement_timeout_s = 1.0;  // server side: SET STATEMENT max_statement_time
+    // Run by the client library at every connect, a reconnect too (the write probe's session:
+    // sql_log_bin=0); a failure fails the connect.
+    std::string init_command;
 };
 
 struct SqlError {
@@ -83,7 +88,26 @@ class MysqlConnection : public SqlSession {
 
     bool is_mariadb() const override { return mariadb_; }
     unsigned long server_version() const { return version_; }
-    std::variant<std::vector<ReplicaRow>, SqlError> query(const std::string& sql) override;
+    using Answer = std::variant<std::vector<ReplicaRow>, SqlError>;
+    Answer query(const std::string& sql) override;
+    // Sends `sql` and waits up to `bound` for its answer. nullopt: none came in time, and the
+    // statement still runs on the server; the connection is busy until finish_within() answers
+    // or close().
+    std::optional<Answer> query_within(const std::string& sql, std::chrono::milliseconds bound);
+    // Waits up to `bound` more for the answer query_within() left pending; nullopt when none
+    // comes (the connection is still busy: abandon() it, or wait again).
+    std::optional<Answer> finish_within(std::chrono::milliseconds bound);
+    // Drops this connection (not the write session) with a statement still running on it.
+    void abandon();
+    // The server's id of this session (KILL QUERY, the processlist); 0 when not connected.
+    unsigned long thread_id() const;
+    // The session the write probe commits in (take_snapshot): unlogged (sql_log_bin=0), so
+    // kept apart from this one, whose promote records a term that must replicate. Created on
+    // first use with the same settings; interrupt() and close() reach it too.
+    MysqlConnection& write_session();
+    // The server thread of a replica status statement abandoned unanswered; the next snapshot
+    // does not send another while it still waits (each would hold a connection).
+    unsigned long stuck_replica_thread = 0;
 
     // The server-side bound: SET STATEMENT max_statement_time=N FOR … on MariaDB.
     std::string bounded(const std::string& sql) const;
@@ -105,11 +129,14 @@ class MysqlConnection : public SqlSession {
     st_mysql* mysql_ = nullptr;
     bool mariadb_ = true;
     unsigned long version_ = 0;
+    SqlError fail();
+    Answer read_answer();
+
     std::mutex fd_mutex_;
     int fd_ = -1;
     std::atomic<bool> interrupted_{false};
-    // The server thread of this connection, and the statement it was sent and has not answered.
-    unsigned long thread_id_ = 0;
+    std::unique_ptr<MysqlConnection> write_session_;  // set once under fd_mutex_, never reset
+    // The statement sent and not answered yet.
     std::string in_flight_;
     // A statement an interrupt left running on the server (the socket is shut down, the server
     // goes on): a promote's wait, a STOP SLAVE or a status read stuck on a lock would hold that
@@ -131,6 +158,12 @@ int connect_errno(const ConnectSettings& settings, std::chrono::milliseconds tim
 // Closes the connection after a client-side error so the next interval reconnects. A held
 // connection found closed (the server died since the last interval) is reconnected at once,
 // so a dead server is told apart from a restarted one in this same interval.
-Snapshot take_snapshot(MysqlConnection& connection);
+// The write probe and the replica status statement each answer within `step_bound` (a share
+// of the job's deadline, so a hung one is told apart from a server that does not answer);
+// `progress`, when set, gets the snapshot so far as each step starts, for a job whose deadline
+// passes (MysqlProbe::snapshot).
+Snapshot take_snapshot(MysqlConnection& connection,
+                       std::chrono::milliseconds step_bound = std::chrono::milliseconds(300),
+                       const std::function<void(const Snapshot&)>& progress = {});
 
 }  // namespace havip::checks

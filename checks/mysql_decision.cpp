@@ -470,6 +470,55 @@ Decision decide_unreachable(const Snapshot& snap, Role role, const History& hist
     return d;
 }
 
+// Why the write probe did not commit, for the reason and the journal.
+std::string write_text(const WriteProbe& w) {
+    // 1227 BINLOG ADMIN (SUPER before 10.5) for sql_log_bin=0, 1142 a table, 1044 the schema.
+    if (in(w.error_code, {1227, 1142, 1044}))
+        return fmt::format(
+            "the write probe lacks a privilege ({}): GRANT BINLOG ADMIN ON *.* and GRANT "
+            "INSERT, UPDATE, CREATE ON havip.* to the check's account",
+            error_text(w.error_code, w.error_message));
+    if (w.error_code != 0)
+        return fmt::format("a write does not commit: {}",
+                           error_text(w.error_code, w.error_message));
+    const std::string waiting = w.waiting_for.empty() ? "" : fmt::format(": {}", w.waiting_for);
+    if (w.bound_s <= 0)
+        return fmt::format("a write does not commit before the probe's deadline ({}){}",
+                           w.error_message, waiting);
+    return fmt::format("a write does not commit within {:.2f} s{}", w.bound_s, waiting);
+}
+
+std::string replica_unanswered_text(const Snapshot& snap) {
+    const std::string waiting =
+        snap.replica_waiting_for.empty() ? "" : fmt::format(": {}", snap.replica_waiting_for);
+    if (!snap.replica_unanswered || *snap.replica_unanswered <= 0)
+        return fmt::format("replica status did not answer before the probe's deadline ({}){}",
+                           snap.error_message, waiting);
+    return fmt::format("replica status did not answer within {:.2f} s{}", *snap.replica_unanswered,
+                       waiting);
+}
+
+// The writable holder's job ran out of time in the write probe or the replica status (a
+// backup's global read lock, a commit stuck in fsync, the channel's locks held): the server
+// answered everything before, so this is what a snapshot that ended there would say, not a
+// server that does not answer. nullopt for anything else (a standby's freshness is unknown
+// then: it stays down, as before).
+std::optional<Snapshot> stalled_holder(const Snapshot& snap, Role role) {
+    if (snap.outcome != ProbeOutcome::timed_out || role != Role::holder || snap.read_only != false)
+        return std::nullopt;
+    Snapshot s = snap;
+    s.outcome = ProbeOutcome::ok;
+    if (snap.step == ProbeStep::write) {
+        s.write = WriteProbe{};
+        s.write->error_message = snap.error_message;
+    } else if (snap.step == ProbeStep::replica_status) {
+        s.replica_unanswered = 0.0;
+    } else {
+        return std::nullopt;
+    }
+    return s;
+}
+
 void decide_holder(Decision& d, const Snapshot& snap, const std::optional<Channel>& ch,
                    const DecisionSettings& settings) {
     d.status = Status::healthy;
@@ -492,7 +541,15 @@ void decide_holder(Decision& d, const Snapshot& snap, const std::optional<Channe
         d.reason = snap.read_only ? "writable" : "writable state unknown (read_only NULL)";
         if (!snap.read_only) d.alerts.push_back("@@read_only not reported");
     }
-    // The inbound channel never lowers the holder's fitness; it is reported only.
+    // The inbound channel never lowers the holder's fitness; it is reported only. A replica
+    // status that does not answer is degraded, not down: the channel's locks are held, the
+    // server serves.
+    if (snap.replica_unanswered) {
+        const auto text = replica_unanswered_text(snap);
+        d.reason += "; " + text;
+        d.alerts.push_back(text);
+        if (d.status == Status::healthy) d.status = Status::degraded;
+    }
     if (d.history.peer_diverged) {
         d.reason += "; peer diverged and needs rejoin (inbound channel stopped)";
     } else if (ch) {
@@ -770,6 +827,16 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
     DecisionSettings settings = configured;
     if (snap.slave_net_timeout && *snap.slave_net_timeout > 0)
         settings.slave_net_timeout = Seconds{*snap.slave_net_timeout};
+    if (auto partial = stalled_holder(snap, role))
+        return decide(*partial, role, history, configured, now);
+    // A standby's replica status that does not answer: its freshness is unknown, as when the
+    // server does not answer at all.
+    if (snap.outcome == ProbeOutcome::ok && snap.replica_unanswered && role != Role::holder) {
+        Snapshot s = snap;
+        s.outcome = ProbeOutcome::timed_out;
+        s.error_message = replica_unanswered_text(snap);
+        return decide(s, role, history, configured, now);
+    }
     if (snap.outcome != ProbeOutcome::ok) {
         auto d = decide_unreachable(snap, role, history, settings, now);
         d.caught_up = role == Role::holder;
@@ -900,6 +967,25 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
             d.reason = fmt::format(
                 "the two nodes' data differ; reading the peer's term to tell the stale side ({})",
                 d.reason);
+        }
+    }
+    // A write that does not commit is degraded, never down: failing over would need this
+    // server fenced (read_only=1), which waits on the same lock. Once is said in the reason;
+    // degraded takes write_failures_to_degrade in a row (a slow fsync is not a stall).
+    if (snap.write)
+        d.history.write_failures = snap.write->committed ? 0 : d.history.write_failures + 1;
+    if (snap.write && !snap.write->committed &&
+        d.history.write_failures < write_failures_to_degrade) {
+        d.reason += fmt::format("; {} ({} of {} in a row before degraded)", write_text(*snap.write),
+                                d.history.write_failures, write_failures_to_degrade);
+    } else if (snap.write && !snap.write->committed) {
+        const auto text = write_text(*snap.write);
+        d.alerts.push_back(text);
+        if (d.status == Status::healthy) {
+            d.status = Status::degraded;
+            d.reason = fmt::format("{}; {}", text, d.reason);
+        } else {
+            d.reason += "; " + text;
         }
     }
     // A node whose data diverged must not take or keep the VIP silently, even if an operator

@@ -38,6 +38,23 @@ enum class ProbeOutcome {
     timed_out,       // the hard deadline on the loop expired first
 };
 
+// The steps of one snapshot, in order. A job whose hard deadline passed records the step it
+// was in, so the decision tells a hung write or replica status on the holder (degraded) from
+// a server that does not answer at all (down).
+enum class ProbeStep { connect, variables, write, replica_status, term, semi_sync, done };
+
+// The write probe (writable nodes only): one unlogged row in havip.probe committed per
+// interval, within its own bound (see README, Data safety).
+struct WriteProbe {
+    bool committed = false;
+    // Not committed: the server's error, or 0 when no answer came within bound_s (the
+    // statement was then killed) or before the job's deadline.
+    unsigned error_code = 0;
+    std::string error_message;
+    double bound_s = 0;
+    std::string waiting_for;  // the session's state in the processlist while it waited
+};
+
 // How the check reaches its server: which failures are definitive depends on it.
 enum class Transport {
     unix_socket,   // socket PATH
@@ -73,6 +90,18 @@ struct Snapshot {
     std::vector<ReplicaRow> replicas;
     std::optional<unsigned> replica_error;
     std::string replica_error_message;
+    // The replica status statement did not answer within this many seconds (its own bound,
+    // shorter than the job's deadline): a channel's locks are held (an operator's STOP SLAVE
+    // waiting for the SQL thread, a relay log on a full disk). `replica_waiting_for`: its
+    // state in the processlist, when known.
+    std::optional<double> replica_unanswered;
+    std::string replica_waiting_for;
+
+    // nullopt: not tried (read_only=1, or the job ended before it).
+    std::optional<WriteProbe> write;
+    // outcome timed_out: the step the job was in when its deadline passed (what comes before it
+    // is filled in). A finished snapshot says done.
+    ProbeStep step = ProbeStep::done;
 
     // SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%' when the server has the plugin.
     std::map<std::string, std::string> semi_sync;
@@ -98,6 +127,9 @@ struct Snapshot {
 enum class Role { holder, standby, promoting };
 
 // What the check remembers between intervals; persisted by mysql_history.
+// Failed write probes in a row that make the holder degraded (History::write_failures).
+inline constexpr unsigned write_failures_to_degrade = 3;
+
 struct History {
     // Last time the inbound channel was seen in contact: IO=Yes, SQL=Yes and the received
     // position or the heartbeat counter advanced.
@@ -134,6 +166,9 @@ struct History {
     // not persisted).
     bool lag_over_warn = false;
     bool lag_over_max = false;
+    // Write probes in a row that did not commit (not persisted): one slow fsync under load is
+    // not a holder that cannot take writes; write_failures_to_degrade of them are.
+    unsigned write_failures = 0;
     // Since when the master has refused us (1236) a GTID of its own that it no longer has:
     // its semi-sync crash recovery truncated it, and it fetches it back from us (MDEV-21117).
     // Not persisted.

@@ -186,19 +186,37 @@ void MysqlProbe::run(Job job, std::chrono::steady_clock::duration timeout,
 void MysqlProbe::snapshot(std::chrono::steady_clock::duration timeout,
                           std::function<void(const Snapshot&)> done) {
     auto result = std::make_shared<Snapshot>();
+    // What the worker had when the deadline passed, and the step it was in.
+    struct Progress {
+        std::mutex mutex;
+        std::optional<Snapshot> snap;
+    };
+    auto progress = std::make_shared<Progress>();
+    // The write probe and the replica status each get 30 % of the deadline, so both can hang
+    // and the snapshot still ends in time.
+    const auto step_bound = std::chrono::duration_cast<std::chrono::milliseconds>(timeout * 3 / 10);
     run(
-        [result](MysqlConnection& c) {
-            *result = take_snapshot(c);
+        [result, progress, step_bound](MysqlConnection& c) {
+            *result = take_snapshot(c, step_bound, [&progress](const Snapshot& so_far) {
+                std::lock_guard lock(progress->mutex);
+                progress->snap = so_far;
+            });
             if (result->outcome == ProbeOutcome::ok)
                 result->slave_net_timeout = slave_net_timeout(c);
         },
         timeout,
-        [result, timeout, done = std::move(done)](JobOutcome outcome) {
+        [result, progress, timeout, done = std::move(done)](JobOutcome outcome) {
             if (outcome == JobOutcome::completed) {
                 done(*result);
                 return;
             }
             Snapshot late;
+            if (outcome == JobOutcome::timed_out) {
+                std::lock_guard lock(progress->mutex);
+                if (progress->snap) late = *progress->snap;
+            } else {
+                late.step = ProbeStep::connect;
+            }
             late.outcome = ProbeOutcome::timed_out;
             double secs = std::chrono::duration<double>(timeout).count();
             late.error_message = outcome == JobOutcome::busy

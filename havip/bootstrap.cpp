@@ -22,7 +22,9 @@ const std::vector<std::string> monitor_grants = {
     "SLAVE MONITOR", "BINLOG MONITOR", "PROCESS", "CONNECTION ADMIN", "READ_ONLY ADMIN",
     "REPLICATION SLAVE ADMIN",
     // rpl_semi_sync_master_enabled, moved with the VIP in a semi-sync pair.
-    "REPLICATION MASTER ADMIN"};
+    "REPLICATION MASTER ADMIN",
+    // sql_log_bin=0 for the write probe's session (havip.probe is never replicated).
+    "BINLOG ADMIN"};
 
 struct Version {
     unsigned major = 0, minor = 0, patch = 0;
@@ -485,7 +487,8 @@ class Planner {
     }
 
     // What `user`@`host` needs on the `havip` schema: the check records a term there on each
-    // promote (creating the table the first time) and reads the peer's (checks/term.hpp).
+    // promote (creating the table the first time) and reads the peer's (checks/term.hpp), and
+    // its write probe commits a row of havip.probe each interval on the holder.
     std::vector<std::string> needed_on_havip(const std::string& user,
                                              const std::string& host) const {
         if (user != s_.monitor_user) return {};

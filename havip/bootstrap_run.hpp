@@ -44,7 +44,8 @@ class Node {
                                               .connect_timeout_s = 5,
                                               .read_timeout_s = 60,
                                               .write_timeout_s = 60,
-                                              .statement_timeout_s = 0}) {}
+                                              .statement_timeout_s = 0,
+                                              .init_command = {}}) {}
 
     const NodeTarget& target() const { return target_; }
 

@@ -196,13 +196,15 @@ std::string users_sql(const Inventory& inv, std::size_t i, const Passwords& pw) 
     s += fmt::format(
         "-- havipd's check, over the unix socket: replica status, binlog positions, the extra\n"
         "-- connection past max_connections, and what promotion and demotion do (stop the\n"
-        "-- channel from the old master, set read_only).\n"
+        "-- channel from the old master, set read_only). BINLOG ADMIN: its write probe commits\n"
+        "-- in a session with sql_log_bin=0 (havip.probe is never replicated).\n"
         "CREATE USER IF NOT EXISTS {0} IDENTIFIED BY '{1}';\n"
         "ALTER USER {0} IDENTIFIED BY '{1}';\n"
         "GRANT SLAVE MONITOR, BINLOG MONITOR, PROCESS, CONNECTION ADMIN, READ_ONLY ADMIN, "
-        "REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.* TO {0};\n"
+        "REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN, BINLOG ADMIN ON *.* TO {0};\n"
         "-- Each promote records its term in havip.heartbeat (creating it the first time), so\n"
-        "-- of two diverged copies the newer one is known (README, Data safety).\n"
+        "-- of two diverged copies the newer one is known (README, Data safety); on the VIP\n"
+        "-- holder the check commits a row of havip.probe each interval (creating it too).\n"
         "GRANT SELECT, INSERT, UPDATE, CREATE ON havip.* TO {0};\n",
         m, pw.monitor);
     if (const DatabaseNode* peer = peer_of(db, i)) {

@@ -93,7 +93,7 @@ std::string term_line(const json& check) {
     return fmt::format("      term {} here, {} on the peer: {}\n", *here, *there,
                        *here > *there   ? "this node holds the newer branch (the authority)"
                        : *here < *there ? "the peer holds the newer branch (the authority)"
-                                      : "equal: the writer mark tells the newer branch");
+                                        : "equal: the writer mark tells the newer branch");
 }
 
 }  // namespace
@@ -251,8 +251,10 @@ std::string table_of(const json& document) {
             if (c.value("diverged", false))
                 out += fmt::format(
                     "      latched diverged: this node's data holds transactions its peer lacks "
-                    "or refused. `havip rejoin` (or havipd's auto_rejoin) saves them and rolls them "
-                    "back or re-seeds it from the writer; or repair it by hand, then `havip clear-diverged "
+                    "or refused. `havip rejoin` (or havipd's auto_rejoin) saves them and rolls "
+                    "them "
+                    "back or re-seeds it from the writer; or repair it by hand, then `havip "
+                    "clear-diverged "
                     "{0}`; or, to serve from this node anyway, `havip promote --force {0}`\n",
                     text(i, "name"));
             if (const std::string rejoin = text(c, "rejoin", ""); !rejoin.empty())

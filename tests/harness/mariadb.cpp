@@ -219,8 +219,10 @@ testing::AssertionResult MariadbServer::start(std::chrono::milliseconds timeout)
         "SET sql_log_bin=0;"
         "CREATE USER 'chk'@'localhost' IDENTIFIED BY '{chk}';"
         "GRANT SLAVE MONITOR, BINLOG MONITOR, PROCESS, CONNECTION ADMIN, READ_ONLY ADMIN,"
-        " REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.* TO 'chk'@'localhost';"
-        // Terms (checks/term.hpp), as `havip generate` grants them.
+        " REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN, BINLOG ADMIN"
+        " ON *.* TO 'chk'@'localhost';"
+        // Terms (checks/term.hpp) and the write probe (havip.probe), as `havip generate`
+        // grants them.
         "GRANT SELECT, INSERT, UPDATE, CREATE ON havip.* TO 'chk'@'localhost';"
         // The new master's fence logs in here from the lab network (as `havip generate` sets
         // it up: the peer's address, only what the fence does).

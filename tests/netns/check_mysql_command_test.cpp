@@ -7,9 +7,9 @@
 #include <variant>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 #include "checks/mysql_actions.hpp"
 #include "checks/mysql_client.hpp"
@@ -95,9 +95,8 @@ TEST_F(CheckMysqlCommand, a_statement_left_running_by_a_timed_out_job_is_ended_o
         std::this_thread::sleep_for(50ms);
     EXPECT_EQ(next, checks::JobOutcome::completed);
     const auto still_running = [&] {
-        return db.value(
-                   "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = '" +
-                   sleeping + "'") != std::optional<std::string>("0");
+        return db.value("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = '" +
+                        sleeping + "'") != std::optional<std::string>("0");
     };
     EXPECT_TRUE(wait_until([&] { return !still_running(); }, 2s, 50ms))
         << "the timed-out job's statement still runs on the server";

@@ -6,7 +6,12 @@
 // thread stopped reports unsafe and one that lags reports degraded.
 #include <signal.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <optional>
 #include <regex>
 #include <string>
@@ -36,6 +41,8 @@ using Clock = AddressWatcher::Clock;
 constexpr const char* vip4 = "10.77.0.100";
 constexpr int a_priority = 150;
 constexpr int b_priority = 100;
+
+MariadbServer::CheckSpec managed_check();
 
 class MysqlCheckTest : public VrrpPairTest {
   protected:
@@ -96,6 +103,16 @@ class MysqlCheckTest : public VrrpPairTest {
         std::this_thread::sleep_for(1500ms);
     }
 
+    // Both nodes with managed_check() and nopreempt, adverts every 200 ms; a ends up the
+    // writable holder.
+    void start_managed_pair() {
+        const auto advert = 200ms;
+        ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, managed_check(), true),
+                                           config("b", b_priority, advert, managed_check(), true),
+                                           advert));
+        EXPECT_TRUE(wait_read_only(*db_a_, false));
+    }
+
     // Waits until the server's read_only is `value` (the manage_read_only actions are async).
     testing::AssertionResult wait_read_only(const MariadbServer& db, bool value,
                                             milliseconds timeout = 5s) {
@@ -136,6 +153,15 @@ class MysqlCheckTest : public VrrpPairTest {
     std::optional<MariadbServer> db_a_, db_b_;
     RunningDaemon a_, b_;
 };
+
+// The first line of `log` that contains `text`, or "".
+std::string line_with(const std::string& log, std::string_view text) {
+    const auto at = log.find(text);
+    if (at == std::string::npos) return "";
+    const auto begin = log.rfind('\n', at);
+    const auto start = begin == std::string::npos ? 0 : begin + 1;
+    return log.substr(start, log.find('\n', at) - start);
+}
 
 MariadbServer::CheckSpec managed_check() {
     MariadbServer::CheckSpec c;
@@ -365,6 +391,134 @@ TEST_F(MysqlCheckTest, standby_reports_unsafe_without_sql_thread_and_degraded_wh
     EXPECT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
     EXPECT_TRUE(
         wait_until([&] { return b_.log_mentions("mysql_check healthy: replicating"); }, 5s, 50ms));
+}
+
+// Issue 15, item 7: the holder's check proves that a write commits. A backup's
+// FLUSH TABLES WITH READ LOCK held on the holder stops every write; the check says so
+// (degraded, with the reason) within a few intervals, the VIP stays (a failover would have to
+// fence this server, which waits on the same lock), and once the lock is gone it is healthy.
+TEST_F(MysqlCheckTest, holder_whose_writes_do_not_commit_is_degraded_and_keeps_the_vip) {
+    ASSERT_NO_FATAL_FAILURE(start_databases());
+    ASSERT_NO_FATAL_FAILURE(start_managed_pair());
+    ASSERT_TRUE(wait_until([&] { return a_.log_mentions("mysql_check healthy"); }, 5s, 50ms));
+    // The probe's row is committed every interval and never logged: no GTID of its own on
+    // either node, nothing replicated.
+    const auto position = db_a_->value("SELECT @@gtid_binlog_pos");
+    const auto seq = [&] {
+        return db_a_->value("SELECT seq FROM havip.probe WHERE server_id = 1");
+    };
+    const auto before = seq();
+    std::this_thread::sleep_for(1s);
+    EXPECT_NE(seq(), before) << "the write probe does not write";
+    EXPECT_EQ(db_a_->value("SELECT @@gtid_binlog_pos"), position);
+    EXPECT_EQ(db_b_->value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = "
+                           "'probe' AND TABLE_SCHEMA = 'havip'"),
+              "0");
+    const auto locked = Clock::now();
+    auto& lock = lab().start("a", "a-ftwrl-session",
+                             {"/usr/bin/mariadb", "--no-defaults", "--protocol=socket",
+                              fmt::format("--socket={}", db_a_->socket().string()), "-uroot", "-e",
+                              "FLUSH TABLES WITH READ LOCK; SELECT SLEEP(30);"});
+    EXPECT_TRUE(wait_until(
+        [&] {
+            return a_.log_mentions("mysql_check degraded: ") &&
+                   a_.log_mentions("a write does not commit");
+        },
+        3s, 50ms))
+        << a_.process->log_tail(20);
+    measure("ftwrl_to_degraded", Clock::now() - locked, "three intervals", 600ms);
+    std::cout << "[ reason   ] " << line_with(a_.process->log(), "mysql_check degraded: ") << "\n";
+    // What the write waited for, from the processlist (FTWRL is a backup lock since 10.4).
+    EXPECT_TRUE(a_.log_mentions("Waiting for global read lock") ||
+                a_.log_mentions("Waiting for backup lock"))
+        << a_.process->log_tail(20);
+    std::this_thread::sleep_for(2s);
+    EXPECT_EQ(holders(), std::vector<std::string>{"a"});
+    EXPECT_FALSE(vip_changed_since("a", locked));
+    EXPECT_FALSE(a_.log_mentions("mysql_check down"));
+    lock.stop(1s);
+    EXPECT_TRUE(wait_until(
+        [&] {
+            auto log = a_.process->log();
+            const auto at = log.rfind("mysql_check ");
+            return at != std::string::npos && log.compare(at, 20, "mysql_check healthy:") == 0;
+        },
+        5s, 50ms))
+        << a_.process->log_tail(10);
+    EXPECT_EQ(holders(), std::vector<std::string>{"a"});
+}
+
+// Issue 15, item 7: without BINLOG ADMIN the write probe's session cannot be unlogged; the
+// check is degraded and names the grant to add, it does not fail, and the VIP stays.
+TEST_F(MysqlCheckTest, holder_without_the_write_probes_grant_is_degraded_naming_it) {
+    ASSERT_NO_FATAL_FAILURE(start_databases());
+    ASSERT_TRUE(
+        db_a_->exec("SET sql_log_bin=0; REVOKE BINLOG ADMIN ON *.* FROM 'chk'@'localhost';"));
+    ASSERT_NO_FATAL_FAILURE(start_managed_pair());
+    EXPECT_TRUE(wait_until([&] { return a_.log_mentions("GRANT BINLOG ADMIN"); }, 3s, 50ms))
+        << a_.process->log_tail(20);
+    std::cout << "[ reason   ] " << line_with(a_.process->log(), "mysql_check degraded: ") << "\n";
+    EXPECT_EQ(holders(), std::vector<std::string>{"a"});
+    EXPECT_FALSE(a_.log_mentions("mysql_check down"));
+}
+
+// Issue 15, item 7: the holder's inbound channel is information, not its health. The
+// holder's relay log is on a file system that fills up; its IO thread, receiving a write from
+// the peer, waits for space (MariaDB retries a full disk every 60 s) holding the channel's
+// data lock, and SHOW ALL SLAVES STATUS waits behind it. The holder keeps the VIP (degraded,
+// saying the replica status did not answer) instead of going down.
+TEST_F(MysqlCheckTest, holder_whose_replica_status_hangs_keeps_the_vip) {
+    ASSERT_NO_FATAL_FAILURE(build(vip4));
+    // Outside the lab directory, detached lazily (mariadbd may still hold it open) however the
+    // test ends.
+    const std::filesystem::path relay = fmt::format("/tmp/havip-relay-{}", ::getpid());
+    std::filesystem::create_directories(relay);
+    ASSERT_TRUE(
+        run_command({"mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", relay.string()}, 5s).ok());
+    struct Unmount {
+        std::filesystem::path dir;
+        ~Unmount() {
+            run_command({"umount", "-l", dir.string()}, std::chrono::seconds(5));
+            std::error_code ec;
+            std::filesystem::remove(dir, ec);
+        }
+    } unmount{relay};
+    const auto cnf = lab().dir() / "relay-on-tmpfs.cnf";
+    {
+        std::ofstream out(cnf);
+        out << fmt::format("[mysqld]\nrelay_log = {0}/relay\nrelay_log_index = {0}/relay.index\n",
+                           relay.string());
+    }
+    db_a_.emplace(lab(), "a", "10.77.0.1", 1);
+    db_b_.emplace(lab(), "b", "10.77.0.2", 2);
+    db_a_->include_config(cnf);
+    ASSERT_TRUE(db_a_->start());
+    ASSERT_TRUE(db_b_->start());
+    ASSERT_TRUE(setup_master_master(*db_a_, *db_b_));
+    ASSERT_NO_FATAL_FAILURE(start_managed_pair());
+    // Fill the relay log's file system, then a write from the peer (root writes through
+    // read_only) has nowhere to go on a.
+    run_command({"dd", "if=/dev/zero", fmt::format("of={}/fill", relay.string()), "bs=64k"}, 10s);
+    // More than the page of the relay log already allocated.
+    ASSERT_TRUE(
+        db_b_->exec("INSERT INTO lab.t (node) SELECT 'b-full-relay' FROM lab.seq_1_to_4000"));
+    std::this_thread::sleep_for(500ms);
+    const auto hung = Clock::now();
+    auto show = db_a_->sql("SHOW ALL SLAVES STATUS", 2s);
+    ASSERT_TRUE(show.timed_out) << "SHOW ALL SLAVES STATUS answered: " << show.out;
+    EXPECT_TRUE(
+        wait_until([&] { return a_.log_mentions("replica status did not answer"); }, 3s, 50ms))
+        << a_.process->log_tail(20);
+    std::cout << "[ reason   ] " << line_with(a_.process->log(), "mysql_check degraded: ") << "\n";
+    std::this_thread::sleep_for(2s);
+    EXPECT_EQ(holders(), std::vector<std::string>{"a"});
+    EXPECT_FALSE(vip_changed_since("a", hung));
+    EXPECT_FALSE(a_.log_mentions("mysql_check down")) << a_.process->log_tail(20);
+    // The check does not leave a session waiting behind the lock every interval.
+    const auto waiting = db_a_->value(
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'chk' AND "
+        "INFO LIKE '%SHOW ALL SLAVES STATUS%'");
+    EXPECT_EQ(waiting, "1");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "checks/mysql_decision.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "checks/gtid.hpp"
@@ -346,6 +347,159 @@ TEST(MysqlDecision, holder_down_when_connect_fails_or_times_out) {
     auto d = decide(snap, Role::holder, {}, settings(), t0);
     EXPECT_EQ(d.status, Status::down);
     EXPECT_EQ(d.reason, "no answer before the deadline (no answer within 1.0 s)");
+}
+
+// ---- Issue 15, item 7: the write probe, and a replica status that does not answer ----
+
+// A write probe's result with a 0.3 s bound.
+WriteProbe write_result(bool committed, unsigned code = 0, std::string message = "",
+                        std::string waiting_for = "") {
+    WriteProbe w;
+    w.committed = committed;
+    w.error_code = code;
+    w.error_message = std::move(message);
+    w.bound_s = 0.3;
+    w.waiting_for = std::move(waiting_for);
+    return w;
+}
+
+Snapshot writable_holder() {
+    auto snap = load_snapshot("mariadb-10.11/holder-healthy.txt");
+    snap.read_only = false;
+    return snap;
+}
+
+// The history of a holder whose last write probes did not commit either, one short of degraded.
+History failing_writes() {
+    History h;
+    h.write_failures = write_failures_to_degrade - 1;
+    return h;
+}
+
+TEST(MysqlDecision, a_write_that_does_not_commit_degrades_only_when_it_stays_so) {
+    auto snap = writable_holder();
+    snap.write = write_result(false, 0, "", "Waiting for global read lock");
+    History h;
+    for (unsigned n = 1; n < write_failures_to_degrade; ++n) {
+        auto d = decide(snap, Role::holder, h, settings(), t0);
+        EXPECT_EQ(d.status, Status::healthy) << n;
+        EXPECT_NE(d.reason.find(fmt::format(
+                      "; a write does not commit within 0.30 s: Waiting for global read lock ({} "
+                      "of 3 in a row before degraded)",
+                      n)),
+                  std::string::npos)
+            << d.reason;
+        h = d.history;
+    }
+    EXPECT_EQ(decide(snap, Role::holder, h, settings(), t0).status, Status::degraded);
+    // One commit starts the count again.
+    snap.write = write_result(true);
+    h = decide(snap, Role::holder, h, settings(), t0).history;
+    EXPECT_EQ(h.write_failures, 0u);
+}
+
+TEST(MysqlDecision, holder_whose_write_commits_is_healthy) {
+    auto snap = writable_holder();
+    snap.write = write_result(true);
+    auto d = decide(snap, Role::holder, {}, settings(), t0);
+    EXPECT_EQ(d.status, Status::healthy);
+    EXPECT_EQ(d.reason, "writable; inbound channel replicating");
+}
+
+TEST(MysqlDecision, holder_whose_write_does_not_commit_in_time_is_degraded_not_down) {
+    auto snap = writable_holder();
+    snap.write = write_result(false, 0, "", "Waiting for global read lock");
+    auto d = decide(snap, Role::holder, failing_writes(), settings(), t0);
+    EXPECT_EQ(d.status, Status::degraded);
+    EXPECT_EQ(d.reason,
+              "a write does not commit within 0.30 s: Waiting for global read lock; writable; "
+              "inbound channel replicating");
+    ASSERT_FALSE(d.alerts.empty());
+    EXPECT_EQ(d.alerts.back(),
+              "a write does not commit within 0.30 s: Waiting for global read lock");
+}
+
+TEST(MysqlDecision, holder_whose_write_fails_is_degraded_with_the_error) {
+    auto snap = writable_holder();
+    snap.write = write_result(false, 1290,
+                              "The MariaDB server is running with the --read-only option so it "
+                              "cannot execute this statement");
+    auto d = decide(snap, Role::holder, failing_writes(), settings(), t0);
+    EXPECT_EQ(d.status, Status::degraded);
+    EXPECT_EQ(d.reason.rfind("a write does not commit: error 1290 (The MariaDB server", 0), 0u)
+        << d.reason;
+}
+
+TEST(MysqlDecision, write_probe_without_its_grant_is_degraded_and_names_the_grant) {
+    for (unsigned code : {1227u, 1142u, 1044u}) {
+        auto snap = writable_holder();
+        snap.write = write_result(false, code, "denied");
+        auto d = decide(snap, Role::holder, failing_writes(), settings(), t0);
+        EXPECT_EQ(d.status, Status::degraded) << code;
+        EXPECT_NE(d.reason.find("GRANT BINLOG ADMIN ON *.* and GRANT INSERT, UPDATE, CREATE ON "
+                                "havip.* to the check's account"),
+                  std::string::npos)
+            << d.reason;
+    }
+}
+
+TEST(MysqlDecision, holder_whose_job_ran_out_of_time_in_the_write_is_degraded_not_down) {
+    auto snap = writable_holder();
+    snap.replicas.clear();  // not read: the write comes first
+    snap.outcome = ProbeOutcome::timed_out;
+    snap.step = ProbeStep::write;
+    snap.error_message = "no answer within 1.0 s";
+    auto d = decide(snap, Role::holder, failing_writes(), settings(), t0);
+    EXPECT_EQ(d.status, Status::degraded);
+    EXPECT_EQ(d.reason.rfind("a write does not commit before the probe's deadline (no answer "
+                             "within 1.0 s); writable",
+                             0),
+              0u)
+        << d.reason;
+    // The same job ending earlier, before the server answered anything, is still down.
+    snap.step = ProbeStep::variables;
+    EXPECT_EQ(decide(snap, Role::holder, failing_writes(), settings(), t0).status, Status::down);
+}
+
+TEST(MysqlDecision, holder_whose_replica_status_does_not_answer_is_degraded_not_down) {
+    auto snap = writable_holder();
+    snap.replicas.clear();
+    snap.replica_unanswered = 0.12;
+    snap.replica_waiting_for = "Waiting for slave mutex on exit";
+    auto d = decide(snap, Role::holder, {}, settings(), t0);
+    EXPECT_EQ(d.status, Status::degraded);
+    EXPECT_EQ(d.reason,
+              "writable; replica status did not answer within 0.12 s: Waiting for slave mutex on "
+              "exit");
+    // The job's deadline passed in that step: the same.
+    snap.replica_unanswered.reset();
+    snap.outcome = ProbeOutcome::timed_out;
+    snap.step = ProbeStep::replica_status;
+    snap.error_message = "no answer within 1.0 s";
+    d = decide(snap, Role::holder, {}, settings(), t0);
+    EXPECT_EQ(d.status, Status::degraded);
+    EXPECT_NE(d.reason.find("replica status did not answer before the probe's deadline"),
+              std::string::npos)
+        << d.reason;
+}
+
+TEST(MysqlDecision, standby_whose_replica_status_does_not_answer_stays_down) {
+    auto snap = load_snapshot("mariadb-10.11/standby-healthy.txt");
+    snap.replicas.clear();
+    snap.replica_unanswered = 0.12;
+    auto d = decide(snap, Role::standby, contact_at(t0 - 1s), settings(), t0);
+    EXPECT_EQ(d.status, Status::down);
+    EXPECT_EQ(d.reason,
+              "no answer before the deadline (replica status did not answer within 0.12 s)");
+    // So when the job's deadline passed there, as before.
+    snap.replica_unanswered.reset();
+    snap.outcome = ProbeOutcome::timed_out;
+    snap.step = ProbeStep::replica_status;
+    EXPECT_EQ(decide(snap, Role::standby, contact_at(t0 - 1s), settings(), t0).status,
+              Status::down);
+    // A promoting node is judged as a standby.
+    EXPECT_EQ(decide(snap, Role::promoting, contact_at(t0 - 1s), settings(), t0).status,
+              Status::down);
 }
 
 TEST(MysqlDecision, too_many_connections_means_alive) {

@@ -62,6 +62,9 @@ TEST(MysqlProbeLifetime, destroying_a_probe_stuck_in_its_handshake_does_not_wait
     }
     ASSERT_TRUE(got.has_value());
     EXPECT_EQ(got->outcome, ProbeOutcome::timed_out);
+    // The step the job was in when its deadline passed (what tells a hung write or replica
+    // status on the holder from a server that does not answer).
+    EXPECT_EQ(got->step, ProbeStep::connect);
 
     const auto start = Clock::now();
     probe.reset();  // the worker is still in the handshake

@@ -411,8 +411,8 @@ TEST_F(TrackProcessForkTest, fork_delay_ignores_a_fork_that_execs_something_else
 // /bin/true, and a grandchild forked by the subshell that execs sleep, leaving the count at 2):
 // each of those re-judged the count as a change and reported the fork's gain at once.
 TEST_F(TrackProcessForkTest, fork_delay_holds_while_other_processes_exec_meanwhile) {
-    const auto reports =
-        run_forking_shell(1s, "( sleep 0.3; exec sleep 0.5 ) & wait", std::chrono::milliseconds(100));
+    const auto reports = run_forking_shell(1s, "( sleep 0.3; exec sleep 0.5 ) & wait",
+                                           std::chrono::milliseconds(100));
     if (reports.empty()) GTEST_SKIP() << "no proc connector here (not root, or a netns)";
     // Two shells for 0.3 s, less than the delay: the gain never counts.
     EXPECT_EQ(reports, std::vector<bool>{false});

@@ -52,7 +52,7 @@ ServerFacts with_data(std::uint32_t server_id, const std::string& position) {
 const std::vector<std::string> monitor_privileges = {
     "SLAVE MONITOR",           "BINLOG MONITOR",  "PROCESS",
     "CONNECTION ADMIN",        "READ_ONLY ADMIN", "REPLICATION SLAVE ADMIN",
-    "REPLICATION MASTER ADMIN"};
+    "REPLICATION MASTER ADMIN", "BINLOG ADMIN"};
 
 // An account as bootstrap leaves it: settings()'s password, the grants it needs.
 AccountFacts account(const std::string& user, const std::string& host) {
@@ -291,7 +291,7 @@ TEST(BootstrapPlan, accounts_for_both_peers_and_the_monitor_are_created_unlogged
     EXPECT_TRUE(has("CREATE USER 'havip_monitor'@'localhost' IDENTIFIED BY 'm-secret'"));
     EXPECT_TRUE(
         has("GRANT SLAVE MONITOR, BINLOG MONITOR, PROCESS, CONNECTION ADMIN, READ_ONLY "
-            "ADMIN, REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.* TO "
+            "ADMIN, REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN, BINLOG ADMIN ON *.* TO "
             "'havip_monitor'@'localhost'"));
     // The peer's fence logs in by address and may only set read_only and read the channel.
     EXPECT_TRUE(has("CREATE USER 'havip_monitor'@'10.0.0.2' IDENTIFIED BY 'm-secret'"));
@@ -579,8 +579,8 @@ TEST(BootstrapPlan, existing_account_missing_grants_is_granted_what_it_lacks) {
     };
     EXPECT_TRUE(has("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'10.0.0.1'"));
     EXPECT_TRUE(
-        has("GRANT READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.* TO "
-            "'havip_monitor'@'localhost'"));
+        has("GRANT READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN, BINLOG "
+            "ADMIN ON *.* TO 'havip_monitor'@'localhost'"));
     EXPECT_FALSE(has_statement_starting(plan, 0, "ALTER USER"));
     EXPECT_FALSE(has_statement_starting(plan, 0, "CREATE USER"));
     EXPECT_EQ(on1.front(), "SET SESSION sql_log_bin=0");

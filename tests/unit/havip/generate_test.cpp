@@ -353,7 +353,7 @@ TEST(Generate, users_sql_creates_the_monitor_and_the_peer_replication_account_un
               std::string::npos);
     for (const char* priv :
          {"SLAVE MONITOR", "BINLOG MONITOR", "READ_ONLY ADMIN", "REPLICATION SLAVE ADMIN",
-          "CONNECTION ADMIN", "REPLICATION MASTER ADMIN"})
+          "CONNECTION ADMIN", "REPLICATION MASTER ADMIN", "BINLOG ADMIN"})
         EXPECT_NE(sql.find(priv), std::string::npos) << priv;
     EXPECT_NE(files["db2/users.sql"].content.find("'repl'@'10.127.10.211'"), std::string::npos);
     // db2's havipd fences db1 when it promotes itself: it logs in from its address, and may

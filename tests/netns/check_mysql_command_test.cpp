@@ -32,6 +32,15 @@ class CheckMysqlCommand : public LabTest {
         if (auto reason = mariadb_skip_reason()) GTEST_SKIP() << *reason;
         LabTest::SetUp();
     }
+    // The check's login to `db` over its unix socket.
+    static checks::ConnectSettings monitor_login(const MariadbServer& db) {
+        const auto creds = checks::read_option_file(db.monitor_option_file().string());
+        EXPECT_TRUE(creds.credentials) << creds.error;
+        checks::ConnectSettings cs;
+        cs.unix_socket = db.socket().string();
+        if (creds.credentials) cs.credentials = *creds.credentials;
+        return cs;
+    }
 };
 
 TEST_F(CheckMysqlCommand, exits_with_the_verdict_as_soon_as_the_server_answered) {
@@ -69,11 +78,7 @@ TEST_F(CheckMysqlCommand, a_statement_left_running_by_a_timed_out_job_is_ended_o
     ASSERT_TRUE(lab().add_address("a", "10.77.0.1/24"));
     MariadbServer db(lab(), "a", "10.77.0.1", 1);
     ASSERT_TRUE(db.start());
-    const auto creds = checks::read_option_file(db.monitor_option_file().string());
-    ASSERT_TRUE(creds.credentials) << creds.error;
-    checks::ConnectSettings cs;
-    cs.unix_socket = db.socket().string();
-    cs.credentials = *creds.credentials;
+    const checks::ConnectSettings cs = monitor_login(db);
     checks::MysqlLibrary library;
     boost::asio::io_context io;
     auto work = boost::asio::make_work_guard(io);  // answers come from the worker thread
@@ -112,11 +117,7 @@ TEST_F(CheckMysqlCommand, sql_quote_means_the_same_on_a_server_with_no_backslash
     MariadbServer db(lab(), "a", "10.77.0.1", 1);
     ASSERT_TRUE(db.start());
     ASSERT_TRUE(db.exec("SET GLOBAL sql_mode=CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')"));
-    const auto creds = checks::read_option_file(db.monitor_option_file().string());
-    ASSERT_TRUE(creds.credentials) << creds.error;
-    checks::ConnectSettings cs;
-    cs.unix_socket = db.socket().string();
-    cs.credentials = *creds.credentials;
+    const checks::ConnectSettings cs = monitor_login(db);
     checks::MysqlLibrary library;
     checks::MysqlConnection session(cs);
     ASSERT_FALSE(session.ensure_connected());

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -338,6 +339,57 @@ TEST_F(DataSafetyTest, lone_survivor_gets_the_vip_back_after_its_havipd_or_its_m
     std::this_thread::sleep_for(3s);
     EXPECT_EQ(holders(), std::vector<std::string>{"b"}) << check_reason("b");
     EXPECT_EQ(db_b_->value("SELECT COUNT(*) FROM lab.w"), "2");
+}
+
+// Issue 15, item 1: a promote slower than the freshness window (2 × slave_net_timeout +
+// interval, 8.2 s here) still ends with the VIP on the promoted node, writable. b's SQL thread
+// is held by a table lock on a transaction a wrote just before its mysqld was killed, so b's
+// promotes (each waits apply_timeout, 5 × timeout = 2 s) fail until the lock goes, 12 s in.
+// The old code judged b between two of them, still read-only, a standby "last in contact 8 s
+// ago (more than 8 s)" and unsafe for good: FAULT and no VIP anywhere. Now b became the writer
+// when it took the VIP as a fresh standby.
+TEST_F(DataSafetyTest, promote_slower_than_the_freshness_window_ends_with_the_vip_on_b) {
+    ASSERT_NO_FATAL_FAILURE(start_databases(false));
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w (id) VALUES (0)"));
+    ASSERT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+    constexpr auto held = 12s;
+    auto locker = std::async(std::launch::async, [&] {
+        return db_b_->sql(fmt::format("LOCK TABLES lab.w WRITE; DO SLEEP({}); UNLOCK TABLES",
+                                      duration_cast<std::chrono::seconds>(held).count()),
+                          held + 10s);
+    });
+    ASSERT_TRUE(wait_until(
+        [&] {
+            return db_b_->value("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                                "WHERE INFO LIKE 'DO SLEEP%'") == "1";
+        },
+        5s, 50ms));
+    const auto locked = Clock::now();
+    ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w (id) VALUES (1)"));
+    // b received it (its IO thread) and cannot apply it.
+    const auto written = db_a_->value("SELECT @@gtid_binlog_pos").value_or("?");
+    ASSERT_TRUE(wait_until(
+        [&] {
+            return db_b_->slave_status("Gtid_IO_Pos").value_or("").find(written) !=
+                   std::string::npos;
+        },
+        5s, 50ms));
+    ASSERT_TRUE(db_a_->kill());
+    const auto killed = Clock::now();
+    EXPECT_TRUE(wait_vip("b", true, 10s, killed)) << "b never took the VIP";
+    EXPECT_TRUE(wait_until([&] { return db_b_->read_only() == false; }, held + 10s, 100ms))
+        << check_reason("b");
+    const auto writable = Clock::now();
+    EXPECT_GT(writable - killed, 9s) << "the promote was not slower than the freshness window";
+    EXPECT_GE(writable - locked, held - 1s);
+    EXPECT_EQ(db_b_->value("SELECT COUNT(*) FROM lab.w"), "2");
+    EXPECT_TRUE(locker.get().ok());
+    // And it stays there, judged as the writer it now is.
+    std::this_thread::sleep_for(3s);
+    EXPECT_EQ(holders(), std::vector<std::string>{"b"}) << check_reason("b");
+    EXPECT_EQ(db_b_->read_only(), false) << check_reason("b");
+    EXPECT_TRUE(db_b_->exec("INSERT INTO lab.w (id) VALUES (2)"));
 }
 
 // Issue 15, item 2: only the stale side is latched. a (the master) is killed, b takes the VIP

@@ -244,8 +244,12 @@ std::string table_of(const json& document) {
             out += fmt::format("    check {} ({}): {}{}{}\n", text(c, "name"), text(c, "type"),
                                text(c, "status"), reason.empty() ? "" : " - " + reason,
                                since.empty() ? "" : " since " + since);
-            if (const std::string action = text(c, "read_only_action", ""); !action.empty())
-                out += fmt::format("      {}\n", action);
+            const std::string action = text(c, "read_only_action", "");
+            if (!action.empty()) out += fmt::format("      {}\n", action);
+            // A demote after a failed promote: why this node cannot take writes stays in view.
+            if (const std::string failure = text(c, "promote_failure", "");
+                !failure.empty() && failure != action)
+                out += fmt::format("      last {}\n", failure);
             out += term_line(c);
             // Every latch says its way out.
             if (c.value("diverged", false))

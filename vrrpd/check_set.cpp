@@ -982,8 +982,10 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
                         std::chrono::duration_cast<std::chrono::system_clock::duration>(pause)),
                     r->backoff.failures, std::chrono::duration<double>(pause).count());
             }
-            last_[r->name].action =
+            auto& last = last_[r->name];
+            last.action =
                 steps.empty() ? text : fmt::format("{} [{}]", text, fmt::join(steps, "; "));
+            if (promote) last.promote_failure = ok ? std::string{} : last.action;
             log_.log(ok ? Level::notice : Level::warning, text,
                      {{"HAVIP_CHECK", r->name}, {"HAVIP_REASON", summary}});
             if (!ok && promote) {

@@ -99,6 +99,9 @@ class CheckSet {
         std::string status;  // healthy / degraded / unsafe / down, or ok / failed
         std::string reason;
         std::string action;  // manage_read_only: the last promote/demote and how it ended
+        // manage_read_only: the last failed promote while promotes fail in a row (a demote
+        // after it replaces `action`); empty once one succeeds.
+        std::string promote_failure;
         // mysql_check on a standby that is not caught up: why a BACKUP tracking it must not
         // preempt a live master yet (Instance::failback_hold). Empty: no objection.
         std::string failback_hold;

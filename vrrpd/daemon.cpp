@@ -1347,6 +1347,7 @@ StatusSnapshot Daemon::snapshot() const {
                     c.status = it->second.status;
                     if (c.reason.empty()) c.reason = it->second.reason;
                     c.read_only_action = it->second.action;
+                    c.promote_failure = it->second.promote_failure;
                     c.diverged = it->second.diverged;
                     c.forced = it->second.forced;
                     c.term = it->second.term;

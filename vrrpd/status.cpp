@@ -49,6 +49,7 @@ json instance_json(const InstanceSnapshot& i) {
                           {"reason", c.reason},
                           {"since", c.since ? json(format_time(*c.since)) : json(nullptr)}});
         if (!c.read_only_action.empty()) checks.back()["read_only_action"] = c.read_only_action;
+        if (!c.promote_failure.empty()) checks.back()["promote_failure"] = c.promote_failure;
         if (c.type == "mysql_check") {
             checks.back()["diverged"] = c.diverged;
             checks.back()["forced"] = c.forced;

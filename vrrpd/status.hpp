@@ -52,6 +52,8 @@ struct CheckSnapshot {
     std::optional<WallTime> since;  // when the status last changed, when known
     // mysql_check with manage_read_only: the last promote/demote, each step and its answer.
     std::string read_only_action;
+    // The last failed promote, while promotes fail in a row (empty once one succeeds).
+    std::string promote_failure{};
     // mysql_check: latched diverged (cleared by `havip clear-diverged`), and eligible by an
     // operator's `havip promote --force`.
     bool diverged = false;

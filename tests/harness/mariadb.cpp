@@ -120,6 +120,8 @@ testing::AssertionResult write_file(const fs::path& path, const std::string& tex
 
 }  // namespace
 
+std::string_view lab_monitor_password() { return monitor_password; }
+
 std::optional<std::string> mariadb_skip_reason() {
     for (const char* tool : {mariadbd_bin, install_db_bin, client_bin}) {
         if (::access(tool, X_OK) != 0) return fmt::format("{} is not installed", tool);

@@ -21,6 +21,9 @@
 
 namespace havip::test {
 
+// The password of the lab's check account chk (in monitor_option_file()).
+std::string_view lab_monitor_password();
+
 // Why MariaDB lab tests cannot run (mariadbd or its tools missing), or nullopt.
 std::optional<std::string> mariadb_skip_reason();
 

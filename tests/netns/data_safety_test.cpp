@@ -525,5 +525,61 @@ TEST_F(DataSafetyTest, new_master_fences_a_frozen_old_master_and_refences_after_
     EXPECT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 5s, 2));
 }
 
+// Issue 15, item 4: an old master that refuses the fence's login (1045: its grants or the
+// check's password changed) is alive and maybe writable, not down. a's havipd freezes (its VIP
+// and its writable server stay); b takes over, cannot log in on a, and must not go writable
+// beside it: it says why in `havip status` and stays read-only, as does nobody else write.
+// The way out is the login: once a lets the check in again, b's next promote fences a and
+// goes writable. The old code took 1045 as "down, promoting unfenced": both writable.
+TEST_F(DataSafetyTest, new_master_does_not_promote_unfenced_when_the_old_master_refuses_the_login) {
+    ASSERT_NO_FATAL_FAILURE(start_databases(false));
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    // The fence logs in from the lab network as chk@'10.77.0.%'; a's own check uses
+    // chk@localhost and is unaffected.
+    const auto set_fence_password = [&](std::string_view password) {
+        return db_a_->exec(fmt::format(
+            "SET sql_log_bin=0; ALTER USER 'chk'@'10.77.0.%' IDENTIFIED BY '{}'", password));
+    };
+    ASSERT_TRUE(set_fence_password("not-the-checks-password"));
+    ASSERT_TRUE(a_.process->signal(SIGSTOP));
+    struct Thaw {  // also on a failed assertion: teardown's SIGTERM must reach it
+        Process* process;
+        ~Thaw() { process->signal(SIGCONT); }
+    } thaw{a_.process};
+    const auto frozen = Clock::now();
+    EXPECT_TRUE(wait_vip("b", true, 10s, frozen)) << "b never took the VIP";
+    EXPECT_TRUE(wait_until([&] { return b_.log_mentions("not promoting unfenced"); }, 15s, 100ms))
+        << check_reason("b");
+    EXPECT_TRUE(b_.log_mentions("error 1045"));
+    EXPECT_FALSE(b_.log_mentions("taken as down, promoting unfenced"));
+    // For as long as it lasts (several promotes): only a writable.
+    const auto until = Clock::now() + 4s;
+    while (Clock::now() < until) {
+        ASSERT_EQ(db_b_->read_only(), true) << check_reason("b");
+        std::this_thread::sleep_for(200ms);
+    }
+    EXPECT_EQ(db_a_->read_only(), false);
+    // Whatever b is doing at the moment (it steps down after each failed promote and is
+    // demoted), `havip status` says why it cannot take writes.
+    std::string said;
+    try {
+        said = status("b").at("instances").at(0).at("checks").back().at("promote_failure");
+    } catch (const std::exception&) {
+        said = status("b").dump();
+    }
+    EXPECT_NE(said.find("error 1045"), std::string::npos) << said;
+    EXPECT_NE(said.find("not promoting unfenced"), std::string::npos) << said;
+
+    // a lets the check in again: b fences it and becomes the only writable server.
+    const auto fixed = Clock::now();
+    ASSERT_TRUE(set_fence_password(lab_monitor_password()));
+    EXPECT_TRUE(wait_until([&] { return db_b_->read_only() == false; }, 15s, 100ms))
+        << check_reason("b");
+    EXPECT_EQ(db_a_->read_only(), true);
+    EXPECT_TRUE(b_.log_mentions("peer 10.77.0.1:3306: SET GLOBAL read_only=1: ok"));
+    std::cerr << fmt::format("[figure] login fixed -> b writable: {} ms\n",
+                             duration_cast<milliseconds>(Clock::now() - fixed).count());
+}
+
 }  // namespace
 }  // namespace havip::test

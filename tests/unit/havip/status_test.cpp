@@ -116,6 +116,27 @@ TEST(StatusTable, shows_a_vip_add_being_retried) {
         << t;
 }
 
+// A node whose fence cannot get into the old master fails its promote, steps down and is
+// demoted; the demote's line replaced the reason it cannot take writes (issue 15, item 4).
+TEST(StatusTable, keeps_the_last_failed_promote_in_view_after_the_demote) {
+    auto d = document();
+    auto& check = d["instances"][0]["checks"][0];
+    const std::string failed =
+        "manage_read_only promote failed in 1755 ms: failed at `fence 10.77.0.1:3306: connect`: "
+        "error 1045 (Access denied); not promoting unfenced";
+    check["read_only_action"] = failed;
+    check["promote_failure"] = failed;
+    auto t = render_table(d);
+    EXPECT_EQ(t.find("      last manage_read_only"), std::string::npos) << t;  // said once
+    EXPECT_NE(t.find("      " + failed + "\n"), std::string::npos) << t;
+    check["read_only_action"] = "manage_read_only demote done in 0 ms: 2 steps ok";
+    t = render_table(d);
+    EXPECT_NE(t.find("      manage_read_only demote done in 0 ms: 2 steps ok\n      last " +
+                     failed + "\n"),
+              std::string::npos)
+        << t;
+}
+
 // The term was in the latch reason only (issue 15): each mysql_check shows it, and which side
 // is the authority while the data differ.
 TEST(StatusTable, shows_a_mysql_checks_term_and_the_authority_when_the_peers_is_known) {

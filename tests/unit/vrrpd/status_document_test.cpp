@@ -102,6 +102,11 @@ TEST(StatusDocument, the_read_only_action_is_its_own_field_and_absent_when_there
     EXPECT_FALSE(checks[0].contains("read_only_action"));
     EXPECT_EQ(checks[1]["read_only_action"], "manage_read_only demote done: 2 steps ok");
     EXPECT_EQ(checks[1]["reason"], "lag 12 s");  // the verdict's reason stays the verdict's
+    EXPECT_FALSE(checks[1].contains("promote_failure"));
+    auto s = sample();
+    s.instances[0].checks[1].promote_failure = "manage_read_only promote failed in 9 ms: …";
+    EXPECT_EQ(status_document(s)["instances"][0]["checks"][1]["promote_failure"],
+              "manage_read_only promote failed in 9 ms: …");
 }
 
 TEST(StatusDocument, stats_use_all_keepalived_counter_names) {

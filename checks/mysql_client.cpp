@@ -154,6 +154,7 @@ void MysqlConnection::abandon() {
     if (mysql_) mysql_api().close(mysql_);
     mysql_ = nullptr;
     fd_ = -1;
+    in_flight_.clear();  // left to run on the server, no longer this connection's
 }
 
 MysqlConnection& MysqlConnection::write_session() {
@@ -417,7 +418,7 @@ WriteProbe write_probe(MysqlConnection& w, std::uint32_t server_id,
     if (auto* e = answer ? std::get_if<SqlError>(&*answer) : nullptr;
         e && (e->code == 1146 || e->code == 1049)) {
         for (const char* ddl :
-             {"CREATE DATABASE IF NOT EXISTS havip",
+             {term_schema,  // unlogged here, like the probe's rows
               "CREATE TABLE IF NOT EXISTS havip.probe (server_id INT UNSIGNED PRIMARY KEY, "
               "seq BIGINT UNSIGNED NOT NULL, written_at TIMESTAMP(6) NOT NULL) ENGINE=InnoDB"}) {
             answer = within(ddl);

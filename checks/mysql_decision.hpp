@@ -166,8 +166,9 @@ struct History {
     // not persisted).
     bool lag_over_warn = false;
     bool lag_over_max = false;
-    // Write probes in a row that did not commit (not persisted): one slow fsync under load is
-    // not a holder that cannot take writes; write_failures_to_degrade of them are.
+    // Write probes in a row that did not commit (persisted: on the keepalived route each run
+    // is a new process): one slow fsync under load is not a holder that cannot take writes;
+    // write_failures_to_degrade of them are.
     unsigned write_failures = 0;
     // Since when the master has refused us (1236) a GTID of its own that it no longer has:
     // its semi-sync crash recovery truncated it, and it fetches it back from us (MDEV-21117).

@@ -86,6 +86,7 @@ std::string format_history(const History& h) {
     out += fmt::format("peer_diverged_reason={}\n", escape(h.peer_diverged_reason));
     if (h.forced_since) out += fmt::format("forced_since_ms={}\n", to_ms(*h.forced_since));
     if (h.forced_since) out += fmt::format("forced_by={}\n", escape(h.forced_by));
+    if (h.write_failures) out += fmt::format("write_failures={}\n", h.write_failures);
     return out;
 }
 
@@ -154,6 +155,8 @@ bool parse_history(const std::string& text, History& out, std::string& detail) {
             if (good) h.forced_since = from_ms(n);
         } else if (key == "forced_by") {
             h.forced_by = unescape(value);
+        } else if (key == "write_failures") {
+            good = parse_int(value, h.write_failures);
         }  // unknown keys: written by a newer havipd, ignored
         if (!good) {
             detail = fmt::format("line {}: bad value for {}", number, key);

@@ -142,6 +142,29 @@ TEST(MysqlOneShot, previous_run_recorded_in_the_future_proves_nothing) {
     EXPECT_FALSE(r.decision.history.last_ok);
 }
 
+// The write probe's count of failures in a row (issue 15, item 7) lived only in the process:
+// each `havip check mysql` run started at 0, so a holder whose writes never commit was never
+// degraded on the keepalived route.
+TEST(MysqlOneShot, writes_that_do_not_commit_run_after_run_make_the_holder_degraded) {
+    auto snap = load_snapshot("mariadb-10.11/holder-healthy.txt");
+    snap.read_only = false;
+    snap.write = WriteProbe{};
+    snap.write->bound_s = 0.3;
+    snap.write->waiting_for = "Waiting for global read lock";
+    std::string state;
+    for (unsigned n = 1; n < write_failures_to_degrade; ++n) {
+        auto r = one_shot(snap, Role::holder, state, t0 + n * 1s);
+        EXPECT_EQ(r.decision.status, Status::healthy) << n;
+        state = r.state;
+    }
+    EXPECT_EQ(one_shot(snap, Role::holder, state, t0 + 10s).decision.status, Status::degraded);
+    // A run whose write commits starts the count again.
+    snap.write->committed = true;
+    state = one_shot(snap, Role::holder, state, t0 + 11s).state;
+    snap.write->committed = false;
+    EXPECT_EQ(one_shot(snap, Role::holder, state, t0 + 12s).decision.status, Status::healthy);
+}
+
 TEST(MysqlHistory, previous_observation_round_trips_through_the_file) {
     History h;
     h.connected = true;

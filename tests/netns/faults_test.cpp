@@ -303,8 +303,11 @@ TEST_F(FaultsTest, control_client_that_never_reads_does_not_stall_status_or_adve
             const auto doc = json::parse(r.out, nullptr, false);
             ASSERT_FALSE(doc.is_discarded()) << r.out;
             const auto& jitter = doc["instances"][0]["timing"]["advert_send_jitter_ms"];
-            // Adverts left on time while the client hung on.
-            EXPECT_LT(jitter["p99"].get<double>(), 50.0) << jitter.dump();
+            // Adverts left on time while the client hung on: a loop blocked on the client's
+            // full socket would delay them for as long as it hangs (seconds here), so none late
+            // by a whole advert interval. (Tighter bounds belong to the benchmarks: a loaded CI
+            // machine running other labs beside this one has delayed one by 65 ms.)
+            EXPECT_LT(jitter["max"].get<double>(), 100.0) << jitter.dump();
         }
         std::this_thread::sleep_for(500ms);
     }

@@ -127,6 +127,13 @@ TEST_F(LabLifetime, stale_namespaces_of_a_dead_run_are_removed_and_live_ones_kep
     waitpid(dead, nullptr, 0);
     const std::string stale = fmt::format("{}{}-0-x", lab_prefix_base, dead);
     const std::string live = fmt::format("{}1-0-keep", lab_prefix_base);  // pid 1 always lives
+    // Its name is fixed, so removed however this test ends (a run that failed before this
+    // guard existed left it behind).
+    run_command({"ip", "netns", "delete", live});
+    struct Remove {
+        std::string name;
+        ~Remove() { run_command({"ip", "netns", "delete", name}); }
+    } remove_live{live};
     ASSERT_TRUE(run_command({"ip", "netns", "add", stale}).ok());
     ASSERT_TRUE(run_command({"ip", "netns", "add", live}).ok());
     // A process left inside the stale namespace, as a crashed run would leave it.
@@ -140,7 +147,6 @@ TEST_F(LabLifetime, stale_namespaces_of_a_dead_run_are_removed_and_live_ones_kep
     EXPECT_FALSE(namespace_exists(stale));
     EXPECT_TRUE(orphan.wait_exit(2s).has_value()) << "the process in the stale namespace lives";
     EXPECT_TRUE(namespace_exists(live));
-    run_command({"ip", "netns", "delete", live});
 }
 
 using LabNetwork = LabTest;

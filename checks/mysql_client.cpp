@@ -16,9 +16,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -42,6 +45,17 @@ std::string unquote(std::string v) {
     return v;
 }
 
+// An option file's boolean: a bare key is true; 0/1, on/off, true/false.
+std::optional<bool> option_bool(const std::string& value, bool bare) {
+    if (bare) return true;
+    std::string v;
+    for (char c : value)
+        v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (v == "1" || v == "on" || v == "true") return true;
+    if (v == "0" || v == "off" || v == "false") return false;
+    return std::nullopt;
+}
+
 bool is_client_error(unsigned code) {
     return code >= 2000 && code < 3000;
 }
@@ -61,6 +75,7 @@ MysqlLibrary::~MysqlLibrary() {
 
 OptionFileResult parse_option_file(const std::string& text) {
     MysqlCredentials creds;
+    std::optional<bool> ssl;  // said in so many words
     bool in_client = false;
     bool any = false;
     std::istringstream in(text);
@@ -74,19 +89,38 @@ OptionFileResult parse_option_file(const std::string& text) {
             continue;
         }
         if (!in_client) continue;
-        auto eq = line.find('=');
-        if (eq == std::string::npos) continue;
+        const auto eq = line.find('=');
+        const bool bare = eq == std::string::npos;
         std::string key = trim(line.substr(0, eq));
-        std::string value = unquote(trim(line.substr(eq + 1)));
-        if (key == "user") {
+        std::replace(key.begin(), key.end(), '_', '-');
+        const std::string value = bare ? "" : unquote(trim(line.substr(eq + 1)));
+        auto& tls = creds.tls;
+        if (key == "user" && !bare) {
             creds.user = value;
             any = true;
-        } else if (key == "password") {
+        } else if (key == "password" && !bare) {
             creds.password = value;
             any = true;
+        } else if (key == "ssl" || key == "ssl-verify-server-cert" || key == "skip-ssl") {
+            const auto on = option_bool(value, bare);
+            if (!on) return {std::nullopt, fmt::format("{}: not a boolean: '{}'", key, value)};
+            if (key == "ssl-verify-server-cert")
+                tls.verify_server_cert = *on;
+            else
+                ssl = key == "ssl" ? *on : !*on;
+        } else if (!bare && (key == "ssl-ca" || key == "ssl-capath" || key == "ssl-cert" ||
+                             key == "ssl-key")) {
+            (key == "ssl-ca"       ? tls.ca
+             : key == "ssl-capath" ? tls.capath
+             : key == "ssl-cert"   ? tls.cert
+                                   : tls.key) = value;
         }
     }
     if (!any || creds.user.empty()) return {std::nullopt, "no user= in a [client] group"};
+    // A file named means TLS, as for the client tools; `ssl=0` / `skip-ssl` turn it off.
+    const auto& t = creds.tls;
+    creds.tls.on = ssl.value_or(!t.ca.empty() || !t.capath.empty() || !t.cert.empty() ||
+                                !t.key.empty() || t.verify_server_cert);
     return {creds, ""};
 }
 
@@ -201,6 +235,18 @@ std::optional<SqlError> MysqlConnection::ensure_connected() {
                 "SET SESSION sql_mode=REPLACE(@@sql_mode,'NO_BACKSLASH_ESCAPES','')");
     if (!settings_.init_command.empty())
         api.options(m, MYSQL_INIT_COMMAND, settings_.init_command.c_str());
+    if (const auto& tls = settings_.credentials.tls; tls.on && settings_.unix_socket.empty()) {
+        // Enforced: a server without TLS fails the connect rather than get the password and
+        // statements in clear.
+        my_bool yes = 1;
+        my_bool verify = tls.verify_server_cert ? 1 : 0;
+        api.options(m, MYSQL_OPT_SSL_ENFORCE, &yes);
+        api.options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+        for (const auto& [option, file] :
+             {std::pair{MYSQL_OPT_SSL_CA, &tls.ca}, std::pair{MYSQL_OPT_SSL_CAPATH, &tls.capath},
+              std::pair{MYSQL_OPT_SSL_CERT, &tls.cert}, std::pair{MYSQL_OPT_SSL_KEY, &tls.key}})
+            if (!file->empty()) api.options(m, option, file->c_str());
+    }
     const char* host = settings_.unix_socket.empty() ? settings_.host.c_str() : "localhost";
     const char* sock = settings_.unix_socket.empty() ? nullptr : settings_.unix_socket.c_str();
     if (!api.real_connect(m, host, settings_.credentials.user.c_str(),

@@ -28,9 +28,19 @@ class MysqlLibrary {
     MysqlLibrary& operator=(const MysqlLibrary&) = delete;
 };
 
+// TLS for a login over TCP, from an option file's ssl keys as the mariadb tools read them
+// (ssl, ssl-ca, ssl-capath, ssl-cert, ssl-key, ssl-verify-server-cert). A unix socket login
+// does not use it.
+struct TlsSettings {
+    bool on = false;  // `ssl`, or any file below: the connect fails unless the session is TLS
+    std::string ca, capath, cert, key;
+    bool verify_server_cert = false;  // the server's certificate must match its address
+};
+
 struct MysqlCredentials {
     std::string user;
     std::string password;
+    TlsSettings tls{};
 };
 
 struct OptionFileResult {
@@ -38,8 +48,8 @@ struct OptionFileResult {
     std::string error;
 };
 
-// Reads user= and password= from the [client] group of a my.cnf-style file (later groups
-// [client-server] and [client-mariadb] too, as the client does). Refuses a file that group or
+// Reads user=, password= and the ssl keys from the [client] group of a my.cnf-style file (later
+// groups [client-server] and [client-mariadb] too, as the client does; `-` and `_` alike). Refuses a file that group or
 // others may read or write: it holds a password.
 OptionFileResult read_option_file(const std::string& path);
 // The same from text, without the permission check (for tests).

@@ -6,8 +6,10 @@
 #include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "checks/gtid.hpp"
+#include "checks/mysql_failure.hpp"
 #include "havip/password_hash.hpp"
 
 namespace havip::cli {
@@ -136,9 +138,10 @@ Statement change_master(const BootstrapSettings& s, int to, const char* use_gtid
         return fmt::format(
             "CHANGE MASTER{} TO MASTER_HOST={}, MASTER_PORT={}, MASTER_USER={}, "
             "MASTER_PASSWORD={}, MASTER_USE_GTID={}, MASTER_CONNECT_RETRY=1, "
-            "MASTER_HEARTBEAT_PERIOD={:g}",
+            "MASTER_HEARTBEAT_PERIOD={:g}{}",
             connection_clause(s.connection_name), sql_quote(source.address), source.port,
-            sql_quote(s.replication_user), password, use_gtid, s.heartbeat_period_s);
+            sql_quote(s.replication_user), password, use_gtid, s.heartbeat_period_s,
+            s.tls ? ", MASTER_SSL=1" : "");
     };
     return {build(sql_quote(s.replication_password)), build(masked)};
 }
@@ -147,6 +150,21 @@ class Planner {
   public:
     Planner(const BootstrapSettings& settings, const ServerFacts& n1, const ServerFacts& n2)
         : s_(settings), facts_{&n1, &n2} {}
+
+    // Passwords in CREATE USER and CHANGE MASTER travel with the statements.
+    void clear_text_notice() {
+        if (s_.tls) return;
+        std::vector<std::string> remote;
+        for (const auto& node : s_.nodes)
+            if (checks::transport_of("", node.address) == checks::Transport::tcp_remote)
+                remote.push_back(node.label());
+        if (remote.empty()) return;
+        plan_.notices.push_back(fmt::format(
+            "the admin login to {} is not encrypted: the passwords of the accounts and of the "
+            "replication channels cross the network in clear; ssl-ca (or ssl) in the admin "
+            "option file makes bootstrap use TLS, and MASTER_SSL=1 for the channels",
+            fmt::join(remote, " and ")));
+    }
 
     Plan plan() {
         preflight(0);
@@ -164,6 +182,7 @@ class Planner {
                                      s_.connection_name, host, peer.label()));
             }
         }
+        clear_text_notice();
         SeedChoice seed = SeedChoice::none;
         if (plan_.errors.empty() && !inbound[1]) seed = choose_seed();
         if (!plan_.errors.empty()) {

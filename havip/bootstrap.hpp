@@ -87,6 +87,10 @@ struct BootstrapSettings {
     std::chrono::milliseconds semi_sync_timeout{10000};
     double heartbeat_period_s = 1.0;
     std::string vip;  // the database VIP (IPv4 literal), "" when the inventory has none
+    // The admin login uses TLS (its option file's ssl keys); then the channels do too
+    // (MASTER_SSL=1: encrypted, the replica does not verify the master's certificate).
+    // Without it, a notice says the passwords cross the network in clear.
+    bool tls = false;
     // Set by `havip rejoin` after a flashback: node 2's data is node 1's history up to node 2's
     // gtid_slave_pos and its binary log is reset. Instead of a seed it replicates from that
     // position, and node 1 from node 2's binary log, as after a seed.

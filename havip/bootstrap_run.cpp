@@ -650,8 +650,10 @@ std::optional<BootstrapSettings> settings_from_inventory(const Options& o, std::
     return s;
 }
 
-int execute_bootstrap(const Options& o, const BootstrapSettings& s,
+int execute_bootstrap(const Options& o, const BootstrapSettings& settings,
                       const checks::MysqlCredentials& admin, std::ostream& out, std::ostream& err) {
+    BootstrapSettings s = settings;
+    s.tls = admin.tls.on;
     Node node1(s.nodes[0], admin);
     Node node2(s.nodes[1], admin);
     std::vector<std::string> errors;

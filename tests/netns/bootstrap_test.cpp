@@ -103,7 +103,17 @@ class BootstrapTest : public LabTest {
         if (db2_test_db) db2_->install_with_test_db();
         for (auto* db : {&*db1_, &*db2_}) {
             db->without_lab_accounts();
-            db->include_config(out_ / (db == &*db1_ ? "db1" : "db2") / "mariadb.cnf");
+            const auto cnf_of = out_ / (db == &*db1_ ? "db1" : "db2") / "mariadb.cnf";
+            if (server_extra_.empty()) {
+                db->include_config(cnf_of);
+            } else {
+                const auto cnf = lab().dir() / fmt::format("{}-extra.cnf", db->node());
+                write_file(cnf,
+                           fmt::format("!include {}\n[mariadbd]\n{}", cnf_of.string(),
+                                       server_extra_),
+                           fs::perms(0644));
+                db->include_config(cnf);
+            }
             ASSERT_TRUE(db->start());
             // The operator's own admin account; unlogged, as on a fresh install.
             ASSERT_TRUE(db->exec(fmt::format(
@@ -158,6 +168,7 @@ class BootstrapTest : public LabTest {
         return text;
     }
 
+    std::string server_extra_;  // before start_pair: [mariadbd] lines after the generated ones
     fs::path inventory_;
     fs::path out_;
     fs::path admin_cnf_;
@@ -355,6 +366,65 @@ TEST_F(BootstrapTest, seeds_a_default_installed_peer_under_writes_without_writin
             10s);
         EXPECT_TRUE(r.ok()) << db->node() << ": " << r.err;
     }
+}
+
+// Issue 17, item 13: bootstrap sent the passwords it sets (CREATE USER, CHANGE MASTER) over TCP
+// in clear, with no way to ask for TLS. Both servers here refuse any TCP login without TLS
+// (require_secure_transport, which the replication channels must meet too). With the admin
+// option file in clear, bootstrap cannot get in; with ssl-ca and
+// ssl-verify-server-cert there (as the mariadb tools read them), its own logins, the seed's
+// dump and load, and the channels (MASTER_SSL=1) all use TLS.
+TEST_F(BootstrapTest, sets_up_replication_over_tls_from_the_admin_option_files_ssl_keys) {
+    const auto dir = lab().dir();
+    const auto openssl = [&](const std::vector<std::string>& args) {
+        std::vector<std::string> argv{"openssl"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        auto r = run_command(argv, 30s);
+        EXPECT_TRUE(r.ok()) << r.err;
+        return r.ok();
+    };
+    const std::string ca = (dir / "ca.pem").string(), ca_key = (dir / "ca.key").string();
+    const std::string cert = (dir / "server.pem").string(), key = (dir / "server.key").string();
+    const std::string csr = (dir / "server.csr").string(), ext = (dir / "server.ext").string();
+    write_file(ext, "subjectAltName = IP:10.77.0.1, IP:10.77.0.2\n", fs::perms(0644));
+    ASSERT_TRUE(openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                         "/CN=havip lab CA", "-keyout", ca_key, "-out", ca}));
+    ASSERT_TRUE(openssl({"req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=db", "-keyout", key,
+                         "-out", csr}));
+    ASSERT_TRUE(openssl({"x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+                         "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", cert}));
+    server_extra_ = fmt::format(
+        "ssl_ca = {}\nssl_cert = {}\nssl_key = {}\nrequire_secure_transport = ON\n", ca, cert,
+        key);
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    auto& db1 = *db1_;
+    auto& db2 = *db2_;
+    ASSERT_TRUE(db1.exec("CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY);"
+                         " INSERT INTO app.t VALUES (1)"));
+
+    auto refused = bootstrap();
+    EXPECT_EQ(refused.exit_code, 1);
+    // MariaDB 10.11 answers a login in clear with 1045 under require_secure_transport.
+    EXPECT_NE(refused.err.find("db1 (10.77.0.1:3306): preflight: cannot connect: error 1045"),
+              std::string::npos)
+        << refused.err;
+    EXPECT_EQ(db2.slave_status("Slave_IO_Running"), std::nullopt) << "a channel was set up";
+
+    write_file(admin_cnf_,
+               fmt::format("[client]\nuser = admin\npassword = {}\nssl-ca = {}\n"
+                           "ssl-verify-server-cert\n",
+                           admin_password, ca),
+               fs::perms(0600));
+    auto done = bootstrap();
+    ASSERT_EQ(done.exit_code, 0) << done.err;
+    EXPECT_EQ(done.out.find("not encrypted"), std::string::npos) << done.out;
+    for (auto* db : {&db1, &db2}) {
+        EXPECT_TRUE(wait_until([&] { return db->slave_status("Slave_IO_Running") == "Yes"; }, 10s,
+                               100ms))
+            << db->node() << ": " << db->slave_status("Last_IO_Error").value_or("");
+        EXPECT_EQ(db->slave_status("Master_SSL_Allowed"), "Yes") << db->node();
+    }
+    EXPECT_EQ(db2.value("SELECT COUNT(*) FROM app.t"), "1");  // seeded through TLS
 }
 
 }  // namespace

@@ -129,6 +129,31 @@ TEST(OptionFile, reads_user_and_password_from_the_client_group) {
     EXPECT_FALSE(parse_option_file("[mysqld]\nuser=mysql\n").credentials);
 }
 
+// The mariadb tools read the same keys from the same file (bootstrap's seed runs them with
+// --defaults-extra-file), so one file says TLS for both.
+TEST(OptionFile, reads_the_ssl_keys_as_the_client_tools_do) {
+    auto tls = [](const std::string& text) {
+        auto r = parse_option_file("[client]\nuser=admin\npassword=x\n" + text);
+        EXPECT_TRUE(r.credentials) << r.error;
+        return r.credentials ? r.credentials->tls : TlsSettings{};
+    };
+    EXPECT_FALSE(tls("").on);
+    auto t = tls("ssl_ca = /etc/mysql/ca.pem\nssl-cert=/c.pem\nssl-key='/k.pem'\n"
+                 "ssl-verify-server-cert\n");
+    EXPECT_TRUE(t.on);  // a file named means TLS
+    EXPECT_EQ(t.ca, "/etc/mysql/ca.pem");
+    EXPECT_EQ(t.cert, "/c.pem");
+    EXPECT_EQ(t.key, "/k.pem");
+    EXPECT_TRUE(t.verify_server_cert);
+    EXPECT_TRUE(tls("ssl\n").on);
+    EXPECT_TRUE(tls("ssl=ON\n").on);
+    EXPECT_FALSE(tls("ssl-ca=/ca.pem\nssl=0\n").on);
+    EXPECT_FALSE(tls("ssl-ca=/ca.pem\nskip-ssl\n").on);
+    EXPECT_FALSE(tls("[mysqld]\nssl-ca=/server-ca.pem\n").on);  // the server's, not ours
+    EXPECT_EQ(parse_option_file("[client]\nuser=a\nssl=maybe\n").error,
+              "ssl: not a boolean: 'maybe'");
+}
+
 TEST(OptionFile, refuses_a_file_others_can_read) {
     std::string path = scratch("my.cnf");
     { std::ofstream(path) << "[client]\nuser=chk\npassword=x\n"; }

@@ -24,6 +24,12 @@ BootstrapSettings settings() {
     return s;
 }
 
+BootstrapSettings over_tls() {
+    auto s = settings();
+    s.tls = true;
+    return s;
+}
+
 // A server configured as the generated mariadb.cnf says, holding nothing.
 ServerFacts fresh(std::uint32_t server_id) {
     ServerFacts f;
@@ -253,7 +259,7 @@ TEST(BootstrapPlan, seeding_says_first_it_replaces_node_twos_mysql_schema_and_na
     ServerFacts b = fresh(2);
     b.all_accounts = {
         {"root", "localhost"}, {"mariadb.sys", "localhost"}, {"app", "%"}, {"", "localhost"}};
-    const Plan plan = plan_bootstrap(settings(), a, b);
+    const Plan plan = plan_bootstrap(over_tls(), a, b);  // no notice about clear text
     ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
     ASSERT_EQ(plan.notices.size(), 1u);
     const auto& notice = plan.notices[0];
@@ -270,10 +276,52 @@ TEST(BootstrapPlan, seeding_says_first_it_replaces_node_twos_mysql_schema_and_na
 TEST(BootstrapPlan, no_seed_no_notice_about_the_system_schema) {
     ServerFacts b = with_data(2, "0-1-10");
     b.all_accounts = {{"app", "%"}};
-    const Plan plan = plan_bootstrap(settings(), with_data(1, "0-1-10"), b);
+    const Plan plan = plan_bootstrap(over_tls(), with_data(1, "0-1-10"), b);
     ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
     EXPECT_FALSE(plan.seeds);
     EXPECT_TRUE(plan.notices.empty());
+}
+
+// Issue 17, item 13: CREATE USER and CHANGE MASTER carry passwords. Over TLS (the admin option
+// file's ssl keys) the channels are encrypted too; without it, a login to another host says so.
+TEST(BootstrapPlan, a_login_in_clear_to_another_host_says_so_and_tls_encrypts_the_channels) {
+    const auto in_clear = [](const Plan& plan) {
+        return std::count_if(plan.notices.begin(), plan.notices.end(), [](const std::string& n) {
+            return n.find("not encrypted") != std::string::npos;
+        });
+    };
+    Plan plan = plan_bootstrap(settings(), fresh(1), fresh(2));
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    ASSERT_EQ(in_clear(plan), 1);
+    EXPECT_EQ(plan.notices.front().rfind("the admin login to db1 (10.0.0.1:3306) and db2 "
+                                         "(10.0.0.2:3306) is not encrypted",
+                                         0),
+              0u)
+        << plan.notices.front();
+    for (int n : {0, 1})
+        for (const auto& t : statements(plan, n))
+            EXPECT_EQ(t.find("MASTER_SSL"), std::string::npos) << t;
+
+    plan = plan_bootstrap(over_tls(), fresh(1), fresh(2));
+    EXPECT_EQ(in_clear(plan), 0);
+    for (int n : {0, 1}) {
+        const int step = change_master_step(plan, n);
+        ASSERT_GE(step, 0) << n;
+        const auto& s = plan.steps[step];
+        for (const auto* list : {&s.statements, &s.shown}) {
+            auto cm = std::find_if(list->begin(), list->end(), [](const std::string& t) {
+                return t.rfind("CHANGE MASTER", 0) == 0;
+            });
+            ASSERT_NE(cm, list->end());
+            EXPECT_TRUE(cm->ends_with(", MASTER_SSL=1")) << *cm;
+        }
+    }
+
+    // On this machine (loopback) nothing crosses a network.
+    auto local = settings();
+    local.nodes[0].address = "127.0.0.1";
+    local.nodes[1] = {"db2", "::1", 3307};
+    EXPECT_EQ(in_clear(plan_bootstrap(local, fresh(1), fresh(2))), 0);
 }
 
 TEST(BootstrapPlan, accounts_for_both_peers_and_the_monitor_are_created_unlogged) {

@@ -49,8 +49,8 @@ struct OptionFileResult {
 };
 
 // Reads user=, password= and the ssl keys from the [client] group of a my.cnf-style file (later
-// groups [client-server] and [client-mariadb] too, as the client does; `-` and `_` alike). Refuses a file that group or
-// others may read or write: it holds a password.
+// groups [client-server] and [client-mariadb] too, as the client does; `-` and `_` alike).
+// Refuses a file that group or others may read or write: it holds a password.
 OptionFileResult read_option_file(const std::string& path);
 // The same from text, without the permission check (for tests).
 OptionFileResult parse_option_file(const std::string& text);

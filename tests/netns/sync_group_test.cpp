@@ -18,6 +18,7 @@
 
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
+#include "tests/harness/sync_group.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
@@ -29,8 +30,8 @@ using namespace std::chrono_literals;
 using Clock = AddressWatcher::Clock;
 namespace fs = std::filesystem;
 
-constexpr const char* db_vip = "10.77.0.100";
-constexpr const char* gw_vip = "10.77.0.101";
+constexpr const char* db_vip = sync_db_vip;
+constexpr const char* gw_vip = sync_gw_vip;
 
 std::string read_file(const fs::path& path) {
     std::ifstream in(path);
@@ -231,38 +232,6 @@ TEST_F(SyncGroupTest, a_member_interface_recreated_by_name_moves_the_group_and_b
     }
 }
 
-// Two members on eth0, VRRPv3 at 200 ms, a at 200 and b at 50: a's Skew_Time (43.75 ms) is
-// well below b's (160.9 ms), so a retaking after its own skew is never raced by b. Each
-// instance tracks `flag` (weight 0: non-zero = FAULT) when given; `group` names the sync
-// group holding both ("" for none); the group's `notify` runs `hook` when given.
-std::string two_members(std::string_view node, int priority, std::string_view group,
-                        const fs::path& flag = {}, const fs::path& hook = {}) {
-    KeepalivedConfig c;
-    c.router_id = std::string(node);
-    for (auto [name, vrid, vip] : {std::tuple{"VI_DB", 51, db_vip}, {"VI_GW", 52, gw_vip}}) {
-        VrrpInstanceSpec s;
-        s.name = name;
-        s.vrid = vrid;
-        s.priority = priority;
-        s.version = 3;
-        s.advert_int = 200ms;
-        s.vips = {fmt::format("{}/24", vip)};
-        if (!flag.empty() && vrid == 52) s.extra_lines = {"track_file {", "    flag", "}"};
-        c.instances.push_back(s);
-    }
-    if (!hook.empty()) c.global_extra_lines = {"script_user root", "enable_script_security"};
-    std::string out = render_keepalived_conf(c);
-    if (!flag.empty())
-        out +=
-            fmt::format("track_file flag {{\n    file \"{}\"\n    weight 0\n}}\n", flag.string());
-    if (!group.empty())
-        out += fmt::format(
-            "vrrp_sync_group {} {{\n    group {{\n        VI_DB\n        VI_GW\n"
-            "    }}\n{}}}\n",
-            group, hook.empty() ? "" : fmt::format("    notify \"{}\" root\n", hook.string()));
-    return out;
-}
-
 // Issue 16: an operator (or another tool) deletes one member's VIP on the MASTER. keepalived
 // 2.2.7 (set_vrrp_backup) steps every MASTER member of the group down with priority 0 and a
 // down timer of its own Skew_Time, so the group retakes its VIPs on the same node before any
@@ -273,9 +242,9 @@ TEST_F(SyncGroupTest, a_member_vip_removed_externally_is_retaken_in_place_withou
     const auto start = Clock::now();
     const auto a_notify = lab().dir() / "a-notify.out";
     auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN),
-                               two_members("a", 200, "G", {}, notify_hook("a", a_notify)));
+                               two_member_group("a", 200, "G", {}, notify_hook("a", a_notify)));
     ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a.process->log_tail(30);
-    auto b = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), two_members("b", 50, "G"));
+    auto b = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), two_member_group("b", 50, "G"));
     ASSERT_TRUE(b.wait_for_state("VI_GW", "BACKUP", 3s)) << b.process->log_tail(30);
     ASSERT_TRUE(both_on("a", 3s)) << a.process->log_tail(30);
     ASSERT_TRUE(wait_until(
@@ -327,16 +296,18 @@ TEST_F(SyncGroupTest, sighup_grouping_the_instances_or_renaming_the_group_keeps_
     std::ofstream(a_flag) << "0\n";
     std::ofstream(b_flag) << "0\n";
     const auto start = Clock::now();
-    auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), two_members("a", 200, "", a_flag));
+    auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN),
+                               two_member_group("a", 200, "", a_flag));
     ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a.process->log_tail(30);
-    auto b = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), two_members("b", 50, "", b_flag));
+    auto b = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN),
+                               two_member_group("b", 50, "", b_flag));
     ASSERT_TRUE(b.wait_for_state("VI_GW", "BACKUP", 3s)) << b.process->log_tail(30);
     ASSERT_TRUE(both_on("a", 3s)) << a.process->log_tail(30);
 
     const auto reload = [&](std::string_view group, int round) {
         for (auto [d, priority, flag] : {std::tuple{&a, 200, a_flag}, {&b, 50, b_flag}}) {
             std::ofstream(d->config, std::ios::trunc)
-                << two_members(d->node, priority, group, flag);
+                << two_member_group(d->node, priority, group, flag);
             ASSERT_TRUE(d->process->signal(SIGHUP));
         }
         for (const auto* d : {&a, &b})

@@ -241,7 +241,7 @@ TEST_F(SwitchoverTest, is_refused_with_nothing_changed_when_the_target_lags_stop
     EXPECT_NE(r.err.find("on the node holding the VIP (10.77.0.1)"), std::string::npos) << r.err;
 
     // b's applier waits for a table lock there; a takes one more write: b lags.
-    auto locker = lock_then("b", "SELECT SLEEP(2.5)");
+    auto locker = lock_then("b", "SELECT SLEEP(5)");
     ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (1)"));
     r = havip("a", {"switchover"});
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
@@ -281,13 +281,14 @@ TEST_F(SwitchoverTest, is_refused_with_nothing_changed_when_the_target_lags_stop
 
 TEST_F(SwitchoverTest, rolls_back_naming_the_session_that_keeps_read_only_from_being_set) {
     ASSERT_NO_FATAL_FAILURE(start());
-    // A session on a holds a table lock for longer than the read_only step waits (2 s).
-    auto locker = lock_then("a", "SELECT SLEEP(3)");
+    // A session on a holds a table lock for longer than the read_only step waits (2 s), with
+    // room for a loaded machine to be slow getting there.
+    auto locker = lock_then("a", "SELECT SLEEP(8)");
     const auto r = havip("a", {"switchover"});
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
     EXPECT_NE(r.err.find("rolled back"), std::string::npos) << r.out << r.err;
     EXPECT_NE(r.out.find("sessions that may hold it"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("SLEEP(3)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("SLEEP(8)"), std::string::npos) << r.out;
     EXPECT_EQ(holders(), std::vector<std::string>{"a"});
     EXPECT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 10s, 50ms))
         << a_.process->log_tail(40);

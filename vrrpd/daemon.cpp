@@ -575,23 +575,17 @@ void Daemon::run_instances(std::vector<InstanceSettings> wanted) {
 }
 
 void Daemon::sync_group_changed(const std::string& group, const SyncSignal& signal) {
-    std::vector<Instance*> members;
-    auto views = [&] {
-        std::vector<SyncMemberView> out;
-        for (auto* m : members)
-            out.push_back(m->sync_view());
-        return out;
-    };
+    std::vector<InstanceCore*> members;
+    const Instance* first = nullptr;
     for (auto& i : instances_)
-        if (i->settings().sync_group == group) members.push_back(i.get());
+        if (i->settings().sync_group == group) {
+            members.push_back(&i->core());
+            if (!first) first = i.get();
+        }
     if (members.empty()) return;  // removed by a reload meanwhile
-    for (const auto& order : plan_sync(group, views(), signal))
-        for (auto* m : members)
-            if (m->settings().name == order.member) m->sync_order(order);
-
+    const auto state = route_sync(group, members, signal, Clock::now());
     // The group's own notify hooks, once per group state (keepalived passes "GROUP NAME
     // STATE PRIORITY" to `notify`; a group has no priority: 0).
-    const auto state = group_state(views());
     auto& last = sync_states_[group];
     if (!state || state == last) return;
     last = state;
@@ -600,7 +594,7 @@ void Daemon::sync_group_changed(const std::string& group, const SyncSignal& sign
     // Its members stepped down only to take their VIPs back after Skew_Time: keepalived's
     // set_vrrp_backup marks the group BACKUP without its hooks; MASTER's run when it is back.
     if (signal.retake && *state == State::backup) return;
-    const auto& n = members.front()->settings().sync_notify;
+    const auto& n = first->settings().sync_notify;
     const auto* specific = *state == State::master   ? &n.master
                            : *state == State::backup ? &n.backup
                                                      : &n.fault;

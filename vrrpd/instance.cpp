@@ -112,8 +112,19 @@ RouterKey router_key(const InstanceSettings& s) {
 Instance::Instance(InstanceSettings settings, Deps deps)
     : settings_{std::move(settings)},
       deps_{deps},
-      router_{settings_.router},
-      tracker_{settings_.router.priority, settings_.tracks},
+      core_{settings_.name, settings_.router, settings_.tracks, settings_.sync_group,
+            InstanceCore::Outputs{[this](const Actions& actions) { apply(actions); },
+                                  [this](const SyncSignal& signal) {
+                                      if (deps_.on_sync) deps_.on_sync(core_.sync_group(), signal);
+                                  },
+                                  [this](const CoreNote& note) {
+                                      log(note.warning ? Level::warning : Level::notice,
+                                          note.message,
+                                          note.check.empty() ? std::initializer_list<Field>{}
+                                                             : std::initializer_list<Field>{
+                                                                   {"HAVIP_CHECK", note.check},
+                                                                   {"HAVIP_REASON", note.reason}});
+                                  }}},
       master_down_timer_{deps.io},
       adver_timer_{deps.io},
       announce_timer_{deps.io},
@@ -144,7 +155,7 @@ Instance::~Instance() {
 std::vector<Field> Instance::fields() const {
     return {{"HAVIP_INSTANCE", settings_.name},
             {"HAVIP_VRID", std::to_string(settings_.router.vrid)},
-            {"HAVIP_STATE", std::string{to_string(router_.state())}}};
+            {"HAVIP_STATE", std::string{to_string(state())}}};
 }
 
 void Instance::log(Level level, const std::string& message, std::initializer_list<Field> extra) {
@@ -154,21 +165,12 @@ void Instance::log(Level level, const std::string& message, std::initializer_lis
 }
 
 void Instance::start() {
-    // Tracked items that start failed (init_fail, an interface the daemon reported down
-    // through link_state) count before the first state is chosen, so a broken node never
-    // advertises.
-    if (tracker_.fault())
-        handle(FaultRaised{fmt::format("{}", fmt::join(tracker_.fault_causes(), ", "))});
-    else if (sync_fault_)
-        handle(FaultRaised{*sync_fault_});
-    if (tracker_.effective_priority() != settings_.router.priority)
-        handle(PriorityChanged{static_cast<std::uint8_t>(tracker_.effective_priority())});
-    handle(Startup{});
+    core_.start(Clock::now());
 }
 
 void Instance::release_dropped_vips(const InstanceSettings& next,
                                     const std::function<bool(const netlink::Vip&)>& taken_over) {
-    if (router_.state() != State::master) return;
+    if (state() != State::master) return;
     for (auto* list : {&settings_.vips, &settings_.excluded_vips})
         std::erase_if(*list, [&](const netlink::Vip& vip) {
             if (listed(next, vip)) return false;
@@ -184,15 +186,15 @@ void Instance::release_dropped_vips(const InstanceSettings& next,
 }
 
 void Instance::reconfigure(InstanceSettings next) {
-    take_settings(std::move(next), "settings changed by the reload: applied in place, state kept");
+    InstanceSettings before =
+        adopt(std::move(next), "settings changed by the reload: applied in place, state kept");
+    core_.reconfigure(settings_.router, settings_.tracks, settings_.sync_group, Clock::now());
+    update_vips(before);
 }
 
-void Instance::take_settings(InstanceSettings next, std::string_view changed_note) {
+InstanceSettings Instance::adopt(InstanceSettings next, std::string_view changed_note) {
     const bool changed = !settings_.same_as(next);
     InstanceSettings before = std::exchange(settings_, std::move(next));
-    // A FAULT the old sync group imposed is not the new one's (nor an ungrouped instance's):
-    // the new group says again, from its members as they are (Daemon::reload).
-    if (before.sync_group != settings_.sync_group) sync_fault_.reset();
     sent_payloads_.reset();
     // A switch made on hearing an old peer stays, unless the reload now says never.
     old_checksum_active_ = settings_.old_checksum == InstanceSettings::OldChecksum::always ||
@@ -200,20 +202,12 @@ void Instance::take_settings(InstanceSettings next, std::string_view changed_not
                             old_checksum_active_);
     announce_frames_ = announce_frames(settings_);
     announce_schedule_ = announcement_schedule(settings_.announce);
-    tracker_ = tracker_.reconfigured(settings_.router.priority, settings_.tracks);
-    // A failback hold by a check this instance no longer tracks ends with it.
-    const bool was_held = preempt_held();
-    std::erase_if(failback_holds_, [&](const auto& h) { return !tracker_.index_of(h.first); });
-    if (was_held && !preempt_held()) handle(PreemptHold{false});
-    handle(Reconfigure{settings_.router, static_cast<std::uint8_t>(tracker_.effective_priority())});
     if (changed) log(Level::notice, std::string{changed_note});
-    const State s = router_.state();
-    if (s != State::init && in_fault() && s != State::fault) {
-        handle(FaultRaised{fault_reason()});
-    } else if (s == State::fault && !in_fault()) {
-        handle(FaultCleared{});
-    }
-    if (router_.state() != State::master) return;
+    return before;
+}
+
+void Instance::update_vips(const InstanceSettings& before) {
+    if (state() != State::master) return;
     // The VIPs the reload took away (unless release_dropped_vips did), then those it added: a
     // MASTER holds exactly the new list.
     bool added = false;
@@ -229,42 +223,30 @@ void Instance::take_settings(InstanceSettings next, std::string_view changed_not
     if (added) start_announcements();
 }
 
-std::string Instance::fault_reason() const {
-    if (interface_lost_) return *interface_lost_;
-    if (tracker_.fault()) return fmt::format("{}", fmt::join(tracker_.fault_causes(), ", "));
-    return sync_fault_.value_or("");
-}
-
 void Instance::interface_lost(const std::string& reason) {
-    if (interface_lost_) return;
-    const bool was_in_fault = in_fault();
-    const bool was_own_fault = own_fault();
-    interface_lost_ = reason;
+    if (core_.interface_is_lost()) return;
     log(Level::warning, fmt::format("{}: FAULT until an interface of that name is back", reason),
         {{"HAVIP_REASON", "interface deleted"}});
-    if (router_.state() != State::init && !was_in_fault) handle(FaultRaised{reason});
+    core_.lose_interface(reason, Clock::now());
     // Its socket went with the interface; nothing is sent until rebind().
     deps_.socket = nullptr;
-    if (!was_own_fault) sync_signal({settings_.name, SyncSignal::Kind::changed, state(), state()});
 }
 
 void Instance::rebind(InstanceSettings next, VrrpSocket& socket) {
-    const bool was_own_fault = own_fault();
     deps_.socket = &socket;
-    const bool was_lost = interface_lost_.has_value();
-    if (was_lost)
+    if (core_.interface_is_lost())
         log(Level::notice,
             fmt::format("interface {} is back (ifindex {})", next.ifname, next.ifindex));
-    interface_lost_.reset();
-    // The router keeps its state; reconfigure() takes the new indexes, MAC, source address
-    // and VIP interfaces, and leaves FAULT when nothing else holds it there.
-    take_settings(std::move(next), "resolved again on the interfaces present now, state kept");
-    if (was_own_fault != own_fault())
-        sync_signal({settings_.name, SyncSignal::Kind::changed, state(), state()});
+    // The router keeps its state and takes the new indexes, MAC, source address and VIP
+    // interfaces, and leaves FAULT when nothing else holds it there.
+    InstanceSettings before =
+        adopt(std::move(next), "resolved again on the interfaces present now, state kept");
+    core_.rebind(settings_.router, settings_.tracks, settings_.sync_group, Clock::now());
+    update_vips(before);
 }
 
 void Instance::stop(bool keep_vips) {
-    if (keep_vips && router_.state() == State::master) {
+    if (keep_vips && state() == State::master) {
         // -V: leave the VIPs for whoever starts next; still tell the peer we are leaving.
         send_advert(0);
         master_down_timer_.cancel();
@@ -280,7 +262,7 @@ void Instance::stop(bool keep_vips) {
 }
 
 void Instance::receive(const Advert& advert) {
-    const State s = router_.state();
+    const State s = state();
     if (s == State::init || s == State::fault) return;  // keepalived ignores everything then
     last_advert_source_ = advert.source;
     if (auto error = validate(advert, settings_.policy)) {
@@ -332,30 +314,22 @@ void Instance::reject(DecodeError error, const asio::ip::address& source) {
 void Instance::link_state(int ifindex, bool running) {
     for (std::size_t i = 0; i < settings_.tracked_ifindexes.size(); ++i) {
         if (settings_.tracked_ifindexes[i] != ifindex) continue;
-        track_changed(tracker_.report(i, running ? checks::Outcome::ok : checks::Outcome::failed,
-                                      running ? "link up" : "link down"));
+        core_.report(i, running ? checks::Outcome::ok : checks::Outcome::failed,
+                     running ? "link up" : "link down", Clock::now());
     }
 }
 
 void Instance::check_result(const std::string& name, checks::Outcome outcome, std::string reason) {
-    track_changed(tracker_.report(name, outcome, std::move(reason)));
+    core_.report(name, outcome, std::move(reason), Clock::now());
 }
 
 void Instance::failback_hold(const std::string& name, const std::string& reason) {
-    if (!tracker_.index_of(name)) return;
-    const bool was_held = preempt_held();
-    if (reason.empty())
-        failback_holds_.erase(name);
-    else
-        failback_holds_[name] = reason;
-    const bool held = preempt_held();
-    if (held == was_held) return;
-    handle(PreemptHold{held});
-    if (switchover_hold_) return;  // the switchover's hold was said when it started
+    if (!core_.failback_hold(name, reason, Clock::now())) return;
+    if (core_.switchover_hold()) return;  // the switchover's hold was said when it started
     // Only a preempting BACKUP is affected; say so when it is (issue 9: the journal tells why
     // the VIP stays where it is).
-    if (!settings_.router.preempt || router_.state() == State::master) return;
-    if (held)
+    if (!settings_.router.preempt || state() == State::master) return;
+    if (core_.preempt_held())
         log(Level::notice,
             fmt::format("failback held: {} not caught up: {}; a live lower-priority master keeps "
                         "the VIP until it is",
@@ -370,21 +344,14 @@ void Instance::failback_hold(const std::string& name, const std::string& reason)
 }
 
 void Instance::hand_over(const std::string& reason, const std::string& hold) {
-    if (router_.state() != State::master) return;
+    if (state() != State::master) return;
     switchover_hold(hold);
     handle(HandOver{reason});
 }
 
 void Instance::switchover_hold(const std::string& hold) {
-    const bool was_held = preempt_held();
-    const bool had = switchover_hold_.has_value();
-    if (hold.empty())
-        switchover_hold_.reset();
-    else
-        switchover_hold_ = hold;
-    if (preempt_held() != was_held) handle(PreemptHold{preempt_held()});
-    if (had == switchover_hold_.has_value()) return;
-    if (switchover_hold_)
+    if (!core_.switchover_hold(hold, Clock::now())) return;
+    if (!hold.empty())
         log(Level::notice,
             fmt::format("switchover hold: {}; this node does not preempt the peer until `havip "
                         "switchover` moves the VIP back or `havip switchover --end-hold` ends "
@@ -399,40 +366,20 @@ void Instance::track_file_value(const std::string& name, long long value,
                                 const std::string& reason) {
     for (const auto& file : settings_.track_files) {
         if (file.name != name) continue;
-        const auto index = tracker_.index_of("file " + name);
+        const auto index = tracker().index_of("file " + name);
         if (!index) return;
         const auto effect = checks::track_file_effect(value, file.weight, file.reverse);
-        checks::TrackSettings item = tracker_.items()[*index].settings;
+        checks::TrackSettings item = tracker().items()[*index].settings;
         if (item.weight != effect.weight) {
             item.weight = effect.weight;
-            track_changed(tracker_.update_settings(*index, item));
+            core_.update_track(*index, item, Clock::now());
         }
-        track_changed(tracker_.report(*index, effect.outcome, reason));
+        core_.report(*index, effect.outcome, reason, Clock::now());
     }
-}
-
-void Instance::track_changed(const std::optional<checks::TrackChange>& change) {
-    if (!change) return;
-    log(change->fault_after || change->priority_after < change->priority_before ? Level::warning
-                                                                                : Level::notice,
-        change->describe(), {{"HAVIP_CHECK", change->item}, {"HAVIP_REASON", change->reason}});
-    if (router_.state() == State::init) return;  // start() applies the tracker's verdict
-    if (change->fault_after && !change->fault_before) {
-        handle(FaultRaised{fmt::format("{} ({})", change->item, change->reason)});
-    } else if (!change->fault_after && change->fault_before && !in_fault()) {
-        handle(PriorityChanged{static_cast<std::uint8_t>(tracker_.effective_priority())});
-        handle(FaultCleared{});
-    }
-    if (change->priority_after != change->priority_before)
-        handle(PriorityChanged{static_cast<std::uint8_t>(tracker_.effective_priority())});
-    // The group judges by whose fault it is (sync_view): tell it even when the state stays
-    // FAULT because the group's fault was already in force.
-    if (change->fault_after != change->fault_before)
-        sync_signal({settings_.name, SyncSignal::Kind::changed, state(), state()});
 }
 
 void Instance::address_removed(int ifindex, const asio::ip::address& address) {
-    if (router_.state() != State::master) return;
+    if (state() != State::master) return;
     std::vector<HeldAddress> held;
     for (const auto* list : {&settings_.vips, &settings_.excluded_vips})
         for (const auto& v : *list)
@@ -443,43 +390,8 @@ void Instance::address_removed(int ifindex, const asio::ip::address& address) {
     handle(VipsLostExternally{});
 }
 
-void Instance::sync_signal(const SyncSignal& signal) {
-    if (deps_.on_sync && !settings_.sync_group.empty()) deps_.on_sync(settings_.sync_group, signal);
-}
-
-void Instance::sync_order(const SyncOrder& order) {
-    switch (order.kind) {
-        case SyncOrder::Kind::master:
-            handle(SyncMaster{order.reason});
-            break;
-        case SyncOrder::Kind::backup:
-            handle(SyncBackup{order.reason});
-            break;
-        case SyncOrder::Kind::retake:
-            handle(SyncRetake{order.reason});
-            break;
-        case SyncOrder::Kind::fault:
-            if (sync_fault_) return;  // a repeat
-            sync_fault_ = order.reason;
-            if (router_.state() != State::init && !own_fault()) handle(FaultRaised{order.reason});
-            break;
-        case SyncOrder::Kind::clear_fault:
-            if (!sync_fault_) return;
-            sync_fault_.reset();
-            if (router_.state() != State::init && !own_fault()) {
-                handle(PriorityChanged{static_cast<std::uint8_t>(tracker_.effective_priority())});
-                handle(FaultCleared{});
-            }
-            break;
-    }
-}
-
-SyncMemberView Instance::sync_view() const {
-    return {settings_.name, router_.state(), router_.wants_master(), own_fault()};
-}
-
 void Instance::handle(const Event& event) {
-    apply(router_.handle(event, Clock::now()));
+    core_.handle(event, Clock::now());
 }
 
 void Instance::apply(const Actions& actions) {
@@ -511,13 +423,6 @@ void Instance::apply(const Action& action) {
                 last_transition_ =
                     Transition{std::chrono::system_clock::now(), a.from, a.to, a.reason};
                 if (a.to == State::master) ++stats_.become_master;
-                // Master again (the peer failed, or a switchover moved the VIP back): the
-                // hold has done its work.
-                if (a.to == State::master && switchover_hold_) {
-                    switchover_hold_.reset();
-                    handle(PreemptHold{preempt_held()});
-                    log(Level::notice, "switchover hold ended: this node is MASTER again");
-                }
                 if (a.from == State::master) ++stats_.release_master;
                 log(a.to == State::fault ? Level::warning : Level::notice,
                     fmt::format("{} -> {}: {}", to_string(a.from), to_string(a.to), a.reason),
@@ -526,10 +431,8 @@ void Instance::apply(const Action& action) {
                      {"HAVIP_REASON", a.reason}});
                 run_notify(a.to);
                 if (deps_.on_state_change) deps_.on_state_change();
-                sync_signal({settings_.name, SyncSignal::Kind::changed, a.from, a.to, a.retake});
             } else if constexpr (std::is_same_v<T, SyncWantsMaster>) {
                 log(Level::info, "master down timer expired: waiting for the sync group");
-                sync_signal({settings_.name, SyncSignal::Kind::wants_master});
             } else if constexpr (std::is_same_v<T, RivalMaster>) {
                 // Logged where it is acted on, at most once a second (CheckSet::rival_master).
                 if (deps_.on_rival_master) deps_.on_rival_master(*this, a);
@@ -569,7 +472,7 @@ void Instance::run_notify(State to) {
         command.argv.insert(command.argv.end(),
                             {"INSTANCE", settings_.name,
                              to == State::init ? std::string{"STOP"} : std::string{to_string(to)},
-                             std::to_string(tracker_.effective_priority())});
+                             std::to_string(tracker().effective_priority())});
         hooks.push_back({"notify", std::move(command)});
     }
     if (hooks.empty()) return;
@@ -750,7 +653,7 @@ void Instance::retry_vips() {
     }
     arm_vip_retry();
     // A VIP that is finally there is announced as on becoming MASTER.
-    if (added && router_.state() == State::master) start_announcements();
+    if (added && state() == State::master) start_announcements();
 }
 
 void Instance::announce_burst(unsigned count) {
@@ -785,7 +688,7 @@ void Instance::schedule_announcements(std::size_t next_burst, Clock::time_point 
         [weak = weak_from_this(), next_burst, start, count](boost::system::error_code ec) {
             if (ec) return;
             auto self = weak.lock();
-            if (!self || self->router_.state() != State::master) return;
+            if (!self || self->state() != State::master) return;
             self->announce_burst(count);
             self->schedule_announcements(next_burst + 1, start);
         });

@@ -26,6 +26,7 @@
 #include "systemd/log.hpp"
 #include "vrrpd/announce.hpp"
 #include "vrrpd/fsm.hpp"
+#include "vrrpd/instance_core.hpp"
 #include "vrrpd/interface_binding.hpp"
 #include "vrrpd/packet.hpp"
 #include "vrrpd/packet_socket.hpp"
@@ -193,7 +194,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
     // with `reason`, as keepalived; a MASTER sends priority 0 and releases its VIPs, then the
     // socket on the dead interface is no longer used. Ends with rebind().
     void interface_lost(const std::string& reason);
-    bool interface_is_lost() const { return interface_lost_.has_value(); }
+    bool interface_is_lost() const { return core_.interface_is_lost(); }
     // Resolved again on the interfaces of the same names as they are now (new ifindexes, MAC,
     // source address), on `socket` opened there: as reconfigure(), and a lost interface is
     // back. The daemon reports the new links' state right after (link_state).
@@ -237,16 +238,16 @@ class Instance : public std::enable_shared_from_this<Instance> {
     // Sets the switchover hold (restored from the state directory) or ends it (empty). It also
     // ends when the instance next becomes MASTER.
     void switchover_hold(const std::string& hold);
-    const std::optional<std::string>& switchover_hold() const { return switchover_hold_; }
-    // What the sync group decided for this member (plan_sync).
-    void sync_order(const SyncOrder& order);
-    SyncMemberView sync_view() const;
+    const std::optional<std::string>& switchover_hold() const { return core_.switchover_hold(); }
+    SyncMemberView sync_view() const { return core_.sync_view(); }
+    // Its decisions (route_sync hands the group's orders to the members' cores).
+    InstanceCore& core() { return core_; }
 
     const InstanceSettings& settings() const { return settings_; }
     const InstanceStats& stats() const { return stats_; }
-    State state() const { return router_.state(); }
-    const Router& router() const { return router_; }
-    const checks::Tracker& tracker() const { return tracker_; }
+    State state() const { return core_.state(); }
+    const Router& router() const { return core_.router(); }
+    const checks::Tracker& tracker() const { return core_.tracker(); }
     const std::optional<Transition>& last_transition() const { return last_transition_; }
     const SendJitter& jitter() const { return jitter_; }
     const checks::NotifyQueue& notify_queue() const { return notify_queue_; }
@@ -255,8 +256,11 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
   private:
     // reconfigure() and rebind(): the new settings in place, logging `changed_note` if any
-    // setting differs.
-    void take_settings(InstanceSettings next, std::string_view changed_note);
+    // setting differs; returns the old ones.
+    InstanceSettings adopt(InstanceSettings next, std::string_view changed_note);
+    // After the core took the new settings: a MASTER removes the VIPs `before` had and the
+    // new settings do not, adds the new ones and announces them.
+    void update_vips(const InstanceSettings& before);
     void handle(const Event& event);
     void apply(const Actions& actions);
     void apply(const Action& action);
@@ -271,13 +275,6 @@ class Instance : public std::enable_shared_from_this<Instance> {
     void start_announcements();
     void announce_burst(unsigned count);
     void schedule_announcements(std::size_t next_burst, Clock::time_point start);
-    void track_changed(const std::optional<checks::TrackChange>& change);
-    // Tells the instance's sync group, if it is in one (Deps::on_sync).
-    void sync_signal(const SyncSignal& signal);
-    // Faults of the instance's own (its tracked items, its interface gone), not its group's.
-    bool own_fault() const { return tracker_.fault() || interface_lost_.has_value(); }
-    bool in_fault() const { return own_fault() || sync_fault_.has_value(); }
-    std::string fault_reason() const;
     void run_notify(State to);
     std::vector<systemd::Field> fields() const;
     void log(systemd::Level level, const std::string& message,
@@ -285,8 +282,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
     InstanceSettings settings_;
     Deps deps_;
-    Router router_;
-    checks::Tracker tracker_;
+    InstanceCore core_;
     InstanceStats stats_;
     std::optional<Transition> last_transition_;
     SendJitter jitter_;
@@ -302,12 +298,6 @@ class Instance : public std::enable_shared_from_this<Instance> {
     // Rate limit of "rejected advert" log lines: at most one per rule per 10 s, with a count.
     std::array<Clock::time_point, all_decode_errors.size()> last_reject_log_{};
     std::array<std::uint64_t, all_decode_errors.size()> reject_suppressed_{};
-    // failback_hold: the objecting checks and their reasons.
-    std::map<std::string, std::string> failback_holds_;
-    std::optional<std::string> switchover_hold_;
-    bool preempt_held() const { return !failback_holds_.empty() || switchover_hold_; }
-    std::optional<std::string> sync_fault_;      // the group's FAULT imposed on this member
-    std::optional<std::string> interface_lost_;  // why: the instance's interface is gone
     struct EncodedAdverts {
         std::uint8_t priority = 0;
         std::vector<Bytes> payloads;  // one per settings_.destinations entry; empty: unencodable

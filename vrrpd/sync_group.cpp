@@ -25,6 +25,14 @@ std::vector<SyncOrder> plan_sync(std::string_view group, const std::vector<SyncM
         if (m.state == State::fault) order(m, SyncOrder::Kind::clear_fault, "");
 
     using Kind = SyncSignal::Kind;
+    // The group hears of a change after the member's own handling: one the member has undone
+    // since (a better peer's advert displaced it first) orders nothing, the later change is
+    // on its way. Acting on both would pass MASTER back and forth between the members.
+    const auto signaller = std::find_if(members.begin(), members.end(),
+                                        [&](const auto& m) { return m.name == signal.member; });
+    if (signal.kind == Kind::changed && signaller != members.end() &&
+        signaller->state != signal.to)
+        return out;
     if (signal.kind == Kind::changed && signal.to == State::master) {
         for (const auto& m : members)
             if (m.name != signal.member && m.state == State::backup)

@@ -48,7 +48,8 @@ struct SyncOrder {
     bool operator==(const SyncOrder&) const = default;
 };
 
-// The orders for the other members after `signal`, given every member as it is now.
+// The orders for the other members after `signal`, given every member as it is now. A change
+// its member has undone since orders nothing (its later change is signalled too).
 // clear_fault and fault orders are repeated while they hold: the member ignores a repeat.
 std::vector<SyncOrder> plan_sync(std::string_view group, const std::vector<SyncMemberView>& members,
                                  const SyncSignal& signal);

@@ -179,6 +179,19 @@ TEST(SyncGroupPlan, a_master_displaced_by_a_better_peer_takes_the_masters_with_i
                 IsEmpty());
 }
 
+// The group hears of a change after the member's own handling (the daemon posts it). A change
+// the member has undone since (MASTER, then displaced by a better peer's advert before the group
+// heard of it) orders nothing: the later change is on its way, and acting on both had the
+// members pass MASTER back and forth for ever (found by the swarm, seed 203750349).
+TEST(SyncGroupPlan, a_change_its_member_has_undone_since_orders_nothing) {
+    EXPECT_THAT(plan_sync("G", {view("DB", State::backup), view("GW", State::backup)},
+                          changed("DB", State::backup, State::master)),
+                IsEmpty());
+    EXPECT_THAT(plan_sync("G", {view("DB", State::master), view("GW", State::master)},
+                          changed("DB", State::master, State::backup)),
+                IsEmpty());
+}
+
 TEST(SyncGroupPlan, a_master_retaking_its_vips_has_the_masters_retake_with_it) {
     auto retaking = changed("DB", State::master, State::backup);
     retaking.retake = true;

@@ -214,7 +214,9 @@ void parse_vrrp_instance(ParseContext& p, const Node& block) {
             v.track_processes.insert(v.track_processes.end(), refs.begin(), refs.end());
         } else if (k == "unicast_src_ip") {
             p.set_address(node, v.unicast_src_ip);
-            if (v.unicast_src_ip) v.where.unicast_src_ip = node.values[0].where;
+            // Where this line's value is: an earlier line may have set the address.
+            if (v.unicast_src_ip && !node.values.empty())
+                v.where.unicast_src_ip = node.values[0].where;
         } else if (k == "unicast_peer") {
             unicast_peers(p, node, v);
         } else if (k == "old_unicast_checksum") {

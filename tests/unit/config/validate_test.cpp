@@ -58,6 +58,13 @@ TEST(ConfigValidate, missing_value_is_an_error_at_the_keyword) {
                 ElementsAre("7:5: error: priority needs a value"));
 }
 
+// A keyword written again without its value is the same error, even after a good line set it
+// (this crashed havipd -t: the location was read from the missing value).
+TEST(ConfigValidate, a_repeated_keyword_missing_its_value_is_an_error_not_a_crash) {
+    EXPECT_THAT(messages_of(instance("    unicast_src_ip 10.0.0.1\n    unicast_src_ip\n")),
+                ElementsAre("8:5: error: unicast_src_ip needs a value"));
+}
+
 TEST(ConfigValidate, v2_advert_int_fraction_is_rounded_with_a_warning) {
     auto result = load(instance("    advert_int 1.5\n"));
     EXPECT_THAT(messages(result), ElementsAre("7:16: warning: advert_int 1.5 is rounded to 2: "

@@ -1,0 +1,567 @@
+#include "tests/sim/world.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/asio/ip/address_v4.hpp>
+#include <utility>
+
+#include "vrrpd/timers.hpp"
+
+namespace havip::sim {
+
+using namespace std::chrono_literals;
+using vrrp::Actions;
+using vrrp::InstanceCore;
+using vrrp::SyncSignal;
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+    using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+std::string instance_name(std::uint8_t vrid) {
+    return fmt::format("VI_{}", vrid);
+}
+
+boost::asio::ip::address node_address(std::size_t n) {
+    return boost::asio::ip::address_v4{static_cast<std::uint32_t>(0x0a000001 + n)};
+}
+
+std::string ms(Duration d) {
+    return fmt::format("{}ms", std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
+// The longest a master can stay unheard by a backup: Master_Down_Interval at the lowest
+// priority.
+Duration longest_down_interval(const NodeConf& conf) {
+    const Duration master_adver = conf.interval;
+    return vrrp::master_down_interval(master_adver, vrrp::skew_time(1, master_adver, conf.version));
+}
+
+}  // namespace
+
+std::string describe(const Step& s) {
+    const std::string at = ms(s.at);
+    switch (s.kind) {
+        case Step::Kind::kill:
+            return fmt::format("{} kill node {}", at, s.a);
+        case Step::Kind::stop:
+            return fmt::format("{} stop node {}", at, s.a);
+        case Step::Kind::start:
+            return fmt::format("{} start node {}", at, s.a);
+        case Step::Kind::partition:
+            return fmt::format("{} partition {} | {}", at, s.a, s.b);
+        case Step::Kind::heal:
+            return fmt::format("{} heal", at);
+        case Step::Kind::loss:
+            return fmt::format("{} loss {}%", at, s.value);
+        case Step::Kind::check:
+            return fmt::format("{} node {} VI_{} check {}", at, s.a, s.vrid,
+                               s.value ? "ok" : "failed");
+        case Step::Kind::hold:
+            return fmt::format("{} node {} VI_{} failback hold {}", at, s.a, s.vrid,
+                               s.value ? "on" : "off");
+        case Step::Kind::switchover:
+            return fmt::format("{} node {} VI_{} switchover", at, s.a, s.vrid);
+        case Step::Kind::vip_removed:
+            return fmt::format("{} node {} VI_{} VIP removed by someone else", at, s.a, s.vrid);
+        case Step::Kind::link_down:
+            return fmt::format("{} node {} interface deleted", at, s.a);
+        case Step::Kind::link_up:
+            return fmt::format("{} node {} interface re-created", at, s.a);
+        case Step::Kind::reload_all: {
+            std::string out = fmt::format("{} every node reloads:", at);
+            for (std::size_t n = 0; n < s.fleet.size(); ++n) {
+                Step each = s;
+                each.kind = Step::Kind::reload;
+                each.at = s.at + s.fleet[n].after;
+                each.a = n;
+                each.conf = s.fleet[n].conf;
+                out += "\n    " + describe(each);
+            }
+            return out;
+        }
+        case Step::Kind::reload: {
+            std::string out = fmt::format("{} node {} reload:", at, s.a);
+            for (const auto& i : s.conf.instances)
+                out += fmt::format(" [VI_{} prio {}{}{}{}{}]", i.vrid, i.priority,
+                                   i.preempt ? "" : " nopreempt",
+                                   i.preempt_delay > 0ns ? " delay " + ms(i.preempt_delay) : "",
+                                   i.group.empty() ? "" : " group " + i.group,
+                                   i.check_weight ? fmt::format(" weight {}", i.check_weight) : "");
+            return out;
+        }
+    }
+    return at;
+}
+
+std::string describe(const Schedule& schedule) {
+    std::string out;
+    for (std::size_t n = 0; n < schedule.nodes.size(); ++n) {
+        Step initial;
+        initial.kind = Step::Kind::reload;
+        initial.a = n;
+        initial.conf = schedule.nodes[n];
+        out += fmt::format("  config {}\n", describe(initial).substr(4));
+    }
+    const auto& first = schedule.nodes.front();
+    out += fmt::format("  VRRPv{}, adverts every {}\n", static_cast<int>(first.version),
+                       ms(first.interval));
+    for (const auto& s : schedule.steps)
+        out += "  " + describe(s) + "\n";
+    out += fmt::format("  {} the network is whole from here; end at {}\n", ms(schedule.whole_at),
+                       ms(schedule.end));
+    return out;
+}
+
+struct World::Instance {
+    InstanceConf conf;
+    std::unique_ptr<InstanceCore> core;
+    std::uint64_t epoch = 0;               // tells a re-created instance's timers from the old
+    std::uint64_t generation[2] = {0, 0};  // per TimerId: a newer arm or cancel wins
+    bool handed_over = false;              // a switchover's BACKUP keeps its VIPs for two adverts
+};
+
+struct World::Node {
+    NodeConf conf;
+    bool running = false;
+    bool link_lost = false;
+    bool start_pending = false;   // asked to start while its interface was gone
+    bool reload_pending = false;  // asked to reload (`file`) while its interface was gone
+    NodeConf file;                // the configuration file as it is now
+    std::vector<std::unique_ptr<Instance>> instances;
+    std::map<std::uint8_t, bool> vip_on;    // the interface's addresses, by VRID
+    std::map<std::uint8_t, bool> check_ok;  // what the check would say now
+    std::map<std::uint8_t, bool> held;      // what the failback check would say now
+};
+
+World::World(const Schedule& schedule, std::uint64_t seed) : schedule_{schedule}, rng_{seed} {
+    for (const auto& conf : schedule_.nodes) {
+        auto node = std::make_unique<Node>();
+        node->conf = node->file = conf;
+        nodes_.push_back(std::move(node));
+    }
+    apart_.assign(nodes_.size(), std::vector<bool>(nodes_.size(), false));
+    delay_ = std::chrono::milliseconds{seed % 3 == 0 ? 0 : seed % 3 == 1 ? 1 : 5};
+}
+
+World::~World() = default;
+
+void World::schedule(TimePoint at, std::function<void()> run) {
+    queue_.push(Event{at, seq_++, std::move(run)});
+}
+
+std::optional<std::string> World::run() {
+    for (std::size_t n = 0; n < nodes_.size(); ++n)
+        schedule(TimePoint{} + Duration{0}, [this, n] { start_node(n); });
+    for (const auto& step : schedule_.steps)
+        schedule(TimePoint{} + step.at, [this, step] { apply(step); });
+    const TimePoint end = TimePoint{} + schedule_.end;
+    std::size_t budget = 5'000'000;
+    try {
+        while (!queue_.empty() && queue_.top().at <= end) {
+            const TimePoint instant = queue_.top().at;
+            now_ = instant;
+            while (!queue_.empty() && queue_.top().at == instant) {
+                if (budget-- == 0) return "the event budget ran out (a livelock?) at " + where();
+                Event e = queue_.top();
+                queue_.pop();
+                e.run();
+                if (broken_) return broken_;
+            }
+            if (auto broken = after_instant()) return broken;
+        }
+        now_ = end;
+        return settled();
+    } catch (const std::exception& e) {
+        return fmt::format("exception at {}: {}", where(), e.what());
+    }
+}
+
+std::string World::where() const {
+    return ms(now_ - TimePoint{});
+}
+
+World::Instance* World::find(std::size_t n, std::uint8_t vrid) {
+    for (auto& i : nodes_[n]->instances)
+        if (i->conf.vrid == vrid) return i.get();
+    return nullptr;
+}
+
+std::vector<InstanceCore*> World::members(std::size_t n, const std::string& group) {
+    std::vector<InstanceCore*> out;
+    for (auto& i : nodes_[n]->instances)
+        if (i->core->sync_group() == group) out.push_back(i->core.get());
+    return out;
+}
+
+std::unique_ptr<World::Instance> World::make_instance(std::size_t n, const NodeConf& node,
+                                                      const InstanceConf& conf) {
+    auto instance = std::make_unique<Instance>();
+    instance->conf = conf;
+    instance->epoch = ++epochs_;
+    vrrp::RouterConfig router;
+    router.vrid = conf.vrid;
+    router.priority = conf.priority;
+    router.version = node.version;
+    router.advertisement_interval = node.interval;
+    router.preempt = conf.preempt;
+    router.preempt_delay = conf.preempt_delay;
+    router.primary_address = node_address(n);
+    router.sync_group = !conf.group.empty();
+    checks::TrackSettings check;
+    check.name = "chk";
+    check.weight = conf.check_weight;
+    Instance* self = instance.get();
+    InstanceCore::Outputs out{
+        [this, n, self](const Actions& actions) { execute(n, *self, actions); },
+        [this, n, self](const SyncSignal& signal) {
+            // The daemon posts the group's turn: after the member's own handling.
+            schedule(now_, [this, n, group = self->core->sync_group(), signal] {
+                sync(n, group, signal);
+            });
+        },
+        {}};
+    instance->core = std::make_unique<InstanceCore>(instance_name(conf.vrid), router,
+                                                    std::vector{check}, conf.group, out);
+    return instance;
+}
+
+void World::execute(std::size_t n, Instance& self, const Actions& actions) {
+    Node& node = *nodes_[n];
+    const std::uint8_t vrid = self.conf.vrid;
+    for (const auto& action : actions) {
+        std::visit(
+            Overloaded{
+                [&](const vrrp::SendAdvert& a) {
+                    if (node.link_lost) return;  // no interface to send on
+                    for (std::size_t to = 0; to < nodes_.size(); ++to) {
+                        if (to == n || apart_[n][to]) continue;
+                        if (loss_percent_ > 0 && static_cast<int>(rng_() % 100) < loss_percent_)
+                            continue;
+                        schedule(now_ + delay_, [this, n, to, vrid, p = a.priority,
+                                                 interval = node.conf.interval] {
+                            deliver(n, to, vrid, p, interval);
+                        });
+                    }
+                },
+                [&](const vrrp::ArmTimer& a) {
+                    const auto slot = static_cast<std::size_t>(a.which);
+                    const std::uint64_t generation = ++self.generation[slot];
+                    schedule(a.deadline, [this, n, vrid, slot, generation, epoch = self.epoch,
+                                          which = a.which] {
+                        Instance* i = find(n, vrid);
+                        if (!i || i->epoch != epoch || i->generation[slot] != generation) return;
+                        if (which == vrrp::TimerId::master_down)
+                            i->core->handle(vrrp::MasterDownTimerFired{}, now_);
+                        else
+                            i->core->handle(vrrp::AdverTimerFired{}, now_);
+                    });
+                },
+                [&](const vrrp::CancelTimer& a) {
+                    ++self.generation[static_cast<std::size_t>(a.which)];
+                },
+                [&](const vrrp::AddVips&) {
+                    if (!node.link_lost) node.vip_on[vrid] = true;
+                },
+                [&](const vrrp::RemoveVips&) {
+                    node.vip_on[vrid] = false;
+                    self.handed_over = false;
+                },
+                [&](const vrrp::StateChanged& a) {
+                    if (a.to != State::backup) self.handed_over = false;
+                    trace_.push_back(fmt::format("{} node {} VI_{}: {} -> {} ({})", where(), n,
+                                                 vrid, to_string(a.from), to_string(a.to),
+                                                 a.reason));
+                },
+                [&](const vrrp::Announce&) {},
+                [&](const vrrp::SyncWantsMaster&) {},
+                [&](const vrrp::RivalMaster&) {},
+            },
+            action);
+    }
+}
+
+void World::deliver(std::size_t from, std::size_t to, std::uint8_t vrid, std::uint8_t priority,
+                    Duration interval) {
+    Node& node = *nodes_[to];
+    if (!node.running || node.link_lost || apart_[from][to]) return;
+    Instance* i = find(to, vrid);
+    if (!i) return;
+    // keepalived ignores everything in INIT and FAULT (Instance::receive).
+    const State s = i->core->state();
+    if (s == State::init || s == State::fault) return;
+    i->core->handle(vrrp::AdvertReceived{priority, interval, node_address(from)}, now_);
+}
+
+void World::sync(std::size_t n, const std::string& group, const SyncSignal& signal) {
+    if (!nodes_[n]->running) return;
+    vrrp::route_sync(group, members(n, group), signal, now_);
+}
+
+void World::regroup(std::size_t n, const std::string& group) {
+    const auto cores = members(n, group);
+    if (cores.empty()) return;
+    const auto first = cores.front()->sync_view();
+    sync(n, group, {first.name, SyncSignal::Kind::changed, first.state, first.state});
+}
+
+void World::start_node(std::size_t n) {
+    Node& node = *nodes_[n];
+    if (node.running) return;
+    if (node.link_lost) {
+        node.start_pending = true;
+        return;
+    }
+    node.running = true;
+    node.reload_pending = false;
+    node.conf = node.file;
+    for (auto& [vrid, on] : node.vip_on)
+        on = false;  // remove_stale_vips
+    for (const auto& conf : node.conf.instances)
+        node.instances.push_back(make_instance(n, node.conf, conf));
+    for (auto& i : node.instances) {
+        const auto vrid = i->conf.vrid;
+        if (!node.check_ok.try_emplace(vrid, true).first->second)
+            i->core->report("chk", checks::Outcome::failed, "check failed", now_);
+        if (node.held[vrid]) i->core->failback_hold("chk", "not caught up", now_);
+    }
+    for (std::size_t k = 0; k < node.instances.size(); ++k)
+        node.instances[k]->core->start(now_);
+}
+
+void World::stop_node(std::size_t n, bool graceful) {
+    Node& node = *nodes_[n];
+    node.start_pending = false;
+    if (!node.running) return;
+    if (graceful)
+        for (auto& i : node.instances)
+            i->core->handle(vrrp::Shutdown{}, now_);
+    node.instances.clear();
+    node.running = false;
+}
+
+void World::reload(std::size_t n, const NodeConf& conf) {
+    Node& node = *nodes_[n];
+    node.file = conf;
+    if (!node.running) return;  // it starts with the file as it is then
+    if (node.link_lost) {
+        node.reload_pending = true;
+        return;
+    }
+    node.reload_pending = false;
+    // As Daemon::apply_reload: match, stop what went, reconfigure what stays, start what is
+    // new, then let the groups kept instances joined judge their members.
+    auto key = [](const InstanceConf& c) {
+        return vrrp::RouterKey{c.vrid, false, 1, false, "224.0.0.18"};
+    };
+    std::vector<vrrp::RouterKey> running_keys, wanted_keys;
+    std::vector<std::string> running_groups, wanted_groups;
+    for (const auto& i : node.instances) {
+        running_keys.push_back(key(i->conf));
+        running_groups.push_back(i->core->sync_group());
+    }
+    for (const auto& c : conf.instances) {
+        wanted_keys.push_back(key(c));
+        wanted_groups.push_back(c.group);
+    }
+    const auto plan = vrrp::plan_reload(running_keys, wanted_keys);
+    const auto joined = vrrp::joined_sync_groups(plan, running_groups, wanted_groups);
+    std::vector<std::unique_ptr<Instance>> old = std::move(node.instances);
+    node.instances.clear();
+    for (const auto& k : plan.keep)
+        node.instances.push_back(std::move(old[k.running]));
+    node.conf = conf;
+    for (auto& gone : old)
+        if (gone) gone->core->handle(vrrp::Shutdown{}, now_);
+    old.clear();
+    for (std::size_t k = 0; k < plan.keep.size(); ++k) {
+        Instance& i = *node.instances[k];
+        const InstanceConf& c = conf.instances[plan.keep[k].wanted];
+        i.conf = c;
+        vrrp::RouterConfig router = i.core->router().config();
+        router.priority = c.priority;
+        router.preempt = c.preempt;
+        router.preempt_delay = c.preempt_delay;
+        router.sync_group = !c.group.empty();
+        checks::TrackSettings check = i.core->tracker().items().front().settings;
+        check.weight = c.check_weight;
+        i.core->reconfigure(router, {check}, c.group, now_);
+    }
+    const std::size_t first_new = node.instances.size();
+    for (auto w : plan.start) {
+        node.instances.push_back(make_instance(n, conf, conf.instances[w]));
+        auto& i = *node.instances.back();
+        if (!node.check_ok.try_emplace(i.conf.vrid, true).first->second)
+            i.core->report("chk", checks::Outcome::failed, "check failed", now_);
+        if (node.held[i.conf.vrid]) i.core->failback_hold("chk", "not caught up", now_);
+    }
+    for (std::size_t k = first_new; k < node.instances.size(); ++k)
+        node.instances[k]->core->start(now_);
+    for (const auto& group : joined)
+        regroup(n, group);
+}
+
+void World::apply(const Step& s) {
+    Node& node = *nodes_[s.a];
+    Instance* instance = s.vrid ? (node.running ? find(s.a, s.vrid) : nullptr) : nullptr;
+    switch (s.kind) {
+        case Step::Kind::kill:
+            stop_node(s.a, false);
+            break;
+        case Step::Kind::stop:
+            stop_node(s.a, true);
+            break;
+        case Step::Kind::start:
+            start_node(s.a);
+            break;
+        case Step::Kind::partition:
+            apart_[s.a][s.b] = apart_[s.b][s.a] = true;
+            break;
+        case Step::Kind::heal:
+            for (auto& row : apart_)
+                std::fill(row.begin(), row.end(), false);
+            break;
+        case Step::Kind::loss:
+            loss_percent_ = s.value;
+            break;
+        case Step::Kind::check:
+            node.check_ok[s.vrid] = s.value != 0;
+            if (instance)
+                instance->core->report("chk",
+                                       s.value ? checks::Outcome::ok : checks::Outcome::failed,
+                                       s.value ? "check ok" : "check failed", now_);
+            break;
+        case Step::Kind::hold:
+            node.held[s.vrid] = s.value != 0;
+            if (instance)
+                instance->core->failback_hold("chk", s.value ? "not caught up" : "", now_);
+            break;
+        case Step::Kind::switchover:
+            if (!instance || instance->core->state() != State::master) break;
+            instance->core->switchover_hold("switchover", now_);
+            instance->handed_over = true;
+            instance->core->handle(vrrp::HandOver{"switchover"}, now_);
+            break;
+        case Step::Kind::vip_removed:
+            if (!node.vip_on[s.vrid]) break;
+            node.vip_on[s.vrid] = false;
+            if (instance && instance->core->state() == State::master)
+                instance->core->handle(vrrp::VipsLostExternally{}, now_);
+            break;
+        case Step::Kind::link_down:
+            if (node.link_lost) break;
+            node.link_lost = true;  // its addresses and its socket go with it
+            for (auto& [vrid, on] : node.vip_on)
+                on = false;
+            for (auto& i : node.instances)
+                i->core->lose_interface("interface eth0 deleted", now_);
+            break;
+        case Step::Kind::link_up: {
+            if (!node.link_lost) break;
+            node.link_lost = false;
+            for (auto& i : node.instances)
+                i->core->rebind(i->core->router().config(),
+                                {i->core->tracker().items().front().settings},
+                                i->core->sync_group(), now_);
+            if (std::exchange(node.start_pending, false)) start_node(s.a);
+            if (node.reload_pending) reload(s.a, node.file);
+            break;
+        }
+        case Step::Kind::reload:
+            reload(s.a, s.conf);
+            break;
+        case Step::Kind::reload_all:
+            for (std::size_t n = 0; n < s.fleet.size(); ++n)
+                schedule(now_ + s.fleet[n].after,
+                         [this, n, conf = s.fleet[n].conf] { reload(n, conf); });
+            break;
+    }
+}
+
+std::optional<std::string> World::after_instant() {
+    std::map<std::uint8_t, int> masters;
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+        const Node& node = *nodes_[n];
+        if (!node.running) continue;
+        for (const auto& [vrid, on] : node.vip_on) {
+            if (!on) continue;
+            const Instance* i = nullptr;
+            for (const auto& x : node.instances)
+                if (x->conf.vrid == vrid) i = x.get();
+            if (!i)
+                return fmt::format("{}: node {} holds the VIP of VI_{}, which it does not run",
+                                   where(), n, vrid);
+            const State s = i->core->state();
+            if (s != State::master && !(s == State::backup && i->handed_over))
+                return fmt::format("{}: node {} holds the VIP of VI_{} in {}", where(), n, vrid,
+                                   to_string(s));
+        }
+        for (const auto& i : node.instances) {
+            if (i->core->state() != State::master) continue;
+            ++masters[i->conf.vrid];
+            const auto vip = node.vip_on.find(i->conf.vrid);
+            if (!node.link_lost && (vip == node.vip_on.end() || !vip->second))
+                return fmt::format("{}: node {} VI_{} is MASTER without its VIP", where(), n,
+                                   i->conf.vrid);
+        }
+    }
+    const TimePoint whole = TimePoint{} + schedule_.whole_at;
+    if (now_ < whole) return std::nullopt;
+    // Once the network is whole, two masters hear each other within an advert interval and
+    // the lower steps down: never longer than a Master_Down_Interval.
+    const Duration bound = longest_down_interval(schedule_.nodes.front()) + delay_;
+    for (std::uint8_t vrid = 1; vrid <= 2; ++vrid) {
+        if (masters[vrid] < 2) {
+            dual_since_.erase(vrid);
+            continue;
+        }
+        const TimePoint since = std::max(dual_since_.try_emplace(vrid, now_).first->second, whole);
+        if (now_ - since > bound)
+            return fmt::format(
+                "{}: two masters for VI_{} for {} after the network is whole "
+                "(bound {})",
+                where(), vrid, ms(now_ - since), ms(bound));
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> World::settled() {
+    for (std::uint8_t vrid = 1; vrid <= 2; ++vrid) {
+        int masters = 0, eligible = 0;
+        for (std::size_t n = 0; n < nodes_.size(); ++n) {
+            const Node& node = *nodes_[n];
+            if (!node.running) continue;
+            for (const auto& i : node.instances) {
+                if (i->conf.vrid != vrid) continue;
+                if (!i->core->in_fault()) ++eligible;
+                if (i->core->state() == State::master) ++masters;
+            }
+        }
+        if (eligible > 0 && masters != 1)
+            return fmt::format(
+                "{}: VI_{} has {} masters with {} eligible node(s), the network "
+                "whole since {}",
+                where(), vrid, masters, eligible, ms(schedule_.whole_at));
+    }
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+        const Node& node = *nodes_[n];
+        std::map<std::string, State> group_state;
+        for (const auto& i : node.instances) {
+            const auto& g = i->core->sync_group();
+            if (g.empty()) continue;
+            auto [it, first] = group_state.try_emplace(g, i->core->state());
+            if (!first && it->second != i->core->state())
+                return fmt::format("{}: node {} sync group {} has members in {} and {}", where(), n,
+                                   g, to_string(it->second), to_string(i->core->state()));
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace havip::sim

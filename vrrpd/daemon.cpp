@@ -186,6 +186,7 @@ std::optional<std::vector<InstanceSettings>> Daemon::resolve(const config::Confi
         r.preempt_delay = std::chrono::duration_cast<Duration>(ci.preempt_delay);
         r.down_timer_adverts = static_cast<unsigned>(ci.down_timer_adverts);
         r.primary_address = *source;
+        s.source_chosen = !ci.unicast_src_ip && !ci.mcast_src_ip;
 
         auto& p = s.policy;
         p.version = r.version;
@@ -1017,8 +1018,17 @@ void Daemon::on_netlink_event(const netlink::Event& event) {
                 // Addresses that went with their interface (deleted) were not removed by
                 // someone else: the interface's loss is followed by name (follow_interfaces).
                 if (!rtnl_.link(e.address.ifindex)) return;
-                for (auto& i : instances_)
+                // Held here: a state change below publishes the status, which reads every
+                // instance.
+                const auto instances = instances_;
+                for (auto& i : instances) {
+                    const auto& s = i->settings();
+                    if (s.source_chosen && !i->interface_is_lost() &&
+                        chosen_source_removed({s.ifindex, s.router.primary_address},
+                                              e.address.ifindex, e.address.address))
+                        source_removed(*i);
                     i->address_removed(e.address.ifindex, e.address.address);
+                }
             } else if constexpr (std::is_same_v<T, netlink::Resync>) {
                 resync();
             }
@@ -1066,12 +1076,28 @@ bool Daemon::rebind(Instance& instance) {
     auto s = std::move(resolved->front());
     if (!open_sockets({s})) return false;
     const auto key = SocketKey{s.ifindex, s.ipv6};
-    log_.log(Level::notice,
-             fmt::format("following interface {} (ifindex {} now)", s.ifname, s.ifindex),
-             {{"HAVIP_INSTANCE", s.name}});
+    if (s.ifindex != instance.settings().ifindex)
+        log_.log(Level::notice,
+                 fmt::format("following interface {} (ifindex {} now)", s.ifname, s.ifindex),
+                 {{"HAVIP_INSTANCE", s.name}});
     instance.rebind(std::move(s), *sockets_.at(key));
     report_links(instance);
     return true;
+}
+
+void Daemon::source_removed(Instance& instance) {
+    const auto old = instance.settings().router.primary_address.to_string();
+    if (rebind(instance)) {
+        log_.log(Level::notice,
+                 fmt::format("advert source {} was removed from {}: sending from {} now", old,
+                             instance.settings().ifname,
+                             instance.settings().router.primary_address.to_string()),
+                 {{"HAVIP_INSTANCE", instance.settings().name}});
+        return;
+    }
+    const auto& s = instance.settings();
+    instance.interface_lost(fmt::format("advert source {} was removed from {}", old, s.ifname),
+                            "it has an address to send from again");
 }
 
 void Daemon::close_unused_sockets() {

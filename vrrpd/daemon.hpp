@@ -78,6 +78,9 @@ class Daemon {
     // With an event's link (name, ifindex), only when it concerns an instance.
     void follow_interfaces(std::optional<std::pair<std::string, int>> link = std::nullopt);
     bool rebind(Instance& instance);
+    // The address the instance's interface chose for its adverts was removed: it is resolved
+    // again (sending from the address there is now), or is in FAULT until one is added.
+    void source_removed(Instance& instance);
     // Closes the VRRP and announcement sockets no bound instance uses any more.
     void close_unused_sockets();
     bool open_sockets(const std::vector<InstanceSettings>& wanted);

@@ -88,11 +88,12 @@ bool InstanceSettings::same_as(const InstanceSettings& o) const {
            r.vrid == orr.vrid && r.priority == orr.priority && r.version == orr.version &&
            r.advertisement_interval == orr.advertisement_interval && r.preempt == orr.preempt &&
            r.preempt_delay == orr.preempt_delay && r.down_timer_adverts == orr.down_timer_adverts &&
-           r.primary_address == orr.primary_address && p.auth_type == op.auth_type &&
-           p.password == op.password && p.vips == op.vips && p.unicast_peers == op.unicast_peers &&
-           p.unicast_source == op.unicast_source && p.check_unicast_src == op.check_unicast_src &&
-           same_vips(vips, o.vips) && same_vips(excluded_vips, o.excluded_vips) &&
-           destinations == o.destinations && mac == o.mac && announce_links == o.announce_links &&
+           r.primary_address == orr.primary_address && source_chosen == o.source_chosen &&
+           p.auth_type == op.auth_type && p.password == op.password && p.vips == op.vips &&
+           p.unicast_peers == op.unicast_peers && p.unicast_source == op.unicast_source &&
+           p.check_unicast_src == op.check_unicast_src && same_vips(vips, o.vips) &&
+           same_vips(excluded_vips, o.excluded_vips) && destinations == o.destinations &&
+           mac == o.mac && announce_links == o.announce_links &&
            announce.master_delay == o.announce.master_delay &&
            announce.master_repeat == o.announce.master_repeat &&
            announce.interval == o.announce.interval &&
@@ -223,9 +224,9 @@ void Instance::update_vips(const InstanceSettings& before) {
     if (added) start_announcements();
 }
 
-void Instance::interface_lost(const std::string& reason) {
+void Instance::interface_lost(const std::string& reason, std::string_view until) {
     if (core_.interface_is_lost()) return;
-    log(Level::warning, fmt::format("{}: FAULT until an interface of that name is back", reason),
+    log(Level::warning, fmt::format("{}: FAULT until {}", reason, until),
         {{"HAVIP_REASON", "interface deleted"}});
     core_.lose_interface(reason, Clock::now());
     // Its socket went with the interface; nothing is sent until rebind().
@@ -234,7 +235,10 @@ void Instance::interface_lost(const std::string& reason) {
 
 void Instance::rebind(InstanceSettings next, VrrpSocket& socket) {
     deps_.socket = &socket;
-    if (core_.interface_is_lost())
+    if (core_.interface_is_lost() && next.ifindex == settings_.ifindex)
+        log(Level::notice, fmt::format("interface {} has an address again: sending from {}",
+                                       next.ifname, next.router.primary_address.to_string()));
+    else if (core_.interface_is_lost())
         log(Level::notice,
             fmt::format("interface {} is back (ifindex {})", next.ifname, next.ifindex));
     // The router keeps its state and takes the new indexes, MAC, source address and VIP

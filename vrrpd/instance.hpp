@@ -45,7 +45,10 @@ struct InstanceSettings {
     std::string ifname;
     int ifindex = 0;
     bool ipv6 = false;
-    RouterConfig router;                      // primary_address: the advert source
+    RouterConfig router;  // primary_address: the advert source
+    // The interface chose the advert source (no mcast_src_ip or unicast_src_ip): removed from
+    // it, the instance is resolved again (chosen_source_removed).
+    bool source_chosen = false;
     ReceivePolicy policy;                     // what a received advert must satisfy
     std::vector<netlink::Vip> vips;           // advertised, of the instance's family
     std::vector<netlink::Vip> excluded_vips;  // virtual_ipaddress_excluded: raised, not advertised
@@ -193,7 +196,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
     // The instance's interface was deleted (or replaced by a new one of the same name): FAULT
     // with `reason`, as keepalived; a MASTER sends priority 0 and releases its VIPs, then the
     // socket on the dead interface is no longer used. Ends with rebind().
-    void interface_lost(const std::string& reason);
+    void interface_lost(const std::string& reason,
+                        std::string_view until = "an interface of that name is back");
     bool interface_is_lost() const { return core_.interface_is_lost(); }
     // Resolved again on the interfaces of the same names as they are now (new ifindexes, MAC,
     // source address), on `socket` opened there: as reconfigure(), and a lost interface is

@@ -43,4 +43,11 @@ bool concerns(std::span<const InstanceInterfaces> instances, const std::string& 
     });
 }
 
+bool chosen_source_removed(const ChosenSource& source, int ifindex,
+                           const boost::asio::ip::address& removed) {
+    if (source.ifindex != ifindex || source.address.is_v6() != removed.is_v6()) return false;
+    if (removed.is_v4()) return source.address == removed;
+    return source.address.to_v6().to_bytes() == removed.to_v6().to_bytes();
+}
+
 }  // namespace havip::vrrp

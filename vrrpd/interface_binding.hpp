@@ -10,6 +10,7 @@
 // ifindexes and executes the plan.
 #pragma once
 
+#include <boost/asio/ip/address.hpp>
 #include <cstddef>
 #include <map>
 #include <span>
@@ -55,5 +56,18 @@ InterfacePlan plan_interfaces(std::span<const InstanceInterfaces> instances,
 // the instances' interfaces or is one they are bound to (a rename). Other interfaces coming
 // and going on a busy host (containers' veths) are not looked at.
 bool concerns(std::span<const InstanceInterfaces> instances, const std::string& name, int ifindex);
+
+// The address an instance sends its adverts from, when its interface chose it (no
+// mcast_src_ip or unicast_src_ip): the interface's primary IPv4 address, or its IPv6 link-local
+// one. Whether `removed` (from interface `ifindex`) is that address: then the instance is
+// resolved again and sends from the interface's address now, or is in FAULT until one is
+// added, as keepalived does. Sending on from a removed address, every advert fails while the
+// instance stays MASTER, and the peer takes over beside it. IPv6 scope ids are not compared.
+struct ChosenSource {
+    int ifindex = 0;
+    boost::asio::ip::address address;
+};
+bool chosen_source_removed(const ChosenSource& source, int ifindex,
+                           const boost::asio::ip::address& removed);
 
 }  // namespace havip::vrrp

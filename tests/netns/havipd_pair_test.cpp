@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include "tests/harness/address_watcher.hpp"
@@ -925,6 +926,38 @@ TEST_F(HavipdPair, ipv6_v3_instance_elects_and_hands_over_after_skew_time) {
     measure("ipv6_handover_ms", taken->at - stop, "Skew_Time", backup_v3.skew);
     EXPECT_LE(taken->at - stop, backup_v3.skew + margin(100ms));
     EXPECT_TRUE(wait_vip("a", false, 2s, stop).has_value());
+}
+
+// The master's IPv6 link-local address is replaced (after a MAC change, say) while the interface
+// stays: it sends from the new address, as keepalived does. havipd kept the address it resolved
+// at start: every advert failed to leave, b took over and both held the VIP.
+TEST_F(HavipdPair, ipv6_master_whose_link_local_address_is_replaced_sends_from_the_new_one) {
+    auto a_spec = spec(master_priority);
+    auto b_spec = spec(backup_priority);
+    a_spec.vips = b_spec.vips = {"fd77::100/64"};
+    ASSERT_NO_FATAL_FAILURE(start_pair(a_spec, b_spec, "fd77::100"));
+    send_errors_expected_ = true;  // an advert due between the two changes has no source
+    const auto shown =
+        lab().run("a", {"ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link"});
+    ASSERT_TRUE(shown.ok()) << shown.err;
+    const auto from = shown.out.find("fe80::");
+    ASSERT_NE(from, std::string::npos) << shown.out;
+    const std::string old_address = shown.out.substr(from, shown.out.find(' ', from) - from);
+    ASSERT_TRUE(lab().run("a", {"ip", "-6", "addr", "del", old_address, "dev", "eth0"}).ok());
+    ASSERT_TRUE(
+        lab().run("a", {"ip", "-6", "addr", "add", "fe80::a1/64", "dev", "eth0", "nodad"}).ok());
+    // b may take the VIP while a has no address to send from; a, sending from fe80::a1 again,
+    // preempts back. Then it is the only holder, and b hears it.
+    std::this_thread::sleep_for(backup_v3.master_down);
+    EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 3s, 5ms))
+        << "holders: " << fmt::format("{}", fmt::join(holders(), ", "));
+    // Straight to the new address, or by FAULT if the old one was gone before the new came.
+    EXPECT_TRUE(wait_until([&] { return a_.log_mentions("sending from fe80::a1"); }, 2s, 5ms))
+        << a_.process->log_tail(20);
+    const auto settled = Clock::now();
+    std::this_thread::sleep_for(backup_v3.master_down + 5 * 100ms);
+    EXPECT_EQ(holders(), Names{"a"}) << "the VIP must be on exactly one node";
+    EXPECT_FALSE(vip_changed_since("b", settled)) << "b did not hear a's adverts";
 }
 
 TEST_F(HavipdPair, more_vips_than_an_advert_holds_are_all_raised_and_adverts_keep_going) {

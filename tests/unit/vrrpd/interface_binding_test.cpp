@@ -86,3 +86,23 @@ TEST(InterfaceBinding, link_events_of_other_interfaces_do_not_concern_the_instan
 
 }  // namespace
 }  // namespace havip::vrrp
+
+namespace havip::vrrp {
+namespace {
+
+using boost::asio::ip::make_address;
+
+TEST(InterfaceBinding, the_chosen_source_removed_from_its_interface_is_seen_without_scope_ids) {
+    const ChosenSource v6{2, make_address("fe80::1%2")};
+    EXPECT_TRUE(chosen_source_removed(v6, 2, make_address("fe80::1")));
+    EXPECT_TRUE(chosen_source_removed(v6, 2, make_address("fe80::1%2")));
+    EXPECT_FALSE(chosen_source_removed(v6, 3, make_address("fe80::1")));  // another interface
+    EXPECT_FALSE(chosen_source_removed(v6, 2, make_address("fe80::2")));
+    const ChosenSource v4{2, make_address("10.77.0.1")};
+    EXPECT_TRUE(chosen_source_removed(v4, 2, make_address("10.77.0.1")));
+    EXPECT_FALSE(chosen_source_removed(v4, 2, make_address("10.77.0.100")));  // a VIP
+    EXPECT_FALSE(chosen_source_removed(v4, 2, make_address("::ffff:10.77.0.1")));
+}
+
+}  // namespace
+}  // namespace havip::vrrp

@@ -35,6 +35,9 @@ void edit_node(Draw& d, NodeConf& conf, bool owner_allowed) {
     const Duration delay =
         d.chance(70) ? 0s
                      : Duration{std::chrono::milliseconds{500 * static_cast<int>(1 + d.below(6))}};
+    // VRRPv3 backups learn the master's interval: the nodes need not agree on it.
+    if (conf.version == vrrp::ProtocolVersion::v3 && d.chance(15))
+        conf.interval = d.chance(50) ? Duration{100ms} : Duration{1s};
     for (auto& i : conf.instances) {
         if (!i.group.empty()) {
             i.priority = priority;
@@ -68,7 +71,7 @@ std::vector<InstanceConf> draw_structure(Draw& d) {
 Schedule draw_schedule(std::uint64_t seed) {
     Draw d{seed ^ 0x9e3779b97f4a7c15ULL};
     Schedule s;
-    const std::size_t nodes = d.chance(30) ? 3 : 2;
+    const std::size_t nodes = d.chance(50) ? 3 : 2;
     NodeConf base;
     base.version = d.chance(50) ? vrrp::ProtocolVersion::v2 : vrrp::ProtocolVersion::v3;
     base.interval =
@@ -82,8 +85,11 @@ Schedule draw_schedule(std::uint64_t seed) {
     }
     std::vector<NodeConf> current = s.nodes;
 
-    const Duration chaos = 30 * base.interval;
-    const std::size_t count = 3 + d.below(22);
+    const Duration chaos =
+        30 * std::max_element(s.nodes.begin(), s.nodes.end(), [](const auto& x, const auto& y) {
+                 return x.interval < y.interval;
+             })->interval;
+    const std::size_t count = 3 + d.below(40);
     std::vector<Duration> times;
     Duration last_fleet = -1h;
     for (std::size_t k = 0; k < count; ++k)
@@ -153,11 +159,18 @@ Schedule draw_schedule(std::uint64_t seed) {
         at_whole(K::link_up, n);
         at_whole(K::start, n);
     }
+    s.longest_interval = base.interval;
+    for (const auto& conf : s.nodes)
+        s.longest_interval = std::max(s.longest_interval, conf.interval);
+    for (const Step& step : s.steps) {
+        if (step.kind == K::reload)
+            s.longest_interval = std::max(s.longest_interval, step.conf.interval);
+        for (const auto& each : step.fleet)
+            s.longest_interval = std::max(s.longest_interval, each.conf.interval);
+    }
     // Long enough for a restarted node to wait out its Master_Down_Interval, a preempt_delay
     // (3 s at most) to run out and the election to settle.
-    const Duration down =
-        vrrp::master_down_interval(base.interval, vrrp::skew_time(1, base.interval, base.version));
-    s.end = s.whole_at + 4 * down + 3s + 2 * base.interval;
+    s.end = s.whole_at + 4 * longest_down_interval(s) + 3s + 2 * s.longest_interval;
     return s;
 }
 

@@ -36,14 +36,13 @@ std::string ms(Duration d) {
     return fmt::format("{}ms", std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
 }
 
-// The longest a master can stay unheard by a backup: Master_Down_Interval at the lowest
-// priority.
-Duration longest_down_interval(const NodeConf& conf) {
-    const Duration master_adver = conf.interval;
-    return vrrp::master_down_interval(master_adver, vrrp::skew_time(1, master_adver, conf.version));
-}
-
 }  // namespace
+
+Duration longest_down_interval(const Schedule& schedule) {
+    const Duration interval = schedule.longest_interval;
+    return vrrp::master_down_interval(interval,
+                                      vrrp::skew_time(1, interval, schedule.nodes.front().version));
+}
 
 std::string describe(const Step& s) {
     const std::string at = ms(s.at);
@@ -87,7 +86,8 @@ std::string describe(const Step& s) {
             return out;
         }
         case Step::Kind::reload: {
-            std::string out = fmt::format("{} node {} reload:", at, s.a);
+            std::string out =
+                fmt::format("{} node {} reload (adverts every {}):", at, s.a, ms(s.conf.interval));
             for (const auto& i : s.conf.instances)
                 out += fmt::format(" [VI_{} prio {}{}{}{}{}]", i.vrid, i.priority,
                                    i.preempt ? "" : " nopreempt",
@@ -109,9 +109,7 @@ std::string describe(const Schedule& schedule) {
         initial.conf = schedule.nodes[n];
         out += fmt::format("  config {}\n", describe(initial).substr(4));
     }
-    const auto& first = schedule.nodes.front();
-    out += fmt::format("  VRRPv{}, adverts every {}\n", static_cast<int>(first.version),
-                       ms(first.interval));
+    out += fmt::format("  VRRPv{}\n", static_cast<int>(schedule.nodes.front().version));
     for (const auto& s : schedule.steps)
         out += "  " + describe(s) + "\n";
     out += fmt::format("  {} the network is whole from here; end at {}\n", ms(schedule.whole_at),
@@ -183,6 +181,13 @@ std::optional<std::string> World::run() {
     }
 }
 
+Duration World::latency() {
+    // A segment with latency also has jitter (up to 2 ms), so adverts from different nodes
+    // arrive in either order.
+    if (delay_ == Duration{0}) return delay_;
+    return delay_ + Duration{static_cast<Duration::rep>(rng_() % 2'000'000)};
+}
+
 std::string World::where() const {
     return ms(now_ - TimePoint{});
 }
@@ -244,8 +249,8 @@ void World::execute(std::size_t n, Instance& self, const Actions& actions) {
                         if (to == n || apart_[n][to]) continue;
                         if (loss_percent_ > 0 && static_cast<int>(rng_() % 100) < loss_percent_)
                             continue;
-                        schedule(now_ + delay_, [this, n, to, vrid, p = a.priority,
-                                                 interval = node.conf.interval] {
+                        schedule(now_ + latency(), [this, n, to, vrid, p = a.priority,
+                                                    interval = node.conf.interval] {
                             deliver(n, to, vrid, p, interval);
                         });
                     }
@@ -385,6 +390,7 @@ void World::reload(std::size_t n, const NodeConf& conf) {
         const InstanceConf& c = conf.instances[plan.keep[k].wanted];
         i.conf = c;
         vrrp::RouterConfig router = i.core->router().config();
+        router.advertisement_interval = conf.interval;
         router.priority = c.priority;
         router.preempt = c.preempt;
         router.preempt_delay = c.preempt_delay;
@@ -515,7 +521,7 @@ std::optional<std::string> World::after_instant() {
     if (now_ < whole) return std::nullopt;
     // Once the network is whole, two masters hear each other within an advert interval and
     // the lower steps down: never longer than a Master_Down_Interval.
-    const Duration bound = longest_down_interval(schedule_.nodes.front()) + delay_;
+    const Duration bound = longest_down_interval(schedule_) + delay_ + 2ms;
     for (std::uint8_t vrid = 1; vrid <= 2; ++vrid) {
         if (masters[vrid] < 2) {
             dual_since_.erase(vrid);

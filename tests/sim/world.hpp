@@ -92,7 +92,12 @@ struct Schedule {
     std::vector<Step> steps;      // in time order
     Duration whole_at{0};  // from here on nothing disturbs the world: every check is enforced
     Duration end{0};
+    Duration longest_interval{0};  // of every configuration the schedule gives a node
 };
+
+// The longest a master can stay unheard by a backup in `schedule`: Master_Down_Interval at the
+// longest advert interval and the lowest priority.
+Duration longest_down_interval(const Schedule& schedule);
 
 std::string describe(const Schedule& schedule);
 
@@ -131,6 +136,7 @@ class World {
     std::optional<std::string> after_instant();
     std::optional<std::string> settled();
     std::string where() const;
+    Duration latency();  // of one advert on the segment
 
     Schedule schedule_;
     std::mt19937_64 rng_;

@@ -139,15 +139,11 @@ struct CheckSet::Runner {
     std::string name;
     checks::DecisionSettings decision;
     SteadyDuration timeout{};
-    // manage_read_only: what is wanted (an instance tracking the check is MASTER), what the
-    // last action achieved (nullopt: unknown, which counts as not writable), and whether the
-    // last action failed — then a snapshot runs before the retry, so liveness is still judged.
+    // manage_read_only: what is wanted, what the last action achieved and what is owed
+    // (vrrpd/read_only_role); a failed action waits for a snapshot, so liveness is still
+    // judged before the retry.
     bool manage_read_only = false;
-    bool want_writable = false;
-    std::optional<bool> writable;
-    bool action_failed = false;
-    std::string promote_failure;     // why the last promote failed, while it stands
-    checks::PromoteBackoff backoff;  // failed promotes in a row: the next one waits
+    ReadOnlyRole role;
     checks::PromoteSettings promote;
     checks::ConnectSettings peer;  // the fence's login on the peer (see promote())
     // Terms: the peer's server, asked for its term while the data differ, on its own worker
@@ -155,19 +151,14 @@ struct CheckSet::Runner {
     std::unique_ptr<checks::MysqlProbe> peer_probe;
     std::optional<checks::PeerAddress> peer_probe_at;
     bool asking_peer_term = false;
-    // `havip switchover`: writes held off (hold_writes), and the switchover's own worker (this
-    // server, the check's login with a read timeout above demote's lock wait).
-    bool hold_writes = false;
+    // `havip switchover`: the switchover's own worker (this server, the check's login with a
+    // read timeout above demote's lock wait).
     checks::ConnectSettings local_login;
     std::unique_ptr<checks::MysqlProbe> switchover_probe;
     std::optional<std::uint32_t> peer_server_id;
     SteadyDuration promote_deadline{};
     SteadyDuration demote_deadline{};
     SteadyDuration refence_deadline{};
-    // Partition heal: the rival master to fence again (pending until the running job ends),
-    // and when that last started (at most once a second).
-    std::optional<std::string> rival;
-    std::optional<std::chrono::steady_clock::time_point> last_refence;
     // The last START SLAVE IO_THREAD asked for by the decision (restart_io), at most 1/s.
     std::optional<std::chrono::steady_clock::time_point> last_io_restart;
     // auto_rejoin: the settings, the state and the running child.
@@ -354,7 +345,7 @@ bool CheckSet::start(const config::Config& config) {
         runner->timeout = steady(m.timeout);
         runner->manage_read_only = m.manage_read_only;
         // After a reload the instances keep their state: a MASTER stays writable.
-        runner->want_writable = m.manage_read_only && holds_vip_(m.name);
+        if (m.manage_read_only) runner->role.holds_vip(holds_vip_(m.name));
         runner->promote.connection_name = m.connection;  // also for restart_io
         runner->local_login = cs;
         // demote's SET GLOBAL read_only=1 waits up to its lock_wait_timeout (2 s) for a
@@ -507,16 +498,13 @@ void CheckSet::holders_changed() {
         if (!r->probe) continue;
         const bool holds = holds_vip_(r->name);
         note_holder(*r, holds);
-        if (!r->manage_read_only) continue;
-        const bool want = wants_writable(*r);
-        if (want == r->want_writable) continue;
-        r->want_writable = want;
+        if (!r->manage_read_only || !r->role.holds_vip(holds)) continue;
+        const bool want = r->role.wants_writable();
         log_.log(Level::notice,
                  fmt::format("manage_read_only: {} (an instance tracking {} {} MASTER)",
                              want ? "promoting" : "demoting", r->name, want ? "became" : "left"),
                  {{"HAVIP_CHECK", r->name}});
-        r->action_failed = false;  // a new role deserves an attempt at once
-        if (!r->in_flight) run_read_only_action(*r);
+        if (!r->in_flight) run_owed_action(*r);
     }
 }
 
@@ -525,12 +513,7 @@ void CheckSet::rival_master(const std::function<bool(const std::string&)>& track
     const auto now = std::chrono::steady_clock::now();
     for (auto& r : runners_) {
         if (!r->probe || !r->manage_read_only || !tracks(r->name)) continue;
-        // Not writable: the promote that will make it so fences the peer anyway. A demote is
-        // owed or running: nothing to re-fence.
-        if (!r->want_writable || r->writable != true || r->rival) continue;
-        if (r->last_refence && now - *r->last_refence < std::chrono::seconds(1)) continue;
-        r->rival = rival;
-        if (!r->in_flight) run_owed_action(*r);
+        if (r->role.rival(rival, now) && !r->in_flight) run_owed_action(*r);
     }
 }
 
@@ -607,31 +590,18 @@ void CheckSet::ask_peer_term(Runner& runner, const checks::PeerAddress& at) {
 }
 
 void CheckSet::run_owed_action(Runner& runner) {
-    if (runner.in_flight) return;
-    if (runner.rival) {
-        if (runner.want_writable && runner.writable == true) {
-            run_read_only_action(runner, true);
-            return;
-        }
-        runner.rival.reset();  // the role changed meanwhile
-    }
-    if (runner.manage_read_only && runner.writable != runner.want_writable && !runner.action_failed)
-        run_read_only_action(runner);
-}
-
-bool CheckSet::wants_writable(const Runner& runner) const {
-    return holds_vip_(runner.name) && !runner.hold_writes;
+    if (runner.in_flight || !runner.manage_read_only) return;
+    if (const auto action = runner.role.owed(); action != ReadOnlyRole::Action::none)
+        run_read_only_action(runner, action);
 }
 
 void CheckSet::hold_writes(const std::string& name, bool hold) {
     for (auto& r : runners_) {
         if (!r->probe || r->name != name || !r->manage_read_only) continue;
-        r->hold_writes = hold;
-        r->want_writable = wants_writable(*r);
         // Held: the switchover sets read_only itself, on its own connection, and says when it
         // could not. Released: made writable again at once if the instance is MASTER.
-        if (hold) r->writable = false;
-        r->action_failed = false;
+        r->role.holds_vip(holds_vip_(r->name));
+        r->role.hold_writes(hold);
         if (!r->in_flight) run_owed_action(*r);
         return;
     }
@@ -660,7 +630,7 @@ std::optional<CheckSet::SwitchoverFacts> CheckSet::switchover_facts(const std::s
     for (const auto& r : runners_) {
         if (!r->probe || r->name != name) continue;
         return SwitchoverFacts{r->manage_read_only, r->promote.connection_name, r->peer_server_id,
-                               r->writable, r->promote.semi_sync_master};
+                               r->role.writable(), r->promote.semi_sync_master};
     }
     return std::nullopt;
 }
@@ -668,12 +638,9 @@ std::optional<CheckSet::SwitchoverFacts> CheckSet::switchover_facts(const std::s
 void CheckSet::poll_mysql(Runner& runner) {
     if (runner.in_flight) return;
     // holders_changed() acts at once; this catches any change it was not told about.
-    if (runner.manage_read_only) runner.want_writable = wants_writable(runner);
-    if (runner.manage_read_only &&
-        (runner.rival || (runner.writable != runner.want_writable && !runner.action_failed))) {
-        run_owed_action(runner);
-        if (runner.in_flight) return;
-    }
+    if (runner.manage_read_only) runner.role.holds_vip(holds_vip_(runner.name));
+    run_owed_action(runner);
+    if (runner.in_flight) return;
     take_mysql_snapshot(runner);
 }
 
@@ -684,7 +651,7 @@ void CheckSet::take_mysql_snapshot(Runner& runner) {
                                if (!*alive) return;
                                r->in_flight = false;
                                judge_mysql(*r, snap);
-                               if (r->rival) run_owed_action(*r);  // a re-fence waited for us
+                               if (r->role.rival_pending()) run_owed_action(*r);  // waited for us
                            });
 }
 
@@ -694,7 +661,7 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     note_holder(runner, holder);
     // Until promotion has made the server writable it is still a read-only standby: judging it
     // as the holder would "clear read_only" behind the wait for the relay log.
-    const bool promoting = runner.manage_read_only && holder && runner.writable != true;
+    const bool promoting = runner.manage_read_only && holder && runner.role.writable() != true;
     const auto role = !holder     ? checks::Role::standby
                       : promoting ? checks::Role::promoting
                                   : checks::Role::holder;
@@ -712,9 +679,9 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     // A failed promote/demote is retried once the server answers again, not in a tight loop
     // against a dead one.
     // After failed promotes in a row, not before the back-off says (checks/promote_backoff).
-    const auto backoff = checks::backoff_hold(runner.backoff, std::chrono::steady_clock::now());
-    runner.action_failed =
-        runner.action_failed && (snap.outcome != checks::ProbeOutcome::ok || !backoff.empty());
+    const auto now = std::chrono::steady_clock::now();
+    const auto backoff = checks::backoff_hold(runner.role.backoff(), now);
+    runner.role.snapshot(snap.outcome == checks::ProbeOutcome::ok, now);
     if (d.alerts != runner.last_alerts) {
         for (const auto& alert : d.alerts)
             log_.log(Level::warning, alert, {{"HAVIP_CHECK", name}, {"HAVIP_REASON", d.positions}});
@@ -723,15 +690,14 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     if (runner.manage_read_only && role == checks::Role::holder && d.clear_read_only) {
         // Someone set read_only on the holder: promote again (the decision latches this, so a
         // second time is "down").
-        runner.writable.reset();
-        runner.action_failed = false;
+        runner.role.read_only_set_elsewhere();
     }
     if (d.restart_io && !runner.in_flight) restart_io(runner);
     if (d.ask_peer_term) ask_peer_term(runner, *d.ask_peer_term);
-    if (promoting && !runner.promote_failure.empty() && d.status != checks::Status::down) {
+    if (promoting && !runner.role.promote_failure().empty() && d.status != checks::Status::down) {
         d.status = checks::Status::unsafe;
         d.reason = fmt::format("cannot become writable ({}); as a standby: {}",
-                               runner.promote_failure, d.reason);
+                               runner.role.promote_failure(), d.reason);
     }
     // A server certainly gone is down now; an ambiguous failure waits for `fall`.
     const auto failure = checks::classify_failure(snap);
@@ -872,8 +838,9 @@ void CheckSet::rejoin_status(Runner& runner) {
     }
 }
 
-void CheckSet::run_read_only_action(Runner& runner, bool refence) {
-    const bool promote = refence || runner.want_writable;
+void CheckSet::run_read_only_action(Runner& runner, ReadOnlyRole::Action action) {
+    const bool refence = action == ReadOnlyRole::Action::refence;
+    const bool promote = action != ReadOnlyRole::Action::demote;
     const char* what = refence ? "re-fence" : promote ? "promote" : "demote";
     runner.in_flight = true;
     auto result = std::make_shared<checks::ActionResult>();
@@ -888,15 +855,13 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
     settings.cancelled = [cancelled, give_up = std::chrono::steady_clock::now() + deadline] {
         return cancelled->load() || std::chrono::steady_clock::now() >= give_up;
     };
-    if (refence) {
+    if (const auto rival = runner.role.started(action, std::chrono::steady_clock::now())) {
         log_.log(Level::notice,
                  fmt::format("manage_read_only re-fence: lower-priority master {} answered our "
                              "adverts: read_only=1, fence it, wait up to {:.1f} s for its writes, "
                              "then read_only=0",
-                             *runner.rival, settings.apply_timeout.count()),
-                 {{"HAVIP_CHECK", runner.name}, {"HAVIP_REASON", *runner.rival}});
-        runner.rival.reset();
-        runner.last_refence = std::chrono::steady_clock::now();
+                             *rival, settings.apply_timeout.count()),
+                 {{"HAVIP_CHECK", runner.name}, {"HAVIP_REASON", *rival}});
     } else {
         log_.log(Level::notice,
                  promote
@@ -919,20 +884,13 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
                                 : checks::demote(c, settings.semi_sync_master);
         },
         deadline,
-        [this, alive = alive_, r = &runner, promote, refence, what, result, deadline, cancelled,
+        [this, alive = alive_, r = &runner, action, promote, what, result, deadline, cancelled,
          started = std::chrono::steady_clock::now()](checks::JobOutcome outcome) {
             if (outcome != checks::JobOutcome::completed) cancelled->store(true);
             if (!*alive) return;
             r->in_flight = false;
             const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - started);
-            if (refence) {
-                // The second counts from the end: a rival that never yields gets one re-fence a
-                // second at most, not one after the other. Adverts heard meanwhile are dropped;
-                // a rival still there advertises again.
-                r->last_refence = std::chrono::steady_clock::now();
-                r->rival.reset();
-            }
             std::string summary;
             bool ok = false;
             std::vector<std::string> steps;  // for `havip status`: every step, answer and time
@@ -956,31 +914,17 @@ void CheckSet::run_read_only_action(Runner& runner, bool refence) {
             } else {
                 summary = "the worker is still stuck in an earlier job";
             }
-            if (ok) {
-                r->writable = promote;
-                r->action_failed = false;
-                if (promote) {
-                    r->promote_failure.clear();
-                    checks::promote_succeeded(r->backoff);
-                }
-            } else {
-                r->writable.reset();  // unknown: not writable as far as we know
-                r->action_failed = true;
-                if (promote) {
-                    r->promote_failure = summary;
-                    checks::promote_failed(r->backoff, std::chrono::steady_clock::now());
-                }
-            }
+            r->role.finished(action, ok, summary, std::chrono::steady_clock::now());
             auto text = fmt::format("manage_read_only {} {} in {} ms: {}", what,
                                     ok ? "done" : "failed", took.count(), summary);
             if (!ok && promote) {
-                const auto pause = checks::backoff_delay(r->backoff.failures);
+                const auto pause = checks::backoff_delay(r->role.backoff().failures);
                 text += fmt::format(
                     "; next attempt not before {} ({} failed in a row, back-off {:.0f} s)",
                     format_time(
                         std::chrono::system_clock::now() +
                         std::chrono::duration_cast<std::chrono::system_clock::duration>(pause)),
-                    r->backoff.failures, std::chrono::duration<double>(pause).count());
+                    r->role.backoff().failures, std::chrono::duration<double>(pause).count());
             }
             auto& last = last_[r->name];
             last.action =

@@ -20,6 +20,7 @@
 #include "checks/track.hpp"
 #include "config/model.hpp"
 #include "systemd/log.hpp"
+#include "vrrpd/read_only_role.hpp"
 
 namespace havip::vrrp {
 
@@ -126,13 +127,10 @@ class CheckSet {
     // mysql_check: starts the next job on the worker (an owed promote/demote, else a snapshot).
     void poll_mysql(Runner& runner);
     void take_mysql_snapshot(Runner& runner);
-    // Whether the runner's server should be writable: an instance tracking it holds the VIP
-    // and no switchover holds writes.
-    bool wants_writable(const Runner& runner) const;
-    // A promote or demote as want_writable says, or with `refence` the partition-heal sequence
-    // (read_only=1, then promote) against the rival pending in the runner.
-    void run_read_only_action(Runner& runner, bool refence = false);
-    // After a job ends: a pending re-fence, else an owed promote/demote.
+    // A promote, a demote or the partition-heal re-fence (read_only=1, then promote) against
+    // the rival pending in the runner's role, on the check's worker.
+    void run_read_only_action(Runner& runner, ReadOnlyRole::Action action);
+    // What the runner's role owes, if anything and no job is running (vrrpd/read_only_role).
     void run_owed_action(Runner& runner);
     // START SLAVE IO_THREAD on the worker, at most once a second (Decision::restart_io).
     void restart_io(Runner& runner);

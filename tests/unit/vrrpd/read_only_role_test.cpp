@@ -1,0 +1,107 @@
+// vrrpd/read_only_role: which manage_read_only action is owed, without a server.
+#include "vrrpd/read_only_role.hpp"
+
+#include <gtest/gtest.h>
+
+namespace havip::vrrp {
+namespace {
+
+using namespace std::chrono_literals;
+using Action = ReadOnlyRole::Action;
+using Clock = ReadOnlyRole::Clock;
+
+const Clock::time_point t0{};
+
+TEST(ReadOnlyRole, the_holder_is_promoted_and_a_node_that_lets_go_is_demoted) {
+    ReadOnlyRole role;
+    EXPECT_EQ(role.owed(), Action::demote) << "a standby whose state is unknown is made read-only";
+    EXPECT_TRUE(role.holds_vip(true));
+    EXPECT_FALSE(role.holds_vip(true)) << "no change";
+    EXPECT_EQ(role.owed(), Action::promote);
+    EXPECT_EQ(role.started(Action::promote, t0), std::nullopt);
+    role.finished(Action::promote, true, "", t0 + 1s);
+    EXPECT_EQ(role.writable(), true);
+    EXPECT_EQ(role.owed(), Action::none);
+    EXPECT_TRUE(role.holds_vip(false));
+    EXPECT_EQ(role.owed(), Action::demote);
+    role.finished(Action::demote, true, "", t0 + 2s);
+    EXPECT_EQ(role.writable(), false);
+    EXPECT_EQ(role.owed(), Action::none);
+}
+
+TEST(ReadOnlyRole, a_failed_promote_waits_for_an_answer_and_the_back_off) {
+    ReadOnlyRole role;
+    role.holds_vip(true);
+    role.finished(Action::promote, false, "fence: 1045 access denied", t0);
+    EXPECT_EQ(role.writable(), std::nullopt);
+    EXPECT_EQ(role.promote_failure(), "fence: 1045 access denied");
+    EXPECT_EQ(role.owed(), Action::none) << "not in a tight loop";
+    role.snapshot(false, t0 + 5s);
+    EXPECT_EQ(role.owed(), Action::none) << "the server did not answer";
+    role.snapshot(true, t0 + 500ms);
+    EXPECT_EQ(role.owed(), Action::none) << "within the 1 s back-off";
+    role.snapshot(true, t0 + 2s);
+    EXPECT_EQ(role.owed(), Action::promote);
+    role.finished(Action::promote, true, "", t0 + 3s);
+    EXPECT_TRUE(role.promote_failure().empty());
+    EXPECT_EQ(role.backoff().failures, 0u);
+}
+
+TEST(ReadOnlyRole, a_new_role_is_tried_at_once_after_a_failure) {
+    ReadOnlyRole role;
+    role.holds_vip(true);
+    role.finished(Action::promote, false, "timed out", t0);
+    EXPECT_EQ(role.owed(), Action::none);
+    role.holds_vip(false);
+    EXPECT_EQ(role.owed(), Action::demote) << "the failure was the promote's";
+}
+
+TEST(ReadOnlyRole, a_switchover_holds_writes_off_and_lets_them_go) {
+    ReadOnlyRole role;
+    role.holds_vip(true);
+    role.finished(Action::promote, true, "", t0);
+    role.hold_writes(true);
+    EXPECT_FALSE(role.wants_writable());
+    EXPECT_EQ(role.writable(), false) << "the switchover set read_only itself";
+    EXPECT_EQ(role.owed(), Action::none);
+    role.hold_writes(false);
+    EXPECT_EQ(role.owed(), Action::promote);
+}
+
+TEST(ReadOnlyRole, a_rival_is_fenced_again_first_and_at_most_once_a_second) {
+    ReadOnlyRole role;
+    EXPECT_FALSE(role.rival("10.0.0.2", t0)) << "not the holder";
+    role.holds_vip(true);
+    EXPECT_FALSE(role.rival("10.0.0.2", t0)) << "not writable yet: the promote fences anyway";
+    role.finished(Action::promote, true, "", t0);
+    EXPECT_TRUE(role.rival("10.0.0.2", t0 + 1s));
+    EXPECT_FALSE(role.rival("10.0.0.3", t0 + 1s)) << "one is pending";
+    EXPECT_EQ(role.owed(), Action::refence);
+    EXPECT_EQ(role.started(Action::refence, t0 + 1s), "10.0.0.2");
+    EXPECT_FALSE(role.rival_pending());
+    role.finished(Action::refence, true, "", t0 + 1500ms);
+    EXPECT_EQ(role.writable(), true);
+    EXPECT_FALSE(role.rival("10.0.0.2", t0 + 2s)) << "less than a second after the last";
+    EXPECT_TRUE(role.rival("10.0.0.2", t0 + 2600ms));
+}
+
+TEST(ReadOnlyRole, a_pending_rival_is_dropped_once_we_let_go) {
+    ReadOnlyRole role;
+    role.holds_vip(true);
+    role.finished(Action::promote, true, "", t0);
+    EXPECT_TRUE(role.rival("10.0.0.2", t0));
+    role.holds_vip(false);
+    EXPECT_EQ(role.owed(), Action::demote);
+    EXPECT_FALSE(role.rival_pending());
+}
+
+TEST(ReadOnlyRole, read_only_set_by_someone_else_on_the_holder_is_promoted_again) {
+    ReadOnlyRole role;
+    role.holds_vip(true);
+    role.finished(Action::promote, true, "", t0);
+    role.read_only_set_elsewhere();
+    EXPECT_EQ(role.owed(), Action::promote);
+}
+
+}  // namespace
+}  // namespace havip::vrrp

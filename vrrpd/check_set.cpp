@@ -682,6 +682,11 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     const auto now = std::chrono::steady_clock::now();
     const auto backoff = checks::backoff_hold(runner.role.backoff(), now);
     runner.role.snapshot(snap.outcome == checks::ProbeOutcome::ok, now);
+    if (runner.manage_read_only && snap.read_only == false && runner.role.server_writable())
+        log_.log(Level::warning,
+                 "manage_read_only: read_only=0 on a standby (set by someone else, or the "
+                 "server started without read_only=1): demoting it again",
+                 {{"HAVIP_CHECK", name}});
     if (d.alerts != runner.last_alerts) {
         for (const auto& alert : d.alerts)
             log_.log(Level::warning, alert, {{"HAVIP_CHECK", name}, {"HAVIP_REASON", d.positions}});

@@ -76,4 +76,10 @@ void ReadOnlyRole::read_only_set_elsewhere() {
     action_failed_ = false;
 }
 
+bool ReadOnlyRole::server_writable() {
+    if (wants_writable() || writable_ == true) return false;
+    writable_ = true;
+    return true;
+}
+
 }  // namespace havip::vrrp

@@ -6,7 +6,8 @@
 // - a failed one is retried once the server answers again and, after failed promotes in a
 //   row, once the back-off allows (checks/promote_backoff); a new role is tried at once;
 // - a lower-priority master heard while we are the writable holder (a partition healed) is
-//   fenced again, before anything else owed and at most once a second.
+//   fenced again, before anything else owed and at most once a second;
+// - a server found writable where it is to be read-only is demoted again.
 #pragma once
 
 #include <chrono>
@@ -46,6 +47,10 @@ class ReadOnlyRole {
     void snapshot(bool answered, Clock::time_point now);
     // Someone else set read_only on the holder: promote again.
     void read_only_set_elsewhere();
+    // The server answered read_only=0 while it is to be read-only (set so by hand, restarted
+    // without read_only=1, an earlier daemon's promote landing late): it is writable, whatever
+    // the last demote did, and is demoted again. True when that is news.
+    bool server_writable();
 
     bool wants_writable() const { return holds_vip_ && !hold_writes_; }
     // As the last action left it; nothing when unknown (counts as not writable).

@@ -222,6 +222,25 @@ TEST_F(MysqlCheckTest, killed_mysqld_moves_vip_and_returning_old_master_stays_ba
     EXPECT_EQ(db_b_->read_only(), false);
 }
 
+// A standby made writable behind havipd's back (read_only=0 by hand, or a server restarted
+// without read_only=1 in its configuration) is made read-only again. havipd compared the
+// server only with what its own last demote had done, and left it writable beside the holder.
+TEST_F(MysqlCheckTest, standby_made_writable_behind_havipds_back_is_made_read_only_again) {
+    ASSERT_NO_FATAL_FAILURE(start_databases());
+    const auto advert = 1000ms;
+    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, managed_check(), true),
+                                       config("b", b_priority, advert, managed_check(), true),
+                                       advert));
+    EXPECT_TRUE(wait_read_only(*db_a_, false));
+    EXPECT_TRUE(wait_read_only(*db_b_, true));
+    ASSERT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 2s));
+    ASSERT_TRUE(db_b_->exec("SET GLOBAL read_only=0"));
+    EXPECT_TRUE(wait_read_only(*db_b_, true, 3s)) << "b stayed writable beside the holder";
+    EXPECT_TRUE(b_.log_mentions("read_only=0 on a standby")) << b_.process->log_tail(20);
+    EXPECT_EQ(db_a_->read_only(), false);
+    EXPECT_EQ(holders(), std::vector<std::string>{"a"});
+}
+
 // Issue 18: the check watches its idle connection, so a killed mysqld is seen when the kernel
 // closes the socket, not at the next interval; the reconnect to its unix socket is refused,
 // which is definitive, so `fall` is not waited for either.

@@ -103,5 +103,17 @@ TEST(ReadOnlyRole, read_only_set_by_someone_else_on_the_holder_is_promoted_again
     EXPECT_EQ(role.owed(), Action::promote);
 }
 
+TEST(ReadOnlyRole, a_standby_found_writable_is_demoted_again) {
+    ReadOnlyRole role;
+    role.finished(Action::demote, true, "", t0);
+    EXPECT_EQ(role.owed(), Action::none);
+    EXPECT_TRUE(role.server_writable());
+    EXPECT_FALSE(role.server_writable()) << "already known";
+    EXPECT_EQ(role.owed(), Action::demote);
+    role.holds_vip(true);
+    role.finished(Action::promote, true, "", t0 + 1s);
+    EXPECT_FALSE(role.server_writable()) << "the holder is to be writable";
+}
+
 }  // namespace
 }  // namespace havip::vrrp

@@ -100,10 +100,12 @@ Schedule draw_schedule(std::uint64_t seed) {
                            K::partition, K::heal,   K::loss,       K::check,       K::check,
                            K::check,     K::hold,   K::switchover, K::vip_removed, K::link_down,
                            K::link_up,   K::reload, K::reload};
+    constexpr K database_kinds[] = {K::db_down, K::db_up};
+    s.manage_read_only = d.chance(50);
     for (const Duration at : times) {
         Step step;
         step.at = at;
-        step.kind = d.pick(kinds);
+        step.kind = s.manage_read_only && d.chance(10) ? d.pick(database_kinds) : d.pick(kinds);
         step.a = d.below(nodes);
         step.b = (step.a + 1 + d.below(nodes - 1)) % nodes;
         step.vrid = static_cast<std::uint8_t>(1 + d.below(2));
@@ -158,6 +160,7 @@ Schedule draw_schedule(std::uint64_t seed) {
     for (std::size_t n = 0; n < nodes; ++n) {
         at_whole(K::link_up, n);
         at_whole(K::start, n);
+        if (s.manage_read_only) at_whole(K::db_up, n);
     }
     s.longest_interval = base.interval;
     for (const auto& conf : s.nodes)

@@ -73,6 +73,10 @@ std::string describe(const Step& s) {
             return fmt::format("{} node {} interface deleted", at, s.a);
         case Step::Kind::link_up:
             return fmt::format("{} node {} interface re-created", at, s.a);
+        case Step::Kind::db_down:
+            return fmt::format("{} node {} MariaDB dies", at, s.a);
+        case Step::Kind::db_up:
+            return fmt::format("{} node {} MariaDB starts (read-only)", at, s.a);
         case Step::Kind::reload_all: {
             std::string out = fmt::format("{} every node reloads:", at);
             for (std::size_t n = 0; n < s.fleet.size(); ++n) {
@@ -109,7 +113,9 @@ std::string describe(const Schedule& schedule) {
         initial.conf = schedule.nodes[n];
         out += fmt::format("  config {}\n", describe(initial).substr(4));
     }
-    out += fmt::format("  VRRPv{}\n", static_cast<int>(schedule.nodes.front().version));
+    out +=
+        fmt::format("  VRRPv{}{}\n", static_cast<int>(schedule.nodes.front().version),
+                    schedule.manage_read_only ? ", MariaDB behind VI_1 with manage_read_only" : "");
     for (const auto& s : schedule.steps)
         out += "  " + describe(s) + "\n";
     out += fmt::format("  {} the network is whole from here; end at {}\n", ms(schedule.whole_at),
@@ -136,6 +142,15 @@ struct World::Node {
     std::map<std::uint8_t, bool> vip_on;    // the interface's addresses, by VRID
     std::map<std::uint8_t, bool> check_ok;  // what the check would say now
     std::map<std::uint8_t, bool> held;      // what the failback check would say now
+    // Schedule::manage_read_only: the node's MariaDB server, and the check set's side of it.
+    struct Database {
+        bool alive = true;
+        bool writable = false;
+    } db;
+    vrrp::ReadOnlyRole role;
+    bool job_running = false;
+    std::uint64_t checks_epoch = 0;                 // a restarted daemon's check set is a new one
+    std::optional<TimePoint> writable_alone_since;  // writable without holding VI_1
 };
 
 World::World(const Schedule& schedule, std::uint64_t seed) : schedule_{schedule}, rng_{seed} {
@@ -283,10 +298,14 @@ void World::execute(std::size_t n, Instance& self, const Actions& actions) {
                     trace_.push_back(fmt::format("{} node {} VI_{}: {} -> {} ({})", where(), n,
                                                  vrid, to_string(a.from), to_string(a.to),
                                                  a.reason));
+                    holders_changed(n);  // the daemon's on_state_change
                 },
                 [&](const vrrp::Announce&) {},
                 [&](const vrrp::SyncWantsMaster&) {},
-                [&](const vrrp::RivalMaster&) {},
+                [&](const vrrp::RivalMaster& a) {
+                    if (vrid != 1 || !schedule_.manage_read_only) return;
+                    if (node.role.rival(a.source.to_string(), now_)) run_owed(n);
+                },
             },
             action);
     }
@@ -330,14 +349,20 @@ void World::start_node(std::size_t n) {
         on = false;  // remove_stale_vips
     for (const auto& conf : node.conf.instances)
         node.instances.push_back(make_instance(n, node.conf, conf));
-    for (auto& i : node.instances) {
-        const auto vrid = i->conf.vrid;
-        if (!node.check_ok.try_emplace(vrid, true).first->second)
-            i->core->report("chk", checks::Outcome::failed, "check failed", now_);
-        if (node.held[vrid]) i->core->failback_hold("chk", "not caught up", now_);
-    }
+    for (auto& i : node.instances)
+        first_results(n, *i);
+    start_checks(n);  // as the daemon: its check set before its instances start
     for (std::size_t k = 0; k < node.instances.size(); ++k)
         node.instances[k]->core->start(now_);
+}
+
+void World::first_results(std::size_t n, Instance& i) {
+    Node& node = *nodes_[n];
+    const auto vrid = i.conf.vrid;
+    if (!node.check_ok.try_emplace(vrid, true).first->second)
+        i.core->report("chk", checks::Outcome::failed, "check failed", now_);
+    if (!node.db.alive) i.core->report("chk", checks::Outcome::down, "refused", now_);
+    if (node.held[vrid]) i.core->failback_hold("chk", "not caught up", now_);
 }
 
 void World::stop_node(std::size_t n, bool graceful) {
@@ -402,10 +427,7 @@ void World::reload(std::size_t n, const NodeConf& conf) {
     const std::size_t first_new = node.instances.size();
     for (auto w : plan.start) {
         node.instances.push_back(make_instance(n, conf, conf.instances[w]));
-        auto& i = *node.instances.back();
-        if (!node.check_ok.try_emplace(i.conf.vrid, true).first->second)
-            i.core->report("chk", checks::Outcome::failed, "check failed", now_);
-        if (node.held[i.conf.vrid]) i.core->failback_hold("chk", "not caught up", now_);
+        first_results(n, *node.instances.back());
     }
     for (std::size_t k = first_new; k < node.instances.size(); ++k)
         node.instances[k]->core->start(now_);
@@ -482,12 +504,128 @@ void World::apply(const Step& s) {
         case Step::Kind::reload:
             reload(s.a, s.conf);
             break;
+        case Step::Kind::db_down:
+        case Step::Kind::db_up: {
+            const bool up = s.kind == Step::Kind::db_up;
+            if (node.db.alive == up) break;
+            node.db = {up, false};  // it starts read-only (read_only=1 in its configuration)
+            for (auto& i : node.instances) {
+                const bool ok = up && node.check_ok.try_emplace(i->conf.vrid, true).first->second;
+                i->core->report("chk",
+                                ok   ? checks::Outcome::ok
+                                : up ? checks::Outcome::failed
+                                     : checks::Outcome::down,
+                                up ? "server answers" : "connection refused", now_);
+            }
+            break;
+        }
         case Step::Kind::reload_all:
             for (std::size_t n = 0; n < s.fleet.size(); ++n)
                 schedule(now_ + s.fleet[n].after,
                          [this, n, conf = s.fleet[n].conf] { reload(n, conf); });
             break;
     }
+}
+
+bool World::holds_vip(std::size_t n) const {
+    const Node& node = *nodes_[n];
+    if (!node.running) return false;
+    for (const auto& i : node.instances)
+        if (i->conf.vrid == 1) return i->core->state() == State::master;
+    return false;
+}
+
+bool World::reachable(std::size_t from, std::size_t to) const {
+    return !apart_[from][to] && !nodes_[from]->link_lost && !nodes_[to]->link_lost;
+}
+
+void World::start_checks(std::size_t n) {
+    if (!schedule_.manage_read_only) return;
+    Node& node = *nodes_[n];
+    node.role = {};
+    node.job_running = false;
+    const auto epoch = ++node.checks_epoch;
+    node.role.holds_vip(holds_vip(n));
+    schedule(now_, [this, n, epoch] { poll(n, epoch); });
+}
+
+void World::poll(std::size_t n, std::uint64_t epoch) {
+    Node& node = *nodes_[n];
+    if (!node.running || node.checks_epoch != epoch) return;
+    schedule(now_ + 1s, [this, n, epoch] { poll(n, epoch); });
+    node.role.holds_vip(holds_vip(n));
+    run_owed(n);
+    if (node.job_running) return;
+    // A snapshot: the server answers or not.
+    node.job_running = true;
+    schedule(now_ + 5ms, [this, n, epoch] {
+        Node& answered = *nodes_[n];
+        if (answered.checks_epoch != epoch) return;
+        answered.job_running = false;
+        answered.role.snapshot(answered.db.alive, now_);
+        // The holder found read_only=1 it did not set (a peer's fence in a brief dual master):
+        // promoted again at the next poll (checks::decide's clear_read_only).
+        if (holds_vip(n) && answered.role.writable() == true && answered.db.alive &&
+            !answered.db.writable)
+            answered.role.read_only_set_elsewhere();
+        if (answered.db.alive && answered.db.writable) answered.role.server_writable();
+        // What the check tells its instances: down with the server; unsafe while a promote
+        // that failed leaves the holder read-only; else the check's own verdict.
+        const bool stuck = holds_vip(n) && answered.role.writable() != true &&
+                           !answered.role.promote_failure().empty();
+        for (auto& i : answered.instances) {
+            const bool ok = answered.check_ok.try_emplace(i->conf.vrid, true).first->second;
+            i->core->report("chk",
+                            !answered.db.alive ? checks::Outcome::down
+                            : stuck            ? checks::Outcome::unsafe
+                            : ok               ? checks::Outcome::ok
+                                               : checks::Outcome::failed,
+                            "snapshot", now_);
+        }
+        if (answered.role.rival_pending()) run_owed(n);
+    });
+}
+
+void World::holders_changed(std::size_t n) {
+    if (!schedule_.manage_read_only || !nodes_[n]->running) return;
+    if (nodes_[n]->role.holds_vip(holds_vip(n))) run_owed(n);
+}
+
+void World::run_owed(std::size_t n) {
+    Node& node = *nodes_[n];
+    if (node.job_running) return;
+    if (const auto action = node.role.owed(); action != vrrp::ReadOnlyRole::Action::none)
+        run_job(n, action);
+}
+
+void World::run_job(std::size_t n, vrrp::ReadOnlyRole::Action action) {
+    using Action = vrrp::ReadOnlyRole::Action;
+    Node& starting = *nodes_[n];
+    starting.job_running = true;
+    starting.role.started(action, now_);
+    const auto epoch = starting.checks_epoch;
+    schedule(now_ + (action == Action::demote ? 10ms : 30ms), [this, n, action, epoch] {
+        Node& node = *nodes_[n];
+        // What the job sent reaches the servers even if the daemon died meanwhile.
+        const bool ok = node.db.alive;
+        if (ok && action == Action::demote) node.db.writable = false;
+        if (ok && action != Action::demote) {
+            // The fence: read_only=1 on every peer whose server answers; one that does not is
+            // taken as down (checks::promote).
+            for (std::size_t m = 0; m < nodes_.size(); ++m)
+                if (m != n && reachable(n, m) && nodes_[m]->db.alive)
+                    nodes_[m]->db.writable = false;
+            node.db.writable = true;
+        }
+        if (node.checks_epoch != epoch) return;
+        node.job_running = false;
+        node.role.finished(action, ok, ok ? "" : "connection refused", now_);
+        // Holding the VIP on a server that stays read-only helps nobody (CheckSet).
+        if (!ok && action != Action::demote)
+            for (auto& i : node.instances)
+                i->core->report("chk", checks::Outcome::unsafe, "cannot become writable", now_);
+        run_owed(n);
+    });
 }
 
 std::optional<std::string> World::after_instant() {
@@ -518,6 +656,21 @@ std::optional<std::string> World::after_instant() {
         }
     }
     const TimePoint whole = TimePoint{} + schedule_.whole_at;
+    if (schedule_.manage_read_only)
+        for (std::size_t n = 0; n < nodes_.size(); ++n) {
+            Node& node = *nodes_[n];
+            if (!node.db.writable || holds_vip(n)) {
+                node.writable_alone_since.reset();
+                continue;
+            }
+            if (!node.writable_alone_since) node.writable_alone_since = now_;
+            // Once the network is whole and every daemon runs: a demote (or a peer's fence)
+            // within a poll of the check and its jobs.
+            const TimePoint since = std::max(*node.writable_alone_since, whole);
+            if (now_ - since > 1100ms)
+                return fmt::format("{}: node {}'s database is writable for {} without VI_1",
+                                   where(), n, ms(now_ - since));
+        }
     if (now_ < whole) return std::nullopt;
     // Once the network is whole, two masters hear each other within an advert interval and
     // the lower steps down: never longer than a Master_Down_Interval.
@@ -555,6 +708,9 @@ std::optional<std::string> World::settled() {
                 "whole since {}",
                 where(), vrid, masters, eligible, ms(schedule_.whole_at));
     }
+    for (std::size_t n = 0; schedule_.manage_read_only && n < nodes_.size(); ++n)
+        if (holds_vip(n) && nodes_[n]->db.alive && !nodes_[n]->db.writable)
+            return fmt::format("{}: node {} holds VI_1 and its database is read-only", where(), n);
     for (std::size_t n = 0; n < nodes_.size(); ++n) {
         const Node& node = *nodes_[n];
         std::map<std::string, State> group_state;

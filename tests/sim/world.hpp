@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "vrrpd/instance_core.hpp"
+#include "vrrpd/read_only_role.hpp"
 #include "vrrpd/reload_plan.hpp"
 
 namespace havip::sim {
@@ -71,6 +72,8 @@ struct Step {
         reload,       // node a reloads with `conf`
         reload_all,   // a change reaching every node: node n reloads with fleet[n], after
                       // fleet[n].after
+        db_down,      // node a's MariaDB server dies (its check says down)
+        db_up,        // ... and starts again, read-only
     };
     Duration at{0};  // since the schedule's start
     Kind kind = Kind::heal;
@@ -93,6 +96,9 @@ struct Schedule {
     Duration whole_at{0};  // from here on nothing disturbs the world: every check is enforced
     Duration end{0};
     Duration longest_interval{0};  // of every configuration the schedule gives a node
+    // Each node runs a MariaDB server behind VI_1 with manage_read_only: its mysql_check
+    // (tracked by VI_1) makes it writable while VI_1 is MASTER there, fencing the others.
+    bool manage_read_only = false;
 };
 
 // The longest a master can stay unheard by a backup in `schedule`: Master_Down_Interval at the
@@ -137,6 +143,18 @@ class World {
     std::optional<std::string> settled();
     std::string where() const;
     Duration latency();  // of one advert on the segment
+
+    // manage_read_only, as the check set runs it (vrrpd/read_only_role): polled every second,
+    // told of every state change and of rival masters, one job at a time on its worker.
+    // What a starting instance's tracker hears first: the check, the server, the failback.
+    void first_results(std::size_t n, Instance& instance);
+    bool holds_vip(std::size_t n) const;
+    void start_checks(std::size_t n);
+    void poll(std::size_t n, std::uint64_t epoch);
+    void holders_changed(std::size_t n);
+    void run_owed(std::size_t n);
+    void run_job(std::size_t n, vrrp::ReadOnlyRole::Action action);
+    bool reachable(std::size_t from, std::size_t to) const;
 
     Schedule schedule_;
     std::mt19937_64 rng_;

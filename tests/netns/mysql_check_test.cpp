@@ -227,13 +227,8 @@ TEST_F(MysqlCheckTest, killed_mysqld_moves_vip_and_returning_old_master_stays_ba
 // server only with what its own last demote had done, and left it writable beside the holder.
 TEST_F(MysqlCheckTest, standby_made_writable_behind_havipds_back_is_made_read_only_again) {
     ASSERT_NO_FATAL_FAILURE(start_databases());
-    const auto advert = 1000ms;
-    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, managed_check(), true),
-                                       config("b", b_priority, advert, managed_check(), true),
-                                       advert));
-    EXPECT_TRUE(wait_read_only(*db_a_, false));
+    ASSERT_NO_FATAL_FAILURE(start_managed_pair());
     EXPECT_TRUE(wait_read_only(*db_b_, true));
-    ASSERT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 2s));
     ASSERT_TRUE(db_b_->exec("SET GLOBAL read_only=0"));
     EXPECT_TRUE(wait_read_only(*db_b_, true, 3s)) << "b stayed writable beside the holder";
     EXPECT_TRUE(b_.log_mentions("read_only=0 on a standby")) << b_.process->log_tail(20);

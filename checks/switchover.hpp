@@ -1,5 +1,5 @@
 // `havip switchover`: the database steps of a planned move of the VIP, run by the havipd that
-// holds it (vrrpd/switchover has the sequence). Blocking; run them on a worker (MysqlProbe::run)
+// holds it (vrrpd/core/switchover has the sequence). Blocking; run them on a worker (MysqlProbe::run)
 // with a deadline. Each returns its steps, as promote and demote do, for the log and status.
 #pragma once
 

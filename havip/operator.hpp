@@ -4,7 +4,7 @@
 //                                      person, recorded as such until the next normal writer
 //                                      change
 //   havip switchover [INSTANCE]        move the VIP to the peer with no write lost, showing
-//                                      each step as it runs (vrrpd/switchover)
+//                                      each step as it runs (vrrpd/core/switchover)
 #pragma once
 
 #include <optional>

@@ -140,7 +140,7 @@ struct CheckSet::Runner {
     checks::DecisionSettings decision;
     SteadyDuration timeout{};
     // manage_read_only: what is wanted, what the last action achieved and what is owed
-    // (vrrpd/read_only_role); a failed action waits for a snapshot, so liveness is still
+    // (vrrpd/core/read_only_role); a failed action waits for a snapshot, so liveness is still
     // judged before the retry.
     bool manage_read_only = false;
     ReadOnlyRole role;

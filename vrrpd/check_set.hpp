@@ -20,7 +20,7 @@
 #include "checks/track.hpp"
 #include "config/model.hpp"
 #include "systemd/log.hpp"
-#include "vrrpd/read_only_role.hpp"
+#include "vrrpd/core/read_only_role.hpp"
 
 namespace havip::vrrp {
 
@@ -130,7 +130,7 @@ class CheckSet {
     // A promote, a demote or the partition-heal re-fence (read_only=1, then promote) against
     // the rival pending in the runner's role, on the check's worker.
     void run_read_only_action(Runner& runner, ReadOnlyRole::Action action);
-    // What the runner's role owes, if anything and no job is running (vrrpd/read_only_role).
+    // What the runner's role owes, if anything and no job is running (vrrpd/core/read_only_role).
     void run_owed_action(Runner& runner);
     // START SLAVE IO_THREAD on the worker, at most once a second (Decision::restart_io).
     void restart_io(Runner& runner);

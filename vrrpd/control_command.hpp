@@ -28,7 +28,7 @@ struct Caller {
 enum class WriteCommand {
     clear_diverged,  // forget the diverged latch of the named mysql_checks
     promote_force,   // make the named mysql_checks' unsafe verdicts count as healthy
-    switchover,      // move the VIP to the peer, no write lost (vrrpd/switchover)
+    switchover,      // move the VIP to the peer, no write lost (vrrpd/core/switchover)
     end_hold,        // end the switchover hold of an instance
 };
 const char* to_string(WriteCommand command);

@@ -18,7 +18,7 @@
 #include "checks/atomic_file.hpp"
 #include "config/diagnostic.hpp"
 #include "config/load.hpp"
-#include "vrrpd/dispatch.hpp"
+#include "vrrpd/core/dispatch.hpp"
 #include "vrrpd/dumps.hpp"
 #include "vrrpd/metrics.hpp"
 #include "vrrpd/process.hpp"
@@ -487,7 +487,7 @@ void Daemon::apply_reload(config::LoadResult& loaded) {
         return;
     }
     // Instances the reload matches keep their state, VIPs and counters and take their new
-    // settings: editing a priority or a VIP list must not move the VIP (vrrpd/reload_plan).
+    // settings: editing a priority or a VIP list must not move the VIP (vrrpd/core/reload_plan).
     std::vector<RouterKey> running_keys, wanted_keys;
     for (const auto& i : instances_)
         running_keys.push_back(router_key(i->settings()));

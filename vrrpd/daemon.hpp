@@ -72,7 +72,7 @@ class Daemon {
     // (follow_interfaces): a tracked interface still missing is tracked as down instead.
     std::optional<std::vector<InstanceSettings>> resolve(const config::Config& config,
                                                          std::string_view only = {});
-    // Interfaces followed by name (vrrpd/interface_binding): after a link or address event,
+    // Interfaces followed by name (vrrpd/core/interface_binding): after a link or address event,
     // instances whose interface is gone go to FAULT, and those whose interfaces are back
     // under a new ifindex are resolved again and moved onto them.
     // With an event's link (name, ifindex), only when it concerns an instance.
@@ -107,7 +107,7 @@ class Daemon {
                                checks::TrackProcessWatcher::FirstScan first);
     void report_links(Instance& instance);
     void on_packet(const SocketKey& key, const ReceivedPacket& packet);
-    // The instances on that socket the advert is for (vrrpd/dispatch.hpp).
+    // The instances on that socket the advert is for (vrrpd/core/dispatch.hpp).
     std::vector<Instance*> receivers_of(const SocketKey& key, const Advert& advert);
     void watch_netlink();
     void on_netlink_event(const netlink::Event& event);

@@ -1,4 +1,4 @@
-// One vrrp_instance at run time: binds the pure state machine (vrrpd/fsm) to Asio timers,
+// One vrrp_instance at run time: binds the pure state machine (vrrpd/core/fsm) to Asio timers,
 // the shared VRRP socket of its interface, rtnetlink for its VIPs, the packet socket for its
 // announcements, and the tracker of what it watches. Everything runs on the daemon's one
 // io_context thread; nothing here may block it.
@@ -24,17 +24,17 @@
 #include "netlink/address_control.hpp"
 #include "netlink/vip.hpp"
 #include "systemd/log.hpp"
-#include "vrrpd/announce.hpp"
-#include "vrrpd/fsm.hpp"
-#include "vrrpd/instance_core.hpp"
-#include "vrrpd/interface_binding.hpp"
-#include "vrrpd/packet.hpp"
+#include "vrrpd/core/announce.hpp"
+#include "vrrpd/core/fsm.hpp"
+#include "vrrpd/core/instance_core.hpp"
+#include "vrrpd/core/interface_binding.hpp"
+#include "vrrpd/core/packet.hpp"
 #include "vrrpd/packet_socket.hpp"
-#include "vrrpd/packet_validate.hpp"
-#include "vrrpd/reload_plan.hpp"
-#include "vrrpd/sync_group.hpp"
-#include "vrrpd/vip_removal.hpp"
-#include "vrrpd/vip_retry.hpp"
+#include "vrrpd/core/packet_validate.hpp"
+#include "vrrpd/core/reload_plan.hpp"
+#include "vrrpd/core/sync_group.hpp"
+#include "vrrpd/core/vip_removal.hpp"
+#include "vrrpd/core/vip_retry.hpp"
 #include "vrrpd/vrrp_socket.hpp"
 
 namespace havip::vrrp {
@@ -69,7 +69,7 @@ struct InstanceSettings {
     std::vector<checks::TrackSettings> tracks;
     std::vector<int> tracked_ifindexes;  // parallel to the interface items of `tracks`
     // Every other interface the instance resolved by name (track_interface, a VIP's `dev`),
-    // with the ifindex it got: followed by name when re-created (vrrpd/interface_binding).
+    // with the ifindex it got: followed by name when re-created (vrrpd/core/interface_binding).
     std::vector<BoundInterface> other_interfaces;
     // vrrp_scripts the instance names in track_script that script security refused: not
     // tracked (keepalived removes them), but shown in status as "disabled" with the reason.
@@ -101,7 +101,7 @@ struct InstanceSettings {
     bool same_as(const InstanceSettings& other) const;
 };
 
-// What a reload matches a running instance on (vrrpd/reload_plan.hpp).
+// What a reload matches a running instance on (vrrpd/core/reload_plan.hpp).
 RouterKey router_key(const InstanceSettings& settings);
 
 // keepalived's vrrp_statistics counter names, plus havip's for the rules keepalived checks
@@ -165,7 +165,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
         // Called after every state change, e.g. to update the daemon's STATUS=.
         std::function<void()> on_state_change;
         // Sync group members: every state change and every wish for MASTER, for the group the
-        // instance is in now (vrrpd/sync_group.hpp; a reload may move it to another).
+        // instance is in now (vrrpd/core/sync_group.hpp; a reload may move it to another).
         // Called from inside the instance: defer what it triggers.
         std::function<void(const std::string& group, const SyncSignal&)> on_sync;
         // As MASTER we answered a master we outrank (Router's RivalMaster): a partition healed
@@ -224,7 +224,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
     // Interface state from the netlink monitor (tracked interfaces only).
     void link_state(int ifindex, bool running);
     // An address disappeared from one of our interfaces (netlink monitor): a MASTER losing one
-    // of its VIPs or excluded VIPs, unless no_track (vrrpd/vip_removal), steps down with
+    // of its VIPs or excluded VIPs, unless no_track (vrrpd/core/vip_removal), steps down with
     // priority 0 and takes them back after Skew_Time; its sync group retakes with it.
     void address_removed(int ifindex, const boost::asio::ip::address& address);
     // A tracked check reported (checks/).
@@ -272,7 +272,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
     void arm(TimerId which, TimePoint deadline);
     void add_vips();
     void remove_vips();
-    // Adds or removes one VIP; a failure is retried with backoff (vrrpd/vip_retry).
+    // Adds or removes one VIP; a failure is retried with backoff (vrrpd/core/vip_retry).
     void change_vip(const netlink::Vip& vip, VipOp op);
     void arm_vip_retry();
     void retry_vips();

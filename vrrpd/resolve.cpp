@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "vrrpd/packet.hpp"
+#include "vrrpd/core/packet.hpp"
 
 namespace havip::vrrp {
 
@@ -217,7 +217,7 @@ Resolution resolve_instances(const config::Config& config, ResolveHost& host,
         auto track_interface = [&](const std::string& name, int weight, bool reverse) {
             auto idx = host.links.ifindex(name);
             // Gone since start-up while the instance follows its own interface back: tracked
-            // as down (ifindex 0 is no link) until it is back too (vrrpd/interface_binding).
+            // as down (ifindex 0 is no link) until it is back too (vrrpd/core/interface_binding).
             if (!idx && !rebinding)
                 return fail(ci.where.name, fmt::format("track_interface {} not found", name));
             const int ifindex = idx ? *idx : 0;

@@ -14,8 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "vrrpd/fsm.hpp"
-#include "vrrpd/timers.hpp"
+#include "vrrpd/core/fsm.hpp"
+#include "vrrpd/core/timers.hpp"
 
 namespace havip::vrrp {
 

@@ -1,4 +1,4 @@
-// `havip switchover` in the daemon: runs the sequence of vrrpd/switchover step by step — the
+// `havip switchover` in the daemon: runs the sequence of vrrpd/core/switchover step by step — the
 // database steps on the mysql_check's own worker (checks/switchover), the hand-over on the
 // instance — and keeps the running one and the last one of each instance for status and
 // metrics. Only one runs at a time.
@@ -18,7 +18,7 @@
 #include "vrrpd/check_set.hpp"
 #include "vrrpd/instance.hpp"
 #include "vrrpd/status.hpp"
-#include "vrrpd/switchover.hpp"
+#include "vrrpd/core/switchover.hpp"
 
 namespace havip::vrrp {
 

@@ -1,6 +1,6 @@
 #include "vrrpd/vrrp_socket.hpp"
 
-#include "vrrpd/packet.hpp"
+#include "vrrpd/core/packet.hpp"
 
 #include <arpa/inet.h>
 #include <net/if.h>

@@ -1,16 +1,16 @@
 // libFuzzer entry for the VRRP codec: decode_ipv4, decode_ipv6 + validate on arbitrary
 // bytes, and the round-trip property on whatever decodes. Not wired into CMake yet; build:
 //   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
-//       tests/fuzz/packet_decode.cpp vrrpd/packet.cpp vrrpd/packet_checksum.cpp \
-//       vrrpd/packet_error.cpp vrrpd/packet_validate.cpp -o packet_decode_fuzz
+//       tests/fuzz/packet_decode.cpp vrrpd/core/packet.cpp vrrpd/core/packet_checksum.cpp \
+//       vrrpd/core/packet_error.cpp vrrpd/core/packet_validate.cpp -o packet_decode_fuzz
 //   ./packet_decode_fuzz -max_len=512 <corpus dir seeded with the tests/fixtures/packets bytes>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <variant>
 
-#include "vrrpd/packet.hpp"
-#include "vrrpd/packet_validate.hpp"
+#include "vrrpd/core/packet.hpp"
+#include "vrrpd/core/packet_validate.hpp"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 
 #include "tests/harness/netns_socket.hpp"
-#include "vrrpd/packet_checksum.hpp"
+#include "vrrpd/core/packet_checksum.hpp"
 
 namespace havip::test {
 

@@ -1,5 +1,5 @@
 // Hostile VRRP traffic from a third host on the segment: IPv4 VRRP v2/v3 packets crafted from
-// a valid advert (vrrpd/packet's encoder) and then broken in one chosen way, sent from a lab
+// a valid advert (vrrpd/core/packet's encoder) and then broken in one chosen way, sent from a lab
 // namespace over a raw IPPROTO_RAW socket (IP_HDRINCL), so the TTL, the checksums, the
 // addresses and the lengths are whatever the test wants. The kernel still fills in the IPv4
 // total length and header checksum (raw(7)): packets that lie there never leave a Linux host.
@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "vrrpd/packet.hpp"
+#include "vrrpd/core/packet.hpp"
 
 namespace havip::test {
 

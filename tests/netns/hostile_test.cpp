@@ -31,7 +31,7 @@
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
-#include "vrrpd/packet_error.hpp"
+#include "vrrpd/core/packet_error.hpp"
 
 namespace havip::test {
 namespace {

@@ -6,7 +6,7 @@
 #include <boost/asio/ip/address_v4.hpp>
 #include <utility>
 
-#include "vrrpd/timers.hpp"
+#include "vrrpd/core/timers.hpp"
 
 namespace havip::sim {
 

@@ -25,9 +25,9 @@
 #include <string>
 #include <vector>
 
-#include "vrrpd/instance_core.hpp"
-#include "vrrpd/read_only_role.hpp"
-#include "vrrpd/reload_plan.hpp"
+#include "vrrpd/core/instance_core.hpp"
+#include "vrrpd/core/read_only_role.hpp"
+#include "vrrpd/core/reload_plan.hpp"
 
 namespace havip::sim {
 
@@ -144,7 +144,7 @@ class World {
     std::string where() const;
     Duration latency();  // of one advert on the segment
 
-    // manage_read_only, as the check set runs it (vrrpd/read_only_role): polled every second,
+    // manage_read_only, as the check set runs it (vrrpd/core/read_only_role): polled every second,
     // told of every state change and of rival masters, one job at a time on its worker.
     // What a starting instance's tracker hears first: the check, the server, the failback.
     void first_results(std::size_t n, Instance& instance);

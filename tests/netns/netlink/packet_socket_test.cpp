@@ -1,4 +1,4 @@
-// PacketSocket on a veth pair: frames built by vrrpd/announce leave va and arrive at vb
+// PacketSocket on a veth pair: frames built by vrrpd/core/announce leave va and arrive at vb
 // unchanged; a full send buffer or a down link is an error value, never a block.
 #include "vrrpd/packet_socket.hpp"
 
@@ -12,7 +12,7 @@
 
 #include "netlink/rtnl_client.hpp"
 #include "tests/netns/netlink/netns_fixture.hpp"
-#include "vrrpd/announce.hpp"
+#include "vrrpd/core/announce.hpp"
 
 namespace havip::vrrp {
 namespace {

@@ -1,7 +1,7 @@
 // Gratuitous ARP and unsolicited NA frames, byte for byte. The golden frames were captured
 // with tcpdump from keepalived 2.2.7 (Debian 12) taking over 10.99.0.100 and fd00::100 on a
 // veth whose MAC was 76:a8:9b:27:33:18.
-#include "vrrpd/announce.hpp"
+#include "vrrpd/core/announce.hpp"
 
 #include <cstdint>
 #include <map>
@@ -32,7 +32,7 @@ const std::vector<std::uint8_t> keepalived_na{
     0x00, 0x01, 0x00, 0x02, 0x01, 0x76, 0xa8, 0x9b, 0x27, 0x33, 0x18,
 };
 
-// The RFC 1071 Internet checksum written out independently of vrrpd/announce: the sum of
+// The RFC 1071 Internet checksum written out independently of vrrpd/core/announce: the sum of
 // the pseudo-header and the ICMPv6 message as 16-bit words, folded, complemented.
 std::uint16_t reference_checksum(const std::vector<std::uint8_t>& frame) {
     std::vector<std::uint8_t> pseudo(frame.begin() + 22, frame.begin() + 54);  // src, dst

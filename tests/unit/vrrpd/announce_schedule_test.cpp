@@ -1,5 +1,5 @@
 // When GARP / NA bursts go out under keepalived's garp_master_* and garp_interval settings.
-#include "vrrpd/announce.hpp"
+#include "vrrpd/core/announce.hpp"
 
 #include <vector>
 

@@ -1,10 +1,10 @@
-// Which instances an advert is for (vrrpd/dispatch): unicast instances sharing a VRID on one
+// Which instances an advert is for (vrrpd/core/dispatch): unicast instances sharing a VRID on one
 // interface are told apart by peer, as keepalived does.
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "vrrpd/dispatch.hpp"
+#include "vrrpd/core/dispatch.hpp"
 
 namespace havip::vrrp {
 namespace {

@@ -1,4 +1,4 @@
-// The failback hold of vrrpd/fsm (issue 9): a higher-priority BACKUP whose database is not
+// The failback hold of vrrpd/core/fsm (issue 9): a higher-priority BACKUP whose database is not
 // caught up follows a live lower-priority master instead of preempting it, and preempts
 // through its running Master_Down_Timer once the hold ends. Fake clock as in
 // fsm_test_support.hpp: v2, 1 s adverts, priority 200 → Master_Down_Interval 3.21875 s.
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "tests/unit/vrrpd/fsm_test_support.hpp"
-#include "vrrpd/fsm.hpp"
+#include "vrrpd/core/fsm.hpp"
 
 namespace havip::vrrp {
 namespace {

@@ -1,11 +1,11 @@
-// A reload that changes a running router's settings (vrrpd/fsm Reconfigure): the state and
+// A reload that changes a running router's settings (vrrpd/core/fsm Reconfigure): the state and
 // timers stay, the new settings take effect, as keepalived does for an instance a reload
 // matches. Fake clock as in fsm_test_support.hpp.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tests/unit/vrrpd/fsm_test_support.hpp"
-#include "vrrpd/fsm.hpp"
+#include "vrrpd/core/fsm.hpp"
 
 namespace havip::vrrp {
 namespace {

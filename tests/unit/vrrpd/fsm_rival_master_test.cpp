@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "tests/unit/vrrpd/fsm_test_support.hpp"
-#include "vrrpd/fsm.hpp"
+#include "vrrpd/core/fsm.hpp"
 
 namespace havip::vrrp {
 namespace {

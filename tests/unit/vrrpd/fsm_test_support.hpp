@@ -1,4 +1,4 @@
-// Shared by the vrrpd/fsm tests: a fake clock (time is a TimePoint counted from the clock's
+// Shared by the vrrpd/core/fsm tests: a fake clock (time is a TimePoint counted from the clock's
 // epoch, so "arm master_down at 3.609375s" means 3.609375 s after the test's t = 0), a router
 // configuration, adverts from a peer, and actions rendered as text.
 #pragma once
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "vrrpd/fsm.hpp"
+#include "vrrpd/core/fsm.hpp"
 
 namespace havip::vrrp::fsm_test {
 

@@ -1,4 +1,4 @@
-// Every transition of vrrpd/fsm (RFC 5798 §6.4, RFC 9568, keepalived's choices) under a fake
+// Every transition of vrrpd/core/fsm (RFC 5798 §6.4, RFC 9568, keepalived's choices) under a fake
 // clock: time is a TimePoint counted from the clock's epoch, so "arm master_down at 3.609375s"
 // means 3.609375 s after the test's t = 0.
 #include <gmock/gmock.h>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "tests/unit/vrrpd/fsm_test_support.hpp"
-#include "vrrpd/fsm.hpp"
+#include "vrrpd/core/fsm.hpp"
 
 namespace havip::vrrp {
 namespace {

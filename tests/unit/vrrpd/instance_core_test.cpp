@@ -1,7 +1,7 @@
-// vrrpd/instance_core: what one instance decides from its tracked items, its sync group, its
+// vrrpd/core/instance_core: what one instance decides from its tracked items, its sync group, its
 // interface and its holds, without the daemon: the Router's actions, the group's signals and the
 // notes, in the order the daemon executes them.
-#include "vrrpd/instance_core.hpp"
+#include "vrrpd/core/instance_core.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "vrrpd/interface_binding.hpp"
+#include "vrrpd/core/interface_binding.hpp"
 
 #include <vector>
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/unit/vrrpd/packet_test_support.hpp"
-#include "vrrpd/packet_checksum.hpp"
+#include "vrrpd/core/packet_checksum.hpp"
 
 namespace havip::vrrp {
 namespace {

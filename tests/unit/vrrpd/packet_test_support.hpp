@@ -10,9 +10,9 @@
 #include <string>
 #include <variant>
 
-#include "vrrpd/packet.hpp"
-#include "vrrpd/packet_error.hpp"
-#include "vrrpd/packet_validate.hpp"
+#include "vrrpd/core/packet.hpp"
+#include "vrrpd/core/packet_error.hpp"
+#include "vrrpd/core/packet_validate.hpp"
 
 namespace havip::vrrp {
 

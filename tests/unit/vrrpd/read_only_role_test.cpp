@@ -1,5 +1,5 @@
-// vrrpd/read_only_role: which manage_read_only action is owed, without a server.
-#include "vrrpd/read_only_role.hpp"
+// vrrpd/core/read_only_role: which manage_read_only action is owed, without a server.
+#include "vrrpd/core/read_only_role.hpp"
 
 #include <gtest/gtest.h>
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "tests/unit/vrrpd/sim_wire.hpp"
-#include "vrrpd/fsm.hpp"
-#include "vrrpd/timers.hpp"
+#include "vrrpd/core/fsm.hpp"
+#include "vrrpd/core/timers.hpp"
 
 namespace havip::vrrp {
 namespace {

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "vrrpd/fsm.hpp"
+#include "vrrpd/core/fsm.hpp"
 
 namespace havip::vrrp::sim {
 

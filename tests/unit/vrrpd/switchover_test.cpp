@@ -1,10 +1,10 @@
-// The sequence of `havip switchover` (vrrpd/switchover): which step follows which, the budgets,
+// The sequence of `havip switchover` (vrrpd/core/switchover): which step follows which, the budgets,
 // and what a failure at each step leads to. Virtual time.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
 
-#include "vrrpd/switchover.hpp"
+#include "vrrpd/core/switchover.hpp"
 
 namespace havip::vrrp {
 namespace {

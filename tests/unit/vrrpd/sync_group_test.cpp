@@ -1,11 +1,11 @@
 // vrrp_sync_group: the FSM side (a member's expired down timer is a wish, not a takeover) and
-// the group's plan after each member's change (vrrpd/sync_group.hpp).
+// the group's plan after each member's change (vrrpd/core/sync_group.hpp).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tests/unit/vrrpd/fsm_test_support.hpp"
-#include "vrrpd/fsm.hpp"
-#include "vrrpd/sync_group.hpp"
+#include "vrrpd/core/fsm.hpp"
+#include "vrrpd/core/sync_group.hpp"
 
 namespace havip::vrrp {
 namespace {

@@ -1,5 +1,5 @@
 // RFC 5798 §6.1 / RFC 3768 §6.1 timer formulas.
-#include "vrrpd/timers.hpp"
+#include "vrrpd/core/timers.hpp"
 
 #include <gtest/gtest.h>
 

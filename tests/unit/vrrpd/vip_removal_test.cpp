@@ -1,6 +1,6 @@
-// Which removals of an address by someone else a MASTER answers (vrrpd/vip_removal.hpp):
+// Which removals of an address by someone else a MASTER answers (vrrpd/core/vip_removal.hpp):
 // keepalived 2.2.7's address_is_ours.
-#include "vrrpd/vip_removal.hpp"
+#include "vrrpd/core/vip_removal.hpp"
 
 #include <vector>
 

@@ -1,9 +1,9 @@
-// Retrying failed VIP adds and removes (vrrpd/vip_retry): the backoff schedule, and that the
+// Retrying failed VIP adds and removes (vrrpd/core/vip_retry): the backoff schedule, and that the
 // newest wanted change of a VIP is the one retried.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "vrrpd/vip_retry.hpp"
+#include "vrrpd/core/vip_retry.hpp"
 
 namespace havip::vrrp {
 namespace {

@@ -1,9 +1,9 @@
-#include "vrrpd/packet.hpp"
+#include "vrrpd/core/packet.hpp"
 
 #include <algorithm>
 #include <optional>
 
-#include "vrrpd/packet_checksum.hpp"
+#include "vrrpd/core/packet_checksum.hpp"
 
 namespace havip::vrrp {
 

@@ -1,4 +1,4 @@
-#include "vrrpd/reload_plan.hpp"
+#include "vrrpd/core/reload_plan.hpp"
 
 #include <set>
 

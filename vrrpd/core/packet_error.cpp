@@ -1,4 +1,4 @@
-#include "vrrpd/packet_error.hpp"
+#include "vrrpd/core/packet_error.hpp"
 
 namespace havip::vrrp {
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "vrrpd/timers.hpp"
+#include "vrrpd/core/timers.hpp"
 
 namespace havip::vrrp {
 

@@ -8,7 +8,7 @@
 // - a member that left MASTER to take back a VIP someone else removed (it retakes after its
 //   Skew_Time) has the MASTER members do the same, so the group returns to MASTER here
 //   together, before a peer's skew runs out: keepalived 2.2.7's set_vrrp_backup;
-// - a member whose Master_Down_Timer expired only wants MASTER (vrrpd/fsm.hpp, sync_group):
+// - a member whose Master_Down_Timer expired only wants MASTER (vrrpd/core/fsm.hpp, sync_group):
 //   the group goes MASTER when every member is BACKUP and wants it, i.e. no member hears a
 //   master any more. One member still hearing its master keeps the whole group BACKUP.
 #pragma once
@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "vrrpd/fsm.hpp"
+#include "vrrpd/core/fsm.hpp"
 
 namespace havip::vrrp {
 

@@ -1,4 +1,4 @@
-#include "vrrpd/switchover.hpp"
+#include "vrrpd/core/switchover.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "vrrpd/fsm.hpp"
+#include "vrrpd/core/fsm.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "vrrpd/timers.hpp"
+#include "vrrpd/core/timers.hpp"
 
 #include <fmt/format.h>
 

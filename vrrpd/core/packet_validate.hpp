@@ -9,8 +9,8 @@
 #include <optional>
 #include <vector>
 
-#include "vrrpd/packet.hpp"
-#include "vrrpd/packet_error.hpp"
+#include "vrrpd/core/packet.hpp"
+#include "vrrpd/core/packet_error.hpp"
 
 namespace havip::vrrp {
 

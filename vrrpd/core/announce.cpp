@@ -1,4 +1,4 @@
-#include "vrrpd/announce.hpp"
+#include "vrrpd/core/announce.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "vrrpd/vip_retry.hpp"
+#include "vrrpd/core/vip_retry.hpp"
 
 #include <algorithm>
 

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "checks/track.hpp"
-#include "vrrpd/fsm.hpp"
-#include "vrrpd/sync_group.hpp"
+#include "vrrpd/core/fsm.hpp"
+#include "vrrpd/core/sync_group.hpp"
 
 namespace havip::vrrp {
 

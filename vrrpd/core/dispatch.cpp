@@ -1,4 +1,4 @@
-#include "vrrpd/dispatch.hpp"
+#include "vrrpd/core/dispatch.hpp"
 
 #include <algorithm>
 

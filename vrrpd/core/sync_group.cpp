@@ -1,4 +1,4 @@
-#include "vrrpd/sync_group.hpp"
+#include "vrrpd/core/sync_group.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "vrrpd/packet_checksum.hpp"
+#include "vrrpd/core/packet_checksum.hpp"
 
 namespace havip::vrrp {
 

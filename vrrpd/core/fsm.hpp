@@ -14,7 +14,7 @@
 #include <string_view>
 #include <variant>
 
-#include "vrrpd/timers.hpp"
+#include "vrrpd/core/timers.hpp"
 
 namespace havip::vrrp {
 

@@ -20,8 +20,8 @@
 #include <variant>
 #include <vector>
 
-#include "vrrpd/packet_error.hpp"
-#include "vrrpd/timers.hpp"
+#include "vrrpd/core/packet_error.hpp"
+#include "vrrpd/core/timers.hpp"
 
 namespace havip::vrrp {
 

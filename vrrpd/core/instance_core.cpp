@@ -1,4 +1,4 @@
-#include "vrrpd/instance_core.hpp"
+#include "vrrpd/core/instance_core.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

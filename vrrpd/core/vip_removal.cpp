@@ -1,4 +1,4 @@
-#include "vrrpd/vip_removal.hpp"
+#include "vrrpd/core/vip_removal.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "vrrpd/packet_validate.hpp"
+#include "vrrpd/core/packet_validate.hpp"
 
 #include <algorithm>
 

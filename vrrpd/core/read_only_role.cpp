@@ -1,4 +1,4 @@
-#include "vrrpd/read_only_role.hpp"
+#include "vrrpd/core/read_only_role.hpp"
 
 #include <utility>
 

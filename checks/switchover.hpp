@@ -1,6 +1,7 @@
 // `havip switchover`: the database steps of a planned move of the VIP, run by the havipd that
-// holds it (vrrpd/core/switchover has the sequence). Blocking; run them on a worker (MysqlProbe::run)
-// with a deadline. Each returns its steps, as promote and demote do, for the log and status.
+// holds it (vrrpd/core/switchover has the sequence). Blocking; run them on a worker
+// (MysqlProbe::run) with a deadline. Each returns its steps, as promote and demote do, for the log
+// and status.
 #pragma once
 
 #include <chrono>

@@ -29,12 +29,12 @@
 #include "vrrpd/core/instance_core.hpp"
 #include "vrrpd/core/interface_binding.hpp"
 #include "vrrpd/core/packet.hpp"
-#include "vrrpd/packet_socket.hpp"
 #include "vrrpd/core/packet_validate.hpp"
 #include "vrrpd/core/reload_plan.hpp"
 #include "vrrpd/core/sync_group.hpp"
 #include "vrrpd/core/vip_removal.hpp"
 #include "vrrpd/core/vip_retry.hpp"
+#include "vrrpd/packet_socket.hpp"
 #include "vrrpd/vrrp_socket.hpp"
 
 namespace havip::vrrp {

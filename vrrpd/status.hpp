@@ -63,9 +63,9 @@ struct CheckSnapshot {
     // mysql_check auto_rejoin: running now or the last result ("" when none), and the counts.
     std::string rejoin{};
     std::uint64_t rejoins_started = 0, rejoins_succeeded = 0, rejoins_failed = 0;
-    std::uint64_t rejoins_deferred = 0;  // the peer was unreachable
+    std::uint64_t rejoins_deferred = 0;                       // the peer was unreachable
     std::uint64_t rejoins_flashback = 0, rejoins_reseed = 0;  // succeeded, by method
-    bool manage_read_only = false;       // mysql_check: promotes and demotes its server
+    bool manage_read_only = false;  // mysql_check: promotes and demotes its server
 };
 
 struct TransitionSnapshot {

@@ -16,9 +16,9 @@
 #include "checks/switchover.hpp"
 #include "systemd/log.hpp"
 #include "vrrpd/check_set.hpp"
+#include "vrrpd/core/switchover.hpp"
 #include "vrrpd/instance.hpp"
 #include "vrrpd/status.hpp"
-#include "vrrpd/core/switchover.hpp"
 
 namespace havip::vrrp {
 

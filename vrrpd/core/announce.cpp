@@ -132,10 +132,9 @@ std::vector<AnnounceFrame> announce_frames(std::span<const AnnouncedAddress> add
         const auto link = links.find(a.ifindex);
         if (link == links.end()) continue;
         const auto& l = link->second;
-        frames.push_back({a.ifindex, a.address.is_v4()
-                                         ? gratuitous_arp(l.mac, a.address.to_v4())
-                                         : unsolicited_na(l.mac, a.address.to_v6(),
-                                                          l.ipv6_forwarding)});
+        frames.push_back({a.ifindex, a.address.is_v4() ? gratuitous_arp(l.mac, a.address.to_v4())
+                                                       : unsolicited_na(l.mac, a.address.to_v6(),
+                                                                        l.ipv6_forwarding)});
     }
     return frames;
 }

@@ -1,5 +1,5 @@
-// The sequence of `havip switchover` (vrrpd/core/switchover): which step follows which, the budgets,
-// and what a failure at each step leads to. Virtual time.
+// The sequence of `havip switchover` (vrrpd/core/switchover): which step follows which, the
+// budgets, and what a failure at each step leads to. Virtual time.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>

@@ -67,8 +67,8 @@ TEST(VipRetry, each_vip_has_its_own_schedule) {
     r.record("fd00::1/64", VipOp::add, false, "e", t0 + 150ms);
     EXPECT_EQ(r.next_due(), t0 + 250ms);
     EXPECT_THAT(r.due(t0 + 250ms), ElementsAre(Pair("fd00::1/64", VipOp::add)));
-    EXPECT_THAT(r.due(t0 + 300ms), ElementsAre(Pair("10.0.0.1/24", VipOp::add),
-                                               Pair("fd00::1/64", VipOp::add)));
+    EXPECT_THAT(r.due(t0 + 300ms),
+                ElementsAre(Pair("10.0.0.1/24", VipOp::add), Pair("fd00::1/64", VipOp::add)));
 }
 
 }  // namespace

@@ -517,25 +517,22 @@ void Daemon::apply_reload(config::LoadResult& loaded) {
         old->stop();
     }
     stopping.clear();
-    // Which kept MASTER lists each VIP after the reload: a VIP moved between two of them
-    // stays on the interface (release_dropped_vips).
-    std::map<std::string, std::vector<std::size_t>> mastered;
+    // A VIP moved between two kept MASTERs stays on the interface (release_dropped_vips).
+    std::vector<KeptVips> kept_vips;
     for (std::size_t k = 0; k < plan.keep.size(); ++k) {
-        if (kept[k]->state() != State::master) continue;
         const auto& s = (*wanted)[plan.keep[k].wanted];
+        auto& v = kept_vips.emplace_back(KeptVips{kept[k]->state() == State::master, {}});
         for (const auto* list : {&s.vips, &s.excluded_vips})
             for (const auto& vip : *list)
-                mastered[netlink::to_string(vip)].push_back(k);
+                v.wanted.push_back(netlink::to_string(vip));
     }
+    const auto taken_over = vips_taken_over(kept_vips);
     std::size_t changed = 0;
     for (std::size_t k = 0; k < plan.keep.size(); ++k) {
         const auto& s = (*wanted)[plan.keep[k].wanted];
         if (!kept[k]->settings().same_as(s)) ++changed;
         kept[k]->release_dropped_vips(s, [&](const netlink::Vip& vip) {
-            auto it = mastered.find(netlink::to_string(vip));
-            return it != mastered.end() &&
-                   std::any_of(it->second.begin(), it->second.end(),
-                               [&](std::size_t other) { return other != k; });
+            return taken_over[k].count(netlink::to_string(vip)) > 0;
         });
     }
     for (std::size_t k = 0; k < plan.keep.size(); ++k)

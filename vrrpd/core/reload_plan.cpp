@@ -34,4 +34,15 @@ std::vector<std::string> joined_sync_groups(const ReloadPlan& plan,
     return {joined.begin(), joined.end()};
 }
 
+std::vector<std::set<std::string>> vips_taken_over(std::span<const KeptVips> kept) {
+    std::vector<std::set<std::string>> out(kept.size());
+    for (std::size_t owner = 0; owner < kept.size(); ++owner) {
+        if (!kept[owner].master) continue;
+        for (std::size_t other = 0; other < kept.size(); ++other)
+            if (other != owner)
+                out[other].insert(kept[owner].wanted.begin(), kept[owner].wanted.end());
+    }
+    return out;
+}
+
 }  // namespace havip::vrrp

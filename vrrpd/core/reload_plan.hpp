@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -53,5 +54,18 @@ ReloadPlan plan_reload(std::span<const RouterKey> running, std::span<const Route
 std::vector<std::string> joined_sync_groups(const ReloadPlan& plan,
                                             std::span<const std::string> running_groups,
                                             std::span<const std::string> wanted_groups);
+
+// The VIPs a reload moves between kept MASTERs. Every kept MASTER first lets go of the VIPs
+// (and excluded VIPs) the reload took from it, before any kept instance takes new ones; one that
+// another kept MASTER lists after the reload stays on the interface for that one: removed here
+// and added there, its RTM_DELADDR would reach the new owner after its add, as a VIP removed by
+// someone else. Per kept instance (plan order), whether it is MASTER and the VIPs it lists after
+// the reload, as keys (netlink::to_string); returned, per kept instance, the VIPs another kept
+// MASTER lists.
+struct KeptVips {
+    bool master = false;
+    std::vector<std::string> wanted;
+};
+std::vector<std::set<std::string>> vips_taken_over(std::span<const KeptVips> kept);
 
 }  // namespace havip::vrrp

@@ -1,5 +1,7 @@
 #include "vrrpd/core/reload_plan.hpp"
 
+#include <set>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -114,6 +116,23 @@ TEST(ReloadPlan, started_instances_join_no_group_by_the_plan) {
     const auto plan = plan_reload(running, wanted);
     const std::vector<std::string> before{"G"}, after{"G2"};
     EXPECT_TRUE(joined_sync_groups(plan, before, after).empty());
+}
+
+using Vips = std::set<std::string>;
+
+TEST(ReloadPlan, a_vip_moved_to_another_kept_master_is_left_for_it) {
+    const std::vector<KeptVips> kept{{true, {"10.0.0.101/24"}},
+                                     {true, {"10.0.0.102/24", "10.0.0.103/24"}}};
+    const auto taken = vips_taken_over(kept);
+    EXPECT_EQ(taken[0], (Vips{"10.0.0.102/24", "10.0.0.103/24"}));
+    EXPECT_EQ(taken[1], (Vips{"10.0.0.101/24"}));
+}
+
+TEST(ReloadPlan, a_kept_backup_takes_no_vip_over) {
+    const std::vector<KeptVips> kept{{true, {"10.0.0.101/24"}}, {false, {"10.0.0.103/24"}}};
+    const auto taken = vips_taken_over(kept);
+    EXPECT_EQ(taken[0], Vips{}) << "the backup does not hold 10.0.0.103: the master removes it";
+    EXPECT_EQ(taken[1], (Vips{"10.0.0.101/24"}));
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "checks/mysql_client.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/mariadb.hpp"
+#include "tests/harness/tls.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/wait.hpp"
 #include "tests/harness/writer.hpp"
@@ -108,10 +109,9 @@ class BootstrapTest : public LabTest {
                 db->include_config(cnf_of);
             } else {
                 const auto cnf = lab().dir() / fmt::format("{}-extra.cnf", db->node());
-                write_file(cnf,
-                           fmt::format("!include {}\n[mariadbd]\n{}", cnf_of.string(),
-                                       server_extra_),
-                           fs::perms(0644));
+                write_file(
+                    cnf, fmt::format("!include {}\n[mariadbd]\n{}", cnf_of.string(), server_extra_),
+                    fs::perms(0644));
                 db->include_config(cnf);
             }
             ASSERT_TRUE(db->start());
@@ -375,32 +375,17 @@ TEST_F(BootstrapTest, seeds_a_default_installed_peer_under_writes_without_writin
 // ssl-verify-server-cert there (as the mariadb tools read them), its own logins, the seed's
 // dump and load, and the channels (MASTER_SSL=1) all use TLS.
 TEST_F(BootstrapTest, sets_up_replication_over_tls_from_the_admin_option_files_ssl_keys) {
-    const auto dir = lab().dir();
-    const auto openssl = [&](const std::vector<std::string>& args) {
-        std::vector<std::string> argv{"openssl"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        auto r = run_command(argv, 30s);
-        EXPECT_TRUE(r.ok()) << r.err;
-        return r.ok();
-    };
-    const std::string ca = (dir / "ca.pem").string(), ca_key = (dir / "ca.key").string();
-    const std::string cert = (dir / "server.pem").string(), key = (dir / "server.key").string();
-    const std::string csr = (dir / "server.csr").string(), ext = (dir / "server.ext").string();
-    write_file(ext, "subjectAltName = IP:10.77.0.1, IP:10.77.0.2\n", fs::perms(0644));
-    ASSERT_TRUE(openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-                         "/CN=havip lab CA", "-keyout", ca_key, "-out", ca}));
-    ASSERT_TRUE(openssl({"req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=db", "-keyout", key,
-                         "-out", csr}));
-    ASSERT_TRUE(openssl({"x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
-                         "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", cert}));
+    const auto certificates = make_lab_certificates(lab().dir(), {"10.77.0.1", "10.77.0.2"});
+    ASSERT_TRUE(certificates);
+    const auto& [ca, cert, key] = *certificates;
     server_extra_ = fmt::format(
-        "ssl_ca = {}\nssl_cert = {}\nssl_key = {}\nrequire_secure_transport = ON\n", ca, cert,
-        key);
+        "ssl_ca = {}\nssl_cert = {}\nssl_key = {}\nrequire_secure_transport = ON\n", ca, cert, key);
     ASSERT_NO_FATAL_FAILURE(start_pair());
     auto& db1 = *db1_;
     auto& db2 = *db2_;
-    ASSERT_TRUE(db1.exec("CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY);"
-                         " INSERT INTO app.t VALUES (1)"));
+    ASSERT_TRUE(
+        db1.exec("CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY);"
+                 " INSERT INTO app.t VALUES (1)"));
 
     auto refused = bootstrap();
     EXPECT_EQ(refused.exit_code, 1);
@@ -419,8 +404,8 @@ TEST_F(BootstrapTest, sets_up_replication_over_tls_from_the_admin_option_files_s
     ASSERT_EQ(done.exit_code, 0) << done.err;
     EXPECT_EQ(done.out.find("not encrypted"), std::string::npos) << done.out;
     for (auto* db : {&db1, &db2}) {
-        EXPECT_TRUE(wait_until([&] { return db->slave_status("Slave_IO_Running") == "Yes"; }, 10s,
-                               100ms))
+        EXPECT_TRUE(
+            wait_until([&] { return db->slave_status("Slave_IO_Running") == "Yes"; }, 10s, 100ms))
             << db->node() << ": " << db->slave_status("Last_IO_Error").value_or("");
         EXPECT_EQ(db->slave_status("Master_SSL_Allowed"), "Yes") << db->node();
     }

@@ -29,6 +29,7 @@
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/mariadb.hpp"
+#include "tests/harness/tls.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
@@ -79,8 +80,13 @@ class DataSafetyTest : public VrrpPairTest {
 
     // Nodes a, b (databases, havipd) and c (the client); GTID master-master; the writer's
     // account and table, replicated.
-    void start_databases(bool semi_sync) {
+    // With `tls`, both servers speak TLS with the lab's certificates (certificates_).
+    void start_databases(bool semi_sync, bool tls = false) {
         ASSERT_NO_FATAL_FAILURE(build(vip4));
+        if (tls) {
+            certificates_ = make_lab_certificates(lab().dir(), {"10.77.0.1", "10.77.0.2"});
+            ASSERT_TRUE(certificates_);
+        }
         ASSERT_TRUE(lab().add_node("c"));
         ASSERT_TRUE(lab().add_address("c", "10.77.0.3/24"));
         db_a_.emplace(lab(), "a", "10.77.0.1", 1);
@@ -95,7 +101,11 @@ class DataSafetyTest : public VrrpPairTest {
                                 "rpl_semi_sync_slave_enabled = ON\n"
                                 "rpl_semi_sync_master_wait_point = AFTER_SYNC\n"
                                 "rpl_semi_sync_master_timeout = 1000\n"
-                              : "");
+                              : "")
+                << (certificates_
+                        ? fmt::format("ssl_ca = {}\nssl_cert = {}\nssl_key = {}\n",
+                                      certificates_->ca, certificates_->cert, certificates_->key)
+                        : "");
             db(node).include_config(extra_cnf(node));
         }
         ASSERT_TRUE(db_a_->start());
@@ -235,6 +245,7 @@ class DataSafetyTest : public VrrpPairTest {
     }
 
     std::optional<MariadbServer> db_a_, db_b_;
+    std::optional<LabCertificates> certificates_;
     std::optional<Writer> writer_;
     RunningDaemon a_, b_;
 };
@@ -361,8 +372,9 @@ TEST_F(DataSafetyTest, promote_slower_than_the_freshness_window_ends_with_the_vi
     });
     ASSERT_TRUE(wait_until(
         [&] {
-            return db_b_->value("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
-                                "WHERE INFO LIKE 'DO SLEEP%'") == "1";
+            return db_b_->value(
+                       "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                       "WHERE INFO LIKE 'DO SLEEP%'") == "1";
         },
         5s, 50ms));
     const auto locked = Clock::now();
@@ -579,6 +591,43 @@ TEST_F(DataSafetyTest, new_master_does_not_promote_unfenced_when_the_old_master_
     EXPECT_TRUE(b_.log_mentions("peer 10.77.0.1:3306: SET GLOBAL read_only=1: ok"));
     std::cerr << fmt::format("[figure] login fixed -> b writable: {} ms\n",
                              duration_cast<milliseconds>(Clock::now() - fixed).count());
+}
+
+// Issue 17, item 13: the fence logs in over TLS when the check's option file names the CA (the
+// ssl-* keys the mariadb tools read). a's fence account requires TLS. With the option file in
+// clear, b's promote cannot fence a (1045) and does not promote unfenced; once the file has
+// ssl-ca and ssl-verify-server-cert (and b reloads), the fence gets in over TLS and b becomes
+// the only writable server.
+TEST_F(DataSafetyTest, the_fence_logs_in_over_tls_with_the_option_files_ssl_keys) {
+    ASSERT_NO_FATAL_FAILURE(start_databases(false, true));
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    ASSERT_TRUE(db_a_->exec("SET sql_log_bin=0; ALTER USER 'chk'@'10.77.0.%' REQUIRE SSL"));
+    ASSERT_TRUE(a_.process->signal(SIGSTOP));
+    struct Thaw {  // also on a failed assertion: teardown's SIGTERM must reach it
+        Process* process;
+        ~Thaw() { process->signal(SIGCONT); }
+    } thaw{a_.process};
+    const auto frozen = Clock::now();
+    EXPECT_TRUE(wait_vip("b", true, 10s, frozen)) << "b never took the VIP";
+    EXPECT_TRUE(wait_until([&] { return b_.log_mentions("not promoting unfenced"); }, 15s, 100ms))
+        << check_reason("b");
+    EXPECT_EQ(db_b_->read_only(), true);
+
+    const auto option_file = db_b_->monitor_option_file();
+    std::ofstream(option_file, std::ios::app)
+        << fmt::format("ssl-ca = {}\nssl-verify-server-cert\n", certificates_->ca);
+    ASSERT_TRUE(b_.process->signal(SIGHUP));
+    EXPECT_TRUE(wait_until([&] { return db_b_->read_only() == false; }, 15s, 100ms))
+        << check_reason("b") << "\n"
+        << b_.process->log_tail(20);
+    EXPECT_EQ(db_a_->read_only(), true);
+    EXPECT_TRUE(b_.log_mentions("peer 10.77.0.1:3306: SET GLOBAL read_only=1: ok"));
+    // The session the fence used was encrypted: a counts it.
+    const auto encrypted = db_a_->value(
+        "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE "
+        "VARIABLE_NAME = 'SSL_ACCEPTS'");
+    ASSERT_TRUE(encrypted);
+    EXPECT_NE(*encrypted, "0");
 }
 
 }  // namespace

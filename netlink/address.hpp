@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,8 +34,11 @@ struct AddressInfo {
 // The interface's primary IPv4 address: the first one that is not IFA_F_SECONDARY, in the
 // kernel's order, of global scope if any is, else of link or site scope. VRRPv2/v3 over
 // IPv4 sends adverts from it (RFC 5798 5.1.1.1).
-std::optional<boost::asio::ip::address_v4> primary_ipv4(const std::vector<AddressInfo>& addresses,
-                                                        int ifindex);
+// Addresses for which `skip` is true are passed over (the VIPs: after the node's own address
+// is removed, a VIP may be the interface's only primary, and must not become an advert source).
+std::optional<boost::asio::ip::address_v4> primary_ipv4(
+    const std::vector<AddressInfo>& addresses, int ifindex,
+    const std::function<bool(const boost::asio::ip::address&)>& skip = {});
 
 // The interface's IPv6 link-local address, the source VRRPv3 must use (RFC 5798 5.1.2.1).
 // An address whose DAD is finished is preferred over a tentative one; one whose DAD failed

@@ -1,9 +1,11 @@
 #include "vrrpd/resolve.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
+#include "netlink/address.hpp"
 #include "vrrpd/core/packet.hpp"
 
 namespace havip::vrrp {
@@ -29,6 +31,12 @@ std::string where(const config::SourceLocation& at) {
 Resolution resolve_instances(const config::Config& config, ResolveHost& host,
                              std::string_view only) {
     Resolution out;
+    std::set<asio::ip::address> vips;
+    for (const auto& ci : config.instances)
+        for (const auto* list : {&ci.virtual_addresses, &ci.excluded_addresses})
+            for (const auto& va : *list)
+                vips.insert(va.address);
+    const auto is_vip = [&](const asio::ip::address& a) { return vips.count(a) > 0; };
     // Following a re-created interface (`only`), a missing piece (its address not added yet)
     // is a wait, not a configuration error: the next link or address event tries again.
     const bool rebinding = !only.empty();
@@ -71,6 +79,12 @@ Resolution resolve_instances(const config::Config& config, ResolveHost& host,
                 if (auto a = host.links.ipv6_link_local(s.ifindex)) source = *a;
             } else if (auto a = host.links.primary_ipv4(s.ifindex)) {
                 source = *a;
+                // The node's own address gone, a VIP may be the interface's first primary:
+                // another address, if there is one, rather than a VIP.
+                if (is_vip(*source))
+                    if (auto all = host.addresses.addresses(s.ifindex))
+                        if (auto other = netlink::primary_ipv4(*all, s.ifindex, is_vip))
+                            source = *other;
             }
         }
         if (!source) {

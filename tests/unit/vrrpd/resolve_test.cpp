@@ -78,8 +78,17 @@ class FakeHost : public netlink::LinkQuery, public netlink::AddressControl {
     netlink::Result<netlink::Change> remove(const netlink::Vip&) override {
         return netlink::Change::applied;
     }
-    netlink::Result<std::vector<netlink::AddressInfo>> addresses(int) override {
-        return std::vector<netlink::AddressInfo>{};
+    // Per interface, in the kernel's order: IPv4 primaries of global scope.
+    std::map<int, std::vector<std::string>> primaries;
+    netlink::Result<std::vector<netlink::AddressInfo>> addresses(int ifindex) override {
+        std::vector<netlink::AddressInfo> out;
+        for (const auto& text : primaries[ifindex]) {
+            netlink::AddressInfo a;
+            a.ifindex = ifindex;
+            a.address = make_address(text);
+            out.push_back(a);
+        }
+        return out;
     }
     netlink::Result<std::vector<netlink::AddressInfo>> dump_addresses() override {
         std::vector<netlink::AddressInfo> out;
@@ -142,6 +151,22 @@ TEST(Resolve, a_configured_source_is_not_the_interfaces_choice) {
     ASSERT_TRUE(r.ok);
     EXPECT_EQ(r.settings.front().router.primary_address, make_address("10.0.0.9"));
     EXPECT_FALSE(r.settings.front().source_chosen);
+}
+
+// The node's own address removed, a VIP in another subnet is the interface's first primary:
+// adverts leave from the node's other address rather than from a VIP.
+TEST(Resolve, a_vip_is_no_advert_source_while_the_interface_has_another_address) {
+    FakeHost fake;
+    fake.interfaces["eth0"].ipv4 = "10.0.0.151";  // what the kernel lists first
+    fake.primaries[2] = {"10.0.0.151", "10.2.0.5"};
+    const auto r = resolve(fake, load(instance("VI_1", 51)));
+    ASSERT_TRUE(r.ok);
+    EXPECT_EQ(r.settings.front().router.primary_address, make_address("10.2.0.5"));
+    fake.primaries[2] = {"10.0.0.151"};
+    const auto only_vip = resolve(fake, load(instance("VI_1", 51)));
+    ASSERT_TRUE(only_vip.ok);
+    EXPECT_EQ(only_vip.settings.front().router.primary_address, make_address("10.0.0.151"))
+        << "with nothing else, as before";
 }
 
 TEST(Resolve, a_missing_interface_is_an_error_at_its_line) {

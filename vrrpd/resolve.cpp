@@ -79,12 +79,22 @@ Resolution resolve_instances(const config::Config& config, ResolveHost& host,
                 if (auto a = host.links.ipv6_link_local(s.ifindex)) source = *a;
             } else if (auto a = host.links.primary_ipv4(s.ifindex)) {
                 source = *a;
-                // The node's own address gone, a VIP may be the interface's first primary:
-                // another address, if there is one, rather than a VIP.
+                // The node's own address gone, a VIP may be the interface's first primary (in
+                // its own subnet, or promoted by promote_secondaries): another address of the
+                // node's, primary or not, rather than a VIP.
                 if (is_vip(*source))
-                    if (auto all = host.addresses.addresses(s.ifindex))
-                        if (auto other = netlink::primary_ipv4(*all, s.ifindex, is_vip))
+                    if (auto all = host.addresses.addresses(s.ifindex)) {
+                        if (auto other = netlink::primary_ipv4(*all, s.ifindex, is_vip)) {
                             source = *other;
+                        } else {
+                            for (const auto& info : *all)
+                                if (info.address.is_v4() && info.scope == netlink::Scope::global &&
+                                    !is_vip(info.address)) {
+                                    source = info.address;
+                                    break;
+                                }
+                        }
+                    }
             }
         }
         if (!source) {

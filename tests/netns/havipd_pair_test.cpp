@@ -960,6 +960,25 @@ TEST_F(HavipdPair, ipv6_master_whose_link_local_address_is_replaced_sends_from_t
     EXPECT_FALSE(vip_changed_since("b", settled)) << "b did not hear a's adverts";
 }
 
+// The same for IPv4: the master's own address is replaced by another in the subnet. Deleting
+// it takes the VIP (a secondary of the same subnet) with it; the master, with no address to
+// send from, is in FAULT until the new one is there, then preempts back from it.
+TEST_F(HavipdPair, ipv4_master_whose_address_is_replaced_sends_from_the_new_one) {
+    ASSERT_NO_FATAL_FAILURE(start_pair());
+    send_errors_expected_ = true;  // an advert due between the two changes has no source
+    ASSERT_TRUE(lab().run("a", {"ip", "addr", "del", "10.77.0.1/24", "dev", "eth0"}).ok());
+    ASSERT_TRUE(lab().run("a", {"ip", "addr", "add", "10.77.0.11/24", "dev", "eth0"}).ok());
+    std::this_thread::sleep_for(backup_v3.master_down);
+    EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 3s, 5ms))
+        << "holders: " << fmt::format("{}", fmt::join(holders(), ", "));
+    EXPECT_TRUE(wait_until([&] { return a_.log_mentions("sending from 10.77.0.11"); }, 2s, 5ms))
+        << a_.process->log_tail(20);
+    const auto settled = Clock::now();
+    std::this_thread::sleep_for(backup_v3.master_down + 5 * 100ms);
+    EXPECT_EQ(holders(), Names{"a"}) << "the VIP must be on exactly one node";
+    EXPECT_FALSE(vip_changed_since("b", settled)) << "b did not hear a's adverts";
+}
+
 TEST_F(HavipdPair, more_vips_than_an_advert_holds_are_all_raised_and_adverts_keep_going) {
     // 300 IPv4 VIPs: the advert's count field holds 255, so keepalived advertises the first
     // 255 and raises the rest as excluded VIPs. The master must keep advertising, or its peer

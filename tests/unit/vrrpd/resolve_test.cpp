@@ -10,6 +10,8 @@
 #include <set>
 #include <string>
 
+#include <linux/if_addr.h>
+
 #include "config/load.hpp"
 
 namespace havip::vrrp {
@@ -78,16 +80,20 @@ class FakeHost : public netlink::LinkQuery, public netlink::AddressControl {
     netlink::Result<netlink::Change> remove(const netlink::Vip&) override {
         return netlink::Change::applied;
     }
-    // Per interface, in the kernel's order: IPv4 primaries of global scope.
+    // Per interface, in the kernel's order: IPv4 addresses of global scope, primary unless
+    // listed in `secondaries`.
     std::map<int, std::vector<std::string>> primaries;
+    std::map<int, std::vector<std::string>> secondaries;
     netlink::Result<std::vector<netlink::AddressInfo>> addresses(int ifindex) override {
         std::vector<netlink::AddressInfo> out;
-        for (const auto& text : primaries[ifindex]) {
-            netlink::AddressInfo a;
-            a.ifindex = ifindex;
-            a.address = make_address(text);
-            out.push_back(a);
-        }
+        for (const auto* list : {&primaries[ifindex], &secondaries[ifindex]})
+            for (const auto& text : *list) {
+                netlink::AddressInfo a;
+                a.ifindex = ifindex;
+                a.address = make_address(text);
+                if (list == &secondaries[ifindex]) a.flags = IFA_F_SECONDARY;
+                out.push_back(a);
+            }
         return out;
     }
     netlink::Result<std::vector<netlink::AddressInfo>> dump_addresses() override {
@@ -162,7 +168,14 @@ TEST(Resolve, a_vip_is_no_advert_source_while_the_interface_has_another_address)
     const auto r = resolve(fake, load(instance("VI_1", 51)));
     ASSERT_TRUE(r.ok);
     EXPECT_EQ(r.settings.front().router.primary_address, make_address("10.2.0.5"));
+    // promote_secondaries made the VIP the primary of the node's subnet, and the node's new
+    // address came after it.
     fake.primaries[2] = {"10.0.0.151"};
+    fake.secondaries[2] = {"10.0.0.6"};
+    const auto promoted = resolve(fake, load(instance("VI_1", 51)));
+    ASSERT_TRUE(promoted.ok);
+    EXPECT_EQ(promoted.settings.front().router.primary_address, make_address("10.0.0.6"));
+    fake.secondaries[2].clear();
     const auto only_vip = resolve(fake, load(instance("VI_1", 51)));
     ASSERT_TRUE(only_vip.ok);
     EXPECT_EQ(only_vip.settings.front().router.primary_address, make_address("10.0.0.151"))

@@ -14,6 +14,7 @@
 #include <future>
 #include <iostream>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -68,6 +69,9 @@ class DataSafetyTest : public VrrpPairTest {
     void TearDown() override {
         if (writer_) writer_->stop();
         writer_.reset();
+        // A havipd the test froze: teardown's SIGTERM must reach it.
+        for (auto* d : {&a_, &b_})
+            if (frozen_.count(d->process)) d->process->signal(SIGCONT);
         VrrpPairTest::TearDown();
         db_a_.reset();
         db_b_.reset();
@@ -77,6 +81,23 @@ class DataSafetyTest : public VrrpPairTest {
         return lab().dir() / fmt::format("safety-{}.cnf", node);
     }
     MariadbServer& db(std::string_view node) { return node == "a" ? *db_a_ : *db_b_; }
+
+    // SIGSTOP: the daemon neither advertises nor acts, its VIP and its server's state stay;
+    // thawed at teardown, also after a failed assertion.
+    testing::AssertionResult freeze(RunningDaemon& daemon) {
+        if (!daemon.process->signal(SIGSTOP))
+            return testing::AssertionFailure() << "cannot stop havipd on " << daemon.node;
+        frozen_.insert(daemon.process);
+        return testing::AssertionSuccess();
+    }
+    // a frozen, b takes the VIP and, its fence refused by a, does not promote unfenced.
+    void freeze_a_until_b_refuses_to_promote_unfenced() {
+        ASSERT_TRUE(freeze(a_));
+        EXPECT_TRUE(wait_vip("b", true, 10s, Clock::now())) << "b never took the VIP";
+        EXPECT_TRUE(
+            wait_until([&] { return b_.log_mentions("not promoting unfenced"); }, 15s, 100ms))
+            << check_reason("b");
+    }
 
     // Nodes a, b (databases, havipd) and c (the client); GTID master-master; the writer's
     // account and table, replicated.
@@ -246,6 +267,7 @@ class DataSafetyTest : public VrrpPairTest {
 
     std::optional<MariadbServer> db_a_, db_b_;
     std::optional<LabCertificates> certificates_;
+    std::set<Process*> frozen_;
     std::optional<Writer> writer_;
     RunningDaemon a_, b_;
 };
@@ -482,11 +504,7 @@ TEST_F(DataSafetyTest, new_master_fences_a_frozen_old_master_and_refences_after_
     a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 100));
     ASSERT_TRUE(wait_vip("a", true, 5s, Clock::now() - 1s)) << "havipd on a never took the VIP";
     ASSERT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 5s, 50ms));
-    ASSERT_TRUE(a_.process->signal(SIGSTOP));
-    struct Thaw {  // also on a failed assertion: teardown's SIGTERM must reach it
-        Process* process;
-        ~Thaw() { process->signal(SIGCONT); }
-    } thaw{a_.process};
+    ASSERT_TRUE(freeze(a_));
     // b (higher priority) comes back and takes over: a can neither advertise nor demote.
     b_ = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 150));
     EXPECT_TRUE(b_.wait_for_state("VI_1", "MASTER", 5s));
@@ -519,11 +537,7 @@ TEST_F(DataSafetyTest, new_master_fences_a_frozen_old_master_and_refences_after_
     // a and becomes writable again only with a's write from the partition applied. Both
     // advertise every 100 ms, and a that hears b first just demotes itself; b is held until
     // a's advert waits in its socket, so that b hears the rival master first.
-    ASSERT_TRUE(b_.process->signal(SIGSTOP));
-    struct ThawB {
-        Process* process;
-        ~ThawB() { process->signal(SIGCONT); }
-    } thaw_b{b_.process};
+    ASSERT_TRUE(freeze(b_));
     ASSERT_TRUE(port(3).ok());  // forwarding
     ASSERT_TRUE(wait_until([&] { return vrrp_bytes_queued(lab().ns("b")); }, 5s, 20ms))
         << "no advert from a reached b's socket";
@@ -553,15 +567,7 @@ TEST_F(DataSafetyTest, new_master_does_not_promote_unfenced_when_the_old_master_
             "SET sql_log_bin=0; ALTER USER 'chk'@'10.77.0.%' IDENTIFIED BY '{}'", password));
     };
     ASSERT_TRUE(set_fence_password("not-the-checks-password"));
-    ASSERT_TRUE(a_.process->signal(SIGSTOP));
-    struct Thaw {  // also on a failed assertion: teardown's SIGTERM must reach it
-        Process* process;
-        ~Thaw() { process->signal(SIGCONT); }
-    } thaw{a_.process};
-    const auto frozen = Clock::now();
-    EXPECT_TRUE(wait_vip("b", true, 10s, frozen)) << "b never took the VIP";
-    EXPECT_TRUE(wait_until([&] { return b_.log_mentions("not promoting unfenced"); }, 15s, 100ms))
-        << check_reason("b");
+    ASSERT_NO_FATAL_FAILURE(freeze_a_until_b_refuses_to_promote_unfenced());
     EXPECT_TRUE(b_.log_mentions("error 1045"));
     EXPECT_FALSE(b_.log_mentions("taken as down, promoting unfenced"));
     // For as long as it lasts (several promotes): only a writable.
@@ -602,15 +608,7 @@ TEST_F(DataSafetyTest, the_fence_logs_in_over_tls_with_the_option_files_ssl_keys
     ASSERT_NO_FATAL_FAILURE(start_databases(false, true));
     ASSERT_NO_FATAL_FAILURE(start_pair());
     ASSERT_TRUE(db_a_->exec("SET sql_log_bin=0; ALTER USER 'chk'@'10.77.0.%' REQUIRE SSL"));
-    ASSERT_TRUE(a_.process->signal(SIGSTOP));
-    struct Thaw {  // also on a failed assertion: teardown's SIGTERM must reach it
-        Process* process;
-        ~Thaw() { process->signal(SIGCONT); }
-    } thaw{a_.process};
-    const auto frozen = Clock::now();
-    EXPECT_TRUE(wait_vip("b", true, 10s, frozen)) << "b never took the VIP";
-    EXPECT_TRUE(wait_until([&] { return b_.log_mentions("not promoting unfenced"); }, 15s, 100ms))
-        << check_reason("b");
+    ASSERT_NO_FATAL_FAILURE(freeze_a_until_b_refuses_to_promote_unfenced());
     EXPECT_EQ(db_b_->read_only(), true);
 
     const auto option_file = db_b_->monitor_option_file();

@@ -77,7 +77,8 @@ void ReadOnlyRole::read_only_set_elsewhere() {
 }
 
 bool ReadOnlyRole::server_writable() {
-    if (wants_writable() || writable_ == true) return false;
+    // A switchover's own connection is setting read_only=1: it is on its way.
+    if (hold_writes_ || wants_writable() || writable_ == true) return false;
     writable_ = true;
     return true;
 }

@@ -49,7 +49,8 @@ class ReadOnlyRole {
     void read_only_set_elsewhere();
     // The server answered read_only=0 while it is to be read-only (set so by hand, restarted
     // without read_only=1, an earlier daemon's promote landing late): it is writable, whatever
-    // the last demote did, and is demoted again. True when that is news.
+    // the last demote did, and is demoted again. True when that is news. Not while a
+    // switchover holds writes off: its own connection is setting read_only.
     bool server_writable();
 
     bool wants_writable() const { return holds_vip_ && !hold_writes_; }

@@ -115,5 +115,18 @@ TEST(ReadOnlyRole, a_standby_found_writable_is_demoted_again) {
     EXPECT_FALSE(role.server_writable()) << "the holder is to be writable";
 }
 
+// The switchover's own connection sets read_only=1, waiting on locks: a snapshot taken before
+// that lands is no standby gone writable, and no demote of the check's own joins the wait.
+TEST(ReadOnlyRole, a_switchover_in_its_read_only_step_is_not_a_standby_gone_writable) {
+    ReadOnlyRole role;
+    role.holds_vip(true);
+    role.finished(Action::promote, true, "", t0);
+    role.hold_writes(true);
+    EXPECT_FALSE(role.server_writable());
+    EXPECT_EQ(role.owed(), Action::none);
+    role.hold_writes(false);
+    EXPECT_EQ(role.owed(), Action::promote) << "rolled back: writable again";
+}
+
 }  // namespace
 }  // namespace havip::vrrp

@@ -67,6 +67,9 @@ struct ServerFacts {
     std::vector<SchemaFacts> schemas;
     // SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%' (empty when the server lacks semi-sync).
     std::map<std::string, std::string> semi_sync;
+    // @@ssl_ca: the CA file on the server's own host, which its replication channel verifies
+    // the peer's certificate against ("" when unset).
+    std::string ssl_ca;
 };
 
 struct NodeTarget {
@@ -88,9 +91,12 @@ struct BootstrapSettings {
     double heartbeat_period_s = 1.0;
     std::string vip;  // the database VIP (IPv4 literal), "" when the inventory has none
     // The admin login uses TLS (its option file's ssl keys); then the channels do too
-    // (MASTER_SSL=1: encrypted, the replica does not verify the master's certificate).
-    // Without it, a notice says the passwords cross the network in clear.
+    // (MASTER_SSL=1). Without it, a notice says the passwords cross the network in clear.
     bool tls = false;
+    // The admin login verifies the servers' certificates (ssl-verify-server-cert); then each
+    // channel verifies its master's too, against the replica's own @@ssl_ca
+    // (MASTER_SSL_CA, MASTER_SSL_VERIFY_SERVER_CERT=1), and a replica without one says so.
+    bool tls_verify = false;
     // Set by `havip rejoin` after a flashback: node 2's data is node 1's history up to node 2's
     // gtid_slave_pos and its binary log is reset. Instead of a seed it replicates from that
     // position, and node 1 from node 2's binary log, as after a seed.

@@ -193,6 +193,11 @@ std::variant<ServerFacts, std::string> gather(Node& node, const BootstrapSetting
                 f.semi_sync[*n->second] = *v->second;
         }
     }
+    {
+        auto rows = ask("SELECT @@ssl_ca AS ca");
+        if (!rows) return failure;
+        f.ssl_ca = first(*rows, "ca");
+    }
     return f;
 }
 
@@ -654,6 +659,7 @@ int execute_bootstrap(const Options& o, const BootstrapSettings& settings,
                       const checks::MysqlCredentials& admin, std::ostream& out, std::ostream& err) {
     BootstrapSettings s = settings;
     s.tls = admin.tls.on;
+    s.tls_verify = admin.tls.on && admin.tls.verify_server_cert;
     Node node1(s.nodes[0], admin);
     Node node2(s.nodes[1], admin);
     std::vector<std::string> errors;

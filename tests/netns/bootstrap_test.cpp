@@ -373,7 +373,8 @@ TEST_F(BootstrapTest, seeds_a_default_installed_peer_under_writes_without_writin
 // (require_secure_transport, which the replication channels must meet too). With the admin
 // option file in clear, bootstrap cannot get in; with ssl-ca and
 // ssl-verify-server-cert there (as the mariadb tools read them), its own logins, the seed's
-// dump and load, and the channels (MASTER_SSL=1) all use TLS.
+// dump and load, and the channels (MASTER_SSL=1, verifying the master's certificate against
+// the replica's ssl_ca) all use TLS.
 TEST_F(BootstrapTest, sets_up_replication_over_tls_from_the_admin_option_files_ssl_keys) {
     const auto certificates = make_lab_certificates(lab().dir(), {"10.77.0.1", "10.77.0.2"});
     ASSERT_TRUE(certificates);
@@ -408,6 +409,9 @@ TEST_F(BootstrapTest, sets_up_replication_over_tls_from_the_admin_option_files_s
             wait_until([&] { return db->slave_status("Slave_IO_Running") == "Yes"; }, 10s, 100ms))
             << db->node() << ": " << db->slave_status("Last_IO_Error").value_or("");
         EXPECT_EQ(db->slave_status("Master_SSL_Allowed"), "Yes") << db->node();
+        // The admin login verifies: so does each channel, against its server's own ssl_ca.
+        EXPECT_EQ(db->slave_status("Master_SSL_Verify_Server_Cert"), "Yes") << db->node();
+        EXPECT_EQ(db->slave_status("Master_SSL_CA_File"), ca) << db->node();
     }
     EXPECT_EQ(db2.value("SELECT COUNT(*) FROM app.t"), "1");  // seeded through TLS
 }

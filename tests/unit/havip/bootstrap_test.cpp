@@ -381,6 +381,77 @@ TEST(BootstrapPlan, replicating_both_ways_with_accounts_present_plans_nothing) {
     EXPECT_TRUE(plan.already_done());
 }
 
+// Over a TLS admin login that verifies the servers' certificates, each channel verifies its
+// master's against the replica's own CA file (@@ssl_ca: a path on that host); a replica
+// without one gets an encrypted, unverified channel and a notice saying how to fix it.
+TEST(BootstrapPlan, a_verifying_admin_login_makes_the_channels_verify_their_masters) {
+    auto s = over_tls();
+    s.tls_verify = true;
+    ServerFacts a = fresh(1);
+    ServerFacts b = fresh(2);
+    a.ssl_ca = "/etc/mysql/ssl/ca.pem";
+    Plan plan = plan_bootstrap(s, a, b);
+    ASSERT_TRUE(plan.errors.empty()) << joined_errors(plan);
+    auto change_master = [&](int n) {
+        const auto all = statements(plan, n);
+        auto cm = std::find_if(all.begin(), all.end(), [](const std::string& t) {
+            return t.rfind("CHANGE MASTER", 0) == 0;
+        });
+        return cm == all.end() ? std::string{} : *cm;
+    };
+    EXPECT_TRUE(change_master(0).ends_with(", MASTER_SSL=1, MASTER_SSL_CA='/etc/mysql/ssl/ca.pem', "
+                                           "MASTER_SSL_VERIFY_SERVER_CERT=1"))
+        << change_master(0);
+    EXPECT_TRUE(change_master(1).ends_with(", MASTER_SSL=1")) << change_master(1);
+    const auto unverified = [&] {
+        std::vector<std::string> out;
+        for (const auto& n : plan.notices)
+            if (n.find("ssl_ca") != std::string::npos) out.push_back(n);
+        return out;
+    };
+    ASSERT_EQ(unverified().size(), 1u) << ::testing::PrintToString(plan.notices);
+    EXPECT_EQ(unverified()[0].rfind("db2 (10.0.0.2:3306) has no ssl_ca: its channel from db1 is "
+                                    "encrypted but does not verify db1's certificate",
+                                    0),
+              0u)
+        << unverified()[0];
+
+    b.ssl_ca = "/etc/ssl/db-ca.pem";
+    plan = plan_bootstrap(s, a, b);
+    EXPECT_TRUE(unverified().empty());
+    EXPECT_NE(change_master(1).find("MASTER_SSL_CA='/etc/ssl/db-ca.pem'"), std::string::npos);
+    // Without ssl-verify-server-cert the channels only encrypt.
+    plan = plan_bootstrap(over_tls(), a, b);
+    EXPECT_TRUE(change_master(0).ends_with(", MASTER_SSL=1")) << change_master(0);
+}
+
+// A channel running in clear (or unverified) when bootstrap runs again over TLS (verifying) is
+// set up again, not left as it is.
+TEST(BootstrapPlan, a_running_channel_without_the_asked_for_tls_is_set_up_again) {
+    ServerFacts a = with_data(1, "0-2-20");
+    ServerFacts b = with_data(2, "0-2-20");
+    add_all_users(a);
+    add_all_users(b);
+    a.ssl_ca = b.ssl_ca = "/etc/mysql/ssl/ca.pem";
+    a.replicas = {channel("10.0.0.2")};
+    b.replicas = {channel("10.0.0.1")};
+    EXPECT_TRUE(plan_bootstrap(settings(), a, b).already_done());
+    Plan plan = plan_bootstrap(over_tls(), a, b);
+    EXPECT_GE(change_master_step(plan, 0), 0);
+    EXPECT_GE(change_master_step(plan, 1), 0);
+    for (auto* f : {&a, &b}) f->replicas.front()["Master_SSL_Allowed"] = "Yes";
+    EXPECT_TRUE(plan_bootstrap(over_tls(), a, b).already_done());
+    auto verifying = over_tls();
+    verifying.tls_verify = true;
+    plan = plan_bootstrap(verifying, a, b);
+    EXPECT_GE(change_master_step(plan, 0), 0);
+    for (auto* f : {&a, &b}) {
+        f->replicas.front()["Master_SSL_Verify_Server_Cert"] = "Yes";
+        f->replicas.front()["Master_SSL_CA_File"] = "/etc/mysql/ssl/ca.pem";
+    }
+    EXPECT_TRUE(plan_bootstrap(verifying, a, b).already_done());
+}
+
 TEST(BootstrapPlan, peer_with_transactions_node_one_lacks_is_refused) {
     ServerFacts b = fresh(2);
     b.gtid_binlog_pos = b.gtid_current_pos = b.gtid_binlog_state = "0-2-3";

@@ -48,6 +48,26 @@ bool process_matches(const ProcessMatch& match, std::string_view comm,
     return last == match.params[n - 1];
 }
 
+std::vector<proc_event> decode_proc_events(std::string_view buffer) {
+    constexpr std::size_t header = NLMSG_ALIGN(sizeof(nlmsghdr));
+    std::vector<proc_event> events;
+    std::size_t at = 0;
+    while (at + sizeof(nlmsghdr) <= buffer.size()) {
+        nlmsghdr nl;  // headers and payloads copied out: nothing in the buffer is aligned
+        std::memcpy(&nl, buffer.data() + at, sizeof nl);
+        if (nl.nlmsg_len < header || nl.nlmsg_len > buffer.size() - at) break;
+        const auto payload = buffer.substr(at + header, nl.nlmsg_len - header);
+        at += NLMSG_ALIGN(nl.nlmsg_len);
+        if (payload.size() < sizeof(cn_msg) + sizeof(proc_event)) continue;
+        cn_msg cn;
+        std::memcpy(&cn, payload.data(), sizeof cn);
+        if (cn.id.idx != CN_IDX_PROC || cn.id.val != CN_VAL_PROC) continue;
+        proc_event& ev = events.emplace_back();
+        std::memcpy(&ev, payload.data() + sizeof cn, sizeof ev);
+    }
+    return events;
+}
+
 bool quorum_met(std::size_t count, int quorum, std::optional<int> quorum_max) {
     if (count < static_cast<std::size_t>(std::max(quorum, 0))) return false;
     return !quorum_max || count <= static_cast<std::size_t>(std::max(*quorum_max, 0));
@@ -404,16 +424,7 @@ struct TrackProcessWatcher::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void parse(std::size_t n) {
-        int remaining = static_cast<int>(n);
-        for (auto* nl = reinterpret_cast<nlmsghdr*>(buffer.data()); NLMSG_OK(nl, remaining);
-             nl = NLMSG_NEXT(nl, remaining)) {
-            if (nl->nlmsg_len < NLMSG_LENGTH(sizeof(cn_msg))) continue;
-            cn_msg cn;
-            std::memcpy(&cn, NLMSG_DATA(nl), sizeof cn);
-            if (cn.id.idx != CN_IDX_PROC || cn.id.val != CN_VAL_PROC) continue;
-            if (nl->nlmsg_len < NLMSG_LENGTH(sizeof(cn_msg) + sizeof(proc_event))) continue;
-            proc_event ev;  // copied out: the payload is not 8-byte aligned in the buffer
-            std::memcpy(&ev, static_cast<const char*>(NLMSG_DATA(nl)) + sizeof(cn_msg), sizeof ev);
+        for (const auto& ev : decode_proc_events({buffer.data(), n})) {
             handle(ev);
             if (!connected) return;
         }

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include <linux/cn_proc.h>
+
 #include <boost/asio/io_context.hpp>
 
 namespace havip::checks {
@@ -56,6 +58,11 @@ struct ProcStat {
 std::optional<ProcStat> parse_proc_stat(std::string_view text);
 // /proc/PID/cmdline: NUL-separated words (the last NUL optional).
 std::vector<std::string> split_cmdline(std::string_view text);
+
+// The proc connector's events in one receive buffer (netlink messages one after the other);
+// other connectors' messages and short ones are skipped, a message running past the end stops
+// the walk.
+std::vector<proc_event> decode_proc_events(std::string_view buffer);
 
 // For each match (by index), the live processes (not zombies) that match it: one pass over
 // /proc. On a host with many processes this takes long, so the watcher runs it off the loop.

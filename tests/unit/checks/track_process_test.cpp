@@ -1,5 +1,7 @@
 // track_process: matching and quorum (pure), and the watcher against real processes (a copy
 // of sleep under a name unique to this test run).
+#include <linux/connector.h>
+#include <linux/netlink.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -8,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -139,6 +142,42 @@ TEST(TrackProcessProc, cmdline_splits_on_nul) {
     EXPECT_EQ(split_cmdline("a\0b c\0\0d\0"s), (std::vector<std::string>{"a", "b c", "", "d"}));
     EXPECT_EQ(split_cmdline("solo"s), std::vector<std::string>{"solo"});
     EXPECT_TRUE(split_cmdline(""s).empty());
+}
+
+// A receive buffer of the proc connector as the kernel fills it: netlink messages one after
+// the other, each a cn_msg and a proc_event; a wrong connector, a short message and a length
+// running past the end are not events.
+TEST(TrackProcessProc, connector_events_are_decoded_from_a_receive_buffer) {
+    auto message = [](std::uint32_t idx, std::uint32_t pid, std::size_t cut = 0) {
+        proc_event ev{};
+        ev.what = proc_event::PROC_EVENT_FORK;
+        ev.event_data.fork.parent_tgid = 1;
+        ev.event_data.fork.child_pid = ev.event_data.fork.child_tgid = pid;
+        cn_msg cn{};
+        cn.id.idx = idx;
+        cn.id.val = CN_VAL_PROC;
+        cn.len = sizeof ev;
+        nlmsghdr nl{};
+        nl.nlmsg_len = static_cast<std::uint32_t>(NLMSG_LENGTH(sizeof cn + sizeof ev) - cut);
+        std::string out(NLMSG_SPACE(sizeof cn + sizeof ev), '\0');
+        std::memcpy(out.data(), &nl, sizeof nl);
+        std::memcpy(out.data() + NLMSG_HDRLEN, &cn, sizeof cn);
+        std::memcpy(out.data() + NLMSG_HDRLEN + sizeof cn, &ev, sizeof ev);
+        out.resize(NLMSG_ALIGN(nl.nlmsg_len));  // the next message starts where this one says
+        return out;
+    };
+    // Decoded from an odd offset: nothing in a buffer is taken to be aligned.
+    const std::string buffer = "x" + message(CN_IDX_PROC, 10) + message(CN_IDX_PROC + 1, 11) +
+                               message(CN_IDX_PROC, 12, 8) + message(CN_IDX_PROC, 13);
+    const auto events = decode_proc_events(std::string_view(buffer).substr(1));
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[0].event_data.fork.child_tgid, 10u);
+    EXPECT_EQ(events[1].event_data.fork.child_tgid, 13u);
+
+    std::string past_end = message(CN_IDX_PROC, 14);
+    past_end.resize(past_end.size() - 8);
+    EXPECT_TRUE(decode_proc_events(past_end).empty());
+    EXPECT_TRUE(decode_proc_events("").empty());
 }
 
 TEST(TrackProcessWeight, weight_zero_faults_while_not_running_and_reverse_while_running) {

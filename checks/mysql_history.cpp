@@ -57,6 +57,17 @@ bool parse_int(std::string_view s, Int& out) {
     return ec == std::errc{} && end == s.data() + s.size() && !s.empty();
 }
 
+// Milliseconds since the epoch that the wall clock can hold (its nanoseconds end in 2262):
+// beyond that the file is corrupt, and converting would overflow.
+bool parse_time(std::string_view s, std::optional<WallClock::time_point>& out) {
+    constexpr auto limit =
+        std::chrono::duration_cast<std::chrono::milliseconds>(WallClock::duration::max()).count();
+    std::int64_t ms = 0;
+    if (!parse_int(s, ms) || ms > limit || ms < -limit) return false;
+    out = from_ms(ms);
+    return true;
+}
+
 std::error_code last_error() {
     return {errno, std::generic_category()};
 }
@@ -107,14 +118,12 @@ bool parse_history(const std::string& text, History& out, std::string& detail) {
         std::string_view key(line.data(), eq);
         std::string_view value(line.data() + eq + 1, line.size() - eq - 1);
         bool good = true;
-        std::int64_t n = 0;
         std::uint64_t u = 0;
         if (key == "version") {
             good = value == "1";
             versioned = good;
         } else if (key == "last_ok_ms") {
-            good = parse_int(value, n);
-            if (good) h.last_ok = from_ms(n);
+            good = parse_time(value, h.last_ok);
         } else if (key == "last_received") {
             h.last_received = unescape(value);
         } else if (key == "last_heartbeats") {
@@ -127,14 +136,12 @@ bool parse_history(const std::string& text, History& out, std::string& detail) {
             good = value == "0" || value == "1";
             h.in_contact = value == "1";
         } else if (key == "observed_at_ms") {
-            good = parse_int(value, n);
-            if (good) h.observed_at = from_ms(n);
+            good = parse_time(value, h.observed_at);
         } else if (key == "diverged") {
             good = value == "0" || value == "1";
             h.diverged = value == "1";
         } else if (key == "diverged_since_ms") {
-            good = parse_int(value, n);
-            if (good) h.diverged_since = from_ms(n);
+            good = parse_time(value, h.diverged_since);
         } else if (key == "diverged_reason") {
             h.diverged_reason = unescape(value);
         } else if (key == "read_only_reapplied") {
@@ -151,8 +158,7 @@ bool parse_history(const std::string& text, History& out, std::string& detail) {
         } else if (key == "peer_diverged_reason") {
             h.peer_diverged_reason = unescape(value);
         } else if (key == "forced_since_ms") {
-            good = parse_int(value, n);
-            if (good) h.forced_since = from_ms(n);
+            good = parse_time(value, h.forced_since);
         } else if (key == "forced_by") {
             h.forced_by = unescape(value);
         } else if (key == "write_failures") {

@@ -72,6 +72,19 @@ TEST(MysqlHistory, malformed_file_is_rejected_with_the_line) {
     EXPECT_FALSE(parse_history("last_ok_ms=5\n", h, detail));  // no version
 }
 
+// Found by fuzz_proc_parse: a time beyond what the wall clock holds (its nanoseconds end in
+// 2262) overflowed on the way in (undefined behaviour); it is a corrupt file.
+TEST(MysqlHistory, a_time_the_clock_cannot_hold_is_a_bad_value) {
+    History h;
+    std::string detail;
+    EXPECT_FALSE(parse_history("version=1\ndiverged_since_ms=1765000000000000\n", h, detail));
+    EXPECT_EQ(detail, "line 2: bad value for diverged_since_ms");
+    EXPECT_FALSE(parse_history("version=1\nlast_ok_ms=-9223372036854775807\n", h, detail));
+    ASSERT_TRUE(parse_history("version=1\nforced_since_ms=1765000000000\nforced_by=x\n", h, detail))
+        << detail;
+    EXPECT_EQ(format_history(h).find("forced_since_ms=1765000000000\n") != std::string::npos, true);
+}
+
 // A reset would forget the diverged latch and the last contact (issue 15, item 10).
 TEST(MysqlHistory, a_file_that_fails_to_load_latches_the_node_naming_the_file_and_why) {
     std::string path = scratch("corrupt.state");

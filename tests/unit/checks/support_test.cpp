@@ -82,7 +82,7 @@ TEST(MysqlHistory, a_time_the_clock_cannot_hold_is_a_bad_value) {
     EXPECT_FALSE(parse_history("version=1\nlast_ok_ms=-9223372036854775807\n", h, detail));
     ASSERT_TRUE(parse_history("version=1\nforced_since_ms=1765000000000\nforced_by=x\n", h, detail))
         << detail;
-    EXPECT_EQ(format_history(h).find("forced_since_ms=1765000000000\n") != std::string::npos, true);
+    EXPECT_NE(format_history(h).find("forced_since_ms=1765000000000\n"), std::string::npos);
 }
 
 // A reset would forget the diverged latch and the last contact (issue 15, item 10).

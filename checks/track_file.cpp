@@ -72,6 +72,21 @@ TrackFileEffect track_file_effect(long long value, int weight, bool reverse) {
     return {static_cast<int>(result), Outcome::ok};
 }
 
+std::vector<InotifyEvent> decode_inotify_events(std::span<const std::byte> buffer) {
+    std::vector<InotifyEvent> events;
+    const auto* data = reinterpret_cast<const char*>(buffer.data());
+    const std::size_t n = buffer.size();
+    std::size_t off = 0;
+    while (off + sizeof(inotify_event) <= n) {
+        inotify_event ev;
+        std::memcpy(&ev, data + off, sizeof ev);
+        events.push_back(
+            {ev.wd, ev.mask, ev.len ? std::string(data + off + sizeof ev) : std::string()});
+        off += sizeof ev + ev.len;
+    }
+    return events;
+}
+
 struct TrackFileWatcher::Impl : std::enable_shared_from_this<Impl> {
     Impl(asio::io_context& io, std::vector<File> f, Report r, Warn w)
         : files(std::move(f)), report(std::move(r)), warn(std::move(w)), stream(io) {}
@@ -198,17 +213,12 @@ struct TrackFileWatcher::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void events(std::size_t n) {
-        std::size_t off = 0;
-        while (off + sizeof(inotify_event) <= n) {
-            inotify_event ev;
-            std::memcpy(&ev, buffer.data() + off, sizeof ev);
-            const std::string name =
-                ev.len ? std::string(buffer.data() + off + sizeof ev) : std::string();
-            off += sizeof ev + ev.len;
+        for (const InotifyEvent& ev :
+             decode_inotify_events(std::as_bytes(std::span(buffer.data(), n)))) {
             auto dir = directories.find(ev.wd);
-            if (dir == directories.end() || name.empty()) continue;
+            if (dir == directories.end() || ev.name.empty()) continue;
             for (const File& f : files)
-                if (f.path.filename() == name && directory_of(f.path) == dir->second) read(f);
+                if (f.path.filename() == ev.name && directory_of(f.path) == dir->second) read(f);
         }
         arm();
     }

@@ -4,10 +4,13 @@
 // (inotify), never polled.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +40,17 @@ struct TrackFileEffect {
     bool operator==(const TrackFileEffect&) const = default;
 };
 TrackFileEffect track_file_effect(long long value, int weight, bool reverse);
+
+// One record of an inotify read: the watch it is for, what happened (IN_*) and, for an event
+// on a watched directory's entry, the entry's name (empty for the directory itself).
+struct InotifyEvent {
+    int wd = -1;
+    std::uint32_t mask = 0;
+    std::string name;
+    bool operator==(const InotifyEvent&) const = default;
+};
+// The records of one read() of an inotify descriptor, in order.
+std::vector<InotifyEvent> decode_inotify_events(std::span<const std::byte> buffer);
 
 // Watches the files with inotify on their directories, so a file written in place (echo 1 >
 // FILE), replaced by rename or deleted is seen at once. A missing file reads as 0; so does

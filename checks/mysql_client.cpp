@@ -6,6 +6,7 @@
 #include "checks/mysql_actions.hpp"
 #include "checks/mysql_api.hpp"
 #include "checks/mysql_failure.hpp"
+#include "checks/mysql_reply.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -512,14 +513,7 @@ Snapshot take_snapshot(MysqlConnection& c, std::chrono::milliseconds step_bound,
     const bool held = c.connected();
     if (!connect()) return snap;
     step(ProbeStep::variables);
-    auto variables = [&] {
-        const bool maria = c.is_mariadb();
-        return c.query(c.bounded(
-            maria ? "SELECT @@read_only AS ro, @@server_id AS sid, @@gtid_binlog_pos AS binlog, "
-                    "@@gtid_slave_pos AS slave, @@gtid_current_pos AS cur, "
-                    "@@rpl_semi_sync_slave_enabled AS semi"
-                  : "SELECT @@read_only AS ro, @@server_id AS sid, @@gtid_executed AS executed"));
-    };
+    auto variables = [&] { return c.query(c.bounded(variables_query(c.is_mariadb()))); };
     auto answer = variables();
     // 2006 gone away, 2013 lost: the connection held since an earlier interval was closed,
     // by a server that died or restarted since. Reconnecting now tells which, in this interval.
@@ -550,20 +544,7 @@ Snapshot take_snapshot(MysqlConnection& c, std::chrono::milliseconds step_bound,
         snap.error_message = e->message;
         return snap;
     }
-    auto& rows = std::get<std::vector<ReplicaRow>>(answer);
-    if (!rows.empty()) {
-        auto& r = rows.front();
-        if (auto ro = r["ro"]) snap.read_only = *ro != "0";
-        if (auto sid = r["sid"]) snap.server_id = static_cast<std::uint32_t>(std::stoul(*sid));
-        if (maria) {
-            snap.gtid_binlog_pos = r["binlog"];
-            snap.gtid_slave_pos = r["slave"];
-            snap.gtid_current_pos = r["cur"];
-            if (auto semi = r["semi"]) snap.semi_sync_slave_enabled = *semi != "0";
-        } else {
-            snap.gtid_executed = r["executed"];
-        }
-    }
+    read_variables(std::get<std::vector<ReplicaRow>>(answer), maria, snap);
     // Writable (the holder, or both nodes of a pair without manage_read_only): prove that a
     // write commits. First, so a hung replica status cannot hide it.
     if (snap.read_only == false && snap.server_id && maria) {
@@ -620,14 +601,8 @@ Snapshot take_snapshot(MysqlConnection& c, std::chrono::milliseconds step_bound,
     auto term = read_term(c, c.bounded(term_query));
     if (auto* t = std::get_if<std::uint64_t>(&term)) snap.term = *t;
     step(ProbeStep::semi_sync);
-    auto semi = c.query("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'");
-    if (auto* r = std::get_if<std::vector<ReplicaRow>>(&semi)) {
-        for (auto& row : *r) {
-            auto name = row["Variable_name"];
-            auto value = row["Value"];
-            if (name && value) snap.semi_sync[*name] = *value;
-        }
-    }
+    auto semi = c.query(semi_sync_status_query);
+    if (auto* r = std::get_if<std::vector<ReplicaRow>>(&semi)) read_semi_sync_status(*r, snap);
     snap.step = ProbeStep::done;
     return snap;
 }

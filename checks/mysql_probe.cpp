@@ -1,10 +1,10 @@
 #include "checks/mysql_probe.hpp"
 
 #include "checks/mysql_api.hpp"
+#include "checks/mysql_reply.hpp"
 
 #include <unistd.h>
 
-#include <cstdlib>
 #include <variant>
 
 #include <fmt/format.h>
@@ -14,18 +14,12 @@ namespace havip::checks {
 
 namespace {
 
-// The server's slave_net_timeout (whole seconds, or fractional on MariaDB), nullopt when the
-// query fails: the decision then keeps what it knew.
-std::optional<double> slave_net_timeout(MysqlConnection& c) {
-    auto answer = c.query(c.bounded("SELECT @@slave_net_timeout AS t"));
-    const auto* rows = std::get_if<std::vector<ReplicaRow>>(&answer);
-    if (!rows || rows->empty()) return std::nullopt;
-    auto it = rows->front().find("t");
-    if (it == rows->front().end() || !it->second) return std::nullopt;
-    char* end = nullptr;
-    const double value = std::strtod(it->second->c_str(), &end);
-    if (end == it->second->c_str() || value <= 0) return std::nullopt;
-    return value;
+// The server's slave_net_timeout into the snapshot; left out when the query fails: the
+// decision then keeps what it knew.
+void ask_slave_net_timeout(MysqlConnection& c, Snapshot& snap) {
+    auto answer = c.query(c.bounded(slave_net_timeout_query));
+    if (const auto* rows = std::get_if<std::vector<ReplicaRow>>(&answer))
+        read_slave_net_timeout(*rows, snap);
 }
 
 }  // namespace
@@ -201,8 +195,7 @@ void MysqlProbe::snapshot(std::chrono::steady_clock::duration timeout,
                 std::lock_guard lock(progress->mutex);
                 progress->snap = so_far;
             });
-            if (result->outcome == ProbeOutcome::ok)
-                result->slave_net_timeout = slave_net_timeout(c);
+            if (result->outcome == ProbeOutcome::ok) ask_slave_net_timeout(c, *result);
         },
         timeout,
         [result, progress, timeout, done = std::move(done)](JobOutcome outcome) {

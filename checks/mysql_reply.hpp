@@ -1,0 +1,27 @@
+// What mysql_check reads from its server's answers: the rows of each statement of a snapshot
+// (take_snapshot) turned into Snapshot fields, without a connection. The statements sit here
+// beside their readers, since the readers look their columns up by the names these give.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "checks/mysql_decision.hpp"
+
+namespace havip::checks {
+
+// The variables of a snapshot: read_only, server_id and the GTID positions (MariaDB:
+// gtid_binlog_pos, gtid_slave_pos, gtid_current_pos and rpl_semi_sync_slave_enabled; MySQL:
+// gtid_executed).
+std::string variables_query(bool mariadb);
+void read_variables(const std::vector<ReplicaRow>& rows, bool mariadb, Snapshot& snap);
+
+// SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%': each Variable_name and its Value.
+inline constexpr const char* semi_sync_status_query = "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'";
+void read_semi_sync_status(const std::vector<ReplicaRow>& rows, Snapshot& snap);
+
+// The server's slave_net_timeout: whole seconds, or fractional on MariaDB.
+inline constexpr const char* slave_net_timeout_query = "SELECT @@slave_net_timeout AS t";
+void read_slave_net_timeout(const std::vector<ReplicaRow>& rows, Snapshot& snap);
+
+}  // namespace havip::checks

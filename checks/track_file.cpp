@@ -1,5 +1,6 @@
 #include "checks/track_file.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -75,14 +76,16 @@ TrackFileEffect track_file_effect(long long value, int weight, bool reverse) {
 std::vector<InotifyEvent> decode_inotify_events(std::span<const std::byte> buffer) {
     std::vector<InotifyEvent> events;
     const auto* data = reinterpret_cast<const char*>(buffer.data());
-    const std::size_t n = buffer.size();
     std::size_t off = 0;
-    while (off + sizeof(inotify_event) <= n) {
-        inotify_event ev;
+    while (buffer.size() - off >= sizeof(inotify_event)) {
+        inotify_event ev;  // copied out: nothing in the buffer is taken to be aligned
         std::memcpy(&ev, data + off, sizeof ev);
-        events.push_back(
-            {ev.wd, ev.mask, ev.len ? std::string(data + off + sizeof ev) : std::string()});
-        off += sizeof ev + ev.len;
+        off += sizeof ev;
+        if (ev.len > buffer.size() - off) break;
+        // NUL-padded to len by the kernel; never read beyond len should the NUL be missing.
+        const char* name = data + off;
+        events.push_back({ev.wd, ev.mask, std::string(name, ::strnlen(name, ev.len))});
+        off += ev.len;
     }
     return events;
 }
@@ -213,8 +216,16 @@ struct TrackFileWatcher::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void events(std::size_t n) {
-        for (const InotifyEvent& ev :
-             decode_inotify_events(std::as_bytes(std::span(buffer.data(), n)))) {
+        const auto events = decode_inotify_events(std::as_bytes(std::span(buffer.data(), n)));
+        // The kernel dropped events (more than fs.inotify.max_queued_events were waiting):
+        // a write among them would go unseen until the next one, so every file is read again.
+        if (std::any_of(events.begin(), events.end(),
+                        [](const InotifyEvent& ev) { return ev.mask & IN_Q_OVERFLOW; })) {
+            for (const File& f : files)
+                read(f);
+            return arm();
+        }
+        for (const InotifyEvent& ev : events) {
             auto dir = directories.find(ev.wd);
             if (dir == directories.end() || ev.name.empty()) continue;
             for (const File& f : files)

@@ -49,11 +49,14 @@ struct InotifyEvent {
     std::string name;
     bool operator==(const InotifyEvent&) const = default;
 };
-// The records of one read() of an inotify descriptor, in order.
+// The records of one read() of an inotify descriptor, in order. A record whose name runs past
+// the end of the buffer ends the walk; a name is at most its record's len bytes. A queue
+// overflow is a record too: wd -1, mask IN_Q_OVERFLOW.
 std::vector<InotifyEvent> decode_inotify_events(std::span<const std::byte> buffer);
 
 // Watches the files with inotify on their directories, so a file written in place (echo 1 >
-// FILE), replaced by rename or deleted is seen at once. A missing file reads as 0; so does
+// FILE), replaced by rename or deleted is seen at once; after the kernel's queue overflowed
+// every file is read again. A missing file reads as 0; so does
 // anything but a regular file (a FIFO, a device, a symbolic link), which is never opened in a
 // way that could block the loop, and the reason says which.
 class TrackFileWatcher {

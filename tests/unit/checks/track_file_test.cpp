@@ -1,5 +1,6 @@
 // track_file: the value rules (pure) and the inotify watcher against real files.
 #include <fcntl.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,8 +10,10 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <cstring>
 #include <map>
 #include <optional>
+#include <span>
 #include <thread>
 
 #include <fmt/format.h>
@@ -19,6 +22,12 @@
 #include "checks/track_file.hpp"
 
 namespace havip::checks {
+
+// For failure messages (found by argument-dependent lookup, so outside the unnamed namespace).
+void PrintTo(const InotifyEvent& ev, std::ostream* os) {
+    *os << fmt::format("{{wd {}, mask {:#x}, name \"{}\"}}", ev.wd, ev.mask, ev.name);
+}
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -86,6 +95,68 @@ TEST(TrackFileEffect, applied_through_the_tracker_gives_keepalived_priorities) {
     EXPECT_EQ(tracker.effective_priority(), 100);
 }
 
+// One inotify record as the kernel writes it: the header, then `name` NUL-padded to `len`
+// bytes. `len` may be given apart from the name to build records that lie.
+std::string inotify_record(int wd, std::uint32_t mask, const std::string& name,
+                           std::optional<std::uint32_t> len = std::nullopt) {
+    inotify_event ev{};
+    ev.wd = wd;
+    ev.mask = mask;
+    ev.len = len.value_or(name.empty() ? 0 : static_cast<std::uint32_t>((name.size() + 16) & ~15u));
+    std::string out(sizeof ev, '\0');
+    std::memcpy(out.data(), &ev, sizeof ev);
+    std::string padded = name;
+    if (!len) padded.resize(ev.len, '\0');
+    return out + padded;
+}
+
+std::vector<InotifyEvent> decode(std::string_view bytes) {
+    return decode_inotify_events(std::as_bytes(std::span(bytes.data(), bytes.size())));
+}
+
+// A read of the inotify descriptor holds whole records, each a header and its NUL-padded
+// name; the directory's own events have no name, and a queue overflow has no watch (-1).
+TEST(TrackFileInotify, records_of_one_read_are_decoded_in_order) {
+    // From an odd offset: nothing in a read buffer is taken to be aligned.
+    const std::string buffer = "x" + inotify_record(1, IN_CLOSE_WRITE, "prio") +
+                               inotify_record(2, IN_MOVED_TO, "flag") +
+                               inotify_record(1, IN_DELETE_SELF, "") +
+                               inotify_record(-1, IN_Q_OVERFLOW, "");
+    EXPECT_EQ(decode(std::string_view(buffer).substr(1)),
+              (std::vector<InotifyEvent>{{1, IN_CLOSE_WRITE, "prio"},
+                                         {2, IN_MOVED_TO, "flag"},
+                                         {1, IN_DELETE_SELF, ""},
+                                         {-1, IN_Q_OVERFLOW, ""}}));
+    EXPECT_TRUE(decode("").empty());
+    EXPECT_TRUE(decode(inotify_record(1, IN_DELETE, "").substr(0, 8)).empty());
+}
+
+// A record whose name runs past the end of what was read is not an event: the walk stops
+// there, before reading a name the buffer does not hold.
+TEST(TrackFileInotify, a_truncated_last_record_ends_the_walk) {
+    const std::string whole = inotify_record(1, IN_CLOSE_WRITE, "prio");
+    std::string cut = inotify_record(1, IN_CLOSE_WRITE, "gone");
+    cut.resize(cut.size() - 8);  // "gone" and its NUL are there, the padding is not
+    EXPECT_EQ(decode(whole + cut), (std::vector<InotifyEvent>{{1, IN_CLOSE_WRITE, "prio"}}));
+}
+
+TEST(TrackFileInotify, a_len_pointing_past_the_buffer_end_is_not_read) {
+    // The name's bytes hold a NUL, so only the declared length tells this record is cut.
+    const std::string lying = inotify_record(3, IN_MOVED_TO, std::string("flag\0", 5), 4096);
+    EXPECT_TRUE(decode(lying).empty());
+    EXPECT_EQ(decode(inotify_record(1, IN_DELETE, "a") + lying),
+              (std::vector<InotifyEvent>{{1, IN_DELETE, "a"}}));
+    EXPECT_TRUE(decode(inotify_record(3, IN_MOVED_TO, "", 0xffffffffu)).empty());
+}
+
+// The name is at most `len` bytes even without a NUL in them; the next record follows.
+TEST(TrackFileInotify, a_name_without_its_nul_ends_at_len) {
+    const std::string buffer =
+        inotify_record(1, IN_CLOSE_WRITE, "abcd", 4) + inotify_record(1, IN_DELETE, "e");
+    EXPECT_EQ(decode(buffer),
+              (std::vector<InotifyEvent>{{1, IN_CLOSE_WRITE, "abcd"}, {1, IN_DELETE, "e"}}));
+}
+
 class TrackFileWatcherTest : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -151,6 +222,31 @@ TEST_F(TrackFileWatcherTest, follows_a_file_replaced_by_rename_and_reads_a_delet
     fs::remove(f);
     EXPECT_TRUE(wait_for("flag", 0));
     EXPECT_NE(reasons_["flag"].find("cannot be read"), std::string::npos) << reasons_["flag"];
+}
+
+// When more events come than the kernel queues (fs.inotify.max_queued_events) it drops the
+// rest and says so once (IN_Q_OVERFLOW): a write to the file among those dropped must still be
+// seen, so every file is read again.
+TEST_F(TrackFileWatcherTest, a_queue_overflow_reads_every_file_again) {
+    std::ifstream limit_file("/proc/sys/fs/inotify/max_queued_events");
+    long limit = 0;
+    if (!(limit_file >> limit) || limit <= 0 || limit > 1'000'000)
+        GTEST_SKIP() << "max_queued_events unknown or too large to overflow here";
+    const fs::path f = dir_ / "flag";
+    write(f, "1");
+    TrackFileWatcher w(io_, {{"flag", f, {}, false}}, reporter(), [](const std::string&) {});
+    w.start();
+    ASSERT_EQ(values_.at("flag"), 1);
+    // The loop does not run meanwhile, so nothing is read off the queue. Two names in turn:
+    // the kernel merges an event identical to the one queued last.
+    for (long i = 0; i <= limit; ++i) {
+        const fs::path other = dir_ / (i % 2 ? "a" : "b");
+        const int fd = ::open(other.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        ASSERT_GE(fd, 0);
+        ::close(fd);
+    }
+    write(f, "2");  // its event is one of those dropped
+    EXPECT_TRUE(wait_for("flag", 2)) << "value " << values_.at("flag");
 }
 
 TEST_F(TrackFileWatcherTest, other_files_in_the_directory_do_not_report) {

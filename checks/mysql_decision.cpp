@@ -538,8 +538,13 @@ void decide_holder(Decision& d, const Snapshot& snap, const std::optional<Channe
         }
     } else {
         if (snap.read_only == false) d.history.read_only_reapplied = false;
-        d.reason = snap.read_only ? "writable" : "writable state unknown (read_only NULL)";
-        if (!snap.read_only) d.alerts.push_back("@@read_only not reported");
+        d.reason =
+            snap.read_only ? "writable" : "writable state unknown (read_only NULL or unreadable)";
+        // An unreadable value is already an alert of its own (Snapshot::unreadable).
+        const bool unreadable =
+            std::any_of(snap.unreadable.begin(), snap.unreadable.end(),
+                        [](const std::string& u) { return u.starts_with("@@read_only "); });
+        if (!snap.read_only && !unreadable) d.alerts.push_back("@@read_only not reported");
     }
     // The inbound channel never lowers the holder's fitness; it is reported only. A replica
     // status that does not answer is degraded, not down: the channel's locks are held, the
@@ -846,6 +851,7 @@ Decision decide(const Snapshot& snap, Role role, const History& history,
     }
     Decision d;
     d.history = history;
+    d.alerts = snap.unreadable;
     std::optional<Channel> ch;
     if (!snap.replica_error) {
         if (const ReplicaRow* row = find_channel(snap.replicas, settings.connection_name)) {

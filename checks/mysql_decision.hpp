@@ -77,7 +77,7 @@ struct Snapshot {
     bool held_connection_lost = false;
 
     // SELECT @@read_only, @@server_id, @@gtid_binlog_pos, @@gtid_slave_pos,
-    // @@gtid_current_pos (MariaDB) or @@gtid_executed (MySQL).
+    // @@gtid_current_pos (MariaDB) or @@gtid_executed (MySQL) (checks/mysql_reply.hpp).
     std::optional<bool> read_only;
     std::optional<std::uint32_t> server_id;
     std::optional<std::string> gtid_binlog_pos;
@@ -112,6 +112,11 @@ struct Snapshot {
     // SELECT @@slave_net_timeout: the server's own, which bounds how long a hung master keeps
     // IO=Yes and so what "fresh" means. Overrides DecisionSettings::slave_net_timeout.
     std::optional<double> slave_net_timeout;
+
+    // Values the server answered that are not of their type (a server_id that is no number),
+    // each read as unknown and said here ("@@server_id 'abc' is not a number …"): the decision
+    // makes them alerts.
+    std::vector<std::string> unreadable;
 
     // The highest term in this node's data (SELECT MAX(term) FROM havip.heartbeat; 0 for an
     // empty table), read every interval for `havip status`, and used only while the inbound

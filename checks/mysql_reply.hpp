@@ -1,6 +1,8 @@
 // What mysql_check reads from its server's answers: the rows of each statement of a snapshot
 // (take_snapshot) turned into Snapshot fields, without a connection. The statements sit here
 // beside their readers, since the readers look their columns up by the names these give.
+// A value that is not of its type (a server_id that is no number, a read_only neither 0 nor 1)
+// is left unknown and said in Snapshot::unreadable; nothing here throws.
 #pragma once
 
 #include <string>
@@ -20,7 +22,8 @@ void read_variables(const std::vector<ReplicaRow>& rows, bool mariadb, Snapshot&
 inline constexpr const char* semi_sync_status_query = "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'";
 void read_semi_sync_status(const std::vector<ReplicaRow>& rows, Snapshot& snap);
 
-// The server's slave_net_timeout: whole seconds, or fractional on MariaDB.
+// The server's slave_net_timeout: whole seconds, or fractional on MariaDB; a finite positive
+// number or nothing.
 inline constexpr const char* slave_net_timeout_query = "SELECT @@slave_net_timeout AS t";
 void read_slave_net_timeout(const std::vector<ReplicaRow>& rows, Snapshot& snap);
 

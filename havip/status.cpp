@@ -8,8 +8,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
+
+#include "vrrpd/control_framing.hpp"
 
 namespace havip::cli {
 
@@ -162,14 +165,25 @@ std::variant<json, QueryError> query_daemon(const std::string& socket, const jso
             return QueryError{fmt::format("{}: send: {}", socket, errno_text(errno))};
         }
     }
-    std::string answer;
+    // Whatever holds the socket may send without end: the answer line is bounded as the
+    // daemon bounds requests (vrrpd/control_framing.hpp).
+    vrrp::LineFramer framer(max_answer);
+    std::optional<std::string> answer;
     char buf[8192];
-    while (answer.find('\n') == std::string::npos) {
+    while (!(answer = framer.next())) {
+        if (framer.too_long())
+            return QueryError{
+                fmt::format("{}: the answer is longer than {} MiB without an end of line", socket,
+                            max_answer >> 20)};
         const auto n = ::recv(s.fd, buf, sizeof buf, 0);
         if (n > 0) {
-            answer.append(buf, static_cast<std::size_t>(n));
+            framer.feed({buf, static_cast<std::size_t>(n)});
         } else if (n == 0) {
-            break;
+            return QueryError{framer.pending() == 0
+                                  ? fmt::format("{}: the daemon closed the connection", socket)
+                                  : fmt::format("{}: the daemon closed the connection before the "
+                                                "end of its answer",
+                                                socket)};
         } else if (errno == EAGAIN || errno == EINTR) {
             if (!wait_for(s.fd, POLLIN, deadline))
                 return QueryError{
@@ -178,10 +192,7 @@ std::variant<json, QueryError> query_daemon(const std::string& socket, const jso
             return QueryError{fmt::format("{}: recv: {}", socket, errno_text(errno))};
         }
     }
-    if (answer.empty())
-        return QueryError{fmt::format("{}: the daemon closed the connection", socket)};
-    answer.resize(std::min(answer.size(), answer.find('\n')));
-    auto doc = json::parse(answer, nullptr, false);
+    auto doc = json::parse(*answer, nullptr, false);
     if (doc.is_discarded() || !doc.is_object())
         return QueryError{fmt::format("{}: the answer is not JSON", socket)};
     return doc;

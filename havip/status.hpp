@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <ostream>
 #include <string>
 #include <variant>
@@ -35,7 +36,11 @@ std::string status_usage();
 struct QueryError {
     std::string message;
 };
-// One request, one answer line, each within `timeout`.
+// The longest answer line read, its '\n' included: far beyond the status document of any
+// configuration (a few KiB an instance), far below what a client should hold in memory.
+inline constexpr std::size_t max_answer = std::size_t{16} << 20;
+// One request, one answer line (at most max_answer bytes, ended by '\n'), each within
+// `timeout`.
 std::variant<nlohmann::json, QueryError> query_daemon(const std::string& socket,
                                                       const nlohmann::json& request,
                                                       std::chrono::milliseconds timeout);

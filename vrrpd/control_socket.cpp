@@ -94,6 +94,9 @@ struct ControlSocket::Session : SessionCore<stream_protocol, ControlSocket::Shar
         });
     }
 
+    // A request is a line of at most max_request bytes, its '\n' included: the streambuf's
+    // max_size is the bound, and a longer line ends the session (LineFramer's rule,
+    // vrrpd/control_framing.hpp). Requests sent together are answered one after the other.
     void read() {
         arm();
         asio::async_read_until(

@@ -30,7 +30,7 @@ struct ControlSettings {
     std::size_t max_clients = 16;
     // How long a client may take to send a request, and the daemon to hand it the answer.
     std::chrono::milliseconds io_timeout{2000};
-    std::size_t max_request = 4096;  // bytes in one request line
+    std::size_t max_request = 4096;  // bytes in one request line, its '\n' included
     // `havip_control_group`: members of this group (primary or supplementary, from
     // SO_PEERCRED / SO_PEERGROUPS) may use the socket too. The socket then gets the group and
     // mode 0660, and its directory, when it is ours and 0700, the group and mode 0710.

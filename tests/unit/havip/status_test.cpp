@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -187,10 +188,16 @@ TEST(StatusTable, a_document_of_unexpected_types_is_reported_not_thrown) {
         std::string::npos);
 }
 
-// A one-connection server on a unix socket: reads a line, answers `reply` (or nothing).
+// A one-connection server on a unix socket: reads a line, answers `reply` (or nothing), or
+// hands the connection to `serve`.
 class FakeDaemon {
   public:
-    explicit FakeDaemon(std::string reply, bool answer = true) {
+    explicit FakeDaemon(std::string reply, bool answer = true)
+        : FakeDaemon(
+              [reply](int c) { [[maybe_unused]] auto n = ::write(c, reply.data(), reply.size()); },
+              answer) {}
+    explicit FakeDaemon(std::function<void(int)> serve) : FakeDaemon(std::move(serve), true) {}
+    FakeDaemon(std::function<void(int)> serve, bool answer) {
         dir_ = std::filesystem::path(HAVIP_BINARY_DIR) /
                ("havip-status-test-" + std::to_string(::getpid()));
         std::filesystem::create_directories(dir_);
@@ -202,7 +209,7 @@ class FakeDaemon {
         path_.copy(addr.sun_path, sizeof addr.sun_path - 1);
         EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
         EXPECT_EQ(::listen(fd_, 4), 0);
-        thread_ = std::thread([this, reply, answer] {
+        thread_ = std::thread([this, serve, answer] {
             const int c = ::accept(fd_, nullptr, nullptr);
             if (c < 0) return;
             std::string got;
@@ -211,7 +218,7 @@ class FakeDaemon {
                 got += ch;
             request_ = got;
             if (answer) {
-                [[maybe_unused]] auto n = ::write(c, reply.data(), reply.size());
+                serve(c);
             } else {
                 while (!done_)
                     std::this_thread::sleep_for(10ms);
@@ -264,6 +271,35 @@ TEST(StatusQuery, a_daemon_that_never_answers_times_out) {
     auto answer = query_status(d.path(), 300ms);
     ASSERT_TRUE(std::holds_alternative<QueryError>(answer));
     EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+// Whatever holds the socket may send without end of line: the answer is refused once longer
+// than any status document, not gathered into memory for as long as bytes come.
+TEST(StatusQuery, an_answer_line_without_end_is_refused_at_the_bound) {
+    FakeDaemon d([](int c) {
+        const std::string chunk(64 * 1024, 'x');
+        const auto end = std::chrono::steady_clock::now() + 10s;
+        while (std::chrono::steady_clock::now() < end &&
+               ::send(c, chunk.data(), chunk.size(), MSG_NOSIGNAL) > 0) {
+        }
+    });
+    const auto start = std::chrono::steady_clock::now();
+    auto answer = query_status(d.path(), 2s);
+    const auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_TRUE(std::holds_alternative<QueryError>(answer));
+    const auto& message = std::get<QueryError>(answer).message;
+    EXPECT_NE(message.find("longer than"), std::string::npos) << message;
+    EXPECT_LT(took, 5s);
+}
+
+// One answer per line: a connection closed before the end of the line ends no answer, even
+// one whose bytes so far parse.
+TEST(StatusQuery, an_answer_cut_before_its_newline_is_an_error) {
+    FakeDaemon d(document().dump());
+    auto answer = query_status(d.path(), 2s);
+    ASSERT_TRUE(std::holds_alternative<QueryError>(answer));
+    EXPECT_NE(std::get<QueryError>(answer).message.find("closed"), std::string::npos)
+        << std::get<QueryError>(answer).message;
 }
 
 TEST(StatusRun, exit_code_is_2_when_no_daemon_listens) {

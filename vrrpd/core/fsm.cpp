@@ -1,9 +1,9 @@
 #include "vrrpd/core/fsm.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <utility>
+
+#include "vrrpd/core/text.hpp"
 
 namespace havip::vrrp {
 
@@ -59,22 +59,23 @@ std::string_view to_string(TimerId which) {
 std::string describe(const Action& action) {
     return std::visit(
         Overloaded{
-            [](const SendAdvert& a) { return fmt::format("send advert priority {}", a.priority); },
+            [](const SendAdvert& a) { return text::concat("send advert priority ", a.priority); },
             [](const ArmTimer& a) {
-                return fmt::format("arm {} at {}", to_string(a.which),
-                                   format_seconds(a.deadline.time_since_epoch()));
+                return text::concat("arm ", to_string(a.which), " at ",
+                                    format_seconds(a.deadline.time_since_epoch()));
             },
-            [](const CancelTimer& a) { return fmt::format("cancel {}", to_string(a.which)); },
+            [](const CancelTimer& a) { return text::concat("cancel ", to_string(a.which)); },
             [](const AddVips&) { return std::string{"add VIPs"}; },
             [](const RemoveVips&) { return std::string{"remove VIPs"}; },
             [](const Announce&) { return std::string{"announce"}; },
             [](const StateChanged& a) {
-                return fmt::format("state {} -> {} ({})", to_string(a.from), to_string(a.to),
-                                   a.reason);
+                return text::concat("state ", to_string(a.from), " -> ", to_string(a.to), " (",
+                                    a.reason, ")");
             },
             [](const SyncWantsMaster&) { return std::string{"sync group: wants MASTER"}; },
             [](const RivalMaster& a) {
-                return fmt::format("rival master {} priority {}", a.source.to_string(), a.priority);
+                return text::concat("rival master ", a.source.to_string(), " priority ",
+                                    a.priority);
             },
         },
         action);
@@ -167,7 +168,7 @@ void Router::on_advert_backup(const AdvertReceived& advert, TimePoint now, Actio
     }
     if (advert.priority == 0) {
         // The master is leaving: take over after Skew_Time, not a whole Master_Down_Interval.
-        down_timer_reason_ = fmt::format("priority 0 received from {}", advert.source.to_string());
+        down_timer_reason_ = text::concat("priority 0 received from ", advert.source.to_string());
         arm(TimerId::master_down, now + vars_.skew_time, out);
         return;
     }
@@ -183,8 +184,8 @@ void Router::on_advert_backup(const AdvertReceived& advert, TimePoint now, Actio
                         preempt_delay_running(now) || preempt_held_;
     if (!accept) {
         // Discarded: our Master_Down_Timer keeps running and we preempt when it expires.
-        down_timer_reason_ = fmt::format("preempting lower priority {} from {}", advert.priority,
-                                         advert.source.to_string());
+        down_timer_reason_ = text::concat("preempting lower priority ", advert.priority, " from ",
+                                          advert.source.to_string());
         return;
     }
     // keepalived stops the preempt_delay window while a master at or above our priority
@@ -213,11 +214,11 @@ void Router::on_advert_master(const AdvertReceived& advert, TimePoint now, Actio
     const bool tie_won_by_peer = advert.priority == vars_.priority &&
                                  compare_addresses(advert.source, config_.primary_address) > 0;
     if (higher || tie_won_by_peer) {
-        std::string reason =
-            higher ? fmt::format("preempted by higher priority {} from {}", advert.priority,
-                                 advert.source.to_string())
-                   : fmt::format("preempted by equal priority {} from higher address {}",
-                                 advert.priority, advert.source.to_string());
+        std::string reason = higher
+                                 ? text::concat("preempted by higher priority ", advert.priority,
+                                                " from ", advert.source.to_string())
+                                 : text::concat("preempted by equal priority ", advert.priority,
+                                                " from higher address ", advert.source.to_string());
         if (config_.version == ProtocolVersion::v3 && advert.max_adver_int.count() > 0) {
             vars_.master_adver_interval = advert.max_adver_int;
             recompute_intervals();

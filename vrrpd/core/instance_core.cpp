@@ -1,9 +1,8 @@
 #include "vrrpd/core/instance_core.hpp"
 
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
 #include <utility>
+
+#include "vrrpd/core/text.hpp"
 
 namespace havip::vrrp {
 
@@ -18,7 +17,7 @@ InstanceCore::InstanceCore(std::string name, const RouterConfig& config,
 
 void InstanceCore::start(TimePoint now) {
     if (tracker_.fault())
-        handle(FaultRaised{fmt::format("{}", fmt::join(tracker_.fault_causes(), ", "))}, now);
+        handle(FaultRaised{text::join(tracker_.fault_causes(), ", ")}, now);
     else if (sync_fault_)
         handle(FaultRaised{*sync_fault_}, now);
     if (tracker_.effective_priority() != router_.config().priority)
@@ -89,7 +88,7 @@ void InstanceCore::rebind(const RouterConfig& config, std::vector<checks::TrackS
 
 std::string InstanceCore::fault_reason() const {
     if (interface_lost_) return *interface_lost_;
-    if (tracker_.fault()) return fmt::format("{}", fmt::join(tracker_.fault_causes(), ", "));
+    if (tracker_.fault()) return text::join(tracker_.fault_causes(), ", ");
     return sync_fault_.value_or("");
 }
 
@@ -115,7 +114,7 @@ void InstanceCore::track_changed(const std::optional<checks::TrackChange>& chang
                    change->describe(), change->item, change->reason});
     if (router_.state() == State::init) return;  // start() applies the tracker's verdict
     if (change->fault_after && !change->fault_before) {
-        handle(FaultRaised{fmt::format("{} ({})", change->item, change->reason)}, now);
+        handle(FaultRaised{text::concat(change->item, " (", change->reason, ")")}, now);
     } else if (!change->fault_after && change->fault_before && !in_fault()) {
         handle(PriorityChanged{effective_priority()}, now);
         handle(FaultCleared{}, now);

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include <fmt/format.h>
+#include "vrrpd/core/text.hpp"
 
 namespace havip::vrrp {
 
@@ -73,7 +73,7 @@ void Switchover::ended(bool ok, std::string detail, TimePoint now) {
     if (finished()) return;
     records_.push_back({step_, ok, detail, now - step_started_});
     if (!ok && step_ != SwitchoverStep::roll_back)
-        failure_ = fmt::format("{}: {}", to_string(step_), detail);
+        failure_ = text::concat(to_string(step_), ": ", detail);
     switch (step_) {
         case SwitchoverStep::preflight:
             if (!ok) return finish(SwitchoverResult::refused, now);
@@ -93,7 +93,7 @@ void Switchover::ended(bool ok, std::string detail, TimePoint now) {
             after_roll_back_ = SwitchoverResult::failed;
             return enter(SwitchoverStep::roll_back, now);
         case SwitchoverStep::roll_back:
-            if (!ok) failure_ += fmt::format("; and the roll-back: {}", detail);
+            if (!ok) failure_ += text::concat("; and the roll-back: ", detail);
             return finish(after_roll_back_, now);
     }
 }
@@ -112,17 +112,17 @@ std::string Switchover::summary() const {
     const double s = std::chrono::duration<double>(total_).count();
     switch (result_) {
         case SwitchoverResult::running:
-            return fmt::format("running: {}", to_string(step_));
+            return text::concat("running: ", to_string(step_));
         case SwitchoverResult::switched:
-            return fmt::format("switched over in {:.2f} s", s);
+            return text::concat("switched over in ", text::fixed(s, 2), " s");
         case SwitchoverResult::dry_run:
             return "dry run: the preflight passed, nothing was changed";
         case SwitchoverResult::refused:
-            return fmt::format("refused, nothing was changed: {}", failure_);
+            return text::concat("refused, nothing was changed: ", failure_);
         case SwitchoverResult::rolled_back:
-            return fmt::format("rolled back after {:.2f} s: {}", s, failure_);
+            return text::concat("rolled back after ", text::fixed(s, 2), " s: ", failure_);
         case SwitchoverResult::failed:
-            return fmt::format("failed after {:.2f} s: {}", s, failure_);
+            return text::concat("failed after ", text::fixed(s, 2), " s: ", failure_);
     }
     return {};
 }

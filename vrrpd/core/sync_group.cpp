@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include <fmt/format.h>
+#include "vrrpd/core/text.hpp"
 
 namespace havip::vrrp {
 
@@ -18,7 +18,7 @@ std::vector<SyncOrder> plan_sync(std::string_view group, const std::vector<SyncM
         for (const auto& m : members)
             if (!m.own_fault)
                 order(m, SyncOrder::Kind::fault,
-                      fmt::format("sync group {}: {} is in FAULT", group, faulty->name));
+                      text::concat("sync group ", group, ": ", faulty->name, " is in FAULT"));
         return out;
     }
     for (const auto& m : members)
@@ -36,16 +36,16 @@ std::vector<SyncOrder> plan_sync(std::string_view group, const std::vector<SyncM
         for (const auto& m : members)
             if (m.name != signal.member && m.state == State::backup)
                 order(m, SyncOrder::Kind::master,
-                      fmt::format("sync group {}: {} became MASTER", group, signal.member));
+                      text::concat("sync group ", group, ": ", signal.member, " became MASTER"));
     } else if (signal.kind == Kind::changed && signal.from == State::master &&
                signal.to == State::backup) {
         for (const auto& m : members)
             if (m.name != signal.member && m.state == State::master)
                 order(m, signal.retake ? SyncOrder::Kind::retake : SyncOrder::Kind::backup,
-                      signal.retake
-                          ? fmt::format("sync group {}: {} is retaking its VIPs", group,
-                                        signal.member)
-                          : fmt::format("sync group {}: {} became BACKUP", group, signal.member));
+                      signal.retake ? text::concat("sync group ", group, ": ", signal.member,
+                                                   " is retaking its VIPs")
+                                    : text::concat("sync group ", group, ": ", signal.member,
+                                                   " became BACKUP"));
     } else if (signal.kind == Kind::wants_master) {
         const auto master = std::find_if(members.begin(), members.end(),
                                          [](const auto& m) { return m.state == State::master; });
@@ -54,7 +54,7 @@ std::vector<SyncOrder> plan_sync(std::string_view group, const std::vector<SyncM
             for (const auto& m : members)
                 if (m.name == signal.member && m.state == State::backup)
                     order(m, SyncOrder::Kind::master,
-                          fmt::format("sync group {}: {} is MASTER", group, master->name));
+                          text::concat("sync group ", group, ": ", master->name, " is MASTER"));
             return out;
         }
         const bool all_want = std::all_of(members.begin(), members.end(), [](const auto& m) {
@@ -63,7 +63,7 @@ std::vector<SyncOrder> plan_sync(std::string_view group, const std::vector<SyncM
         if (all_want)
             for (const auto& m : members)
                 order(m, SyncOrder::Kind::master,
-                      fmt::format("sync group {}: no member hears a master", group));
+                      text::concat("sync group ", group, ": no member hears a master"));
     }
     return out;
 }

@@ -1,6 +1,6 @@
 #include "vrrpd/core/timers.hpp"
 
-#include <fmt/format.h>
+#include "vrrpd/core/text.hpp"
 
 namespace havip::vrrp {
 
@@ -22,9 +22,9 @@ std::string format_seconds(Duration d) {
     const auto abs_ns = negative ? -d.count() : d.count();
     const auto whole = abs_ns / 1'000'000'000;
     auto frac = abs_ns % 1'000'000'000;
-    std::string out = fmt::format("{}{}", negative ? "-" : "", whole);
+    std::string out = text::concat(negative ? "-" : "", whole);
     if (frac != 0) {
-        std::string digits = fmt::format("{:09d}", frac);
+        std::string digits = text::zero_padded(frac, 9);
         digits.erase(digits.find_last_not_of('0') + 1);
         out += '.';
         out += digits;

@@ -21,13 +21,13 @@ void rejoin_finished(AutoRejoin& state, bool success, const std::string& summary
         ++state.succeeded;
         if (method == "flashback") ++state.by_flashback;
         if (method == "reseed") ++state.by_reseed;
-        promote_succeeded(state.backoff);
+        vrrp::promote_succeeded(state.backoff);
         state.last = summary;
         return;
     }
     ++state.failed;
     state.backoff.failures += 1;
-    state.backoff.next = now + backoff_delay(state.backoff.failures, rejoin_backoff_cap);
+    state.backoff.next = now + vrrp::backoff_delay(state.backoff.failures, rejoin_backoff_cap);
     state.last = fmt::format(
         "{}; {} failed in a row, next attempt in {} s", summary, state.backoff.failures,
         std::chrono::duration_cast<std::chrono::seconds>(*state.backoff.next - now).count());

@@ -1,7 +1,7 @@
 // havipd's automatic rejoin (issue 15): when a mysql_check is latched diverged on the stale side
 // (this node does not hold the VIP), havipd runs `havip rejoin` as a child process. Whether to
 // start one now is pure (the clock is an argument); a failed run backs off as a failed promote
-// does (checks/promote_backoff: 1 s doubling, here up to 10 min) and leaves the latch.
+// does (vrrpd/core/promote_backoff: 1 s doubling, here up to 10 min) and leaves the latch.
 #pragma once
 
 #include <chrono>
@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "checks/promote_backoff.hpp"
+#include "vrrpd/core/promote_backoff.hpp"
 
 namespace havip::checks {
 
@@ -23,7 +23,7 @@ inline constexpr std::chrono::seconds rejoin_peer_retry{5};
 
 struct AutoRejoin {
     bool running = false;
-    PromoteBackoff backoff;  // failed rejoins in a row
+    vrrp::PromoteBackoff backoff;  // failed rejoins in a row
     std::uint64_t started = 0, succeeded = 0, failed = 0;
     std::uint64_t deferred = 0;  // ended at once: the peer was unreachable
     // Succeeded runs by how the node was brought back (`havip rejoin`'s "(method: …)").

@@ -46,18 +46,18 @@ FailureClass classify_failure(const Snapshot& snap) {
     return {};
 }
 
-Outcome track_outcome(Status status, const FailureClass& failure) {
+vrrp::Outcome track_outcome(Status status, const FailureClass& failure) {
     switch (status) {
         case Status::healthy:
-            return Outcome::ok;
+            return vrrp::Outcome::ok;
         case Status::degraded:
-            return Outcome::degraded;
+            return vrrp::Outcome::degraded;
         case Status::unsafe:
-            return Outcome::unsafe;
+            return vrrp::Outcome::unsafe;
         case Status::down:
-            return failure.definitive ? Outcome::gone : Outcome::down;
+            return failure.definitive ? vrrp::Outcome::gone : vrrp::Outcome::down;
     }
-    return Outcome::down;
+    return vrrp::Outcome::down;
 }
 
 }  // namespace havip::checks

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "checks/mysql_decision.hpp"
-#include "checks/track.hpp"
+#include "vrrpd/core/track.hpp"
 
 namespace havip::checks {
 
@@ -31,6 +31,6 @@ FailureClass classify_failure(const Snapshot& snapshot);
 
 // What the tracker is told for a decision's status: a `down` that is definitive is `gone`,
 // which skips `fall`.
-Outcome track_outcome(Status status, const FailureClass& failure);
+vrrp::Outcome track_outcome(Status status, const FailureClass& failure);
 
 }  // namespace havip::checks

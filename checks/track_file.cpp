@@ -63,14 +63,14 @@ TrackFileValue parse_track_file(std::string_view text) {
 }
 
 TrackFileEffect track_file_effect(long long value, int weight, bool reverse) {
-    if (weight == 0) return {0, value == 0 ? Outcome::ok : Outcome::failed};
+    if (weight == 0) return {0, value == 0 ? vrrp::Outcome::ok : vrrp::Outcome::failed};
     // |value| is bounded by parse_track_file, |weight| by the config (-254..254).
     long long result = value * weight;
     if (reverse) result = -result;
-    if (result < -253) return {0, Outcome::failed};
+    if (result < -253) return {0, vrrp::Outcome::failed};
     if (result > 253) result = 253;
-    if (result < 0) return {static_cast<int>(result), Outcome::failed};
-    return {static_cast<int>(result), Outcome::ok};
+    if (result < 0) return {static_cast<int>(result), vrrp::Outcome::failed};
+    return {static_cast<int>(result), vrrp::Outcome::ok};
 }
 
 std::vector<InotifyEvent> decode_inotify_events(std::span<const std::byte> buffer) {

@@ -17,7 +17,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "checks/track.hpp"
+#include "vrrpd/core/track.hpp"
 
 namespace havip::checks {
 
@@ -32,11 +32,11 @@ TrackFileValue parse_track_file(std::string_view text);
 // What a value does to an instance, as a tracker item (keepalived's rules): with weight 0 a
 // non-zero value is a failure (FAULT) and 0 is fine; otherwise value × weight (negated by
 // `reverse`) is added to the priority, and a result below -253 means FAULT. The result is
-// expressed as the item's weight plus an outcome so checks::Tracker applies it unchanged:
+// expressed as the item's weight plus an outcome so vrrp::Tracker applies it unchanged:
 // a positive result is (weight, ok), a negative one (weight, failed), FAULT is (0, failed).
 struct TrackFileEffect {
     int weight = 0;
-    Outcome outcome = Outcome::ok;
+    vrrp::Outcome outcome = vrrp::Outcome::ok;
     bool operator==(const TrackFileEffect&) const = default;
 };
 TrackFileEffect track_file_effect(long long value, int weight, bool reverse);

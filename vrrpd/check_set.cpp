@@ -32,10 +32,10 @@
 #include "checks/mysql_failure.hpp"
 #include "checks/mysql_history.hpp"
 #include "checks/mysql_probe.hpp"
-#include "checks/promote_backoff.hpp"
 #include "checks/script.hpp"
 #include "checks/tcp_check.hpp"
 #include "checks/term.hpp"
+#include "vrrpd/core/promote_backoff.hpp"
 #include "vrrpd/status.hpp"
 
 namespace havip::vrrp {
@@ -202,7 +202,7 @@ void CheckSet::stop() {
     ticks_.clear();
 }
 
-void CheckSet::deliver(const std::string& name, const std::string& type, checks::Outcome outcome,
+void CheckSet::deliver(const std::string& name, const std::string& type, Outcome outcome,
                        const std::string& status, const std::string& reason,
                        const std::string& failback_hold) {
     auto& last = last_[name];
@@ -214,7 +214,7 @@ void CheckSet::deliver(const std::string& name, const std::string& type, checks:
     last.reason = reason;
     last.failback_hold = failback_hold;
     if (changed)
-        log_.log(outcome == checks::Outcome::ok ? Level::notice : Level::warning,
+        log_.log(outcome == Outcome::ok ? Level::notice : Level::warning,
                  fmt::format("{} {}: {}", type, status, reason),
                  {{"MESSAGE_ID", std::string{systemd::message_id_check_change}},
                   {"HAVIP_CHECK", name},
@@ -261,7 +261,7 @@ bool CheckSet::start(const config::Config& config) {
                     return;
                 }
                 const bool good = rep.success();
-                deliver(name, "vrrp_script", good ? checks::Outcome::ok : checks::Outcome::failed,
+                deliver(name, "vrrp_script", good ? Outcome::ok : Outcome::failed,
                         good ? "ok" : "failed", rep.reason);
             });
         runners_.push_back(std::move(r));
@@ -281,15 +281,14 @@ bool CheckSet::start(const config::Config& config) {
             runner->timer->expires_after(interval);
             if (!runner->in_flight) {
                 runner->in_flight = true;
-                checks::tcp_probe(
-                    io_, endpoint, timeout,
-                    [this, alive, runner, name](const checks::TcpProbeResult& res) {
-                        if (!*alive) return;
-                        runner->in_flight = false;
-                        deliver(name, "tcp_check",
-                                res.success ? checks::Outcome::ok : checks::Outcome::failed,
-                                res.success ? "ok" : "failed", res.reason);
-                    });
+                checks::tcp_probe(io_, endpoint, timeout,
+                                  [this, alive, runner, name](const checks::TcpProbeResult& res) {
+                                      if (!*alive) return;
+                                      runner->in_flight = false;
+                                      deliver(name, "tcp_check",
+                                              res.success ? Outcome::ok : Outcome::failed,
+                                              res.success ? "ok" : "failed", res.reason);
+                                  });
             }
             runner->timer->async_wait([weak](boost::system::error_code ec) {
                 if (auto self = weak.lock(); self && !ec) (*self)();
@@ -678,9 +677,9 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     save_history(runner);
     // A failed promote/demote is retried once the server answers again, not in a tight loop
     // against a dead one.
-    // After failed promotes in a row, not before the back-off says (checks/promote_backoff).
+    // After failed promotes in a row, not before the back-off says (vrrpd/core/promote_backoff).
     const auto now = std::chrono::steady_clock::now();
-    const auto backoff = checks::backoff_hold(runner.role.backoff(), now);
+    const auto backoff = backoff_hold(runner.role.backoff(), now);
     runner.role.snapshot(snap.outcome == checks::ProbeOutcome::ok, now);
     if (runner.manage_read_only && snap.read_only == false && runner.role.server_writable())
         log_.log(Level::warning,
@@ -708,7 +707,7 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     const auto failure = checks::classify_failure(snap);
     if (d.status == checks::Status::down && failure.definitive)
         d.reason = fmt::format("{}: {}, down without waiting for fall", d.reason, failure.why);
-    const checks::Outcome outcome = checks::track_outcome(d.status, failure);
+    const Outcome outcome = checks::track_outcome(d.status, failure);
     runner.last_status = d.status;
     // A standby whose promote failed does not preempt its live peer again until the back-off
     // is over: failback would loop otherwise. It stays eligible if the peer is gone.
@@ -923,7 +922,7 @@ void CheckSet::run_read_only_action(Runner& runner, ReadOnlyRole::Action action)
             auto text = fmt::format("manage_read_only {} {} in {} ms: {}", what,
                                     ok ? "done" : "failed", took.count(), summary);
             if (!ok && promote) {
-                const auto pause = checks::backoff_delay(r->role.backoff().failures);
+                const auto pause = backoff_delay(r->role.backoff().failures);
                 text += fmt::format(
                     "; next attempt not before {} ({} failed in a row, back-off {:.0f} s)",
                     format_time(
@@ -940,7 +939,7 @@ void CheckSet::run_read_only_action(Runner& runner, ReadOnlyRole::Action action)
             if (!ok && promote) {
                 // Holding the VIP on a server that stays read-only helps nobody: say so now
                 // rather than at the next snapshot.
-                deliver(r->name, "mysql_check", checks::Outcome::unsafe, "unsafe",
+                deliver(r->name, "mysql_check", Outcome::unsafe, "unsafe",
                         fmt::format("cannot become writable ({})", summary));
             }
             // The role may have changed while we worked, or a rival appeared.

@@ -17,18 +17,18 @@
 #include "checks/history_writer.hpp"
 #include "checks/mysql_actions.hpp"
 #include "checks/mysql_decision.hpp"
-#include "checks/track.hpp"
 #include "config/model.hpp"
 #include "systemd/log.hpp"
 #include "vrrpd/core/read_only_role.hpp"
+#include "vrrpd/core/track.hpp"
 
 namespace havip::vrrp {
 
 class CheckSet {
   public:
     // Where results go: the check's name, its verdict and a reason a person understands.
-    using Report = std::function<void(const std::string& name, checks::Outcome outcome,
-                                      const std::string& reason)>;
+    using Report =
+        std::function<void(const std::string& name, Outcome outcome, const std::string& reason)>;
     // Whether an instance tracking `name` holds the VIP (mysql_check judges the holder and
     // the standby differently).
     using HoldsVip = std::function<bool(const std::string& name)>;
@@ -96,7 +96,7 @@ class CheckSet {
     // The last verdict of each check, for status output.
     struct Last {
         std::string type;  // "vrrp_script", "tcp_check", "mysql_check"
-        checks::Outcome outcome = checks::Outcome::ok;
+        Outcome outcome = Outcome::ok;
         std::string status;  // healthy / degraded / unsafe / down, or ok / failed
         std::string reason;
         std::string action;  // manage_read_only: the last promote/demote and how it ended
@@ -121,7 +121,7 @@ class CheckSet {
 
   private:
     struct Runner;
-    void deliver(const std::string& name, const std::string& type, checks::Outcome outcome,
+    void deliver(const std::string& name, const std::string& type, Outcome outcome,
                  const std::string& status, const std::string& reason,
                  const std::string& failback_hold = {});
     // mysql_check: starts the next job on the worker (an owed promote/demote, else a snapshot).

@@ -76,8 +76,8 @@ bool ipv6_forwarding(const std::string& ifname) {
     return in >> value && value != 0;
 }
 
-std::string check_status(const checks::ItemStatus& item) {
-    return item.state == checks::ItemState::ok ? "ok" : checks::to_string(item.state);
+std::string check_status(const ItemStatus& item) {
+    return item.state == ItemState::ok ? "ok" : to_string(item.state);
 }
 
 }  // namespace
@@ -324,7 +324,7 @@ bool Daemon::start_checks(const config::Config& config) {
     if (!config.mysql_checks.empty() && !mysql_library_) mysql_library_.emplace();
     checks_ = std::make_unique<CheckSet>(
         io_, log_, options_.state_directory, history_writer_,
-        [this](const std::string& name, checks::Outcome outcome, const std::string& reason) {
+        [this](const std::string& name, Outcome outcome, const std::string& reason) {
             for (auto& i : instances_)
                 i->check_result(name, outcome, reason);
             const auto& last = checks_->last();
@@ -400,8 +400,7 @@ void Daemon::watch_track_processes(const config::Config& config,
         io_, std::move(processes),
         [this](const std::string& name, bool running, const std::string& reason) {
             for (auto& i : instances_)
-                i->check_result("process " + name,
-                                running ? checks::Outcome::ok : checks::Outcome::failed,
+                i->check_result("process " + name, running ? Outcome::ok : Outcome::failed,
                                 running ? reason : "not running: " + reason);
         },
         [this](const std::string& message) { log_.log(Level::warning, message); });

@@ -44,8 +44,7 @@ std::vector<AnnounceFrame> announce_frames(const InstanceSettings& settings) {
     return vrrp::announce_frames(addresses, settings.announce_links);
 }
 
-bool same_tracks(const std::vector<checks::TrackSettings>& a,
-                 const std::vector<checks::TrackSettings>& b) {
+bool same_tracks(const std::vector<TrackSettings>& a, const std::vector<TrackSettings>& b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
         const auto &x = a[i], &y = b[i];
@@ -318,12 +317,12 @@ void Instance::reject(DecodeError error, const asio::ip::address& source) {
 void Instance::link_state(int ifindex, bool running) {
     for (std::size_t i = 0; i < settings_.tracked_ifindexes.size(); ++i) {
         if (settings_.tracked_ifindexes[i] != ifindex) continue;
-        core_.report(i, running ? checks::Outcome::ok : checks::Outcome::failed,
-                     running ? "link up" : "link down", Clock::now());
+        core_.report(i, running ? Outcome::ok : Outcome::failed, running ? "link up" : "link down",
+                     Clock::now());
     }
 }
 
-void Instance::check_result(const std::string& name, checks::Outcome outcome, std::string reason) {
+void Instance::check_result(const std::string& name, Outcome outcome, std::string reason) {
     core_.report(name, outcome, std::move(reason), Clock::now());
 }
 
@@ -373,7 +372,7 @@ void Instance::track_file_value(const std::string& name, long long value,
         const auto index = tracker().index_of("file " + name);
         if (!index) return;
         const auto effect = checks::track_file_effect(value, file.weight, file.reverse);
-        checks::TrackSettings item = tracker().items()[*index].settings;
+        TrackSettings item = tracker().items()[*index].settings;
         if (item.weight != effect.weight) {
             item.weight = effect.weight;
             core_.update_track(*index, item, Clock::now());

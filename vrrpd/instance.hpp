@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "checks/notify.hpp"
-#include "checks/track.hpp"
 #include "netlink/address_control.hpp"
 #include "netlink/vip.hpp"
 #include "systemd/log.hpp"
@@ -32,6 +31,7 @@
 #include "vrrpd/core/packet_validate.hpp"
 #include "vrrpd/core/reload_plan.hpp"
 #include "vrrpd/core/sync_group.hpp"
+#include "vrrpd/core/track.hpp"
 #include "vrrpd/core/vip_removal.hpp"
 #include "vrrpd/core/vip_retry.hpp"
 #include "vrrpd/packet_socket.hpp"
@@ -66,7 +66,7 @@ struct InstanceSettings {
     AnnounceSettings announce;
     // Everything the instance's priority depends on, in one tracker: interfaces first
     // (named "interface IF"), then checks (by their configured name).
-    std::vector<checks::TrackSettings> tracks;
+    std::vector<TrackSettings> tracks;
     std::vector<int> tracked_ifindexes;  // parallel to the interface items of `tracks`
     // Every other interface the instance resolved by name (track_interface, a VIP's `dev`),
     // with the ifindex it got: followed by name when re-created (vrrpd/core/interface_binding).
@@ -228,7 +228,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
     // priority 0 and takes them back after Skew_Time; its sync group retakes with it.
     void address_removed(int ifindex, const boost::asio::ip::address& address);
     // A tracked check reported (checks/).
-    void check_result(const std::string& name, checks::Outcome outcome, std::string reason);
+    void check_result(const std::string& name, Outcome outcome, std::string reason);
     // A track_file's value was read (at start-up or after the file was written).
     void track_file_value(const std::string& name, long long value, const std::string& reason);
     // A tracked mysql_check says this node's database is not caught up (`reason`) or is
@@ -251,7 +251,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
     const InstanceStats& stats() const { return stats_; }
     State state() const { return core_.state(); }
     const Router& router() const { return core_.router(); }
-    const checks::Tracker& tracker() const { return core_.tracker(); }
+    const Tracker& tracker() const { return core_.tracker(); }
     const std::optional<Transition>& last_transition() const { return last_transition_; }
     const SendJitter& jitter() const { return jitter_; }
     const checks::NotifyQueue& notify_queue() const { return notify_queue_; }

@@ -246,7 +246,7 @@ Resolution resolve_instances(const config::Config& config, ResolveHost& host,
                 return fail(ci.where.name, fmt::format("track_interface {} not found", name));
             const int ifindex = idx ? *idx : 0;
             if (name != s.ifname) s.other_interfaces.push_back({name, ifindex});
-            checks::TrackSettings t;
+            TrackSettings t;
             t.name = fmt::format("interface {}", name);
             t.weight = weight;
             t.reverse = reverse;
@@ -287,7 +287,7 @@ Resolution resolve_instances(const config::Config& config, ResolveHost& host,
                 if (!tracked_by_group(fmt::format("interface {}", ti.name)))
                     track_interface(ti.name, 0, false);
         // A reference's own weight wins over its block's; a sync group's items only fault.
-        auto weigh = [](checks::TrackSettings& t, const config::TrackRef& ref, bool of_group) {
+        auto weigh = [](TrackSettings& t, const config::TrackRef& ref, bool of_group) {
             if (ref.weight) {
                 t.weight = *ref.weight;
                 t.reverse = ref.reverse;
@@ -296,7 +296,7 @@ Resolution resolve_instances(const config::Config& config, ResolveHost& host,
         };
         auto track_script = [&](const config::TrackRef& ref, bool of_group) {
             if (of_group && tracked_by_group(ref.name)) return;
-            checks::TrackSettings t;
+            TrackSettings t;
             t.name = ref.name;
             if (const auto* sc = config.find_script(ref.name)) {
                 // Refused by script security: keepalived removes it from the instance.
@@ -344,7 +344,7 @@ Resolution resolve_instances(const config::Config& config, ResolveHost& host,
                 f.reverse = ref.reverse;
             }
             if (of_group) f.weight = 0;
-            checks::TrackSettings t;
+            TrackSettings t;
             t.name = "file " + ref.name;
             t.weight = f.weight;
             t.reverse = false;  // track_file_effect applies the sign
@@ -363,7 +363,7 @@ Resolution resolve_instances(const config::Config& config, ResolveHost& host,
             if (!process) return;  // validation already said so
             const std::string item = "process " + ref.name;
             if (of_group && tracked_by_group(item)) return;
-            checks::TrackSettings t;
+            TrackSettings t;
             t.name = item;
             t.weight = process->weight;
             t.reverse = process->weight_reverse;

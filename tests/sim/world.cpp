@@ -234,7 +234,7 @@ std::unique_ptr<World::Instance> World::make_instance(std::size_t n, const NodeC
     router.preempt_delay = conf.preempt_delay;
     router.primary_address = node_address(n);
     router.sync_group = !conf.group.empty();
-    checks::TrackSettings check;
+    vrrp::TrackSettings check;
     check.name = "chk";
     check.weight = conf.check_weight;
     Instance* self = instance.get();
@@ -360,8 +360,8 @@ void World::first_results(std::size_t n, Instance& i) {
     Node& node = *nodes_[n];
     const auto vrid = i.conf.vrid;
     if (!node.check_ok.try_emplace(vrid, true).first->second)
-        i.core->report("chk", checks::Outcome::failed, "check failed", now_);
-    if (!node.db.alive) i.core->report("chk", checks::Outcome::down, "refused", now_);
+        i.core->report("chk", vrrp::Outcome::failed, "check failed", now_);
+    if (!node.db.alive) i.core->report("chk", vrrp::Outcome::down, "refused", now_);
     if (node.held[vrid]) i.core->failback_hold("chk", "not caught up", now_);
 }
 
@@ -420,7 +420,7 @@ void World::reload(std::size_t n, const NodeConf& conf) {
         router.preempt = c.preempt;
         router.preempt_delay = c.preempt_delay;
         router.sync_group = !c.group.empty();
-        checks::TrackSettings check = i.core->tracker().items().front().settings;
+        vrrp::TrackSettings check = i.core->tracker().items().front().settings;
         check.weight = c.check_weight;
         i.core->reconfigure(router, {check}, c.group, now_);
     }
@@ -461,8 +461,7 @@ void World::apply(const Step& s) {
         case Step::Kind::check:
             node.check_ok[s.vrid] = s.value != 0;
             if (instance)
-                instance->core->report("chk",
-                                       s.value ? checks::Outcome::ok : checks::Outcome::failed,
+                instance->core->report("chk", s.value ? vrrp::Outcome::ok : vrrp::Outcome::failed,
                                        s.value ? "check ok" : "check failed", now_);
             break;
         case Step::Kind::hold:
@@ -512,9 +511,9 @@ void World::apply(const Step& s) {
             for (auto& i : node.instances) {
                 const bool ok = up && node.check_ok.try_emplace(i->conf.vrid, true).first->second;
                 i->core->report("chk",
-                                ok   ? checks::Outcome::ok
-                                : up ? checks::Outcome::failed
-                                     : checks::Outcome::down,
+                                ok   ? vrrp::Outcome::ok
+                                : up ? vrrp::Outcome::failed
+                                     : vrrp::Outcome::down,
                                 up ? "server answers" : "connection refused", now_);
             }
             break;
@@ -576,10 +575,10 @@ void World::poll(std::size_t n, std::uint64_t epoch) {
         for (auto& i : answered.instances) {
             const bool ok = answered.check_ok.try_emplace(i->conf.vrid, true).first->second;
             i->core->report("chk",
-                            !answered.db.alive ? checks::Outcome::down
-                            : stuck            ? checks::Outcome::unsafe
-                            : ok               ? checks::Outcome::ok
-                                               : checks::Outcome::failed,
+                            !answered.db.alive ? vrrp::Outcome::down
+                            : stuck            ? vrrp::Outcome::unsafe
+                            : ok               ? vrrp::Outcome::ok
+                                               : vrrp::Outcome::failed,
                             "snapshot", now_);
         }
         if (answered.role.rival_pending()) run_owed(n);
@@ -623,7 +622,7 @@ void World::run_job(std::size_t n, vrrp::ReadOnlyRole::Action action) {
         // Holding the VIP on a server that stays read-only helps nobody (CheckSet).
         if (!ok && action != Action::demote)
             for (auto& i : node.instances)
-                i->core->report("chk", checks::Outcome::unsafe, "cannot become writable", now_);
+                i->core->report("chk", vrrp::Outcome::unsafe, "cannot become writable", now_);
         run_owed(n);
     });
 }

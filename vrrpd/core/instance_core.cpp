@@ -7,7 +7,7 @@
 namespace havip::vrrp {
 
 InstanceCore::InstanceCore(std::string name, const RouterConfig& config,
-                           std::vector<checks::TrackSettings> tracks, std::string sync_group,
+                           std::vector<TrackSettings> tracks, std::string sync_group,
                            Outputs outputs)
     : name_{std::move(name)},
       group_{std::move(sync_group)},
@@ -48,9 +48,8 @@ void InstanceCore::handle(const Event& event, TimePoint now) {
     }
 }
 
-void InstanceCore::reconfigure(const RouterConfig& config,
-                               std::vector<checks::TrackSettings> tracks, std::string sync_group,
-                               TimePoint now) {
+void InstanceCore::reconfigure(const RouterConfig& config, std::vector<TrackSettings> tracks,
+                               std::string sync_group, TimePoint now) {
     // A FAULT the old sync group imposed is not the new one's (nor an ungrouped instance's):
     // the new group says again, from its members as they are.
     if (sync_group != group_) sync_fault_.reset();
@@ -78,7 +77,7 @@ bool InstanceCore::lose_interface(std::string reason, TimePoint now) {
     return true;
 }
 
-void InstanceCore::rebind(const RouterConfig& config, std::vector<checks::TrackSettings> tracks,
+void InstanceCore::rebind(const RouterConfig& config, std::vector<TrackSettings> tracks,
                           std::string sync_group, TimePoint now) {
     const bool was_own_fault = own_fault();
     interface_lost_.reset();
@@ -92,22 +91,20 @@ std::string InstanceCore::fault_reason() const {
     return sync_fault_.value_or("");
 }
 
-void InstanceCore::report(std::size_t index, checks::Outcome outcome, std::string reason,
-                          TimePoint now) {
+void InstanceCore::report(std::size_t index, Outcome outcome, std::string reason, TimePoint now) {
     track_changed(tracker_.report(index, outcome, std::move(reason)), now);
 }
 
-void InstanceCore::report(const std::string& name, checks::Outcome outcome, std::string reason,
+void InstanceCore::report(const std::string& name, Outcome outcome, std::string reason,
                           TimePoint now) {
     track_changed(tracker_.report(name, outcome, std::move(reason)), now);
 }
 
-void InstanceCore::update_track(std::size_t index, const checks::TrackSettings& item,
-                                TimePoint now) {
+void InstanceCore::update_track(std::size_t index, const TrackSettings& item, TimePoint now) {
     track_changed(tracker_.update_settings(index, item), now);
 }
 
-void InstanceCore::track_changed(const std::optional<checks::TrackChange>& change, TimePoint now) {
+void InstanceCore::track_changed(const std::optional<TrackChange>& change, TimePoint now) {
     if (!change) return;
     if (out_.note)
         out_.note({change->fault_after || change->priority_after < change->priority_before,

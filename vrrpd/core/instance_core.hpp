@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "checks/track.hpp"
 #include "vrrpd/core/fsm.hpp"
 #include "vrrpd/core/sync_group.hpp"
+#include "vrrpd/core/track.hpp"
 
 namespace havip::vrrp {
 
@@ -37,9 +37,8 @@ class InstanceCore {
         std::function<void(const CoreNote&)> note;
     };
 
-    InstanceCore(std::string name, const RouterConfig& config,
-                 std::vector<checks::TrackSettings> tracks, std::string sync_group,
-                 Outputs outputs);
+    InstanceCore(std::string name, const RouterConfig& config, std::vector<TrackSettings> tracks,
+                 std::string sync_group, Outputs outputs);
 
     // Enters BACKUP (MASTER as address owner, FAULT when a tracked item or the group says so).
     // Tracked items that start failed count before the first state is chosen, so a broken
@@ -53,21 +52,20 @@ class InstanceCore {
     // its state and takes `config`; the tracker keeps what its items last said; a failback
     // hold by a check no longer tracked ends; the group's FAULT goes with the old group; FAULT
     // is entered or left as the new settings say.
-    void reconfigure(const RouterConfig& config, std::vector<checks::TrackSettings> tracks,
+    void reconfigure(const RouterConfig& config, std::vector<TrackSettings> tracks,
                      std::string sync_group, TimePoint now);
     // The instance's interface is gone: FAULT with `reason` until rebind(). False when it was
     // already gone.
     bool lose_interface(std::string reason, TimePoint now);
     // An interface of that name is back, resolved again: as reconfigure(), and it is not lost.
-    void rebind(const RouterConfig& config, std::vector<checks::TrackSettings> tracks,
+    void rebind(const RouterConfig& config, std::vector<TrackSettings> tracks,
                 std::string sync_group, TimePoint now);
 
     // A tracked item's result, by index or by name (nothing for an unknown name).
-    void report(std::size_t index, checks::Outcome outcome, std::string reason, TimePoint now);
-    void report(const std::string& name, checks::Outcome outcome, std::string reason,
-                TimePoint now);
+    void report(std::size_t index, Outcome outcome, std::string reason, TimePoint now);
+    void report(const std::string& name, Outcome outcome, std::string reason, TimePoint now);
     // A tracked item's settings changed (a track_file's weight follows the file's value).
-    void update_track(std::size_t index, const checks::TrackSettings& item, TimePoint now);
+    void update_track(std::size_t index, const TrackSettings& item, TimePoint now);
 
     // A tracked check says its database is not caught up (`reason`) or is again (empty).
     // True when preemption went from held to free or back.
@@ -84,7 +82,7 @@ class InstanceCore {
     const std::string& sync_group() const { return group_; }
     const Router& router() const { return router_; }
     State state() const { return router_.state(); }
-    const checks::Tracker& tracker() const { return tracker_; }
+    const Tracker& tracker() const { return tracker_; }
     const std::optional<std::string>& switchover_hold() const { return switchover_hold_; }
     bool preempt_held() const { return !failback_holds_.empty() || switchover_hold_; }
     bool interface_is_lost() const { return interface_lost_.has_value(); }
@@ -94,7 +92,7 @@ class InstanceCore {
     std::string fault_reason() const;
 
   private:
-    void track_changed(const std::optional<checks::TrackChange>& change, TimePoint now);
+    void track_changed(const std::optional<TrackChange>& change, TimePoint now);
     void tell_group(const SyncSignal& signal);
     void unchanged_state_to_group() {
         tell_group({name_, SyncSignal::Kind::changed, state(), state()});
@@ -107,7 +105,7 @@ class InstanceCore {
     std::string group_;
     Outputs out_;
     Router router_;
-    checks::Tracker tracker_;
+    Tracker tracker_;
     // failback_hold: the objecting checks and their reasons.
     std::map<std::string, std::string> failback_holds_;
     std::optional<std::string> switchover_hold_;

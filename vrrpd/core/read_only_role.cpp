@@ -55,7 +55,7 @@ void ReadOnlyRole::finished(Action action, bool ok, const std::string& failure,
         action_failed_ = false;
         if (promote) {
             promote_failure_.clear();
-            checks::promote_succeeded(backoff_);
+            promote_succeeded(backoff_);
         }
         return;
     }
@@ -63,12 +63,12 @@ void ReadOnlyRole::finished(Action action, bool ok, const std::string& failure,
     action_failed_ = true;
     if (promote) {
         promote_failure_ = failure;
-        checks::promote_failed(backoff_, now);
+        promote_failed(backoff_, now);
     }
 }
 
 void ReadOnlyRole::snapshot(bool answered, Clock::time_point now) {
-    action_failed_ = action_failed_ && (!answered || !checks::backoff_hold(backoff_, now).empty());
+    action_failed_ = action_failed_ && (!answered || !backoff_hold(backoff_, now).empty());
 }
 
 void ReadOnlyRole::read_only_set_elsewhere() {

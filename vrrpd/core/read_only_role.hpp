@@ -4,7 +4,7 @@
 //   switchover holds writes, read-only otherwise;
 // - a promote or demote is owed while it is not as wanted, one job at a time;
 // - a failed one is retried once the server answers again and, after failed promotes in a
-//   row, once the back-off allows (checks/promote_backoff); a new role is tried at once;
+//   row, once the back-off allows (promote_backoff.hpp); a new role is tried at once;
 // - a lower-priority master heard while we are the writable holder (a partition healed) is
 //   fenced again, before anything else owed and at most once a second;
 // - a server found writable where it is to be read-only is demoted again.
@@ -14,7 +14,7 @@
 #include <optional>
 #include <string>
 
-#include "checks/promote_backoff.hpp"
+#include "vrrpd/core/promote_backoff.hpp"
 
 namespace havip::vrrp {
 
@@ -59,7 +59,7 @@ class ReadOnlyRole {
     bool action_failed() const { return action_failed_; }
     // Why the last promote failed, while it stands.
     const std::string& promote_failure() const { return promote_failure_; }
-    const checks::PromoteBackoff& backoff() const { return backoff_; }
+    const PromoteBackoff& backoff() const { return backoff_; }
     bool rival_pending() const { return rival_.has_value(); }
 
   private:
@@ -68,7 +68,7 @@ class ReadOnlyRole {
     std::optional<bool> writable_;
     bool action_failed_ = false;
     std::string promote_failure_;
-    checks::PromoteBackoff backoff_;
+    PromoteBackoff backoff_;
     std::optional<std::string> rival_;
     std::optional<Clock::time_point> last_refence_;
 };

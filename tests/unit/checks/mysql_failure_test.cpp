@@ -101,11 +101,11 @@ TEST(MysqlFailure, transport_follows_socket_then_host_address) {
 
 TEST(MysqlFailure, only_a_definitive_down_reaches_the_tracker_as_gone) {
     const FailureClass definitive{true, "gone"};
-    EXPECT_EQ(track_outcome(Status::down, definitive), Outcome::gone);
-    EXPECT_EQ(track_outcome(Status::down, {}), Outcome::down);
-    EXPECT_EQ(track_outcome(Status::unsafe, definitive), Outcome::unsafe);
-    EXPECT_EQ(track_outcome(Status::healthy, {}), Outcome::ok);
-    EXPECT_EQ(track_outcome(Status::degraded, {}), Outcome::degraded);
+    EXPECT_EQ(track_outcome(Status::down, definitive), vrrp::Outcome::gone);
+    EXPECT_EQ(track_outcome(Status::down, {}), vrrp::Outcome::down);
+    EXPECT_EQ(track_outcome(Status::unsafe, definitive), vrrp::Outcome::unsafe);
+    EXPECT_EQ(track_outcome(Status::healthy, {}), vrrp::Outcome::ok);
+    EXPECT_EQ(track_outcome(Status::degraded, {}), vrrp::Outcome::degraded);
 }
 
 // connect_errno asks the kernel, over local sockets only (a scratch directory, loopback).

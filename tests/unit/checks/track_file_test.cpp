@@ -32,6 +32,9 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using vrrp::Outcome;
+using vrrp::Tracker;
+using vrrp::TrackSettings;
 
 TEST(TrackFileParse, reads_the_leading_number_like_strtol) {
     EXPECT_EQ(parse_track_file("5\n").value, 5);

@@ -20,9 +20,9 @@
 #include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 
-#include "checks/track.hpp"
 #include "checks/track_process.hpp"
 #include "tests/unit/checks/loop_probe.hpp"
+#include "vrrpd/core/track.hpp"
 
 extern char** environ;
 
@@ -31,6 +31,9 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using vrrp::ItemState;
+using vrrp::Tracker;
+using vrrp::TrackSettings;
 
 ProcessMatch by_name(std::string name) {
     ProcessMatch m;

@@ -41,7 +41,7 @@ struct Recorded {
     Recorded(std::string name, std::uint8_t priority, int weight, std::string group = "") {
         auto config = make_config(priority);
         config.sync_group = !group.empty();
-        checks::TrackSettings check;
+        TrackSettings check;
         check.name = "chk";
         check.weight = weight;
         core = std::make_unique<InstanceCore>(
@@ -65,7 +65,7 @@ TEST(InstanceCore, a_check_failing_with_weight_zero_faults_and_its_recovery_retu
     Recorded r{"VI_1", 100, 0};
     r.core->start(at(0s));
     r.take();
-    r.core->report("chk", checks::Outcome::failed, "exit 1", at(1s));
+    r.core->report("chk", Outcome::failed, "exit 1", at(1s));
     const auto fault = r.take();
     ASSERT_FALSE(fault.empty());
     // The item's change is noted before the state change it causes.
@@ -74,7 +74,7 @@ TEST(InstanceCore, a_check_failing_with_weight_zero_faults_and_its_recovery_retu
     EXPECT_EQ(r.core->state(), State::fault);
     EXPECT_EQ(r.core->fault_reason(), "chk");
 
-    r.core->report("chk", checks::Outcome::ok, "exit 0", at(2s));
+    r.core->report("chk", Outcome::ok, "exit 0", at(2s));
     EXPECT_THAT(r.take(), Contains("state FAULT -> BACKUP (fault cleared)"));
     EXPECT_FALSE(r.core->in_fault());
 }
@@ -82,14 +82,14 @@ TEST(InstanceCore, a_check_failing_with_weight_zero_faults_and_its_recovery_retu
 TEST(InstanceCore, a_check_failing_with_a_weight_lowers_the_priority_without_a_fault) {
     Recorded r{"VI_1", 100, -30};
     r.core->start(at(0s));
-    r.core->report("chk", checks::Outcome::failed, "exit 1", at(1s));
+    r.core->report("chk", Outcome::failed, "exit 1", at(1s));
     EXPECT_EQ(r.core->router().variables().priority, 70);
     EXPECT_EQ(r.core->state(), State::backup);
 }
 
 TEST(InstanceCore, a_tracked_item_failed_before_start_means_fault_from_the_first_state) {
     Recorded r{"VI_1", 100, 0};
-    r.core->report("chk", checks::Outcome::failed, "exit 1", at(0s));
+    r.core->report("chk", Outcome::failed, "exit 1", at(0s));
     r.core->start(at(0s));
     EXPECT_EQ(r.core->state(), State::fault);
     EXPECT_THAT(r.take(), ::testing::Not(Contains("send advert priority 100")));
@@ -101,10 +101,10 @@ TEST(InstanceCore, the_groups_fault_is_lifted_by_the_group_but_an_own_fault_is_n
     r.core->sync_order({"VI_1", SyncOrder::Kind::fault, "sync group G: VI_2 is in FAULT"}, at(1s));
     EXPECT_EQ(r.core->state(), State::fault);
     EXPECT_FALSE(r.core->own_fault());
-    r.core->report("chk", checks::Outcome::failed, "exit 1", at(2s));
+    r.core->report("chk", Outcome::failed, "exit 1", at(2s));
     r.core->sync_order({"VI_1", SyncOrder::Kind::clear_fault, ""}, at(3s));
     EXPECT_EQ(r.core->state(), State::fault) << "its own check still fails";
-    r.core->report("chk", checks::Outcome::ok, "exit 0", at(4s));
+    r.core->report("chk", Outcome::ok, "exit 0", at(4s));
     EXPECT_EQ(r.core->state(), State::backup);
 }
 

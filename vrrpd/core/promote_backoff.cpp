@@ -1,11 +1,11 @@
-#include "checks/promote_backoff.hpp"
+#include "vrrpd/core/promote_backoff.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include <fmt/format.h>
+#include "vrrpd/core/text.hpp"
 
-namespace havip::checks {
+namespace havip::vrrp {
 
 using Steady = std::chrono::steady_clock;
 
@@ -29,8 +29,8 @@ void promote_succeeded(PromoteBackoff& b) {
 std::string backoff_hold(const PromoteBackoff& b, Steady::time_point now) {
     if (!b.next || now >= *b.next) return "";
     const double left = std::chrono::duration<double>(*b.next - now).count();
-    return fmt::format("{} failed promote{} in a row; next attempt in {:.0f} s", b.failures,
-                       b.failures == 1 ? "" : "s", std::ceil(left));
+    return text::concat(b.failures, " failed promote", b.failures == 1 ? "" : "s",
+                        " in a row; next attempt in ", text::fixed(std::ceil(left), 0), " s");
 }
 
-}  // namespace havip::checks
+}  // namespace havip::vrrp

@@ -1,12 +1,12 @@
-#include "checks/track.hpp"
+#include "vrrpd/core/track.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <utility>
 
-#include <fmt/format.h>
+#include "vrrpd/core/text.hpp"
 
-namespace havip::checks {
+namespace havip::vrrp {
 namespace {
 
 bool is_good(ItemState s) {
@@ -33,10 +33,10 @@ ItemState to_state(Outcome o) {
     return ItemState::failed;
 }
 
-std::string describe(const Contribution& c) {
+std::string describe_contribution(const Contribution& c) {
     if (c.fault) return "FAULT";
     if (c.delta == 0) return "0";
-    return fmt::format("{:+d}", c.delta);
+    return text::signed_decimal(c.delta);
 }
 
 }  // namespace
@@ -58,9 +58,10 @@ const char* to_string(ItemState state) {
 }
 
 std::string TrackChange::describe() const {
-    std::string out = fmt::format("{}: {} -> {} ({} -> {}), priority {} -> {}", item,
-                                  to_string(from), to_string(to), checks::describe(undone),
-                                  checks::describe(applied), priority_before, priority_after);
+    std::string out =
+        text::concat(item, ": ", to_string(from), " -> ", to_string(to), " (",
+                     describe_contribution(undone), " -> ", describe_contribution(applied),
+                     "), priority ", priority_before, " -> ", priority_after);
     if (fault_before != fault_after) out += fault_after ? ", FAULT" : ", out of FAULT";
     if (!reason.empty()) out += ": " + reason;
     return out;
@@ -202,4 +203,4 @@ Tracker Tracker::reconfigured(int base_priority, std::vector<TrackSettings> item
     return next;
 }
 
-}  // namespace havip::checks
+}  // namespace havip::vrrp

@@ -3,14 +3,15 @@
 // pause it would preempt its live peer again at the next healthy probe and fail again, in a
 // loop. After each failure in a row the next attempt waits twice as long, from 1 s up to a cap;
 // meanwhile the standby's check holds failback (it does not preempt a live master), but stays
-// eligible: if the peer is gone it still takes over. Pure: the clock is an argument.
+// eligible: if the peer is gone it still takes over. Pure: the clock is an argument. Used by
+// manage_read_only's decisions (read_only_role.hpp) and by checks/auto_rejoin for failed rejoins.
 #pragma once
 
 #include <chrono>
 #include <optional>
 #include <string>
 
-namespace havip::checks {
+namespace havip::vrrp {
 
 struct PromoteBackoff {
     unsigned failures = 0;  // failed promotes in a row
@@ -27,4 +28,4 @@ void promote_succeeded(PromoteBackoff& b);
 // in 4 s".
 std::string backoff_hold(const PromoteBackoff& b, std::chrono::steady_clock::time_point now);
 
-}  // namespace havip::checks
+}  // namespace havip::vrrp

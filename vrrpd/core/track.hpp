@@ -1,6 +1,7 @@
 // The priority/fault accounting a vrrp_instance applies to what it tracks (keepalived
 // semantics, shared/reference/keepalived.md sections 2-3). Pure: results go in, the effective
-// priority, the FAULT verdict and a record of what changed come out.
+// priority, the FAULT verdict and a record of what changed come out. An instance's decision,
+// so it lives in the core; checks/ only reports Outcomes into it.
 //
 // Like OpenBSD carp's demotion counter, the tracker remembers exactly what each item
 // contributed when its state last changed, and undoes exactly that when it changes back,
@@ -12,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace havip::checks {
+namespace havip::vrrp {
 
 // The verdict of one run of a check. Scripts and tcp_check give ok/failed; mysql_check maps
 // healthy→ok, degraded→degraded, unsafe→unsafe, down→down, and a down that proves the server
@@ -108,4 +109,4 @@ class Tracker {
     std::vector<ItemStatus> items_;
 };
 
-}  // namespace havip::checks
+}  // namespace havip::vrrp

@@ -2,9 +2,9 @@
 // master whose promote keeps failing.
 #include <gtest/gtest.h>
 
-#include "checks/promote_backoff.hpp"
+#include "vrrpd/core/promote_backoff.hpp"
 
-namespace havip::checks {
+namespace havip::vrrp {
 namespace {
 
 using namespace std::chrono_literals;
@@ -42,4 +42,4 @@ TEST(PromoteBackoff, a_successful_promote_resets_the_pause) {
 }
 
 }  // namespace
-}  // namespace havip::checks
+}  // namespace havip::vrrp

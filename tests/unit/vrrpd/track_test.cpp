@@ -1,8 +1,8 @@
-#include "checks/track.hpp"
+#include "vrrpd/core/track.hpp"
 
 #include <gtest/gtest.h>
 
-namespace havip::checks {
+namespace havip::vrrp {
 namespace {
 
 TrackSettings item(std::string name, int weight, int rise = 1, int fall = 1) {
@@ -242,4 +242,4 @@ TEST(Tracker, change_record_says_which_item_did_what) {
 }
 
 }  // namespace
-}  // namespace havip::checks
+}  // namespace havip::vrrp

@@ -26,7 +26,7 @@ struct Daemon {
 inline Daemon keepalived(std::string binary = "/usr/sbin/keepalived") {
     return Daemon{DaemonKind::keepalived, std::move(binary)};
 }
-// Test executables get the path as the HAVIPD_BIN compile definition.
+// The build under test's binary: havipd_path() (tests/harness/product.hpp).
 inline Daemon havipd(std::string binary) {
     return Daemon{DaemonKind::havipd, std::move(binary)};
 }

@@ -20,6 +20,7 @@
 #include "tests/harness/address_watcher.hpp"
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
@@ -62,7 +63,7 @@ class HavipdVsKeepalived : public VrrpPairTest, public testing::WithParamInterfa
     }
     Daemon daemon_of(std::string_view node) const {
         const bool havipd_here = (node == "a") == GetParam().havipd_is_master;
-        return havipd_here ? havipd(HAVIPD_BIN) : keepalived();
+        return havipd_here ? havipd(havipd_path()) : keepalived();
     }
     KeepalivedConfig config_for(std::string_view node) const {
         VrrpInstanceSpec s;
@@ -198,11 +199,11 @@ class OldUnicastChecksum : public VrrpPairTest {
 };
 
 TEST_F(OldUnicastChecksum, havipd_follows_a_keepalived_master_sending_the_old_form) {
-    expect_one_master(keepalived(), havipd(HAVIPD_BIN));
+    expect_one_master(keepalived(), havipd(havipd_path()));
 }
 
 TEST_F(OldUnicastChecksum, keepalived_follows_a_havipd_master_configured_for_the_old_form) {
-    expect_one_master(havipd(HAVIPD_BIN), keepalived());
+    expect_one_master(havipd(havipd_path()), keepalived());
 }
 
 // Issue 16: the master's interface deleted and created again with the same name (a new

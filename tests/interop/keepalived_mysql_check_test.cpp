@@ -22,6 +22,7 @@
 #include "tests/harness/command.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/mariadb.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/text.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
@@ -35,7 +36,7 @@ using Clock = AddressWatcher::Clock;
 namespace fs = std::filesystem;
 
 constexpr const char* vip4 = "10.77.0.100";
-const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
+const std::string havip_bin = havip_path();
 
 class KeepalivedMysqlCheck : public VrrpPairTest {
   protected:

@@ -1,6 +1,6 @@
 // Two real keepalived daemons on the lab bridge: proves the harness on real elections and pins
 // keepalived's behaviour that havipd must match on the wire. Later tests swap one side for
-// havipd by passing havipd(HAVIPD_BIN) instead of keepalived() to start_vrrp_daemon.
+// havipd by passing havipd(havipd_path()) instead of keepalived() to start_vrrp_daemon.
 #include <signal.h>
 
 #include <chrono>
@@ -20,6 +20,7 @@
 #include "tests/harness/command.hpp"
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/wait.hpp"
 
@@ -245,8 +246,10 @@ TEST_P(TsharkValidation, adverts_decode_as_valid_vrrp_with_good_checksums) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Daemons, TsharkValidation,
-                         testing::Values(keepalived(), havipd(HAVIPD_BIN)),
-                         [](const auto& param) { return std::string{to_string(param.param.kind)}; });
+                         testing::Values(keepalived(), havipd(havipd_path())),
+                         [](const auto& param) {
+                             return std::string{to_string(param.param.kind)};
+                         });
 
 }  // namespace
 }  // namespace havip::test

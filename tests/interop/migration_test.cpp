@@ -19,6 +19,7 @@
 #include "tests/harness/command.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/mariadb.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/text.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
@@ -34,7 +35,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* vip4 = "10.77.0.100";
 constexpr const char* writer_password = "w-pass";
-const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
+const std::string havip_bin = havip_path();
 
 class Migration : public VrrpPairTest {
   protected:
@@ -145,7 +146,7 @@ TEST_F(Migration, keepalived_pair_to_havipd_pair_one_node_at_a_time_losing_no_wr
 
     // 1. The backup: `systemctl disable --now keepalived`, `enable --now havipd`.
     kb.process->stop();
-    auto hb = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", "havipd.conf"));
+    auto hb = start_vrrp_daemon(lab(), "b", havipd(havipd_path()), config("b", "havipd.conf"));
     EXPECT_TRUE(hb.wait_for_state("DB_VIP", "BACKUP", 10s)) << hb.process->log_tail(20);
     EXPECT_TRUE(wait_until([&] { return hb.log_mentions("mysql_check healthy"); }, 10s, 100ms))
         << hb.process->log_tail(20);
@@ -162,7 +163,7 @@ TEST_F(Migration, keepalived_pair_to_havipd_pair_one_node_at_a_time_losing_no_wr
         << hb.process->log_tail(20);
     std::this_thread::sleep_for(2s);  // writes through b
     const auto back = Clock::now();
-    auto ha = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", "havipd.conf"));
+    auto ha = start_vrrp_daemon(lab(), "a", havipd(havipd_path()), config("a", "havipd.conf"));
     EXPECT_TRUE(wait_vip("a", true, 30s, back)) << ha.process->log_tail(20);
     EXPECT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 10s, 50ms))
         << ha.process->log_tail(20);

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/harness/lab.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/sync_group.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
@@ -39,7 +40,7 @@ class SyncGroupInterop : public VrrpPairTest {
 TEST_F(SyncGroupInterop, a_member_vip_removed_on_havipd_is_retaken_without_keepalived_taking_over) {
     ASSERT_NO_FATAL_FAILURE(build(sync_db_vip));
     const auto start = Clock::now();
-    auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), two_member_group("a", 200, "G"));
+    auto a = start_vrrp_daemon(lab(), "a", havipd(havipd_path()), two_member_group("a", 200, "G"));
     ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a.process->log_tail(30);
     auto b = start_vrrp_daemon(lab(), "b", keepalived(), two_member_group("b", 50, "G"));
     ASSERT_TRUE(b.wait_for_state("VI_GW", "BACKUP", 5s)) << b.process->log_tail(30);

@@ -21,6 +21,7 @@
 #include "checks/mysql_client.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/mariadb.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/tls.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/wait.hpp"
@@ -32,7 +33,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
+const std::string havip_bin = havip_path();
 constexpr const char* vip = "10.77.0.100";
 constexpr const char* admin_password = "admin-lab-secret";
 
@@ -259,7 +260,7 @@ TEST_F(BootstrapTest, refuses_a_peer_with_data_node_one_lacks_then_sets_up_repli
     std::string conf = read_file(out_ / "db1" / "havipd.conf");
     conf = replace_all(conf, "/run/mysqld/mysqld.sock", db1.socket().string());
     conf = replace_all(conf, "/etc/havip/monitor.cnf", monitor_cnf.string());
-    auto running = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), conf);
+    auto running = start_vrrp_daemon(lab(), "a", havipd(havipd_path()), conf);
     EXPECT_TRUE(wait_until([&] { return lab().has_address("a", vip); }, 10s, 50ms))
         << "havipd on a never took the VIP; log:\n"
         << running.process->log_tail(40);

@@ -17,6 +17,7 @@
 #include "tests/harness/command.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/mariadb.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/wait.hpp"
 
 namespace havip::test {
@@ -24,7 +25,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
+const std::string havip_bin = havip_path();
 
 class CheckMysqlCommand : public LabTest {
   protected:

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tests/harness/lab.hpp"
+#include "tests/harness/product.hpp"
 
 namespace havip::test {
 namespace {
@@ -21,7 +22,7 @@ CommandResult config_test(Lab& lab, const std::string& conf, bool script) {
                                : "";
     return lab.run("db1", {"unshare", "-m", "--propagation", "private", "sh", "-c",
                            "mount -t tmpfs tmpfs /etc/keepalived && " + place + "exec " +
-                               HAVIPD_BIN + " -t -f " + conf});
+                               havipd_path() + " -t -f " + conf});
 }
 
 class GuideConfigs : public LabTest {

@@ -27,6 +27,7 @@
 #include "tests/harness/command.hpp"
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/wait.hpp"
 
@@ -117,7 +118,7 @@ class ControlGroupTest : public LabTest {
         config.instances = {spec};
         const auto script = run_ / "havipd.sh";
         std::ofstream(script) << fmt::format("#!/bin/sh\nexec {} {} \"$@\" --socket {}\n", launcher,
-                                             HAVIPD_BIN, socket.string());
+                                             havipd_path(), socket.string());
         fs::permissions(script, fs::perms::owner_all);
         daemon_ = start_vrrp_daemon(lab(), "a", havipd(script.string()), config);
         ASSERT_TRUE(wait_until([&] { return fs::exists(socket); }, 3s))
@@ -193,9 +194,7 @@ TEST_F(ControlGroupTest, a_member_holding_connections_open_cannot_lock_root_out)
     char x;
     ASSERT_EQ(::read(ready[0], &x, 1), 1);
     ::close(ready[0]);
-    const auto r = run_command({std::string(HAVIP_BINARY_DIR) + "/havip/havip", "status", "--json",
-                                "--socket", socket.string()},
-                               5s);
+    const auto r = run_command({havip_path(), "status", "--json", "--socket", socket.string()}, 5s);
     int status = 0;
     ::waitpid(holder, &status, 0);
     EXPECT_NE(r.out.find("\"instances\""), std::string::npos) << r.out << r.err;
@@ -222,7 +221,7 @@ TEST_F(ControlGroupTest, a_socket_directory_another_user_owns_is_refused) {
     spec.vips = {"10.77.0.100/24"};
     config.instances = {spec};
     const auto script = run_ / "havipd.sh";
-    std::ofstream(script) << fmt::format("#!/bin/sh\nexec {} \"$@\" --socket {}\n", HAVIPD_BIN,
+    std::ofstream(script) << fmt::format("#!/bin/sh\nexec {} \"$@\" --socket {}\n", havipd_path(),
                                          socket.string());
     fs::permissions(script, fs::perms::owner_all);
     daemon_ = start_vrrp_daemon(lab(), "a", havipd(script.string()), config);

@@ -22,6 +22,7 @@
 
 #include "tests/harness/command.hpp"
 #include "tests/harness/keepalived_conf.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
@@ -34,8 +35,7 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 constexpr const char* vip4 = "10.77.0.100";
-const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
-
+const std::string havip_bin = havip_path();
 
 std::string read_file(const fs::path& p) {
     std::ifstream in(p);
@@ -66,7 +66,7 @@ class ControlPairTest : public VrrpPairTest {
         fs::create_directories(dumps(node));
         const auto script = run_ / fmt::format("havipd-{}.sh", node);
         std::ofstream(script) << fmt::format(
-            "#!/bin/sh\nexec {} \"$@\" --socket {} --dump-dir {}\n", HAVIPD_BIN,
+            "#!/bin/sh\nexec {} \"$@\" --socket {} --dump-dir {}\n", havipd_path(),
             socket(node).string(), dumps(node).string());
         fs::permissions(script, fs::perms::owner_all);
         return havipd(script.string());

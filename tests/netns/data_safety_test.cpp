@@ -30,6 +30,7 @@
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/mariadb.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/tls.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
@@ -48,7 +49,7 @@ namespace fs = std::filesystem;
 constexpr const char* vip4 = "10.77.0.100";
 constexpr const char* writer_password = "w-lab-secret";
 constexpr auto advert = 100ms;
-const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
+const std::string havip_bin = havip_path();
 
 // Whether a raw VRRP socket in the namespace holds unread packets (`ss`'s Recv-Q).
 bool vrrp_bytes_queued(const std::string& ns) {
@@ -161,9 +162,9 @@ class DataSafetyTest : public VrrpPairTest {
     }
 
     void start_pair() {
-        a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 150));
+        a_ = start_vrrp_daemon(lab(), "a", havipd(havipd_path()), config("a", 150));
         ASSERT_TRUE(wait_vip("a", true, 5s, Clock::now() - 1s)) << "havipd on a never took the VIP";
-        b_ = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 100));
+        b_ = start_vrrp_daemon(lab(), "b", havipd(havipd_path()), config("b", 100));
         ASSERT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 5s));
         ASSERT_TRUE(wait_until([&] { return b_.log_mentions("mysql_check healthy"); }, 5s, 50ms));
         ASSERT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 5s, 50ms));
@@ -172,7 +173,8 @@ class DataSafetyTest : public VrrpPairTest {
 
     // `havip status --json` of the node's havipd (the harness's socket path).
     nlohmann::json status(std::string_view node) {
-        auto argv = daemon_command(havipd(HAVIPD_BIN), lab().dir() / "x.conf", lab().dir(), node);
+        auto argv =
+            daemon_command(havipd(havipd_path()), lab().dir() / "x.conf", lab().dir(), node);
         std::string socket;
         for (std::size_t i = 0; i + 1 < argv.size(); ++i)
             if (argv[i] == "--socket") socket = argv[i + 1];
@@ -364,7 +366,7 @@ TEST_F(DataSafetyTest, lone_survivor_gets_the_vip_back_after_its_havipd_or_its_m
     ASSERT_TRUE(b_.process->signal(SIGTERM));
     ASSERT_TRUE(wait_until([&] { return !b_.process->running(); }, 10s, 50ms));
     const auto restarted = Clock::now();
-    b_ = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 100));
+    b_ = start_vrrp_daemon(lab(), "b", havipd(havipd_path()), config("b", 100));
     EXPECT_TRUE(wait_vip("b", true, 5s, restarted))
         << "no VIP on b after its havipd restarted: " << check_reason("b");
     EXPECT_TRUE(wait_until([&] { return db_b_->read_only() == false; }, 5s, 50ms))
@@ -480,7 +482,7 @@ TEST_F(DataSafetyTest, only_the_stale_side_is_latched_when_the_old_master_return
     EXPECT_FALSE(b_.log_mentions("data diverged"));
     EXPECT_TRUE(a_.wait_for_state("VI_1", "FAULT", 2s)) << check_reason("a");
     // a's status says what it is and how to get out.
-    auto argv = daemon_command(havipd(HAVIPD_BIN), lab().dir() / "x.conf", lab().dir(), "a");
+    auto argv = daemon_command(havipd(havipd_path()), lab().dir() / "x.conf", lab().dir(), "a");
     std::string socket;
     for (std::size_t i = 0; i + 1 < argv.size(); ++i)
         if (argv[i] == "--socket") socket = argv[i + 1];
@@ -496,7 +498,7 @@ TEST_F(DataSafetyTest, only_the_stale_side_is_latched_when_the_old_master_return
     ASSERT_TRUE(b_.process->signal(SIGTERM));
     ASSERT_TRUE(wait_until([&] { return !b_.process->running(); }, 10s, 50ms));
     const auto restarted = Clock::now();
-    b_ = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 100));
+    b_ = start_vrrp_daemon(lab(), "b", havipd(havipd_path()), config("b", 100));
     EXPECT_TRUE(wait_vip("b", true, 5s, restarted))
         << "no VIP on b after its havipd restarted: " << check_reason("b");
     std::this_thread::sleep_for(3s);
@@ -516,12 +518,12 @@ TEST_F(DataSafetyTest, new_master_fences_a_frozen_old_master_and_refences_after_
     // The fence logs in on the peer with the check's login, which the harness also creates for
     // the lab network (tests/harness/mariadb.cpp).
     // a (the lower priority) is the master and writable; then its havipd freezes.
-    a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 100));
+    a_ = start_vrrp_daemon(lab(), "a", havipd(havipd_path()), config("a", 100));
     ASSERT_TRUE(wait_vip("a", true, 5s, Clock::now() - 1s)) << "havipd on a never took the VIP";
     ASSERT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 5s, 50ms));
     ASSERT_TRUE(freeze(a_));
     // b (higher priority) comes back and takes over: a can neither advertise nor demote.
-    b_ = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 150));
+    b_ = start_vrrp_daemon(lab(), "b", havipd(havipd_path()), config("b", 150));
     EXPECT_TRUE(b_.wait_for_state("VI_1", "MASTER", 5s));
     EXPECT_TRUE(wait_until([&] { return db_b_->read_only() == false; }, 5s, 50ms))
         << check_reason("b");

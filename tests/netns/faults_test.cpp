@@ -23,6 +23,7 @@
 
 #include "tests/harness/command.hpp"
 #include "tests/harness/keepalived_conf.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
@@ -41,7 +42,7 @@ namespace fs = std::filesystem;
 constexpr const char* vip4 = "10.77.0.100";
 constexpr int master_priority = 150;
 constexpr int backup_priority = 100;
-const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
+const std::string havip_bin = havip_path();
 
 VrrpInstanceSpec spec(int priority, milliseconds advert_int = 100ms) {
     VrrpInstanceSpec s;
@@ -70,14 +71,14 @@ std::size_t count_lines(const std::string& text, std::string_view needle) {
 class FaultsTest : public VrrpPairTest {
   protected:
     // a becomes master alone, then b joins as backup and hears a couple of adverts.
-    void start_pair(milliseconds advert_int = 100ms, Daemon a_daemon = havipd(HAVIPD_BIN)) {
+    void start_pair(milliseconds advert_int = 100ms, Daemon a_daemon = havipd(havipd_path())) {
         ASSERT_NO_FATAL_FAILURE(build(vip4));
         a_config_ = single_instance(spec(master_priority, advert_int), "a");
         const auto a_timing = rfc_timing(3, master_priority, advert_int);
         a_ = start_master("a", a_daemon, a_config_,
                           duration_cast<milliseconds>(a_timing.master_down) + 3s);
         ASSERT_FALSE(HasFailure());
-        b_ = start_backup("b", havipd(HAVIPD_BIN),
+        b_ = start_backup("b", havipd(havipd_path()),
                           single_instance(spec(backup_priority, advert_int), "b"));
         ASSERT_FALSE(HasFailure());
         std::this_thread::sleep_for(2 * advert_int);
@@ -85,7 +86,7 @@ class FaultsTest : public VrrpPairTest {
     }
 
     std::string socket_of(std::string_view node) {
-        const auto argv = daemon_command(havipd(HAVIPD_BIN), "conf", lab().dir(), node);
+        const auto argv = daemon_command(havipd(havipd_path()), "conf", lab().dir(), node);
         auto it = std::find(argv.begin(), argv.end(), "--socket");
         return it == argv.end() ? std::string{} : *(it + 1);
     }
@@ -214,7 +215,7 @@ TEST_F(FaultsTest, sigkilled_master_leaves_a_stale_vip_that_its_restart_removes)
     // Nobody cleaned up after a: the stale VIP is on both nodes, only b advertises.
     EXPECT_EQ(holders(), (Names{"a", "b"}));
     const auto restart = Clock::now();
-    a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), a_config_);
+    a_ = start_vrrp_daemon(lab(), "a", havipd(havipd_path()), a_config_);
     const auto cleaned = wait_vip("a", false, 2s, restart);
     ASSERT_TRUE(cleaned.has_value()) << "the restarted daemon kept the stale VIP";
     EXPECT_TRUE(wait_until([&] { return a_.log_mentions("removed stale VIP"); }, 1s, 5ms));
@@ -245,7 +246,7 @@ TEST_F(FaultsTest, full_disk_for_dumps_is_logged_once_per_write_and_changes_noth
         "exec unshare -m --propagation private sh -c '"
         "mount -t tmpfs -o size=16k havip-full \"$0\" || exit 97; "
         "cat /dev/zero >\"$0/fill\" 2>/dev/null; exec \"$@\"' {} {} \"$@\" --dump-dir {}\n",
-        full.string(), HAVIPD_BIN, full.string());
+        full.string(), havipd_path(), full.string());
     fs::permissions(wrapper, fs::perms::owner_all);
     ASSERT_NO_FATAL_FAILURE(start_pair(100ms, havipd(wrapper.string())));
     const auto b_changes = b_.state_changes("VI_1");

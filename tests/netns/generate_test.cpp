@@ -18,13 +18,14 @@
 #include <string>
 
 #include "tests/harness/command.hpp"
+#include "tests/harness/product.hpp"
 
 namespace havip::test {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
+const std::string havip_bin = havip_path();
 const fs::path samples = fs::path(HAVIP_SOURCE_DIR) / "tests/configs/inventories/good";
 
 // `mariadbd --help --verbose` ends with a "name value" table of every variable.
@@ -147,8 +148,7 @@ TEST_P(GeneratedFiles, are_accepted_by_mariadbd_havipd_keepalived_and_sysctl) {
             "-n",
             "sh",
             "-c",
-            vrrp_ns_script(dir_ / "ov",
-                           std::string(HAVIPD_BIN) + " -t -f " + (nd / "havipd.conf").string())};
+            vrrp_ns_script(dir_ / "ov", havipd_path() + " -t -f " + (nd / "havipd.conf").string())};
         auto h = run_command(havipd);
         EXPECT_TRUE(succeeded(havipd, h));
         EXPECT_EQ(h.err.find("warning:"), std::string::npos) << h.err;

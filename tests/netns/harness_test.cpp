@@ -17,6 +17,7 @@
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/process.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/wait.hpp"
 
@@ -187,8 +188,8 @@ TEST(DaemonCommand, each_daemon_gets_its_own_pid_files_and_stays_in_the_foregrou
                                             "-c",
                                             "/run/x/a-keepalived-checkers.pid"};
     EXPECT_EQ(ka, expected);
-    const auto hv = daemon_command(havipd(HAVIPD_BIN), "/x/b.conf", "/run/x", "b");
-    EXPECT_EQ(hv.front(), HAVIPD_BIN);
+    const auto hv = daemon_command(havipd(havipd_path()), "/x/b.conf", "/run/x", "b");
+    EXPECT_EQ(hv.front(), havipd_path());
     EXPECT_NE(std::find(hv.begin(), hv.end(), "/run/x/b-havipd.pid"), hv.end());
 }
 

@@ -24,6 +24,7 @@
 #include "tests/harness/command.hpp"
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
@@ -65,7 +66,7 @@ VrrpInstanceSpec spec(int priority, int version = 3, milliseconds advert_int = 1
 
 class HavipdPairBase : public VrrpPairTest {
   protected:
-    Daemon daemon() const { return havipd(HAVIPD_BIN); }
+    Daemon daemon() const { return havipd(havipd_path()); }
 
     // Scheduling slack on top of a protocol bound: the machine is shared.
     static milliseconds margin(milliseconds advert_int) { return 100ms + advert_int / 10; }

@@ -28,6 +28,7 @@
 #include "tests/harness/command.hpp"
 #include "tests/harness/injector.hpp"
 #include "tests/harness/keepalived_conf.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
@@ -44,7 +45,7 @@ using Packets = std::vector<std::vector<std::uint8_t>>;
 
 constexpr const char* vip4 = "10.77.0.100";
 constexpr const char* password = "s3cret";
-const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
+const std::string havip_bin = havip_path();
 
 // How long each phase lasts; the slow phase sends one packet per class per second.
 constexpr auto slow_phase = 4s;
@@ -79,12 +80,12 @@ class HostileTest : public VrrpPairTest {
         ASSERT_TRUE(lab().add_node("x"));
         ASSERT_TRUE(lab().add_address("x", "10.77.0.3/24"));
         const auto a_spec = spec(150), b_spec = spec(100);
-        a_ = start_master("a", havipd(HAVIPD_BIN), single_instance(a_spec, "a"),
+        a_ = start_master("a", havipd(havipd_path()), single_instance(a_spec, "a"),
                           std::chrono::duration_cast<std::chrono::milliseconds>(
                               rfc_timing(version, 150, a_spec.advert_int).master_down) +
                               3s);
         ASSERT_FALSE(HasFailure());
-        b_ = start_backup("b", havipd(HAVIPD_BIN), single_instance(b_spec, "b"));
+        b_ = start_backup("b", havipd(havipd_path()), single_instance(b_spec, "b"));
         ASSERT_FALSE(HasFailure());
         std::this_thread::sleep_for(2 * a_spec.advert_int);
         ASSERT_EQ(holders(), Names{"a"});
@@ -135,7 +136,7 @@ class HostileTest : public VrrpPairTest {
     }
 
     std::string socket_of(std::string_view node) {
-        const auto argv = daemon_command(havipd(HAVIPD_BIN), "conf", lab().dir(), node);
+        const auto argv = daemon_command(havipd(havipd_path()), "conf", lab().dir(), node);
         auto it = std::find(argv.begin(), argv.end(), "--socket");
         return it == argv.end() ? std::string{} : *(it + 1);
     }

@@ -19,6 +19,7 @@
 
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
@@ -49,7 +50,7 @@ class LoopStall : public VrrpPairTest {
                 "export "
                 "ASAN_OPTIONS=\"${{ASAN_OPTIONS:+$ASAN_OPTIONS:}}verify_asan_link_order=0\"\n"
                 "exec {} \"$@\"\n",
-                HAVIP_SLOW_CALLS_LIB, slow_dir_.string(), HAVIPD_BIN);
+                slow_calls_path(), slow_dir_.string(), havipd_path());
         }
         ::chmod(wrapper_.c_str(), 0755);
     }
@@ -69,7 +70,7 @@ class LoopStall : public VrrpPairTest {
         const auto start = Clock::now();
         a_ = start_vrrp_daemon(lab(), "a", havipd(wrapper_.string()), a_config);
         ASSERT_TRUE(wait_vip("a", true, 5s, start).has_value()) << a_.process->log_tail(20);
-        b_ = start_backup("b", havipd(HAVIPD_BIN), single_instance(v3_instance(100), "b"));
+        b_ = start_backup("b", havipd(havipd_path()), single_instance(v3_instance(100), "b"));
         ASSERT_FALSE(HasFailure());
         std::this_thread::sleep_for(300ms);
         ASSERT_EQ(holders(), Names{"a"});

@@ -19,6 +19,7 @@
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/netns_socket.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/wait.hpp"
 
@@ -101,7 +102,7 @@ class MetricsListenerTest : public LabTest {
         spec.advert_int = 100ms;
         spec.vips = {"10.77.0.100/24"};
         config.instances = {spec};
-        daemon_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config);
+        daemon_ = start_vrrp_daemon(lab(), "a", havipd(havipd_path()), config);
         ASSERT_TRUE(daemon_.wait_for_state("VI_1", "MASTER", 3s));
     }
     std::string ns() { return lab().ns("a"); }

@@ -26,6 +26,7 @@
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/mariadb.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
@@ -90,11 +91,11 @@ class MysqlCheckTest : public VrrpPairTest {
                     milliseconds advert_int, milliseconds healthy_within = 5s) {
         const auto timing = rfc_timing(3, a_priority, advert_int);
         const auto since = Clock::now();
-        a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), a_config);
+        a_ = start_vrrp_daemon(lab(), "a", havipd(havipd_path()), a_config);
         ASSERT_TRUE(
             wait_vip("a", true, duration_cast<milliseconds>(timing.master_down) + 5s, since))
             << "havipd on a never took the VIP";
-        b_ = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), b_config);
+        b_ = start_vrrp_daemon(lab(), "b", havipd(havipd_path()), b_config);
         ASSERT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 5s));
         // The standby is eligible only once its check has seen the channel in contact (a
         // heartbeat or a GTID arriving): in production it has run long before any failure.
@@ -144,7 +145,8 @@ class MysqlCheckTest : public VrrpPairTest {
 
     // The control socket the harness gives havipd on `node` (see daemon_command).
     std::string control_socket(std::string_view node) {
-        auto argv = daemon_command(havipd(HAVIPD_BIN), lab().dir() / "x.conf", lab().dir(), node);
+        auto argv =
+            daemon_command(havipd(havipd_path()), lab().dir() / "x.conf", lab().dir(), node);
         for (std::size_t i = 0; i + 1 < argv.size(); ++i)
             if (argv[i] == "--socket") return argv[i + 1];
         return "";
@@ -342,9 +344,8 @@ TEST_F(MysqlCheckTest, frozen_mysqld_moves_vip_within_the_check_deadline) {
         wait_until([&] { return a_.log_mentions("manage_read_only demote failed"); }, 10s, 100ms))
         << "the demote step on the frozen server never ended";
     const auto asked = Clock::now();
-    auto status = run_command({std::string(HAVIP_BINARY_DIR) + "/havip/havip", "status", "--json",
-                               "--socket", control_socket("a")},
-                              5s);
+    auto status =
+        run_command({havip_path(), "status", "--json", "--socket", control_socket("a")}, 5s);
     // The exit code says the instance is in FAULT; the point is that an answer came.
     EXPECT_FALSE(status.timed_out);
     EXPECT_FALSE(status.out.empty()) << status.err;

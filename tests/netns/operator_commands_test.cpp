@@ -22,6 +22,7 @@
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/mariadb.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
@@ -35,7 +36,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* vip4 = "10.77.0.100";
 constexpr gid_t nogroup = 65534;
-const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
+const std::string havip_bin = havip_path();
 
 class OperatorCommandsTest : public VrrpPairTest {
   protected:
@@ -85,8 +86,8 @@ class OperatorCommandsTest : public VrrpPairTest {
         config.global_extra_lines = {
             fmt::format("havip_control_group {}", ::getgrgid(nogroup)->gr_name)};
         const auto script = run_ / "havipd.sh";
-        std::ofstream(script) << fmt::format("#!/bin/sh\nexec {} \"$@\" --socket {}\n", HAVIPD_BIN,
-                                             socket_.string());
+        std::ofstream(script) << fmt::format("#!/bin/sh\nexec {} \"$@\" --socket {}\n",
+                                             havipd_path(), socket_.string());
         fs::permissions(script, fs::perms::owner_all);
         b_ = start_vrrp_daemon(lab(), "b", havipd(script.string()),
                                render_keepalived_conf(config) + "\n" +

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/harness/command.hpp"
+#include "tests/harness/product.hpp"
 
 namespace havip::test {
 namespace {
@@ -102,7 +103,7 @@ TEST(ExampleConfig, example_configuration_passes_havipd_t) {
     const auto r = run_command({"unshare", "-n", "sh", "-c",
                                 fmt::format("ip link add eth0 type veth peer name eth9 && "
                                             "exec {} -t -f {}",
-                                            HAVIPD_BIN, example)},
+                                            havipd_path(), example)},
                                20s);
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.err.find("0 errors, 0 warnings"), std::string::npos) << r.err;

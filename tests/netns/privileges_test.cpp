@@ -22,6 +22,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/harness/keepalived_conf.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
@@ -97,7 +98,7 @@ TEST_F(Privileges, havipd_keeps_only_vrrp_capabilities_and_still_runs_scripts_an
     fs::create_directory(state_dir);
     ::chmod(state_dir.c_str(), 0755);
     const auto start = Clock::now();
-    auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN),
+    auto a = start_vrrp_daemon(lab(), "a", havipd(havipd_path()),
                                render_keepalived_conf(a_config) + scripts);
     ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a.process->log_tail(30);
 
@@ -136,7 +137,7 @@ TEST_F(Privileges, havipd_keeps_only_vrrp_capabilities_and_still_runs_scripts_an
         << "the timed-out script of nobody is still running";
 
     // Failover both ways: the reduced set removes and adds VIPs and sends adverts.
-    auto b = start_backup("b", havipd(HAVIPD_BIN), single_instance(v3_instance(100), "b"));
+    auto b = start_backup("b", havipd(havipd_path()), single_instance(v3_instance(100), "b"));
     ASSERT_FALSE(HasFailure());
     const auto failing = Clock::now();
     { std::ofstream(down) << "down\n"; }
@@ -161,7 +162,7 @@ TEST_F(Privileges, the_loop_runs_sched_rr_by_default_and_its_scripts_at_normal_p
     auto a_spec = v3_instance(150);
     a_spec.extra_lines = {fmt::format("notify_master \"{}\" root", notify_sh.string())};
     const auto start = Clock::now();
-    auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN),
+    auto a = start_vrrp_daemon(lab(), "a", havipd(havipd_path()),
                                render_keepalived_conf(single_instance(a_spec, "a")));
     ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a.process->log_tail(30);
     EXPECT_EQ(::sched_getscheduler(a.process->pid()), SCHED_RR | SCHED_RESET_ON_FORK);
@@ -177,7 +178,7 @@ TEST_F(Privileges, the_loop_runs_sched_rr_by_default_and_its_scripts_at_normal_p
 
     auto b_config = single_instance(v3_instance(100), "b");
     b_config.global_extra_lines = {"vrrp_rt_priority 0"};
-    auto b = start_backup("b", havipd(HAVIPD_BIN), b_config);
+    auto b = start_backup("b", havipd(havipd_path()), b_config);
     ASSERT_FALSE(HasFailure());
     EXPECT_EQ(::sched_getscheduler(b.process->pid()), SCHED_OTHER);
     for (const auto* d : {&a, &b})

@@ -31,6 +31,7 @@
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/mariadb.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
@@ -44,7 +45,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* vip4 = "10.77.0.100";
 constexpr const char* admin_password = "admin-lab-secret";
-const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
+const std::string havip_bin = havip_path();
 
 std::string read_file(const fs::path& path) {
     std::ifstream in(path);
@@ -110,7 +111,8 @@ class RejoinTest : public VrrpPairTest {
     }
 
     std::string daemon_option(std::string_view node, std::string_view option) {
-        auto argv = daemon_command(havipd(HAVIPD_BIN), lab().dir() / "x.conf", lab().dir(), node);
+        auto argv =
+            daemon_command(havipd(havipd_path()), lab().dir() / "x.conf", lab().dir(), node);
         for (std::size_t i = 0; i + 1 < argv.size(); ++i)
             if (argv[i] == option) return argv[i + 1];
         return "";
@@ -191,9 +193,9 @@ class RejoinTest : public VrrpPairTest {
                                vip4),
                    fs::perms(0644));
 
-        a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 150));
+        a_ = start_vrrp_daemon(lab(), "a", havipd(havipd_path()), config("a", 150));
         ASSERT_TRUE(wait_vip("a", true, 5s, Clock::now() - 1s)) << "havipd on a never took the VIP";
-        b_ = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 100));
+        b_ = start_vrrp_daemon(lab(), "b", havipd(havipd_path()), config("b", 100));
         ASSERT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 5s));
         ASSERT_TRUE(wait_until([&] { return b_.log_mentions("mysql_check healthy"); }, 5s, 50ms));
         ASSERT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 5s, 50ms));

@@ -23,6 +23,7 @@
 #include "tests/harness/command.hpp"
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/netns_socket.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
@@ -42,9 +43,9 @@ class SecurityTest : public VrrpPairTest {
     void start_pair() {
         ASSERT_NO_FATAL_FAILURE(build(vip4));
         a_config_ = single_instance(v3_instance(150), "a");
-        a_ = start_master("a", havipd(HAVIPD_BIN), a_config_, 3s);
+        a_ = start_master("a", havipd(havipd_path()), a_config_, 3s);
         ASSERT_FALSE(HasFailure());
-        b_ = start_backup("b", havipd(HAVIPD_BIN), single_instance(v3_instance(100), "b"));
+        b_ = start_backup("b", havipd(havipd_path()), single_instance(v3_instance(100), "b"));
         ASSERT_FALSE(HasFailure());
         std::this_thread::sleep_for(300ms);
         ASSERT_EQ(holders(), Names{"a"});
@@ -63,7 +64,7 @@ TEST_F(SecurityTest, second_daemon_on_a_node_refuses_to_start_and_leaves_the_vip
     fs::create_directories(second_dir);
     const auto before = Clock::now();
     auto& second = lab().start("a", "a-second",
-                               daemon_command(havipd(HAVIPD_BIN), a_.config, second_dir, "a"));
+                               daemon_command(havipd(havipd_path()), a_.config, second_dir, "a"));
     const auto status = second.wait_exit(5s);
     ASSERT_TRUE(status.has_value()) << "the second havipd kept running:\n" << second.log_tail(20);
     EXPECT_NE(*status, 0);
@@ -77,13 +78,13 @@ TEST_F(SecurityTest, second_daemon_on_a_node_refuses_to_start_and_leaves_the_vip
     EXPECT_EQ(holders(), Names{"a"});
 
     // A configuration test still runs beside the daemon.
-    const auto test = run_in_netns(lab().ns("a"), {HAVIPD_BIN, "-t", "-f", a_.config.string()});
+    const auto test = run_in_netns(lab().ns("a"), {havipd_path(), "-t", "-f", a_.config.string()});
     EXPECT_EQ(test.exit_code, 0) << test.err;
 
     // The lock dies with its holder: a SIGKILLed daemon does not block its restart.
     ASSERT_TRUE(a_.process->signal(SIGKILL));
     ASSERT_EQ(a_.process->wait_exit(2s), 128 + SIGKILL);
-    a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), a_config_);
+    a_ = start_vrrp_daemon(lab(), "a", havipd(havipd_path()), a_config_);
     EXPECT_TRUE(a_.wait_for_state("VI_1", "MASTER", 5s)) << a_.process->log_tail(20);
     EXPECT_TRUE(wait_until([&] { return holders() == Names{"a"}; }, 3s, 10ms));
     EXPECT_TRUE(a_.process->running());
@@ -150,7 +151,8 @@ TEST_F(SecurityTest, no_descriptor_of_the_daemon_is_inherited_by_scripts) {
         "tcp_check chk_silent {{\n    host 10.77.0.9\n    port 3306\n    interval 1\n"
         "    timeout 0.9\n}}\n",
         script.string());
-    a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), render_keepalived_conf(config) + blocks);
+    a_ = start_vrrp_daemon(lab(), "a", havipd(havipd_path()),
+                           render_keepalived_conf(config) + blocks);
     ASSERT_TRUE(a_.wait_for_state("VI_1", "MASTER", 5s)) << a_.process->log_tail(20);
 
     // A metrics session held open, so it exists while the descriptors are looked at.
@@ -207,7 +209,7 @@ TEST_F(SecurityTest, notify_master_in_a_world_writable_directory_never_runs_unde
                         fmt::format("notify \"{}\"", notify.string())};
     auto config = single_instance(spec, "a");
     config.global_extra_lines = {"script_user root", "enable_script_security"};
-    a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config);
+    a_ = start_vrrp_daemon(lab(), "a", havipd(havipd_path()), config);
     ASSERT_TRUE(a_.wait_for_state("VI_1", "MASTER", 5s)) << a_.process->log_tail(20);
     ASSERT_TRUE(wait_until([&] { return fs::exists(allowed_ran); }, 3s, 20ms))
         << "the hook on a root-only path did not run:\n" << a_.process->log_tail(20);
@@ -228,7 +230,7 @@ TEST_F(SecurityTest, notify_master_in_a_world_writable_directory_never_runs_unde
         }
     }
     ASSERT_GT(column, 0);
-    const auto test = run_in_netns(lab().ns("a"), {HAVIPD_BIN, "-t", "-f", a_.config.string()});
+    const auto test = run_in_netns(lab().ns("a"), {havipd_path(), "-t", "-f", a_.config.string()});
     EXPECT_NE(test.exit_code, 0) << test.err;
     EXPECT_NE(test.err.find(fmt::format("{}:{}:{}: error: Unsafe permissions found for script "
                                         "'{}' - disabling.",
@@ -258,7 +260,8 @@ TEST_F(SecurityTest, a_refused_vrrp_script_is_untracked_and_shown_disabled) {
     config.global_extra_lines = {"script_user root", "enable_script_security"};
     const std::string block = fmt::format(
         "\nvrrp_script chk_open {{\n    script \"{}\"\n    interval 1\n}}\n", check.string());
-    a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), render_keepalived_conf(config) + block);
+    a_ = start_vrrp_daemon(lab(), "a", havipd(havipd_path()),
+                           render_keepalived_conf(config) + block);
     ASSERT_TRUE(a_.wait_for_state("VI_1", "MASTER", 5s)) << a_.process->log_tail(20);
     EXPECT_TRUE(a_.log_mentions("Disabling track script chk_open due to insecure"))
         << a_.process->log_tail(20);
@@ -270,8 +273,7 @@ TEST_F(SecurityTest, a_refused_vrrp_script_is_untracked_and_shown_disabled) {
     auto socket = lab().dir() / "a.sock";
     if (socket.string().size() > 100)
         socket = fmt::format("/tmp/hv{:x}-a.sock", std::hash<std::string>{}(lab().dir().string()));
-    const auto status = run_command(
-        {std::string(HAVIP_BINARY_DIR) + "/havip/havip", "status", "--socket", socket.string()});
+    const auto status = run_command({havip_path(), "status", "--socket", socket.string()});
     EXPECT_NE(status.out.find("check chk_open (vrrp_script): disabled - Unsafe permissions found "
                               "for script '" +
                               check.string() + "' - disabling."),

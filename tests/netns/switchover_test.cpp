@@ -24,6 +24,7 @@
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/mariadb.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
@@ -38,7 +39,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* vip4 = "10.77.0.100";
 constexpr const char* writer_password = "w-lab-secret";
-const std::string havip_bin = std::string(HAVIP_BINARY_DIR) + "/havip/havip";
+const std::string havip_bin = havip_path();
 
 class SwitchoverTest : public VrrpPairTest {
   protected:
@@ -93,16 +94,17 @@ class SwitchoverTest : public VrrpPairTest {
                                     "GRANT INSERT, SELECT ON lab.* TO 'w'@'10.77.0.%';",
                                     writer_password)));
         ASSERT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
-        a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 150));
+        a_ = start_vrrp_daemon(lab(), "a", havipd(havipd_path()), config("a", 150));
         ASSERT_TRUE(wait_vip("a", true, 5s, Clock::now() - 1s)) << "havipd on a never took the VIP";
-        b_ = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 100));
+        b_ = start_vrrp_daemon(lab(), "b", havipd(havipd_path()), config("b", 100));
         ASSERT_TRUE(b_.wait_for_state("VI_1", "BACKUP", 5s));
         ASSERT_TRUE(wait_until([&] { return b_.log_mentions("mysql_check healthy"); }, 5s, 50ms));
         ASSERT_TRUE(wait_until([&] { return db_a_->read_only() == false; }, 5s, 50ms));
     }
 
     std::string socket_of(std::string_view node) {
-        auto argv = daemon_command(havipd(HAVIPD_BIN), lab().dir() / "x.conf", lab().dir(), node);
+        auto argv =
+            daemon_command(havipd(havipd_path()), lab().dir() / "x.conf", lab().dir(), node);
         for (std::size_t i = 0; i + 1 < argv.size(); ++i)
             if (argv[i] == "--socket") return argv[i + 1];
         return "";
@@ -204,7 +206,7 @@ TEST_F(SwitchoverTest, moves_the_vip_and_the_writer_both_ways_with_no_acknowledg
 
     // The hold outlives a restart of a's havipd.
     a_.process->stop();
-    a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 150));
+    a_ = start_vrrp_daemon(lab(), "a", havipd(havipd_path()), config("a", 150));
     ASSERT_TRUE(a_.wait_for_state("VI_1", "BACKUP", 5s)) << logs();
     std::this_thread::sleep_for(2s);
     EXPECT_EQ(holders(), std::vector<std::string>{"b"}) << logs();
@@ -329,7 +331,7 @@ TEST_F(SwitchoverTest, a_reload_or_restart_in_the_middle_leaves_a_single_writabl
         ASSERT_TRUE(wait_until([&] { return running_step("a") == "read_only"; }, 5s, 20ms));
         if (restart) {
             a_.process->stop();
-            a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 150));
+            a_ = start_vrrp_daemon(lab(), "a", havipd(havipd_path()), config("a", 150));
         } else {
             ASSERT_TRUE(a_.process->signal(SIGHUP));
         }

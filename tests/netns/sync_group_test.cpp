@@ -18,6 +18,7 @@
 
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/sync_group.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
@@ -116,9 +117,11 @@ TEST_F(SyncGroupTest, a_member_fault_moves_the_whole_group_and_back) {
                           fs::path(b_flag.string() + "-group")})
         std::ofstream(f) << "0\n";
     const auto start = Clock::now();
-    auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 150, a_flag, a_notify));
+    auto a =
+        start_vrrp_daemon(lab(), "a", havipd(havipd_path()), config("a", 150, a_flag, a_notify));
     ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a.process->log_tail(30);
-    auto b = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 100, b_flag, b_notify));
+    auto b =
+        start_vrrp_daemon(lab(), "b", havipd(havipd_path()), config("b", 100, b_flag, b_notify));
     ASSERT_TRUE(both_on("a", 3s)) << a.process->log_tail(30);
     // Both members start BACKUP, then take over together: one hook run per group state.
     EXPECT_TRUE(wait_until(
@@ -215,9 +218,9 @@ TEST_F(SyncGroupTest, a_member_interface_recreated_by_name_moves_the_group_and_b
         return settled();
     };
     const auto start = Clock::now();
-    auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN), config("a", 150));
+    auto a = start_vrrp_daemon(lab(), "a", havipd(havipd_path()), config("a", 150));
     ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a.process->log_tail(30);
-    auto b = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), config("b", 100));
+    auto b = start_vrrp_daemon(lab(), "b", havipd(havipd_path()), config("b", 100));
     ASSERT_TRUE(group_on("a", 3s)) << a.process->log_tail(30);
 
     ASSERT_TRUE(lab().run("a", {"ip", "link", "del", "eth1"}).ok());
@@ -241,10 +244,10 @@ TEST_F(SyncGroupTest, a_member_vip_removed_externally_is_retaken_in_place_withou
     ASSERT_NO_FATAL_FAILURE(build(db_vip));
     const auto start = Clock::now();
     const auto a_notify = lab().dir() / "a-notify.out";
-    auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN),
+    auto a = start_vrrp_daemon(lab(), "a", havipd(havipd_path()),
                                two_member_group("a", 200, "G", {}, notify_hook("a", a_notify)));
     ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a.process->log_tail(30);
-    auto b = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN), two_member_group("b", 50, "G"));
+    auto b = start_vrrp_daemon(lab(), "b", havipd(havipd_path()), two_member_group("b", 50, "G"));
     ASSERT_TRUE(b.wait_for_state("VI_GW", "BACKUP", 3s)) << b.process->log_tail(30);
     ASSERT_TRUE(both_on("a", 3s)) << a.process->log_tail(30);
     ASSERT_TRUE(wait_until(
@@ -296,11 +299,11 @@ TEST_F(SyncGroupTest, sighup_grouping_the_instances_or_renaming_the_group_keeps_
     std::ofstream(a_flag) << "0\n";
     std::ofstream(b_flag) << "0\n";
     const auto start = Clock::now();
-    auto a = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN),
+    auto a = start_vrrp_daemon(lab(), "a", havipd(havipd_path()),
                                two_member_group("a", 200, "", a_flag));
     ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a.process->log_tail(30);
-    auto b = start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN),
-                               two_member_group("b", 50, "", b_flag));
+    auto b =
+        start_vrrp_daemon(lab(), "b", havipd(havipd_path()), two_member_group("b", 50, "", b_flag));
     ASSERT_TRUE(b.wait_for_state("VI_GW", "BACKUP", 3s)) << b.process->log_tail(30);
     ASSERT_TRUE(both_on("a", 3s)) << a.process->log_tail(30);
 

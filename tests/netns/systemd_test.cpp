@@ -33,6 +33,7 @@
 #include "tests/harness/command.hpp"
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
+#include "tests/harness/product.hpp"
 
 namespace havip::test {
 namespace {
@@ -132,7 +133,7 @@ class SystemdProtocolTest : public LabTest {
 
         // Everything the child needs is built before fork: it only makes system calls.
         const std::string netns = "/run/netns/" + lab().ns("a");
-        std::vector<std::string> args{HAVIPD_BIN,
+        std::vector<std::string> args{havipd_path(),
                                       "-n",
                                       "-D",
                                       "-f",
@@ -346,7 +347,7 @@ TEST(SystemdUnit, systemd_analyze_verify_accepts_the_unit) {
     std::stringstream unit;
     unit << in.rdbuf();
     const std::string text =
-        std::regex_replace(unit.str(), std::regex("/usr/sbin/havipd"), std::string(HAVIPD_BIN));
+        std::regex_replace(unit.str(), std::regex("/usr/sbin/havipd"), havipd_path());
     std::ofstream(dir / "havipd.service") << text;
     const auto r = run_command({"env", "MANPATH=" + (dir / "man").string(), "systemd-analyze",
                                 "verify", (dir / "havipd.service").string()},

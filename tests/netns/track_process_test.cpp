@@ -18,6 +18,7 @@
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
 #include "tests/harness/process.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 
@@ -68,10 +69,10 @@ class HavipdTrackProcess : public VrrpPairTest {
         const std::string block =
             fmt::format("\nvrrp_track_process db {{\n    process {}\n{}}}\n", name_, block_extra);
         const auto start = Clock::now();
-        a_ = start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN),
+        a_ = start_vrrp_daemon(lab(), "a", havipd(havipd_path()),
                                render_keepalived_conf(single_instance(a_spec, "a")) + block);
         ASSERT_TRUE(wait_vip("a", true, 4s, start).has_value()) << a_.process->log_tail(20);
-        b_ = start_backup("b", havipd(HAVIPD_BIN), single_instance(v3_instance(100), "b"));
+        b_ = start_backup("b", havipd(havipd_path()), single_instance(v3_instance(100), "b"));
         ASSERT_FALSE(HasFailure());
         std::this_thread::sleep_for(300ms);
         ASSERT_EQ(holders(), Names{"a"});

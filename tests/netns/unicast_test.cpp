@@ -13,6 +13,7 @@
 #include "tests/harness/address_watcher.hpp"
 #include "tests/harness/keepalived_conf.hpp"
 #include "tests/harness/lab.hpp"
+#include "tests/harness/product.hpp"
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/wait.hpp"
 
@@ -55,14 +56,14 @@ TEST_F(UnicastTest, instances_sharing_a_vrid_hear_only_their_own_peers) {
     AddressWatcher ab({lab().ns("a"), lab().ns("b")}, vip_ab);
     AddressWatcher ac({lab().ns("a"), lab().ns("c")}, vip_ac);
     auto a =
-        start_vrrp_daemon(lab(), "a", havipd(HAVIPD_BIN),
+        start_vrrp_daemon(lab(), "a", havipd(havipd_path()),
                           config("a", {unicast("TO_B", 150, "10.77.0.1", "10.77.0.2", vip_ab),
                                        unicast("TO_C", 100, "10.77.0.1", "10.77.0.3", vip_ac)}));
     auto b =
-        start_vrrp_daemon(lab(), "b", havipd(HAVIPD_BIN),
+        start_vrrp_daemon(lab(), "b", havipd(havipd_path()),
                           config("b", {unicast("TO_A", 100, "10.77.0.2", "10.77.0.1", vip_ab)}));
     auto c =
-        start_vrrp_daemon(lab(), "c", havipd(HAVIPD_BIN),
+        start_vrrp_daemon(lab(), "c", havipd(havipd_path()),
                           config("c", {unicast("TO_A", 200, "10.77.0.3", "10.77.0.1", vip_ac)}));
     // Settled: a holds the a–b VIP, c the a–c one, and it stays so.
     EXPECT_TRUE(wait_until([&] { return ab.holders() == std::vector<std::string>{lab().ns("a")}; },

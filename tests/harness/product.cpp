@@ -1,0 +1,30 @@
+#include "tests/harness/product.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace havip::test {
+
+namespace {
+
+// The same file in the build named by HAVIP_PRODUCT_DIR, if set; else this build's.
+std::string in_product(const std::filesystem::path& built_here) {
+    const char* other = std::getenv("HAVIP_PRODUCT_DIR");
+    if (other == nullptr || *other == '\0') return built_here.string();
+    return (std::filesystem::path(other) / built_here.lexically_relative(HAVIP_BINARY_DIR))
+        .string();
+}
+
+}  // namespace
+
+std::string havipd_path() {
+    return in_product(HAVIPD_BIN);
+}
+std::string havip_path() {
+    return in_product(HAVIP_BIN);
+}
+std::string slow_calls_path() {
+    return in_product(HAVIP_SLOW_CALLS_LIB);
+}
+
+}  // namespace havip::test

@@ -281,20 +281,26 @@ class RejoinTest : public VrrpPairTest {
     bool a_marked() { return db_a_->value("SELECT id FROM only_a.m") == "7"; }
 
     // After a rejoin: a holds b's rows and none of its own crash window, replication runs
-    // both ways, and a write on b (the holder) reaches a.
+    // both ways, and a write on the holder reaches the other. a (the higher priority) fails
+    // back once it has caught up, at a moment of its own: the write waits for that, since one
+    // on b as root (which read_only does not stop) while a's failback fences b forks the data.
     void expect_copy_of_b() {
         EXPECT_EQ(db_a_->value("SELECT GROUP_CONCAT(id ORDER BY id) FROM lab.w"), "0,1,2,3");
         for (auto* d : {&*db_a_, &*db_b_}) {
             EXPECT_EQ(d->slave_status("Slave_IO_Running"), "Yes") << d->node();
             EXPECT_EQ(d->slave_status("Slave_SQL_Running"), "Yes") << d->node();
         }
-        ASSERT_TRUE(db_b_->exec("INSERT INTO lab.w VALUES (4, 'on b after the rejoin')"));
-        EXPECT_TRUE(wait_caught_up(*db_b_, *db_a_, 10s));
-        EXPECT_EQ(db_a_->value("SELECT note FROM lab.w WHERE id = 4"), "on b after the rejoin");
+        ASSERT_TRUE(
+            wait_until([&] { return holders() == std::vector<std::string>{"a"}; }, 20s, 100ms))
+            << check_status("a").dump();
+        ASSERT_TRUE(wait_until(
+            [&] { return db_a_->read_only() == false && db_b_->read_only() == true; }, 10s, 50ms));
+        ASSERT_TRUE(db_a_->exec("INSERT INTO lab.w VALUES (4, 'on the holder after the rejoin')"));
+        EXPECT_TRUE(wait_caught_up(*db_a_, *db_b_, 10s));
+        EXPECT_EQ(db_b_->value("SELECT note FROM lab.w WHERE id = 4"),
+                  "on the holder after the rejoin");
     }
 
-    // a's latch cleared, a eligible again: with the higher priority it takes the VIP back,
-    // writable, and what is written there (row `id`) reaches b.
     void expect_eligible_again(int id) {
         EXPECT_TRUE(
             wait_until([&] { return check_status("a").value("diverged", true) == false; }, 5s))

@@ -24,17 +24,6 @@ std::string quoted(std::string_view text) {
     return fmt::format("'{}…' ({} bytes)", text.substr(0, shown), text.size());
 }
 
-// Decimal digits and nothing else, within the type: no sign, space, or trailing text.
-template <typename Int>
-std::optional<Int> whole_number(std::string_view text) {
-    Int value{};
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || text.front() == '-' || ec != std::errc{} ||
-        end != text.data() + text.size())
-        return std::nullopt;
-    return value;
-}
-
 // A boolean variable as SELECT @@var answers it (0 or 1); ON and OFF as SHOW VARIABLES does.
 std::optional<bool> switch_value(std::string_view text) {
     if (text == "0" || text == "OFF" || text == "off") return false;

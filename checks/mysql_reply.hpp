@@ -5,12 +5,27 @@
 // is left unknown and said in Snapshot::unreadable; nothing here throws.
 #pragma once
 
+#include <charconv>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "checks/mysql_decision.hpp"
 
 namespace havip::checks {
+
+// A number as a server's answer gives it: decimal digits and nothing else, within the type (no
+// sign, space, or trailing text); nothing otherwise.
+template <typename Int>
+std::optional<Int> whole_number(std::string_view text) {
+    Int value{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || text.front() == '-' || ec != std::errc{} ||
+        end != text.data() + text.size())
+        return std::nullopt;
+    return value;
+}
 
 // The variables of a snapshot: read_only, server_id and the GTID positions (MariaDB:
 // gtid_binlog_pos, gtid_slave_pos, gtid_current_pos and rpl_semi_sync_slave_enabled; MySQL:

@@ -1,8 +1,8 @@
 #include "checks/term.hpp"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include "checks/mysql_reply.hpp"
 
 namespace havip::checks {
 
@@ -34,10 +34,10 @@ std::variant<std::uint64_t, SqlError> read_term(SqlSession& session, const std::
     if (auto* e = std::get_if<SqlError>(&answer)) return *e;
     const auto& rows = std::get<std::vector<ReplicaRow>>(answer);
     const auto text = rows.empty() ? std::nullopt : field(rows.front(), "t");
-    std::uint64_t term = 0;
-    if (!text || std::from_chars(text->data(), text->data() + text->size(), term).ec != std::errc{})
-        return SqlError{0, fmt::format("not a term: {}", text.value_or("NULL"))};
-    return term;
+    // The whole text: "12abc" is no term 12, since the next term is written from it.
+    const auto term = text ? whole_number<std::uint64_t>(*text) : std::nullopt;
+    if (!term) return SqlError{0, fmt::format("not a term: {}", text.value_or("NULL"))};
+    return *term;
 }
 
 std::variant<std::uint64_t, SqlError> read_peer_term(MysqlConnection& peer) {

@@ -169,5 +169,28 @@ TEST(MysqlPromoteTerm, a_term_that_cannot_be_recorded_does_not_stop_the_promote)
         << r.steps[r.steps.size() - 2].detail;
 }
 
+// read_term takes the answer's whole text as the term: a number with anything after it, a sign
+// or a space is not a term, since the next term is computed from it and written into the data.
+TEST(MysqlTerm, read_term_accepts_only_a_whole_decimal_number) {
+    auto read = [](std::variant<std::vector<ReplicaRow>, SqlError> answer) {
+        ScriptedSession s;
+        s.answers = {std::move(answer)};
+        return read_term(s);
+    };
+    EXPECT_EQ(std::get<std::uint64_t>(read(row("t", "12"))), 12u);
+    EXPECT_EQ(std::get<std::uint64_t>(read(row("t", "18446744073709551615"))),
+              18446744073709551615u);
+    for (const char* bad :
+         {"12abc", "12 ", " 12", "+12", "-1", "", "1.5", "18446744073709551616"}) {
+        auto r = read(row("t", bad));
+        ASSERT_TRUE(std::holds_alternative<SqlError>(r)) << "'" << bad << "'";
+        EXPECT_EQ(std::get<SqlError>(r).code, 0u);
+        EXPECT_EQ(std::get<SqlError>(r).message, std::string("not a term: ") + bad);
+    }
+    auto null = read(std::vector<ReplicaRow>{ReplicaRow{{"t", std::nullopt}}});
+    ASSERT_TRUE(std::holds_alternative<SqlError>(null));
+    EXPECT_EQ(std::get<SqlError>(null).message, "not a term: NULL");
+}
+
 }  // namespace
 }  // namespace havip::checks

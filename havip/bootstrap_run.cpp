@@ -12,12 +12,14 @@
 #include <ostream>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 
 #include "checks/child_process.hpp"
 #include "checks/mysql_client.hpp"
+#include "checks/mysql_reply.hpp"
 #include "havip/bootstrap.hpp"
 #include "havip/bootstrap_run.hpp"
 
@@ -62,6 +64,71 @@ std::string first(const std::vector<checks::ReplicaRow>& rows, const std::string
     return it != rows.front().end() && it->second ? *it->second : "";
 }
 
+namespace {
+
+// The row's column; nullopt when absent or NULL.
+std::optional<std::string> column(const checks::ReplicaRow& row, const char* name) {
+    auto it = row.find(name);
+    return it != row.end() ? it->second : std::nullopt;
+}
+
+std::string shown(const std::optional<std::string>& value) {
+    return value ? fmt::format("'{}'", *value) : "NULL";
+}
+
+}  // namespace
+
+std::optional<std::string> read_server_variables(const std::vector<checks::ReplicaRow>& rows,
+                                                 const NodeTarget& node, ServerFacts& f) {
+    const checks::ReplicaRow none;
+    const checks::ReplicaRow& row = rows.empty() ? none : rows.front();
+    // A server_id that is no number is not 0, which the planner would compare with its peer's.
+    for (auto [name, variable, out] :
+         {std::tuple{"server_id", "@@server_id", &f.server_id},
+          std::tuple{"domain", "@@gtid_domain_id", &f.gtid_domain_id}}) {
+        const auto text = column(row, name);
+        const auto value = text ? checks::whole_number<std::uint32_t>(*text) : std::nullopt;
+        if (!value)
+            return fmt::format("{}: preflight: {} is {}, not a number from 0 to 4294967295",
+                               node.label(), variable, shown(text));
+        *out = *value;
+    }
+    f.version = first(rows, "version");
+    f.read_only = first(rows, "ro") == "1";
+    f.log_bin = first(rows, "log_bin") == "1";
+    f.gtid_strict_mode = first(rows, "strict") == "1";
+    f.log_slave_updates = first(rows, "lsu") == "1";
+    f.binlog_format = first(rows, "format");
+    f.binlog_row_image = first(rows, "image");
+    f.gtid_binlog_pos = first(rows, "binlog");
+    f.gtid_slave_pos = first(rows, "slave");
+    f.gtid_current_pos = first(rows, "cur");
+    f.gtid_binlog_state = first(rows, "state");
+    return std::nullopt;
+}
+
+std::optional<std::string> read_schemas(const std::vector<checks::ReplicaRow>& rows,
+                                        const NodeTarget& node, ServerFacts& f) {
+    for (const auto& row : rows) {
+        const auto name = column(row, "name");
+        if (!name) continue;
+        SchemaFacts schema{.name = *name};
+        // A count that is no number is not 0: a schema read as empty is dropped before a seed.
+        for (auto [counted, out] :
+             {std::pair{"tables", &schema.tables}, std::pair{"routines", &schema.routines},
+              std::pair{"triggers", &schema.triggers}, std::pair{"events", &schema.events}}) {
+            const auto text = column(row, counted);
+            const auto value = text ? checks::whole_number<std::uint64_t>(*text) : std::nullopt;
+            if (!value)
+                return fmt::format("{}: preflight: schema {}: {} is {}, not a whole number",
+                                   node.label(), *name, counted, shown(text));
+            *out = *value;
+        }
+        f.schemas.push_back(std::move(schema));
+    }
+    return std::nullopt;
+}
+
 constexpr const char* system_schemas =
     "('mysql', 'information_schema', 'performance_schema', 'sys')";
 
@@ -88,21 +155,7 @@ std::variant<ServerFacts, std::string> gather(Node& node, const BootstrapSetting
                 "@@gtid_binlog_pos AS binlog, @@gtid_slave_pos AS slave, "
                 "@@gtid_current_pos AS cur, @@gtid_binlog_state AS state");
         if (!rows) return failure;
-        f.version = first(*rows, "version");
-        f.server_id = static_cast<std::uint32_t>(
-            std::strtoul(first(*rows, "server_id").c_str(), nullptr, 10));
-        f.read_only = first(*rows, "ro") == "1";
-        f.log_bin = first(*rows, "log_bin") == "1";
-        f.gtid_strict_mode = first(*rows, "strict") == "1";
-        f.log_slave_updates = first(*rows, "lsu") == "1";
-        f.binlog_format = first(*rows, "format");
-        f.binlog_row_image = first(*rows, "image");
-        f.gtid_domain_id =
-            static_cast<std::uint32_t>(std::strtoul(first(*rows, "domain").c_str(), nullptr, 10));
-        f.gtid_binlog_pos = first(*rows, "binlog");
-        f.gtid_slave_pos = first(*rows, "slave");
-        f.gtid_current_pos = first(*rows, "cur");
-        f.gtid_binlog_state = first(*rows, "state");
+        if (auto e = read_server_variables(*rows, node.target(), f)) return *e;
     }
     {
         std::string names =
@@ -171,17 +224,7 @@ std::variant<ServerFacts, std::string> gather(Node& node, const BootstrapSetting
             count("TABLES", "TABLE_SCHEMA"), count("ROUTINES", "ROUTINE_SCHEMA"),
             count("TRIGGERS", "TRIGGER_SCHEMA"), count("EVENTS", "EVENT_SCHEMA"), system_schemas));
         if (!rows) return failure;
-        auto number = [](const checks::ReplicaRow& row, const char* name) -> std::uint64_t {
-            auto it = row.find(name);
-            return it != row.end() && it->second ? std::strtoull(it->second->c_str(), nullptr, 10)
-                                                 : 0;
-        };
-        for (const auto& row : *rows) {
-            auto it = row.find("name");
-            if (it == row.end() || !it->second) continue;
-            f.schemas.push_back({*it->second, number(row, "tables"), number(row, "routines"),
-                                 number(row, "triggers"), number(row, "events")});
-        }
+        if (auto e = read_schemas(*rows, node.target(), f)) return *e;
     }
     {
         auto rows = ask("SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%'");

@@ -78,6 +78,16 @@ std::optional<std::chrono::seconds> whole_seconds(const std::string& text);
 // The first row's column, "" when absent or NULL.
 std::string first(const std::vector<checks::ReplicaRow>& rows, const std::string& column);
 
+// gather's readers of two answers, apart so they are tested without a server. An error names
+// the node, the variable or column, and the value.
+// The first answer (VERSION(), @@server_id AS server_id, … @@gtid_domain_id AS domain, …):
+// server_id and gtid_domain_id are whole numbers from 0 to 4294967295.
+std::optional<std::string> read_server_variables(const std::vector<checks::ReplicaRow>& rows,
+                                                 const NodeTarget& node, ServerFacts& f);
+// Each schema (name) and the count of its tables, routines, triggers and events, whole numbers.
+std::optional<std::string> read_schemas(const std::vector<checks::ReplicaRow>& rows,
+                                        const NodeTarget& node, ServerFacts& f);
+
 // The planners' view of one server; an error names the node.
 std::variant<ServerFacts, std::string> gather(Node& node, const BootstrapSettings& settings);
 

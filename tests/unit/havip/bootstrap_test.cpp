@@ -4,11 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include "havip/bootstrap_run.hpp"
 #include "havip/password_hash.hpp"
 
 #include <algorithm>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 namespace havip::cli {
 namespace {
@@ -897,6 +900,84 @@ TEST(BootstrapSql, quoting_escapes_quotes_and_backslashes) {
 TEST(BootstrapSql, identifiers_are_backquoted_with_backquotes_doubled) {
     EXPECT_EQ(sql_identifier("test"), "`test`");
     EXPECT_EQ(sql_identifier("a`b"), "`a``b`");
+}
+
+// What gather reads from a server's answers (boot::read_server_variables, boot::read_schemas):
+// a number is the whole text or the preflight stops, naming the node, the variable and the
+// value; garbage is no server_id 0 and 4294967296 no gtid_domain_id 0.
+checks::ReplicaRow variables_row(const char* server_id, const char* domain) {
+    return {{"version", "10.11.6-MariaDB-log"},
+            {"server_id", server_id},
+            {"ro", "1"},
+            {"log_bin", "1"},
+            {"strict", "1"},
+            {"lsu", "1"},
+            {"format", "ROW"},
+            {"image", "FULL"},
+            {"domain", domain},
+            {"binlog", "0-1-10"},
+            {"slave", ""},
+            {"cur", "0-1-10"},
+            {"state", "0-1-10"}};
+}
+
+TEST(BootstrapGather, server_id_and_domain_are_read_as_whole_numbers) {
+    const NodeTarget db1{"db1", "10.0.0.1", 3306};
+    ServerFacts f;
+    EXPECT_EQ(boot::read_server_variables({variables_row("4294967295", "7")}, db1, f),
+              std::nullopt);
+    EXPECT_EQ(f.server_id, 4294967295u);
+    EXPECT_EQ(f.gtid_domain_id, 7u);
+    EXPECT_TRUE(f.read_only);
+    EXPECT_EQ(f.gtid_binlog_pos, "0-1-10");
+}
+
+TEST(BootstrapGather, a_server_id_or_domain_that_is_no_uint32_is_a_preflight_error) {
+    const NodeTarget db1{"db1", "10.0.0.1", 3306};
+    for (const char* bad : {"12abc", "", " 3", "-1", "4294967296", "1e3"}) {
+        ServerFacts f;
+        auto e = boot::read_server_variables({variables_row(bad, "0")}, db1, f);
+        ASSERT_TRUE(e) << "server_id '" << bad << "'";
+        EXPECT_EQ(*e, fmt::format("db1 (10.0.0.1:3306): preflight: @@server_id is '{}', not a "
+                                  "number from 0 to 4294967295",
+                                  bad));
+        e = boot::read_server_variables({variables_row("1", bad)}, db1, f);
+        ASSERT_TRUE(e) << "gtid_domain_id '" << bad << "'";
+        EXPECT_EQ(*e, fmt::format("db1 (10.0.0.1:3306): preflight: @@gtid_domain_id is '{}', "
+                                  "not a number from 0 to 4294967295",
+                                  bad));
+    }
+    ServerFacts f;
+    auto row = variables_row("1", "0");
+    row["server_id"] = std::nullopt;
+    EXPECT_EQ(boot::read_server_variables({row}, db1, f).value_or(""),
+              "db1 (10.0.0.1:3306): preflight: @@server_id is NULL, not a number from 0 to "
+              "4294967295");
+    EXPECT_EQ(boot::read_server_variables({}, db1, f).value_or(""),
+              "db1 (10.0.0.1:3306): preflight: @@server_id is NULL, not a number from 0 to "
+              "4294967295");
+}
+
+TEST(BootstrapGather, schema_counts_are_whole_numbers) {
+    const NodeTarget db2{"db2", "10.0.0.2", 3306};
+    auto schema = [](const char* name, const char* tables) {
+        return checks::ReplicaRow{{"name", name},
+                                  {"tables", tables},
+                                  {"routines", "0"},
+                                  {"triggers", "1"},
+                                  {"events", "0"}};
+    };
+    ServerFacts f;
+    EXPECT_EQ(boot::read_schemas({schema("app", "3"), schema("test", "0")}, db2, f), std::nullopt);
+    ASSERT_EQ(f.schemas.size(), 2u);
+    EXPECT_EQ(f.schemas[0].name, "app");
+    EXPECT_EQ(f.schemas[0].tables, 3u);
+    EXPECT_EQ(f.schemas[0].triggers, 1u);
+    ServerFacts g;
+    EXPECT_EQ(boot::read_schemas({schema("app", "3x")}, db2, g).value_or(""),
+              "db2 (10.0.0.2:3306): preflight: schema app: tables is '3x', not a whole number");
+    EXPECT_EQ(boot::read_schemas({schema("app", "-1")}, db2, g).value_or(""),
+              "db2 (10.0.0.2:3306): preflight: schema app: tables is '-1', not a whole number");
 }
 
 }  // namespace

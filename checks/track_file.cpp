@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace havip::checks {
 
@@ -90,15 +91,50 @@ std::vector<InotifyEvent> decode_inotify_events(std::span<const std::byte> buffe
     return events;
 }
 
+TrackFileActions track_file_actions(std::span<const InotifyEvent> events,
+                                    const std::map<int, fs::path>& directories,
+                                    std::span<const fs::path> files) {
+    TrackFileActions out;
+    auto read = [&](std::size_t i) {
+        if (std::find(out.read.begin(), out.read.end(), i) == out.read.end()) out.read.push_back(i);
+    };
+    for (const InotifyEvent& ev : events) {
+        if (ev.mask & IN_Q_OVERFLOW) out.read_all = true;
+        auto dir = directories.find(ev.wd);
+        // A watch already lost in this read: what follows for it (IN_IGNORED after
+        // IN_DELETE_SELF, entries of a directory moved away) is not about the paths.
+        if (dir == directories.end() ||
+            std::find(out.lost.begin(), out.lost.end(), ev.wd) != out.lost.end())
+            continue;
+        if (ev.mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
+            out.lost.push_back(ev.wd);
+            for (std::size_t i = 0; i < files.size(); ++i)
+                if (directory_of(files[i]) == dir->second) read(i);
+            continue;
+        }
+        if (ev.name.empty()) continue;
+        for (std::size_t i = 0; i < files.size(); ++i)
+            if (files[i].filename() == ev.name && directory_of(files[i]) == dir->second) read(i);
+    }
+    return out;
+}
+
 struct TrackFileWatcher::Impl : std::enable_shared_from_this<Impl> {
     Impl(asio::io_context& io, std::vector<File> f, Report r, Warn w)
-        : files(std::move(f)), report(std::move(r)), warn(std::move(w)), stream(io) {}
+        : files(std::move(f)), report(std::move(r)), warn(std::move(w)), stream(io), timer(io) {
+        for (const File& file : files)
+            paths.push_back(file.path);
+    }
 
     std::vector<File> files;
+    std::vector<fs::path> paths;  // files' paths, for track_file_actions
     Report report;
     Warn warn;
     asio::posix::stream_descriptor stream;
+    asio::steady_timer timer;             // rewatch_interval, while `unwatched` is not empty
+    bool rewatch_pending = false;         // the timer is waiting
     std::map<int, fs::path> directories;  // watch descriptor → directory
+    std::vector<fs::path> unwatched;      // directories to watch again once they are there
     std::array<char, 4096> buffer{};
 
     void initialise(const File& f) {
@@ -188,23 +224,60 @@ struct TrackFileWatcher::Impl : std::enable_shared_from_this<Impl> {
         stream.assign(fd);
         for (const File& f : files) {
             const fs::path dir = directory_of(f.path);
-            bool known = false;
+            bool known = std::find(unwatched.begin(), unwatched.end(), dir) != unwatched.end();
             for (const auto& [wd, d] : directories)
                 known = known || d == dir;
             if (known) continue;
-            // The directory, not the file: an editor or `mv` replaces the file's inode.
-            const int wd = ::inotify_add_watch(
-                fd, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE);
-            if (wd < 0) {
-                warn(
-                    fmt::format("track_file {}: cannot watch {}: {}; its value is not "
-                                "followed",
-                                f.name, dir.string(), std::strerror(errno)));
+            if (const int err = add_watch(dir)) {
+                warn(fmt::format(
+                    "track_file {}: cannot watch {}: {}; its value is 0 until it "
+                    "can, tried every {} s",
+                    f.name, dir.string(), std::strerror(err), rewatch_interval.count()));
+                unwatched.push_back(dir);
+            }
+        }
+        schedule_rewatch();
+        arm();
+    }
+
+    // 0, or the errno of inotify_add_watch.
+    int add_watch(const fs::path& dir) {
+        // The directory, not the file: an editor or `mv` replaces the file's inode. Its own
+        // deletion or move ends the watch (track_file_actions' `lost`).
+        const int wd = ::inotify_add_watch(stream.native_handle(), dir.c_str(),
+                                           IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
+                                               IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF);
+        if (wd < 0) return errno;
+        directories.emplace(wd, dir);
+        return 0;
+    }
+
+    // Tries the unwatched directories; the files of each now watched are read, since they may
+    // have been written before the watch began.
+    void rewatch() {
+        std::vector<fs::path> still;
+        for (const fs::path& dir : unwatched) {
+            if (add_watch(dir) != 0) {
+                still.push_back(dir);
                 continue;
             }
-            directories.emplace(wd, dir);
+            for (const File& f : files)
+                if (directory_of(f.path) == dir) read(f);
         }
-        arm();
+        unwatched = std::move(still);
+        schedule_rewatch();
+    }
+
+    void schedule_rewatch() {
+        if (unwatched.empty() || rewatch_pending) return;
+        rewatch_pending = true;
+        timer.expires_after(rewatch_interval);
+        timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (!self || ec) return;
+            self->rewatch_pending = false;
+            self->rewatch();
+        });
     }
 
     void arm() {
@@ -217,19 +290,32 @@ struct TrackFileWatcher::Impl : std::enable_shared_from_this<Impl> {
 
     void events(std::size_t n) {
         const auto events = decode_inotify_events(std::as_bytes(std::span(buffer.data(), n)));
+        const TrackFileActions actions = track_file_actions(events, directories, paths);
+        for (int wd : actions.lost) {
+            // A moved directory's watch is still there, following it; a deleted one's is gone
+            // already (EINVAL, ignored).
+            ::inotify_rm_watch(stream.native_handle(), wd);
+            const fs::path dir = directories[wd];
+            directories.erase(wd);
+            // Maybe there again already (a directory renamed over it): then its files are read
+            // below, after the watch began.
+            if (add_watch(dir) == 0) continue;
+            warn(
+                fmt::format("track_file: {} is gone; its files read as 0 until it is there "
+                            "again, tried every {} s",
+                            dir.string(), rewatch_interval.count()));
+            if (std::find(unwatched.begin(), unwatched.end(), dir) == unwatched.end())
+                unwatched.push_back(dir);
+        }
+        schedule_rewatch();
         // The kernel dropped events (more than fs.inotify.max_queued_events were waiting):
         // a write among them would go unseen until the next one, so every file is read again.
-        if (std::any_of(events.begin(), events.end(),
-                        [](const InotifyEvent& ev) { return ev.mask & IN_Q_OVERFLOW; })) {
+        if (actions.read_all) {
             for (const File& f : files)
                 read(f);
-            return arm();
-        }
-        for (const InotifyEvent& ev : events) {
-            auto dir = directories.find(ev.wd);
-            if (dir == directories.end() || ev.name.empty()) continue;
-            for (const File& f : files)
-                if (f.path.filename() == ev.name && directory_of(f.path) == dir->second) read(f);
+        } else {
+            for (std::size_t i : actions.read)
+                read(files[i]);
         }
         arm();
     }
@@ -242,6 +328,7 @@ TrackFileWatcher::TrackFileWatcher(asio::io_context& io, std::vector<File> files
 TrackFileWatcher::~TrackFileWatcher() {
     boost::system::error_code ignored;
     impl_->stream.close(ignored);
+    impl_->timer.cancel();
 }
 
 void TrackFileWatcher::start() {

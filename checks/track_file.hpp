@@ -4,10 +4,12 @@
 // (inotify), never polled.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -54,11 +56,31 @@ struct InotifyEvent {
 // overflow is a record too: wd -1, mask IN_Q_OVERFLOW.
 std::vector<InotifyEvent> decode_inotify_events(std::span<const std::byte> buffer);
 
+// What the watcher does about the events of one read, given its watches (watch descriptor →
+// directory) and the tracked paths. Pure: the watcher carries it out.
+struct TrackFileActions {
+    // The kernel's queue overflowed: events were dropped, so every file is read again.
+    bool read_all = false;
+    // Watches whose directory is gone from its path: deleted (IN_DELETE_SELF, then IN_IGNORED),
+    // moved away (IN_MOVE_SELF: the watch would follow it to its new name) or unmounted
+    // (IN_IGNORED). Each is removed and its directory watched again once it is there again.
+    std::vector<int> lost;
+    // The files to read again (indexes into the paths), each once, in the order first named:
+    // those written, renamed or deleted, and every file in a lost directory (now missing).
+    std::vector<std::size_t> read;
+    bool operator==(const TrackFileActions&) const = default;
+};
+TrackFileActions track_file_actions(std::span<const InotifyEvent> events,
+                                    const std::map<int, std::filesystem::path>& directories,
+                                    std::span<const std::filesystem::path> files);
+
 // Watches the files with inotify on their directories, so a file written in place (echo 1 >
 // FILE), replaced by rename or deleted is seen at once; after the kernel's queue overflowed
 // every file is read again. A missing file reads as 0; so does
 // anything but a regular file (a FIFO, a device, a symbolic link), which is never opened in a
-// way that could block the loop, and the reason says which.
+// way that could block the loop, and the reason says which. A directory that is missing at
+// start-up, or deleted or moved away later, is tried again every second (rewatch_interval);
+// meanwhile its files read as missing, and once it is watched again they are read.
 class TrackFileWatcher {
   public:
     struct File {
@@ -80,6 +102,8 @@ class TrackFileWatcher {
 
     // Writes init_file values, reports every file's current value, then watches.
     void start();
+
+    static constexpr std::chrono::seconds rewatch_interval{1};
 
   private:
     struct Impl;

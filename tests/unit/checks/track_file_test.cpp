@@ -17,6 +17,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <boost/asio/io_context.hpp>
 
 #include "checks/track_file.hpp"
@@ -26,6 +27,10 @@ namespace havip::checks {
 // For failure messages (found by argument-dependent lookup, so outside the unnamed namespace).
 void PrintTo(const InotifyEvent& ev, std::ostream* os) {
     *os << fmt::format("{{wd {}, mask {:#x}, name \"{}\"}}", ev.wd, ev.mask, ev.name);
+}
+void PrintTo(const TrackFileActions& a, std::ostream* os) {
+    *os << fmt::format("{{read_all {}, lost [{}], read [{}]}}", a.read_all,
+                       fmt::join(a.lost, ", "), fmt::join(a.read, ", "));
 }
 
 namespace {
@@ -160,6 +165,55 @@ TEST(TrackFileInotify, a_name_without_its_nul_ends_at_len) {
               (std::vector<InotifyEvent>{{1, IN_CLOSE_WRITE, "abcd"}, {1, IN_DELETE, "e"}}));
 }
 
+// track_file_actions: the watcher's decisions, without a kernel. Watch 1 is /run/x, holding
+// two tracked files; watch 2 is /etc/havip, holding the third.
+const std::map<int, fs::path> watches = {{1, "/run/x"}, {2, "/etc/havip"}};
+const std::vector<fs::path> tracked = {"/run/x/a", "/etc/havip/b", "/run/x/c"};
+
+TrackFileActions actions(const std::vector<InotifyEvent>& events) {
+    return track_file_actions(events, watches, tracked);
+}
+
+TEST(TrackFileActions, a_tracked_name_in_a_watched_directory_is_read_once) {
+    EXPECT_EQ(actions({{1, IN_CLOSE_WRITE, "c"},
+                       {1, IN_CLOSE_WRITE, "other"},
+                       {2, IN_MOVED_TO, "b"},
+                       {1, IN_DELETE, "c"},
+                       {2, IN_CLOSE_WRITE, "a"},  // an "a", but not /run/x's
+                       {7, IN_CLOSE_WRITE, "a"}}),
+              (TrackFileActions{false, {}, {2, 1}}));
+}
+
+TEST(TrackFileActions, a_queue_overflow_reads_every_file) {
+    EXPECT_TRUE(actions({{-1, IN_Q_OVERFLOW, ""}}).read_all);
+    EXPECT_FALSE(actions({{1, IN_CLOSE_WRITE, "a"}}).read_all);
+}
+
+// rm -rf /run/x: the entries go (IN_DELETE), then the directory (IN_DELETE_SELF) and its watch
+// (IN_IGNORED). The watch is lost once and the directory's files are read (now missing).
+TEST(TrackFileActions, a_deleted_directory_loses_its_watch_and_its_files_read_as_missing) {
+    EXPECT_EQ(actions({{1, IN_DELETE, "a"},
+                       {1, IN_DELETE_SELF, ""},
+                       {1, IN_IGNORED, ""},
+                       {2, IN_CLOSE_WRITE, "b"}}),
+              (TrackFileActions{false, {1}, {0, 2, 1}}));
+}
+
+// mv /run/x /run/y: the watch follows the directory to its new name, where the tracked paths
+// are not; what it reports afterwards is not about them.
+TEST(TrackFileActions, a_directory_moved_away_is_lost_and_its_later_events_ignored) {
+    EXPECT_EQ(actions({{1, IN_MOVE_SELF, ""}, {1, IN_CLOSE_WRITE, "a"}, {1, IN_IGNORED, ""}}),
+              (TrackFileActions{false, {1}, {0, 2}}));
+}
+
+// An unmount ends the watch with IN_UNMOUNT then IN_IGNORED alone; so does inotify_rm_watch,
+// whose watch is already forgotten by then.
+TEST(TrackFileActions, ignored_alone_loses_a_known_watch_only) {
+    EXPECT_EQ(actions({{2, IN_UNMOUNT, ""}, {2, IN_IGNORED, ""}}),
+              (TrackFileActions{false, {2}, {1}}));
+    EXPECT_EQ(actions({{5, IN_IGNORED, ""}}), TrackFileActions{});
+}
+
 class TrackFileWatcherTest : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -279,7 +333,7 @@ TEST_F(TrackFileWatcherTest, init_file_creates_a_missing_file_and_overwrite_repl
     EXPECT_EQ(values_.at("forced"), 6);
 }
 
-TEST_F(TrackFileWatcherTest, a_missing_directory_warns_and_reads_zero) {
+TEST_F(TrackFileWatcherTest, a_missing_directory_warns_reads_zero_and_is_watched_once_made) {
     const fs::path f = dir_ / "no-such-dir" / "x";
     TrackFileWatcher w(io_, {{"x", f, {}, false}}, reporter(),
                        [&](const std::string& m) { warnings_.push_back(m); });
@@ -287,6 +341,51 @@ TEST_F(TrackFileWatcherTest, a_missing_directory_warns_and_reads_zero) {
     EXPECT_EQ(values_.at("x"), 0);
     ASSERT_EQ(warnings_.size(), 1u);
     EXPECT_NE(warnings_[0].find("cannot watch"), std::string::npos) << warnings_[0];
+    // Followed once the directory is made.
+    fs::create_directory(dir_ / "no-such-dir");
+    write(f, "3");
+    EXPECT_TRUE(wait_for("x", 3)) << reasons_["x"];
+    EXPECT_EQ(warnings_.size(), 1u);
+}
+
+// `rm -rf /run/x; mkdir /run/x; echo 5 > /run/x/f`: the watch on the directory ends with it.
+// Until the directory is back the file reads as missing; then it is watched again and read.
+TEST_F(TrackFileWatcherTest, a_directory_deleted_and_made_again_is_watched_again) {
+    const fs::path sub = dir_ / "run";
+    const fs::path f = sub / "flag";
+    fs::create_directory(sub);
+    write(f, "1");
+    TrackFileWatcher w(io_, {{"flag", f, {}, false}}, reporter(),
+                       [&](const std::string& m) { warnings_.push_back(m); });
+    w.start();
+    ASSERT_EQ(values_.at("flag"), 1);
+    fs::remove_all(sub);
+    ASSERT_TRUE(wait_for("flag", 0));
+    fs::create_directory(sub);
+    write(f, "5");
+    EXPECT_TRUE(wait_for("flag", 5)) << reasons_["flag"];
+    write(f, "6");  // and followed from then on
+    EXPECT_TRUE(wait_for("flag", 6)) << reasons_["flag"];
+}
+
+// `mv /run/x /run/y`: the watch follows the directory's inode to its new name, where the file
+// is not looked for; the path reads as missing until a directory is at it again.
+TEST_F(TrackFileWatcherTest, a_directory_moved_away_is_not_followed_to_its_new_name) {
+    const fs::path sub = dir_ / "run";
+    const fs::path f = sub / "flag";
+    fs::create_directory(sub);
+    write(f, "1");
+    TrackFileWatcher w(io_, {{"flag", f, {}, false}}, reporter(), [](const std::string&) {});
+    w.start();
+    fs::rename(sub, dir_ / "moved");
+    ASSERT_TRUE(wait_for("flag", 0));
+    write(dir_ / "moved" / "flag", "7");  // not the tracked path
+    io_.run_for(300ms);
+    io_.restart();
+    EXPECT_EQ(values_.at("flag"), 0);
+    fs::create_directory(sub);
+    write(f, "4");
+    EXPECT_TRUE(wait_for("flag", 4)) << reasons_["flag"];
 }
 
 // Runs `work` in a thread; when it has not finished within `limit` (blocked opening `fifo`),

@@ -7,16 +7,11 @@
 
 #include <fmt/format.h>
 
+#include "vrrpd/core/overloaded.hpp"
+
 namespace havip::netlink {
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::optional<Event> decode(const nlmsghdr* nlh) {
     switch (nlh->nlmsg_type) {

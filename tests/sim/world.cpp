@@ -6,6 +6,7 @@
 #include <boost/asio/ip/address_v4.hpp>
 #include <utility>
 
+#include "vrrpd/core/overloaded.hpp"
 #include "vrrpd/core/timers.hpp"
 
 namespace havip::sim {
@@ -16,13 +17,6 @@ using vrrp::InstanceCore;
 using vrrp::SyncSignal;
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::string instance_name(std::uint8_t vrid) {
     return fmt::format("VI_{}", vrid);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "vrrpd/core/overloaded.hpp"
 #include "vrrpd/core/text.hpp"
 
 namespace havip::vrrp {
@@ -22,13 +23,6 @@ int compare_addresses(const boost::asio::ip::address& a, const boost::asio::ip::
     const auto x = a.to_v6().to_bytes(), y = b.to_v6().to_bytes();
     return x < y ? -1 : (x > y ? 1 : 0);
 }
-
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 }  // namespace
 

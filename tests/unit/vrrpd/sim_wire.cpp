@@ -3,18 +3,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "vrrpd/core/overloaded.hpp"
+
 namespace havip::vrrp::sim {
-
-namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
-}  // namespace
 
 std::size_t Wire::add(RouterConfig config) {
     nodes_.push_back(Node{std::move(config), std::nullopt, {0, 0}, false});

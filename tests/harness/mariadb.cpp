@@ -1,16 +1,21 @@
 #include "tests/harness/mariadb.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <fstream>
 #include <mutex>
 #include <variant>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "tests/harness/wait.hpp"
 
@@ -39,54 +44,82 @@ std::string seconds_text(std::chrono::milliseconds d) {
     return text;
 }
 
-// A datadir made by mariadb-install-db once per test binary run (5 s, mostly fsync), copied for
-// every server; removed when the binary exits. Stale ones of dead runs are swept first.
+// A datadir made by mariadb-install-db once per build tree, MariaDB binary and options, and
+// copied for every server. ctest runs each test in a process of its own and making one takes
+// 2 to 5 s (mostly fsync), so the test processes share it: the first makes it under a lock in a
+// directory of its own and renames that into place; the others wait on the lock and copy it.
 class TemplateDatadir {
   public:
     // test_db: mariadb-install-db's default, which creates the empty `test` schema (and
     // grants on test% to PUBLIC) that --skip-test-db leaves out.
     explicit TemplateDatadir(bool test_db) : test_db_(test_db) {}
-    ~TemplateDatadir() {
-        std::error_code ec;
-        if (!root_.empty()) fs::remove_all(root_, ec);
-    }
     // The template's path, or a failure saying why it could not be made.
     std::variant<fs::path, std::string> get() {
         std::lock_guard lock(mutex_);
         if (!error_.empty()) return error_;
-        if (!root_.empty()) return root_ / "data";
+        if (!data_.empty()) return data_;
         const fs::path runs = fs::path(HAVIP_BINARY_DIR) / "test-runs";
-        sweep(runs);
-        root_ = runs / fmt::format("mariadb-template-{}{}", ::getpid(), test_db_ ? "-testdb" : "");
         std::error_code ec;
-        fs::remove_all(root_, ec);
+        fs::create_directories(runs, ec);
+        sweep(runs);
+
+        std::vector<std::string> options = {"--no-defaults", "--user=root",
+                                            "--auth-root-authentication-method=socket"};
+        if (!test_db_) options.push_back("--skip-test-db");
+        options.insert(options.end(), innodb_small.begin(), innodb_small.end());
+        struct stat server {};
+        if (::stat(mariadbd_bin, &server) != 0)
+            return error_ = fmt::format("cannot stat {}: {}", mariadbd_bin, std::strerror(errno));
+        const auto key = std::hash<std::string>{}(fmt::format(
+            "{} {} {}", server.st_size, server.st_mtime, fmt::join(options, " ")));
+        const fs::path shared = runs / fmt::format("mariadb-template-{:016x}", key);
+        if (fs::exists(shared / "data", ec)) return data_ = shared / "data";
+
+        const int lock_fd = ::open((shared.string() + ".lock").c_str(),
+                                   O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX) != 0) {
+            error_ = fmt::format("cannot lock {}.lock: {}", shared.string(), std::strerror(errno));
+            if (lock_fd >= 0) ::close(lock_fd);
+            return error_;
+        }
+        if (!fs::exists(shared / "data", ec)) make(runs, shared, options);
+        ::close(lock_fd);
+        if (!error_.empty()) return error_;
+        return data_ = shared / "data";
+    }
+
+  private:
+    // Made in mariadb-template-<pid>.tmp, a name sweep() removes once this process is gone.
+    void make(const fs::path& runs, const fs::path& shared, std::vector<std::string> argv) {
+        const fs::path work = runs / fmt::format("mariadb-template-{}.tmp", ::getpid());
+        std::error_code ec;
+        fs::remove_all(work, ec);
         // A private tmpdir: the bootstrap server's temporary tables in a shared /tmp were seen
         // removed under it ("Could not remove temporary table '/tmp/#sql-temptable-…'").
-        fs::create_directories(root_ / "tmp", ec);
-        std::vector<std::string> argv = {install_db_bin,
-                                         "--no-defaults",
-                                         fmt::format("--datadir={}", (root_ / "data").string()),
-                                         fmt::format("--tmpdir={}", (root_ / "tmp").string()),
-                                         "--user=root",
-                                         "--auth-root-authentication-method=socket"};
-        if (!test_db_) argv.push_back("--skip-test-db");
-        argv.insert(argv.end(), innodb_small.begin(), innodb_small.end());
+        fs::create_directories(work / "tmp", ec);
+        argv.insert(argv.begin(), install_db_bin);
+        argv.push_back(fmt::format("--datadir={}", (work / "data").string()));
+        argv.push_back(fmt::format("--tmpdir={}", (work / "tmp").string()));
         auto result = run_command(argv, 120s);
         if (!result.ok()) {
             error_ = fmt::format("{} failed ({}): {}", install_db_bin, result.exit_code,
                                  result.err.empty() ? result.out : result.err);
-            return error_;
+        } else {
+            fs::remove_all(work / "tmp", ec);
+            fs::rename(work, shared, ec);
+            if (ec) error_ = fmt::format("cannot rename {} to {}: {}", work.string(),
+                                         shared.string(), ec.message());
         }
-        return root_ / "data";
+        fs::remove_all(work, ec);
     }
 
-  private:
+    // Half-made templates of processes that died while making them.
     static void sweep(const fs::path& runs) {
         std::error_code ec;
         for (const auto& entry : fs::directory_iterator(runs, ec)) {
             const auto name = entry.path().filename().string();
             constexpr std::string_view prefix = "mariadb-template-";
-            if (name.rfind(prefix, 0) != 0) continue;
+            if (name.rfind(prefix, 0) != 0 || !name.ends_with(".tmp")) continue;
             const int pid = std::atoi(name.c_str() + prefix.size());
             if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
                 std::error_code ignored;
@@ -97,7 +130,7 @@ class TemplateDatadir {
 
     const bool test_db_;
     std::mutex mutex_;
-    fs::path root_;
+    fs::path data_;
     std::string error_;
 };
 

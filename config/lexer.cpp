@@ -22,6 +22,9 @@ namespace fs = std::filesystem;
 // configuration comes near them.
 constexpr int max_expansions_per_line = 1000;
 constexpr std::size_t max_expanded_line = 64 * 1024;
+// Over the whole configuration, the text the expansions move (each rewrites its line): lines
+// each within the bounds above would otherwise add up to minutes.
+constexpr std::uintmax_t max_expansion_work = 64 * 1024 * 1024;
 constexpr std::size_t max_include_depth = 32;
 constexpr std::uintmax_t max_file_size = 16 * 1024 * 1024;
 // In all, over every include: a file included twice at each of 32 levels would otherwise be
@@ -366,6 +369,17 @@ class Lexer {
                                                name));
                 return {};
             }
+            expansion_work_ += line.text.size() + value->size();
+            if (expansion_work_ > max_expansion_work) {
+                if (!expansion_stopped_)
+                    diagnostics_.error(at(where, column),
+                                       fmt::format("expanding variables moves more than {} MiB "
+                                                   "of text in this configuration; stopped at "
+                                                   "\"{}\" (definitions that multiply?)",
+                                                   max_expansion_work >> 20, name));
+                expansion_stopped_ = true;
+                return {};
+            }
             line.text.replace(i, end - i, *value);
             line.columns.erase(line.columns.begin() + static_cast<std::ptrdiff_t>(i),
                                line.columns.begin() + static_cast<std::ptrdiff_t>(end));
@@ -471,6 +485,8 @@ class Lexer {
     std::vector<fs::path> stack_;
     std::size_t files_read_ = 0;     // over every include, for max_files_read
     std::uintmax_t bytes_read_ = 0;  // and max_bytes_read
+    std::uintmax_t expansion_work_ = 0;  // max_expansion_work
+    bool expansion_stopped_ = false;     // over it: said once
     std::size_t order_ = 0;
     std::vector<Token> tokens_;
 };

@@ -301,6 +301,21 @@ TEST(ConfigVariables, self_reference_is_an_error_not_a_hang) {
                                     "definition that uses itself?)"));
 }
 
+// Found by the long fuzz run: each line within the per-line bounds, but a file of them took
+// seconds; the lexer stops at a total over the configuration.
+TEST(ConfigVariables, expansion_over_the_whole_file_is_bounded) {
+    std::string refs;
+    for (int i = 0; i < 240; ++i)
+        refs += "${V}";
+    std::string text = "$V=" + std::string(200, 'v') + "\n";
+    for (int i = 0; i < 100; ++i)
+        text += "global_defs {\n    router_id " + refs + "\n}\n";
+    EXPECT_THAT(messages_of(text),
+                ::testing::Contains("36:587: error: expanding variables moves more than 64 MiB "
+                                    "of text in this configuration; stopped at \"V\" "
+                                    "(definitions that multiply?)"));
+}
+
 TEST(ConfigVariables, undefined_variable_stays_literal_with_a_warning) {
     auto result = load("global_defs {\n    router_id $NOPE\n}\n");
     EXPECT_THAT(messages(result), ElementsAre("2:15: warning: variable \"NOPE\" is not defined; "

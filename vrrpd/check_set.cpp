@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <filesystem>
@@ -36,6 +35,7 @@
 #include "checks/tcp_check.hpp"
 #include "checks/term.hpp"
 #include "vrrpd/core/promote_backoff.hpp"
+#include "vrrpd/mysql_check_plan.hpp"
 #include "vrrpd/status.hpp"
 
 namespace havip::vrrp {
@@ -49,11 +49,6 @@ using SteadyDuration = std::chrono::steady_clock::duration;
 
 SteadyDuration steady(config::Duration d) {
     return std::chrono::duration_cast<SteadyDuration>(d);
-}
-
-unsigned whole_seconds_at_least_one(config::Duration d) {
-    return static_cast<unsigned>(std::max<long long>(
-        1, static_cast<long long>(std::ceil(std::chrono::duration<double>(d).count()))));
 }
 
 // The fence's first contact with the peer: a plain TCP connect bounded in milliseconds, so a
@@ -301,10 +296,7 @@ bool CheckSet::start(const config::Config& config) {
 
     for (const auto& m : config.mysql_checks) {
         if (!tracked.count(m.name)) continue;
-        checks::ConnectSettings cs;
-        if (m.socket) cs.unix_socket = *m.socket;
-        if (m.host) cs.host = m.host->to_string();
-        cs.port = static_cast<unsigned>(m.port);
+        checks::MysqlCredentials option_file_credentials;
         if (m.option_file) {
             auto creds = checks::read_option_file(*m.option_file);
             if (!creds.credentials) {
@@ -314,91 +306,29 @@ bool CheckSet::start(const config::Config& config) {
                 ok = false;
                 continue;
             }
-            cs.credentials = *creds.credentials;
-        } else {
-            cs.credentials.user = m.user.value_or("");
-            cs.credentials.password = m.password.value_or("");
+            option_file_credentials = *creds.credentials;
         }
-        cs.connect_timeout_s = cs.read_timeout_s = cs.write_timeout_s =
-            whole_seconds_at_least_one(m.timeout);
-        cs.statement_timeout_s = std::chrono::duration<double>(m.timeout).count();
-
-        checks::DecisionSettings ds;
-        ds.connection_name = m.connection;
-        ds.interval = std::chrono::duration<double>(m.interval);
-        if (m.max_lag) {
-            ds.lag_warn = std::chrono::duration<double>(*m.max_lag);
-            ds.max_lag = std::max(ds.max_lag, 4 * ds.lag_warn);
-        }
-        ds.manage_read_only = m.manage_read_only;
-        ds.expected_master_server_id = m.peer_server_id;
+        const auto plan = resolve_mysql_check(m, option_file_credentials);
 
         auto r = std::make_unique<Runner>();
         auto* runner = r.get();
         runner->name = m.name;
-        runner->decision = ds;
-        runner->auto_rejoin = m.auto_rejoin;
-        runner->rejoin_inventory = m.rejoin_inventory;
-        runner->rejoin_admin_option_file = m.rejoin_admin_option_file;
-        runner->rejoin_timeout = steady(m.rejoin_timeout);
-        runner->timeout = steady(m.timeout);
-        runner->manage_read_only = m.manage_read_only;
+        runner->decision = plan.decision;
+        runner->auto_rejoin = plan.auto_rejoin;
+        runner->rejoin_inventory = plan.rejoin_inventory;
+        runner->rejoin_admin_option_file = plan.rejoin_admin_option_file;
+        runner->rejoin_timeout = plan.rejoin_timeout;
+        runner->timeout = plan.timeout;
+        runner->manage_read_only = plan.manage_read_only;
         // After a reload the instances keep their state: a MASTER stays writable.
         if (m.manage_read_only) runner->role.holds_vip(holds_vip_(m.name));
-        runner->promote.connection_name = m.connection;  // also for restart_io
-        runner->local_login = cs;
-        // demote's SET GLOBAL read_only=1 waits up to its lock_wait_timeout (2 s) for a
-        // session's locks: the answer must come before the client gives up, or the statement
-        // is left waiting on the server and takes effect later.
-        runner->local_login.read_timeout_s = std::max(cs.read_timeout_s, 4U);
-        runner->local_login.write_timeout_s = std::max(cs.write_timeout_s, 4U);
-        runner->peer_server_id = m.peer_server_id;
-        // The fence, and the read of the peer's term, log in on the peer as the check does
-        // (generated setups have the same check user on both nodes). Connector/C only knows
-        // whole seconds: 1 s to connect, after a 0.5 s TCP probe; 3 s to read, since
-        // read_only=1 may wait 2 s for locks.
-        runner->peer = cs;
-        runner->peer.unix_socket.clear();
-        runner->peer.connect_timeout_s = 1;
-        runner->peer.read_timeout_s = runner->peer.write_timeout_s = 3;
-        if (m.manage_read_only) {
-            // The wait for "applied" is bounded by apply_timeout (default a few check timeouts),
-            // cut into waits that end before the client's whole-second read timeout (which
-            // would drop the connection).
-            const double timeout_s = std::chrono::duration<double>(m.timeout).count();
-            const double read_s = cs.read_timeout_s;
-            runner->promote.stop_channel = false;  // master-master: see PromoteSettings
-            runner->promote.record_term = true;
-            runner->promote.semi_sync_master.reset();  // asked until a snapshot says
-            runner->promote.apply_timeout = m.apply_timeout
-                                                ? std::chrono::duration<double>(*m.apply_timeout)
-                                                : std::chrono::duration<double>(5 * timeout_s);
-            runner->promote.wait_slice =
-                std::chrono::duration<double>(std::max(0.1, read_s - 0.25));
-            // Connect, SHOW SLAVE STATUS and SET each within a client timeout, plus the waits
-            // (one budget for both).
-            const auto client = std::chrono::seconds(cs.connect_timeout_s + 2 * cs.read_timeout_s);
-            // The fence: the probe, the peer's connect, read_only=1 and its position, and our
-            // own server_id; a peer alive but refusing our login is tried again after each
-            // pause (each attempt: the probe, connect and the handshake's read).
-            auto fence = std::chrono::duration_cast<SteadyDuration>(
-                std::chrono::milliseconds(500) +
-                std::chrono::seconds(runner->peer.connect_timeout_s +
-                                     2 * runner->peer.read_timeout_s + cs.read_timeout_s));
-            for (const auto pause : runner->promote.fence_retry_pauses)
-                fence += std::chrono::duration_cast<SteadyDuration>(
-                    pause + std::chrono::milliseconds(500) +
-                    std::chrono::seconds(runner->peer.connect_timeout_s +
-                                         runner->peer.read_timeout_s));
-            runner->promote_deadline =
-                client + fence +
-                steady(std::chrono::duration_cast<config::Duration>(runner->promote.apply_timeout));
-            // lock_wait_timeout=2 bounds SET GLOBAL read_only=1 on the server.
-            runner->demote_deadline = client + std::chrono::seconds(2);
-            // read_only=1 here, then the whole promote on the same connection.
-            runner->refence_deadline = runner->promote_deadline + std::chrono::seconds(2) +
-                                       std::chrono::seconds(2 * cs.read_timeout_s);
-        }
+        runner->promote = plan.promote;
+        runner->local_login = plan.local_login;
+        runner->peer_server_id = plan.peer_server_id;
+        runner->peer = plan.peer;
+        runner->promote_deadline = plan.promote_deadline;
+        runner->demote_deadline = plan.demote_deadline;
+        runner->refence_deadline = plan.refence_deadline;
         const auto path = fmt::format("{}/{}.state", state_directory_, m.name);
         r->history_path = path;
         if (auto unwritten = history_.unwritten(path)) {
@@ -415,7 +345,7 @@ bool CheckSet::start(const config::Config& config) {
                          {{"HAVIP_CHECK", m.name}});
             r->history = loaded.history;
         }
-        r->probe = std::make_unique<checks::MysqlProbe>(io_, cs);
+        r->probe = std::make_unique<checks::MysqlProbe>(io_, plan.connect);
         // A server that dies closes the idle connection: probe now, not at the next interval.
         r->probe->on_idle_readable([this, alive, runner] {
             if (!*alive || runner->in_flight) return;
@@ -424,7 +354,7 @@ bool CheckSet::start(const config::Config& config) {
             poll_mysql(*runner);
         });
         r->timer = std::make_unique<asio::steady_timer>(io_);
-        const auto interval = steady(m.interval);
+        const auto interval = plan.interval;
         auto tick = std::make_shared<std::function<void()>>();
         *tick = [this, alive, runner, interval, weak = std::weak_ptr<std::function<void()>>(tick)] {
             if (!*alive) return;

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 namespace havip::test {
 
@@ -25,6 +26,15 @@ std::string havip_path() {
 }
 std::string slow_calls_path() {
     return in_product(HAVIP_SLOW_CALLS_LIB);
+}
+bool product_sanitized() {
+    static const bool sanitized = [] {
+        std::ifstream cache(in_product(std::filesystem::path(HAVIP_BINARY_DIR) / "CMakeCache.txt"));
+        for (std::string line; std::getline(cache, line);)
+            if (line == "HAVIP_SANITIZE:BOOL=ON") return true;
+        return false;
+    }();
+    return sanitized;
 }
 
 }  // namespace havip::test

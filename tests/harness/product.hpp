@@ -11,5 +11,8 @@ namespace havip::test {
 std::string havipd_path();      // havipd
 std::string havip_path();       // the havip CLI
 std::string slow_calls_path();  // the LD_PRELOAD library of the loop-stall tests
+// Whether that build is the sanitizer build (HAVIP_SANITIZE): its daemon runs several times
+// slower, which a test that loads it on purpose has to allow for.
+bool product_sanitized();
 
 }  // namespace havip::test

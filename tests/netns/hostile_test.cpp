@@ -50,11 +50,7 @@ const std::string havip_bin = havip_path();
 // How long each phase lasts; the slow phase sends one packet per class per second.
 constexpr auto slow_phase = 4s;
 constexpr auto flood_phase = 1500ms;
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool sanitized = true;
-#else
-constexpr bool sanitized = false;
-#endif
+const bool sanitized = product_sanitized();
 
 struct Counters {
     std::map<std::string, std::uint64_t> values;

@@ -28,7 +28,6 @@
 #include "checks/child_process.hpp"
 #include "checks/mysql_actions.hpp"
 #include "checks/mysql_client.hpp"
-#include "checks/mysql_failure.hpp"
 #include "checks/mysql_history.hpp"
 #include "checks/mysql_probe.hpp"
 #include "checks/script.hpp"
@@ -36,6 +35,7 @@
 #include "checks/term.hpp"
 #include "vrrpd/core/promote_backoff.hpp"
 #include "vrrpd/mysql_check_plan.hpp"
+#include "vrrpd/mysql_check_verdict.hpp"
 #include "vrrpd/status.hpp"
 
 namespace havip::vrrp {
@@ -588,62 +588,32 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     const std::string& name = runner.name;
     const bool holder = holds_vip_(name);
     note_holder(runner, holder);
-    // Until promotion has made the server writable it is still a read-only standby: judging it
-    // as the holder would "clear read_only" behind the wait for the relay log.
-    const bool promoting = runner.manage_read_only && holder && runner.role.writable() != true;
-    const auto role = !holder     ? checks::Role::standby
-                      : promoting ? checks::Role::promoting
-                                  : checks::Role::holder;
-    // The server's slave_net_timeout defines "fresh"; remember it for intervals in which the
-    // server does not answer.
-    if (snap.slave_net_timeout && *snap.slave_net_timeout > 0)
-        runner.decision.slave_net_timeout = std::chrono::duration<double>(*snap.slave_net_timeout);
-    // A semi-sync pair: promote and demote move the master side with the VIP.
-    if (snap.semi_sync_slave_enabled)
-        runner.promote.semi_sync_master = *snap.semi_sync_slave_enabled;
-    auto d = checks::decide(snap, role, runner.history, runner.decision,
-                            checks::Now{checks::WallClock::now(), checks::SteadyClock::now()});
+    // Decided in vrrpd/mysql_check_verdict; logged and run here, in the verdict's order.
+    const auto basis = judge_basis(snap, holder, runner.manage_read_only, runner.role,
+                                   runner.decision, runner.promote.semi_sync_master);
+    runner.decision = basis.decision;
+    runner.promote.semi_sync_master = basis.semi_sync_master;
+    const auto d =
+        checks::decide(snap, basis.role, runner.history, runner.decision,
+                       checks::Now{checks::WallClock::now(), checks::SteadyClock::now()});
     runner.history = d.history;
     save_history(runner);
-    // A failed promote/demote is retried once the server answers again, not in a tight loop
-    // against a dead one.
-    // After failed promotes in a row, not before the back-off says (vrrpd/core/promote_backoff).
-    const auto now = std::chrono::steady_clock::now();
-    const auto backoff = backoff_hold(runner.role.backoff(), now);
-    runner.role.snapshot(snap.outcome == checks::ProbeOutcome::ok, now);
-    if (runner.manage_read_only && snap.read_only == false && runner.role.server_writable())
+    const auto v = judge_verdict(snap, d, basis, runner.role, runner.in_flight, runner.last_alerts,
+                                 std::chrono::steady_clock::now());
+    if (v.warn_writable_standby)
         log_.log(Level::warning,
                  "manage_read_only: read_only=0 on a standby (set by someone else, or the "
                  "server started without read_only=1): demoting it again",
                  {{"HAVIP_CHECK", name}});
-    if (d.alerts != runner.last_alerts) {
-        for (const auto& alert : d.alerts)
+    if (v.alerts) {
+        for (const auto& alert : *v.alerts)
             log_.log(Level::warning, alert, {{"HAVIP_CHECK", name}, {"HAVIP_REASON", d.positions}});
-        runner.last_alerts = d.alerts;
+        runner.last_alerts = *v.alerts;
     }
-    if (runner.manage_read_only && role == checks::Role::holder && d.clear_read_only) {
-        // Someone set read_only on the holder: promote again (the decision latches this, so a
-        // second time is "down").
-        runner.role.read_only_set_elsewhere();
-    }
-    if (d.restart_io && !runner.in_flight) restart_io(runner);
-    if (d.ask_peer_term) ask_peer_term(runner, *d.ask_peer_term);
-    if (promoting && !runner.role.promote_failure().empty() && d.status != checks::Status::down) {
-        d.status = checks::Status::unsafe;
-        d.reason = fmt::format("cannot become writable ({}); as a standby: {}",
-                               runner.role.promote_failure(), d.reason);
-    }
-    // A server certainly gone is down now; an ambiguous failure waits for `fall`.
-    const auto failure = checks::classify_failure(snap);
-    if (d.status == checks::Status::down && failure.definitive)
-        d.reason = fmt::format("{}: {}, down without waiting for fall", d.reason, failure.why);
-    const Outcome outcome = checks::track_outcome(d.status, failure);
-    runner.last_status = d.status;
-    // A standby whose promote failed does not preempt its live peer again until the back-off
-    // is over: failback would loop otherwise. It stays eligible if the peer is gone.
-    std::string hold = holder ? std::string{} : d.failback_hold;
-    if (!holder && hold.empty() && !backoff.empty()) hold = "after a failed promote: " + backoff;
-    deliver(name, "mysql_check", outcome, checks::to_string(d.status), d.reason, hold);
+    if (v.restart_io) restart_io(runner);
+    if (v.ask_peer_term) ask_peer_term(runner, *v.ask_peer_term);
+    runner.last_status = v.status;
+    deliver(name, "mysql_check", v.outcome, checks::to_string(v.status), v.reason, v.failback_hold);
     last_[name].diverged = d.diverged;
     last_[name].forced = d.history.forced_since.has_value();
     last_[name].term = snap.term;

@@ -74,6 +74,13 @@ struct Fd {
     }
 };
 
+// A number of the document, or 0 when it is none. Read as a double: nlohmann's value<int>()
+// casts a 1e105 in the document to int, which is undefined behaviour (the long fuzz run).
+double number(const json& object, const char* key) {
+    const auto it = object.find(key);
+    return it != object.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
 std::string pad(const std::string& s, std::size_t width) {
     return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
 }
@@ -244,8 +251,8 @@ std::string table_of(const json& document) {
             out += fmt::format("    last transition {} {} -> {}: {}\n", text(t, "time"),
                                text(t, "from"), text(t, "to"), text(t, "reason", ""));
         for (const auto& r : i.value("vip_retries", json::array())) {
-            const auto failures = r.value("failures", 0);
-            out += fmt::format("    VIP {} failing: {}: {} ({} attempt{}, next in {:.0f} ms)\n",
+            const double failures = number(r, "failures");
+            out += fmt::format("    VIP {} failing: {}: {} ({:.0f} attempt{}, next in {:.0f} ms)\n",
                                text(r, "operation"), text(r, "vip"), text(r, "error", ""), failures,
                                failures == 1 ? "" : "s", r.value("next_attempt_in_ms", 0.0));
         }
@@ -311,7 +318,7 @@ std::string table_of(const json& document) {
         if (!errors.empty()) out += fmt::format("    packet errors: {}\n", errors);
         const auto jit =
             i.value("timing", json::object()).value("advert_send_jitter_ms", json::object());
-        if (jit.is_object() && jit.value("samples", 0) > 0)
+        if (jit.is_object() && number(jit, "samples") > 0)
             out +=
                 fmt::format("    advert send jitter p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms\n",
                             jit.value("p50", 0.0), jit.value("p99", 0.0), jit.value("max", 0.0));

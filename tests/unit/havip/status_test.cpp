@@ -117,6 +117,19 @@ TEST(StatusTable, shows_a_vip_add_being_retried) {
         << t;
 }
 
+// Found by the long fuzz run: counts read as int from a document's 1e105 (undefined behaviour;
+// on x86 INT_MIN, so the jitter line vanished and the attempts went negative).
+TEST(StatusTable, counts_out_of_the_range_of_int_are_shown_as_numbers) {
+    auto d = document();
+    d["instances"][0]["timing"]["advert_send_jitter_ms"]["samples"] = 1e105;
+    d["instances"][0]["vip_retries"] = json::parse(
+        R"([{"vip":"10.77.0.100/24","operation":"add","failures":4e9,"error":"EEXIST",
+             "next_attempt_in_ms":400}])");
+    const auto t = render_table(d);
+    EXPECT_NE(t.find("p99 1.500 ms"), std::string::npos) << t;
+    EXPECT_NE(t.find("(4000000000 attempts, next in 400 ms)"), std::string::npos) << t;
+}
+
 // A node whose fence cannot get into the old master fails its promote, steps down and is
 // demoted; the demote's line replaced the reason it cannot take writes (issue 15, item 4).
 TEST(StatusTable, keeps_the_last_failed_promote_in_view_after_the_demote) {

@@ -479,9 +479,8 @@ WriteProbe write_probe(MysqlConnection& w, std::uint32_t server_id,
     return probe;
 }
 
-}  // namespace
-
-Snapshot take_snapshot(MysqlConnection& c, std::chrono::milliseconds step_bound,
+// One look at the server, from connect to the semi-sync status.
+Snapshot snapshot_once(MysqlConnection& c, std::chrono::milliseconds step_bound,
                        const std::function<void(const Snapshot&)>& progress) {
     Snapshot snap;
     const auto step = [&](ProbeStep next) {
@@ -510,33 +509,9 @@ Snapshot take_snapshot(MysqlConnection& c, std::chrono::milliseconds step_bound,
             snap.connect_errno = connect_errno(c.settings(), std::chrono::milliseconds(200));
         return false;
     };
-    const bool held = c.connected();
     if (!connect()) return snap;
     step(ProbeStep::variables);
-    auto variables = [&] { return c.query(c.bounded(variables_query(c.is_mariadb()))); };
-    auto answer = variables();
-    // 2006 gone away, 2013 lost: the connection held since an earlier interval was closed,
-    // by a server that died or restarted since. Reconnecting now tells which, in this interval.
-    const auto lost = [&] {
-        const auto* e = std::get_if<SqlError>(&answer);
-        return e && (e->code == 2006 || e->code == 2013) && !c.connected() && !c.interrupted();
-    };
-    if (held && lost()) {
-        snap.held_connection_lost = true;
-        // A server being killed can still take a connect on its listening socket for a moment
-        // and then reset it (2013 at the handshake, 2006 or 2013 at the first query): ask
-        // again until the kernel's answer settles, for at most 100 ms.
-        for (int attempt = 0;; ++attempt) {
-            const bool retry = attempt < 5;
-            if (!connect()) {
-                if (!retry || snap.error_code != 2013 || c.interrupted()) return snap;
-            } else {
-                answer = variables();
-                if (!retry || !lost()) break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-    }
+    auto answer = c.query(c.bounded(variables_query(c.is_mariadb())));
     const bool maria = c.is_mariadb();
     if (auto* e = std::get_if<SqlError>(&answer)) {
         snap.outcome = ProbeOutcome::query_failed;
@@ -604,6 +579,36 @@ Snapshot take_snapshot(MysqlConnection& c, std::chrono::milliseconds step_bound,
     auto semi = c.query(semi_sync_status_query);
     if (auto* r = std::get_if<std::vector<ReplicaRow>>(&semi)) read_semi_sync_status(*r, snap);
     snap.step = ProbeStep::done;
+    return snap;
+}
+
+// 2006 gone away, 2013 lost: the connection died under a statement the deadline did not end.
+bool connection_lost(const Snapshot& snap, const MysqlConnection& c) {
+    return snap.outcome == ProbeOutcome::query_failed &&
+           (snap.error_code == 2006 || snap.error_code == 2013) && !c.connected() &&
+           !c.interrupted();
+}
+
+}  // namespace
+
+Snapshot take_snapshot(MysqlConnection& c, std::chrono::milliseconds step_bound,
+                       const std::function<void(const Snapshot&)>& progress) {
+    auto snap = snapshot_once(c, step_bound, progress);
+    if (!connection_lost(snap, c)) return snap;
+    // The connection was closed: held since an earlier interval by a server that died or
+    // restarted since, or under this snapshot by one killed while it answered. A new
+    // connection tells which, in this interval (a refused connect is down at once). A server
+    // being killed can still take a connect on its listening socket for a moment and then
+    // reset it (2013 at the handshake, 2006 or 2013 at the first query): ask again until the
+    // kernel's answer settles, for at most 100 ms.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        snap = snapshot_once(c, step_bound, progress);
+        snap.held_connection_lost = true;
+        const bool reset_at_handshake =
+            snap.outcome == ProbeOutcome::connect_failed && snap.error_code == 2013;
+        if (c.interrupted() || !(reset_at_handshake || connection_lost(snap, c))) break;
+    }
     return snap;
 }
 

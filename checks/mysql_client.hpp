@@ -165,9 +165,10 @@ class MysqlConnection : public SqlSession {
 int connect_errno(const ConnectSettings& settings, std::chrono::milliseconds timeout);
 
 // One interval's questions (A and B of the decision table) over `session`; blocking.
-// Closes the connection after a client-side error so the next interval reconnects. A held
-// connection found closed (the server died since the last interval) is reconnected at once,
-// so a dead server is told apart from a restarted one in this same interval.
+// Closes the connection after a client-side error so the next interval reconnects. A
+// connection found closed (the server died since the last interval, or while it answered) is
+// reconnected at once, so a dead server is told apart from a restarted one in this same
+// interval.
 // The write probe and the replica status statement each answer within `step_bound` (a share
 // of the job's deadline, so a hung one is told apart from a server that does not answer);
 // `progress`, when set, gets the snapshot so far as each step starts, for a job whose deadline

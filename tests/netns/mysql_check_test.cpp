@@ -275,6 +275,42 @@ TEST_F(MysqlCheckTest, killed_mysqld_is_down_at_once_between_long_intervals) {
     EXPECT_TRUE(b_.log_mentions("manage_read_only promote done in "));
 }
 
+// A mysqld killed while a probe waits on it (here its write, behind FLUSH TABLES WITH READ
+// LOCK) closes the check's connections under a statement: the check connects again at once, is
+// refused, and is down in that interval, not fall intervals later. (CI: a kill that landed
+// mid-probe moved the VIP one interval late.)
+TEST_F(MysqlCheckTest, killed_mysqld_while_a_probe_waits_is_down_in_that_interval) {
+    ASSERT_NO_FATAL_FAILURE(start_databases());
+    auto check_a = managed_check();
+    check_a.interval = 3000ms;
+    check_a.timeout = 2500ms;  // the write waits up to 0.75 s
+    check_a.fall = 3;
+    const auto advert = 200ms;
+    ASSERT_NO_FATAL_FAILURE(start_pair(config("a", a_priority, advert, check_a, true),
+                                       config("b", b_priority, advert, managed_check(), true),
+                                       advert));
+    EXPECT_TRUE(wait_read_only(*db_a_, false));
+    lab().start("a", "a-ftwrl-session",
+                {"/usr/bin/mariadb", "--no-defaults", "--protocol=socket",
+                 fmt::format("--socket={}", db_a_->socket().string()), "-uroot", "-e",
+                 "FLUSH TABLES WITH READ LOCK; SELECT SLEEP(30);"});
+    ASSERT_TRUE(wait_until(
+        [&] {
+            return db_a_->value("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE "
+                                "USER = 'chk' AND STATE LIKE 'Waiting for %lock'") == "1";
+        },
+        5s, 10ms))
+        << "the write probe never waited behind the lock";
+    const auto killed = Clock::now();
+    ASSERT_TRUE(db_a_->kill());
+    auto lost = wait_vip("a", false, 20s, killed);
+    ASSERT_TRUE(lost) << "a kept the VIP after kill";
+    measure("kill_mid_probe_to_vip_off_a", lost->at - killed, "bound", 500ms);
+    EXPECT_LT(lost->at - killed, 500ms);
+    EXPECT_TRUE(a_.log_mentions("down without waiting for fall")) << a_.process->log_tail(10);
+    EXPECT_TRUE(wait_vip("b", true, 10s, killed)) << "b never took the VIP";
+}
+
 // The timing `havip generate` writes (havip/generate.cpp): interval 0.5 s, timeout 0.4 s,
 // rise 2, fall 2, with 1 s adverts. Issue 18: a kill moves the VIP at the protocol floor (b's
 // Skew_Time), a freeze within 2.5 s.

@@ -44,6 +44,48 @@ void rejoin_deferred(AutoRejoin& state, const std::string& summary,
         std::chrono::duration_cast<std::chrono::seconds>(*state.backoff.next - now).count());
 }
 
+Command rejoin_command(const std::string& inventory, const std::string& admin_option_file,
+                       const std::string& state_directory, const std::string& control_socket,
+                       const std::string& output) {
+    Command command;
+    // The shell only redirects (the child's own stdout and stderr are /dev/null).
+    command.argv = {"/bin/sh",    "-c",      "out=$1; shift; exec \"$@\" >\"$out\" 2>&1",
+                    "sh",         output,    "havip",
+                    "rejoin",     inventory, "--admin-option-file",
+                    admin_option_file, "--state-dir", state_directory};
+    if (!control_socket.empty()) {
+        command.argv.push_back("--socket");
+        command.argv.push_back(control_socket);
+    }
+    return command;
+}
+
+std::string rejoin_ended(AutoRejoin& state, const RunResult& result, std::string_view output,
+                         std::string_view at, std::chrono::steady_clock::time_point now) {
+    const auto saved = rejoin_saved_line(output);
+    const auto method = rejoin_method(output).value_or("");
+    const double took = std::chrono::duration<double>(result.elapsed).count();
+    if (result.kind == RunResult::Kind::exited &&
+        result.exit_status == rejoin_exit_peer_unreachable) {
+        rejoin_deferred(state, fmt::format("deferred at {}", at), now);
+        return "";
+    }
+    if (result.success()) {
+        rejoin_finished(state, true,
+                        fmt::format("succeeded at {} in {:.1f} s by {}; {}", at, took,
+                                    method.empty() ? "?" : method,
+                                    saved ? *saved : std::string{"nothing to save"}),
+                        now, method);
+        return method;
+    }
+    rejoin_finished(state, false,
+                    fmt::format("failed at {} after {:.1f} s ({}): {}{}", at, took,
+                                result.describe(), last_line(output),
+                                saved ? "; " + *saved : std::string{}),
+                    now);
+    return "";
+}
+
 std::optional<std::string> rejoin_saved_line(std::string_view output) {
     std::size_t at = 0;
     while (at < output.size()) {

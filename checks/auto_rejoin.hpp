@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "checks/child_process.hpp"
 #include "vrrpd/core/promote_backoff.hpp"
 
 namespace havip::checks {
@@ -52,6 +53,18 @@ void rejoin_finished(AutoRejoin& state, bool success, const std::string& summary
 // rejoin_peer_retry, the failure back-off left as it was.
 void rejoin_deferred(AutoRejoin& state, const std::string& summary,
                      std::chrono::steady_clock::time_point now);
+
+// The run: `havip rejoin INVENTORY --admin-option-file F --state-dir D [--socket S]`, its
+// stdout and stderr into `output` (kept for status: the saved file's name, or why it failed).
+Command rejoin_command(const std::string& inventory, const std::string& admin_option_file,
+                       const std::string& state_directory, const std::string& control_socket,
+                       const std::string& output);
+
+// Records how a run ended, from its result and its output: finished (succeeded or failed) or
+// deferred (the peer was unreachable). `at` is the wall time to say in `state.last`. Returns the
+// method a successful run named ("" when none).
+std::string rejoin_ended(AutoRejoin& state, const RunResult& result, std::string_view output,
+                         std::string_view at, std::chrono::steady_clock::time_point now);
 
 // `havip rejoin`'s "saved N transaction(s) to PATH: GTIDs" line in its output, trimmed; nullopt
 // when it saved nothing.

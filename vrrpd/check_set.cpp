@@ -132,35 +132,24 @@ struct CheckSet::Runner {
 
     // mysql_check
     std::string name;
+    MysqlCheckPlan plan;  // its settings (vrrpd/mysql_check_plan)
+    // Start as the plan's and learn from the server (slave_net_timeout, semi-sync).
     checks::DecisionSettings decision;
-    SteadyDuration timeout{};
+    checks::PromoteSettings promote;
     // manage_read_only: what is wanted, what the last action achieved and what is owed
     // (vrrpd/core/read_only_role); a failed action waits for a snapshot, so liveness is still
     // judged before the retry.
-    bool manage_read_only = false;
     ReadOnlyRole role;
-    checks::PromoteSettings promote;
-    checks::ConnectSettings peer;  // the fence's login on the peer (see promote())
     // Terms: the peer's server, asked for its term while the data differ, on its own worker
     // so the check's deadline never waits for the peer.
     std::unique_ptr<checks::MysqlProbe> peer_probe;
     std::optional<checks::PeerAddress> peer_probe_at;
     bool asking_peer_term = false;
-    // `havip switchover`: the switchover's own worker (this server, the check's login with a
-    // read timeout above demote's lock wait).
-    checks::ConnectSettings local_login;
+    // `havip switchover`: the switchover's own worker (this server, plan.local_login).
     std::unique_ptr<checks::MysqlProbe> switchover_probe;
-    std::optional<std::uint32_t> peer_server_id;
-    SteadyDuration promote_deadline{};
-    SteadyDuration demote_deadline{};
-    SteadyDuration refence_deadline{};
     // The last START SLAVE IO_THREAD asked for by the decision (restart_io), at most 1/s.
     std::optional<std::chrono::steady_clock::time_point> last_io_restart;
-    // auto_rejoin: the settings, the state and the running child.
-    bool auto_rejoin = false;
-    std::string rejoin_inventory;
-    std::string rejoin_admin_option_file;
-    SteadyDuration rejoin_timeout{};
+    // auto_rejoin: the state and the running child.
     checks::AutoRejoin rejoin;
     checks::RejoinGo rejoin_go = checks::RejoinGo::not_needed;  // the last answer, logged on change
     std::shared_ptr<checks::ChildProcess> rejoin_child;
@@ -313,22 +302,11 @@ bool CheckSet::start(const config::Config& config) {
         auto r = std::make_unique<Runner>();
         auto* runner = r.get();
         runner->name = m.name;
+        runner->plan = plan;
         runner->decision = plan.decision;
-        runner->auto_rejoin = plan.auto_rejoin;
-        runner->rejoin_inventory = plan.rejoin_inventory;
-        runner->rejoin_admin_option_file = plan.rejoin_admin_option_file;
-        runner->rejoin_timeout = plan.rejoin_timeout;
-        runner->timeout = plan.timeout;
-        runner->manage_read_only = plan.manage_read_only;
+        runner->promote = plan.promote;
         // After a reload the instances keep their state: a MASTER stays writable.
         if (m.manage_read_only) runner->role.holds_vip(holds_vip_(m.name));
-        runner->promote = plan.promote;
-        runner->local_login = plan.local_login;
-        runner->peer_server_id = plan.peer_server_id;
-        runner->peer = plan.peer;
-        runner->promote_deadline = plan.promote_deadline;
-        runner->demote_deadline = plan.demote_deadline;
-        runner->refence_deadline = plan.refence_deadline;
         const auto path = fmt::format("{}/{}.state", state_directory_, m.name);
         r->history_path = path;
         if (auto unwritten = history_.unwritten(path)) {
@@ -427,7 +405,7 @@ void CheckSet::holders_changed() {
         if (!r->probe) continue;
         const bool holds = holds_vip_(r->name);
         note_holder(*r, holds);
-        if (!r->manage_read_only || !r->role.holds_vip(holds)) continue;
+        if (!r->plan.manage_read_only || !r->role.holds_vip(holds)) continue;
         const bool want = r->role.wants_writable();
         log_.log(Level::notice,
                  fmt::format("manage_read_only: {} (an instance tracking {} {} MASTER)",
@@ -441,7 +419,7 @@ void CheckSet::rival_master(const std::function<bool(const std::string&)>& track
                             const std::string& rival) {
     const auto now = std::chrono::steady_clock::now();
     for (auto& r : runners_) {
-        if (!r->probe || !r->manage_read_only || !tracks(r->name)) continue;
+        if (!r->probe || !r->plan.manage_read_only || !tracks(r->name)) continue;
         if (r->role.rival(rival, now) && !r->in_flight) run_owed_action(*r);
     }
 }
@@ -460,7 +438,7 @@ void CheckSet::restart_io(Runner& runner) {
             *error = c.ensure_connected();
             if (!*error) *error = c.execute(sql);
         },
-        runner.timeout,
+        runner.plan.timeout,
         [this, alive = alive_, r = &runner, sql, error](checks::JobOutcome outcome) {
             if (!*alive) return;
             r->in_flight = false;
@@ -483,7 +461,7 @@ void CheckSet::ask_peer_term(Runner& runner, const checks::PeerAddress& at) {
         return;
     }
     if (!runner.peer_probe || runner.peer_probe_at != at) {
-        auto login = runner.peer;
+        auto login = runner.plan.peer;
         login.host = at.host;
         login.port = at.port;
         runner.peer_probe = std::make_unique<checks::MysqlProbe>(io_, login);
@@ -519,14 +497,14 @@ void CheckSet::ask_peer_term(Runner& runner, const checks::PeerAddress& at) {
 }
 
 void CheckSet::run_owed_action(Runner& runner) {
-    if (runner.in_flight || !runner.manage_read_only) return;
+    if (runner.in_flight || !runner.plan.manage_read_only) return;
     if (const auto action = runner.role.owed(); action != ReadOnlyRole::Action::none)
         run_read_only_action(runner, action);
 }
 
 void CheckSet::hold_writes(const std::string& name, bool hold) {
     for (auto& r : runners_) {
-        if (!r->probe || r->name != name || !r->manage_read_only) continue;
+        if (!r->probe || r->name != name || !r->plan.manage_read_only) continue;
         // Held: the switchover sets read_only itself, on its own connection, and says when it
         // could not. Released: made writable again at once if the instance is MASTER.
         r->role.holds_vip(holds_vip_(r->name));
@@ -542,9 +520,9 @@ bool CheckSet::run_switchover_job(const std::string& name, SwitchoverJob job,
     for (auto& r : runners_) {
         if (!r->probe || r->name != name) continue;
         if (!r->switchover_probe)
-            r->switchover_probe = std::make_unique<checks::MysqlProbe>(io_, r->local_login);
+            r->switchover_probe = std::make_unique<checks::MysqlProbe>(io_, r->plan.local_login);
         r->switchover_probe->run(
-            [job = std::move(job), connect_peer = peer_connector(r->peer)](
+            [job = std::move(job), connect_peer = peer_connector(r->plan.peer)](
                 checks::MysqlConnection& c) { job(c, connect_peer); },
             deadline,
             [alive = alive_, done = std::move(done)](checks::JobOutcome outcome) {
@@ -558,7 +536,7 @@ bool CheckSet::run_switchover_job(const std::string& name, SwitchoverJob job,
 std::optional<CheckSet::SwitchoverFacts> CheckSet::switchover_facts(const std::string& name) const {
     for (const auto& r : runners_) {
         if (!r->probe || r->name != name) continue;
-        return SwitchoverFacts{r->manage_read_only, r->promote.connection_name, r->peer_server_id,
+        return SwitchoverFacts{r->plan.manage_read_only, r->promote.connection_name, r->plan.peer_server_id,
                                r->role.writable(), r->promote.semi_sync_master};
     }
     return std::nullopt;
@@ -567,7 +545,7 @@ std::optional<CheckSet::SwitchoverFacts> CheckSet::switchover_facts(const std::s
 void CheckSet::poll_mysql(Runner& runner) {
     if (runner.in_flight) return;
     // holders_changed() acts at once; this catches any change it was not told about.
-    if (runner.manage_read_only) runner.role.holds_vip(holds_vip_(runner.name));
+    if (runner.plan.manage_read_only) runner.role.holds_vip(holds_vip_(runner.name));
     run_owed_action(runner);
     if (runner.in_flight) return;
     take_mysql_snapshot(runner);
@@ -575,7 +553,7 @@ void CheckSet::poll_mysql(Runner& runner) {
 
 void CheckSet::take_mysql_snapshot(Runner& runner) {
     runner.in_flight = true;
-    runner.probe->snapshot(runner.timeout,
+    runner.probe->snapshot(runner.plan.timeout,
                            [this, alive = alive_, r = &runner](const checks::Snapshot& snap) {
                                if (!*alive) return;
                                r->in_flight = false;
@@ -589,7 +567,7 @@ void CheckSet::judge_mysql(Runner& runner, const checks::Snapshot& snap) {
     const bool holder = holds_vip_(name);
     note_holder(runner, holder);
     // Decided in vrrpd/mysql_check_verdict; logged and run here, in the verdict's order.
-    const auto basis = judge_basis(snap, holder, runner.manage_read_only, runner.role,
+    const auto basis = judge_basis(snap, holder, runner.plan.manage_read_only, runner.role,
                                    runner.decision, runner.promote.semi_sync_master);
     runner.decision = basis.decision;
     runner.promote.semi_sync_master = basis.semi_sync_master;
@@ -625,18 +603,18 @@ void CheckSet::maybe_rejoin(Runner& runner, bool diverged, bool holder) {
     const auto now = std::chrono::steady_clock::now();
     std::error_code ec;
     // A stat of two files, only while latched here.
-    const bool files = diverged && !holder && runner.auto_rejoin &&
-                       std::filesystem::exists(runner.rejoin_inventory, ec) &&
-                       std::filesystem::exists(runner.rejoin_admin_option_file, ec);
+    const bool files = diverged && !holder && runner.plan.auto_rejoin &&
+                       std::filesystem::exists(runner.plan.rejoin_inventory, ec) &&
+                       std::filesystem::exists(runner.plan.rejoin_admin_option_file, ec);
     const auto go =
-        checks::should_rejoin(runner.auto_rejoin, diverged, holder, runner.rejoin, files, now);
+        checks::should_rejoin(runner.plan.auto_rejoin, diverged, holder, runner.rejoin, files, now);
     const bool changed = go != runner.rejoin_go;
     runner.rejoin_go = go;
     if (go == checks::RejoinGo::missing_files) {
         runner.rejoin.last = fmt::format(
             "auto rejoin cannot start: {} or {} is missing (bootstrap's inventory and admin "
             "option file; README, Operations)",
-            runner.rejoin_inventory, runner.rejoin_admin_option_file);
+            runner.plan.rejoin_inventory, runner.plan.rejoin_admin_option_file);
         if (changed)
             log_.log(Level::warning, runner.rejoin.last,
                      {{"MESSAGE_ID", std::string{systemd::message_id_rejoin}},
@@ -650,25 +628,9 @@ void CheckSet::maybe_rejoin(Runner& runner, bool diverged, bool holder) {
     std::filesystem::create_directories(dir, ec);
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
     const auto output = (dir / (runner.name + ".log")).string();
-    checks::Command command;
-    // Its output is kept (the child's own stdout/stderr are /dev/null): the saved file's name
-    // and, on failure, why.
-    command.argv = {"/bin/sh",
-                    "-c",
-                    "out=$1; shift; exec \"$@\" >\"$out\" 2>&1",
-                    "sh",
-                    output,
-                    "havip",
-                    "rejoin",
-                    runner.rejoin_inventory,
-                    "--admin-option-file",
-                    runner.rejoin_admin_option_file,
-                    "--state-dir",
-                    state_directory_};
-    if (!control_socket_.empty()) {
-        command.argv.push_back("--socket");
-        command.argv.push_back(control_socket_);
-    }
+    const auto command =
+        checks::rejoin_command(runner.plan.rejoin_inventory, runner.plan.rejoin_admin_option_file,
+                               state_directory_, control_socket_, output);
     runner.rejoin.running = true;
     ++runner.rejoin.started;
     runner.rejoin_started_at = checks::WallClock::now();
@@ -677,11 +639,11 @@ void CheckSet::maybe_rejoin(Runner& runner, bool diverged, bool holder) {
         fmt::format(
             "auto rejoin started: this node is latched diverged and does not hold "
             "the VIP; havip rejoin {} (output in {}, deadline {} s)",
-            runner.rejoin_inventory, output,
-            std::chrono::duration_cast<std::chrono::seconds>(runner.rejoin_timeout).count()),
+            runner.plan.rejoin_inventory, output,
+            std::chrono::duration_cast<std::chrono::seconds>(runner.plan.rejoin_timeout).count()),
         {{"MESSAGE_ID", std::string{systemd::message_id_rejoin}}, {"HAVIP_CHECK", runner.name}});
     runner.rejoin_child = checks::ChildProcess::start(
-        io_, command, runner.rejoin_timeout,
+        io_, command, runner.plan.rejoin_timeout,
         [this, alive = alive_, r = &runner, output](const checks::RunResult& result) {
             if (!*alive) return;
             r->rejoin_child.reset();
@@ -689,27 +651,11 @@ void CheckSet::maybe_rejoin(Runner& runner, bool diverged, bool holder) {
             std::ifstream in(output);
             std::stringstream text;
             text << in.rdbuf();
-            const auto saved = checks::rejoin_saved_line(text.str());
-            const auto method = checks::rejoin_method(text.str()).value_or("");
+            const auto method =
+                checks::rejoin_ended(r->rejoin, result, text.str(),
+                                     format_time(checks::WallClock::now()),
+                                     std::chrono::steady_clock::now());
             const bool ok = result.success();
-            const auto took = std::chrono::duration<double>(result.elapsed).count();
-            const auto summary = ok ? fmt::format("succeeded at {} in {:.1f} s by {}; {}",
-                                                  format_time(checks::WallClock::now()), took,
-                                                  method.empty() ? "?" : method,
-                                                  saved ? *saved : std::string{"nothing to save"})
-                                    : fmt::format("failed at {} after {:.1f} s ({}): {}{}",
-                                                  format_time(checks::WallClock::now()), took,
-                                                  result.describe(), checks::last_line(text.str()),
-                                                  saved ? "; " + *saved : std::string{});
-            if (!ok && result.kind == checks::RunResult::Kind::exited &&
-                result.exit_status == checks::rejoin_exit_peer_unreachable) {
-                checks::rejoin_deferred(
-                    r->rejoin, fmt::format("deferred at {}", format_time(checks::WallClock::now())),
-                    std::chrono::steady_clock::now());
-            } else {
-                checks::rejoin_finished(r->rejoin, ok, summary, std::chrono::steady_clock::now(),
-                                        method);
-            }
             log_.log(ok ? Level::notice : Level::warning, "auto rejoin " + r->rejoin.last,
                      {{"MESSAGE_ID", std::string{systemd::message_id_rejoin}},
                       {"HAVIP_CHECK", r->name},
@@ -750,9 +696,9 @@ void CheckSet::run_read_only_action(Runner& runner, ReadOnlyRole::Action action)
     auto result = std::make_shared<checks::ActionResult>();
     auto settings = runner.promote;
     settings.peer_diverged = runner.history.peer_diverged;
-    const auto deadline = refence   ? runner.refence_deadline
-                          : promote ? runner.promote_deadline
-                                    : runner.demote_deadline;
+    const auto deadline = refence   ? runner.plan.refence_deadline
+                          : promote ? runner.plan.promote_deadline
+                                    : runner.plan.demote_deadline;
     // Set when the loop gives up on the job; the worker also stops on its own once the
     // deadline has passed, in case the loop's timer has not fired yet.
     auto cancelled = std::make_shared<std::atomic<bool>>(false);
@@ -778,7 +724,7 @@ void CheckSet::run_read_only_action(Runner& runner, ReadOnlyRole::Action action)
     }
     runner.probe->run(
         [promote, refence, settings, result,
-         connect_peer = peer_connector(runner.peer)](checks::MysqlConnection& c) {
+         connect_peer = peer_connector(runner.plan.peer)](checks::MysqlConnection& c) {
             if (auto e = c.ensure_connected()) {
                 result->steps.push_back({"connect", false, e->describe()});
                 return;

@@ -92,5 +92,64 @@ TEST(AutoRejoin, counts_succeeded_runs_by_the_method_havip_rejoin_names) {
     EXPECT_EQ(s.succeeded, 2u);
 }
 
+TEST(AutoRejoin, the_run_keeps_its_output_and_names_the_control_socket_when_there_is_one) {
+    const auto c = rejoin_command("/etc/havip/inv.yaml", "/etc/havip/admin.cnf", "/var/lib/havipd",
+                                  "/run/havipd/control", "/var/lib/havipd/rejoin/chk.log");
+    const std::vector<std::string> want = {"/bin/sh",
+                                           "-c",
+                                           "out=$1; shift; exec \"$@\" >\"$out\" 2>&1",
+                                           "sh",
+                                           "/var/lib/havipd/rejoin/chk.log",
+                                           "havip",
+                                           "rejoin",
+                                           "/etc/havip/inv.yaml",
+                                           "--admin-option-file",
+                                           "/etc/havip/admin.cnf",
+                                           "--state-dir",
+                                           "/var/lib/havipd",
+                                           "--socket",
+                                           "/run/havipd/control"};
+    EXPECT_EQ(c.argv, want);
+    EXPECT_FALSE(c.credentials);
+    const auto without = rejoin_command("i", "a", "d", "", "o");
+    EXPECT_EQ(without.argv.size(), want.size() - 2);
+    EXPECT_EQ(without.argv.back(), "d");
+}
+
+TEST(AutoRejoin, a_run_that_ends_is_recorded_as_succeeded_failed_or_deferred) {
+    RunResult exited;
+    exited.kind = RunResult::Kind::exited;
+    exited.elapsed = 12300ms;
+    const std::string done =
+        "    saved 1 transaction(s) to /r/x.sql: 0-1-9\n"
+        "done: a (10.0.0.1:3306) rejoined b (10.0.0.2:3306) (method: flashback)\n";
+
+    AutoRejoin s;
+    s.running = true;
+    exited.exit_status = 0;
+    EXPECT_EQ(rejoin_ended(s, exited, done, "12:00:00", t0), "flashback");
+    EXPECT_FALSE(s.running);
+    EXPECT_EQ(s.succeeded, 1u);
+    EXPECT_EQ(s.by_flashback, 1u);
+    EXPECT_EQ(s.last,
+              "succeeded at 12:00:00 in 12.3 s by flashback; saved 1 transaction(s) to /r/x.sql: "
+              "0-1-9");
+    EXPECT_EQ(rejoin_ended(s, exited, "done\n", "12:00:01", t0), "");
+    EXPECT_EQ(s.last, "succeeded at 12:00:01 in 12.3 s by ?; nothing to save");
+
+    exited.exit_status = 1;
+    EXPECT_EQ(rejoin_ended(s, exited, "refusing: the peer is behind\n", "12:01:00", t0), "");
+    EXPECT_EQ(s.failed, 1u);
+    EXPECT_EQ(s.last,
+              "failed at 12:01:00 after 12.3 s (exit status 1 after 12.30 s): refusing: the peer is "
+              "behind; 1 failed in a row, next attempt in 1 s");
+
+    exited.exit_status = rejoin_exit_peer_unreachable;
+    EXPECT_EQ(rejoin_ended(s, exited, "cannot reach b\n", "12:02:00", t0), "");
+    EXPECT_EQ(s.deferred, 1u);
+    EXPECT_EQ(s.failed, 1u);
+    EXPECT_EQ(s.last, "deferred at 12:02:00; the peer is unreachable, next attempt in 5 s");
+}
+
 }  // namespace
 }  // namespace havip::checks

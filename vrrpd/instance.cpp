@@ -592,7 +592,7 @@ void Instance::change_vip(const netlink::Vip& vip, VipOp op) {
         // Its interface is gone (deleted, to be re-created): as keepalived, not added and
         // not retried; the daemon follows the name and adds it on the new interface
         // (Instance::rebind). Any retry of the address on the dead interface ends here.
-        vip_retries_.record(key, op, true, {}, Clock::now());
+        vip_retries_.forget(key);
         retry_targets_.erase(key);
         arm_vip_retry();
         log(Level::notice,
@@ -601,32 +601,29 @@ void Instance::change_vip(const netlink::Vip& vip, VipOp op) {
                         key));
         return;
     }
-    const auto before = vip_retries_.pending().find(key);
-    const unsigned failed_before = before != vip_retries_.pending().end() && before->second.op == op
-                                       ? before->second.failures
-                                       : 0;
-    const auto now = Clock::now();
-    vip_retries_.record(key, op, static_cast<bool>(r), r ? std::string{} : r.error().message(),
-                        now);
-    if (r) {
+    const auto note = vip_retries_.record(key, op, static_cast<bool>(r),
+                                          r ? std::string{} : r.error().message(), Clock::now());
+    if (r)
         retry_targets_.erase(key);
-        if (failed_before > 0)
-            log(Level::notice, fmt::format("VIP {} {} after {} failed attempt{}", key,
-                                           op == VipOp::add ? "added" : "removed", failed_before,
-                                           failed_before == 1 ? "" : "s"));
-    } else {
+    else
         retry_targets_.insert_or_assign(key, vip);
-        const auto& p = vip_retries_.pending().at(key);
-        // Every failure while it is rare, then at doubling counts: a VIP that cannot be
-        // added for an hour logs a dozen lines, not 700.
-        if ((p.failures & (p.failures - 1)) == 0)
+    switch (note.kind) {
+        case VipNote::Kind::none:
+            break;
+        case VipNote::Kind::recovered:
+            log(Level::notice, fmt::format("VIP {} {} after {} failed attempt{}", key,
+                                           op == VipOp::add ? "added" : "removed", note.failures,
+                                           note.failures == 1 ? "" : "s"));
+            break;
+        case VipNote::Kind::failed:
             log(Level::err,
                 fmt::format(
                     "cannot {} VIP {}: {}; retrying in {} ms (attempt {})", to_string(op), key,
-                    p.error,
-                    std::chrono::duration_cast<std::chrono::milliseconds>(p.next - now).count(),
-                    p.failures + 1),
+                    r.error().message(),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(note.retry_in).count(),
+                    note.failures + 1),
                 {{"HAVIP_REASON", fmt::format("vip {} failed", to_string(op))}});
+            break;
     }
     arm_vip_retry();
 }

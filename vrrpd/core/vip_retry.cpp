@@ -15,11 +15,14 @@ Duration vip_retry_delay(unsigned failures, const VipRetryPolicy& policy) {
     return std::min(delay, policy.max);
 }
 
-void VipRetries::record(const std::string& vip, VipOp op, bool ok, std::string error,
-                        TimePoint now) {
+VipNote VipRetries::record(const std::string& vip, VipOp op, bool ok, std::string error,
+                           TimePoint now) {
     if (ok) {
-        pending_.erase(vip);
-        return;
+        const auto it = pending_.find(vip);
+        const unsigned before = it != pending_.end() && it->second.op == op ? it->second.failures : 0;
+        if (it != pending_.end()) pending_.erase(it);
+        if (before == 0) return {};
+        return {VipNote::Kind::recovered, before, {}};
     }
     ++(op == VipOp::add ? add_failures_ : remove_failures_);
     auto& r = pending_[vip];
@@ -27,6 +30,8 @@ void VipRetries::record(const std::string& vip, VipOp op, bool ok, std::string e
     ++r.failures;
     r.next = now + vip_retry_delay(r.failures, policy_);
     r.error = std::move(error);
+    if ((r.failures & (r.failures - 1)) != 0) return {};
+    return {VipNote::Kind::failed, r.failures, r.next - now};
 }
 
 std::vector<std::pair<std::string, VipOp>> VipRetries::due(TimePoint now) const {

@@ -36,6 +36,20 @@ struct VipRetry {
     std::string error;      // the last failure's
 };
 
+// What an outcome is worth saying. A failure is said while rare, then at doubling counts (1,
+// 2, 4, 8 … in a row): a VIP that cannot be added for an hour logs a dozen lines, not 700.
+struct VipNote {
+    enum class Kind {
+        none,       // nothing to say
+        recovered,  // succeeded after `failures` failed attempts of the same op
+        failed      // failed, `failures` in a row; tried again in `retry_in`
+    };
+    Kind kind = Kind::none;
+    unsigned failures = 0;
+    Duration retry_in{};
+    bool operator==(const VipNote&) const = default;
+};
+
 class VipRetries {
   public:
     explicit VipRetries(VipRetryPolicy policy = {}) : policy_{policy} {}
@@ -43,7 +57,9 @@ class VipRetries {
     // The outcome of adding or removing `vip` (its log form) at `now`. Success forgets it;
     // a failure schedules the next attempt, counting on from a pending failure of the same
     // op, or from one when it replaces the other op (the newest wanted change wins).
-    void record(const std::string& vip, VipOp op, bool ok, std::string error, TimePoint now);
+    VipNote record(const std::string& vip, VipOp op, bool ok, std::string error, TimePoint now);
+    // `vip` is not to be retried (its interface is gone).
+    void forget(const std::string& vip) { pending_.erase(vip); }
     // The VIPs whose retry is due at `now`, with the op to retry.
     std::vector<std::pair<std::string, VipOp>> due(TimePoint now) const;
     // The earliest pending retry, if any.

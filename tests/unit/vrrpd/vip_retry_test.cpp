@@ -71,5 +71,35 @@ TEST(VipRetry, each_vip_has_its_own_schedule) {
                 ElementsAre(Pair("10.0.0.1/24", VipOp::add), Pair("fd00::1/64", VipOp::add)));
 }
 
+TEST(VipRetry, says_failures_at_doubling_counts_and_a_recovery_once) {
+    VipRetries r;
+    const std::string vip = "10.0.0.1/24";
+    EXPECT_EQ(r.record(vip, VipOp::add, true, "", t0), VipNote{});  // nothing failed
+    std::vector<unsigned> said;
+    for (unsigned n = 1; n <= 9; ++n) {
+        const auto note = r.record(vip, VipOp::add, false, "e", t0);
+        if (note.kind == VipNote::Kind::none) continue;
+        EXPECT_EQ(note.kind, VipNote::Kind::failed);
+        EXPECT_EQ(note.failures, n);
+        EXPECT_EQ(note.retry_in, vip_retry_delay(n));
+        said.push_back(n);
+    }
+    EXPECT_THAT(said, ElementsAre(1u, 2u, 4u, 8u));
+    EXPECT_EQ(r.record(vip, VipOp::add, true, "", t0), (VipNote{VipNote::Kind::recovered, 9, {}}));
+    EXPECT_EQ(r.record(vip, VipOp::add, true, "", t0), VipNote{});
+    // A remove that succeeds after failed adds did not recover from them: nothing to say.
+    r.record(vip, VipOp::add, false, "e", t0);
+    EXPECT_EQ(r.record(vip, VipOp::remove, true, "", t0), VipNote{});
+    EXPECT_THAT(r.pending(), IsEmpty());
+}
+
+TEST(VipRetry, a_forgotten_vip_is_not_retried) {
+    VipRetries r;
+    r.record("10.0.0.1/24", VipOp::add, false, "e", t0);
+    r.forget("10.0.0.1/24");
+    EXPECT_FALSE(r.next_due());
+    EXPECT_EQ(r.failures(VipOp::add), 1u);
+}
+
 }  // namespace
 }  // namespace havip::vrrp

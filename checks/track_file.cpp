@@ -252,6 +252,31 @@ struct TrackFileWatcher::Impl : std::enable_shared_from_this<Impl> {
         return 0;
     }
 
+    // After an overflow: the dropped events may be those that ended a watch (IN_DELETE_SELF,
+    // IN_MOVE_SELF, IN_IGNORED), so each directory is watched again by its path. The kernel
+    // answers with the same descriptor while the path still names the watched directory; a new
+    // one, or none, means the old watch no longer sees the path.
+    void revalidate() {
+        const auto watched = directories;
+        for (const auto& [wd, dir] : watched) {
+            directories.erase(wd);
+            const int err = add_watch(dir);
+            if (err == 0 && directories.count(wd)) continue;
+            ::inotify_rm_watch(stream.native_handle(), wd);
+            if (err != 0) gone(dir);
+        }
+        schedule_rewatch();
+    }
+
+    // `dir` is not at its path any more: watched again once it is (rewatch).
+    void gone(const fs::path& dir) {
+        warn(fmt::format("track_file: {} is gone; its files read as 0 until it is there again, "
+                         "tried every {} s",
+                         dir.string(), rewatch_interval.count()));
+        if (std::find(unwatched.begin(), unwatched.end(), dir) == unwatched.end())
+            unwatched.push_back(dir);
+    }
+
     // Tries the unwatched directories; the files of each now watched are read, since they may
     // have been written before the watch began.
     void rewatch() {
@@ -299,18 +324,13 @@ struct TrackFileWatcher::Impl : std::enable_shared_from_this<Impl> {
             directories.erase(wd);
             // Maybe there again already (a directory renamed over it): then its files are read
             // below, after the watch began.
-            if (add_watch(dir) == 0) continue;
-            warn(
-                fmt::format("track_file: {} is gone; its files read as 0 until it is there "
-                            "again, tried every {} s",
-                            dir.string(), rewatch_interval.count()));
-            if (std::find(unwatched.begin(), unwatched.end(), dir) == unwatched.end())
-                unwatched.push_back(dir);
+            if (add_watch(dir) != 0) gone(dir);
         }
         schedule_rewatch();
         // The kernel dropped events (more than fs.inotify.max_queued_events were waiting):
         // a write among them would go unseen until the next one, so every file is read again.
         if (actions.read_all) {
+            revalidate();
             for (const File& f : files)
                 read(f);
         } else {

@@ -76,7 +76,8 @@ TrackFileActions track_file_actions(std::span<const InotifyEvent> events,
 
 // Watches the files with inotify on their directories, so a file written in place (echo 1 >
 // FILE), replaced by rename or deleted is seen at once; after the kernel's queue overflowed
-// every file is read again. A missing file reads as 0; so does
+// every directory is watched again by its path and every file read again. A missing file reads
+// as 0; so does
 // anything but a regular file (a FIFO, a device, a symbolic link), which is never opened in a
 // way that could block the loop, and the reason says which. A directory that is missing at
 // start-up, or deleted or moved away later, is tried again every second (rewatch_interval);

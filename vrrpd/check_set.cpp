@@ -33,9 +33,9 @@
 #include "checks/script.hpp"
 #include "checks/tcp_check.hpp"
 #include "checks/term.hpp"
-#include "vrrpd/core/promote_backoff.hpp"
 #include "vrrpd/mysql_check_plan.hpp"
 #include "vrrpd/mysql_check_verdict.hpp"
+#include "vrrpd/read_only_report.hpp"
 #include "vrrpd/status.hpp"
 
 namespace havip::vrrp {
@@ -691,7 +691,6 @@ void CheckSet::rejoin_status(Runner& runner) {
 void CheckSet::run_read_only_action(Runner& runner, ReadOnlyRole::Action action) {
     const bool refence = action == ReadOnlyRole::Action::refence;
     const bool promote = action != ReadOnlyRole::Action::demote;
-    const char* what = refence ? "re-fence" : promote ? "promote" : "demote";
     runner.in_flight = true;
     auto result = std::make_shared<checks::ActionResult>();
     auto settings = runner.promote;
@@ -734,59 +733,29 @@ void CheckSet::run_read_only_action(Runner& runner, ReadOnlyRole::Action action)
                                 : checks::demote(c, settings.semi_sync_master);
         },
         deadline,
-        [this, alive = alive_, r = &runner, action, promote, what, result, deadline, cancelled,
+        [this, alive = alive_, r = &runner, action, promote, result, deadline, cancelled,
          started = std::chrono::steady_clock::now()](checks::JobOutcome outcome) {
             if (outcome != checks::JobOutcome::completed) cancelled->store(true);
             if (!*alive) return;
             r->in_flight = false;
-            const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - started);
-            std::string summary;
-            bool ok = false;
-            std::vector<std::string> steps;  // for `havip status`: every step, answer and time
-            if (outcome == checks::JobOutcome::completed) {
-                // The worker is done with `result` only when the job completed.
-                const auto times = checks::step_times(started, result->steps);
-                for (std::size_t i = 0; i < result->steps.size(); ++i) {
-                    const auto& s = result->steps[i];
-                    const auto ms = times[i].count();
-                    log_.log(s.ok ? Level::notice : Level::warning,
-                             fmt::format("manage_read_only {}: {}: {} ({} ms)", what, s.description,
-                                         s.detail, ms),
-                             {{"HAVIP_CHECK", r->name}, {"HAVIP_STEP_MS", std::to_string(ms)}});
-                    steps.push_back(fmt::format("{} -> {} ({} ms)", s.description, s.detail, ms));
-                }
-                ok = result->ok;
-                summary = result->describe();
-            } else if (outcome == checks::JobOutcome::timed_out) {
-                summary = fmt::format("no answer within {:.1f} s",
-                                      std::chrono::duration<double>(deadline).count());
-            } else {
-                summary = "the worker is still stuck in an earlier job";
-            }
-            r->role.finished(action, ok, summary, std::chrono::steady_clock::now());
-            auto text = fmt::format("manage_read_only {} {} in {} ms: {}", what,
-                                    ok ? "done" : "failed", took.count(), summary);
-            if (!ok && promote) {
-                const auto pause = backoff_delay(r->role.backoff().failures);
-                text += fmt::format(
-                    "; next attempt not before {} ({} failed in a row, back-off {:.0f} s)",
-                    format_time(
-                        std::chrono::system_clock::now() +
-                        std::chrono::duration_cast<std::chrono::system_clock::duration>(pause)),
-                    r->role.backoff().failures, std::chrono::duration<double>(pause).count());
-            }
+            // The worker is done with `result` only when the job completed.
+            const auto report = report_read_only_action(
+                action, outcome, *result, deadline, r->role, started,
+                std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+            for (const auto& step : report.steps)
+                log_.log(step.ok ? Level::notice : Level::warning, step.line,
+                         {{"HAVIP_CHECK", r->name}, {"HAVIP_STEP_MS", std::to_string(step.ms)}});
+            const bool ok = report.ok;
             auto& last = last_[r->name];
-            last.action =
-                steps.empty() ? text : fmt::format("{} [{}]", text, fmt::join(steps, "; "));
+            last.action = report.status;
             if (promote) last.promote_failure = ok ? std::string{} : last.action;
-            log_.log(ok ? Level::notice : Level::warning, text,
-                     {{"HAVIP_CHECK", r->name}, {"HAVIP_REASON", summary}});
+            log_.log(ok ? Level::notice : Level::warning, report.text,
+                     {{"HAVIP_CHECK", r->name}, {"HAVIP_REASON", report.summary}});
             if (!ok && promote) {
                 // Holding the VIP on a server that stays read-only helps nobody: say so now
                 // rather than at the next snapshot.
                 deliver(r->name, "mysql_check", Outcome::unsafe, "unsafe",
-                        fmt::format("cannot become writable ({})", summary));
+                        fmt::format("cannot become writable ({})", report.summary));
             }
             // The role may have changed while we worked, or a rival appeared.
             run_owed_action(*r);

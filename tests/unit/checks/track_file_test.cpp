@@ -239,6 +239,24 @@ class TrackFileWatcherTest : public ::testing::Test {
         }
         return false;
     }
+    // fs.inotify.max_queued_events, or 0 when unknown or too large to overflow here.
+    static long queue_limit() {
+        std::ifstream limit_file("/proc/sys/fs/inotify/max_queued_events");
+        long limit = 0;
+        if (!(limit_file >> limit) || limit <= 0 || limit > 1'000'000) return 0;
+        return limit;
+    }
+    // More events in `dir` than the kernel queues, while the loop does not run, so nothing is
+    // read off the queue. Two names in turn: the kernel merges an event identical to the one
+    // queued last.
+    static void overflow_queue(const fs::path& dir, long limit) {
+        for (long i = 0; i <= limit; ++i) {
+            const fs::path other = dir / (i % 2 ? "a" : "b");
+            const int fd = ::open(other.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+            ASSERT_GE(fd, 0);
+            ::close(fd);
+        }
+    }
     TrackFileWatcher::Report reporter() {
         return [this](const std::string& name, long long value, const std::string& reason) {
             values_[name] = value;
@@ -285,23 +303,14 @@ TEST_F(TrackFileWatcherTest, follows_a_file_replaced_by_rename_and_reads_a_delet
 // rest and says so once (IN_Q_OVERFLOW): a write to the file among those dropped must still be
 // seen, so every file is read again.
 TEST_F(TrackFileWatcherTest, a_queue_overflow_reads_every_file_again) {
-    std::ifstream limit_file("/proc/sys/fs/inotify/max_queued_events");
-    long limit = 0;
-    if (!(limit_file >> limit) || limit <= 0 || limit > 1'000'000)
-        GTEST_SKIP() << "max_queued_events unknown or too large to overflow here";
+    const long limit = queue_limit();
+    if (limit == 0) GTEST_SKIP() << "max_queued_events unknown or too large to overflow here";
     const fs::path f = dir_ / "flag";
     write(f, "1");
     TrackFileWatcher w(io_, {{"flag", f, {}, false}}, reporter(), [](const std::string&) {});
     w.start();
     ASSERT_EQ(values_.at("flag"), 1);
-    // The loop does not run meanwhile, so nothing is read off the queue. Two names in turn:
-    // the kernel merges an event identical to the one queued last.
-    for (long i = 0; i <= limit; ++i) {
-        const fs::path other = dir_ / (i % 2 ? "a" : "b");
-        const int fd = ::open(other.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-        ASSERT_GE(fd, 0);
-        ::close(fd);
-    }
+    ASSERT_NO_FATAL_FAILURE(overflow_queue(dir_, limit));
     write(f, "2");  // its event is one of those dropped
     EXPECT_TRUE(wait_for("flag", 2)) << "value " << values_.at("flag");
 }
@@ -309,10 +318,8 @@ TEST_F(TrackFileWatcherTest, a_queue_overflow_reads_every_file_again) {
 // The overflow can drop the very events that end a watch (IN_DELETE_SELF, IN_IGNORED): a
 // directory deleted and made again while the queue is full must still be watched afterwards.
 TEST_F(TrackFileWatcherTest, a_directory_replaced_while_the_queue_overflowed_is_watched_again) {
-    std::ifstream limit_file("/proc/sys/fs/inotify/max_queued_events");
-    long limit = 0;
-    if (!(limit_file >> limit) || limit <= 0 || limit > 1'000'000)
-        GTEST_SKIP() << "max_queued_events unknown or too large to overflow here";
+    const long limit = queue_limit();
+    if (limit == 0) GTEST_SKIP() << "max_queued_events unknown or too large to overflow here";
     const fs::path sub = dir_ / "run";
     const fs::path f = sub / "flag";
     fs::create_directory(sub);
@@ -320,12 +327,7 @@ TEST_F(TrackFileWatcherTest, a_directory_replaced_while_the_queue_overflowed_is_
     TrackFileWatcher w(io_, {{"flag", f, {}, false}}, reporter(), [](const std::string&) {});
     w.start();
     ASSERT_EQ(values_.at("flag"), 1);
-    for (long i = 0; i <= limit; ++i) {
-        const fs::path other = sub / (i % 2 ? "a" : "b");
-        const int fd = ::open(other.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-        ASSERT_GE(fd, 0);
-        ::close(fd);
-    }
+    ASSERT_NO_FATAL_FAILURE(overflow_queue(sub, limit));
     fs::remove_all(sub);  // its IN_DELETE_SELF and IN_IGNORED are dropped
     fs::create_directory(sub);
     write(f, "5");

@@ -265,6 +265,9 @@ struct VrrpInstance {
     enum class OldUnicastChecksum { automatic, never, always };
     OldUnicastChecksum old_unicast_checksum = OldUnicastChecksum::automatic;
     std::optional<IpAddress> mcast_src_ip;
+    // The multicast group this instance's adverts go to, instead of global_defs'
+    // vrrp_mcast_group4/6 (IPv4 multicast, or IPv6 link-local multicast).
+    std::optional<IpAddress> mcast_dst_ip;
     Notify notify;
     Duration garp_master_delay = std::chrono::seconds(5);
     int garp_master_repeat = 5;
@@ -293,6 +296,7 @@ struct VrrpInstance {
         SourceLocation garp_master_refresh;
         SourceLocation garp_master_refresh_repeat;
         SourceLocation unicast_src_ip;
+        SourceLocation mcast_dst_ip;
     } where;
 };
 

@@ -217,6 +217,9 @@ void parse_vrrp_instance(ParseContext& p, const Node& block) {
             // Where this line's value is: an earlier line may have set the address.
             if (v.unicast_src_ip && !node.values.empty())
                 v.where.unicast_src_ip = node.values[0].where;
+        } else if (k == "mcast_dst_ip") {
+            p.set_address(node, v.mcast_dst_ip);
+            if (v.mcast_dst_ip && !node.values.empty()) v.where.mcast_dst_ip = node.values[0].where;
         } else if (k == "unicast_peer") {
             unicast_peers(p, node, v);
         } else if (k == "old_unicast_checksum") {

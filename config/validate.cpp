@@ -243,6 +243,36 @@ class Validator {
                                                 ref.name));
     }
 
+    // keepalived skips an mcast_dst_ip of the wrong family or that is not (link-local)
+    // multicast, and ignores one with unicast peers.
+    void mcast_dst_ip(VrrpInstance& v) {
+        if (!v.mcast_dst_ip) return;
+        const IpAddress group = *v.mcast_dst_ip;
+        const auto& at = v.where.mcast_dst_ip;
+        if (v.unicast()) {
+            d_.warning(at, fmt::format("mcast_dst_ip {} is ignored: vrrp_instance \"{}\" sends to "
+                                       "its unicast_peer addresses (as keepalived)",
+                                       group.to_string(), v.name));
+            v.mcast_dst_ip.reset();
+            return;
+        }
+        if (family_of(group) != v.family) {
+            d_.error(at, fmt::format("mcast_dst_ip {} is {} but vrrp_instance \"{}\" is {}",
+                                     group.to_string(), family_name(family_of(group)), v.name,
+                                     family_name(v.family)));
+            v.mcast_dst_ip.reset();
+            return;
+        }
+        // IPv6: link-local scope (ff02::/16 and the other ffX2:: flags), as keepalived.
+        const bool ok = group.is_v4() ? group.to_v4().is_multicast()
+                                      : group.to_v6().is_multicast_link_local();
+        if (!ok) {
+            d_.error(at, fmt::format("mcast_dst_ip {} is not {}multicast", group.to_string(),
+                                     group.is_v4() ? "" : "link-local "));
+            v.mcast_dst_ip.reset();
+        }
+    }
+
     void complete_instance(VrrpInstance& v) {
         const std::string quoted = fmt::format("\"{}\"", v.name);
         if (v.virtual_router_id == 0 && !v.where.virtual_router_id.known()) {
@@ -261,7 +291,10 @@ class Validator {
             v.family = family_of(v.unicast_peers.front());
         } else if (v.mcast_src_ip) {
             v.family = family_of(*v.mcast_src_ip);
+        } else if (v.mcast_dst_ip) {
+            v.family = family_of(*v.mcast_dst_ip);
         }
+        mcast_dst_ip(v);
         std::vector<VirtualAddress> kept;
         for (auto& vip : v.virtual_addresses) {
             if (family_of(vip.address) != v.family) {

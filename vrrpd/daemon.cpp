@@ -175,22 +175,31 @@ bool Daemon::open_sockets(const std::vector<InstanceSettings>& wanted) {
 }
 
 void Daemon::join_configured_groups() {
+    const auto list = [](const std::set<asio::ip::address>& groups) {
+        std::vector<std::string> names;
+        for (const auto& g : groups)
+            names.push_back(g.to_string());
+        return names.empty() ? std::string{"none"} : fmt::format("{}", fmt::join(names, ", "));
+    };
     for (auto& [key, sock] : sockets_) {
-        const auto user = std::find_if(instances_.begin(), instances_.end(), [&](const auto& i) {
-            return i->settings().ifindex == key.ifindex && i->settings().ipv6 == key.ipv6;
-        });
-        if (user == instances_.end()) continue;
-        const auto& group = (*user)->settings().policy.multicast_group;
-        if (sock->group() == group) continue;
-        const auto before = sock->group() ? sock->group()->to_string() : std::string{"none"};
-        if (auto ec = sock->set_group(group))
-            log_.log(Level::err,
-                     fmt::format("cannot join the VRRP group {} on {}: {}", group.to_string(),
-                                 (*user)->settings().ifname, ec.message()));
+        // Every group an instance on the interface sends to (vrrp_mcast_group4/6, or its own
+        // mcast_dst_ip), so each hears its peers.
+        std::set<asio::ip::address> groups;
+        std::string ifname;
+        for (const auto& i : instances_) {
+            const auto& s = i->settings();
+            if (s.ifindex != key.ifindex || s.ipv6 != key.ipv6) continue;
+            groups.insert(s.policy.multicast_group);
+            ifname = s.ifname;
+        }
+        if (groups.empty() || groups == sock->groups()) continue;
+        const auto before = sock->groups();
+        if (auto ec = sock->set_groups(groups))
+            log_.log(Level::err, fmt::format("cannot join every VRRP group ({}) on {}: {}",
+                                             list(groups), ifname, ec.message()));
         else
-            log_.log(Level::notice,
-                     fmt::format("VRRP group on {}: {} instead of {}", (*user)->settings().ifname,
-                                 group.to_string(), before));
+            log_.log(Level::notice, fmt::format("VRRP groups on {}: {} (were {})", ifname,
+                                                list(groups), list(before)));
     }
 }
 
@@ -415,6 +424,7 @@ bool Daemon::start(const config::Config& config) {
     remove_stale_vips(*wanted);
     if (!open_sockets(*wanted)) return false;
     run_instances(std::move(*wanted));
+    join_configured_groups();  // instances of one interface may send to different groups
     if (!start_checks(config)) return false;
     watch_track_files(config);
     // Before the loop runs: instances start with every process's state.
@@ -757,6 +767,7 @@ bool Daemon::rebind(Instance& instance) {
                  fmt::format("following interface {} (ifindex {} now)", s.ifname, s.ifindex),
                  {{"HAVIP_INSTANCE", s.name}});
     instance.rebind(std::move(s), *sockets_.at(key));
+    join_configured_groups();
     report_links(instance);
     return true;
 }

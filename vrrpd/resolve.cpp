@@ -124,7 +124,9 @@ Resolution resolve_instances(const config::Config& config, ResolveHost& host,
         p.unicast_peers = ci.unicast_peers;
         p.unicast_source = ci.unicast_src_ip;
         p.check_unicast_src = ci.check_unicast_src;
-        if (s.ipv6)
+        if (ci.mcast_dst_ip)
+            p.multicast_group = *ci.mcast_dst_ip;
+        else if (s.ipv6)
             p.multicast_group = config.global.vrrp_mcast_group6.value_or(vrrp_group_v6());
         else
             p.multicast_group = config.global.vrrp_mcast_group4.value_or(vrrp_group_v4());

@@ -94,19 +94,32 @@ std::optional<VrrpSocket> VrrpSocket::open(asio::io_context& io, bool ipv6,
 
 VrrpSocket::VrrpSocket(asio::io_context& io, int fd, bool ipv6, int ifindex,
                        std::optional<asio::ip::address> group)
-    : fd_{io, fd}, ipv6_{ipv6}, ifindex_{ifindex}, group_{std::move(group)}, buffer_(65536) {}
+    : fd_{io, fd}, ipv6_{ipv6}, ifindex_{ifindex}, buffer_(65536) {
+    if (group) groups_.insert(*group);
+}
 
-std::error_code VrrpSocket::set_group(const std::optional<asio::ip::address>& group) {
-    if (group == group_) return {};
+std::error_code VrrpSocket::set_groups(const std::set<asio::ip::address>& groups) {
     const int fd = fd_.native_handle();
-    if (group) {
-        if (auto ec = membership(fd, ipv6_, ifindex_, *group, true)) return ec;
+    std::error_code first;
+    for (const auto& g : groups) {
+        if (groups_.count(g)) continue;
+        if (auto ec = membership(fd, ipv6_, ifindex_, g, true)) {
+            if (!first) first = ec;
+            continue;
+        }
+        groups_.insert(g);
     }
-    // Left after joining the new one, so no advert on either is missed in between. Leaving
+    // Left after joining the new ones, so no advert on either is missed in between. Leaving
     // fails only if the membership is already gone (with the interface): nothing to undo.
-    if (group_) membership(fd, ipv6_, ifindex_, *group_, false);
-    group_ = group;
-    return {};
+    for (auto it = groups_.begin(); it != groups_.end();) {
+        if (groups.count(*it)) {
+            ++it;
+            continue;
+        }
+        membership(fd, ipv6_, ifindex_, *it, false);
+        it = groups_.erase(it);
+    }
+    return first;
 }
 
 void VrrpSocket::start(Handler handler) {

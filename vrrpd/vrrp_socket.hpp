@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <system_error>
@@ -56,10 +57,12 @@ class VrrpSocket {
 
     bool ipv6() const { return ipv6_; }
     int ifindex() const { return ifindex_; }
-    // The multicast group the socket receives (joined on its interface), if any.
-    const std::optional<boost::asio::ip::address>& group() const { return group_; }
-    // Leaves the joined group and joins `group` instead (a reload changed vrrp_mcast_group4/6).
-    std::error_code set_group(const std::optional<boost::asio::ip::address>& group);
+    // The multicast groups the socket receives (joined on its interface).
+    const std::set<boost::asio::ip::address>& groups() const { return groups_; }
+    // Joins the groups it has not joined yet, then leaves those not in `groups` (the instances
+    // on the interface name them: vrrp_mcast_group4/6, mcast_dst_ip; a reload may change them).
+    // The first failure to join is returned; the groups joined are kept either way.
+    std::error_code set_groups(const std::set<boost::asio::ip::address>& groups);
 
   private:
     VrrpSocket(boost::asio::io_context& io, int fd, bool ipv6, int ifindex,
@@ -70,7 +73,7 @@ class VrrpSocket {
     boost::asio::posix::stream_descriptor fd_;
     bool ipv6_;
     int ifindex_;
-    std::optional<boost::asio::ip::address> group_;
+    std::set<boost::asio::ip::address> groups_;
     Handler handler_;
     std::vector<std::uint8_t> buffer_;
 };

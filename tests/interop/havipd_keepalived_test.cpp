@@ -206,6 +206,61 @@ TEST_F(OldUnicastChecksum, keepalived_follows_a_havipd_master_configured_for_the
     expect_one_master(havipd(havipd_path()), keepalived());
 }
 
+// keepalived's mcast_dst_ip: VI_1 sends to 224.0.0.19, VI_2 on the same interface to the usual
+// 224.0.0.18. Each side must send to and hear each group, whichever side runs which daemon, or
+// the backup never hears the master of that instance and takes over too.
+class McastDstIp : public VrrpPairTest {
+  protected:
+    void SetUp() override {
+        if (!have_keepalived()) GTEST_SKIP() << "needs keepalived at /usr/sbin/keepalived";
+        VrrpPairTest::SetUp();
+    }
+    KeepalivedConfig config_for(std::string_view node) const {
+        KeepalivedConfig c;
+        c.router_id = std::string{node};
+        VrrpInstanceSpec s;
+        s.priority = node == "a" ? master_priority : backup_priority;
+        s.version = 3;
+        s.advert_int = 100ms;
+        s.vips = {"10.77.0.100/24"};
+        s.extra_lines = {"mcast_dst_ip 224.0.0.19"};
+        c.instances.push_back(s);
+        s.name = "VI_2";
+        s.vrid = 52;
+        s.vips = {"10.77.0.101/24"};
+        s.extra_lines = {};
+        c.instances.push_back(s);
+        return c;
+    }
+    void expect_one_master_each(const Daemon& a_daemon, const Daemon& b_daemon) {
+        ASSERT_NO_FATAL_FAILURE(build("10.77.0.100"));
+        auto a = start_master("a", a_daemon, config_for("a"), 5s);
+        ASSERT_FALSE(HasFailure());
+        auto b = start_backup("b", b_daemon, config_for("b"));
+        ASSERT_FALSE(HasFailure());
+        ASSERT_TRUE(b.wait_for_state("VI_2", "BACKUP", 5s));
+        const auto start = Clock::now();
+        std::this_thread::sleep_for(rfc_timing(3, backup_priority, 100ms).master_down + 1s);
+        EXPECT_FALSE(vip_changed_since("b", start)) << b.process->log_tail(10);
+        EXPECT_EQ(holders(), Names{"a"});
+        EXPECT_EQ(b.times_entered("VI_1", "MASTER"), 0u) << b.process->log_tail(10);
+        EXPECT_EQ(b.times_entered("VI_2", "MASTER"), 0u) << b.process->log_tail(10);
+        // And b takes both over when a stops: it hears a's priority 0 on each group.
+        const auto stop = Clock::now();
+        ASSERT_TRUE(a.process->signal(SIGTERM));
+        EXPECT_TRUE(wait_vip("b", true, 3s, stop).has_value()) << b.process->log_tail(10);
+        EXPECT_TRUE(b.wait_for_state("VI_2", "MASTER", 3s)) << b.process->log_tail(10);
+    }
+};
+
+TEST_F(McastDstIp, havipd_backup_hears_a_keepalived_master_on_each_group) {
+    expect_one_master_each(keepalived(), havipd(havipd_path()));
+}
+
+TEST_F(McastDstIp, keepalived_backup_hears_a_havipd_master_on_each_group) {
+    expect_one_master_each(havipd(havipd_path()), keepalived());
+}
+
 // Issue 16: the master's interface deleted and created again with the same name (a new
 // ifindex), as ifupdown does to a bridge. keepalived follows the name: FAULT, then back on the
 // new interface; havipd must do the same on either side, and the peer must hear it again.

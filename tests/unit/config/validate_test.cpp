@@ -28,6 +28,30 @@ TEST(ConfigValidate, missing_virtual_router_id_is_an_error_at_the_instance_name)
                             "(required, 1..255)"));
 }
 
+TEST(ConfigValidate, mcast_dst_ip_is_multicast_of_the_instances_family) {
+    auto ok = load(instance("    mcast_dst_ip 224.0.0.19\n"));
+    EXPECT_THAT(messages(ok), ElementsAre());
+    EXPECT_EQ(ok.config->instances.front().mcast_dst_ip,
+              boost::asio::ip::make_address("224.0.0.19"));
+    EXPECT_THAT(messages_of(instance("    mcast_dst_ip 10.0.0.9\n")),
+                ElementsAre("7:18: error: mcast_dst_ip 10.0.0.9 is not multicast"));
+    EXPECT_THAT(messages_of(instance("    mcast_dst_ip ff02::13\n")),
+                ElementsAre("7:18: error: mcast_dst_ip ff02::13 is IPv6 but vrrp_instance "
+                            "\"VI_1\" is IPv4"));
+    EXPECT_THAT(
+        messages_of(instance("    version 3\n    mcast_dst_ip ff05::13\n", "VI_1", 51, "fd00::50")),
+        ElementsAre("8:18: error: mcast_dst_ip ff05::13 is not link-local multicast"));
+    EXPECT_THAT(
+        messages_of(instance("    version 3\n    mcast_dst_ip ff02::13\n", "VI_1", 51, "fd00::50")),
+        ElementsAre());
+    auto unicast = load(instance("    unicast_peer {\n        10.0.0.2\n    }\n"
+                                 "    mcast_dst_ip 224.0.0.19\n"));
+    EXPECT_THAT(messages(unicast),
+                ElementsAre("10:18: warning: mcast_dst_ip 224.0.0.19 is ignored: vrrp_instance "
+                            "\"VI_1\" sends to its unicast_peer addresses (as keepalived)"));
+    EXPECT_FALSE(unicast.config->instances.front().mcast_dst_ip);
+}
+
 TEST(ConfigValidate, values_out_of_range_name_the_valid_range) {
     EXPECT_THAT(messages_of(instance("    priority 0\n")),
                 ElementsAre("7:14: error: priority 0 is out of range (valid: 1..255)"));

@@ -159,6 +159,19 @@ TEST(Resolve, a_configured_source_is_not_the_interfaces_choice) {
     EXPECT_FALSE(r.settings.front().source_chosen);
 }
 
+// keepalived's mcast_dst_ip: this instance's adverts go to its own group; the others keep
+// vrrp_mcast_group4.
+TEST(Resolve, mcast_dst_ip_is_the_instances_group) {
+    FakeHost fake;
+    const auto r = resolve(fake, load(instance("VI_1", 51, "    mcast_dst_ip 224.0.0.19\n") +
+                                      instance("VI_2", 52)));
+    ASSERT_TRUE(r.ok);
+    ASSERT_EQ(r.settings.size(), 2u);
+    EXPECT_EQ(r.settings[0].policy.multicast_group, make_address("224.0.0.19"));
+    EXPECT_EQ(r.settings[0].destinations, std::vector{make_address("224.0.0.19")});
+    EXPECT_EQ(r.settings[1].policy.multicast_group, make_address("224.0.0.18"));
+}
+
 // The node's own address removed, a VIP in another subnet is the interface's first primary:
 // adverts leave from the node's other address rather than from a VIP.
 TEST(Resolve, a_vip_is_no_advert_source_while_the_interface_has_another_address) {

@@ -178,8 +178,6 @@ constexpr std::array ignored_keywords{
     IgnoredKeyword{Context::vrrp_instance, "track_src_ip",
                    "a removed advert source is always followed: another address of the "
                    "interface, or FAULT until it has one"},
-    IgnoredKeyword{Context::vrrp_instance, "garp_lower_prio_delay", not_impl},
-    IgnoredKeyword{Context::vrrp_instance, "garp_lower_prio_repeat", not_impl},
     IgnoredKeyword{Context::vrrp_instance, "use_ipvlan", "ipvlan interfaces are not implemented"},
     IgnoredKeyword{Context::vrrp_instance, "native_ipv6", not_impl},
     IgnoredKeyword{Context::vrrp_instance, "strict_mode",

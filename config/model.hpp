@@ -75,8 +75,10 @@ struct GlobalDefs {
     int vrrp_garp_master_refresh_repeat = 1;
     Duration vrrp_garp_interval{0};  // between gratuitous ARPs of one burst
     Duration vrrp_gna_interval{0};   // between unsolicited NAs of one burst
-    int vrrp_garp_lower_prio_repeat = 0;
-    Duration vrrp_garp_lower_prio_delay{0};
+    // A master that hears a lower-priority advert announces its VIPs again: this many frames
+    // per VIP, twice `delay` apart (0: once). Unset: vrrp_garp_master_repeat and _delay.
+    std::optional<int> vrrp_garp_lower_prio_repeat;
+    std::optional<Duration> vrrp_garp_lower_prio_delay;
     int vrrp_version = 2;
     std::optional<IpAddress> vrrp_mcast_group4;  // default 224.0.0.18
     std::optional<IpAddress> vrrp_mcast_group6;  // default ff02::12
@@ -273,6 +275,9 @@ struct VrrpInstance {
     int garp_master_repeat = 5;
     Duration garp_master_refresh{0};
     int garp_master_refresh_repeat = 1;
+    // Unset: global_defs' vrrp_garp_lower_prio_repeat / _delay (0 repeat: no announcement).
+    std::optional<int> garp_lower_prio_repeat;
+    std::optional<Duration> garp_lower_prio_delay;
     int down_timer_adverts = 3;
     bool accept = true;  // keepalived accepts traffic to the VIP unless vrrp_strict/no_accept
 

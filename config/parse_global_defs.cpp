@@ -24,8 +24,8 @@ const std::array<FieldKeyword<GlobalDefs>, 14> global_fields{
     duration_field("vrrp_garp_interval", &GlobalDefs::vrrp_garp_interval, Duration(0), seconds(1)),
     duration_field("vrrp_gna_interval", &GlobalDefs::vrrp_gna_interval, Duration(0), seconds(1)),
     int_field("vrrp_garp_lower_prio_repeat", &GlobalDefs::vrrp_garp_lower_prio_repeat, 0, 1000),
-    duration_field("vrrp_garp_lower_prio_delay", &GlobalDefs::vrrp_garp_lower_prio_delay,
-                   Duration(0), seconds(1000)),
+    optional_duration_field("vrrp_garp_lower_prio_delay", &GlobalDefs::vrrp_garp_lower_prio_delay,
+                            Duration(0), seconds(1000)),
     int_field("vrrp_version", &GlobalDefs::vrrp_version, 2, 3),
     // 0 (a havip extension; keepalived takes 1..99): normal scheduling.
     int_field("vrrp_rt_priority", &GlobalDefs::vrrp_rt_priority, 0, 99),

@@ -21,7 +21,7 @@ FieldKeyword<VrrpInstance> noted(FieldKeyword<VrrpInstance> row, SourceLocation 
             }};
 }
 
-const std::array<FieldKeyword<VrrpInstance>, 14> instance_fields{
+const std::array<FieldKeyword<VrrpInstance>, 16> instance_fields{
     noted(flag_field("nopreempt", &VrrpInstance::nopreempt), &Where::nopreempt),
     flag_field("preempt", &VrrpInstance::nopreempt, false),
     noted(duration_field("preempt_delay", &VrrpInstance::preempt_delay, Duration(0), seconds(1000)),
@@ -42,6 +42,9 @@ const std::array<FieldKeyword<VrrpInstance>, 14> instance_fields{
         int_field("garp_master_refresh_repeat", &VrrpInstance::garp_master_refresh_repeat, 1, 1000),
         &Where::garp_master_refresh_repeat),
     int_field("down_timer_adverts", &VrrpInstance::down_timer_adverts, 1, 100),
+    int_field("garp_lower_prio_repeat", &VrrpInstance::garp_lower_prio_repeat, 0, 1000),
+    optional_duration_field("garp_lower_prio_delay", &VrrpInstance::garp_lower_prio_delay,
+                            Duration(0), seconds(1000)),
     flag_field("accept", &VrrpInstance::accept, true),
     flag_field("no_accept", &VrrpInstance::accept, false),
 };

@@ -407,6 +407,14 @@ class Validator {
         if (!v.where.garp_master_refresh_repeat.known()) {
             v.garp_master_refresh_repeat = c_.global.vrrp_garp_master_refresh_repeat;
         }
+        // keepalived: the instance's, else global_defs' lower_prio ones, else global_defs'
+        // vrrp_garp_master_repeat / _delay (not the instance's garp_master_*).
+        if (!v.garp_lower_prio_repeat)
+            v.garp_lower_prio_repeat =
+                c_.global.vrrp_garp_lower_prio_repeat.value_or(c_.global.vrrp_garp_master_repeat);
+        if (!v.garp_lower_prio_delay)
+            v.garp_lower_prio_delay =
+                c_.global.vrrp_garp_lower_prio_delay.value_or(c_.global.vrrp_garp_master_delay);
     }
 
     // v2 adverts carry whole seconds (RFC 3768 §5.3.7); v3 centiseconds, 12 bits (RFC 5798

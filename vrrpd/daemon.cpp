@@ -1128,6 +1128,8 @@ StatusSnapshot Daemon::snapshot() const {
         is.garp_repeat = s.announce.master_repeat;
         is.garp_refresh = s.announce.master_refresh;
         is.garp_refresh_repeat = s.announce.refresh_repeat;
+        is.garp_lower_prio_delay = s.announce.lower_prio_delay;
+        is.garp_lower_prio_repeat = s.announce.lower_prio_repeat;
         is.track_primary = !s.tracks.empty() && s.tracks.front().name == "interface " + s.ifname;
         out.instances.push_back(std::move(is));
     }

@@ -173,14 +173,13 @@ std::string format_json_dump(const StatusSnapshot& snapshot) {
             {"master_priority", 0},
             {"last_transition",
              i.last_transition ? seconds(i.last_transition->time.time_since_epoch()) : 0.0},
-            // keepalived's lower-priority GARP settings default to the master ones; havipd has
-            // no separate settings for them, nor the lower/higher priority advert options.
+            // havipd has no lower/higher priority advert options.
             {"garp_delay", seconds_json(i.garp_delay)},
             {"garp_refresh", seconds_json(i.garp_refresh)},
             {"garp_rep", i.garp_repeat},
             {"garp_refresh_rep", i.garp_refresh_repeat},
-            {"garp_lower_prio_delay", seconds_json(i.garp_delay)},
-            {"garp_lower_prio_rep", i.garp_repeat},
+            {"garp_lower_prio_delay", seconds_json(i.garp_lower_prio_delay)},
+            {"garp_lower_prio_rep", i.garp_lower_prio_repeat},
             {"lower_prio_no_advert", 0},
             {"higher_prio_send_advert", 0},
             {"vrid", i.vrid},

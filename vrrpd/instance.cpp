@@ -141,6 +141,7 @@ Instance::Instance(InstanceSettings settings, Deps deps)
                                 {{"HAVIP_INSTANCE", name}, {"HAVIP_VRID", vrid}});
                     }},
       announce_schedule_{announcement_schedule(settings_.announce)},
+      lower_priority_schedule_{lower_priority_schedule(settings_.announce)},
       announce_frames_{announce_frames(settings_)} {
     old_checksum_active_ = settings_.old_checksum == InstanceSettings::OldChecksum::always;
 }
@@ -202,6 +203,7 @@ InstanceSettings Instance::adopt(InstanceSettings next, std::string_view changed
                             old_checksum_active_);
     announce_frames_ = announce_frames(settings_);
     announce_schedule_ = announcement_schedule(settings_.announce);
+    lower_priority_schedule_ = lower_priority_schedule(settings_.announce);
     if (changed) log(Level::notice, std::string{changed_note});
     return before;
 }
@@ -421,7 +423,7 @@ void Instance::apply(const Action& action) {
             } else if constexpr (std::is_same_v<T, RemoveVips>) {
                 remove_vips();
             } else if constexpr (std::is_same_v<T, Announce>) {
-                start_announcements();
+                start_announcements(a.lower_priority);
             } else if constexpr (std::is_same_v<T, StateChanged>) {
                 last_transition_ =
                     Transition{std::chrono::system_clock::now(), a.from, a.to, a.reason};
@@ -662,8 +664,9 @@ void Instance::announce_burst(unsigned count) {
             if (deps_.announce(frame.ifindex, frame.bytes)) ++stats_.send_err;
 }
 
-void Instance::start_announcements() {
+void Instance::start_announcements(bool lower_priority) {
     announce_timer_.cancel();
+    announcing_lower_priority_ = lower_priority;
     schedule_announcements(0, Clock::now());
 }
 
@@ -672,7 +675,8 @@ void Instance::start_announcements() {
 void Instance::schedule_announcements(std::size_t next_burst, Clock::time_point start) {
     const auto now = Clock::now();
     const auto next =
-        vrrp::next_burst(announce_schedule_, next_burst,
+        vrrp::next_burst(announcing_lower_priority_ ? lower_priority_schedule_ : announce_schedule_,
+                         next_burst,
                          std::chrono::duration_cast<std::chrono::microseconds>(now - start));
     if (!next) return;
     next_burst = next->index;

@@ -214,6 +214,9 @@ Resolution resolve_instances(const config::Config& config, ResolveHost& host,
             s.ipv6 ? config.global.vrrp_gna_interval : config.global.vrrp_garp_interval;
         s.announce.master_refresh = ci.garp_master_refresh;
         s.announce.refresh_repeat = static_cast<unsigned>(ci.garp_master_refresh_repeat);
+        s.announce.lower_prio_repeat = static_cast<unsigned>(ci.garp_lower_prio_repeat.value_or(5));
+        s.announce.lower_prio_delay = std::chrono::duration_cast<std::chrono::microseconds>(
+            ci.garp_lower_prio_delay.value_or(std::chrono::seconds(5)));
 
         auto command =
             [&](const std::optional<config::Command>& c) -> std::optional<checks::Command> {

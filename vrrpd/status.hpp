@@ -160,6 +160,9 @@ struct InstanceSnapshot {
     unsigned garp_repeat = 5;
     Duration garp_refresh{0};
     unsigned garp_refresh_repeat = 1;
+    // … and after hearing a lower-priority master: garp_lower_prio_delay and _repeat.
+    Duration garp_lower_prio_delay{std::chrono::seconds(5)};
+    unsigned garp_lower_prio_repeat = 5;
 };
 
 struct StatusSnapshot {

@@ -25,6 +25,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/harness/capture.hpp"
 #include "tests/harness/command.hpp"
 #include "tests/harness/injector.hpp"
 #include "tests/harness/keepalived_conf.hpp"
@@ -32,6 +33,7 @@
 #include "tests/harness/vrrp_daemon.hpp"
 #include "tests/harness/vrrp_pair.hpp"
 #include "tests/harness/wait.hpp"
+#include "vrrpd/core/packet.hpp"
 #include "vrrpd/core/packet_error.hpp"
 
 namespace havip::test {
@@ -99,6 +101,7 @@ class HostileTest : public VrrpPairTest {
         s.advert_int = version_ == 2 ? 1000ms : 100ms;
         if (version_ == 2) s.auth_pass = password;
         s.vips = {fmt::format("{}/24", vip4)};
+        if (priority == 150) s.extra_lines = a_extra_;
         return s;
     }
 
@@ -251,8 +254,34 @@ class HostileTest : public VrrpPairTest {
     std::mt19937 rng_{12345};
     std::optional<Injector> injector_;
     Clock::time_point started_;
+    std::vector<std::string> a_extra_;  // a's instance's extra lines
     RunningDaemon a_, b_;
 };
+
+// keepalived's garp_lower_prio_repeat / _delay: the master, hearing a lower-priority master,
+// announces its VIP that many times at once and again after the delay. (Before, it sent the
+// bursts of becoming MASTER instead: here garp_master_repeat 1, once.)
+TEST_F(HostileTest, a_lower_priority_master_is_answered_with_the_garp_lower_prio_bursts) {
+    a_extra_ = {"garp_master_repeat 1", "garp_master_delay 0", "garp_lower_prio_repeat 3",
+                "garp_lower_prio_delay 1"};
+    ASSERT_NO_FATAL_FAILURE(start_pair(3));
+    auto capture = Capture::start(lab(), lab().switch_ns(), lab().port("x"), "x-port");
+    ASSERT_TRUE(capture.has_value());
+    std::this_thread::sleep_for(300ms);
+    const auto packet = vrrp::encode_ipv4(base("10.77.0.3", 50));
+    ASSERT_TRUE(std::holds_alternative<vrrp::Bytes>(packet));
+    ASSERT_TRUE(injector_->send(std::get<vrrp::Bytes>(packet)));
+    std::this_thread::sleep_for(1500ms);
+    ASSERT_TRUE(capture->stop());
+    const auto garps =
+        run_command({"tshark", "-n", "-r", capture->file().string(), "-Y",
+                     fmt::format("arp.src.proto_ipv4 == {} && arp.dst.proto_ipv4 == {}", vip4, vip4),
+                     "-T", "fields", "-e", "frame.time_relative"});
+    ASSERT_TRUE(garps.ok()) << garps.err;
+    const auto lines = std::count(garps.out.begin(), garps.out.end(), '\n');
+    EXPECT_EQ(lines, 6) << garps.out;
+    EXPECT_EQ(holders(), Names{"a"});
+}
 
 TEST_F(HostileTest, v2_pass_pair_ignores_every_hostile_class_slow_and_flooded) {
     ASSERT_NO_FATAL_FAILURE(start_pair(2));

@@ -180,6 +180,13 @@ AnnounceSchedule announcement_schedule(const AnnounceSettings& settings) {
     return schedule;
 }
 
+AnnounceSchedule lower_priority_schedule(const AnnounceSettings& settings) {
+    auto lower = settings;
+    lower.master_repeat = settings.lower_prio_repeat;
+    lower.master_delay = settings.lower_prio_delay;
+    return announcement_schedule(lower);
+}
+
 namespace {
 
 std::optional<Burst> burst_number(const AnnounceSchedule& s, std::size_t index) {

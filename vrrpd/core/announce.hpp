@@ -91,6 +91,10 @@ struct AnnounceSettings {
     std::chrono::microseconds master_refresh{0};
     // garp_master_refresh_repeat: frames per VIP in each refresh burst.
     unsigned refresh_repeat = 1;
+    // garp_lower_prio_repeat / _delay: the bursts of a master that hears a lower-priority
+    // advert (keepalived's defaults: as on becoming MASTER); a repeat of 0 sends none.
+    unsigned lower_prio_repeat = 5;
+    std::chrono::microseconds lower_prio_delay = std::chrono::seconds{5};
 };
 
 // `count` frames for every VIP, back to back, `offset` after the reference time.
@@ -115,6 +119,8 @@ struct AnnounceSchedule {
 // The schedule for the settings. With a non-zero interval every frame round is its own
 // burst of 1, `interval` after the previous one, so the caller only ever sends back to back.
 AnnounceSchedule announcement_schedule(const AnnounceSettings& settings);
+// The schedule after hearing a lower-priority master: the lower_prio bursts, then the refreshes.
+AnnounceSchedule lower_priority_schedule(const AnnounceSettings& settings);
 
 // Every burst, on_master and refreshes, with offset < horizon, in time order.
 std::vector<Burst> bursts_until(const AnnounceSchedule& schedule,

@@ -230,7 +230,7 @@ void Router::on_advert_master(const AdvertReceived& advert, TimePoint now, Actio
     // hear from us now, and the switches must relearn where the virtual MAC lives (keepalived
     // also re-sends its GARPs here). Both of us were MASTER: the caller reconciles the rest.
     out.emplace_back(SendAdvert{vars_.priority});
-    out.emplace_back(Announce{});
+    out.emplace_back(Announce{.lower_priority = true});
     out.emplace_back(RivalMaster{advert.source, advert.priority});
 }
 

@@ -156,7 +156,10 @@ struct CancelTimer {
 struct AddVips {};
 struct RemoveVips {};
 // Gratuitous ARP / unsolicited NA burst for the VIPs.
-struct Announce {};
+struct Announce {
+    // Heard a lower-priority master (garp_lower_prio_*), rather than became MASTER.
+    bool lower_priority = false;
+};
 struct StateChanged {
     State from = State::init;
     State to = State::init;

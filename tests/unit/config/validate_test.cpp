@@ -52,6 +52,26 @@ TEST(ConfigValidate, mcast_dst_ip_is_multicast_of_the_instances_family) {
     EXPECT_FALSE(unicast.config->instances.front().mcast_dst_ip);
 }
 
+// garp_lower_prio_repeat / _delay: the instance's, else global_defs' lower_prio ones, else
+// global_defs' vrrp_garp_master_repeat / _delay (as keepalived; not the instance's garp_master_*).
+TEST(ConfigValidate, garp_lower_prio_settings_fall_back_as_keepalived_does) {
+    auto plain = load(instance("    garp_master_repeat 2\n"));
+    EXPECT_EQ(plain.config->instances.front().garp_lower_prio_repeat, 5);
+    EXPECT_EQ(plain.config->instances.front().garp_lower_prio_delay, Duration(5s));
+    auto global = load("global_defs {\n    vrrp_garp_master_repeat 3\n    vrrp_garp_master_delay 2\n}\n" +
+                       instance());
+    EXPECT_EQ(global.config->instances.front().garp_lower_prio_repeat, 3);
+    EXPECT_EQ(global.config->instances.front().garp_lower_prio_delay, Duration(2s));
+    auto lower = load("global_defs {\n    vrrp_garp_lower_prio_repeat 0\n}\n" +
+                      instance("    garp_lower_prio_delay 7\n"));
+    EXPECT_THAT(messages(lower), ElementsAre());
+    EXPECT_EQ(lower.config->instances.front().garp_lower_prio_repeat, 0);
+    EXPECT_EQ(lower.config->instances.front().garp_lower_prio_delay, Duration(7s));
+    auto own = load("global_defs {\n    vrrp_garp_lower_prio_repeat 0\n}\n" +
+                    instance("    garp_lower_prio_repeat 4\n"));
+    EXPECT_EQ(own.config->instances.front().garp_lower_prio_repeat, 4);
+}
+
 TEST(ConfigValidate, values_out_of_range_name_the_valid_range) {
     EXPECT_THAT(messages_of(instance("    priority 0\n")),
                 ElementsAre("7:14: error: priority 0 is out of range (valid: 1..255)"));

@@ -32,6 +32,25 @@ TEST(AnnounceSchedule, zero_master_repeat_sends_nothing) {
     EXPECT_TRUE(announcement_schedule(settings).on_master.empty());
 }
 
+// keepalived's garp_lower_prio_repeat / _delay: a master that hears a lower-priority master
+// announces with these, the refresh going on as before; a repeat of 0 announces nothing.
+TEST(AnnounceSchedule, a_lower_priority_master_is_answered_with_the_lower_prio_bursts) {
+    AnnounceSettings settings;
+    settings.master_refresh = 60s;
+    settings.lower_prio_repeat = 2;
+    settings.lower_prio_delay = 10s;
+    const auto lower = lower_priority_schedule(settings);
+    EXPECT_EQ(lower.on_master, (std::vector<Burst>{{0us, 2}, {10s, 2}}));
+    EXPECT_EQ(lower.refresh_period, microseconds(60s));
+    EXPECT_EQ(announcement_schedule(settings).on_master, (std::vector<Burst>{{0us, 5}, {5s, 5}}));
+    settings.lower_prio_delay = 0s;
+    EXPECT_EQ(lower_priority_schedule(settings).on_master, (std::vector<Burst>{{0us, 2}}));
+    settings.lower_prio_repeat = 0;
+    EXPECT_TRUE(lower_priority_schedule(settings).on_master.empty());
+    // The defaults are keepalived's: as on becoming MASTER.
+    EXPECT_EQ(lower_priority_schedule(AnnounceSettings{}), announcement_schedule(AnnounceSettings{}));
+}
+
 TEST(AnnounceSchedule, interval_spreads_each_burst_into_single_frames) {
     AnnounceSettings settings;
     settings.master_repeat = 3;

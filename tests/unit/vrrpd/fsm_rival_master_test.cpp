@@ -47,6 +47,12 @@ TEST(FsmRivalMaster, master_names_a_lower_priority_master_it_answers) {
     // After our answer: the wire first, the reconciliation (which may block on a database)
     // after it.
     EXPECT_EQ(lines(actions).back(), "rival master 10.0.0.9 priority 50");
+    // The announcement is the one for a lower-priority master (garp_lower_prio_*).
+    const auto announce = std::find_if(actions.begin(), actions.end(), [](const Action& a) {
+        return std::holds_alternative<Announce>(a);
+    });
+    ASSERT_NE(announce, actions.end());
+    EXPECT_TRUE(std::get<Announce>(*announce).lower_priority);
 }
 
 TEST(FsmRivalMaster, equal_priority_master_we_outrank_by_address_is_a_rival) {

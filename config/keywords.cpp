@@ -128,8 +128,6 @@ constexpr std::array ignored_keywords{
     IgnoredKeyword{Context::global_defs, "lvs_netlink_cmd_rcv_bufs_force", lvs},
     IgnoredKeyword{Context::global_defs, "lvs_netlink_monitor_rcv_bufs", lvs},
     IgnoredKeyword{Context::global_defs, "lvs_netlink_monitor_rcv_bufs_force", lvs},
-    IgnoredKeyword{Context::global_defs, "vrrp_down_timer_adverts",
-                   "set down_timer_adverts in each vrrp_instance (default 3)"},
     IgnoredKeyword{Context::global_defs, "vrrp_vmac_garp_intvl", vmac},
     IgnoredKeyword{Context::global_defs, "vmac_prefix", vmac},
     IgnoredKeyword{Context::global_defs, "vmac_addr_prefix", vmac},

@@ -11,7 +11,7 @@ namespace {
 
 using std::chrono::seconds;
 
-const std::array<FieldKeyword<GlobalDefs>, 14> global_fields{
+const std::array<FieldKeyword<GlobalDefs>, 15> global_fields{
     string_field("router_id", &GlobalDefs::router_id),
     flag_field("enable_script_security", &GlobalDefs::enable_script_security),
     duration_field("vrrp_garp_master_delay", &GlobalDefs::vrrp_garp_master_delay, Duration(0),
@@ -27,6 +27,7 @@ const std::array<FieldKeyword<GlobalDefs>, 14> global_fields{
     optional_duration_field("vrrp_garp_lower_prio_delay", &GlobalDefs::vrrp_garp_lower_prio_delay,
                             Duration(0), seconds(1000)),
     int_field("vrrp_version", &GlobalDefs::vrrp_version, 2, 3),
+    int_field("vrrp_down_timer_adverts", &GlobalDefs::vrrp_down_timer_adverts, 1, 100),
     // 0 (a havip extension; keepalived takes 1..99): normal scheduling.
     int_field("vrrp_rt_priority", &GlobalDefs::vrrp_rt_priority, 0, 99),
     flag_field("vrrp_no_swap", &GlobalDefs::vrrp_no_swap),

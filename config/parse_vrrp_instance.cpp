@@ -41,7 +41,8 @@ const std::array<FieldKeyword<VrrpInstance>, 16> instance_fields{
     noted(
         int_field("garp_master_refresh_repeat", &VrrpInstance::garp_master_refresh_repeat, 1, 1000),
         &Where::garp_master_refresh_repeat),
-    int_field("down_timer_adverts", &VrrpInstance::down_timer_adverts, 1, 100),
+    noted(int_field("down_timer_adverts", &VrrpInstance::down_timer_adverts, 1, 100),
+          &Where::down_timer_adverts),
     int_field("garp_lower_prio_repeat", &VrrpInstance::garp_lower_prio_repeat, 0, 1000),
     optional_duration_field("garp_lower_prio_delay", &VrrpInstance::garp_lower_prio_delay,
                             Duration(0), seconds(1000)),

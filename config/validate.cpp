@@ -404,6 +404,9 @@ class Validator {
         if (!v.where.garp_master_refresh.known()) {
             v.garp_master_refresh = c_.global.vrrp_garp_master_refresh;
         }
+        if (!v.where.down_timer_adverts.known()) {
+            v.down_timer_adverts = c_.global.vrrp_down_timer_adverts;
+        }
         if (!v.where.garp_master_refresh_repeat.known()) {
             v.garp_master_refresh_repeat = c_.global.vrrp_garp_master_refresh_repeat;
         }

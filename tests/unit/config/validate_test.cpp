@@ -72,6 +72,17 @@ TEST(ConfigValidate, garp_lower_prio_settings_fall_back_as_keepalived_does) {
     EXPECT_EQ(own.config->instances.front().garp_lower_prio_repeat, 4);
 }
 
+// global_defs' vrrp_down_timer_adverts: the default of every instance that sets none.
+TEST(ConfigValidate, vrrp_down_timer_adverts_is_the_instances_default) {
+    auto result = load("global_defs {\n    vrrp_down_timer_adverts 5\n}\n" + instance() +
+                       instance("    down_timer_adverts 2\n", "VI_2", 52, "10.0.0.51"));
+    EXPECT_THAT(messages(result), ElementsAre());
+    ASSERT_EQ(result.config->instances.size(), 2u);
+    EXPECT_EQ(result.config->instances[0].down_timer_adverts, 5);
+    EXPECT_EQ(result.config->instances[1].down_timer_adverts, 2);
+    EXPECT_EQ(load(instance()).config->instances[0].down_timer_adverts, 3);
+}
+
 TEST(ConfigValidate, values_out_of_range_name_the_valid_range) {
     EXPECT_THAT(messages_of(instance("    priority 0\n")),
                 ElementsAre("7:14: error: priority 0 is out of range (valid: 1..255)"));

@@ -49,10 +49,18 @@ Command rejoin_command(const std::string& inventory, const std::string& admin_op
                        const std::string& output) {
     Command command;
     // The shell only redirects (the child's own stdout and stderr are /dev/null).
-    command.argv = {"/bin/sh",    "-c",      "out=$1; shift; exec \"$@\" >\"$out\" 2>&1",
-                    "sh",         output,    "havip",
-                    "rejoin",     inventory, "--admin-option-file",
-                    admin_option_file, "--state-dir", state_directory};
+    command.argv = {"/bin/sh",
+                    "-c",
+                    "out=$1; shift; exec \"$@\" >\"$out\" 2>&1",
+                    "sh",
+                    output,
+                    "havip",
+                    "rejoin",
+                    inventory,
+                    "--admin-option-file",
+                    admin_option_file,
+                    "--state-dir",
+                    state_directory};
     if (!control_socket.empty()) {
         command.argv.push_back("--socket");
         command.argv.push_back(control_socket);
@@ -78,11 +86,11 @@ std::string rejoin_ended(AutoRejoin& state, const RunResult& result, std::string
                         now, method);
         return method;
     }
-    rejoin_finished(state, false,
-                    fmt::format("failed at {} after {:.1f} s ({}): {}{}", at, took,
-                                result.describe(), last_line(output),
-                                saved ? "; " + *saved : std::string{}),
-                    now);
+    rejoin_finished(
+        state, false,
+        fmt::format("failed at {} after {:.1f} s ({}): {}{}", at, took, result.describe(),
+                    last_line(output), saved ? "; " + *saved : std::string{}),
+        now);
     return "";
 }
 

@@ -270,9 +270,10 @@ struct TrackFileWatcher::Impl : std::enable_shared_from_this<Impl> {
 
     // `dir` is not at its path any more: watched again once it is (rewatch).
     void gone(const fs::path& dir) {
-        warn(fmt::format("track_file: {} is gone; its files read as 0 until it is there again, "
-                         "tried every {} s",
-                         dir.string(), rewatch_interval.count()));
+        warn(
+            fmt::format("track_file: {} is gone; its files read as 0 until it is there again, "
+                        "tried every {} s",
+                        dir.string(), rewatch_interval.count()));
         if (std::find(unwatched.begin(), unwatched.end(), dir) == unwatched.end())
             unwatched.push_back(dir);
     }

@@ -71,7 +71,7 @@ struct GlobalDefs {
     bool enable_script_security = false;
     Duration vrrp_garp_master_delay = std::chrono::seconds(5);  // 0 = no second burst
     int vrrp_garp_master_repeat = 5;
-    int vrrp_down_timer_adverts = 3;  // each instance's down_timer_adverts unless it sets one
+    int vrrp_down_timer_adverts = 3;       // each instance's down_timer_adverts unless it sets one
     Duration vrrp_garp_master_refresh{0};  // 0 = off
     int vrrp_garp_master_refresh_repeat = 1;
     Duration vrrp_garp_interval{0};  // between gratuitous ARPs of one burst

@@ -264,8 +264,8 @@ class Validator {
             return;
         }
         // IPv6: link-local scope (ff02::/16 and the other ffX2:: flags), as keepalived.
-        const bool ok = group.is_v4() ? group.to_v4().is_multicast()
-                                      : group.to_v6().is_multicast_link_local();
+        const bool ok =
+            group.is_v4() ? group.to_v4().is_multicast() : group.to_v6().is_multicast_link_local();
         if (!ok) {
             d_.error(at, fmt::format("mcast_dst_ip {} is not {}multicast", group.to_string(),
                                      group.is_v4() ? "" : "link-local "));
@@ -394,7 +394,11 @@ class Validator {
         check_notify(v.notify, fmt::format("vrrp_instance \"{}\"", v.name));
         if (v.nopreempt) never_moves_vip(v);
 
-        // Per-instance gratuitous ARP settings default to global_defs wherever it sits.
+        // Per-instance settings global_defs gives a default for, wherever it sits.
+        if (!v.where.down_timer_adverts.known()) {
+            v.down_timer_adverts = c_.global.vrrp_down_timer_adverts;
+        }
+        // Gratuitous ARP settings.
         if (!v.where.garp_master_delay.known()) {
             v.garp_master_delay = c_.global.vrrp_garp_master_delay;
         }
@@ -403,9 +407,6 @@ class Validator {
         }
         if (!v.where.garp_master_refresh.known()) {
             v.garp_master_refresh = c_.global.vrrp_garp_master_refresh;
-        }
-        if (!v.where.down_timer_adverts.known()) {
-            v.down_timer_adverts = c_.global.vrrp_down_timer_adverts;
         }
         if (!v.where.garp_master_refresh_repeat.known()) {
             v.garp_master_refresh_repeat = c_.global.vrrp_garp_master_refresh_repeat;

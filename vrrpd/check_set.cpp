@@ -536,8 +536,9 @@ bool CheckSet::run_switchover_job(const std::string& name, SwitchoverJob job,
 std::optional<CheckSet::SwitchoverFacts> CheckSet::switchover_facts(const std::string& name) const {
     for (const auto& r : runners_) {
         if (!r->probe || r->name != name) continue;
-        return SwitchoverFacts{r->plan.manage_read_only, r->promote.connection_name, r->plan.peer_server_id,
-                               r->role.writable(), r->promote.semi_sync_master};
+        return SwitchoverFacts{r->plan.manage_read_only, r->promote.connection_name,
+                               r->plan.peer_server_id, r->role.writable(),
+                               r->promote.semi_sync_master};
     }
     return std::nullopt;
 }
@@ -651,10 +652,9 @@ void CheckSet::maybe_rejoin(Runner& runner, bool diverged, bool holder) {
             std::ifstream in(output);
             std::stringstream text;
             text << in.rdbuf();
-            const auto method =
-                checks::rejoin_ended(r->rejoin, result, text.str(),
-                                     format_time(checks::WallClock::now()),
-                                     std::chrono::steady_clock::now());
+            const auto method = checks::rejoin_ended(r->rejoin, result, text.str(),
+                                                     format_time(checks::WallClock::now()),
+                                                     std::chrono::steady_clock::now());
             const bool ok = result.success();
             log_.log(ok ? Level::notice : Level::warning, "auto rejoin " + r->rejoin.last,
                      {{"MESSAGE_ID", std::string{systemd::message_id_rejoin}},
@@ -739,9 +739,9 @@ void CheckSet::run_read_only_action(Runner& runner, ReadOnlyRole::Action action)
             if (!*alive) return;
             r->in_flight = false;
             // The worker is done with `result` only when the job completed.
-            const auto report = report_read_only_action(
-                action, outcome, *result, deadline, r->role, started,
-                std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+            const auto report = report_read_only_action(action, outcome, *result, deadline, r->role,
+                                                        started, std::chrono::steady_clock::now(),
+                                                        std::chrono::system_clock::now());
             for (const auto& step : report.steps)
                 log_.log(step.ok ? Level::notice : Level::warning, step.line,
                          {{"HAVIP_CHECK", r->name}, {"HAVIP_STEP_MS", std::to_string(step.ms)}});

@@ -674,10 +674,9 @@ void Instance::start_announcements(bool lower_priority) {
 // `next_burst` indexes on_master first, then each_refresh of successive periods.
 void Instance::schedule_announcements(std::size_t next_burst, Clock::time_point start) {
     const auto now = Clock::now();
-    const auto next =
-        vrrp::next_burst(announcing_lower_priority_ ? lower_priority_schedule_ : announce_schedule_,
-                         next_burst,
-                         std::chrono::duration_cast<std::chrono::microseconds>(now - start));
+    const auto next = vrrp::next_burst(
+        announcing_lower_priority_ ? lower_priority_schedule_ : announce_schedule_, next_burst,
+        std::chrono::duration_cast<std::chrono::microseconds>(now - start));
     if (!next) return;
     next_burst = next->index;
     const unsigned count = next->burst.count;

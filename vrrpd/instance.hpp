@@ -299,8 +299,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
     std::map<std::string, netlink::Vip> retry_targets_;  // by the retry's key
     checks::NotifyQueue notify_queue_;
     AnnounceSchedule announce_schedule_;
-    AnnounceSchedule lower_priority_schedule_;  // after hearing a lower-priority master
-    bool announcing_lower_priority_ = false;    // which of the two runs
+    AnnounceSchedule lower_priority_schedule_;    // after hearing a lower-priority master
+    bool announcing_lower_priority_ = false;      // which of the two runs
     std::vector<AnnounceFrame> announce_frames_;  // one per VIP and excluded VIP
     // Rate limit of "rejected advert" log lines: at most one per rule per 10 s, with a count.
     std::array<Clock::time_point, all_decode_errors.size()> last_reject_log_{};

@@ -65,8 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Three watched directories (wds 1 to 3) and files in them and in one not watched.
     const std::map<int, std::filesystem::path> directories = {
         {1, "/run/a"}, {2, "/run/b"}, {3, "/tmp"}};
-    const std::vector<std::filesystem::path> files = {"/run/a/x", "/run/a/y", "/run/b/x",
-                                                      "/tmp/x", "/var/x"};
+    const std::vector<std::filesystem::path> files = {"/run/a/x", "/run/a/y", "/run/b/x", "/tmp/x",
+                                                      "/var/x"};
     const auto actions = track_file_actions(events, directories, files);
     for (std::size_t i = 0; i < actions.lost.size(); ++i) {
         if (!directories.count(actions.lost[i])) __builtin_trap();

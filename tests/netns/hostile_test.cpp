@@ -273,10 +273,10 @@ TEST_F(HostileTest, a_lower_priority_master_is_answered_with_the_garp_lower_prio
     ASSERT_TRUE(injector_->send(std::get<vrrp::Bytes>(packet)));
     std::this_thread::sleep_for(1500ms);
     ASSERT_TRUE(capture->stop());
-    const auto garps =
-        run_command({"tshark", "-n", "-r", capture->file().string(), "-Y",
-                     fmt::format("arp.src.proto_ipv4 == {} && arp.dst.proto_ipv4 == {}", vip4, vip4),
-                     "-T", "fields", "-e", "frame.time_relative"});
+    const auto garps = run_command(
+        {"tshark", "-n", "-r", capture->file().string(), "-Y",
+         fmt::format("arp.src.proto_ipv4 == {} && arp.dst.proto_ipv4 == {}", vip4, vip4), "-T",
+         "fields", "-e", "frame.time_relative"});
     ASSERT_TRUE(garps.ok()) << garps.err;
     const auto lines = std::count(garps.out.begin(), garps.out.end(), '\n');
     EXPECT_EQ(lines, 6) << garps.out;

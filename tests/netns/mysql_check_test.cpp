@@ -296,8 +296,9 @@ TEST_F(MysqlCheckTest, killed_mysqld_while_a_probe_waits_is_down_in_that_interva
                  "FLUSH TABLES WITH READ LOCK; SELECT SLEEP(30);"});
     ASSERT_TRUE(wait_until(
         [&] {
-            return db_a_->value("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE "
-                                "USER = 'chk' AND STATE LIKE 'Waiting for %lock'") == "1";
+            return db_a_->value(
+                       "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE "
+                       "USER = 'chk' AND STATE LIKE 'Waiting for %lock'") == "1";
         },
         5s, 10ms))
         << "the write probe never waited behind the lock";

@@ -19,7 +19,8 @@ VipNote VipRetries::record(const std::string& vip, VipOp op, bool ok, std::strin
                            TimePoint now) {
     if (ok) {
         const auto it = pending_.find(vip);
-        const unsigned before = it != pending_.end() && it->second.op == op ? it->second.failures : 0;
+        const unsigned before =
+            it != pending_.end() && it->second.op == op ? it->second.failures : 0;
         if (it != pending_.end()) pending_.erase(it);
         if (before == 0) return {};
         return {VipNote::Kind::recovered, before, {}};

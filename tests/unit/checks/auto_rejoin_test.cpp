@@ -140,9 +140,10 @@ TEST(AutoRejoin, a_run_that_ends_is_recorded_as_succeeded_failed_or_deferred) {
     exited.exit_status = 1;
     EXPECT_EQ(rejoin_ended(s, exited, "refusing: the peer is behind\n", "12:01:00", t0), "");
     EXPECT_EQ(s.failed, 1u);
-    EXPECT_EQ(s.last,
-              "failed at 12:01:00 after 12.3 s (exit status 1 after 12.30 s): refusing: the peer is "
-              "behind; 1 failed in a row, next attempt in 1 s");
+    EXPECT_EQ(
+        s.last,
+        "failed at 12:01:00 after 12.3 s (exit status 1 after 12.30 s): refusing: the peer is "
+        "behind; 1 failed in a row, next attempt in 1 s");
 
     exited.exit_status = rejoin_exit_peer_unreachable;
     EXPECT_EQ(rejoin_ended(s, exited, "cannot reach b\n", "12:02:00", t0), "");

@@ -15,8 +15,8 @@
 namespace havip::config {
 namespace {
 
-using ::testing::IsEmpty;
 using testing::instance;
+using ::testing::IsEmpty;
 using testing::load;
 using testing::messages;
 
@@ -29,11 +29,16 @@ struct Keyword {
 // Top-level blocks and keywords (besides vrrp_instance, vrrp_sync_group, vrrp_script,
 // vrrp_track_process and global_defs, read by havipd's own tests).
 constexpr Keyword top_level[] = {
-    {"linkbeat_use_polling", ""},  {"net_namespace", "ns1"},
-    {"net_namespace_ipvs", "ns1"}, {"namespace_with_ipsets", ""},
-    {"use_pid_dir", ""},           {"instance", "one"},
-    {"child_wait_time", "5"},      {"static_ipaddress", "{\n    10.9.0.1/24 dev eth0\n}"},
-    {"static_routes", "{\n}"},     {"static_rules", "{\n}"},
+    {"linkbeat_use_polling", ""},
+    {"net_namespace", "ns1"},
+    {"net_namespace_ipvs", "ns1"},
+    {"namespace_with_ipsets", ""},
+    {"use_pid_dir", ""},
+    {"instance", "one"},
+    {"child_wait_time", "5"},
+    {"static_ipaddress", "{\n    10.9.0.1/24 dev eth0\n}"},
+    {"static_routes", "{\n}"},
+    {"static_rules", "{\n}"},
     {"track_group", "TG {\n    group {\n        VI_1\n    }\n}"},
     {"garp_group", "{\n    garp_interval 1\n    gna_interval 1\n    interface eth0\n}"},
     {"linkbeat_interfaces", "{\n    eth0\n}"},
@@ -101,9 +106,13 @@ constexpr const char* global_defs[] = {
 };
 
 constexpr const char* instance_keywords[] = {
-    "use_vmac_addr", "vrf",           "track_src_ip",
-    "garp_lower_prio_delay 5",        "garp_lower_prio_repeat 2",
-    "garp_extra_if 10",               "vmac_garp_intvl 10",
+    "use_vmac_addr",
+    "vrf",
+    "track_src_ip",
+    "garp_lower_prio_delay 5",
+    "garp_lower_prio_repeat 2",
+    "garp_extra_if 10",
+    "vmac_garp_intvl 10",
 };
 
 std::vector<std::string> unknown_in(const LoadResult& result) {
@@ -115,16 +124,14 @@ std::vector<std::string> unknown_in(const LoadResult& result) {
 
 TEST(KeepalivedKeywords, top_level_blocks_and_keywords_are_known) {
     for (const auto& k : top_level) {
-        const auto result =
-            load(std::string(k.name) + " " + k.value + "\n" + instance());
+        const auto result = load(std::string(k.name) + " " + k.value + "\n" + instance());
         EXPECT_THAT(unknown_in(result), IsEmpty()) << k.name;
     }
 }
 
 TEST(KeepalivedKeywords, global_defs_keywords_are_known) {
     for (const char* k : global_defs) {
-        const auto result = load(fmt::format("global_defs {{\n    {} 1\n}}\n", k) +
-                                          instance());
+        const auto result = load(fmt::format("global_defs {{\n    {} 1\n}}\n", k) + instance());
         EXPECT_THAT(unknown_in(result), IsEmpty()) << k;
         EXPECT_TRUE(result.ok()) << k << ": " << ::testing::PrintToString(messages(result));
     }
@@ -140,8 +147,8 @@ TEST(KeepalivedKeywords, vrrp_instance_keywords_are_known) {
 
 TEST(KeepalivedKeywords, sync_group_notify_priority_changes_is_known) {
     const auto result = load(instance() +
-                                      "vrrp_sync_group G {\n    group {\n        VI_1\n    }\n"
-                                      "    notify_priority_changes\n}\n");
+                             "vrrp_sync_group G {\n    group {\n        VI_1\n    }\n"
+                             "    notify_priority_changes\n}\n");
     EXPECT_THAT(unknown_in(result), IsEmpty());
 }
 

@@ -44,8 +44,9 @@ TEST(ConfigValidate, mcast_dst_ip_is_multicast_of_the_instances_family) {
     EXPECT_THAT(
         messages_of(instance("    version 3\n    mcast_dst_ip ff02::13\n", "VI_1", 51, "fd00::50")),
         ElementsAre());
-    auto unicast = load(instance("    unicast_peer {\n        10.0.0.2\n    }\n"
-                                 "    mcast_dst_ip 224.0.0.19\n"));
+    auto unicast =
+        load(instance("    unicast_peer {\n        10.0.0.2\n    }\n"
+                      "    mcast_dst_ip 224.0.0.19\n"));
     EXPECT_THAT(messages(unicast),
                 ElementsAre("10:18: warning: mcast_dst_ip 224.0.0.19 is ignored: vrrp_instance "
                             "\"VI_1\" sends to its unicast_peer addresses (as keepalived)"));
@@ -58,8 +59,9 @@ TEST(ConfigValidate, garp_lower_prio_settings_fall_back_as_keepalived_does) {
     auto plain = load(instance("    garp_master_repeat 2\n"));
     EXPECT_EQ(plain.config->instances.front().garp_lower_prio_repeat, 5);
     EXPECT_EQ(plain.config->instances.front().garp_lower_prio_delay, Duration(5s));
-    auto global = load("global_defs {\n    vrrp_garp_master_repeat 3\n    vrrp_garp_master_delay 2\n}\n" +
-                       instance());
+    auto global =
+        load("global_defs {\n    vrrp_garp_master_repeat 3\n    vrrp_garp_master_delay 2\n}\n" +
+             instance());
     EXPECT_EQ(global.config->instances.front().garp_lower_prio_repeat, 3);
     EXPECT_EQ(global.config->instances.front().garp_lower_prio_delay, Duration(2s));
     auto lower = load("global_defs {\n    vrrp_garp_lower_prio_repeat 0\n}\n" +

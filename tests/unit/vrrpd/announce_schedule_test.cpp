@@ -48,7 +48,8 @@ TEST(AnnounceSchedule, a_lower_priority_master_is_answered_with_the_lower_prio_b
     settings.lower_prio_repeat = 0;
     EXPECT_TRUE(lower_priority_schedule(settings).on_master.empty());
     // The defaults are keepalived's: as on becoming MASTER.
-    EXPECT_EQ(lower_priority_schedule(AnnounceSettings{}), announcement_schedule(AnnounceSettings{}));
+    EXPECT_EQ(lower_priority_schedule(AnnounceSettings{}),
+              announcement_schedule(AnnounceSettings{}));
 }
 
 TEST(AnnounceSchedule, interval_spreads_each_burst_into_single_frames) {

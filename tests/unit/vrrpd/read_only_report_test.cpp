@@ -13,8 +13,9 @@ const auto t0 = std::chrono::steady_clock::time_point{} + 1000s;
 // 2026-12-07T21:00:00Z
 const auto wall = std::chrono::system_clock::time_point{} + 1796677200s;
 
-checks::ActionResult steps(std::initializer_list<std::tuple<const char*, bool, const char*,
-                                                            std::chrono::milliseconds>> list) {
+checks::ActionResult steps(
+    std::initializer_list<std::tuple<const char*, bool, const char*, std::chrono::milliseconds>>
+        list) {
     checks::ActionResult r;
     r.ok = true;
     for (const auto& [description, ok, detail, at] : list) {
@@ -27,8 +28,8 @@ checks::ActionResult steps(std::initializer_list<std::tuple<const char*, bool, c
 TEST(ReadOnlyReport, a_completed_promote_logs_each_step_with_its_own_time) {
     ReadOnlyRole role;
     role.holds_vip(true);
-    const auto result = steps({{"SHOW SLAVE STATUS", true, "ok", 1ms},
-                               {"SET GLOBAL read_only=0", true, "ok", 63ms}});
+    const auto result = steps(
+        {{"SHOW SLAVE STATUS", true, "ok", 1ms}, {"SET GLOBAL read_only=0", true, "ok", 63ms}});
     const auto r = report_read_only_action(Action::promote, checks::JobOutcome::completed, result,
                                            40s, role, t0, t0 + 63ms, wall);
     ASSERT_EQ(r.steps.size(), 2u);
@@ -66,10 +67,11 @@ TEST(ReadOnlyReport, a_failed_promote_says_when_it_is_tried_again) {
 TEST(ReadOnlyReport, a_failed_demote_has_no_back_off_and_a_busy_worker_is_named) {
     ReadOnlyRole role;
     const checks::ActionResult untouched;  // the worker may still hold it: never read
-    const auto r = report_read_only_action(Action::demote, checks::JobOutcome::busy, untouched,
-                                           8s, role, t0, t0 + 1ms, wall);
-    EXPECT_EQ(r.text,
-              "manage_read_only demote failed in 1 ms: the worker is still stuck in an earlier job");
+    const auto r = report_read_only_action(Action::demote, checks::JobOutcome::busy, untouched, 8s,
+                                           role, t0, t0 + 1ms, wall);
+    EXPECT_EQ(
+        r.text,
+        "manage_read_only demote failed in 1 ms: the worker is still stuck in an earlier job");
     EXPECT_EQ(role.backoff().failures, 0u);
     EXPECT_EQ(action_name(Action::refence), std::string{"re-fence"});
 }

@@ -163,8 +163,8 @@ TEST(Resolve, a_configured_source_is_not_the_interfaces_choice) {
 // vrrp_mcast_group4.
 TEST(Resolve, mcast_dst_ip_is_the_instances_group) {
     FakeHost fake;
-    const auto r = resolve(fake, load(instance("VI_1", 51, "    mcast_dst_ip 224.0.0.19\n") +
-                                      instance("VI_2", 52)));
+    const auto r = resolve(
+        fake, load(instance("VI_1", 51, "    mcast_dst_ip 224.0.0.19\n") + instance("VI_2", 52)));
     ASSERT_TRUE(r.ok);
     ASSERT_EQ(r.settings.size(), 2u);
     EXPECT_EQ(r.settings[0].policy.multicast_group, make_address("224.0.0.19"));

@@ -559,7 +559,10 @@ void CheckSet::take_mysql_snapshot(Runner& runner) {
                                if (!*alive) return;
                                r->in_flight = false;
                                judge_mysql(*r, snap);
-                               if (r->role.rival_pending()) run_owed_action(*r);  // waited for us
+                               // What the snapshot found is acted on now, not an interval
+                               // later: a standby found writable (an earlier check set's
+                               // promote landing late) is demoted at once; a rival waited.
+                               run_owed_action(*r);
                            });
 }
 

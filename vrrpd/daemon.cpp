@@ -226,42 +226,40 @@ void Daemon::report_links(Instance& instance) {
     }
 }
 
-void Daemon::run_instances(std::vector<InstanceSettings> wanted) {
-    for (auto& s : wanted) {
-        auto key = SocketKey{s.ifindex, s.ipv6};
-        Instance::Deps deps{io_,
-                            log_,
-                            rtnl_,
-                            sockets_.at(key).get(),
-                            [this](int ifindex, std::span<const std::uint8_t> frame) {
-                                const auto a = announcers_.find(ifindex);
-                                return a == announcers_.end()
-                                           ? std::make_error_code(std::errc::no_such_device)
-                                           : a->second->send(frame);
-                            },
-                            [this] {
-                                publish_status();
-                                if (checks_) checks_->holders_changed();  // manage_read_only
-                                save_switchover_holds();                  // a MASTER again has none
-                            },
-                            {},
-                            [this](const Instance& instance, const RivalMaster& rival) {
-                                if (!checks_) return;  // partition heal: manage_read_only
-                                checks_->rival_master(
-                                    [&](const std::string& name) {
-                                        return instance.tracker().index_of(name).has_value();
-                                    },
-                                    rival.source.to_string());
-                            }};
-        // After the member's own handling, never inside it: the orders re-enter members. The
-        // group is the one the member is in when it signals: a reload may change it.
-        deps.on_sync = [this](const std::string& group, const SyncSignal& signal) {
-            asio::post(io_, [this, group, signal] { sync_group_changed(group, signal); });
-        };
-        auto instance = std::make_shared<Instance>(std::move(s), deps);
-        report_links(*instance);
-        instances_.push_back(instance);
-    }
+void Daemon::add_instance(InstanceSettings settings) {
+    auto key = SocketKey{settings.ifindex, settings.ipv6};
+    Instance::Deps deps{io_,
+                        log_,
+                        rtnl_,
+                        sockets_.at(key).get(),
+                        [this](int ifindex, std::span<const std::uint8_t> frame) {
+                            const auto a = announcers_.find(ifindex);
+                            return a == announcers_.end()
+                                       ? std::make_error_code(std::errc::no_such_device)
+                                       : a->second->send(frame);
+                        },
+                        [this] {
+                            publish_status();
+                            if (checks_) checks_->holders_changed();  // manage_read_only
+                            save_switchover_holds();                  // a MASTER again has none
+                        },
+                        {},
+                        [this](const Instance& instance, const RivalMaster& rival) {
+                            if (!checks_) return;  // partition heal: manage_read_only
+                            checks_->rival_master(
+                                [&](const std::string& name) {
+                                    return instance.tracker().index_of(name).has_value();
+                                },
+                                rival.source.to_string());
+                        }};
+    // After the member's own handling, never inside it: the orders re-enter members. The
+    // group is the one the member is in when it signals: a reload may change it.
+    deps.on_sync = [this](const std::string& group, const SyncSignal& signal) {
+        asio::post(io_, [this, group, signal] { sync_group_changed(group, signal); });
+    };
+    auto instance = std::make_shared<Instance>(std::move(settings), deps);
+    report_links(*instance);
+    instances_.push_back(std::move(instance));
 }
 
 void Daemon::sync_group_changed(const std::string& group, const SyncSignal& signal) {
@@ -423,7 +421,8 @@ bool Daemon::start(const config::Config& config) {
     if (!wanted) return false;
     remove_stale_vips(*wanted);
     if (!open_sockets(*wanted)) return false;
-    run_instances(std::move(*wanted));
+    for (auto& s : *wanted)
+        add_instance(std::move(s));
     join_configured_groups();  // instances of one interface may send to different groups
     if (!start_checks(config)) return false;
     watch_track_files(config);
@@ -509,77 +508,92 @@ void Daemon::apply_reload(config::LoadResult& loaded) {
     for (const auto& s : *wanted)
         wanted_groups.push_back(s.sync_group);
     const auto joined = joined_sync_groups(plan, running_groups, wanted_groups);
-    std::vector<std::shared_ptr<Instance>> stopping, kept;
-    for (auto r : plan.stop)
-        stopping.push_back(instances_[r]);
+    std::vector<std::shared_ptr<Instance>> old = instances_, kept;
     for (const auto& k : plan.keep)
-        kept.push_back(instances_[k.running]);
-    // From here on the daemon lists only the kept instances: a state change of one being
-    // stopped or reconfigured publishes the status, which reads every listed instance.
-    instances_ = kept;
-    for (auto& old : stopping) {
-        // An instance that went away, or became a different router, releases its VIPs with a
-        // priority-0 advert; a new one starts below and elects from BACKUP. First, so a VIP
-        // that moved to a kept instance is removed before that one adds it.
-        log_.log(Level::notice, "stopping instance (removed or replaced by the reload)",
-                 {{"HAVIP_INSTANCE", old->settings().name}});
-        old->stop();
-    }
-    stopping.clear();
-    // A VIP moved between two kept MASTERs stays on the interface (release_dropped_vips).
-    std::vector<KeptVips> kept_vips;
-    for (std::size_t k = 0; k < plan.keep.size(); ++k) {
-        const auto& s = (*wanted)[plan.keep[k].wanted];
-        auto& v = kept_vips.emplace_back(KeptVips{kept[k]->state() == State::master, {}});
-        for (const auto* list : {&s.vips, &s.excluded_vips})
-            for (const auto& vip : *list)
-                v.wanted.push_back(netlink::to_string(vip));
-    }
-    const auto taken_over = vips_taken_over(kept_vips);
+        kept.push_back(old[k.running]);
+    const std::size_t first_new = kept.size();
     std::size_t changed = 0;
-    for (std::size_t k = 0; k < plan.keep.size(); ++k) {
-        const auto& s = (*wanted)[plan.keep[k].wanted];
-        if (!kept[k]->settings().same_as(s)) ++changed;
-        kept[k]->release_dropped_vips(s, [&](const netlink::Vip& vip) {
-            return taken_over[k].count(netlink::to_string(vip)) > 0;
-        });
+    for (const auto& step : reload_program(plan, joined)) {
+        switch (step.kind) {
+            case ReloadStep::Kind::list_kept:
+                instances_ = kept;
+                break;
+            case ReloadStep::Kind::stop:
+                log_.log(Level::notice, "stopping instance (removed or replaced by the reload)",
+                         {{"HAVIP_INSTANCE", old[step.index]->settings().name}});
+                old[step.index]->stop();
+                old[step.index].reset();
+                break;
+            case ReloadStep::Kind::release_dropped: {
+                // A VIP moved between two kept MASTERs stays on the interface.
+                std::vector<KeptVips> kept_vips;
+                for (std::size_t k = 0; k < plan.keep.size(); ++k) {
+                    const auto& s = (*wanted)[plan.keep[k].wanted];
+                    auto& v = kept_vips.emplace_back(KeptVips{kept[k]->state() == State::master, {}});
+                    for (const auto* list : {&s.vips, &s.excluded_vips})
+                        for (const auto& vip : *list)
+                            v.wanted.push_back(netlink::to_string(vip));
+                }
+                const auto taken_over = vips_taken_over(kept_vips);
+                for (std::size_t k = 0; k < plan.keep.size(); ++k)
+                    kept[k]->release_dropped_vips(
+                        (*wanted)[plan.keep[k].wanted], [&](const netlink::Vip& vip) {
+                            return taken_over[k].count(netlink::to_string(vip)) > 0;
+                        });
+                break;
+            }
+            case ReloadStep::Kind::reconfigure: {
+                auto& s = (*wanted)[plan.keep[step.index].wanted];
+                if (!kept[step.index]->settings().same_as(s)) ++changed;
+                kept[step.index]->reconfigure(std::move(s));
+                break;
+            }
+            case ReloadStep::Kind::create:
+                add_instance(std::move((*wanted)[plan.start[step.index]]));
+                break;
+            case ReloadStep::Kind::replace_checks:
+                router_id_ = loaded.config->global.router_id.value_or(short_host_name());
+                config_ = std::make_shared<const config::Config>(*loaded.config);
+                switchover_->interrupt("a reload");  // its check set is replaced
+                if (!start_checks(*loaded.config))
+                    log_.log(Level::err,
+                             "reload: some checks cannot run; their instances count them as "
+                             "failed until the next good reload");
+                watch_track_files(*loaded.config);
+                // On the running loop: the first scan too runs in the background.
+                watch_track_processes(*loaded.config,
+                                      checks::TrackProcessWatcher::FirstScan::background);
+                break;
+            case ReloadStep::Kind::report_links:
+                report_links(*kept[step.index]);  // interfaces the reload added to track_interface
+                break;
+            case ReloadStep::Kind::sockets:
+                // Sockets no instance uses any more; the others receive the group the reload
+                // names.
+                std::erase_if(sockets_, [&](const auto& kv) {
+                    return std::none_of(instances_.begin(), instances_.end(), [&](const auto& i) {
+                        return i->settings().ifindex == kv.first.ifindex &&
+                               i->settings().ipv6 == kv.first.ipv6;
+                    });
+                });
+                join_configured_groups();
+                break;
+            case ReloadStep::Kind::start:
+                instances_[first_new + step.index]->start();
+                break;
+            case ReloadStep::Kind::forget_groups:
+                // Groups the reload did away with (renamed, say).
+                std::erase_if(sync_states_, [&](const auto& kv) {
+                    return std::none_of(instances_.begin(), instances_.end(), [&](const auto& i) {
+                        return i->settings().sync_group == kv.first;
+                    });
+                });
+                break;
+            case ReloadStep::Kind::regroup:
+                regroup(step.group);
+                break;
+        }
     }
-    for (std::size_t k = 0; k < plan.keep.size(); ++k)
-        kept[k]->reconfigure(std::move((*wanted)[plan.keep[k].wanted]));
-    std::vector<InstanceSettings> fresh;
-    for (auto w : plan.start)
-        fresh.push_back(std::move((*wanted)[w]));
-    router_id_ = loaded.config->global.router_id.value_or(short_host_name());
-    config_ = std::make_shared<const config::Config>(*loaded.config);
-    const auto first_new = instances_.size();
-    run_instances(std::move(fresh));
-    switchover_->interrupt("a reload");  // its check set is replaced
-    if (!start_checks(*loaded.config))
-        log_.log(Level::err,
-                 "reload: some checks cannot run; their instances count them as failed "
-                 "until the next good reload");
-    watch_track_files(*loaded.config);
-    // On the running loop: the first scan too runs in the background.
-    watch_track_processes(*loaded.config, checks::TrackProcessWatcher::FirstScan::background);
-    for (std::size_t i = 0; i < first_new; ++i)
-        report_links(*instances_[i]);  // interfaces the reload added to track_interface
-    // Sockets no instance uses any more; the others receive the group the reload names.
-    std::erase_if(sockets_, [&](const auto& kv) {
-        return std::none_of(instances_.begin(), instances_.end(), [&](const auto& i) {
-            return i->settings().ifindex == kv.first.ifindex && i->settings().ipv6 == kv.first.ipv6;
-        });
-    });
-    join_configured_groups();
-    for (auto i = first_new; i < instances_.size(); ++i)
-        instances_[i]->start();
-    // Groups the reload did away with (renamed, say) are forgotten; those kept instances
-    // joined take their members as they are.
-    std::erase_if(sync_states_, [&](const auto& kv) {
-        return std::none_of(instances_.begin(), instances_.end(),
-                            [&](const auto& i) { return i->settings().sync_group == kv.first; });
-    });
-    for (const auto& group : joined)
-        regroup(group);
     configure_metrics(*loaded.config);
     log_.log(Level::notice,
              fmt::format("reloaded: {} kept, {} started ({} kept with changed settings)", first_new,

@@ -88,7 +88,7 @@ class Daemon {
     // Each VRRP socket receives the multicast group its instances advertise to (a reload may
     // have changed vrrp_mcast_group4/6): joins the new one, leaves the old one.
     void join_configured_groups();
-    void run_instances(std::vector<InstanceSettings> wanted);
+    void add_instance(InstanceSettings settings);
     bool start_checks(const config::Config& config);
     // The loaded file of a reload, on the loop: applied unless it has errors.
     void reloaded(config::LoadResult loaded);

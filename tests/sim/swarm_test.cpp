@@ -80,5 +80,15 @@ TEST_P(Swarm, every_schedule_keeps_one_master_and_the_vips_where_the_states_say)
 
 INSTANTIATE_TEST_SUITE_P(Shard, Swarm, testing::Range<std::uint64_t>(0, shards));
 
+// Seeds that once broke a rule, each run on every build (the random ones differ per run).
+TEST(SwarmSeeds, every_seed_that_once_broke_a_rule_passes) {
+    const std::uint64_t seeds[] = {
+        216199139,  // a brief dual master: each promote fenced the other's server
+        794164056,  // a reload's promote landing after the new check set's first snapshot
+    };
+    for (const auto seed : seeds)
+        EXPECT_FALSE(run_schedule(draw_schedule(seed), seed).broken) << report(seed);
+}
+
 }  // namespace
 }  // namespace havip::sim

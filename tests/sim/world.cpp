@@ -380,8 +380,7 @@ void World::reload(std::size_t n, const NodeConf& conf) {
         return;
     }
     node.reload_pending = false;
-    // As Daemon::apply_reload: match, stop what went, reconfigure what stays, start what is
-    // new, then let the groups kept instances joined judge their members.
+    // As Daemon::apply_reload: match, then run the reload program (vrrpd/core/reload_plan).
     auto key = [](const InstanceConf& c) {
         return vrrp::RouterKey{c.vrid, false, 1, false, "224.0.0.18"};
     };
@@ -399,35 +398,57 @@ void World::reload(std::size_t n, const NodeConf& conf) {
     const auto joined = vrrp::joined_sync_groups(plan, running_groups, wanted_groups);
     std::vector<std::unique_ptr<Instance>> old = std::move(node.instances);
     node.instances.clear();
-    for (const auto& k : plan.keep)
-        node.instances.push_back(std::move(old[k.running]));
     node.conf = conf;
-    for (auto& gone : old)
-        if (gone) gone->core->handle(vrrp::Shutdown{}, now_);
-    old.clear();
-    for (std::size_t k = 0; k < plan.keep.size(); ++k) {
-        Instance& i = *node.instances[k];
-        const InstanceConf& c = conf.instances[plan.keep[k].wanted];
-        i.conf = c;
-        vrrp::RouterConfig router = i.core->router().config();
-        router.advertisement_interval = conf.interval;
-        router.priority = c.priority;
-        router.preempt = c.preempt;
-        router.preempt_delay = c.preempt_delay;
-        router.sync_group = !c.group.empty();
-        vrrp::TrackSettings check = i.core->tracker().items().front().settings;
-        check.weight = c.check_weight;
-        i.core->reconfigure(router, {check}, c.group, now_);
+    const std::size_t first_new = plan.keep.size();
+    // The daemon's program; the steps about sockets, VIP lists and tracked interfaces have
+    // nothing to act on here.
+    for (const auto& step : vrrp::reload_program(plan, joined)) {
+        using Kind = vrrp::ReloadStep::Kind;
+        switch (step.kind) {
+            case Kind::list_kept:
+                for (const auto& k : plan.keep)
+                    node.instances.push_back(std::move(old[k.running]));
+                break;
+            case Kind::stop:
+                old[step.index]->core->handle(vrrp::Shutdown{}, now_);
+                old[step.index].reset();
+                break;
+            case Kind::reconfigure: {
+                Instance& i = *node.instances[step.index];
+                const InstanceConf& c = conf.instances[plan.keep[step.index].wanted];
+                i.conf = c;
+                vrrp::RouterConfig router = i.core->router().config();
+                router.advertisement_interval = conf.interval;
+                router.priority = c.priority;
+                router.preempt = c.preempt;
+                router.preempt_delay = c.preempt_delay;
+                router.sync_group = !c.group.empty();
+                vrrp::TrackSettings check = i.core->tracker().items().front().settings;
+                check.weight = c.check_weight;
+                i.core->reconfigure(router, {check}, c.group, now_);
+                break;
+            }
+            case Kind::create:
+                node.instances.push_back(
+                    make_instance(n, conf, conf.instances[plan.start[step.index]]));
+                first_results(n, *node.instances.back());
+                break;
+            case Kind::replace_checks:
+                start_checks(n);
+                break;
+            case Kind::start:
+                node.instances[first_new + step.index]->core->start(now_);
+                break;
+            case Kind::regroup:
+                regroup(n, step.group);
+                break;
+            case Kind::release_dropped:
+            case Kind::report_links:
+            case Kind::sockets:
+            case Kind::forget_groups:
+                break;
+        }
     }
-    const std::size_t first_new = node.instances.size();
-    for (auto w : plan.start) {
-        node.instances.push_back(make_instance(n, conf, conf.instances[w]));
-        first_results(n, *node.instances.back());
-    }
-    for (std::size_t k = first_new; k < node.instances.size(); ++k)
-        node.instances[k]->core->start(now_);
-    for (const auto& group : joined)
-        regroup(n, group);
 }
 
 void World::apply(const Step& s) {
@@ -576,7 +597,7 @@ void World::poll(std::size_t n, std::uint64_t epoch) {
                                                : vrrp::Outcome::failed,
                             "snapshot", now_);
         }
-        if (answered.role.rival_pending()) run_owed(n);
+        run_owed(n);  // as CheckSet::take_mysql_snapshot: what the snapshot found, at once
     });
 }
 

@@ -34,6 +34,28 @@ std::vector<std::string> joined_sync_groups(const ReloadPlan& plan,
     return {joined.begin(), joined.end()};
 }
 
+std::vector<ReloadStep> reload_program(const ReloadPlan& plan, std::span<const std::string> joined) {
+    using Kind = ReloadStep::Kind;
+    std::vector<ReloadStep> program{Kind::list_kept};
+    auto each = [&](Kind kind, std::size_t count) {
+        for (std::size_t i = 0; i < count; ++i)
+            program.emplace_back(kind, i);
+    };
+    for (auto r : plan.stop)
+        program.emplace_back(Kind::stop, r);
+    program.emplace_back(Kind::release_dropped);
+    each(Kind::reconfigure, plan.keep.size());
+    each(Kind::create, plan.start.size());
+    program.emplace_back(Kind::replace_checks);
+    each(Kind::report_links, plan.keep.size());
+    program.emplace_back(Kind::sockets);
+    each(Kind::start, plan.start.size());
+    program.emplace_back(Kind::forget_groups);
+    for (const auto& group : joined)
+        program.emplace_back(Kind::regroup, 0, group);
+    return program;
+}
+
 std::vector<std::set<std::string>> vips_taken_over(std::span<const KeptVips> kept) {
     std::vector<std::set<std::string>> out(kept.size());
     for (std::size_t owner = 0; owner < kept.size(); ++owner) {

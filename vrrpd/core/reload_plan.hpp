@@ -12,6 +12,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace havip::vrrp {
@@ -54,6 +55,44 @@ ReloadPlan plan_reload(std::span<const RouterKey> running, std::span<const Route
 std::vector<std::string> joined_sync_groups(const ReloadPlan& plan,
                                             std::span<const std::string> running_groups,
                                             std::span<const std::string> wanted_groups);
+
+// The order a reload is carried out in, shared by the daemon (Daemon::apply_reload) and the
+// simulated world (tests/sim), so the swarm runs the daemon's order, not a copy of it. Indexes
+// are the plan's: `stop` names a running instance, `reconfigure` and `report_links` a kept one
+// (plan.keep order), `create` and `start` a new one (plan.start order).
+struct ReloadStep {
+    enum class Kind {
+        // From here on the daemon lists only the kept instances: a state change of one being
+        // stopped or reconfigured publishes the status, which reads every listed instance.
+        list_kept,
+        // An instance the reload removed or made a different router: a priority-0 advert and
+        // its VIPs released. Before any kept instance changes, so a VIP that moved to a kept
+        // instance is off the interface before that one adds it.
+        stop,
+        // Every kept MASTER lets go of the VIPs the reload took from it, except those another
+        // kept MASTER lists (vips_taken_over): all of them before any takes new ones.
+        release_dropped,
+        reconfigure,  // a kept instance takes its new settings in place: state, VIPs, counters stay
+        create,       // a new instance is made (not started): the checks below see it as tracking
+        // The check set, track files and track processes of the new configuration; after the
+        // instances exist, since each is watched only when an instance tracks it.
+        replace_checks,
+        report_links,  // a kept instance hears the state of the interfaces it now tracks
+        sockets,       // sockets no instance uses close; the others join the groups now named
+        start,         // a new instance starts (INIT), on a socket in its group
+        forget_groups,  // sync groups no instance is in any more are forgotten
+        regroup,  // `group`, which kept instances joined, takes its members as they are, then judges
+    };
+    ReloadStep(Kind k, std::size_t i = 0, std::string g = {})
+        : kind{k}, index{i}, group{std::move(g)} {}
+    Kind kind;
+    std::size_t index;
+    std::string group;
+    bool operator==(const ReloadStep&) const = default;
+};
+
+// `joined`: joined_sync_groups of the same plan.
+std::vector<ReloadStep> reload_program(const ReloadPlan& plan, std::span<const std::string> joined);
 
 // The VIPs a reload moves between kept MASTERs. Every kept MASTER first lets go of the VIPs
 // (and excluded VIPs) the reload took from it, before any kept instance takes new ones; one that

@@ -135,5 +135,66 @@ TEST(ReloadPlan, a_kept_backup_takes_no_vip_over) {
     EXPECT_EQ(taken[1], (Vips{"10.0.0.101/24"}));
 }
 
+using Kind = ReloadStep::Kind;
+
+// Where the first step of `kind` is in `program`, or its size.
+std::size_t first(const std::vector<ReloadStep>& program, Kind kind) {
+    std::size_t i = 0;
+    while (i < program.size() && program[i].kind != kind)
+        ++i;
+    return i;
+}
+std::size_t last(const std::vector<ReloadStep>& program, Kind kind) {
+    std::size_t found = program.size();
+    for (std::size_t i = 0; i < program.size(); ++i)
+        if (program[i].kind == kind) found = i;
+    return found;
+}
+
+TEST(ReloadProgram, runs_every_step_of_the_plan_once) {
+    // Running 51 52 53; wanted 52, 54, 53, 55: 51 stops, 52 and 53 stay, 54 and 55 start.
+    const std::vector running{key(51), key(52), key(53)};
+    const std::vector wanted{key(52), key(54), key(53), key(55)};
+    const auto plan = plan_reload(running, wanted);
+    const std::vector<std::string> joined{"G", "H"};
+    const auto program = reload_program(plan, joined);
+    const std::vector<ReloadStep> expected{
+        {Kind::list_kept},      {Kind::stop, 0},         {Kind::release_dropped},
+        {Kind::reconfigure, 0}, {Kind::reconfigure, 1},  {Kind::create, 0},
+        {Kind::create, 1},      {Kind::replace_checks},  {Kind::report_links, 0},
+        {Kind::report_links, 1}, {Kind::sockets},        {Kind::start, 0},
+        {Kind::start, 1},       {Kind::forget_groups},   {Kind::regroup, 0, "G"},
+        {Kind::regroup, 0, "H"}};
+    EXPECT_EQ(program, expected);
+}
+
+// The reasons for the order, each stated once: a VIP moved from a stopped instance to a kept
+// one is released before it is added; every kept master lets go before any takes; the checks
+// see the new instances; a new instance starts on a socket in its group; a group judges its
+// members after every member runs.
+TEST(ReloadProgram, orders_releases_before_takes_and_starts_after_checks_and_sockets) {
+    const std::vector running{key(51), key(52), key(53)};
+    const std::vector wanted{key(53), key(56), key(52)};
+    const auto plan = plan_reload(running, wanted);
+    const std::vector<std::string> joined{"G"};
+    const auto p = reload_program(plan, joined);
+    EXPECT_EQ(first(p, Kind::list_kept), 0u) << "nothing reads a stopped instance as listed";
+    EXPECT_LT(last(p, Kind::stop), first(p, Kind::release_dropped));
+    EXPECT_LT(first(p, Kind::release_dropped), first(p, Kind::reconfigure));
+    EXPECT_LT(last(p, Kind::create), first(p, Kind::replace_checks));
+    EXPECT_LT(first(p, Kind::replace_checks), first(p, Kind::start));
+    EXPECT_LT(first(p, Kind::sockets), first(p, Kind::start));
+    EXPECT_LT(last(p, Kind::start), first(p, Kind::regroup));
+    EXPECT_LT(first(p, Kind::forget_groups), first(p, Kind::regroup));
+}
+
+TEST(ReloadProgram, an_unchanged_configuration_starts_and_stops_nothing) {
+    const std::vector running{key(51), key(52)};
+    const auto p = reload_program(plan_reload(running, running), {});
+    for (auto kind : {Kind::stop, Kind::create, Kind::start, Kind::regroup})
+        EXPECT_EQ(first(p, kind), p.size());
+    EXPECT_EQ(last(p, Kind::reconfigure), first(p, Kind::reconfigure) + 1);
+}
+
 }  // namespace
 }  // namespace havip::vrrp

@@ -35,7 +35,7 @@ void ScriptRunner::arm() {
 }
 
 bool ScriptRunner::run_once() {
-    if (child_) {
+    if (!runs_.interval()) {
         ScriptReport r;
         r.kind = ScriptReport::Kind::skipped;
         r.reason = fmt::format("script {} still running (pid {}): interval skipped", settings_.name,
@@ -50,13 +50,15 @@ bool ScriptRunner::run_once() {
         io_, settings_.command, timeout, [this, alive = alive_](const RunResult& result) {
             if (!*alive) return;
             child_.reset();
+            using End = vrrp::ScriptRuns::End;
             ScriptReport r;
             r.result = result;
             r.reason = fmt::format("script {}: {}", settings_.name, result.describe());
-            // The daemon could not fork (or open /dev/null, or a pidfd): that says nothing of
-            // what the script checks, so, as keepalived, the run is lost, not failed. Counting
-            // it a failure would fault both nodes of a pair under the same resource shortage.
-            if (result.kind == RunResult::Kind::spawn_failed) {
+            const auto counted = runs_.ended(result.kind == RunResult::Kind::spawn_failed
+                                                 ? End::not_started
+                                             : result.success() ? End::exited_zero
+                                                                : End::failed);
+            if (!counted) {
                 r.kind = ScriptReport::Kind::skipped;
                 r.reason += ": run skipped, the script's state is unchanged";
             }

@@ -1,9 +1,9 @@
 // keepalived's vrrp_script: a program run every `interval`, exit 0 = success, a timeout is a
 // failure, reported as soon as the group is gone (SIGTERM at the deadline, SIGKILL to the rest
-// of the group once the leader exits, or after kill_grace when it does not). As in keepalived,
-// a run still going at the next interval is not joined by a second one (that interval is
-// skipped and reported), and a run the daemon could not start (fork failed) is skipped, not
-// counted as a failure.
+// of the group once the leader exits, or after kill_grace when it does not). Which runs start
+// and what each counts for is vrrpd/core/script_runs: a run still going at the next interval is
+// not joined by a second one (that interval is skipped and reported), and a run the daemon could
+// not start (fork failed) is skipped, not counted as a failure.
 #pragma once
 
 #include <chrono>
@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "checks/child_process.hpp"
+#include "vrrpd/core/script_runs.hpp"
 
 namespace havip::checks {
 
@@ -47,7 +48,7 @@ class ScriptRunner {
     void stop();
     // One run now; false (and a `skipped` report) when the previous run is still going.
     bool run_once();
-    bool running() const { return child_ != nullptr; }
+    bool running() const { return runs_.running(); }
     const ScriptSettings& settings() const { return settings_; }
 
   private:
@@ -57,6 +58,7 @@ class ScriptRunner {
     ScriptSettings settings_;
     Callback report_;
     boost::asio::steady_timer timer_;
+    vrrp::ScriptRuns runs_;
     std::shared_ptr<ChildProcess> child_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     bool started_ = false;

@@ -38,6 +38,11 @@ void edit_node(Draw& d, NodeConf& conf, bool owner_allowed) {
     // VRRPv3 backups learn the master's interval: the nodes need not agree on it.
     if (conf.version == vrrp::ProtocolVersion::v3 && d.chance(15))
         conf.interval = d.chance(50) ? Duration{100ms} : Duration{1s};
+    if (d.chance(30)) {
+        conf.script.rise = static_cast<int>(1 + d.below(3));
+        conf.script.fall = static_cast<int>(1 + d.below(3));
+        conf.script.timeout = d.pick({Duration{500ms}, Duration{1s}, Duration{2s}});
+    }
     for (auto& i : conf.instances) {
         if (!i.group.empty()) {
             i.priority = priority;
@@ -99,7 +104,7 @@ Schedule draw_schedule(std::uint64_t seed) {
     constexpr K kinds[] = {K::kill,      K::stop,   K::start,      K::start,       K::partition,
                            K::partition, K::heal,   K::loss,       K::check,       K::check,
                            K::check,     K::hold,   K::switchover, K::vip_removed, K::link_down,
-                           K::link_up,   K::reload, K::reload};
+                           K::link_up,   K::reload, K::reload,     K::script};
     constexpr K database_kinds[] = {K::db_down, K::db_up};
     s.manage_read_only = d.chance(50);
     for (const Duration at : times) {
@@ -116,6 +121,11 @@ Schedule draw_schedule(std::uint64_t seed) {
             case K::check:
             case K::hold:
                 step.value = d.chance(50) ? 1 : 0;
+                break;
+            case K::script:
+                step.value = static_cast<int>(d.pick({Step::Script::exits_0, Step::Script::exits_0,
+                                                      Step::Script::exits_1, Step::Script::hangs,
+                                                      Step::Script::cannot_start}));
                 break;
             case K::reload:
                 // A change of structure reaches every node, one after the other within a
@@ -174,6 +184,10 @@ Schedule draw_schedule(std::uint64_t seed) {
     // Long enough for a restarted node to wait out its Master_Down_Interval, a preempt_delay
     // (3 s at most) to run out and the election to settle.
     s.end = s.whole_at + 4 * longest_down_interval(s) + 3s + 2 * s.longest_interval;
+    // And for a failing vrrp_script to have counted `fall` runs on every node (World::settled).
+    for (const auto& conf : current)
+        s.end = std::max(s.end, s.whole_at + (conf.script.fall + 1) * (conf.script.timeout + 1s) +
+                                    1s);
     return s;
 }
 

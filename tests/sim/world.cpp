@@ -30,6 +30,27 @@ std::string ms(Duration d) {
     return fmt::format("{}ms", std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
 }
 
+// What an instance tracks: its check ("chk": the mysql_check behind VI_1 with
+// manage_read_only, else a check the schedule flips) and the node's vrrp_script.
+std::vector<vrrp::TrackSettings> tracked(const NodeConf& node, const InstanceConf& conf) {
+    vrrp::TrackSettings check;
+    check.name = "chk";
+    check.weight = conf.check_weight;
+    vrrp::TrackSettings script;
+    script.name = "script";
+    script.weight = conf.check_weight;
+    script.rise = node.script.rise;
+    script.fall = node.script.fall;
+    return {check, script};
+}
+
+std::vector<vrrp::TrackSettings> tracked(const InstanceCore& core) {
+    std::vector<vrrp::TrackSettings> out;
+    for (const auto& item : core.tracker().items())
+        out.push_back(item.settings);
+    return out;
+}
+
 }  // namespace
 
 Duration longest_down_interval(const Schedule& schedule) {
@@ -71,6 +92,12 @@ std::string describe(const Step& s) {
             return fmt::format("{} node {} MariaDB dies", at, s.a);
         case Step::Kind::db_up:
             return fmt::format("{} node {} MariaDB starts (read-only)", at, s.a);
+        case Step::Kind::script: {
+            constexpr const char* what[] = {"exits 0", "exits 1", "hangs",
+                                             "cannot be started (fork fails)"};
+            return fmt::format("{} node {} vrrp_script {}", at, s.a,
+                               what[static_cast<std::size_t>(s.value) % 4]);
+        }
         case Step::Kind::reload_all: {
             std::string out = fmt::format("{} every node reloads:", at);
             for (std::size_t n = 0; n < s.fleet.size(); ++n) {
@@ -85,7 +112,9 @@ std::string describe(const Step& s) {
         }
         case Step::Kind::reload: {
             std::string out =
-                fmt::format("{} node {} reload (adverts every {}):", at, s.a, ms(s.conf.interval));
+                fmt::format("{} node {} reload (adverts every {}; script rise {} fall {} timeout {}):",
+                            at, s.a, ms(s.conf.interval), s.conf.script.rise, s.conf.script.fall,
+                            ms(s.conf.script.timeout));
             for (const auto& i : s.conf.instances)
                 out += fmt::format(" [VI_{} prio {}{}{}{}{}]", i.vrid, i.priority,
                                    i.preempt ? "" : " nopreempt",
@@ -143,6 +172,9 @@ struct World::Node {
     } db;
     vrrp::ReadOnlyRole role;
     bool job_running = false;
+    Step::Script script = Step::Script::exits_0;  // what its vrrp_script does when run
+    vrrp::ScriptRuns script_runs;
+    TimePoint script_since{};  // doing what it does, under the running check set
     std::uint64_t checks_epoch = 0;                 // a restarted daemon's check set is a new one
     std::optional<TimePoint> writable_alone_since;  // writable without holding VI_1
     std::optional<TimePoint> read_only_holder_since;  // holding VI_1 on a read-only server
@@ -229,9 +261,6 @@ std::unique_ptr<World::Instance> World::make_instance(std::size_t n, const NodeC
     router.preempt_delay = conf.preempt_delay;
     router.primary_address = node_address(n);
     router.sync_group = !conf.group.empty();
-    vrrp::TrackSettings check;
-    check.name = "chk";
-    check.weight = conf.check_weight;
     Instance* self = instance.get();
     InstanceCore::Outputs out{
         [this, n, self](const Actions& actions) { execute(n, *self, actions); },
@@ -243,7 +272,7 @@ std::unique_ptr<World::Instance> World::make_instance(std::size_t n, const NodeC
         },
         {}};
     instance->core = std::make_unique<InstanceCore>(instance_name(conf.vrid), router,
-                                                    std::vector{check}, conf.group, out);
+                                                    tracked(node, conf), conf.group, out);
     return instance;
 }
 
@@ -423,9 +452,7 @@ void World::reload(std::size_t n, const NodeConf& conf) {
                 router.preempt = c.preempt;
                 router.preempt_delay = c.preempt_delay;
                 router.sync_group = !c.group.empty();
-                vrrp::TrackSettings check = i.core->tracker().items().front().settings;
-                check.weight = c.check_weight;
-                i.core->reconfigure(router, {check}, c.group, now_);
+                i.core->reconfigure(router, tracked(conf, c), c.group, now_);
                 break;
             }
             case Kind::create:
@@ -509,8 +536,7 @@ void World::apply(const Step& s) {
             if (!node.link_lost) break;
             node.link_lost = false;
             for (auto& i : node.instances)
-                i->core->rebind(i->core->router().config(),
-                                {i->core->tracker().items().front().settings},
+                i->core->rebind(i->core->router().config(), tracked(*i->core),
                                 i->core->sync_group(), now_);
             if (std::exchange(node.start_pending, false)) start_node(s.a);
             if (node.reload_pending) reload(s.a, node.file);
@@ -534,6 +560,10 @@ void World::apply(const Step& s) {
             }
             break;
         }
+        case Step::Kind::script:
+            node.script = static_cast<Step::Script>(s.value);
+            node.script_since = now_;
+            break;
         case Step::Kind::reload_all:
             for (std::size_t n = 0; n < s.fleet.size(); ++n)
                 schedule(now_ + s.fleet[n].after,
@@ -555,13 +585,41 @@ bool World::reachable(std::size_t from, std::size_t to) const {
 }
 
 void World::start_checks(std::size_t n) {
-    if (!schedule_.manage_read_only) return;
     Node& node = *nodes_[n];
+    const auto epoch = ++node.checks_epoch;
+    // The check set's ScriptRunner: a run at once, then every second.
+    node.script_runs = {};
+    node.script_since = now_;
+    script_interval(n, epoch);
+    if (!schedule_.manage_read_only) return;
     node.role = {};
     node.job_running = false;
-    const auto epoch = ++node.checks_epoch;
     node.role.holds_vip(holds_vip(n));
     schedule(now_, [this, n, epoch] { poll(n, epoch); });
+}
+
+void World::script_interval(std::size_t n, std::uint64_t epoch) {
+    Node& node = *nodes_[n];
+    if (!node.running || node.checks_epoch != epoch) return;
+    schedule(now_ + 1s, [this, n, epoch] { script_interval(n, epoch); });
+    if (!node.script_runs.interval()) return;  // the last run is still going: skipped
+    using End = vrrp::ScriptRuns::End;
+    const Step::Script script = node.script;
+    const Duration took = script == Step::Script::hangs          ? node.conf.script.timeout
+                          : script == Step::Script::cannot_start ? 0ms
+                                                                 : 5ms;
+    const End end = script == Step::Script::exits_0        ? End::exited_zero
+                    : script == Step::Script::cannot_start ? End::not_started
+                                                           : End::failed;  // also the timeout
+    schedule(now_ + took, [this, n, epoch, end] {
+        Node& ran = *nodes_[n];
+        if (!ran.running || ran.checks_epoch != epoch) return;  // its daemon or check set is gone
+        const auto outcome = ran.script_runs.ended(end);
+        if (!outcome) return;
+        for (auto& i : ran.instances)
+            i->core->report("script", *outcome,
+                            *outcome == vrrp::Outcome::ok ? "exit 0" : "failed", now_);
+    });
 }
 
 void World::poll(std::size_t n, std::uint64_t epoch) {
@@ -737,6 +795,21 @@ std::optional<std::string> World::settled() {
             since && now_ - std::max(*since, whole) > 2100ms)
             return fmt::format("{}: node {} holds VI_1 and its database is read-only for {}",
                                where(), n, ms(now_ - std::max(*since, whole)));
+    // A vrrp_script that fails or hangs has put every instance that tracks it without a weight
+    // in FAULT after `fall` runs: one a second, or one every other second while each run hangs
+    // past the next interval.
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+        const Node& node = *nodes_[n];
+        const auto& script = node.conf.script;
+        if (!node.running || node.link_lost ||
+            (node.script != Step::Script::exits_1 && node.script != Step::Script::hangs) ||
+            now_ - node.script_since <= (script.fall + 1) * (script.timeout + 1s))
+            continue;
+        for (const auto& i : node.instances)
+            if (i->conf.check_weight == 0 && !i->core->in_fault())
+                return fmt::format("{}: node {} VI_{} is {} while its vrrp_script fails", where(),
+                                   n, i->conf.vrid, to_string(i->core->state()));
+    }
     for (std::size_t n = 0; n < nodes_.size(); ++n) {
         const Node& node = *nodes_[n];
         std::map<std::string, State> group_state;

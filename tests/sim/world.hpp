@@ -28,6 +28,7 @@
 #include "vrrpd/core/instance_core.hpp"
 #include "vrrpd/core/read_only_role.hpp"
 #include "vrrpd/core/reload_plan.hpp"
+#include "vrrpd/core/script_runs.hpp"
 
 namespace havip::sim {
 
@@ -46,10 +47,20 @@ struct InstanceConf {
     bool operator==(const InstanceConf&) const = default;
 };
 
+// The node's vrrp_script, run every second (vrrpd/core/script_runs) and tracked by every
+// instance with the instance's check_weight.
+struct ScriptConf {
+    int rise = 1;
+    int fall = 1;
+    Duration timeout = std::chrono::seconds{1};  // longer than the interval: intervals skipped
+    bool operator==(const ScriptConf&) const = default;
+};
+
 // A node's keepalived.conf, as far as the decisions see it.
 struct NodeConf {
     vrrp::ProtocolVersion version = vrrp::ProtocolVersion::v2;
     Duration interval = std::chrono::seconds{1};
+    ScriptConf script;
     std::vector<InstanceConf> instances;
     bool operator==(const NodeConf&) const = default;
 };
@@ -74,7 +85,10 @@ struct Step {
                       // fleet[n].after
         db_down,      // node a's MariaDB server dies (its check says down)
         db_up,        // ... and starts again, read-only
+        script,       // node a's vrrp_script from now on: `value` a Script
     };
+    // What the node's vrrp_script does when run.
+    enum class Script { exits_0, exits_1, hangs, cannot_start };
     Duration at{0};  // since the schedule's start
     Kind kind = Kind::heal;
     std::size_t a = 0, b = 0;
@@ -150,6 +164,7 @@ class World {
     void first_results(std::size_t n, Instance& instance);
     bool holds_vip(std::size_t n) const;
     void start_checks(std::size_t n);
+    void script_interval(std::size_t n, std::uint64_t epoch);
     void poll(std::size_t n, std::uint64_t epoch);
     void holders_changed(std::size_t n);
     void run_owed(std::size_t n);

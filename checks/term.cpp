@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "checks/mysql_actions.hpp"
 #include "checks/mysql_reply.hpp"
 
 namespace havip::checks {
@@ -54,6 +55,26 @@ std::string record_term_sql(std::uint32_t server_id, std::uint64_t term) {
         "INSERT INTO havip.heartbeat (server_id, term, written_at) VALUES ({}, {}, NOW(6)) "
         "ON DUPLICATE KEY UPDATE term = VALUES(term), written_at = VALUES(written_at)",
         server_id, term);
+}
+
+PeerTermAnswer peer_term_answer(bool completed, const std::variant<std::uint64_t, SqlError>& answer,
+                                std::chrono::seconds bound) {
+    if (!completed) return {std::nullopt, fmt::format("no answer within {} s", bound.count())};
+    if (const auto* term = std::get_if<std::uint64_t>(&answer)) return {*term, ""};
+    return {std::nullopt, std::get<SqlError>(answer).describe()};
+}
+
+std::optional<std::string> peer_term_unaskable(const PeerAddress& at) {
+    if (is_ip_literal(at.host)) return std::nullopt;
+    return fmt::format("Master_Host {} is not an IP address (a name lookup could block)", at.host);
+}
+
+std::string describe(const PeerTermAnswer& answer, const PeerAddress& at) {
+    if (answer.term)
+        return fmt::format("the data differ from the peer's: its term is {} ({}:{})", *answer.term,
+                           at.host, at.port);
+    return fmt::format("the data differ from the peer's: cannot read its term ({}:{}): {}", at.host,
+                       at.port, answer.error);
 }
 
 }  // namespace havip::checks

@@ -5,6 +5,7 @@
 // newer writes both look like "more transactions").
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -41,6 +42,21 @@ std::variant<std::uint64_t, SqlError> read_term(SqlSession& session,
 // login): connects, reads, and closes (asked only while the data differ, it holds no slot
 // there). A peer without the table never recorded a term: 0.
 std::variant<std::uint64_t, SqlError> read_peer_term(MysqlConnection& peer);
+
+// What asking the peer for its term came to: the term, or why there is none.
+struct PeerTermAnswer {
+    std::optional<std::uint64_t> term;
+    std::string error;
+};
+// `completed`: the job ran to its end within `bound` (else no answer came); `answer`:
+// read_peer_term's result.
+PeerTermAnswer peer_term_answer(bool completed, const std::variant<std::uint64_t, SqlError>& answer,
+                                std::chrono::seconds bound);
+// Why the peer at `at` is not asked at all, or nothing: a Master_Host that is a name would need
+// a lookup, which can block.
+std::optional<std::string> peer_term_unaskable(const PeerAddress& at);
+// The line logged for the answer: "the data differ from the peer's: its term is 4 (…:3306)".
+std::string describe(const PeerTermAnswer& answer, const PeerAddress& at);
 
 // The statement that records `term` as this server's (`server_id`).
 std::string record_term_sql(std::uint32_t server_id, std::uint64_t term);

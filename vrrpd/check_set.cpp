@@ -453,11 +453,8 @@ void CheckSet::restart_io(Runner& runner) {
 
 void CheckSet::ask_peer_term(Runner& runner, const checks::PeerAddress& at) {
     if (runner.asking_peer_term) return;
-    if (!checks::is_ip_literal(at.host)) {
-        checks::record_peer_term(runner.history, std::nullopt,
-                                 fmt::format("Master_Host {} is not an IP address (a name lookup "
-                                             "could block)",
-                                             at.host));
+    if (auto why = checks::peer_term_unaskable(at)) {
+        checks::record_peer_term(runner.history, std::nullopt, std::move(*why));
         return;
     }
     if (!runner.peer_probe || runner.peer_probe_at != at) {
@@ -468,29 +465,18 @@ void CheckSet::ask_peer_term(Runner& runner, const checks::PeerAddress& at) {
         runner.peer_probe_at = at;
     }
     runner.asking_peer_term = true;
+    constexpr std::chrono::seconds bound{3};
     using Answer = std::variant<std::uint64_t, checks::SqlError>;
     auto answer = std::make_shared<Answer>(checks::SqlError{0, "no answer"});
     runner.peer_probe->run(
-        [answer](checks::MysqlConnection& c) { *answer = checks::read_peer_term(c); },
-        std::chrono::seconds(3),
-        [this, alive = alive_, r = &runner, answer, at](checks::JobOutcome outcome) {
+        [answer](checks::MysqlConnection& c) { *answer = checks::read_peer_term(c); }, bound,
+        [this, alive = alive_, r = &runner, answer, at, bound](checks::JobOutcome outcome) {
             if (!*alive) return;
             r->asking_peer_term = false;
-            std::optional<std::uint64_t> term;
-            std::string error;
-            if (outcome != checks::JobOutcome::completed)
-                error = "no answer within 3 s";
-            else if (auto* t = std::get_if<std::uint64_t>(answer.get()))
-                term = *t;
-            else
-                error = std::get<checks::SqlError>(*answer).describe();
-            checks::record_peer_term(r->history, term, error);
-            log_.log(term ? Level::notice : Level::warning,
-                     term ? fmt::format("the data differ from the peer's: its term is {} ({}:{})",
-                                        *term, at.host, at.port)
-                          : fmt::format("the data differ from the peer's: cannot read its term "
-                                        "({}:{}): {}",
-                                        at.host, at.port, error),
+            const auto got =
+                checks::peer_term_answer(outcome == checks::JobOutcome::completed, *answer, bound);
+            checks::record_peer_term(r->history, got.term, got.error);
+            log_.log(got.term ? Level::notice : Level::warning, checks::describe(got, at),
                      {{"HAVIP_CHECK", r->name}});
             if (!r->in_flight) poll_mysql(*r);
         });
@@ -707,23 +693,12 @@ void CheckSet::run_read_only_action(Runner& runner, ReadOnlyRole::Action action)
     settings.cancelled = [cancelled, give_up = std::chrono::steady_clock::now() + deadline] {
         return cancelled->load() || std::chrono::steady_clock::now() >= give_up;
     };
-    if (const auto rival = runner.role.started(action, std::chrono::steady_clock::now())) {
-        log_.log(Level::notice,
-                 fmt::format("manage_read_only re-fence: lower-priority master {} answered our "
-                             "adverts: read_only=1, fence it, wait up to {:.1f} s for its writes, "
-                             "then read_only=0",
-                             *rival, settings.apply_timeout.count()),
-                 {{"HAVIP_CHECK", runner.name}, {"HAVIP_REASON", *rival}});
-    } else {
-        log_.log(Level::notice,
-                 promote
-                     ? fmt::format("manage_read_only promote: fencing the old primary, "
-                                   "waiting up to {:.1f} s for its writes to be applied, "
-                                   "then read_only=0",
-                                   settings.apply_timeout.count())
-                     : std::string{"manage_read_only demote: read_only=1 (lock_wait_timeout 2)"},
-                 {{"HAVIP_CHECK", runner.name}});
-    }
+    const auto rival = runner.role.started(action, std::chrono::steady_clock::now());
+    const auto line = read_only_job_line(action, rival, settings.apply_timeout);
+    if (rival)
+        log_.log(Level::notice, line, {{"HAVIP_CHECK", runner.name}, {"HAVIP_REASON", *rival}});
+    else
+        log_.log(Level::notice, line, {{"HAVIP_CHECK", runner.name}});
     runner.probe->run(
         [promote, refence, settings, result,
          connect_peer = peer_connector(runner.plan.peer)](checks::MysqlConnection& c) {

@@ -66,4 +66,19 @@ ReadOnlyReport report_read_only_action(ReadOnlyRole::Action action, checks::JobO
     return out;
 }
 
+std::string read_only_job_line(ReadOnlyRole::Action action, const std::optional<std::string>& rival,
+                               std::chrono::duration<double> apply_timeout) {
+    if (rival)
+        return fmt::format(
+            "manage_read_only re-fence: lower-priority master {} answered our adverts: "
+            "read_only=1, fence it, wait up to {:.1f} s for its writes, then read_only=0",
+            *rival, apply_timeout.count());
+    if (action == ReadOnlyRole::Action::demote)
+        return "manage_read_only demote: read_only=1 (lock_wait_timeout 2)";
+    return fmt::format(
+        "manage_read_only promote: fencing the old primary, waiting up to {:.1f} s for its "
+        "writes to be applied, then read_only=0",
+        apply_timeout.count());
+}
+
 }  // namespace havip::vrrp

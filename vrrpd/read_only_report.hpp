@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,5 +40,11 @@ ReadOnlyReport report_read_only_action(ReadOnlyRole::Action action, checks::JobO
 
 // "promote", "demote" or "re-fence".
 const char* action_name(ReadOnlyRole::Action action);
+
+// The line a job is logged with as it starts: `rival`, the lower-priority master a re-fence
+// answers (ReadOnlyRole::started); `apply_timeout`, how long a promote waits for the old
+// primary's writes.
+std::string read_only_job_line(ReadOnlyRole::Action action, const std::optional<std::string>& rival,
+                               std::chrono::duration<double> apply_timeout);
 
 }  // namespace havip::vrrp

@@ -76,5 +76,16 @@ TEST(ReadOnlyReport, a_failed_demote_has_no_back_off_and_a_busy_worker_is_named)
     EXPECT_EQ(action_name(Action::refence), std::string{"re-fence"});
 }
 
+TEST(ReadOnlyReport, each_job_starts_with_a_line_saying_what_it_will_do) {
+    EXPECT_EQ(read_only_job_line(Action::promote, std::nullopt, 10.0s),
+              "manage_read_only promote: fencing the old primary, waiting up to 10.0 s for its "
+              "writes to be applied, then read_only=0");
+    EXPECT_EQ(read_only_job_line(Action::demote, std::nullopt, 10.0s),
+              "manage_read_only demote: read_only=1 (lock_wait_timeout 2)");
+    EXPECT_EQ(read_only_job_line(Action::refence, std::string{"10.0.0.2"}, 2.5s),
+              "manage_read_only re-fence: lower-priority master 10.0.0.2 answered our adverts: "
+              "read_only=1, fence it, wait up to 2.5 s for its writes, then read_only=0");
+}
+
 }  // namespace
 }  // namespace havip::vrrp

@@ -105,7 +105,7 @@ Schedule draw_schedule(std::uint64_t seed) {
                            K::partition, K::heal,   K::loss,       K::check,       K::check,
                            K::check,     K::hold,   K::switchover, K::vip_removed, K::link_down,
                            K::link_up,   K::reload, K::reload,     K::script};
-    constexpr K database_kinds[] = {K::db_down, K::db_up};
+    constexpr K database_kinds[] = {K::db_down, K::db_up, K::db_freeze, K::db_thaw};
     s.manage_read_only = d.chance(50);
     for (const Duration at : times) {
         Step step;
@@ -170,7 +170,10 @@ Schedule draw_schedule(std::uint64_t seed) {
     for (std::size_t n = 0; n < nodes; ++n) {
         at_whole(K::link_up, n);
         at_whole(K::start, n);
-        if (s.manage_read_only) at_whole(K::db_up, n);
+        if (s.manage_read_only) {
+            at_whole(K::db_thaw, n);
+            at_whole(K::db_up, n);
+        }
     }
     s.longest_interval = base.interval;
     for (const auto& conf : s.nodes)

@@ -83,34 +83,52 @@ INSTANTIATE_TEST_SUITE_P(Shard, Swarm, testing::Range<std::uint64_t>(0, shards))
 
 // Schedules that once broke a rule, as their minimal replays: the drawing of schedules from
 // seeds changes as the world grows, these stay.
-Schedule schedule_794164056() {
-    // A reload's promote landed after the new check set's first snapshot: the standby stayed
-    // writable for two check intervals.
-    using namespace std::chrono_literals;
+using namespace std::chrono_literals;
+using K = Step::Kind;
+
+Step step(Duration at, K kind, std::size_t a = 0, std::uint8_t vrid = 0) {
+    Step s;
+    s.at = at;
+    s.kind = kind;
+    s.a = a;
+    s.vrid = vrid;
+    return s;
+}
+
+InstanceConf instance(std::uint8_t vrid, std::uint8_t priority, bool preempt = true,
+                      std::string group = "", int weight = 0) {
+    InstanceConf i;
+    i.vrid = vrid;
+    i.priority = priority;
+    i.preempt = preempt;
+    i.group = std::move(group);
+    i.check_weight = weight;
+    return i;
+}
+
+// The network made whole at `whole`, every node up and its server answering.
+void make_whole(Schedule& s, Duration whole, Duration end, Duration longest_interval) {
+    s.whole_at = whole;
+    s.steps.push_back(step(whole, K::heal));
+    s.steps.push_back(step(whole, K::loss));
+    for (std::size_t n = 0; n < s.nodes.size(); ++n)
+        for (K kind : {K::link_up, K::start, K::db_thaw, K::db_up})
+            s.steps.push_back(step(whole, kind, n));
+    s.longest_interval = longest_interval;
+    s.end = end;
+}
+
+// A reload's promote landed after the new check set's first snapshot: the standby stayed
+// writable for two check intervals.
+Schedule a_promote_landing_after_a_reload() {
     auto node = [](std::uint8_t priority, bool preempt, bool vi_2_first) {
         NodeConf conf;
         conf.version = vrrp::ProtocolVersion::v3;
         conf.interval = 100ms;
-        for (std::uint8_t vrid : {1, 2}) {
-            InstanceConf i;
-            i.vrid = vrid;
-            i.priority = priority;
-            i.preempt = preempt;
-            i.group = "G";
-            conf.instances.push_back(i);
-        }
+        conf.instances = {instance(1, priority, preempt, "G"), instance(2, priority, preempt, "G")};
         if (vi_2_first) std::swap(conf.instances[0], conf.instances[1]);
         return conf;
     };
-    auto step = [](Duration at, Step::Kind kind, std::size_t a, std::uint8_t vrid = 0) {
-        Step s;
-        s.at = at;
-        s.kind = kind;
-        s.a = a;
-        s.vrid = vrid;
-        return s;
-    };
-    using K = Step::Kind;
     Schedule s;
     s.manage_read_only = true;
     s.nodes = {node(50, true, false), node(50, true, false), node(200, true, false)};
@@ -120,22 +138,41 @@ Schedule schedule_794164056() {
     lower.conf = node(150, true, true);
     s.steps = {owner, step(236ms, K::link_down, 2), lower, step(2311ms, K::check, 1, 2),
                step(2598ms, K::check, 2, 2)};
-    s.whole_at = 4000ms;
-    s.steps.push_back(step(s.whole_at, K::heal, 0));
-    s.steps.push_back(step(s.whole_at, K::loss, 0));
-    for (std::size_t n = 0; n < 3; ++n)
-        for (K kind : {K::link_up, K::start, K::db_up})
-            s.steps.push_back(step(s.whole_at, kind, n));
-    s.longest_interval = 100ms;
-    s.end = 24984ms;
+    make_whole(s, 4000ms, 24984ms, 100ms);
+    return s;
+}
+
+// A promote that failed on a frozen server made every later takeover unsafe at its first
+// snapshot, before that holding's own promote ran: the node gave VI_1 up every five seconds.
+Schedule a_promote_failure_outliving_its_holding() {
+    NodeConf a;
+    a.instances = {instance(2, 50), instance(1, 100, true, "", 20)};
+    NodeConf b;
+    b.script = {3, 2, 500ms};
+    b.instances = {instance(2, 100, false), instance(1, 254, false)};
+    Schedule s;
+    s.manage_read_only = true;
+    s.nodes = {a, b};
+    Step partition = step(2182ms, K::partition, 0);
+    partition.b = 1;
+    Step reload = step(3936ms, K::reload, 0);
+    reload.conf = a;
+    reload.conf.instances = {instance(2, 150), instance(1, 50, true, "", -60)};
+    s.steps = {partition, step(2263ms, K::db_freeze, 0), reload, step(4259ms, K::check, 1, 1),
+               step(9622ms, K::check, 0, 1)};
+    make_whole(s, 31000ms, 51984ms, 1s);
     return s;
 }
 
 TEST(SwarmRegressions, every_schedule_that_once_broke_a_rule_passes) {
-    const std::pair<std::uint64_t, Schedule> found[] = {{794164056, schedule_794164056()}};
+    const std::pair<std::uint64_t, Schedule> found[] = {
+        {794164056, a_promote_landing_after_a_reload()},
+        {9052840, a_promote_failure_outliving_its_holding()},
+    };
     for (const auto& [seed, schedule] : found) {
         const Verdict v = run_schedule(schedule, seed);
-        EXPECT_FALSE(v.broken) << "seed " << seed << ": " << *v.broken << "\n" << describe(schedule);
+        EXPECT_FALSE(v.broken) << "seed " << seed << ": " << v.broken.value_or("") << "\n"
+                               << describe(schedule);
     }
 }
 

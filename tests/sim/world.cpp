@@ -26,6 +26,9 @@ boost::asio::ip::address node_address(std::size_t n) {
     return boost::asio::ip::address_v4{static_cast<std::uint32_t>(0x0a000001 + n)};
 }
 
+constexpr auto probe_deadline = 1s;  // a snapshot's, in this world
+constexpr auto job_deadline = 3s;    // a promote's or demote's
+
 std::string ms(Duration d) {
     return fmt::format("{}ms", std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
 }
@@ -92,6 +95,10 @@ std::string describe(const Step& s) {
             return fmt::format("{} node {} MariaDB dies", at, s.a);
         case Step::Kind::db_up:
             return fmt::format("{} node {} MariaDB starts (read-only)", at, s.a);
+        case Step::Kind::db_freeze:
+            return fmt::format("{} node {} MariaDB freezes (answers nothing)", at, s.a);
+        case Step::Kind::db_thaw:
+            return fmt::format("{} node {} MariaDB answers again", at, s.a);
         case Step::Kind::script: {
             constexpr const char* what[] = {"exits 0", "exits 1", "hangs",
                                              "cannot be started (fork fails)"};
@@ -169,6 +176,9 @@ struct World::Node {
     struct Database {
         bool alive = true;
         bool writable = false;
+        bool frozen = false;  // alive, answering nothing: probes and jobs wait for their deadline
+        bool answers() const { return alive && !frozen; }
+        std::vector<std::function<void()>> waiting;  // statements sent while frozen
     } db;
     vrrp::ReadOnlyRole role;
     bool job_running = false;
@@ -549,7 +559,10 @@ void World::apply(const Step& s) {
         case Step::Kind::db_up: {
             const bool up = s.kind == Step::Kind::db_up;
             if (node.db.alive == up) break;
-            node.db = {up, false};  // it starts read-only (read_only=1 in its configuration)
+            for (auto& wake : std::exchange(node.db.waiting, {}))
+                wake();  // their connections drop
+            node.db.alive = up;
+            node.db.writable = node.db.frozen = false;  // it starts read-only
             for (auto& i : node.instances) {
                 const bool ok = up && node.check_ok.try_emplace(i->conf.vrid, true).first->second;
                 i->core->report("chk",
@@ -563,6 +576,14 @@ void World::apply(const Step& s) {
         case Step::Kind::script:
             node.script = static_cast<Step::Script>(s.value);
             node.script_since = now_;
+            break;
+        case Step::Kind::db_freeze:
+            if (node.db.alive) node.db.frozen = true;
+            break;
+        case Step::Kind::db_thaw:
+            node.db.frozen = false;
+            for (auto& wake : std::exchange(node.db.waiting, {}))
+                wake();
             break;
         case Step::Kind::reload_all:
             for (std::size_t n = 0; n < s.fleet.size(); ++n)
@@ -622,6 +643,20 @@ void World::script_interval(std::size_t n, std::uint64_t epoch) {
     });
 }
 
+void World::on_server(std::size_t n, Duration takes, Duration deadline,
+                      std::function<void()> done) {
+    Node& node = *nodes_[n];
+    if (!node.db.frozen) {
+        schedule(now_ + takes, std::move(done));
+        return;
+    }
+    auto once = [ran = std::make_shared<bool>(false), done = std::move(done)] {
+        if (!std::exchange(*ran, true)) done();
+    };
+    schedule(now_ + deadline, once);
+    node.db.waiting.push_back([this, takes, once] { schedule(now_ + takes, once); });
+}
+
 void World::poll(std::size_t n, std::uint64_t epoch) {
     Node& node = *nodes_[n];
     if (!node.running || node.checks_epoch != epoch) return;
@@ -629,19 +664,19 @@ void World::poll(std::size_t n, std::uint64_t epoch) {
     node.role.holds_vip(holds_vip(n));
     run_owed(n);
     if (node.job_running) return;
-    // A snapshot: the server answers or not.
+    // A snapshot: the server answers or not; a frozen one only at the probe's deadline.
     node.job_running = true;
-    schedule(now_ + 5ms, [this, n, epoch] {
+    on_server(n, 5ms, probe_deadline, [this, n, epoch] {
         Node& answered = *nodes_[n];
         if (answered.checks_epoch != epoch) return;
         answered.job_running = false;
-        answered.role.snapshot(answered.db.alive, now_);
+        const bool answers = answered.db.answers();
+        answered.role.snapshot(answers, now_);
         // The holder found read_only=1 it did not set (a peer's fence in a brief dual master):
-        // promoted again at the next poll (checks::decide's clear_read_only).
-        if (holds_vip(n) && answered.role.writable() == true && answered.db.alive &&
-            !answered.db.writable)
+        // promoted again at once (checks::decide's clear_read_only).
+        if (holds_vip(n) && answered.role.writable() == true && answers && !answered.db.writable)
             answered.role.read_only_set_elsewhere();
-        if (answered.db.alive && answered.db.writable) answered.role.server_writable();
+        if (answers && answered.db.writable) answered.role.server_writable();
         // What the check tells its instances: down with the server; unsafe while a promote
         // that failed leaves the holder read-only; else the check's own verdict.
         const bool stuck = holds_vip(n) && answered.role.writable() != true &&
@@ -649,10 +684,10 @@ void World::poll(std::size_t n, std::uint64_t epoch) {
         for (auto& i : answered.instances) {
             const bool ok = answered.check_ok.try_emplace(i->conf.vrid, true).first->second;
             i->core->report("chk",
-                            !answered.db.alive ? vrrp::Outcome::down
-                            : stuck            ? vrrp::Outcome::unsafe
-                            : ok               ? vrrp::Outcome::ok
-                                               : vrrp::Outcome::failed,
+                            !answers ? vrrp::Outcome::down
+                            : stuck  ? vrrp::Outcome::unsafe
+                            : ok     ? vrrp::Outcome::ok
+                                     : vrrp::Outcome::failed,
                             "snapshot", now_);
         }
         run_owed(n);  // as CheckSet::take_mysql_snapshot: what the snapshot found, at once
@@ -677,16 +712,16 @@ void World::run_job(std::size_t n, vrrp::ReadOnlyRole::Action action) {
     starting.job_running = true;
     starting.role.started(action, now_);
     const auto epoch = starting.checks_epoch;
-    schedule(now_ + (action == Action::demote ? 10ms : 30ms), [this, n, action, epoch] {
+    on_server(n, action == Action::demote ? 10ms : 30ms, job_deadline, [this, n, action, epoch] {
         Node& node = *nodes_[n];
         // What the job sent reaches the servers even if the daemon died meanwhile.
-        const bool ok = node.db.alive;
+        const bool ok = node.db.answers();
         if (ok && action == Action::demote) node.db.writable = false;
         if (ok && action != Action::demote) {
             // The fence: read_only=1 on every peer whose server answers; one that does not is
             // taken as down (checks::promote).
             for (std::size_t m = 0; m < nodes_.size(); ++m)
-                if (m != n && reachable(n, m) && nodes_[m]->db.alive)
+                if (m != n && reachable(n, m) && nodes_[m]->db.answers())
                     nodes_[m]->db.writable = false;
             node.db.writable = true;
         }
@@ -732,12 +767,13 @@ std::optional<std::string> World::after_instant() {
     if (schedule_.manage_read_only)
         for (std::size_t n = 0; n < nodes_.size(); ++n) {
             Node& node = *nodes_[n];
-            if (holds_vip(n) && node.db.alive && !node.db.writable) {
+            if (holds_vip(n) && node.db.answers() && !node.db.writable) {
                 if (!node.read_only_holder_since) node.read_only_holder_since = now_;
             } else {
                 node.read_only_holder_since.reset();
             }
-            if (!node.db.writable || holds_vip(n)) {
+            // A frozen server takes no writes: it counts from when it answers again.
+            if (!node.db.writable || holds_vip(n) || node.db.frozen) {
                 node.writable_alone_since.reset();
                 continue;
             }

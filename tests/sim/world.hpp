@@ -85,6 +85,8 @@ struct Step {
                       // fleet[n].after
         db_down,      // node a's MariaDB server dies (its check says down)
         db_up,        // ... and starts again, read-only
+        db_freeze,    // node a's MariaDB server stops answering (a stalled disk, SIGSTOP)
+        db_thaw,      // ... and answers again, as it was (writable if it was)
         script,       // node a's vrrp_script from now on: `value` a Script
     };
     // What the node's vrrp_script does when run.
@@ -164,6 +166,9 @@ class World {
     void first_results(std::size_t n, Instance& instance);
     bool holds_vip(std::size_t n) const;
     void start_checks(std::size_t n);
+    // Runs `done` when a statement sent to node n's server now returns: after `takes`, or, on
+    // a frozen server, once it answers again or dies (after `takes` more), or at `deadline`.
+    void on_server(std::size_t n, Duration takes, Duration deadline, std::function<void()> done);
     void script_interval(std::size_t n, std::uint64_t epoch);
     void poll(std::size_t n, std::uint64_t epoch);
     void holders_changed(std::size_t n);

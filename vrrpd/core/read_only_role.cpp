@@ -9,6 +9,9 @@ bool ReadOnlyRole::holds_vip(bool holds) {
     holds_vip_ = holds;
     if (wants_writable() == before) return false;
     action_failed_ = false;  // a new role deserves an attempt at once
+    // A new holding is judged by its own promote, not by one that failed in an earlier one (the
+    // back-off still counts that; `havip status` keeps the check set's record of it).
+    if (wants_writable()) promote_failure_.clear();
     return true;
 }
 

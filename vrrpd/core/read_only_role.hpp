@@ -57,7 +57,8 @@ class ReadOnlyRole {
     // As the last action left it; nothing when unknown (counts as not writable).
     const std::optional<bool>& writable() const { return writable_; }
     bool action_failed() const { return action_failed_; }
-    // Why the last promote failed, while it stands.
+    // Why the promote failed, while that stands: until one succeeds or the node holds the VIP
+    // again (that holding's own promote is then owed).
     const std::string& promote_failure() const { return promote_failure_; }
     const PromoteBackoff& backoff() const { return backoff_; }
     bool rival_pending() const { return rival_.has_value(); }

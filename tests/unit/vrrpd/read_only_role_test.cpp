@@ -56,6 +56,21 @@ TEST(ReadOnlyRole, a_new_role_is_tried_at_once_after_a_failure) {
     EXPECT_EQ(role.owed(), Action::demote) << "the failure was the promote's";
 }
 
+// The swarm (a frozen server): a promote that failed while the node last held the VIP made every
+// later takeover unsafe at its first snapshot, before its own promote had run: the node gave the
+// VIP up every time, with a peer that could not hold it.
+TEST(ReadOnlyRole, a_promote_failed_in_an_earlier_holding_does_not_stand_for_a_new_one) {
+    ReadOnlyRole role;
+    role.holds_vip(true);
+    role.finished(Action::promote, false, "timed out", t0);
+    role.holds_vip(false);
+    EXPECT_EQ(role.promote_failure(), "timed out");
+    role.holds_vip(true);
+    EXPECT_EQ(role.promote_failure(), "") << "this holding's promote has not failed";
+    EXPECT_EQ(role.backoff().failures, 1u) << "the back-off still counts it";
+    EXPECT_EQ(role.owed(), Action::promote);
+}
+
 TEST(ReadOnlyRole, a_switchover_holds_writes_off_and_lets_them_go) {
     ReadOnlyRole role;
     role.holds_vip(true);

@@ -378,8 +378,15 @@ class Validator {
                 }
             }
         }
-        for (const auto& track : v.track_interfaces)
+        for (const auto& track : v.track_interfaces) {
             interface_exists(track.name, track.where);
+            if (track.name == v.interface)
+                d_.warning(track.where,
+                           fmt::format("track_interface {} is the instance's own interface: "
+                                       "ignored, as keepalived does (its own interface is "
+                                       "tracked unless dont_track_primary)",
+                                       track.name));
+        }
 
         if (v.version == 3 && v.virtual_addresses.empty()) {
             d_.error(v.where.name,

@@ -260,7 +260,7 @@ Resolution resolve_instances(const config::Config& config, ResolveHost& host,
         };
         if (!ci.dont_track_primary) track_interface(s.ifname, 0, false);
         for (const auto& ti : ci.track_interfaces)
-            if (ti.name != s.ifname || ci.dont_track_primary)
+            if (ti.name != s.ifname)  // the own interface: ignored, as keepalived (validate)
                 track_interface(ti.name, ti.weight, ti.reverse);
         // A vrrp_sync_group's own track_* apply to every member, as a fault (keepalived
         // ignores their weights: a failed group item puts the whole group in FAULT).

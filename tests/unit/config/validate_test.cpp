@@ -180,6 +180,14 @@ TEST(ConfigValidate, interface_that_does_not_exist_is_an_error) {
                             "8:9: error: interface \"eth7\" does not exist"));
 }
 
+// keepalived 2.2.7 drops a track_interface naming the instance's own interface ("Ignoring
+// track_interface eth0 since own interface"), with dont_track_primary too.
+TEST(ConfigValidate, track_interface_of_the_instances_own_interface_is_ignored_with_a_warning) {
+    EXPECT_THAT(messages_of(instance("    track_interface {\n        eth0 weight -20\n    }\n")),
+                ElementsAre(HasSubstr("warning: track_interface eth0 is the instance's own "
+                                      "interface: ignored, as keepalived does")));
+}
+
 TEST(ConfigValidate, interfaces_are_not_checked_without_a_predicate) {
     auto options = testing::test_options();
     options.interface_exists = nullptr;

@@ -281,5 +281,19 @@ TEST(Resolve, a_sync_groups_tracked_items_fault_every_member_whatever_their_weig
     }
 }
 
+// keepalived ignores a track_interface naming the instance's own interface, also with
+// dont_track_primary: the own interface is then not tracked at all.
+TEST(Resolve, dont_track_primary_with_the_own_interface_in_track_interface_tracks_no_interface) {
+    FakeHost fake;
+    const auto r = resolve(fake, load(instance("VI_1", 51,
+                                               "    dont_track_primary\n    track_interface {\n"
+                                               "        eth0 weight -20\n        eth1\n    }\n")));
+    ASSERT_TRUE(r.ok) << (r.notes.empty() ? "" : r.notes.front().message);
+    std::vector<std::string> tracks;
+    for (const auto& t : r.settings.front().tracks)
+        tracks.push_back(t.name);
+    EXPECT_THAT(tracks, ElementsAre("interface eth1"));
+}
+
 }  // namespace
 }  // namespace havip::vrrp

@@ -63,7 +63,9 @@ void ReadOnlyRole::finished(Action action, bool ok, const std::string& failure,
         return;
     }
     writable_.reset();  // unknown: not writable as far as we know
-    action_failed_ = true;
+    // Only a failure of what the node still owes waits; one of a role it has left since (a
+    // promote that failed after it let go of the VIP) holds back nothing.
+    action_failed_ = promote == wants_writable();
     if (promote) {
         promote_failure_ = failure;
         promote_failed(backoff_, now);
@@ -71,7 +73,9 @@ void ReadOnlyRole::finished(Action action, bool ok, const std::string& failure,
 }
 
 void ReadOnlyRole::snapshot(bool answered, Clock::time_point now) {
-    action_failed_ = action_failed_ && (!answered || !backoff_hold(backoff_, now).empty());
+    // The back-off paces promotes; a failed demote waits only for the server to answer.
+    action_failed_ = action_failed_ &&
+                     (!answered || (wants_writable() && !backoff_hold(backoff_, now).empty()));
 }
 
 void ReadOnlyRole::read_only_set_elsewhere() {

@@ -43,7 +43,7 @@ class ReadOnlyRole {
     void finished(Action action, bool ok, const std::string& failure, Clock::time_point now);
 
     // The server answered a snapshot (`answered`) or not: a failed action waits for an answer,
-    // and for the back-off after failed promotes.
+    // a failed promote also for the back-off.
     void snapshot(bool answered, Clock::time_point now);
     // Someone else set read_only on the holder: promote again.
     void read_only_set_elsewhere();

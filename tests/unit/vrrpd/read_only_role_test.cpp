@@ -71,6 +71,34 @@ TEST(ReadOnlyRole, a_promote_failed_in_an_earlier_holding_does_not_stand_for_a_n
     EXPECT_EQ(role.owed(), Action::promote);
 }
 
+// The swarm (a frozen server): a promote begun as the holder failed after the node had let go
+// of the VIP; its failure and back-off then held back the demote the node owed as a standby,
+// and its server, writable from before, stayed so once it answered again.
+TEST(ReadOnlyRole, a_promote_failing_after_the_node_let_go_does_not_hold_back_the_demote) {
+    ReadOnlyRole role;
+    role.holds_vip(true);
+    role.started(Action::promote, t0);
+    role.holds_vip(false);  // while the promote waits on a frozen server
+    role.finished(Action::promote, false, "timed out", t0 + 3s);
+    EXPECT_EQ(role.owed(), Action::demote) << "the failure was of a role the node no longer has";
+}
+
+TEST(ReadOnlyRole, a_standby_found_writable_is_demoted_whatever_the_promote_back_off) {
+    ReadOnlyRole role;
+    role.holds_vip(true);
+    for (int k = 0; k < 3; ++k) {
+        role.started(Action::promote, t0);
+        role.finished(Action::promote, false, "timed out", t0);
+    }
+    role.holds_vip(false);
+    role.started(Action::demote, t0);
+    role.finished(Action::demote, false, "connection refused", t0 + 1s);
+    EXPECT_EQ(role.owed(), Action::none) << "waits for the server to answer";
+    role.snapshot(true, t0 + 2s);  // within the promotes' 4 s back-off
+    EXPECT_TRUE(role.server_writable());
+    EXPECT_EQ(role.owed(), Action::demote) << "the back-off paces promotes, not demotes";
+}
+
 TEST(ReadOnlyRole, a_switchover_holds_writes_off_and_lets_them_go) {
     ReadOnlyRole role;
     role.holds_vip(true);

@@ -164,10 +164,40 @@ Schedule a_promote_failure_outliving_its_holding() {
     return s;
 }
 
+// The group took both members to MASTER; the peer (higher priority, answering every advert at
+// once on a segment without delay) displaced one before the group heard of the other's ordered
+// change, which took it back to MASTER: an endless exchange within one instant.
+Schedule a_group_order_undoing_a_newer_change() {
+    auto node = [](Duration interval, std::vector<InstanceConf> instances) {
+        NodeConf conf;
+        conf.version = vrrp::ProtocolVersion::v3;
+        conf.interval = interval;
+        conf.instances = std::move(instances);
+        return conf;
+    };
+    Schedule s;
+    s.nodes = {node(1s, {instance(1, 50, true, "", 20), instance(2, 100, true, "", 20)}),
+               node(100ms, {instance(1, 100, true, "", -60), instance(2, 50, false)})};
+    s.nodes[1].instances[1].preempt_delay = 1s;
+    InstanceConf low = instance(2, 50, true, "G");
+    low.preempt_delay = 2500ms;
+    Step a = step(703ms, K::reload, 0);
+    a.conf = node(1s, {low, low});
+    a.conf.instances[1].vrid = 1;
+    Step b = step(853ms, K::reload, 1);
+    b.conf = node(100ms, {instance(2, 200, false, "G"), instance(1, 200, false, "G")});
+    Step partition = step(8081ms, K::partition, 0);
+    partition.b = 1;
+    s.steps = {a, b, partition, step(8396ms, K::heal)};
+    make_whole(s, 31000ms, 51984ms, 1s);
+    return s;
+}
+
 TEST(SwarmRegressions, every_schedule_that_once_broke_a_rule_passes) {
     const std::pair<std::uint64_t, Schedule> found[] = {
         {794164056, a_promote_landing_after_a_reload()},
         {9052840, a_promote_failure_outliving_its_holding()},
+        {11107452, a_group_order_undoing_a_newer_change()},
     };
     for (const auto& [seed, schedule] : found) {
         const Verdict v = run_schedule(schedule, seed);

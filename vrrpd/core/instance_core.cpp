@@ -42,7 +42,8 @@ void InstanceCore::handle(const Event& event, TimePoint now) {
     }
     for (const auto& a : actions) {
         if (const auto* c = std::get_if<StateChanged>(&a))
-            tell_group({name_, SyncSignal::Kind::changed, c->from, c->to, c->retake});
+            tell_group({name_, SyncSignal::Kind::changed, c->from, c->to, c->retake,
+                        in_group_order_});
         else if (std::holds_alternative<SyncWantsMaster>(a))
             tell_group({name_, SyncSignal::Kind::wants_master});
     }
@@ -148,15 +149,20 @@ bool InstanceCore::switchover_hold(const std::string& hold, TimePoint now) {
 }
 
 void InstanceCore::sync_order(const SyncOrder& order, TimePoint now) {
+    const auto carry_out = [&](const Event& event) {
+        in_group_order_ = true;
+        handle(event, now);
+        in_group_order_ = false;
+    };
     switch (order.kind) {
         case SyncOrder::Kind::master:
-            handle(SyncMaster{order.reason}, now);
+            carry_out(SyncMaster{order.reason});
             break;
         case SyncOrder::Kind::backup:
-            handle(SyncBackup{order.reason}, now);
+            carry_out(SyncBackup{order.reason});
             break;
         case SyncOrder::Kind::retake:
-            handle(SyncRetake{order.reason}, now);
+            carry_out(SyncRetake{order.reason});
             break;
         case SyncOrder::Kind::fault:
             if (sync_fault_) return;  // a repeat

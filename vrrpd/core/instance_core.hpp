@@ -110,6 +110,7 @@ class InstanceCore {
     std::map<std::string, std::string> failback_holds_;
     std::optional<std::string> switchover_hold_;
     std::optional<std::string> sync_fault_;      // the group's FAULT imposed on this member
+    bool in_group_order_ = false;  // carrying out a master, backup or retake order (by_group)
     std::optional<std::string> interface_lost_;  // why: the instance's interface is gone
 };
 

@@ -30,7 +30,8 @@ std::vector<SyncOrder> plan_sync(std::string_view group, const std::vector<SyncM
     // on its way. Acting on both would pass MASTER back and forth between the members.
     const auto signaller = std::find_if(members.begin(), members.end(),
                                         [&](const auto& m) { return m.name == signal.member; });
-    if (signal.kind == Kind::changed && signaller != members.end() && signaller->state != signal.to)
+    if (signal.kind == Kind::changed &&
+        (signal.by_group || (signaller != members.end() && signaller->state != signal.to)))
         return out;
     if (signal.kind == Kind::changed && signal.to == State::master) {
         for (const auto& m : members)

@@ -37,6 +37,12 @@ struct SyncSignal {
     State from = State::init;  // for `changed`
     State to = State::init;
     bool retake = false;  // MASTER -> BACKUP to take the VIPs back (StateChanged::retake)
+    // The change carried out a group order (master, backup, retake): the group planned it
+    // with every member as they were, so it orders nothing more. Acting on it after a member
+    // changed again on its own (a better peer's advert displaced it) would undo that newer
+    // change: with a peer answering every advert at once, MASTER passed back and forth
+    // between the members without end.
+    bool by_group = false;
 };
 
 struct SyncOrder {
@@ -49,7 +55,8 @@ struct SyncOrder {
 };
 
 // The orders for the other members after `signal`, given every member as it is now. A change
-// its member has undone since orders nothing (its later change is signalled too).
+// its member has undone since orders nothing (its later change is signalled too), nor does one
+// the group ordered (SyncSignal::by_group).
 // clear_fault and fault orders are repeated while they hold: the member ignores a repeat.
 std::vector<SyncOrder> plan_sync(std::string_view group, const std::vector<SyncMemberView>& members,
                                  const SyncSignal& signal);

@@ -174,5 +174,35 @@ TEST(InstanceCore, route_sync_takes_the_backup_member_along_and_says_the_groups_
     EXPECT_EQ(two.core->state(), State::master);
 }
 
+// The swarm, seed 11107452: the group takes both members to MASTER; a peer with a higher
+// priority answers each advert at once, so one member is displaced before the group hears of
+// the other's (ordered) change. That change must not take the displaced member back to MASTER:
+// the signals, routed in the order they were posted, leave both BACKUP.
+TEST(InstanceCore, a_member_displaced_right_after_the_groups_order_is_not_ordered_back) {
+    Recorded one{"VI_1", 100, 0, "G"};
+    Recorded two{"VI_2", 100, 0, "G"};
+    one.core->start(at(0s));
+    two.core->start(at(0s));
+    one.core->handle(MasterDownTimerFired{}, at(3'609'375'000ns));
+    two.core->handle(MasterDownTimerFired{}, at(3'609'375'000ns));
+    one.signals.clear();
+    two.signals.clear();
+    const std::vector<InstanceCore*> members{one.core.get(), two.core.get()};
+    ASSERT_EQ(route_sync("G", members, {"VI_2", SyncSignal::Kind::wants_master}, at(4s)),
+              State::master);
+    ASSERT_EQ(one.signals.size(), 1u);
+    EXPECT_TRUE(one.signals.front().by_group) << "the group ordered it";
+    // The peer's answer reaches VI_2 before the group hears of VI_1's change.
+    two.signals.clear();
+    two.core->handle(fsm_test::advert(200), at(4s));
+    ASSERT_EQ(two.core->state(), State::backup);
+    ASSERT_EQ(two.signals.size(), 1u);
+    EXPECT_FALSE(two.signals.front().by_group);
+    route_sync("G", members, one.signals.front(), at(4s));
+    EXPECT_EQ(two.core->state(), State::backup) << "not ordered back to MASTER";
+    route_sync("G", members, two.signals.front(), at(4s));
+    EXPECT_EQ(one.core->state(), State::backup) << "VI_2's own change takes the group along";
+}
+
 }  // namespace
 }  // namespace havip::vrrp

@@ -192,6 +192,22 @@ TEST(SyncGroupPlan, a_change_its_member_has_undone_since_orders_nothing) {
                 IsEmpty());
 }
 
+// A change the group ordered was planned with every member as it was then: it orders nothing
+// more. Here the group took DB and GW to MASTER together; GW heard a better peer at once (it
+// answers a lower-priority master's advert immediately) and is BACKUP on its own. Acting on
+// DB's ordered change would take GW back to MASTER, whose advert the peer answers again: the
+// members passed MASTER back and forth without end in one instant (the swarm, seed 11107452).
+TEST(SyncGroupPlan, a_change_the_group_ordered_orders_nothing_more) {
+    auto ordered = changed("DB", State::backup, State::master);
+    ordered.by_group = true;
+    EXPECT_THAT(plan_sync("G", {view("DB", State::master), view("GW", State::backup)}, ordered),
+                IsEmpty());
+    // GW's own change is news: the group follows it.
+    EXPECT_THAT(plan_sync("G", {view("DB", State::master), view("GW", State::backup)},
+                          changed("GW", State::master, State::backup)),
+                ElementsAre(SyncOrder{"DB", Kind::backup, "sync group G: GW became BACKUP"}));
+}
+
 TEST(SyncGroupPlan, a_master_retaking_its_vips_has_the_masters_retake_with_it) {
     auto retaking = changed("DB", State::master, State::backup);
     retaking.retake = true;

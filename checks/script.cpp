@@ -54,10 +54,10 @@ bool ScriptRunner::run_once() {
             ScriptReport r;
             r.result = result;
             r.reason = fmt::format("script {}: {}", settings_.name, result.describe());
-            const auto counted = runs_.ended(result.kind == RunResult::Kind::spawn_failed
-                                                 ? End::not_started
-                                             : result.success() ? End::exited_zero
-                                                                : End::failed);
+            const auto counted =
+                runs_.ended(result.kind == RunResult::Kind::spawn_failed ? End::not_started
+                            : result.success()                           ? End::exited_zero
+                                                                         : End::failed);
             if (!counted) {
                 r.kind = ScriptReport::Kind::skipped;
                 r.reason += ": run skipped, the script's state is unchanged";

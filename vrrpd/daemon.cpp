@@ -529,7 +529,8 @@ void Daemon::apply_reload(config::LoadResult& loaded) {
                 std::vector<KeptVips> kept_vips;
                 for (std::size_t k = 0; k < plan.keep.size(); ++k) {
                     const auto& s = (*wanted)[plan.keep[k].wanted];
-                    auto& v = kept_vips.emplace_back(KeptVips{kept[k]->state() == State::master, {}});
+                    auto& v =
+                        kept_vips.emplace_back(KeptVips{kept[k]->state() == State::master, {}});
                     for (const auto* list : {&s.vips, &s.excluded_vips})
                         for (const auto& vip : *list)
                             v.wanted.push_back(netlink::to_string(vip));

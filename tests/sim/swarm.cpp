@@ -123,9 +123,9 @@ Schedule draw_schedule(std::uint64_t seed) {
                 step.value = d.chance(50) ? 1 : 0;
                 break;
             case K::script:
-                step.value = static_cast<int>(d.pick({Step::Script::exits_0, Step::Script::exits_0,
-                                                      Step::Script::exits_1, Step::Script::hangs,
-                                                      Step::Script::cannot_start}));
+                step.value = static_cast<int>(
+                    d.pick({Step::Script::exits_0, Step::Script::exits_0, Step::Script::exits_1,
+                            Step::Script::hangs, Step::Script::cannot_start}));
                 break;
             case K::reload:
                 // A change of structure reaches every node, one after the other within a
@@ -189,8 +189,8 @@ Schedule draw_schedule(std::uint64_t seed) {
     s.end = s.whole_at + 4 * longest_down_interval(s) + 3s + 2 * s.longest_interval;
     // And for a failing vrrp_script to have counted `fall` runs on every node (World::settled).
     for (const auto& conf : current)
-        s.end = std::max(s.end, s.whole_at + (conf.script.fall + 1) * (conf.script.timeout + 1s) +
-                                    1s);
+        s.end =
+            std::max(s.end, s.whole_at + (conf.script.fall + 1) * (conf.script.timeout + 1s) + 1s);
     return s;
 }
 

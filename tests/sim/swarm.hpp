@@ -13,9 +13,11 @@
 namespace havip::sim {
 
 // Two or three nodes, one or two instances (sometimes a sync group of both), VRRPv2 or v3 at
-// 1 s or 100 ms adverts, then up to 24 random steps (kills, restarts, partitions, loss,
-// check flaps, vrrp_scripts that fail, hang or cannot be started, failback holds, switchovers,
-// VIPs removed, interfaces deleted and re-created, reloads with random edits) and, at the end, the network made whole with every node running.
+// 1 s or 100 ms adverts, then 3 to 42 random steps (kills, restarts, partitions, loss, check
+// flaps, vrrp_scripts that fail, hang or cannot be started, failback holds, switchovers, VIPs
+// removed, interfaces deleted and re-created, reloads with random edits, and with MariaDB
+// servers: deaths, restarts, freezes) and, at the end, the network made whole with every node
+// running.
 Schedule draw_schedule(std::uint64_t seed);
 
 struct Verdict {

@@ -101,7 +101,7 @@ std::string describe(const Step& s) {
             return fmt::format("{} node {} MariaDB answers again", at, s.a);
         case Step::Kind::script: {
             constexpr const char* what[] = {"exits 0", "exits 1", "hangs",
-                                             "cannot be started (fork fails)"};
+                                            "cannot be started (fork fails)"};
             return fmt::format("{} node {} vrrp_script {}", at, s.a,
                                what[static_cast<std::size_t>(s.value) % 4]);
         }
@@ -118,10 +118,10 @@ std::string describe(const Step& s) {
             return out;
         }
         case Step::Kind::reload: {
-            std::string out =
-                fmt::format("{} node {} reload (adverts every {}; script rise {} fall {} timeout {}):",
-                            at, s.a, ms(s.conf.interval), s.conf.script.rise, s.conf.script.fall,
-                            ms(s.conf.script.timeout));
+            std::string out = fmt::format(
+                "{} node {} reload (adverts every {}; script rise {} fall {} timeout {}):", at, s.a,
+                ms(s.conf.interval), s.conf.script.rise, s.conf.script.fall,
+                ms(s.conf.script.timeout));
             for (const auto& i : s.conf.instances)
                 out += fmt::format(" [VI_{} prio {}{}{}{}{}]", i.vrid, i.priority,
                                    i.preempt ? "" : " nopreempt",
@@ -638,8 +638,8 @@ void World::script_interval(std::size_t n, std::uint64_t epoch) {
         const auto outcome = ran.script_runs.ended(end);
         if (!outcome) return;
         for (auto& i : ran.instances)
-            i->core->report("script", *outcome,
-                            *outcome == vrrp::Outcome::ok ? "exit 0" : "failed", now_);
+            i->core->report("script", *outcome, *outcome == vrrp::Outcome::ok ? "exit 0" : "failed",
+                            now_);
     });
 }
 

@@ -42,8 +42,8 @@ void InstanceCore::handle(const Event& event, TimePoint now) {
     }
     for (const auto& a : actions) {
         if (const auto* c = std::get_if<StateChanged>(&a))
-            tell_group({name_, SyncSignal::Kind::changed, c->from, c->to, c->retake,
-                        in_group_order_});
+            tell_group(
+                {name_, SyncSignal::Kind::changed, c->from, c->to, c->retake, in_group_order_});
         else if (std::holds_alternative<SyncWantsMaster>(a))
             tell_group({name_, SyncSignal::Kind::wants_master});
     }

@@ -74,8 +74,8 @@ void ReadOnlyRole::finished(Action action, bool ok, const std::string& failure,
 
 void ReadOnlyRole::snapshot(bool answered, Clock::time_point now) {
     // The back-off paces promotes; a failed demote waits only for the server to answer.
-    action_failed_ = action_failed_ &&
-                     (!answered || (wants_writable() && !backoff_hold(backoff_, now).empty()));
+    action_failed_ =
+        action_failed_ && (!answered || (wants_writable() && !backoff_hold(backoff_, now).empty()));
 }
 
 void ReadOnlyRole::read_only_set_elsewhere() {

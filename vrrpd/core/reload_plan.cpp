@@ -34,7 +34,8 @@ std::vector<std::string> joined_sync_groups(const ReloadPlan& plan,
     return {joined.begin(), joined.end()};
 }
 
-std::vector<ReloadStep> reload_program(const ReloadPlan& plan, std::span<const std::string> joined) {
+std::vector<ReloadStep> reload_program(const ReloadPlan& plan,
+                                       std::span<const std::string> joined) {
     using Kind = ReloadStep::Kind;
     std::vector<ReloadStep> program{Kind::list_kept};
     auto each = [&](Kind kind, std::size_t count) {

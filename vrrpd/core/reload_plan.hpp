@@ -77,11 +77,12 @@ struct ReloadStep {
         // The check set, track files and track processes of the new configuration; after the
         // instances exist, since each is watched only when an instance tracks it.
         replace_checks,
-        report_links,  // a kept instance hears the state of the interfaces it now tracks
-        sockets,       // sockets no instance uses close; the others join the groups now named
-        start,         // a new instance starts (INIT), on a socket in its group
+        report_links,   // a kept instance hears the state of the interfaces it now tracks
+        sockets,        // sockets no instance uses close; the others join the groups now named
+        start,          // a new instance starts (INIT), on a socket in its group
         forget_groups,  // sync groups no instance is in any more are forgotten
-        regroup,  // `group`, which kept instances joined, takes its members as they are, then judges
+        regroup,        // `group`, which kept instances joined, takes its members as they are, then
+                        // judges
     };
     ReloadStep(Kind k, std::size_t i = 0, std::string g = {})
         : kind{k}, index{i}, group{std::move(g)} {}

@@ -14,7 +14,8 @@ TEST(PeerTerm, an_answered_term_is_recorded_and_logged_with_the_peer) {
     const auto got = peer_term_answer(true, Answer{std::uint64_t{4}}, 3s);
     EXPECT_EQ(got.term, 4u);
     EXPECT_EQ(got.error, "");
-    EXPECT_EQ(describe(got, peer), "the data differ from the peer's: its term is 4 (10.0.0.2:3306)");
+    EXPECT_EQ(describe(got, peer),
+              "the data differ from the peer's: its term is 4 (10.0.0.2:3306)");
 }
 
 TEST(PeerTerm, a_job_that_did_not_complete_is_no_answer_whatever_it_left) {

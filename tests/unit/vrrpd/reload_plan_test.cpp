@@ -159,11 +159,11 @@ TEST(ReloadProgram, runs_every_step_of_the_plan_once) {
     const std::vector<std::string> joined{"G", "H"};
     const auto program = reload_program(plan, joined);
     const std::vector<ReloadStep> expected{
-        {Kind::list_kept},      {Kind::stop, 0},         {Kind::release_dropped},
-        {Kind::reconfigure, 0}, {Kind::reconfigure, 1},  {Kind::create, 0},
-        {Kind::create, 1},      {Kind::replace_checks},  {Kind::report_links, 0},
+        {Kind::list_kept},       {Kind::stop, 0},        {Kind::release_dropped},
+        {Kind::reconfigure, 0},  {Kind::reconfigure, 1}, {Kind::create, 0},
+        {Kind::create, 1},       {Kind::replace_checks}, {Kind::report_links, 0},
         {Kind::report_links, 1}, {Kind::sockets},        {Kind::start, 0},
-        {Kind::start, 1},       {Kind::forget_groups},   {Kind::regroup, 0, "G"},
+        {Kind::start, 1},        {Kind::forget_groups},  {Kind::regroup, 0, "G"},
         {Kind::regroup, 0, "H"}};
     EXPECT_EQ(program, expected);
 }

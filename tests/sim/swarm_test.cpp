@@ -193,10 +193,40 @@ Schedule a_group_order_undoing_a_newer_change() {
     return s;
 }
 
+// A promote begun on a frozen server failed after the node had let go of the VIP; its failure
+// held back the demote the node then owed, and its server, writable from before the freeze,
+// stayed writable once it answered again.
+Schedule a_failed_promote_holding_back_the_demote() {
+    auto node = [](std::uint8_t priority, bool preempt, Duration delay = 0s) {
+        NodeConf conf;
+        conf.version = vrrp::ProtocolVersion::v3;
+        for (std::uint8_t vrid : {1, 2}) {
+            InstanceConf i = instance(vrid, priority, preempt, "G");
+            i.preempt_delay = delay;
+            conf.instances.push_back(i);
+        }
+        return conf;
+    };
+    Schedule s;
+    s.manage_read_only = true;
+    s.nodes = {node(254, true), node(100, true, 2s), node(50, false)};
+    Step owner = step(17248ms, K::reload, 0);
+    owner.conf = node(255, true);
+    Step higher = step(21389ms, K::reload, 1);
+    higher.conf = node(200, true);
+    higher.conf.script = {2, 1, 500ms};
+    Step ok = step(27741ms, K::check, 0, 1);
+    ok.value = 1;
+    s.steps = {step(4316ms, K::db_freeze, 0), owner, higher, ok, step(29723ms, K::check, 0, 1)};
+    make_whole(s, 31000ms, 51984ms, 1s);
+    return s;
+}
+
 TEST(SwarmRegressions, every_schedule_that_once_broke_a_rule_passes) {
     const std::pair<std::uint64_t, Schedule> found[] = {
         {794164056, a_promote_landing_after_a_reload()},
         {9052840, a_promote_failure_outliving_its_holding()},
+        {11167561, a_failed_promote_holding_back_the_demote()},
         {11107452, a_group_order_undoing_a_newer_change()},
     };
     for (const auto& [seed, schedule] : found) {

@@ -105,7 +105,8 @@ Schedule draw_schedule(std::uint64_t seed) {
                            K::partition, K::heal,   K::loss,       K::check,       K::check,
                            K::check,     K::hold,   K::switchover, K::vip_removed, K::link_down,
                            K::link_up,   K::reload, K::reload,     K::script};
-    constexpr K database_kinds[] = {K::db_down, K::db_up, K::db_freeze, K::db_thaw};
+    constexpr K database_kinds[] = {K::db_down,   K::db_up,       K::db_freeze,
+                                    K::db_thaw,   K::db_refusing, K::db_refusing};
     s.manage_read_only = d.chance(50);
     for (const Duration at : times) {
         Step step;
@@ -120,6 +121,7 @@ Schedule draw_schedule(std::uint64_t seed) {
                 break;
             case K::check:
             case K::hold:
+            case K::db_refusing:
                 step.value = d.chance(50) ? 1 : 0;
                 break;
             case K::script:
@@ -172,6 +174,7 @@ Schedule draw_schedule(std::uint64_t seed) {
         at_whole(K::start, n);
         if (s.manage_read_only) {
             at_whole(K::db_thaw, n);
+            at_whole(K::db_refusing, n);  // value 0: takes them again
             at_whole(K::db_up, n);
         }
     }
@@ -186,11 +189,22 @@ Schedule draw_schedule(std::uint64_t seed) {
     }
     // Long enough for a restarted node to wait out its Master_Down_Interval, a preempt_delay
     // (3 s at most) to run out and the election to settle.
-    s.end = s.whole_at + 4 * longest_down_interval(s) + 3s + 2 * s.longest_interval;
-    // And for a failing vrrp_script to have counted `fall` runs on every node (World::settled).
-    for (const auto& conf : current)
-        s.end =
-            std::max(s.end, s.whole_at + (conf.script.fall + 1) * (conf.script.timeout + 1s) + 1s);
+    // Before that, a failing vrrp_script may still be counting its `fall` runs (from the whole
+    // world's restarts: World::settled), and its instances leave MASTER only then. A node may
+    // end with any configuration the schedule gives it (a fleet's reload lands after a later
+    // one of its own).
+    Duration scripts{0};
+    auto count_script = [&](const NodeConf& conf) {
+        scripts = std::max(scripts, (conf.script.fall + 1) * (conf.script.timeout + 1s));
+    };
+    for (const auto& conf : s.nodes)
+        count_script(conf);
+    for (const Step& step : s.steps) {
+        if (step.kind == K::reload) count_script(step.conf);
+        for (const auto& each : step.fleet)
+            count_script(each.conf);
+    }
+    s.end = s.whole_at + scripts + 4 * longest_down_interval(s) + 3s + 2 * s.longest_interval;
     return s;
 }
 

@@ -99,6 +99,9 @@ std::string describe(const Step& s) {
             return fmt::format("{} node {} MariaDB freezes (answers nothing)", at, s.a);
         case Step::Kind::db_thaw:
             return fmt::format("{} node {} MariaDB answers again", at, s.a);
+        case Step::Kind::db_refusing:
+            return fmt::format("{} node {} MariaDB {} read_only and fence statements", at, s.a,
+                               s.value ? "refuses" : "takes");
         case Step::Kind::script: {
             constexpr const char* what[] = {"exits 0", "exits 1", "hangs",
                                             "cannot be started (fork fails)"};
@@ -177,6 +180,7 @@ struct World::Node {
         bool alive = true;
         bool writable = false;
         bool frozen = false;  // alive, answering nothing: probes and jobs wait for their deadline
+        bool refusing = false;  // answers probes, fails every manage_read_only job
         bool answers() const { return alive && !frozen; }
         std::vector<std::function<void()>> waiting;  // statements sent while frozen
     } db;
@@ -580,6 +584,9 @@ void World::apply(const Step& s) {
         case Step::Kind::db_freeze:
             if (node.db.alive) node.db.frozen = true;
             break;
+        case Step::Kind::db_refusing:
+            node.db.refusing = s.value != 0;
+            break;
         case Step::Kind::db_thaw:
             node.db.frozen = false;
             for (auto& wake : std::exchange(node.db.waiting, {}))
@@ -714,8 +721,15 @@ void World::run_job(std::size_t n, vrrp::ReadOnlyRole::Action action) {
     const auto epoch = starting.checks_epoch;
     on_server(n, action == Action::demote ? 10ms : 30ms, job_deadline, [this, n, action, epoch] {
         Node& node = *nodes_[n];
-        // What the job sent reaches the servers even if the daemon died meanwhile.
-        const bool ok = node.db.answers();
+        // What the job sent reaches the servers even if the daemon died meanwhile. A promote
+        // whose fence a peer refuses (it answers, so it may be writable) does not go on
+        // unfenced (checks::promote).
+        bool fence_refused = false;
+        for (std::size_t m = 0; m < nodes_.size(); ++m)
+            fence_refused = fence_refused || (m != n && action != Action::demote &&
+                                              reachable(n, m) && nodes_[m]->db.answers() &&
+                                              nodes_[m]->db.refusing);
+        const bool ok = node.db.answers() && !node.db.refusing && !fence_refused;
         if (ok && action == Action::demote) node.db.writable = false;
         if (ok && action != Action::demote) {
             // The fence: read_only=1 on every peer whose server answers; one that does not is
@@ -727,7 +741,12 @@ void World::run_job(std::size_t n, vrrp::ReadOnlyRole::Action action) {
         }
         if (node.checks_epoch != epoch) return;
         node.job_running = false;
-        node.role.finished(action, ok, ok ? "" : "connection refused", now_);
+        node.role.finished(action, ok,
+                           ok              ? ""
+                           : fence_refused ? "fence: error 1205, not promoting unfenced"
+                           : node.db.refusing ? "error 1205: lock wait timeout"
+                                              : "connection refused",
+                           now_);
         // Holding the VIP on a server that stays read-only helps nobody (CheckSet).
         if (!ok && action != Action::demote)
             for (auto& i : node.instances)
@@ -772,8 +791,9 @@ std::optional<std::string> World::after_instant() {
             } else {
                 node.read_only_holder_since.reset();
             }
-            // A frozen server takes no writes: it counts from when it answers again.
-            if (!node.db.writable || holds_vip(n) || node.db.frozen) {
+            // A frozen server takes no writes: it counts from when it answers again; one that
+            // refuses read_only=1 from when it takes it.
+            if (!node.db.writable || holds_vip(n) || node.db.frozen || node.db.refusing) {
                 node.writable_alone_since.reset();
                 continue;
             }

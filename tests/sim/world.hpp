@@ -87,6 +87,9 @@ struct Step {
         db_up,        // ... and starts again, read-only
         db_freeze,    // node a's MariaDB server stops answering (a stalled disk, SIGSTOP)
         db_thaw,      // ... and answers again, as it was (writable if it was)
+        db_refusing,  // node a's server answers probes but refuses manage_read_only's
+                      // statements (value 1: a lock wait timeout, the fence's login refused;
+                      // 0: no longer)
         script,       // node a's vrrp_script from now on: `value` a Script
     };
     // What the node's vrrp_script does when run.

@@ -105,8 +105,8 @@ Schedule draw_schedule(std::uint64_t seed) {
                            K::partition, K::heal,   K::loss,       K::check,       K::check,
                            K::check,     K::hold,   K::switchover, K::vip_removed, K::link_down,
                            K::link_up,   K::reload, K::reload,     K::script};
-    constexpr K database_kinds[] = {K::db_down,   K::db_up,       K::db_freeze,
-                                    K::db_thaw,   K::db_refusing, K::db_refusing};
+    constexpr K database_kinds[] = {K::db_down, K::db_up,       K::db_freeze,
+                                    K::db_thaw, K::db_refusing, K::db_refusing};
     s.manage_read_only = d.chance(50);
     for (const Duration at : times) {
         Step step;

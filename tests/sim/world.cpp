@@ -726,9 +726,9 @@ void World::run_job(std::size_t n, vrrp::ReadOnlyRole::Action action) {
         // unfenced (checks::promote).
         bool fence_refused = false;
         for (std::size_t m = 0; m < nodes_.size(); ++m)
-            fence_refused = fence_refused || (m != n && action != Action::demote &&
-                                              reachable(n, m) && nodes_[m]->db.answers() &&
-                                              nodes_[m]->db.refusing);
+            fence_refused =
+                fence_refused || (m != n && action != Action::demote && reachable(n, m) &&
+                                  nodes_[m]->db.answers() && nodes_[m]->db.refusing);
         const bool ok = node.db.answers() && !node.db.refusing && !fence_refused;
         if (ok && action == Action::demote) node.db.writable = false;
         if (ok && action != Action::demote) {
@@ -742,8 +742,8 @@ void World::run_job(std::size_t n, vrrp::ReadOnlyRole::Action action) {
         if (node.checks_epoch != epoch) return;
         node.job_running = false;
         node.role.finished(action, ok,
-                           ok              ? ""
-                           : fence_refused ? "fence: error 1205, not promoting unfenced"
+                           ok                 ? ""
+                           : fence_refused    ? "fence: error 1205, not promoting unfenced"
                            : node.db.refusing ? "error 1205: lock wait timeout"
                                               : "connection refused",
                            now_);

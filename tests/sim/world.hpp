@@ -1,9 +1,9 @@
 // A simulated world for havipd's decisions: two or three nodes on one segment, each running
 // the instances of its configuration as the daemon runs them — one vrrp::InstanceCore per
-// vrrp_instance (the Router, its tracked check, holds, the group's and the interface's faults),
-// sync groups routed by vrrp::route_sync, SIGHUP reloads planned by vrrp::plan_reload and
-// executed in the daemon's order — under one virtual clock, with no socket, no netlink and no
-// process.
+// vrrp_instance (the Router, its tracked check and script, holds, the group's and the
+// interface's faults), sync groups routed by vrrp::route_sync, SIGHUP reloads run by
+// vrrp::reload_program, vrrp_script runs decided by vrrp::ScriptRuns — under one virtual clock,
+// with no socket, no netlink and no real process.
 //
 // The segment carries each advert to every other running node after a delay, unless the
 // pair is partitioned or the advert is lost. A node's "interface" holds the VIPs its instances

@@ -81,8 +81,7 @@ struct ReloadStep {
         sockets,        // sockets no instance uses close; the others join the groups now named
         start,          // a new instance starts (INIT), on a socket in its group
         forget_groups,  // sync groups no instance is in any more are forgotten
-        regroup,        // `group`, which kept instances joined, takes its members as they are, then
-                        // judges
+        regroup,        // `group`, joined by kept instances, takes its members as they are
     };
     ReloadStep(Kind k, std::size_t i = 0, std::string g = {})
         : kind{k}, index{i}, group{std::move(g)} {}
